@@ -1,0 +1,503 @@
+// Package store is the seam between NextFlow and its database. The engine,
+// the API and the cron scheduler see only the interfaces here: domain rows
+// in, domain rows out, and job inserts that commit or roll back with the
+// rows written beside them. SQL lives only in the backends below this
+// package (postgres, sqlite).
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+)
+
+// Sentinel errors every backend translates its own errors into.
+var (
+	// ErrNotFound: the row does not exist or belongs to another tenant.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique constraint was violated (duplicate slug, email…).
+	ErrConflict = errors.New("conflict")
+	// ErrStale: an optimistic-concurrency check failed (the row moved on).
+	ErrStale = errors.New("stale revision")
+)
+
+// Dialects.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// Store is a NextFlow database. Every read and write happens inside a
+// transaction obtained from InTx or Read.
+type Store interface {
+	// Dialect is DialectSQLite or DialectPostgres.
+	Dialect() string
+	// InTx runs fn in a read-write transaction scoped to tenantID (on
+	// PostgreSQL the row-level-security tenant is set for the transaction).
+	// uuid.Nil runs as the system, for rows that are not tenant-owned or for
+	// look-ups that find the tenant (session and API key resolution). fn's
+	// error rolls the transaction back, jobs inserted in it included.
+	InTx(ctx context.Context, tenantID uuid.UUID, fn func(tx Tx) error) error
+	// Read runs fn in a read-only transaction, which on SQLite uses the
+	// reader pool and so never waits behind a writer.
+	Read(ctx context.Context, tenantID uuid.UUID, fn func(tx Tx) error) error
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+	// MigrationStatus reports the applied and the latest known schema
+	// version (NextFlow's and River's migrations both counted as current
+	// only when all are applied).
+	MigrationStatus(ctx context.Context) (MigrationStatus, error)
+	// Migrate applies all pending migrations (NextFlow's and River's). It is
+	// safe to call from several processes at once.
+	Migrate(ctx context.Context) error
+	// Queue returns the River-backed job queue of this store.
+	Queue() Queue
+	// Close releases the database.
+	Close() error
+}
+
+// MigrationStatus is the schema state of a database.
+type MigrationStatus struct {
+	Current  int64
+	Latest   int64
+	RiverOK  bool
+	UpToDate bool
+}
+
+// QueueConfig tunes the River client. Zero values take NextFlow's defaults
+// (not River's: see DESIGN.md "The store/queue seam").
+type QueueConfig struct {
+	// Workers are the registered job workers; more may be added with
+	// river.AddWorker until Start is called.
+	Workers *river.Workers
+	// MaxWorkers per queue (default 200 on PostgreSQL, 50 on SQLite).
+	MaxWorkers int
+	// FetchCooldown (default 2ms) and FetchPollInterval (default 50ms).
+	FetchCooldown     time.Duration
+	FetchPollInterval time.Duration
+	// Queues to work, with their MaxWorkers; default {"default": MaxWorkers}.
+	Queues map[string]int
+	// JobTimeout for a single job (default 1 minute).
+	JobTimeout time.Duration
+	// WorkNone builds an insert-only client (an API-only node).
+	WorkNone bool
+}
+
+// Queue is the store's River client, behind a backend-independent face.
+type Queue interface {
+	// Start begins working jobs. Workers must be registered first.
+	Start(ctx context.Context) error
+	// Stop waits for running jobs to finish, or cancels them when ctx ends.
+	Stop(ctx context.Context) error
+	// Insert inserts a job in its own transaction.
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// Subscribe returns River events of the given kinds (for tests and
+	// benchmarks) and a function to cancel the subscription.
+	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
+}
+
+// Tx is a transaction. Tenant-owned rows are always addressed with their
+// tenant ID: a row of another tenant is ErrNotFound.
+type Tx interface {
+	// JobInsert inserts a River job in this transaction.
+	JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// JobInsertMany inserts several River jobs in this transaction.
+	JobInsertMany(ctx context.Context, params []river.InsertManyParams) error
+
+	TenantInsert(ctx context.Context, p *TenantInsertParams) (*domain.Tenant, error)
+	TenantGetByID(ctx context.Context, id uuid.UUID) (*domain.Tenant, error)
+	TenantGetBySlug(ctx context.Context, slug string) (*domain.Tenant, error)
+	TenantUpdate(ctx context.Context, p *TenantUpdateParams) (*domain.Tenant, error)
+	TenantDelete(ctx context.Context, id uuid.UUID) error
+
+	UserInsert(ctx context.Context, p *UserInsertParams) (*domain.User, error)
+	UserGetByID(ctx context.Context, id uuid.UUID) (*domain.User, error)
+	// UserGetByEmail matches the email case-insensitively.
+	UserGetByEmail(ctx context.Context, email string) (*domain.User, error)
+	UserUpdatePassword(ctx context.Context, id uuid.UUID, passwordHash string) error
+
+	// MembershipInsert fails with ErrConflict when the user is already a member.
+	MembershipInsert(ctx context.Context, p *MembershipInsertParams) (*domain.Membership, error)
+	MembershipGet(ctx context.Context, tenantID, userID uuid.UUID) (*domain.Membership, error)
+	MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]domain.MembershipWithTenant, error)
+	MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]domain.Member, error)
+	MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role domain.Role) (*domain.Membership, error)
+	MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID) error
+	MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role domain.Role) (int, error)
+
+	SessionInsert(ctx context.Context, p *SessionInsertParams) (*domain.Session, error)
+	// SessionGetByTokenHash returns unrevoked, unexpired sessions only.
+	SessionGetByTokenHash(ctx context.Context, tokenHash []byte, now time.Time) (*domain.Session, error)
+	SessionTouch(ctx context.Context, id uuid.UUID, lastSeenAt time.Time) error
+	SessionSetActiveTenant(ctx context.Context, id uuid.UUID, tenantID *uuid.UUID) error
+	SessionRevoke(ctx context.Context, id uuid.UUID, at time.Time) error
+	SessionRevokeAllByUser(ctx context.Context, userID uuid.UUID, at time.Time) (int, error)
+
+	InvitationInsert(ctx context.Context, p *InvitationInsertParams) (*domain.Invitation, error)
+	// InvitationGetByTokenHash looks across tenants (the accepting user is
+	// not a member yet); call it with uuid.Nil as the transaction tenant.
+	InvitationGetByTokenHash(ctx context.Context, tokenHash []byte) (*domain.Invitation, error)
+	InvitationGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Invitation, error)
+	InvitationListByTenant(ctx context.Context, tenantID uuid.UUID) ([]domain.Invitation, error)
+	InvitationMarkAccepted(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error
+	InvitationDelete(ctx context.Context, tenantID, id uuid.UUID) error
+
+	APIKeyInsert(ctx context.Context, p *APIKeyInsertParams) (*domain.APIKey, error)
+	// APIKeyGetByPrefix looks across tenants; call it with uuid.Nil.
+	APIKeyGetByPrefix(ctx context.Context, prefix string) (*domain.APIKey, error)
+	APIKeyGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.APIKey, error)
+	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]domain.APIKey, error)
+	APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error
+	APIKeyTouch(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error
+
+	AuditInsert(ctx context.Context, p *AuditInsertParams) error
+	AuditListByTenant(ctx context.Context, p *AuditListParams) ([]domain.AuditEntry, error)
+
+	WorkflowInsert(ctx context.Context, p *WorkflowInsertParams) (*domain.Workflow, error)
+	WorkflowGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Workflow, error)
+	WorkflowList(ctx context.Context, p *WorkflowListParams) ([]domain.Workflow, error)
+	// WorkflowUpdateDraft applies the update only when the stored revision
+	// equals p.ExpectedRevision, else ErrStale; the revision is incremented.
+	WorkflowUpdateDraft(ctx context.Context, p *WorkflowUpdateDraftParams) (*domain.Workflow, error)
+	WorkflowSetActive(ctx context.Context, tenantID, id uuid.UUID, active bool) (*domain.Workflow, error)
+	WorkflowSetCurrentVersion(ctx context.Context, tenantID, id, versionID uuid.UUID, version int) (*domain.Workflow, error)
+	WorkflowDelete(ctx context.Context, tenantID, id uuid.UUID) error
+	// WorkflowListActiveByTenant returns active workflows (for triggers).
+	WorkflowListActive(ctx context.Context, tenantID uuid.UUID) ([]domain.Workflow, error)
+
+	WorkflowVersionInsert(ctx context.Context, p *WorkflowVersionInsertParams) (*domain.WorkflowVersion, error)
+	WorkflowVersionGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.WorkflowVersion, error)
+	WorkflowVersionGetByNumber(ctx context.Context, tenantID, workflowID uuid.UUID, version int) (*domain.WorkflowVersion, error)
+	// WorkflowVersionList returns versions newest first, without definitions.
+	WorkflowVersionList(ctx context.Context, tenantID, workflowID uuid.UUID) ([]domain.WorkflowVersion, error)
+	// WorkflowVersionMax is the highest version number, 0 when none.
+	WorkflowVersionMax(ctx context.Context, tenantID, workflowID uuid.UUID) (int, error)
+
+	// ExecutionInsert fails with ErrConflict when p.IdempotencyKey is set and
+	// already used in the tenant.
+	ExecutionInsert(ctx context.Context, p *ExecutionInsertParams) (*domain.Execution, error)
+	ExecutionGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Execution, error)
+	ExecutionGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.Execution, error)
+	// ExecutionLock reads the execution and locks it until the transaction
+	// ends (SELECT … FOR UPDATE on PostgreSQL; the single writer on SQLite).
+	ExecutionLock(ctx context.Context, tenantID, id uuid.UUID) (*domain.Execution, error)
+	// ExecutionUpdate writes the mutable state of an execution.
+	ExecutionUpdate(ctx context.Context, p *ExecutionUpdateParams) error
+	ExecutionList(ctx context.Context, p *ExecutionListParams) ([]domain.Execution, error)
+	// ExecutionCountByStatus counts a workflow's executions per status.
+	ExecutionCountByStatus(ctx context.Context, tenantID, workflowID uuid.UUID) (map[domain.ExecutionStatus]int, error)
+	// ExecutionListRunningByWorkflow returns IDs of non-terminal executions.
+	ExecutionListActiveIDsByWorkflow(ctx context.Context, tenantID, workflowID uuid.UUID, limit int) ([]uuid.UUID, error)
+
+	StepInsert(ctx context.Context, p *StepInsertParams) (*domain.Step, error)
+	StepUpdate(ctx context.Context, p *StepUpdateParams) error
+	StepGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Step, error)
+	StepListByExecution(ctx context.Context, tenantID, executionID uuid.UUID) ([]domain.Step, error)
+	// StepCountByNode counts a workflow's step visits per node and status
+	// (the builder's execution overlay).
+	StepCountByNode(ctx context.Context, tenantID, workflowID uuid.UUID) ([]NodeCount, error)
+
+	// OutboxInsert records a side effect before it is performed. When the
+	// key exists already it returns the existing entry and created=false.
+	OutboxInsert(ctx context.Context, p *OutboxInsertParams) (entry *domain.OutboxEntry, created bool, err error)
+	OutboxGetByKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.OutboxEntry, error)
+	OutboxUpdate(ctx context.Context, p *OutboxUpdateParams) error
+
+	WaitInsert(ctx context.Context, p *WaitInsertParams) (*domain.Wait, error)
+	// WaitListByEvent returns the waits an event resumes: same tenant and
+	// event name, and the contact or correlation value when the wait has one.
+	WaitListByEvent(ctx context.Context, p *WaitListByEventParams) ([]domain.Wait, error)
+	WaitDeleteByExecution(ctx context.Context, tenantID, executionID uuid.UUID) error
+
+	CronJobUpsert(ctx context.Context, p *CronJobUpsertParams) (*domain.CronJob, error)
+	CronJobGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.CronJob, error)
+	CronJobList(ctx context.Context, tenantID uuid.UUID) ([]domain.CronJob, error)
+	CronJobListByWorkflow(ctx context.Context, tenantID, workflowID uuid.UUID) ([]domain.CronJob, error)
+	CronJobUpdate(ctx context.Context, p *CronJobUpdateParams) (*domain.CronJob, error)
+	CronJobDelete(ctx context.Context, tenantID, id uuid.UUID) error
+}
+
+// TenantInsertParams creates a tenant.
+type TenantInsertParams struct {
+	ID   uuid.UUID // zero: generated
+	Name string
+	Slug string
+	Plan domain.Plan
+}
+
+// TenantUpdateParams renames a tenant or changes its plan.
+type TenantUpdateParams struct {
+	ID   uuid.UUID
+	Name string
+	Plan domain.Plan
+}
+
+// UserInsertParams creates a user.
+type UserInsertParams struct {
+	ID           uuid.UUID
+	Email        string
+	Name         string
+	PasswordHash string
+}
+
+// MembershipInsertParams adds a user to a tenant.
+type MembershipInsertParams struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+	Role     domain.Role
+}
+
+// SessionInsertParams creates a session.
+type SessionInsertParams struct {
+	ID             uuid.UUID
+	UserID         uuid.UUID
+	TokenHash      []byte
+	ActiveTenantID *uuid.UUID
+	UserAgent      string
+	IP             string
+	ExpiresAt      time.Time
+}
+
+// InvitationInsertParams creates an invitation.
+type InvitationInsertParams struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	Email     string
+	Role      domain.Role
+	TokenHash []byte
+	InvitedBy uuid.UUID
+	ExpiresAt time.Time
+}
+
+// APIKeyInsertParams creates an API key.
+type APIKeyInsertParams struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	Name       string
+	Prefix     string
+	SecretHash []byte
+	Scopes     []string
+	CreatedBy  *uuid.UUID
+}
+
+// AuditInsertParams records an audit entry.
+type AuditInsertParams struct {
+	TenantID   uuid.UUID
+	ActorType  string
+	ActorID    *uuid.UUID
+	Action     string
+	TargetType string
+	TargetID   string
+	Data       json.RawMessage
+	IP         string
+}
+
+// AuditListParams pages through a tenant's audit log, newest first.
+type AuditListParams struct {
+	TenantID uuid.UUID
+	// Before is the ID of the last entry of the previous page (UUIDv7 IDs
+	// sort by time); uuid.Nil starts at the newest.
+	Before uuid.UUID
+	Limit  int
+}
+
+// WorkflowInsertParams creates a workflow with its first draft.
+type WorkflowInsertParams struct {
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+	Name        string
+	Description string
+	Definition  json.RawMessage
+	CreatedBy   *uuid.UUID
+}
+
+// WorkflowListParams pages through a tenant's workflows, newest first.
+type WorkflowListParams struct {
+	TenantID uuid.UUID
+	// Search matches the name case-insensitively as a substring.
+	Search string
+	// Active filters on is_active when set.
+	Active *bool
+	Before uuid.UUID
+	Limit  int
+}
+
+// WorkflowUpdateDraftParams replaces a workflow's name, description and draft.
+type WorkflowUpdateDraftParams struct {
+	TenantID         uuid.UUID
+	ID               uuid.UUID
+	ExpectedRevision int64
+	Name             string
+	Description      string
+	Definition       json.RawMessage
+}
+
+// WorkflowVersionInsertParams stores a published definition.
+type WorkflowVersionInsertParams struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	WorkflowID uuid.UUID
+	Version    int
+	Definition json.RawMessage
+	CreatedBy  *uuid.UUID
+}
+
+// ExecutionInsertParams creates an execution.
+type ExecutionInsertParams struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	WorkflowID     uuid.UUID
+	VersionID      uuid.UUID
+	Version        int
+	Status         domain.ExecutionStatus
+	ContactID      *uuid.UUID
+	TriggerType    string
+	Context        json.RawMessage
+	CurrentNodeID  string
+	IdempotencyKey string
+}
+
+// ExecutionUpdateParams writes an execution's state.
+type ExecutionUpdateParams struct {
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+	Status        domain.ExecutionStatus
+	Context       json.RawMessage
+	CurrentNodeID string
+	Token         int64
+	StepCount     int
+	Error         string
+	StartedAt     *time.Time
+	FinishedAt    *time.Time
+}
+
+// ExecutionListParams filters and pages a tenant's executions, newest first.
+type ExecutionListParams struct {
+	TenantID      uuid.UUID
+	WorkflowID    *uuid.UUID
+	Status        []domain.ExecutionStatus
+	ContactID     *uuid.UUID
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+	Before        uuid.UUID
+	Limit         int
+}
+
+// StepInsertParams records a node visit.
+type StepInsertParams struct {
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+	ExecutionID uuid.UUID
+	Seq         int
+	NodeID      string
+	NodeType    string
+	Status      domain.StepStatus
+	Attempt     int
+	Input       json.RawMessage
+	Output      json.RawMessage
+	Error       string
+	Handle      string
+	StartedAt   time.Time
+	FinishedAt  *time.Time
+}
+
+// StepUpdateParams records a step's progress or result.
+type StepUpdateParams struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	Status     domain.StepStatus
+	Attempt    int
+	Output     json.RawMessage
+	Error      string
+	Handle     string
+	FinishedAt *time.Time
+}
+
+// NodeCount is the number of step visits of one node in one status.
+type NodeCount struct {
+	NodeID string
+	Status domain.StepStatus
+	Count  int
+}
+
+// OutboxInsertParams records a side effect before it happens.
+type OutboxInsertParams struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	ExecutionID    uuid.UUID
+	StepID         uuid.UUID
+	IdempotencyKey string
+	Kind           string
+	Request        json.RawMessage
+}
+
+// OutboxUpdateParams records a side effect's result.
+type OutboxUpdateParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	Status   domain.OutboxStatus
+	Attempts int
+	Response json.RawMessage
+	Error    string
+}
+
+// WaitInsertParams registers a wait for an event.
+type WaitInsertParams struct {
+	TenantID         uuid.UUID
+	ID               uuid.UUID
+	ExecutionID      uuid.UUID
+	NodeID           string
+	Token            int64
+	EventName        string
+	ContactID        *uuid.UUID
+	CorrelationValue string
+	ExpiresAt        *time.Time
+}
+
+// WaitListByEventParams finds the waits an event resumes.
+type WaitListByEventParams struct {
+	TenantID         uuid.UUID
+	EventName        string
+	ContactID        *uuid.UUID
+	CorrelationValue string
+	Limit            int
+}
+
+// CronJobUpsertParams creates or replaces the schedule of a workflow's
+// trigger node (unique per tenant, workflow and node).
+type CronJobUpsertParams struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	WorkflowID uuid.UUID
+	NodeID     string
+	Schedule   string
+	Timezone   string
+	MissedRuns string
+	IsActive   bool
+	NextRunAt  *time.Time
+}
+
+// CronJobUpdateParams updates a schedule's state.
+type CronJobUpdateParams struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	Schedule   string
+	Timezone   string
+	MissedRuns string
+	IsActive   bool
+	LastRunAt  *time.Time
+	NextRunAt  *time.Time
+}
+
+// NotFoundf wraps ErrNotFound with what was not found.
+func NotFoundf(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrNotFound)
+}
