@@ -1,0 +1,62 @@
+# NextFlow — one binary, dashboard embedded.
+#   make run        build the dashboard (when Node is present) and serve on SQLite
+#   make test       go vet, go test -race, web checks and end-to-end tests
+#   make generate   regenerate sqlc code, the OpenAPI document and the TypeScript client
+#   make bench      engine and cron benchmarks
+
+GO        ?= go
+BIN       := bin/nextflow
+SQLC      := $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
+GOTEST_FLAGS ?= -race -timeout 20m
+WEB_DIST  := internal/webui/dist
+
+.PHONY: run build web web-deps test test-go test-web test-e2e vet generate generate-check bench clean
+
+run: build
+	./$(BIN) serve --log-format text
+
+build:
+	@if [ -d web ] && command -v npm >/dev/null 2>&1; then $(MAKE) web; else echo "web/ or npm missing: building without the dashboard"; fi
+	$(GO) build -o $(BIN) ./cmd/nextflow
+
+web-deps:
+	cd web && npm ci --no-audit --no-fund
+
+web: web-deps
+	cd web && npm run build
+	find $(WEB_DIST) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	cp -R web/out/. $(WEB_DIST)/
+
+vet:
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test $(GOTEST_FLAGS) ./...
+
+test-web: web
+	cd web && npm run lint && npm run typecheck && npm run test
+
+test-e2e: build
+	cd web && NEXTFLOW_BIN=$(CURDIR)/$(BIN) npm run e2e
+
+test: vet test-go
+	@if [ -d web ]; then $(MAKE) test-web test-e2e; fi
+
+generate:
+	$(SQLC) generate -f internal/store/sqlite/sqlc.yaml
+	$(SQLC) generate -f internal/store/postgres/sqlc.yaml
+	$(GO) run ./cmd/nextflow openapi > api/openapi.json
+	@if [ -d web ]; then cd web && npm run generate; fi
+
+generate-check: generate
+	@git diff --exit-code -- internal/store api web/src/shared/api || (echo "generated files are stale: run make generate and commit" && exit 1)
+	@test -z "$$(git status --porcelain -- internal/store api web/src/shared/api)" || (git status --porcelain -- internal/store api web/src/shared/api && echo "generated files are untracked: commit them" && exit 1)
+
+bench: build
+	./$(BIN) bench engine --db sqlite --executions 2000 --steps 5
+	./$(BIN) bench engine --db postgres --executions 5000 --steps 5
+	./$(BIN) bench cron --schedules 1000
+
+clean:
+	rm -rf bin web/out web/.next
+	find $(WEB_DIST) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

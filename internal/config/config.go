@@ -1,0 +1,271 @@
+// Package config turns environment variables and flags into one validated
+// Config. A bad value is an error that names the variable or flag.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Roles a process can take.
+const (
+	RoleAll    = "all"
+	RoleAPI    = "api"
+	RoleWorker = "worker"
+)
+
+// Config is the whole configuration of a nextflow process.
+type Config struct {
+	// Addr is the HTTP listen address (NEXTFLOW_ADDR, --addr).
+	Addr string
+	// DataDir holds the SQLite file and generated secrets (NEXTFLOW_DATA_DIR, --data-dir).
+	DataDir string
+	// DatabaseURL is empty for embedded SQLite or a postgres:// URL (DATABASE_URL).
+	DatabaseURL string
+	// RedisURL is optional (REDIS_URL).
+	RedisURL string
+	// SecretKey encrypts secrets at rest (NEXTFLOW_SECRET_KEY), 32+ bytes.
+	SecretKey []byte
+	// Role is all, api or worker (NEXTFLOW_ROLE, --role).
+	Role string
+	// BaseURL is the public URL used in links (NEXTFLOW_BASE_URL).
+	BaseURL string
+	// HTTPAllow lists hosts or CIDRs http.request may reach despite the SSRF
+	// guard (NEXTFLOW_HTTP_ALLOW, comma separated).
+	HTTPAllow []string
+	// LogLevel and LogFormat (NEXTFLOW_LOG_LEVEL, NEXTFLOW_LOG_FORMAT: json|text).
+	LogLevel  slog.Level
+	LogFormat string
+	// MigrateOnStart applies migrations when serve starts (NEXTFLOW_MIGRATE, --migrate).
+	MigrateOnStart bool
+	// WebDir serves the dashboard from a folder instead of the embedded build
+	// (NEXTFLOW_WEB_DIR, --web-dir), handy while developing it.
+	WebDir string
+	// MaxBodyBytes caps request bodies (NEXTFLOW_MAX_BODY_BYTES).
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds graceful shutdown (NEXTFLOW_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+	// SecretKeyGenerated is true when the key was created on this start.
+	SecretKeyGenerated bool
+}
+
+// Dialect reports "sqlite" or "postgres" from DatabaseURL.
+func (c *Config) Dialect() string {
+	if c.DatabaseURL == "" {
+		return "sqlite"
+	}
+	return "postgres"
+}
+
+// Error is a configuration error naming the offending setting.
+type Error struct {
+	Name string
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Name + ": " + e.Msg }
+
+// Load reads the serve configuration from args (flags) and getenv. Flags win
+// over the environment. The secret key is loaded or, in SQLite mode,
+// generated into the data folder.
+func Load(args []string, getenv func(string) string) (*Config, error) {
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(new(strings.Builder))
+	addr := fs.String("addr", env("NEXTFLOW_ADDR", ":3000"), "listen address")
+	dataDir := fs.String("data-dir", env("NEXTFLOW_DATA_DIR", "./data"), "data folder")
+	role := fs.String("role", env("NEXTFLOW_ROLE", RoleAll), "process role: all, api or worker")
+	dbURL := fs.String("database-url", env("DATABASE_URL", ""), "database URL (empty: SQLite)")
+	redisURL := fs.String("redis-url", env("REDIS_URL", ""), "Redis URL")
+	baseURL := fs.String("base-url", env("NEXTFLOW_BASE_URL", ""), "public URL")
+	httpAllow := fs.String("http-allow", env("NEXTFLOW_HTTP_ALLOW", ""), "hosts or CIDRs http.request may reach")
+	logLevel := fs.String("log-level", env("NEXTFLOW_LOG_LEVEL", "info"), "log level")
+	logFormat := fs.String("log-format", env("NEXTFLOW_LOG_FORMAT", "json"), "log format: json or text")
+	migrate := fs.Bool("migrate", env("NEXTFLOW_MIGRATE", "") == "true" || env("NEXTFLOW_MIGRATE", "") == "1", "apply migrations on start")
+	webDir := fs.String("web-dir", env("NEXTFLOW_WEB_DIR", ""), "serve the dashboard from this folder")
+	maxBody := fs.String("max-body-bytes", env("NEXTFLOW_MAX_BODY_BYTES", "1048576"), "request body limit")
+	shutdown := fs.String("shutdown-timeout", env("NEXTFLOW_SHUTDOWN_TIMEOUT", "20s"), "graceful shutdown deadline")
+	if err := fs.Parse(args); err != nil {
+		return nil, &Error{Name: "flags", Msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return nil, &Error{Name: "flags", Msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+
+	c := &Config{
+		Addr:           *addr,
+		DataDir:        *dataDir,
+		DatabaseURL:    *dbURL,
+		RedisURL:       *redisURL,
+		Role:           *role,
+		BaseURL:        strings.TrimRight(*baseURL, "/"),
+		LogFormat:      *logFormat,
+		WebDir:         *webDir,
+		MigrateOnStart: *migrate,
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return nil, &Error{Name: "NEXTFLOW_ADDR", Msg: fmt.Sprintf("must be host:port or :port, got %q", c.Addr)}
+	}
+	if c.DataDir == "" {
+		return nil, &Error{Name: "NEXTFLOW_DATA_DIR", Msg: "must not be empty"}
+	}
+	if err := validateDatabaseURL(c.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return nil, &Error{Name: "REDIS_URL", Msg: fmt.Sprintf("must be a redis:// or rediss:// URL, got %q", c.RedisURL)}
+		}
+	}
+	switch c.Role {
+	case RoleAll, RoleAPI, RoleWorker:
+	default:
+		return nil, &Error{Name: "NEXTFLOW_ROLE", Msg: fmt.Sprintf("must be all, api or worker, got %q", c.Role)}
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, &Error{Name: "NEXTFLOW_BASE_URL", Msg: fmt.Sprintf("must be an http(s) URL, got %q", c.BaseURL)}
+		}
+	}
+	for _, h := range strings.Split(*httpAllow, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			if strings.Contains(h, "/") {
+				if _, _, err := net.ParseCIDR(h); err != nil {
+					return nil, &Error{Name: "NEXTFLOW_HTTP_ALLOW", Msg: fmt.Sprintf("%q is not a valid CIDR", h)}
+				}
+			}
+			c.HTTPAllow = append(c.HTTPAllow, h)
+		}
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+		return nil, &Error{Name: "NEXTFLOW_LOG_LEVEL", Msg: fmt.Sprintf("must be debug, info, warn or error, got %q", *logLevel)}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return nil, &Error{Name: "NEXTFLOW_LOG_FORMAT", Msg: fmt.Sprintf("must be json or text, got %q", c.LogFormat)}
+	}
+	n, err := strconv.ParseInt(*maxBody, 10, 64)
+	if err != nil || n < 1024 {
+		return nil, &Error{Name: "NEXTFLOW_MAX_BODY_BYTES", Msg: fmt.Sprintf("must be an integer ≥ 1024, got %q", *maxBody)}
+	}
+	c.MaxBodyBytes = n
+	d, err := time.ParseDuration(*shutdown)
+	if err != nil || d <= 0 {
+		return nil, &Error{Name: "NEXTFLOW_SHUTDOWN_TIMEOUT", Msg: fmt.Sprintf("must be a positive duration like 20s, got %q", *shutdown)}
+	}
+	c.ShutdownTimeout = d
+	if err := c.loadSecretKey(getenv("NEXTFLOW_SECRET_KEY")); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// LoadDatabase reads only what the migrate and admin commands need:
+// DATABASE_URL and the data folder.
+func LoadDatabase(args []string, getenv func(string) string) (*Config, error) {
+	fs := flag.NewFlagSet("db", flag.ContinueOnError)
+	fs.SetOutput(new(strings.Builder))
+	dataDir := fs.String("data-dir", orDefault(getenv("NEXTFLOW_DATA_DIR"), "./data"), "data folder")
+	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "database URL")
+	if err := fs.Parse(args); err != nil {
+		return nil, &Error{Name: "flags", Msg: err.Error()}
+	}
+	c := &Config{DataDir: *dataDir, DatabaseURL: strings.TrimSpace(*dbURL), LogFormat: "text"}
+	if err := validateDatabaseURL(c.DatabaseURL); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func orDefault(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return strings.TrimSpace(v)
+}
+
+func validateDatabaseURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return &Error{Name: "DATABASE_URL", Msg: fmt.Sprintf("must be empty (embedded SQLite in the data folder) or a postgres:// URL, got %q", raw)}
+	}
+	if u.Host == "" && u.Query().Get("host") == "" {
+		return &Error{Name: "DATABASE_URL", Msg: "postgres URL has no host"}
+	}
+	return nil
+}
+
+// loadSecretKey takes NEXTFLOW_SECRET_KEY (hex, or any string of 32+
+// bytes) or, in SQLite mode, reads or generates <data>/secret.key.
+func (c *Config) loadSecretKey(raw string) error {
+	raw = strings.TrimSpace(raw)
+	if raw != "" {
+		if b, err := hex.DecodeString(raw); err == nil && len(b) >= 32 {
+			c.SecretKey = b
+			return nil
+		}
+		if len(raw) < 32 {
+			return &Error{Name: "NEXTFLOW_SECRET_KEY", Msg: "must be at least 32 bytes (e.g. 64 hex characters from `openssl rand -hex 32`)"}
+		}
+		c.SecretKey = []byte(raw)
+		return nil
+	}
+	if c.DatabaseURL != "" {
+		return &Error{Name: "NEXTFLOW_SECRET_KEY", Msg: "is required with PostgreSQL (every node must share it); generate one with `openssl rand -hex 32`"}
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		key, derr := hex.DecodeString(strings.TrimSpace(string(b)))
+		if derr != nil || len(key) < 32 {
+			return &Error{Name: "NEXTFLOW_SECRET_KEY", Msg: fmt.Sprintf("%s is not a valid key (64 hex characters expected)", path)}
+		}
+		c.SecretKey = key
+		return nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return &Error{Name: "NEXTFLOW_DATA_DIR", Msg: fmt.Sprintf("read %s: %v", path, err)}
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return &Error{Name: "NEXTFLOW_DATA_DIR", Msg: fmt.Sprintf("create %s: %v", c.DataDir, err)}
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return fmt.Errorf("generate secret key: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return &Error{Name: "NEXTFLOW_DATA_DIR", Msg: fmt.Sprintf("write %s: %v", path, err)}
+	}
+	c.SecretKey = key
+	c.SecretKeyGenerated = true
+	return nil
+}
+
+// Logger builds the process logger from the configuration.
+func (c *Config) Logger(w *os.File) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
