@@ -1,0 +1,358 @@
+// Package expr compiles and evaluates CEL expressions — workflow conditions,
+// set_attribute values and trigger.event filters — over the execution
+// context: trigger, contact, steps, vars, execution (maps) and now (a
+// timestamp).
+//
+// An Env caches compiled programs in a bounded LRU map and limits each
+// evaluation by CEL's cost model and a wall-clock timeout, so a hostile
+// expression cannot hang a worker. Results are converted to plain Go values
+// (map[string]any, []any, string, int64, float64, bool, time.Time, nil) that
+// marshal to JSON.
+//
+// Numbers decoded from JSON are float64 in Go but CEL keeps int and double
+// apart (1 + 1.0 is an error), so whole numbers in the activation are passed
+// to CEL as int: `vars.count + 1` works, and `price * 1.1` needs
+// `double(price) * 1.1` when price is whole.
+package expr
+
+import (
+	"container/list"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/common/types/traits"
+	"github.com/google/cel-go/ext"
+)
+
+// Variables are the names every expression may use. All but "now" are
+// dynamic maps; "now" is a timestamp.
+var Variables = []string{"trigger", "contact", "steps", "vars", "execution", "now"}
+
+// ErrCompile is wrapped by errors from Compile for source that does not
+// parse or type-check.
+var ErrCompile = errors.New("invalid expression")
+
+// ErrEval is wrapped by errors from evaluating an expression, including
+// exceeding the cost limit or the timeout.
+var ErrEval = errors.New("expression evaluation failed")
+
+// Options configures an Env. Zero fields take the defaults below.
+type Options struct {
+	// CacheSize is how many compiled programs the Env keeps (default 1024).
+	CacheSize int
+	// CostLimit bounds CEL's runtime cost of one evaluation (default 1e6).
+	CostLimit uint64
+	// Timeout bounds the wall-clock time of one evaluation (default 100ms).
+	Timeout time.Duration
+	// MaxSourceLen bounds the length of an expression in characters
+	// (default 4096).
+	MaxSourceLen int
+}
+
+func (o Options) withDefaults() Options {
+	if o.CacheSize <= 0 {
+		o.CacheSize = 1024
+	}
+	if o.CostLimit == 0 {
+		o.CostLimit = 1_000_000
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 100 * time.Millisecond
+	}
+	if o.MaxSourceLen <= 0 {
+		o.MaxSourceLen = 4096
+	}
+	return o
+}
+
+// Env is a CEL environment with a program cache. It is safe for concurrent
+// use; create one and share it.
+type Env struct {
+	env  *cel.Env
+	opts Options
+
+	mu    sync.Mutex
+	cache map[string]*list.Element // source → element whose Value is *Program
+	order *list.List               // most recently used first
+}
+
+// NewEnv builds an environment with the execution-context variables and the
+// strings, lists, sets, math, encoders and optional-types extensions.
+func NewEnv(opts Options) (*Env, error) {
+	opts = opts.withDefaults()
+	env, err := cel.NewEnv(
+		cel.Variable("trigger", cel.DynType),
+		cel.Variable("contact", cel.DynType),
+		cel.Variable("steps", cel.DynType),
+		cel.Variable("vars", cel.DynType),
+		cel.Variable("execution", cel.DynType),
+		cel.Variable("now", cel.TimestampType),
+		cel.OptionalTypes(),
+		cel.CrossTypeNumericComparisons(true),
+		cel.DefaultUTCTimeZone(true),
+		cel.ParserExpressionSizeLimit(opts.MaxSourceLen),
+		cel.ParserRecursionLimit(100),
+		ext.Strings(),
+		ext.Lists(),
+		ext.Sets(),
+		ext.Math(),
+		ext.Encoders(),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("build CEL environment: %w", err)
+	}
+	return &Env{env: env, opts: opts, cache: map[string]*list.Element{}, order: list.New()}, nil
+}
+
+// Program is a compiled expression. It is safe for concurrent use.
+type Program struct {
+	src     string
+	prg     cel.Program
+	outType *cel.Type
+	timeout time.Duration
+}
+
+// Compile parses and type-checks src, or returns the cached program for it.
+// Errors wrap ErrCompile and carry CEL's message with line and column.
+func (e *Env) Compile(src string) (*Program, error) {
+	if p := e.cached(src); p != nil {
+		return p, nil
+	}
+	if len(src) > e.opts.MaxSourceLen {
+		return nil, fmt.Errorf("%w: longer than %d characters", ErrCompile, e.opts.MaxSourceLen)
+	}
+	ast, iss := e.env.Compile(src)
+	if iss != nil && iss.Err() != nil {
+		return nil, fmt.Errorf("%w: %s", ErrCompile, iss.Err())
+	}
+	prg, err := e.env.Program(ast,
+		cel.CostLimit(e.opts.CostLimit),
+		cel.InterruptCheckFrequency(64),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrCompile, err)
+	}
+	p := &Program{src: src, prg: prg, outType: ast.OutputType(), timeout: e.opts.Timeout}
+	e.store(src, p)
+	return p, nil
+}
+
+// CompileBool compiles src and also rejects it when its type is known at
+// compile time and is not bool (such as `1 + 2` or `"yes"`); dynamic
+// expressions are checked when evaluated.
+func (e *Env) CompileBool(src string) (*Program, error) {
+	p, err := e.Compile(src)
+	if err != nil {
+		return nil, err
+	}
+	if !p.outType.IsExactType(cel.BoolType) && !p.outType.IsExactType(cel.DynType) {
+		return nil, fmt.Errorf("%w: expression has type %s, want bool", ErrCompile, p.outType)
+	}
+	return p, nil
+}
+
+func (e *Env) cached(src string) *Program {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	el, ok := e.cache[src]
+	if !ok {
+		return nil
+	}
+	e.order.MoveToFront(el)
+	return el.Value.(*Program)
+}
+
+func (e *Env) store(src string, p *Program) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if el, ok := e.cache[src]; ok {
+		e.order.MoveToFront(el)
+		return
+	}
+	e.cache[src] = e.order.PushFront(p)
+	for e.order.Len() > e.opts.CacheSize {
+		last := e.order.Back()
+		e.order.Remove(last)
+		delete(e.cache, last.Value.(*Program).src)
+	}
+}
+
+// cacheLen reports how many programs are cached (for tests).
+func (e *Env) cacheLen() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.order.Len()
+}
+
+// String returns the expression's source.
+func (p *Program) String() string { return p.src }
+
+// Eval evaluates the program over the activation (variable name → value).
+// Variables left out are empty maps, and "now" defaults to the current
+// time. The result is plain Go (see the package doc). Errors wrap ErrEval.
+func (p *Program) Eval(ctx context.Context, activation map[string]any) (any, error) {
+	v, err := p.eval(ctx, activation)
+	if err != nil {
+		return nil, err
+	}
+	out, err := toGo(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %w", ErrEval, p.src, err)
+	}
+	return out, nil
+}
+
+// EvalBool evaluates a program that must produce a bool, such as a
+// condition or a filter; any other result is an error naming its type.
+func (p *Program) EvalBool(ctx context.Context, activation map[string]any) (bool, error) {
+	v, err := p.eval(ctx, activation)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(types.Bool)
+	if !ok {
+		return false, fmt.Errorf("%w: %q returned %s, want bool", ErrEval, p.src, v.Type().TypeName())
+	}
+	return bool(b), nil
+}
+
+func (p *Program) eval(ctx context.Context, activation map[string]any) (ref.Val, error) {
+	vars := make(map[string]any, len(Variables))
+	for _, name := range Variables {
+		if v, ok := activation[name]; ok && v != nil {
+			vars[name] = normalize(v)
+		} else if name == "now" {
+			vars[name] = time.Now().UTC()
+		} else {
+			vars[name] = map[string]any{}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	v, _, err := p.prg.ContextEval(ctx, vars)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, fmt.Errorf("%w: %q: %w (%w)", ErrEval, p.src, err, ctxErr)
+		}
+		return nil, fmt.Errorf("%w: %q: %w", ErrEval, p.src, err)
+	}
+	return v, nil
+}
+
+// normalize returns v with JSON-decoded numbers made CEL-friendly: a
+// float64 (or json.Number) holding a whole number within ±2^53 becomes an
+// int64, so `vars.count + 1` and `trigger.input.amount > 100` work as users
+// expect; other numbers stay float64. Maps and slices are copied, never
+// modified.
+func normalize(v any) any {
+	switch v := v.(type) {
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) <= 1<<53 {
+			return int64(v)
+		}
+		return v
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		if f, err := v.Float64(); err == nil {
+			return normalize(f)
+		}
+		return v.String()
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = normalize(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = normalize(x)
+		}
+		return out
+	}
+	return v
+}
+
+// toGo converts a CEL value to plain Go.
+func toGo(v ref.Val) (any, error) {
+	if types.IsError(v) {
+		if err, ok := v.Value().(error); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%v", v)
+	}
+	switch v := v.(type) {
+	case types.Null:
+		return nil, nil
+	case types.Bool:
+		return bool(v), nil
+	case types.Int:
+		return int64(v), nil
+	case types.Uint:
+		if uint64(v) <= math.MaxInt64 {
+			return int64(v), nil
+		}
+		return float64(v), nil
+	case types.Double:
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("result %v cannot be represented in JSON", f)
+		}
+		return f, nil
+	case types.String:
+		return string(v), nil
+	case types.Bytes:
+		return []byte(v), nil
+	case types.Timestamp:
+		return v.Time, nil
+	case types.Duration:
+		return v.Duration, nil
+	case *types.Optional:
+		if !v.HasValue() {
+			return nil, nil
+		}
+		return toGo(v.GetValue())
+	case traits.Mapper:
+		out := map[string]any{}
+		it := v.Iterator()
+		for it.HasNext() == types.True {
+			k := it.Next()
+			val, err := toGo(v.Get(k))
+			if err != nil {
+				return nil, err
+			}
+			key, ok := k.(types.String)
+			if ok {
+				out[string(key)] = val
+			} else {
+				out[fmt.Sprint(k.Value())] = val
+			}
+		}
+		return out, nil
+	case traits.Lister:
+		n, ok := v.Size().(types.Int)
+		if !ok {
+			return nil, fmt.Errorf("list of unknown size")
+		}
+		out := make([]any, 0, int(n))
+		for i := types.Int(0); i < n; i++ {
+			val, err := toGo(v.Get(i))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, val)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("result of type %s cannot be represented in JSON", v.Type().TypeName())
+}
