@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// advance is the body of the advance job.
+func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
+	var pe *pendingEffect
+	var events []live.Event
+	err := e.store.InTx(ctx, args.TenantID, func(tx store.Tx) error {
+		pe, events = nil, nil
+		exec, err := tx.ExecutionLock(ctx, args.TenantID, args.ExecutionID)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // deleted with its workflow
+			}
+			return fmt.Errorf("lock execution %s: %w", args.ExecutionID, err)
+		}
+		if exec.Status.Terminal() || exec.Token != args.Token {
+			return nil // a duplicate or late job
+		}
+		r, err := e.newRun(ctx, tx, exec)
+		if err != nil {
+			return err
+		}
+		if !r.finished {
+			r.begin()
+			goOn, err := r.resumeOpen(ctx)
+			if err != nil {
+				return err
+			}
+			if goOn {
+				if err := r.loop(ctx); err != nil {
+					return err
+				}
+			}
+		}
+		if err := r.save(ctx); err != nil {
+			return err
+		}
+		pe, events = r.effect, r.events
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("advance execution %s: %w", args.ExecutionID, err)
+	}
+	e.publish(ctx, events)
+	for pe != nil {
+		if pe, err = e.perform(ctx, pe); err != nil {
+			return fmt.Errorf("advance execution %s: %w", args.ExecutionID, err)
+		}
+	}
+	return nil
+}
+
+// perform makes a side effect's call (unless its outbox entry already holds
+// the result), records the outcome, and moves the execution on. It returns
+// the next side effect the execution reached, if any.
+func (e *Engine) perform(ctx context.Context, pe *pendingEffect) (*pendingEffect, error) {
+	output, perr := pe.output, error(nil)
+	if !pe.done {
+		if pe.fx == nil {
+			perr = Permanent(fmt.Errorf("no side effect registered for node type of %s", pe.req.NodeID))
+		} else {
+			output, perr = pe.fx.Perform(ctx, pe.req)
+		}
+		// Record the outcome at once, on its own: whatever happens next, a
+		// call that succeeded is not made again.
+		up := &store.OutboxUpdateParams{
+			TenantID: pe.req.TenantID, ID: pe.outboxID, Status: domain.OutboxDone,
+			Attempts: pe.attempts + 1, Response: output,
+		}
+		if perr != nil {
+			_, errOut := classify(perr)
+			up.Status, up.Response, up.Error = domain.OutboxFailed, errOut, perr.Error()
+		}
+		if err := e.store.InTx(ctx, pe.req.TenantID, func(tx store.Tx) error { return tx.OutboxUpdate(ctx, up) }); err != nil {
+			return nil, fmt.Errorf("record outcome of %s: %w", pe.req.IdempotencyKey, err)
+		}
+	}
+	if e.afterPerform != nil {
+		if err := e.afterPerform(pe.req.StepID); err != nil {
+			return nil, err
+		}
+	}
+
+	var next *pendingEffect
+	var events []live.Event
+	err := e.store.InTx(ctx, pe.req.TenantID, func(tx store.Tx) error {
+		next, events = nil, nil
+		exec, err := tx.ExecutionLock(ctx, pe.req.TenantID, pe.req.ExecutionID)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			return fmt.Errorf("lock execution %s: %w", pe.req.ExecutionID, err)
+		}
+		if exec.Status.Terminal() || exec.Token != pe.token {
+			return nil // cancelled or moved on meanwhile
+		}
+		r, err := e.newRun(ctx, tx, exec)
+		if err != nil {
+			return err
+		}
+		open := r.c.Engine.Open
+		if r.finished || open == nil || open.ID != pe.req.StepID {
+			return nil
+		}
+		n := r.g.nodes[open.NodeID]
+		if n == nil {
+			return nil
+		}
+		goOn := false
+		if perr == nil {
+			val, err := toJSONValue(output)
+			if err != nil {
+				val = string(output)
+			}
+			r.c.setOutput(n.ID, val)
+			if err := r.updateStep(ctx, open, domain.StepCompleted, output, "", ""); err != nil {
+				return err
+			}
+			r.c.Engine.Open = nil
+			r.moveTo(r.g.target(n.ID, ""))
+			goOn = true
+		} else {
+			retryable, errOut := classify(perr)
+			maxAttempts, backoff := retryPolicy(n)
+			if retryable && open.Attempt < maxAttempts {
+				if err := r.updateStep(ctx, open, domain.StepRunning, errOut, "", perr.Error()); err != nil {
+					return err
+				}
+				wait := backoffFor(backoff, open.Attempt)
+				open.Attempt++
+				r.exec.Token++
+				if err := enqueue(ctx, tx, r.exec, r.now.Add(wait)); err != nil {
+					return err
+				}
+			} else {
+				if errOut != nil {
+					if v, err := toJSONValue(errOut); err == nil {
+						r.c.setOutput(n.ID, v)
+					}
+				}
+				msg := perr.Error()
+				if open.Attempt > 1 {
+					msg = fmt.Sprintf("%s (after %d attempts)", msg, open.Attempt)
+				}
+				if goOn, err = r.nodeFailed(ctx, n, open, msg, errOut); err != nil {
+					return err
+				}
+			}
+		}
+		if goOn {
+			if err := r.loop(ctx); err != nil {
+				return err
+			}
+		}
+		if err := r.save(ctx); err != nil {
+			return err
+		}
+		next, events = r.effect, r.events
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record result of %s: %w", pe.req.IdempotencyKey, err)
+	}
+	e.publish(ctx, events)
+	return next, nil
+}
+
+// publish hands events to the publisher; failures are logged, not fatal.
+func (e *Engine) publish(ctx context.Context, events []live.Event) {
+	if len(events) == 0 {
+		return
+	}
+	if err := e.pub.Publish(ctx, events...); err != nil {
+		e.log.WarnContext(ctx, "publish live events", "error", err)
+	}
+}
+

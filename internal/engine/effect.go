@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// SideEffect is a node type that acts on the outside world (an HTTP call, a
+// message send, an AI call). The engine records each call in the outbox
+// under a unique idempotency key before performing it, and records the
+// result after; a call whose outbox entry is already DONE is not made again.
+// Register implementations through Options.SideEffects.
+type SideEffect interface {
+	// Kind is the node type implemented, e.g. "http.request".
+	Kind() string
+	// Prepare builds the request from the node's config and the execution
+	// context (rendering templates). It runs inside the engine's
+	// transaction and must not do I/O; its error fails the node for good.
+	// The request is stored in the outbox and given to Perform, unchanged
+	// on every attempt.
+	Prepare(ctx context.Context, in PrepareInput) (json.RawMessage, error)
+	// Perform carries the request out, outside any transaction. Its output
+	// becomes steps.<node>.output. Errors are retried unless marked with
+	// Permanent; an *EffectError may also carry an output.
+	Perform(ctx context.Context, req EffectRequest) (json.RawMessage, error)
+}
+
+// PrepareInput is what Prepare builds a request from.
+type PrepareInput struct {
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+	NodeID      string
+	Config      json.RawMessage
+	// Data is the execution context as templates see it: trigger, contact,
+	// steps, vars, execution.
+	Data map[string]any
+}
+
+// EffectRequest is one attempt of a side effect.
+type EffectRequest struct {
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+	StepID      uuid.UUID
+	NodeID      string
+	// IdempotencyKey is unique per step and the same on every attempt;
+	// pass it to providers that deduplicate (e.g. an Idempotency-Key header).
+	IdempotencyKey string
+	// Attempt counts from 1.
+	Attempt int
+	Request json.RawMessage
+}
+
+// EffectError is a side effect's failure.
+type EffectError struct {
+	Err       error
+	Retryable bool
+	// Output, when set, is recorded as the step's output (e.g. the error
+	// response of an HTTP call).
+	Output json.RawMessage
+}
+
+func (e *EffectError) Error() string { return e.Err.Error() }
+func (e *EffectError) Unwrap() error { return e.Err }
+
+// Permanent marks err as a failure that retrying will not fix.
+func Permanent(err error) error { return &EffectError{Err: err} }
+
+// Retryable marks err as a transient failure.
+func Retryable(err error) error { return &EffectError{Err: err, Retryable: true} }
+
+// classify tells whether err may be retried and what output it carries.
+func classify(err error) (retryable bool, output json.RawMessage) {
+	var fe *EffectError
+	if errors.As(err, &fe) {
+		return fe.Retryable, fe.Output
+	}
+	return true, nil
+}
+
+// effectKey is the outbox idempotency key of the step with sequence seq.
+func effectKey(executionID uuid.UUID, seq int) string {
+	return fmt.Sprintf("%s:%d", executionID, seq)
+}

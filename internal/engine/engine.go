@@ -1,0 +1,219 @@
+// Package engine is NextFlow's interpreter: it starts executions, advances
+// them node by node in River jobs, parks them on delays and waits, performs
+// side effects through an outbox, retries failures and reports changes.
+//
+// The engine never touches SQL: every state change goes through store.Tx
+// together with the job that continues it, so the database state and the
+// queue never disagree. Each advance job carries the execution's token; a
+// duplicate or late job finds the token moved on and does nothing.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/expr"
+	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// Defaults of Options.
+const (
+	DefaultStepLimit   = 1000
+	DefaultPureBudget  = 100
+	DefaultHTTPTimeout = 10 * time.Second
+	// DefaultMaxResponseBytes caps the body an http.request reads.
+	DefaultMaxResponseBytes = 1 << 20
+	// DefaultMaxAttempts is a node's attempt limit when its config has none.
+	DefaultMaxAttempts = 3
+	// DefaultBackoff is the first retry delay; it doubles with each attempt.
+	DefaultBackoff = time.Second
+	// MaxBackoff caps the retry delay.
+	MaxBackoff = time.Hour
+)
+
+// Errors returned by the engine's operations.
+var (
+	// ErrNoVersion: the workflow has no published version to start.
+	ErrNoVersion = errors.New("workflow has no published version")
+	// ErrInactive: the workflow is not active and the start is not manual.
+	ErrInactive = errors.New("workflow is not active")
+	// ErrTerminal: the execution has finished and cannot be cancelled.
+	ErrTerminal = errors.New("execution already finished")
+	// ErrNotFailed: only a FAILED execution can be retried.
+	ErrNotFailed = errors.New("execution has not failed")
+	// ErrBadDefinition: the pinned version's definition cannot be run.
+	ErrBadDefinition = errors.New("invalid workflow definition")
+)
+
+// HTTPOptions configures the http.request node.
+type HTTPOptions struct {
+	// Allow lists hosts, IPs and CIDRs that bypass the SSRF guard
+	// (NEXTFLOW_HTTP_ALLOW), e.g. "127.0.0.1", "10.0.0.0/8", "api.internal".
+	Allow []string
+	// Timeout is the default request timeout (DefaultHTTPTimeout).
+	Timeout time.Duration
+	// MaxResponseBytes caps the response body (DefaultMaxResponseBytes).
+	MaxResponseBytes int64
+}
+
+// Options configures an Engine. Zero fields take defaults.
+type Options struct {
+	Logger *slog.Logger
+	// Registry (*workflow.Registry) is wired once the registry lands.
+	// Expr evaluates CEL; nil builds one with default options.
+	Expr *expr.Env
+	// StepLimit is the number of steps after which an execution fails as a
+	// runaway (DefaultStepLimit).
+	StepLimit int
+	// PureBudget is the number of nodes run in one transaction before the
+	// execution continues in a new job (DefaultPureBudget).
+	PureBudget int
+	// HTTP configures http.request.
+	HTTP HTTPOptions
+	// SideEffects adds or replaces side-effect node types (email, AI…);
+	// http.request is built in.
+	SideEffects []SideEffect
+	// Publisher receives change events after each commit (live.Nop).
+	Publisher live.Publisher
+	// Clock returns the current time (time.Now).
+	Clock func() time.Time
+	// DefinitionCacheSize bounds the number of parsed versions kept
+	// (default 1024).
+	DefinitionCacheSize int
+}
+
+// Engine runs executions. It is safe for concurrent use.
+type Engine struct {
+	store   store.Store
+	log     *slog.Logger
+	expr    *expr.Env
+	pub     live.Publisher
+	now     func() time.Time
+	effects map[string]SideEffect
+
+	stepLimit  int
+	pureBudget int
+
+	defsMu  sync.RWMutex
+	defs    map[uuid.UUID]*graph
+	defsCap int
+
+	// afterPerform, when set (tests), runs after a side effect's outcome is
+	// recorded and before the execution moves on; an error simulates a
+	// crash at that point.
+	afterPerform func(stepID uuid.UUID) error
+}
+
+// New builds an engine over st. Register its workers with RegisterWorkers
+// before the store's queue starts.
+func New(st store.Store, opts Options) *Engine {
+	e := &Engine{
+		store:      st,
+		log:        opts.Logger,
+		expr:       opts.Expr,
+		pub:        opts.Publisher,
+		now:        opts.Clock,
+		stepLimit:  opts.StepLimit,
+		pureBudget: opts.PureBudget,
+		defs:       make(map[uuid.UUID]*graph),
+		defsCap:    opts.DefinitionCacheSize,
+		effects:    make(map[string]SideEffect),
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.expr == nil {
+		env, err := expr.NewEnv(expr.Options{})
+		if err != nil {
+			// NewEnv fails only on a programming error in its declarations.
+			panic(fmt.Sprintf("engine: build CEL environment: %v", err))
+		}
+		e.expr = env
+	}
+	if e.pub == nil {
+		e.pub = live.Nop{}
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.stepLimit <= 0 {
+		e.stepLimit = DefaultStepLimit
+	}
+	if e.pureBudget <= 0 {
+		e.pureBudget = DefaultPureBudget
+	}
+	if e.defsCap <= 0 {
+		e.defsCap = 1024
+	}
+	httpFX, err := NewHTTPRequest(opts.HTTP)
+	if err != nil {
+		e.log.Error("http.request allow-list", "error", err)
+		httpFX, _ = NewHTTPRequest(HTTPOptions{Timeout: opts.HTTP.Timeout, MaxResponseBytes: opts.HTTP.MaxResponseBytes})
+	}
+	e.effects[httpFX.Kind()] = httpFX
+	for _, fx := range opts.SideEffects {
+		e.effects[fx.Kind()] = fx
+	}
+	return e
+}
+
+// RegisterWorkers adds the engine's job workers to a River bundle (the
+// store's QueueConfig.Workers).
+func (e *Engine) RegisterWorkers(w *river.Workers) {
+	river.AddWorker(w, &advanceWorker{e: e})
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() store.Store { return e.store }
+
+// AdvanceArgs is the River job that advances an execution. Token is the
+// execution's token when the job was enqueued: a job whose token no longer
+// matches does nothing.
+type AdvanceArgs struct {
+	TenantID    uuid.UUID `json:"tenantId" river:"unique"`
+	ExecutionID uuid.UUID `json:"executionId" river:"unique"`
+	Token       int64     `json:"token" river:"unique"`
+}
+
+// AdvanceKind is the River kind of AdvanceArgs.
+const AdvanceKind = "nextflow.advance"
+
+// Kind implements river.JobArgs.
+func (AdvanceArgs) Kind() string { return AdvanceKind }
+
+// InsertOpts makes advance jobs unique per execution and token.
+func (AdvanceArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+type advanceWorker struct {
+	river.WorkerDefaults[AdvanceArgs]
+	e *Engine
+}
+
+// Work advances the execution.
+func (w *advanceWorker) Work(ctx context.Context, job *river.Job[AdvanceArgs]) error {
+	return w.e.advance(ctx, job.Args)
+}
+
+// enqueue inserts the advance job for exec's current token, at runAt (zero:
+// now).
+func enqueue(ctx context.Context, tx store.Tx, exec *domain.Execution, runAt time.Time) error {
+	var opts *river.InsertOpts
+	if !runAt.IsZero() {
+		opts = &river.InsertOpts{ScheduledAt: runAt, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	}
+	if _, err := tx.JobInsert(ctx, AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}, opts); err != nil {
+		return fmt.Errorf("enqueue advance of execution %s: %w", exec.ID, err)
+	}
+	return nil
+}

@@ -1,0 +1,326 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/workflow"
+)
+
+// nodeResult is the outcome of a pure node.
+type nodeResult struct {
+	output any
+	handle string
+}
+
+// nodeError is a node failure. Retryable failures are retried with backoff
+// up to the node's attempt limit.
+type nodeError struct {
+	msg       string
+	retryable bool
+}
+
+func (e *nodeError) Error() string { return e.msg }
+
+func permanent(format string, args ...any) *nodeError {
+	return &nodeError{msg: fmt.Sprintf(format, args...)}
+}
+
+func decodeConfig(n *workflow.Node, v any) error {
+	if len(n.Config) == 0 || string(n.Config) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(n.Config, v); err != nil {
+		return fmt.Errorf("node %s: decode %s config: %w", n.ID, n.Type, err)
+	}
+	return nil
+}
+
+// runPure evaluates a pure node.
+func (e *Engine) runPure(ctx context.Context, n *workflow.Node, c *execContext, executionID uuid.UUID) (nodeResult, *nodeError) {
+	switch n.Type {
+	case typeCondition:
+		var cfg struct {
+			Expression string `json:"expression"`
+		}
+		if err := decodeConfig(n, &cfg); err != nil {
+			return nodeResult{}, permanent("%v", err)
+		}
+		prg, err := e.expr.CompileBool(cfg.Expression)
+		if err != nil {
+			return nodeResult{}, permanent("condition: %v", err)
+		}
+		ok, err := prg.EvalBool(ctx, c.activation(e.now()))
+		if err != nil {
+			return nodeResult{}, permanent("condition: %v", err)
+		}
+		h := handleFalse
+		if ok {
+			h = handleTrue
+		}
+		return nodeResult{output: map[string]any{"result": ok}, handle: h}, nil
+
+	case typeSplit:
+		var cfg struct {
+			Variants []struct {
+				Name   string  `json:"name"`
+				Weight float64 `json:"weight"`
+			} `json:"variants"`
+		}
+		if err := decodeConfig(n, &cfg); err != nil {
+			return nodeResult{}, permanent("%v", err)
+		}
+		var total float64
+		for _, v := range cfg.Variants {
+			if v.Weight > 0 {
+				total += v.Weight
+			}
+		}
+		if total <= 0 {
+			return nodeResult{}, permanent("split: no variant with a positive weight")
+		}
+		point := splitPoint(executionID, n.ID) * total
+		chosen := ""
+		for _, v := range cfg.Variants {
+			if v.Weight <= 0 {
+				continue
+			}
+			chosen = v.Name
+			if point < v.Weight {
+				break
+			}
+			point -= v.Weight
+		}
+		return nodeResult{output: map[string]any{"variant": chosen}, handle: chosen}, nil
+
+	case typeSetAttribute:
+		var cfg struct {
+			Attributes map[string]string `json:"attributes"`
+		}
+		if err := decodeConfig(n, &cfg); err != nil {
+			return nodeResult{}, permanent("%v", err)
+		}
+		act := c.activation(e.now())
+		out := make(map[string]any, len(cfg.Attributes))
+		for name, src := range cfg.Attributes {
+			prg, err := e.expr.Compile(src)
+			if err != nil {
+				return nodeResult{}, permanent("set_attribute %s: %v", name, err)
+			}
+			v, err := prg.Eval(ctx, act)
+			if err != nil {
+				return nodeResult{}, permanent("set_attribute %s: %v", name, err)
+			}
+			out[name] = v
+		}
+		// Values become visible together, after all are evaluated.
+		for name, v := range out {
+			c.Vars[name] = v
+		}
+		return nodeResult{output: out}, nil
+	}
+	if isTrigger(n.Type) {
+		return nodeResult{output: c.Trigger}, nil
+	}
+	return nodeResult{}, permanent("node type %q is not pure", n.Type)
+}
+
+// splitPoint maps (execution, node) to a stable number in [0, 1).
+func splitPoint(executionID uuid.UUID, nodeID string) float64 {
+	h := fnv.New64a()
+	_, _ = h.Write(executionID[:])
+	_, _ = h.Write([]byte(nodeID))
+	return float64(h.Sum64()>>11) / float64(1<<53)
+}
+
+// delayConfig is the config of a delay node.
+type delayConfig struct {
+	Duration string `json:"duration"`
+	Until    string `json:"until"`
+	// Timezone is "contact" (the default) or an IANA zone name.
+	Timezone string `json:"timezone"`
+}
+
+// dueAt computes when a delay ends.
+func dueAt(n *workflow.Node, c *execContext, now time.Time) (time.Time, *nodeError) {
+	var cfg delayConfig
+	if err := decodeConfig(n, &cfg); err != nil {
+		return time.Time{}, permanent("%v", err)
+	}
+	if cfg.Until != "" {
+		hh, mm, ok := parseClock(cfg.Until)
+		if !ok {
+			return time.Time{}, permanent("delay: until %q is not HH:MM", cfg.Until)
+		}
+		loc := time.UTC
+		zone := cfg.Timezone
+		if zone == "" || zone == "contact" {
+			zone, _ = c.Contact["timezone"].(string)
+		}
+		if zone != "" {
+			l, err := time.LoadLocation(zone)
+			if err == nil {
+				loc = l
+			} else if cfg.Timezone != "" && cfg.Timezone != "contact" {
+				return time.Time{}, permanent("delay: unknown timezone %q", cfg.Timezone)
+			}
+		}
+		local := now.In(loc)
+		due := time.Date(local.Year(), local.Month(), local.Day(), hh, mm, 0, 0, loc)
+		if !due.After(now) {
+			due = time.Date(local.Year(), local.Month(), local.Day()+1, hh, mm, 0, 0, loc)
+		}
+		return due, nil
+	}
+	d, err := parseDuration(cfg.Duration)
+	if err != nil {
+		return time.Time{}, permanent("delay: %v", err)
+	}
+	return now.Add(d), nil
+}
+
+func parseClock(s string) (int, int, bool) {
+	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok {
+		return 0, 0, false
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, 0, false
+	}
+	return hh, mm, true
+}
+
+// parseDuration accepts Go durations plus d (days) and w (weeks): "2d",
+// "48h", "1d12h", "0".
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("missing duration")
+	}
+	if s == "0" {
+		return 0, nil
+	}
+	var total time.Duration
+	rest := s
+	for rest != "" {
+		i := 0
+		for i < len(rest) && (rest[i] >= '0' && rest[i] <= '9' || rest[i] == '.') {
+			i++
+		}
+		j := i
+		for j < len(rest) && (rest[j] < '0' || rest[j] > '9') && rest[j] != '.' {
+			j++
+		}
+		if i == 0 || j == i {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		num, unit := rest[:i], rest[i:j]
+		rest = rest[j:]
+		switch unit {
+		case "d", "w":
+			f, err := strconv.ParseFloat(num, 64)
+			if err != nil {
+				return 0, fmt.Errorf("invalid duration %q", s)
+			}
+			day := 24 * time.Hour
+			if unit == "w" {
+				day *= 7
+			}
+			total += time.Duration(f * float64(day))
+		default:
+			d, err := time.ParseDuration(num + unit)
+			if err != nil {
+				return 0, fmt.Errorf("invalid duration %q", s)
+			}
+			total += d
+		}
+	}
+	if total < 0 {
+		return 0, fmt.Errorf("negative duration %q", s)
+	}
+	return total, nil
+}
+
+// waitConfig is the config of a wait_for_event node.
+type waitConfig struct {
+	Event          string `json:"event"`
+	Timeout        string `json:"timeout"`
+	CorrelationKey string `json:"correlationKey"`
+}
+
+// correlationValue finds the wait's correlation value in the context: a
+// variable of that name, else a property of the triggering event or input.
+func correlationValue(c *execContext, key string) string {
+	if key == "" {
+		return ""
+	}
+	if v, ok := c.Vars[key]; ok && v != nil {
+		return fmt.Sprint(v)
+	}
+	if ev, ok := c.Trigger["event"].(map[string]any); ok {
+		if props, ok := ev["properties"].(map[string]any); ok {
+			if v, ok := props[key]; ok && v != nil {
+				return scalarString(v)
+			}
+		}
+		if v, ok := ev[key]; ok && v != nil {
+			return scalarString(v)
+		}
+	}
+	if in, ok := c.Trigger["input"].(map[string]any); ok {
+		if v, ok := in[key]; ok && v != nil {
+			return scalarString(v)
+		}
+	}
+	return ""
+}
+
+func scalarString(v any) string {
+	if f, ok := v.(float64); ok && f == float64(int64(f)) {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return fmt.Sprint(v)
+}
+
+// retryConfig is the optional `retry` block of any failing node.
+type retryConfig struct {
+	Retry struct {
+		MaxAttempts int    `json:"maxAttempts"`
+		Backoff     string `json:"backoff"`
+	} `json:"retry"`
+}
+
+// retryPolicy returns a node's attempt limit and first backoff.
+func retryPolicy(n *workflow.Node) (int, time.Duration) {
+	var cfg retryConfig
+	_ = decodeConfig(n, &cfg)
+	maxAttempts := cfg.Retry.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultMaxAttempts
+	}
+	backoff := DefaultBackoff
+	if cfg.Retry.Backoff != "" {
+		if d, err := parseDuration(cfg.Retry.Backoff); err == nil {
+			backoff = d
+		}
+	}
+	return maxAttempts, backoff
+}
+
+// backoffFor is the delay before attempt+1: base·2^(attempt-1), capped.
+func backoffFor(base time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, MaxBackoff)
+}

@@ -1,0 +1,428 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
+)
+
+// run is the work of one transaction on one locked execution.
+type run struct {
+	e        *Engine
+	tx       store.Tx
+	exec     *domain.Execution
+	g        *graph
+	c        *execContext
+	now      time.Time
+	status0  domain.ExecutionStatus
+	events   []live.Event
+	effect   *pendingEffect
+	finished bool // terminal, or parked until a job or an event
+}
+
+// pendingEffect is a side effect to perform once the transaction commits.
+type pendingEffect struct {
+	fx         SideEffect
+	req        EffectRequest
+	token      int64
+	workflowID uuid.UUID
+	outboxID   uuid.UUID
+	attempts   int
+	// done: the outbox already holds the result; do not perform again.
+	done   bool
+	output json.RawMessage
+}
+
+func (e *Engine) newRun(ctx context.Context, tx store.Tx, exec *domain.Execution) (*run, error) {
+	c, err := decodeContext(exec.Context)
+	if err != nil {
+		return nil, fmt.Errorf("execution %s: %w", exec.ID, err)
+	}
+	r := &run{e: e, tx: tx, exec: exec, c: c, now: e.now().UTC(), status0: exec.Status}
+	g, err := e.graph(ctx, tx, exec.TenantID, exec.VersionID)
+	if err != nil {
+		if errors.Is(err, ErrBadDefinition) {
+			r.failExecution(err.Error())
+			return r, nil
+		}
+		return nil, err
+	}
+	r.g = g
+	return r, nil
+}
+
+func (r *run) event(kind live.Kind, status string, stepID uuid.UUID, nodeID string) {
+	r.events = append(r.events, live.Event{
+		TenantID: r.exec.TenantID, Kind: kind, ExecutionID: r.exec.ID, WorkflowID: r.exec.WorkflowID,
+		Status: status, StepID: stepID, NodeID: nodeID, At: r.now,
+	})
+}
+
+// insertStep records a new visit of n.
+func (r *run) insertStep(ctx context.Context, n *workflow.Node, status domain.StepStatus, input, output json.RawMessage, handle, errMsg string) (*domain.Step, error) {
+	r.exec.StepCount++
+	p := &store.StepInsertParams{
+		TenantID: r.exec.TenantID, ID: domain.NewID(), ExecutionID: r.exec.ID, Seq: r.exec.StepCount,
+		NodeID: n.ID, NodeType: n.Type, Status: status, Attempt: 1, Input: input, Output: output,
+		Handle: handle, Error: errMsg, StartedAt: r.now,
+	}
+	if status != domain.StepRunning && status != domain.StepWaiting {
+		p.FinishedAt = &r.now
+	}
+	st, err := r.tx.StepInsert(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("record step %s of execution %s: %w", n.ID, r.exec.ID, err)
+	}
+	r.event(live.KindStep, string(status), p.ID, n.ID)
+	return st, nil
+}
+
+// finishStep records the end (or progress) of an open step.
+func (r *run) updateStep(ctx context.Context, open *openStep, status domain.StepStatus, output json.RawMessage, handle, errMsg string) error {
+	p := &store.StepUpdateParams{
+		TenantID: r.exec.TenantID, ID: open.ID, Status: status, Attempt: open.Attempt,
+		Output: output, Error: errMsg, Handle: handle,
+	}
+	if status != domain.StepRunning && status != domain.StepWaiting {
+		p.FinishedAt = &r.now
+	}
+	if err := r.tx.StepUpdate(ctx, p); err != nil {
+		return fmt.Errorf("update step %s of execution %s: %w", open.NodeID, r.exec.ID, err)
+	}
+	r.event(live.KindStep, string(status), open.ID, open.NodeID)
+	return nil
+}
+
+func (r *run) moveTo(nodeID string) { r.exec.CurrentNodeID = nodeID }
+
+// complete finishes the execution successfully.
+func (r *run) complete() {
+	r.exec.Status = domain.ExecutionCompleted
+	r.exec.Token++
+	r.exec.FinishedAt = &r.now
+	r.c.Engine.Open = nil
+	r.finished = true
+}
+
+// failExecution fails the execution with msg.
+func (r *run) failExecution(msg string) {
+	r.exec.Status = domain.ExecutionFailed
+	r.exec.Error = msg
+	r.exec.Token++
+	r.exec.FinishedAt = &r.now
+	r.c.Engine.Open = nil
+	r.finished = true
+}
+
+// nodeFailed records n's failure on its step (open, or a new one) and
+// follows its error handle, or fails the execution. It reports whether the
+// execution goes on.
+func (r *run) nodeFailed(ctx context.Context, n *workflow.Node, open *openStep, msg string, output json.RawMessage) (bool, error) {
+	r.c.setError(n.ID, msg)
+	if open != nil {
+		if err := r.updateStep(ctx, open, domain.StepFailed, output, handleErrorIf(r.g.hasHandle(n.ID, handleError)), msg); err != nil {
+			return false, err
+		}
+	} else {
+		if _, err := r.insertStep(ctx, n, domain.StepFailed, nil, output, handleErrorIf(r.g.hasHandle(n.ID, handleError)), msg); err != nil {
+			return false, err
+		}
+	}
+	r.c.Engine.Open = nil
+	if r.g.hasHandle(n.ID, handleError) {
+		r.moveTo(r.g.target(n.ID, handleError))
+		return true, nil
+	}
+	r.failExecution(fmt.Sprintf("node %s (%s): %s", n.ID, n.Type, msg))
+	return false, nil
+}
+
+func handleErrorIf(ok bool) string {
+	if ok {
+		return handleError
+	}
+	return ""
+}
+
+// begin marks a pending execution running.
+func (r *run) begin() {
+	if r.exec.Status == domain.ExecutionPending || r.exec.Status == domain.ExecutionWaiting {
+		r.exec.Status = domain.ExecutionRunning
+	}
+	if r.exec.StartedAt == nil {
+		r.exec.StartedAt = &r.now
+	}
+}
+
+// resumeOpen continues the step left open at the current node, if any:
+// a delay that is due, a wait whose timeout fired, or a side effect to
+// (re)perform. It reports whether the loop may go on.
+func (r *run) resumeOpen(ctx context.Context) (bool, error) {
+	open := r.c.Engine.Open
+	if open == nil {
+		return true, nil
+	}
+	n := r.g.nodes[open.NodeID]
+	if n == nil || open.NodeID != r.exec.CurrentNodeID {
+		r.c.Engine.Open = nil
+		return true, nil
+	}
+	cat, _ := r.e.category(n.Type)
+	switch cat {
+	case catDelay:
+		out := map[string]any{"resumedAt": r.now}
+		r.c.setOutput(n.ID, out)
+		if err := r.updateStep(ctx, open, domain.StepCompleted, mustJSON(out), "", ""); err != nil {
+			return false, err
+		}
+		r.c.Engine.Open = nil
+		r.moveTo(r.g.target(n.ID, ""))
+		return true, nil
+	case catWait:
+		if err := r.tx.WaitDeleteByExecution(ctx, r.exec.TenantID, r.exec.ID); err != nil {
+			return false, fmt.Errorf("delete waits of execution %s: %w", r.exec.ID, err)
+		}
+		out := map[string]any{"timedOut": true}
+		r.c.setOutput(n.ID, out)
+		if err := r.updateStep(ctx, open, domain.StepCompleted, mustJSON(out), handleTimeout, ""); err != nil {
+			return false, err
+		}
+		r.c.Engine.Open = nil
+		r.moveTo(r.g.target(n.ID, handleTimeout))
+		return true, nil
+	case catEffect:
+		entry, err := r.tx.OutboxGetByKey(ctx, r.exec.TenantID, open.Key)
+		if err != nil {
+			return false, fmt.Errorf("load outbox entry %s: %w", open.Key, err)
+		}
+		r.effect = r.pending(n, open, entry)
+		return false, nil
+	}
+	r.c.Engine.Open = nil
+	return true, nil
+}
+
+func (r *run) pending(n *workflow.Node, open *openStep, entry *domain.OutboxEntry) *pendingEffect {
+	return &pendingEffect{
+		fx: r.e.effects[n.Type],
+		req: EffectRequest{
+			TenantID: r.exec.TenantID, ExecutionID: r.exec.ID, StepID: open.ID, NodeID: n.ID,
+			IdempotencyKey: open.Key, Attempt: open.Attempt, Request: entry.Request,
+		},
+		token:      r.exec.Token,
+		workflowID: r.exec.WorkflowID,
+		outboxID:   entry.ID,
+		attempts:   entry.Attempts,
+		done:       entry.Status == domain.OutboxDone,
+		output:     entry.Response,
+	}
+}
+
+// loop runs nodes from the current one until the execution finishes,
+// parks, reaches a side effect or spends its budget.
+func (r *run) loop(ctx context.Context) error {
+	for visited := 0; ; visited++ {
+		nodeID := r.exec.CurrentNodeID
+		if nodeID == "" {
+			r.complete()
+			return nil
+		}
+		n := r.g.nodes[nodeID]
+		if n == nil {
+			r.failExecution(fmt.Sprintf("node %q is not in workflow version %d", nodeID, r.exec.Version))
+			return nil
+		}
+		if r.exec.StepCount >= r.e.stepLimit {
+			r.failExecution(fmt.Sprintf("step limit of %d steps reached at node %s: the workflow may loop forever", r.e.stepLimit, nodeID))
+			return nil
+		}
+		if visited >= r.e.pureBudget {
+			// Continue in a new job so one execution cannot hold a worker.
+			r.exec.Token++
+			return enqueue(ctx, r.tx, r.exec, time.Time{})
+		}
+		cat, ok := r.e.category(n.Type)
+		if !ok {
+			goOn, err := r.nodeFailed(ctx, n, nil, fmt.Sprintf("unknown node type %q", n.Type), nil)
+			if err != nil || !goOn {
+				return err
+			}
+			continue
+		}
+		switch cat {
+		case catPure:
+			res, nerr := r.e.runPure(ctx, n, r.c, r.exec.ID)
+			if nerr != nil {
+				goOn, err := r.nodeFailed(ctx, n, nil, nerr.msg, nil)
+				if err != nil || !goOn {
+					return err
+				}
+				continue
+			}
+			r.c.setOutput(n.ID, res.output)
+			if _, err := r.insertStep(ctx, n, domain.StepCompleted, nil, mustJSON(res.output), res.handle, ""); err != nil {
+				return err
+			}
+			r.moveTo(r.g.target(n.ID, res.handle))
+
+		case catEnd:
+			if _, err := r.insertStep(ctx, n, domain.StepCompleted, nil, nil, "", ""); err != nil {
+				return err
+			}
+			r.complete()
+			return nil
+
+		case catDelay:
+			due, nerr := dueAt(n, r.c, r.now)
+			if nerr != nil {
+				goOn, err := r.nodeFailed(ctx, n, nil, nerr.msg, nil)
+				if err != nil || !goOn {
+					return err
+				}
+				continue
+			}
+			st, err := r.insertStep(ctx, n, domain.StepWaiting, mustJSON(map[string]any{"until": due}), nil, "", "")
+			if err != nil {
+				return err
+			}
+			r.c.Engine.Open = &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1}
+			r.exec.Status = domain.ExecutionWaiting
+			r.exec.Token++
+			r.finished = true
+			return enqueue(ctx, r.tx, r.exec, due)
+
+		case catWait:
+			return r.park(ctx, n)
+
+		case catEffect:
+			return r.startEffect(ctx, n)
+		}
+	}
+}
+
+// park registers a wait_for_event and its timeout.
+func (r *run) park(ctx context.Context, n *workflow.Node) error {
+	var cfg waitConfig
+	if err := decodeConfig(n, &cfg); err != nil || cfg.Event == "" {
+		msg := "wait_for_event: missing event name"
+		if err != nil {
+			msg = err.Error()
+		}
+		goOn, ferr := r.nodeFailed(ctx, n, nil, msg, nil)
+		if ferr != nil || !goOn {
+			return ferr
+		}
+		return r.loop(ctx)
+	}
+	var expires *time.Time
+	if cfg.Timeout != "" {
+		d, err := parseDuration(cfg.Timeout)
+		if err != nil {
+			goOn, ferr := r.nodeFailed(ctx, n, nil, "wait_for_event: "+err.Error(), nil)
+			if ferr != nil || !goOn {
+				return ferr
+			}
+			return r.loop(ctx)
+		}
+		t := r.now.Add(d)
+		expires = &t
+	}
+	input := map[string]any{"event": cfg.Event}
+	corr := correlationValue(r.c, cfg.CorrelationKey)
+	if corr != "" {
+		input["correlationValue"] = corr
+	}
+	if expires != nil {
+		input["expiresAt"] = *expires
+	}
+	st, err := r.insertStep(ctx, n, domain.StepWaiting, mustJSON(input), nil, "", "")
+	if err != nil {
+		return err
+	}
+	r.c.Engine.Open = &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1}
+	r.exec.Status = domain.ExecutionWaiting
+	r.exec.Token++
+	r.finished = true
+	if _, err := r.tx.WaitInsert(ctx, &store.WaitInsertParams{
+		TenantID: r.exec.TenantID, ID: domain.NewID(), ExecutionID: r.exec.ID, NodeID: n.ID,
+		Token: r.exec.Token, EventName: cfg.Event, ContactID: r.exec.ContactID,
+		CorrelationValue: corr, ExpiresAt: expires,
+	}); err != nil {
+		return fmt.Errorf("register wait of execution %s: %w", r.exec.ID, err)
+	}
+	if expires != nil {
+		return enqueue(ctx, r.tx, r.exec, *expires)
+	}
+	return nil
+}
+
+// startEffect records a side effect's step and outbox entry; the call is
+// made after the commit.
+func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
+	fx := r.e.effects[n.Type]
+	req, err := fx.Prepare(ctx, PrepareInput{
+		TenantID: r.exec.TenantID, ExecutionID: r.exec.ID, NodeID: n.ID, Config: n.Config, Data: r.c.templateData(),
+	})
+	if err != nil {
+		goOn, ferr := r.nodeFailed(ctx, n, nil, err.Error(), nil)
+		if ferr != nil || !goOn {
+			return ferr
+		}
+		return r.loop(ctx)
+	}
+	st, err := r.insertStep(ctx, n, domain.StepRunning, req, nil, "", "")
+	if err != nil {
+		return err
+	}
+	open := &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1, Key: effectKey(r.exec.ID, st.Seq)}
+	entry, _, err := r.tx.OutboxInsert(ctx, &store.OutboxInsertParams{
+		TenantID: r.exec.TenantID, ID: domain.NewID(), ExecutionID: r.exec.ID, StepID: st.ID,
+		IdempotencyKey: open.Key, Kind: n.Type, Request: req,
+	})
+	if err != nil {
+		return fmt.Errorf("record outbox entry %s: %w", open.Key, err)
+	}
+	r.c.Engine.Open = open
+	r.effect = r.pending(n, open, entry)
+	return nil
+}
+
+// save writes the execution's state.
+func (r *run) save(ctx context.Context) error {
+	data, err := r.c.encode()
+	if err != nil {
+		return err
+	}
+	r.exec.Context = data
+	if err := r.tx.ExecutionUpdate(ctx, &store.ExecutionUpdateParams{
+		TenantID: r.exec.TenantID, ID: r.exec.ID, Status: r.exec.Status, Context: data,
+		CurrentNodeID: r.exec.CurrentNodeID, Token: r.exec.Token, StepCount: r.exec.StepCount,
+		Error: r.exec.Error, StartedAt: r.exec.StartedAt, FinishedAt: r.exec.FinishedAt,
+	}); err != nil {
+		return fmt.Errorf("update execution %s: %w", r.exec.ID, err)
+	}
+	if r.exec.Status != r.status0 {
+		r.event(live.KindExecution, string(r.exec.Status), uuid.Nil, "")
+	}
+	return nil
+}
+
+func mustJSON(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		data, _ = json.Marshal(map[string]string{"error": err.Error()})
+	}
+	return data
+}

@@ -1,0 +1,166 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// StartParams describes a new execution.
+type StartParams struct {
+	TenantID   uuid.UUID
+	WorkflowID uuid.UUID
+	// VersionID pins a version; zero means the workflow's current published
+	// version, which the workflow must be active to start (unless Test or
+	// a manual trigger).
+	VersionID uuid.UUID
+	// TriggerType is the type of the trigger that fired ("trigger.manual",
+	// "trigger.event", "trigger.schedule", "trigger.webhook").
+	TriggerType string
+	// TriggerNodeID picks the trigger node; empty means the first trigger of
+	// TriggerType.
+	TriggerNodeID string
+	// Input is the start request's input (manual and webhook starts).
+	Input json.RawMessage
+	// Event is the event that started it (event starts).
+	Event json.RawMessage
+	// ScheduledAt is the occurrence that fired (schedule starts).
+	ScheduledAt *time.Time
+	ContactID   *uuid.UUID
+	// Contact is the contact as expressions see it (email, attributes,
+	// timezone…).
+	Contact map[string]any
+	// IdempotencyKey, when set, makes a repeated start return the execution
+	// created first.
+	IdempotencyKey string
+	// Test allows starting an inactive workflow (the builder's test run).
+	Test bool
+}
+
+// TriggerManual is the manual trigger's node type.
+const TriggerManual = "trigger.manual"
+
+// Start starts an execution in its own transaction.
+func (e *Engine) Start(ctx context.Context, p StartParams) (*domain.Execution, error) {
+	var exec *domain.Execution
+	err := e.store.InTx(ctx, p.TenantID, func(tx store.Tx) error {
+		var err error
+		exec, err = e.StartTx(ctx, tx, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return exec, nil
+}
+
+// StartTx starts an execution inside the caller's transaction: the
+// execution is inserted PENDING and its first advance job enqueued, both
+// committing (or not) with the caller's own writes.
+func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*domain.Execution, error) {
+	if p.IdempotencyKey != "" {
+		existing, err := tx.ExecutionGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
+		if err == nil {
+			return existing, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("look up execution by idempotency key: %w", err)
+		}
+	}
+	versionID := p.VersionID
+	version := 0
+	if versionID == uuid.Nil {
+		wf, err := tx.WorkflowGetByID(ctx, p.TenantID, p.WorkflowID)
+		if err != nil {
+			return nil, fmt.Errorf("load workflow %s: %w", p.WorkflowID, err)
+		}
+		if wf.CurrentVersionID == nil {
+			return nil, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrNoVersion)
+		}
+		if !wf.IsActive && !p.Test && p.TriggerType != TriggerManual {
+			return nil, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrInactive)
+		}
+		versionID, version = *wf.CurrentVersionID, wf.CurrentVersion
+	}
+	g, err := e.graph(ctx, tx, p.TenantID, versionID)
+	if err != nil {
+		return nil, err
+	}
+	if version == 0 {
+		v, err := tx.WorkflowVersionGetByID(ctx, p.TenantID, versionID)
+		if err != nil {
+			return nil, fmt.Errorf("load workflow version %s: %w", versionID, err)
+		}
+		if v.WorkflowID != p.WorkflowID {
+			return nil, store.NotFoundf("version %s of workflow %s", versionID, p.WorkflowID)
+		}
+		version = v.Version
+	}
+	trigger, err := g.trigger(p.TriggerNodeID, p.TriggerType)
+	if err != nil {
+		return nil, err
+	}
+	triggerType := p.TriggerType
+	if triggerType == "" {
+		triggerType = trigger.Type
+	}
+
+	id := domain.NewID()
+	c := &execContext{
+		Trigger:   map[string]any{"type": triggerType},
+		Contact:   p.Contact,
+		Steps:     map[string]any{},
+		Vars:      map[string]any{},
+		Execution: map[string]any{"id": id.String(), "workflowId": p.WorkflowID.String(), "version": version},
+	}
+	if c.Contact == nil {
+		c.Contact = map[string]any{}
+	}
+	if p.ContactID != nil {
+		if _, ok := c.Contact["id"]; !ok {
+			c.Contact["id"] = p.ContactID.String()
+		}
+	}
+	if len(p.Input) > 0 {
+		v, err := toJSONValue(p.Input)
+		if err != nil {
+			return nil, fmt.Errorf("input: %w", err)
+		}
+		c.Trigger["input"] = v
+	} else if triggerType == TriggerManual || triggerType == "trigger.webhook" {
+		c.Trigger["input"] = map[string]any{}
+	}
+	if len(p.Event) > 0 {
+		v, err := toJSONValue(p.Event)
+		if err != nil {
+			return nil, fmt.Errorf("event: %w", err)
+		}
+		c.Trigger["event"] = v
+	}
+	if p.ScheduledAt != nil {
+		c.Trigger["scheduledAt"] = p.ScheduledAt.UTC()
+	}
+	data, err := c.encode()
+	if err != nil {
+		return nil, err
+	}
+	exec, err := tx.ExecutionInsert(ctx, &store.ExecutionInsertParams{
+		TenantID: p.TenantID, ID: id, WorkflowID: p.WorkflowID, VersionID: versionID, Version: version,
+		Status: domain.ExecutionPending, ContactID: p.ContactID, TriggerType: triggerType, Context: data,
+		CurrentNodeID: trigger.ID, IdempotencyKey: p.IdempotencyKey,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert execution of workflow %s: %w", p.WorkflowID, err)
+	}
+	if err := enqueue(ctx, tx, exec, time.Time{}); err != nil {
+		return nil, err
+	}
+	return exec, nil
+}

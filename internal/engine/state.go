@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// execContext is the execution context as stored in executions.context:
+// what expressions and templates see, plus the engine's own bookkeeping
+// under "$engine" (which expressions do not see).
+type execContext struct {
+	Trigger   map[string]any `json:"trigger"`
+	Contact   map[string]any `json:"contact"`
+	Steps     map[string]any `json:"steps"`
+	Vars      map[string]any `json:"vars"`
+	Execution map[string]any `json:"execution"`
+	Engine    engineState    `json:"$engine,omitzero"`
+}
+
+// engineState is what the engine must remember between transactions.
+type engineState struct {
+	// Open is the step left unfinished at the current node: a delay or a
+	// wait that is WAITING, or a side effect RUNNING or awaiting a retry.
+	Open *openStep `json:"open,omitempty"`
+}
+
+// openStep identifies an unfinished step.
+type openStep struct {
+	ID      uuid.UUID `json:"id"`
+	Seq     int       `json:"seq"`
+	NodeID  string    `json:"nodeId"`
+	Attempt int       `json:"attempt"`
+	// Key is the outbox idempotency key of a side effect.
+	Key string `json:"key,omitempty"`
+}
+
+func decodeContext(data []byte) (*execContext, error) {
+	c := &execContext{}
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, c); err != nil {
+			return nil, fmt.Errorf("decode execution context: %w", err)
+		}
+	}
+	if c.Trigger == nil {
+		c.Trigger = map[string]any{}
+	}
+	if c.Contact == nil {
+		c.Contact = map[string]any{}
+	}
+	if c.Steps == nil {
+		c.Steps = map[string]any{}
+	}
+	if c.Vars == nil {
+		c.Vars = map[string]any{}
+	}
+	if c.Execution == nil {
+		c.Execution = map[string]any{}
+	}
+	return c, nil
+}
+
+func (c *execContext) encode() (json.RawMessage, error) {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode execution context: %w", err)
+	}
+	return data, nil
+}
+
+// activation is what CEL expressions see.
+func (c *execContext) activation(now time.Time) map[string]any {
+	return map[string]any{
+		"trigger":   c.Trigger,
+		"contact":   c.Contact,
+		"steps":     c.Steps,
+		"vars":      c.Vars,
+		"execution": c.Execution,
+		"now":       now,
+	}
+}
+
+// templateData is what Liquid templates see.
+func (c *execContext) templateData() map[string]any {
+	return map[string]any{
+		"trigger":   c.Trigger,
+		"contact":   c.Contact,
+		"steps":     c.Steps,
+		"vars":      c.Vars,
+		"execution": c.Execution,
+	}
+}
+
+// setOutput records a node's output as steps.<node>.output.
+func (c *execContext) setOutput(nodeID string, output any) {
+	c.Steps[nodeID] = map[string]any{"output": output}
+}
+
+// setError records a node's error as steps.<node>.error (output kept when
+// there is one).
+func (c *execContext) setError(nodeID, msg string) {
+	m, _ := c.Steps[nodeID].(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	m["error"] = msg
+	c.Steps[nodeID] = m
+}
+
+// toJSONValue converts a raw JSON document into a plain value (nil for
+// empty input).
+func toJSONValue(raw json.RawMessage) (any, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, fmt.Errorf("decode JSON: %w", err)
+	}
+	return v, nil
+}
