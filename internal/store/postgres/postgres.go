@@ -1,0 +1,354 @@
+// Package postgres is the PostgreSQL backend of the NextFlow store: a pgx v5
+// pool, sqlc-generated queries (dbsqlc), goose migrations embedded from
+// migration/, and a River client (riverpgxv5) whose jobs are inserted in the
+// same transactions as the rows they continue.
+//
+// # Row-level security
+//
+// Every tenant-owned table has row-level security enabled and forced, with a
+// policy that admits only rows whose tenant_id equals the transaction's
+// nextflow.tenant_id setting (or any row when nextflow.system is 'on', the
+// uuid.Nil "system" transactions used for session, API-key and invitation
+// look-ups and for signup). InTx and Read set both at the start of every
+// transaction, so a forgotten tenant filter in a query still cannot reach
+// another tenant's rows.
+//
+// Superusers and roles with BYPASSRLS skip every policy. In production run
+// migrations as the owner of the schema if you like, but let the application
+// connect as an ordinary role, for example:
+//
+//	CREATE ROLE nextflow_app LOGIN PASSWORD '…' NOSUPERUSER NOBYPASSRLS;
+//	GRANT USAGE ON SCHEMA public TO nextflow_app;
+//	GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO nextflow_app;
+//	GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO nextflow_app;
+//
+// (plus ALTER DEFAULT PRIVILEGES for tables later migrations add). Because
+// the policies are FORCEd, even a table owner that is not a superuser is
+// subject to them, so a single non-superuser role that both migrates and
+// serves is also protected.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/postgres/dbsqlc"
+)
+
+// Queue defaults on PostgreSQL (see DESIGN.md, "The store/queue seam").
+const (
+	DefaultMaxWorkers        = 200
+	DefaultFetchCooldown     = 2 * time.Millisecond
+	DefaultFetchPollInterval = 50 * time.Millisecond
+	DefaultJobTimeout        = time.Minute
+)
+
+// Options configures Open.
+type Options struct {
+	// Queue tunes the River client; zero values take NextFlow's defaults.
+	Queue store.QueueConfig
+	// Logger receives River's and the migrator's logs; nil discards them.
+	Logger *slog.Logger
+	// Schema, when set, holds NextFlow's and River's tables: it is put on
+	// the search_path of every pooled connection and given to River. Tests
+	// use it to give each test a fresh schema. Migrate creates it when it
+	// does not exist.
+	Schema string
+}
+
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	pool   *pgxpool.Pool
+	db     *sql.DB
+	client *river.Client[pgx.Tx]
+	queue  *queue
+	schema string
+	logger *slog.Logger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to databaseURL (postgres://…) and builds the store's River
+// client. It does not migrate: call Migrate.
+func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
+	if opts.Schema != "" && !schemaName.MatchString(opts.Schema) {
+		return nil, fmt.Errorf("open postgres: schema %q: want lower-case letters, digits and underscores", opts.Schema)
+	}
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: parse database URL: %w", err)
+	}
+	if opts.Schema != "" {
+		cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
+	}
+	// Migrate holds one connection for its advisory lock while goose uses
+	// another.
+	if cfg.MaxConns < 4 {
+		cfg.MaxConns = 4
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	client, err := newRiverClient(pool, opts.Queue, opts.Schema, logger)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s := &Store{
+		pool:   pool,
+		db:     stdlib.OpenDBFromPool(pool),
+		client: client,
+		schema: opts.Schema,
+		logger: logger,
+	}
+	s.queue = &queue{client: client, workNone: opts.Queue.WorkNone}
+	return s, nil
+}
+
+func newRiverClient(pool *pgxpool.Pool, qc store.QueueConfig, schema string, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
+	cfg := &river.Config{
+		Logger: logger,
+		Schema: schema,
+		// Future jobs are picked up within a fetch poll of their time.
+		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}},
+	}
+	if !qc.WorkNone {
+		maxWorkers := qc.MaxWorkers
+		if maxWorkers <= 0 {
+			maxWorkers = DefaultMaxWorkers
+		}
+		cfg.FetchCooldown = qc.FetchCooldown
+		if cfg.FetchCooldown <= 0 {
+			cfg.FetchCooldown = DefaultFetchCooldown
+		}
+		cfg.FetchPollInterval = qc.FetchPollInterval
+		if cfg.FetchPollInterval <= 0 {
+			cfg.FetchPollInterval = DefaultFetchPollInterval
+		}
+		cfg.JobTimeout = qc.JobTimeout
+		if cfg.JobTimeout <= 0 {
+			cfg.JobTimeout = DefaultJobTimeout
+		}
+		cfg.Queues = map[string]river.QueueConfig{}
+		for name, n := range qc.Queues {
+			if n <= 0 {
+				n = maxWorkers
+			}
+			cfg.Queues[name] = river.QueueConfig{MaxWorkers: n}
+		}
+		if len(cfg.Queues) == 0 {
+			cfg.Queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: maxWorkers}
+		}
+		// River reads the bundle when it works a job, so workers added to
+		// it after Open and before Start are found.
+		cfg.Workers = qc.Workers
+		if cfg.Workers == nil {
+			cfg.Workers = river.NewWorkers()
+		}
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: river client: %w", err)
+	}
+	return client, nil
+}
+
+// Dialect returns store.DialectPostgres.
+func (s *Store) Dialect() string { return store.DialectPostgres }
+
+// Pool returns the underlying pgx pool (for benchmarks and tools).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// River returns the store's River client.
+func (s *Store) River() *river.Client[pgx.Tx] { return s.client }
+
+// Queue returns the River-backed job queue.
+func (s *Store) Queue() store.Queue { return s.queue }
+
+// Ping checks the database is reachable.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping postgres: %w", err)
+	}
+	return nil
+}
+
+// Close stops the River client if it was started and closes the pool.
+func (s *Store) Close() error {
+	if s.queue.started() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.queue.Stop(ctx); err != nil {
+			s.logger.Warn("stop river client", "error", err)
+		}
+	}
+	err := s.db.Close()
+	s.pool.Close()
+	if err != nil {
+		return fmt.Errorf("close postgres: %w", err)
+	}
+	return nil
+}
+
+// InTx runs fn in a read-write transaction scoped to tenantID; uuid.Nil runs
+// it as the system (see the package documentation on row-level security).
+func (s *Store) InTx(ctx context.Context, tenantID uuid.UUID, fn func(tx store.Tx) error) error {
+	return s.run(ctx, tenantID, false, fn)
+}
+
+// Read runs fn in a read-only transaction scoped to tenantID.
+func (s *Store) Read(ctx context.Context, tenantID uuid.UUID, fn func(tx store.Tx) error) error {
+	return s.run(ctx, tenantID, true, fn)
+}
+
+// beginQuery opens the transaction and sets its row-level-security scope in
+// one round trip (pgx sends a query without arguments through the simple
+// protocol, which allows several statements). The tenant ID is a formatted
+// UUID, so it is safe to inline.
+func beginQuery(tenantID uuid.UUID, readOnly bool) string {
+	mode := "READ WRITE"
+	if readOnly {
+		mode = "READ ONLY"
+	}
+	tenant, system := tenantID.String(), "off"
+	if tenantID == uuid.Nil {
+		tenant, system = "", "on"
+	}
+	return "BEGIN ISOLATION LEVEL READ COMMITTED " + mode +
+		"; SELECT set_config('nextflow.tenant_id', '" + tenant + "', true), set_config('nextflow.system', '" + system + "', true)"
+}
+
+func (s *Store) run(ctx context.Context, tenantID uuid.UUID, readOnly bool, fn func(tx store.Tx) error) (err error) {
+	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: beginQuery(tenantID, readOnly)})
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			// fn panicked or returned an error: roll back even when ctx
+			// has ended.
+			if rbErr := ptx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+				s.logger.Warn("roll back transaction", "error", rbErr)
+			}
+		}
+	}()
+	t := &tx{tx: ptx, q: dbsqlc.New(ptx), client: s.client}
+	if err := fn(t); err != nil {
+		return err
+	}
+	done = true
+	if readOnly {
+		// Nothing to commit; a failed statement that fn chose to ignore
+		// does not turn into a commit error, as on SQLite.
+		if err := ptx.Rollback(ctx); err != nil {
+			return fmt.Errorf("end read-only transaction: %w", err)
+		}
+		return nil
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	return nil
+}
+
+// queue is the store.Queue face of the River client.
+type queue struct {
+	client   *river.Client[pgx.Tx]
+	workNone bool
+
+	mu      sync.Mutex
+	running bool
+}
+
+func (q *queue) started() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.running
+}
+
+// Start begins working jobs. On an insert-only queue (WorkNone) it does
+// nothing.
+func (q *queue) Start(ctx context.Context) error {
+	if q.workNone {
+		return nil
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("start queue: %w", err)
+	}
+	q.mu.Lock()
+	q.running = true
+	q.mu.Unlock()
+	return nil
+}
+
+// Stop waits for running jobs to finish; when ctx ends first it cancels
+// them and waits a little longer for them to return.
+func (q *queue) Stop(ctx context.Context) error {
+	q.mu.Lock()
+	running := q.running
+	q.running = false
+	q.mu.Unlock()
+	if !running {
+		return nil
+	}
+	err := q.client.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() == nil {
+		return fmt.Errorf("stop queue: %w", err)
+	}
+	hardCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if hardErr := q.client.StopAndCancel(hardCtx); hardErr != nil {
+		return fmt.Errorf("stop queue: %w", errors.Join(err, hardErr))
+	}
+	return nil
+}
+
+// Insert inserts a job in its own transaction.
+func (q *queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	res, err := q.client.Insert(ctx, args, opts)
+	if err != nil {
+		return nil, fmt.Errorf("insert %s job: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+// Subscribe returns River events of the given kinds.
+func (q *queue) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
+	return q.client.Subscribe(kinds...)
+}
+
+// migrateLockKey is the advisory lock Migrate holds, one per schema so that
+// tests migrating their own schemas do not wait for each other.
+func (s *Store) migrateLockKey() int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("nextflow.migrate." + s.schema))
+	return int64(h.Sum64())
+}

@@ -1,0 +1,48 @@
+-- name: ExecutionInsert :one
+INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id,
+    trigger_type, context, current_node_id, idempotency_key)
+VALUES (@id, @tenant_id, @workflow_id, @version_id, @version, @status, sqlc.narg('contact_id'),
+    @trigger_type, @context, @current_node_id, @idempotency_key)
+ON CONFLICT DO NOTHING
+RETURNING *;
+
+-- name: ExecutionGetByID :one
+SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: ExecutionGetByIdempotencyKey :one
+SELECT * FROM workflow_executions
+WHERE tenant_id = @tenant_id AND idempotency_key = @idempotency_key AND idempotency_key <> '';
+
+-- name: ExecutionLock :one
+SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
+
+-- name: ExecutionUpdate :execrows
+UPDATE workflow_executions
+SET status = @status, context = @context, current_node_id = @current_node_id, token = @token,
+    step_count = @step_count, error = @error, started_at = sqlc.narg('started_at'),
+    finished_at = sqlc.narg('finished_at'), updated_at = clock_timestamp()
+WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: ExecutionList :many
+SELECT * FROM workflow_executions
+WHERE tenant_id = @tenant_id
+  AND (sqlc.narg('workflow_id')::uuid IS NULL OR workflow_id = sqlc.narg('workflow_id')::uuid)
+  AND (cardinality(@statuses::text[]) = 0 OR status = ANY (@statuses::text[]))
+  AND (sqlc.narg('contact_id')::uuid IS NULL OR contact_id = sqlc.narg('contact_id')::uuid)
+  AND (sqlc.narg('created_after')::timestamptz IS NULL OR created_at > sqlc.narg('created_after')::timestamptz)
+  AND (sqlc.narg('created_before')::timestamptz IS NULL OR created_at < sqlc.narg('created_before')::timestamptz)
+  AND (@before::uuid = '00000000-0000-0000-0000-000000000000' OR id < @before::uuid)
+ORDER BY id DESC
+LIMIT @max_rows;
+
+-- name: ExecutionCountByStatus :many
+SELECT status, count(*) AS count FROM workflow_executions
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id
+GROUP BY status;
+
+-- name: ExecutionListActiveIDsByWorkflow :many
+SELECT id FROM workflow_executions
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id
+  AND status IN ('PENDING', 'RUNNING', 'WAITING')
+ORDER BY id
+LIMIT @max_rows;

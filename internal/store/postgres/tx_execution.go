@@ -1,0 +1,471 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/postgres/dbsqlc"
+)
+
+func toExecution(r dbsqlc.WorkflowExecution) *domain.Execution {
+	return &domain.Execution{
+		ID:             r.ID,
+		TenantID:       r.TenantID,
+		WorkflowID:     r.WorkflowID,
+		VersionID:      r.VersionID,
+		Version:        int(r.Version),
+		Status:         domain.ExecutionStatus(r.Status),
+		ContactID:      r.ContactID,
+		TriggerType:    r.TriggerType,
+		Context:        rawJSON(r.Context),
+		CurrentNodeID:  r.CurrentNodeID,
+		Token:          r.Token,
+		StepCount:      int(r.StepCount),
+		Error:          r.Error,
+		IdempotencyKey: r.IdempotencyKey,
+		CreatedAt:      utc(r.CreatedAt),
+		UpdatedAt:      utc(r.UpdatedAt),
+		StartedAt:      utcPtr(r.StartedAt),
+		FinishedAt:     utcPtr(r.FinishedAt),
+	}
+}
+
+// ExecutionInsert creates an execution; a used idempotency key is
+// store.ErrConflict.
+func (t *tx) ExecutionInsert(ctx context.Context, p *store.ExecutionInsertParams) (*domain.Execution, error) {
+	r, err := t.q.ExecutionInsert(ctx, dbsqlc.ExecutionInsertParams{
+		ID:             newID(p.ID),
+		TenantID:       p.TenantID,
+		WorkflowID:     p.WorkflowID,
+		VersionID:      p.VersionID,
+		Version:        int32(p.Version),
+		Status:         string(p.Status),
+		ContactID:      p.ContactID,
+		TriggerType:    p.TriggerType,
+		Context:        jsonOrEmpty(p.Context),
+		CurrentNodeID:  p.CurrentNodeID,
+		IdempotencyKey: p.IdempotencyKey,
+	})
+	if err != nil {
+		return nil, translateInsert(err, "insert execution of workflow %s", p.WorkflowID)
+	}
+	return toExecution(r), nil
+}
+
+// ExecutionGetByID loads an execution.
+func (t *tx) ExecutionGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Execution, error) {
+	r, err := t.q.ExecutionGetByID(ctx, dbsqlc.ExecutionGetByIDParams{TenantID: tenantID, ID: id})
+	if err != nil {
+		return nil, translate(err, "get execution %s", id)
+	}
+	return toExecution(r), nil
+}
+
+// ExecutionGetByIdempotencyKey loads the execution started with key.
+func (t *tx) ExecutionGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.Execution, error) {
+	r, err := t.q.ExecutionGetByIdempotencyKey(ctx, dbsqlc.ExecutionGetByIdempotencyKeyParams{TenantID: tenantID, IdempotencyKey: key})
+	if err != nil {
+		return nil, translate(err, "get execution by idempotency key %q", key)
+	}
+	return toExecution(r), nil
+}
+
+// ExecutionLock reads an execution with SELECT … FOR UPDATE: the row stays
+// locked until the transaction ends.
+func (t *tx) ExecutionLock(ctx context.Context, tenantID, id uuid.UUID) (*domain.Execution, error) {
+	r, err := t.q.ExecutionLock(ctx, dbsqlc.ExecutionLockParams{TenantID: tenantID, ID: id})
+	if err != nil {
+		return nil, translate(err, "lock execution %s", id)
+	}
+	return toExecution(r), nil
+}
+
+// ExecutionUpdate writes the mutable state of an execution.
+func (t *tx) ExecutionUpdate(ctx context.Context, p *store.ExecutionUpdateParams) error {
+	n, err := t.q.ExecutionUpdate(ctx, dbsqlc.ExecutionUpdateParams{
+		TenantID:      p.TenantID,
+		ID:            p.ID,
+		Status:        string(p.Status),
+		Context:       jsonOrEmpty(p.Context),
+		CurrentNodeID: p.CurrentNodeID,
+		Token:         p.Token,
+		StepCount:     int32(p.StepCount),
+		Error:         p.Error,
+		StartedAt:     p.StartedAt,
+		FinishedAt:    p.FinishedAt,
+	})
+	return affected(n, err, "update execution %s", p.ID)
+}
+
+// ExecutionList filters and pages a tenant's executions, newest first.
+func (t *tx) ExecutionList(ctx context.Context, p *store.ExecutionListParams) ([]domain.Execution, error) {
+	statuses := make([]string, 0, len(p.Status))
+	for _, s := range p.Status {
+		statuses = append(statuses, string(s))
+	}
+	rows, err := t.q.ExecutionList(ctx, dbsqlc.ExecutionListParams{
+		TenantID:      p.TenantID,
+		WorkflowID:    p.WorkflowID,
+		Statuses:      statuses,
+		ContactID:     p.ContactID,
+		CreatedAfter:  p.CreatedAfter,
+		CreatedBefore: p.CreatedBefore,
+		Before:        p.Before,
+		MaxRows:       limit(p.Limit),
+	})
+	if err != nil {
+		return nil, translate(err, "list executions of tenant %s", p.TenantID)
+	}
+	out := make([]domain.Execution, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *toExecution(r))
+	}
+	return out, nil
+}
+
+// ExecutionCountByStatus counts a workflow's executions per status.
+func (t *tx) ExecutionCountByStatus(ctx context.Context, tenantID, workflowID uuid.UUID) (map[domain.ExecutionStatus]int, error) {
+	rows, err := t.q.ExecutionCountByStatus(ctx, dbsqlc.ExecutionCountByStatusParams{TenantID: tenantID, WorkflowID: workflowID})
+	if err != nil {
+		return nil, translate(err, "count executions of workflow %s", workflowID)
+	}
+	out := make(map[domain.ExecutionStatus]int, len(rows))
+	for _, r := range rows {
+		out[domain.ExecutionStatus(r.Status)] = int(r.Count)
+	}
+	return out, nil
+}
+
+// ExecutionListActiveIDsByWorkflow returns IDs of a workflow's
+// non-terminal executions.
+func (t *tx) ExecutionListActiveIDsByWorkflow(ctx context.Context, tenantID, workflowID uuid.UUID, n int) ([]uuid.UUID, error) {
+	ids, err := t.q.ExecutionListActiveIDsByWorkflow(ctx, dbsqlc.ExecutionListActiveIDsByWorkflowParams{
+		TenantID:   tenantID,
+		WorkflowID: workflowID,
+		MaxRows:    limit(n),
+	})
+	if err != nil {
+		return nil, translate(err, "list active executions of workflow %s", workflowID)
+	}
+	return ids, nil
+}
+
+func toStep(r dbsqlc.WorkflowExecutionStep) *domain.Step {
+	return &domain.Step{
+		ID:          r.ID,
+		TenantID:    r.TenantID,
+		ExecutionID: r.ExecutionID,
+		Seq:         int(r.Seq),
+		NodeID:      r.NodeID,
+		NodeType:    r.NodeType,
+		Status:      domain.StepStatus(r.Status),
+		Attempt:     int(r.Attempt),
+		Input:       rawJSON(r.Input),
+		Output:      rawJSON(r.Output),
+		Error:       r.Error,
+		Handle:      r.Handle,
+		StartedAt:   utc(r.StartedAt),
+		FinishedAt:  utcPtr(r.FinishedAt),
+	}
+}
+
+// StepInsert records a node visit.
+func (t *tx) StepInsert(ctx context.Context, p *store.StepInsertParams) (*domain.Step, error) {
+	r, err := t.q.StepInsert(ctx, dbsqlc.StepInsertParams{
+		ID:          newID(p.ID),
+		TenantID:    p.TenantID,
+		ExecutionID: p.ExecutionID,
+		Seq:         int32(p.Seq),
+		NodeID:      p.NodeID,
+		NodeType:    p.NodeType,
+		Status:      string(p.Status),
+		Attempt:     int32(p.Attempt),
+		Input:       p.Input,
+		Output:      p.Output,
+		Error:       p.Error,
+		Handle:      p.Handle,
+		StartedAt:   p.StartedAt,
+		FinishedAt:  p.FinishedAt,
+	})
+	if err != nil {
+		return nil, translateInsert(err, "insert step %d of execution %s", p.Seq, p.ExecutionID)
+	}
+	return toStep(r), nil
+}
+
+// StepUpdate records a step's progress or result.
+func (t *tx) StepUpdate(ctx context.Context, p *store.StepUpdateParams) error {
+	n, err := t.q.StepUpdate(ctx, dbsqlc.StepUpdateParams{
+		TenantID:   p.TenantID,
+		ID:         p.ID,
+		Status:     string(p.Status),
+		Attempt:    int32(p.Attempt),
+		Output:     p.Output,
+		Error:      p.Error,
+		Handle:     p.Handle,
+		FinishedAt: p.FinishedAt,
+	})
+	return affected(n, err, "update step %s", p.ID)
+}
+
+// StepGetByID loads a step.
+func (t *tx) StepGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Step, error) {
+	r, err := t.q.StepGetByID(ctx, dbsqlc.StepGetByIDParams{TenantID: tenantID, ID: id})
+	if err != nil {
+		return nil, translate(err, "get step %s", id)
+	}
+	return toStep(r), nil
+}
+
+// StepListByExecution lists an execution's steps in order.
+func (t *tx) StepListByExecution(ctx context.Context, tenantID, executionID uuid.UUID) ([]domain.Step, error) {
+	rows, err := t.q.StepListByExecution(ctx, dbsqlc.StepListByExecutionParams{TenantID: tenantID, ExecutionID: executionID})
+	if err != nil {
+		return nil, translate(err, "list steps of execution %s", executionID)
+	}
+	out := make([]domain.Step, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *toStep(r))
+	}
+	return out, nil
+}
+
+// StepCountByNode counts a workflow's step visits per node and status.
+func (t *tx) StepCountByNode(ctx context.Context, tenantID, workflowID uuid.UUID) ([]store.NodeCount, error) {
+	rows, err := t.q.StepCountByNode(ctx, dbsqlc.StepCountByNodeParams{TenantID: tenantID, WorkflowID: workflowID})
+	if err != nil {
+		return nil, translate(err, "count steps of workflow %s", workflowID)
+	}
+	out := make([]store.NodeCount, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, store.NodeCount{NodeID: r.NodeID, Status: domain.StepStatus(r.Status), Count: int(r.Count)})
+	}
+	return out, nil
+}
+
+func toOutbox(r dbsqlc.Outbox) *domain.OutboxEntry {
+	return &domain.OutboxEntry{
+		ID:             r.ID,
+		TenantID:       r.TenantID,
+		ExecutionID:    r.ExecutionID,
+		StepID:         r.StepID,
+		IdempotencyKey: r.IdempotencyKey,
+		Kind:           r.Kind,
+		Status:         domain.OutboxStatus(r.Status),
+		Attempts:       int(r.Attempts),
+		Request:        rawJSON(r.Request),
+		Response:       rawJSON(r.Response),
+		Error:          r.Error,
+		CreatedAt:      utc(r.CreatedAt),
+		UpdatedAt:      utc(r.UpdatedAt),
+	}
+}
+
+// OutboxInsert records a side effect before it is performed; an existing
+// key returns the existing entry and created=false.
+func (t *tx) OutboxInsert(ctx context.Context, p *store.OutboxInsertParams) (*domain.OutboxEntry, bool, error) {
+	r, err := t.q.OutboxInsert(ctx, dbsqlc.OutboxInsertParams{
+		ID:             newID(p.ID),
+		TenantID:       p.TenantID,
+		ExecutionID:    p.ExecutionID,
+		StepID:         p.StepID,
+		IdempotencyKey: p.IdempotencyKey,
+		Kind:           p.Kind,
+		Request:        p.Request,
+	})
+	if err == nil {
+		return toOutbox(r), true, nil
+	}
+	err = translate(err, "insert outbox entry %q", p.IdempotencyKey)
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, false, err
+	}
+	// ON CONFLICT DO NOTHING returned no row: the key is taken.
+	e, err := t.OutboxGetByKey(ctx, p.TenantID, p.IdempotencyKey)
+	if err != nil {
+		return nil, false, err
+	}
+	return e, false, nil
+}
+
+// OutboxGetByKey loads an outbox entry by its idempotency key.
+func (t *tx) OutboxGetByKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.OutboxEntry, error) {
+	r, err := t.q.OutboxGetByKey(ctx, dbsqlc.OutboxGetByKeyParams{TenantID: tenantID, IdempotencyKey: key})
+	if err != nil {
+		return nil, translate(err, "get outbox entry %q", key)
+	}
+	return toOutbox(r), nil
+}
+
+// OutboxUpdate records a side effect's result.
+func (t *tx) OutboxUpdate(ctx context.Context, p *store.OutboxUpdateParams) error {
+	n, err := t.q.OutboxUpdate(ctx, dbsqlc.OutboxUpdateParams{
+		TenantID: p.TenantID,
+		ID:       p.ID,
+		Status:   string(p.Status),
+		Attempts: int32(p.Attempts),
+		Response: p.Response,
+		Error:    p.Error,
+	})
+	return affected(n, err, "update outbox entry %s", p.ID)
+}
+
+func toWait(r dbsqlc.Wait) *domain.Wait {
+	return &domain.Wait{
+		ID:               r.ID,
+		TenantID:         r.TenantID,
+		ExecutionID:      r.ExecutionID,
+		NodeID:           r.NodeID,
+		Token:            r.Token,
+		EventName:        r.EventName,
+		ContactID:        r.ContactID,
+		CorrelationValue: r.CorrelationValue,
+		ExpiresAt:        utcPtr(r.ExpiresAt),
+		CreatedAt:        utc(r.CreatedAt),
+	}
+}
+
+// WaitInsert registers a wait for an event.
+func (t *tx) WaitInsert(ctx context.Context, p *store.WaitInsertParams) (*domain.Wait, error) {
+	r, err := t.q.WaitInsert(ctx, dbsqlc.WaitInsertParams{
+		ID:               newID(p.ID),
+		TenantID:         p.TenantID,
+		ExecutionID:      p.ExecutionID,
+		NodeID:           p.NodeID,
+		Token:            p.Token,
+		EventName:        p.EventName,
+		ContactID:        p.ContactID,
+		CorrelationValue: p.CorrelationValue,
+		ExpiresAt:        p.ExpiresAt,
+	})
+	if err != nil {
+		return nil, translateInsert(err, "insert wait of execution %s", p.ExecutionID)
+	}
+	return toWait(r), nil
+}
+
+// WaitListByEvent returns the waits an event resumes.
+func (t *tx) WaitListByEvent(ctx context.Context, p *store.WaitListByEventParams) ([]domain.Wait, error) {
+	rows, err := t.q.WaitListByEvent(ctx, dbsqlc.WaitListByEventParams{
+		TenantID:         p.TenantID,
+		EventName:        p.EventName,
+		ContactID:        p.ContactID,
+		CorrelationValue: p.CorrelationValue,
+		MaxRows:          limit(p.Limit),
+	})
+	if err != nil {
+		return nil, translate(err, "list waits for event %q", p.EventName)
+	}
+	out := make([]domain.Wait, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *toWait(r))
+	}
+	return out, nil
+}
+
+// WaitDeleteByExecution deletes an execution's waits (none is not an
+// error).
+func (t *tx) WaitDeleteByExecution(ctx context.Context, tenantID, executionID uuid.UUID) error {
+	_, err := t.q.WaitDeleteByExecution(ctx, dbsqlc.WaitDeleteByExecutionParams{TenantID: tenantID, ExecutionID: executionID})
+	return translate(err, "delete waits of execution %s", executionID)
+}
+
+func toCronJob(r dbsqlc.CronJob) *domain.CronJob {
+	return &domain.CronJob{
+		ID:         r.ID,
+		TenantID:   r.TenantID,
+		WorkflowID: r.WorkflowID,
+		NodeID:     r.NodeID,
+		Schedule:   r.Schedule,
+		Timezone:   r.Timezone,
+		MissedRuns: r.MissedRuns,
+		IsActive:   r.IsActive,
+		LastRunAt:  utcPtr(r.LastRunAt),
+		NextRunAt:  utcPtr(r.NextRunAt),
+		CreatedAt:  utc(r.CreatedAt),
+		UpdatedAt:  utc(r.UpdatedAt),
+	}
+}
+
+func toCronJobs(rows []dbsqlc.CronJob) []domain.CronJob {
+	out := make([]domain.CronJob, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *toCronJob(r))
+	}
+	return out
+}
+
+// CronJobUpsert creates or replaces the schedule of a workflow's trigger
+// node.
+func (t *tx) CronJobUpsert(ctx context.Context, p *store.CronJobUpsertParams) (*domain.CronJob, error) {
+	r, err := t.q.CronJobUpsert(ctx, dbsqlc.CronJobUpsertParams{
+		ID:         newID(p.ID),
+		TenantID:   p.TenantID,
+		WorkflowID: p.WorkflowID,
+		NodeID:     p.NodeID,
+		Schedule:   p.Schedule,
+		Timezone:   p.Timezone,
+		MissedRuns: p.MissedRuns,
+		IsActive:   p.IsActive,
+		NextRunAt:  p.NextRunAt,
+	})
+	if err != nil {
+		return nil, translate(err, "upsert schedule of workflow %s node %s", p.WorkflowID, p.NodeID)
+	}
+	return toCronJob(r), nil
+}
+
+// CronJobGetByID loads a schedule.
+func (t *tx) CronJobGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.CronJob, error) {
+	r, err := t.q.CronJobGetByID(ctx, dbsqlc.CronJobGetByIDParams{TenantID: tenantID, ID: id})
+	if err != nil {
+		return nil, translate(err, "get schedule %s", id)
+	}
+	return toCronJob(r), nil
+}
+
+// CronJobList lists a tenant's schedules.
+func (t *tx) CronJobList(ctx context.Context, tenantID uuid.UUID) ([]domain.CronJob, error) {
+	rows, err := t.q.CronJobList(ctx, tenantID)
+	if err != nil {
+		return nil, translate(err, "list schedules of tenant %s", tenantID)
+	}
+	return toCronJobs(rows), nil
+}
+
+// CronJobListByWorkflow lists a workflow's schedules.
+func (t *tx) CronJobListByWorkflow(ctx context.Context, tenantID, workflowID uuid.UUID) ([]domain.CronJob, error) {
+	rows, err := t.q.CronJobListByWorkflow(ctx, dbsqlc.CronJobListByWorkflowParams{TenantID: tenantID, WorkflowID: workflowID})
+	if err != nil {
+		return nil, translate(err, "list schedules of workflow %s", workflowID)
+	}
+	return toCronJobs(rows), nil
+}
+
+// CronJobUpdate updates a schedule's state.
+func (t *tx) CronJobUpdate(ctx context.Context, p *store.CronJobUpdateParams) (*domain.CronJob, error) {
+	r, err := t.q.CronJobUpdate(ctx, dbsqlc.CronJobUpdateParams{
+		TenantID:   p.TenantID,
+		ID:         p.ID,
+		Schedule:   p.Schedule,
+		Timezone:   p.Timezone,
+		MissedRuns: p.MissedRuns,
+		IsActive:   p.IsActive,
+		LastRunAt:  p.LastRunAt,
+		NextRunAt:  p.NextRunAt,
+	})
+	if err != nil {
+		return nil, translate(err, "update schedule %s", p.ID)
+	}
+	return toCronJob(r), nil
+}
+
+// CronJobDelete deletes a schedule.
+func (t *tx) CronJobDelete(ctx context.Context, tenantID, id uuid.UUID) error {
+	n, err := t.q.CronJobDelete(ctx, dbsqlc.CronJobDeleteParams{TenantID: tenantID, ID: id})
+	return affected(n, err, "delete schedule %s", id)
+}
