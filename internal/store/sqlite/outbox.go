@@ -1,0 +1,83 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/sqlite/dbsqlc"
+)
+
+func outboxFromRow(r dbsqlc.Outbox) *domain.OutboxEntry {
+	return &domain.OutboxEntry{
+		ID:             r.ID,
+		TenantID:       r.TenantID,
+		ExecutionID:    r.ExecutionID,
+		StepID:         r.StepID,
+		IdempotencyKey: r.IdempotencyKey,
+		Kind:           r.Kind,
+		Status:         domain.OutboxStatus(r.Status),
+		Attempts:       int(r.Attempts),
+		Request:        jsonRaw(r.Request),
+		Response:       jsonRaw(r.Response),
+		Error:          r.Error,
+		CreatedAt:      r.CreatedAt.UTC(),
+		UpdatedAt:      r.UpdatedAt.UTC(),
+	}
+}
+
+// OutboxInsert records a side effect (status PENDING, 0 attempts) before it
+// is performed. When the tenant already has an entry with the key, it
+// returns that entry and created=false.
+func (t *tx) OutboxInsert(ctx context.Context, p *store.OutboxInsertParams) (*domain.OutboxEntry, bool, error) {
+	id := p.ID
+	if id == uuid.Nil {
+		id = domain.NewID()
+	}
+	rows, err := t.q.OutboxInsert(ctx, t.tx, &dbsqlc.OutboxInsertParams{
+		ID:             id,
+		TenantID:       p.TenantID,
+		ExecutionID:    p.ExecutionID,
+		StepID:         p.StepID,
+		IdempotencyKey: p.IdempotencyKey,
+		Kind:           p.Kind,
+		Request:        jsonText(p.Request),
+		Now:            now(),
+	})
+	if err != nil {
+		return nil, false, wrap(err, "insert outbox entry %q", p.IdempotencyKey)
+	}
+	if len(rows) == 1 {
+		return outboxFromRow(rows[0]), true, nil
+	}
+	existing, err := t.OutboxGetByKey(ctx, p.TenantID, p.IdempotencyKey)
+	if err != nil {
+		return nil, false, err
+	}
+	return existing, false, nil
+}
+
+// OutboxGetByKey returns a tenant's outbox entry by idempotency key.
+func (t *tx) OutboxGetByKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.OutboxEntry, error) {
+	r, err := t.q.OutboxGetByKey(ctx, t.tx, &dbsqlc.OutboxGetByKeyParams{TenantID: tenantID, IdempotencyKey: key})
+	if err != nil {
+		return nil, wrap(err, "get outbox entry %q", key)
+	}
+	return outboxFromRow(r), nil
+}
+
+// OutboxUpdate records a side effect's result.
+func (t *tx) OutboxUpdate(ctx context.Context, p *store.OutboxUpdateParams) error {
+	n, err := t.q.OutboxUpdate(ctx, t.tx, &dbsqlc.OutboxUpdateParams{
+		TenantID: p.TenantID,
+		ID:       p.ID,
+		Status:   string(p.Status),
+		Attempts: int64(p.Attempts),
+		Response: jsonText(p.Response),
+		Error:    p.Error,
+		Now:      now(),
+	})
+	return affected(n, err, "update outbox entry %s", p.ID)
+}

@@ -1,0 +1,9 @@
+-- name: AuditInsert :exec
+INSERT INTO audit_log (id, tenant_id, actor_type, actor_id, action, target_type, target_id, data, ip, created_at)
+VALUES (@id, @tenant_id, @actor_type, @actor_id, @action, @target_type, @target_id, @data, @ip, @now);
+
+-- name: AuditListByTenant :many
+SELECT * FROM audit_log
+WHERE tenant_id = @tenant_id AND id < @before
+ORDER BY id DESC
+LIMIT @max;

@@ -1,0 +1,16 @@
+-- name: OutboxInsert :many
+INSERT INTO outbox (
+    id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at
+) VALUES (
+    @id, @tenant_id, @execution_id, @step_id, @idempotency_key, @kind, 'PENDING', 0, @request, NULL, '', @now, @now
+)
+ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+RETURNING *;
+
+-- name: OutboxGetByKey :one
+SELECT * FROM outbox WHERE tenant_id = @tenant_id AND idempotency_key = @idempotency_key;
+
+-- name: OutboxUpdate :execrows
+UPDATE outbox
+SET status = @status, attempts = @attempts, response = @response, error = @error, updated_at = @now
+WHERE tenant_id = @tenant_id AND id = @id;

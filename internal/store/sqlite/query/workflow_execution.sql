@@ -1,0 +1,36 @@
+-- name: ExecutionInsert :one
+INSERT INTO workflow_executions (
+    id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context,
+    current_node_id, token, step_count, error, idempotency_key, created_at, updated_at
+) VALUES (
+    @id, @tenant_id, @workflow_id, @version_id, @version, @status, @contact_id, @trigger_type, @context,
+    @current_node_id, 0, 0, '', @idempotency_key, @now, @now
+)
+RETURNING *;
+
+-- name: ExecutionGetByID :one
+SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: ExecutionGetByIdempotencyKey :one
+SELECT * FROM workflow_executions
+WHERE tenant_id = @tenant_id AND idempotency_key = @idempotency_key AND idempotency_key <> '';
+
+-- name: ExecutionUpdate :execrows
+UPDATE workflow_executions
+SET status = @status, context = @context, current_node_id = @current_node_id, token = @token,
+    step_count = @step_count, error = @error, started_at = @started_at, finished_at = @finished_at,
+    updated_at = @now
+WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: ExecutionCountByStatus :many
+SELECT status, count(*) AS count
+FROM workflow_executions
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id
+GROUP BY status;
+
+-- name: ExecutionListActiveIDsByWorkflow :many
+SELECT id FROM workflow_executions
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id
+  AND status NOT IN ('COMPLETED', 'FAILED', 'CANCELLED')
+ORDER BY id
+LIMIT @max;

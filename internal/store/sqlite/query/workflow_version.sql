@@ -1,0 +1,21 @@
+-- name: WorkflowVersionInsert :one
+INSERT INTO workflow_versions (id, tenant_id, workflow_id, version, definition, created_by, created_at)
+VALUES (@id, @tenant_id, @workflow_id, @version, @definition, @created_by, @now)
+RETURNING *;
+
+-- name: WorkflowVersionGetByID :one
+SELECT * FROM workflow_versions WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: WorkflowVersionGetByNumber :one
+SELECT * FROM workflow_versions WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id AND version = @version;
+
+-- name: WorkflowVersionList :many
+SELECT id, tenant_id, workflow_id, version, created_by, created_at
+FROM workflow_versions
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id
+ORDER BY version DESC;
+
+-- name: WorkflowVersionMax :one
+SELECT CAST(coalesce(max(version), 0) AS INTEGER) AS max_version
+FROM workflow_versions
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id;

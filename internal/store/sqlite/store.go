@@ -1,0 +1,204 @@
+// Package sqlite is NextFlow's embedded store: a single SQLite file in WAL
+// mode, opened through modernc.org/sqlite (no cgo), with River's SQLite
+// driver as the durable job queue.
+//
+// A Store holds two connection pools on the same file. The writer has
+// exactly one connection and begins every transaction IMMEDIATE, so
+// read-write transactions (and River, which shares the writer) are
+// serialised by the pool instead of failing with SQLITE_BUSY; holding that
+// connection is what ExecutionLock relies on. The reader pool is
+// query-only and serves Read, so reads never wait behind a writer.
+//
+// Tenant isolation is enforced in the application: every query of a
+// tenant-owned table filters by tenant_id, and a row of another tenant is
+// store.ErrNotFound.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/sqlite/dbsqlc"
+)
+
+// Queue defaults on SQLite (see store.QueueConfig).
+const (
+	defaultMaxWorkers        = 50
+	defaultFetchCooldown     = 2 * time.Millisecond
+	defaultFetchPollInterval = 50 * time.Millisecond
+	defaultJobTimeout        = time.Minute
+	busyTimeout              = 10 * time.Second
+)
+
+// Options configures Open.
+type Options struct {
+	// Queue tunes the River client; zero values take the SQLite defaults.
+	Queue store.QueueConfig
+	// Logger receives the store's and River's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Store is a NextFlow database in one SQLite file. It implements
+// store.Store.
+type Store struct {
+	writer  *sql.DB
+	reader  *sql.DB
+	queries *dbsqlc.Queries
+	logger  *slog.Logger
+	queue   *queue
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the SQLite database at path and builds its
+// River client. It does not migrate: call Migrate.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+
+	writer, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite writer %s: %w", path, err)
+	}
+	// River's SQLite driver and IMMEDIATE transactions want one connection:
+	// the pool is the write lock.
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	if err := writer.PingContext(ctx); err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("open sqlite writer %s: %w", path, err)
+	}
+
+	reader, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)
+	}
+	readers := max(4, runtime.NumCPU())
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
+	if err := reader.PingContext(ctx); err != nil {
+		_ = writer.Close()
+		_ = reader.Close()
+		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)
+	}
+
+	s := &Store{
+		writer:  writer,
+		reader:  reader,
+		queries: dbsqlc.New(),
+		logger:  logger,
+	}
+	q, err := newQueue(riversqlite.New(writer), opts.Queue, logger)
+	if err != nil {
+		_ = s.closeDBs()
+		return nil, err
+	}
+	s.queue = q
+	return s, nil
+}
+
+// dsn builds the modernc.org/sqlite data source name. Every pragma is set
+// through the DSN so each pooled connection gets it.
+func dsn(path string, readOnly bool) string {
+	v := url.Values{}
+	v.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	v.Add("_pragma", "foreign_keys(1)")
+	v.Add("_pragma", "journal_mode(WAL)")
+	v.Add("_pragma", "synchronous(NORMAL)")
+	// Times are written as "2006-01-02 15:04:05.999999999-07:00"; the store
+	// always writes UTC, so stored times compare correctly as text.
+	v.Set("_time_format", "sqlite")
+	if readOnly {
+		v.Set("_query_only", "1")
+	} else {
+		v.Set("_txlock", "immediate")
+	}
+	return path + "?" + v.Encode()
+}
+
+// Dialect returns store.DialectSQLite.
+func (s *Store) Dialect() string { return store.DialectSQLite }
+
+// InTx runs fn in a read-write (IMMEDIATE) transaction on the writer
+// connection. tenantID is informational on SQLite: isolation is enforced by
+// every query filtering on tenant_id.
+func (s *Store) InTx(ctx context.Context, tenantID uuid.UUID, fn func(tx store.Tx) error) error {
+	return s.inTx(ctx, s.writer, false, fn)
+}
+
+// Read runs fn in a read-only transaction on the reader pool. Job inserts
+// and writes fail in it.
+func (s *Store) Read(ctx context.Context, tenantID uuid.UUID, fn func(tx store.Tx) error) error {
+	return s.inTx(ctx, s.reader, true, fn)
+}
+
+func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(tx store.Tx) error) (err error) {
+	sqlTx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && err == nil {
+				err = fmt.Errorf("roll back: %w", rbErr)
+			}
+		}
+	}()
+	if err := fn(&tx{store: s, tx: sqlTx, q: s.queries, readOnly: readOnly}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", translate(err))
+	}
+	committed = true
+	return nil
+}
+
+// Ping checks both pools reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping sqlite writer: %w", err)
+	}
+	if err := s.reader.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping sqlite reader: %w", err)
+	}
+	return nil
+}
+
+// Queue returns the store's River client.
+func (s *Store) Queue() store.Queue { return s.queue }
+
+// Close stops the queue if it runs (cancelling jobs still running after a
+// few seconds) and closes both pools.
+func (s *Store) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	stopErr := s.queue.Stop(ctx)
+	return errors.Join(stopErr, s.closeDBs())
+}
+
+func (s *Store) closeDBs() error {
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+// River returns the underlying River client, for wiring that needs more than
+// store.Queue (periodic jobs, job listing in tests).
+func (s *Store) River() *river.Client[*sql.Tx] { return s.queue.client }

@@ -1,0 +1,199 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/sqlite/dbsqlc"
+)
+
+func executionFromRow(r dbsqlc.WorkflowExecution) *domain.Execution {
+	return &domain.Execution{
+		ID:             r.ID,
+		TenantID:       r.TenantID,
+		WorkflowID:     r.WorkflowID,
+		VersionID:      r.VersionID,
+		Version:        int(r.Version),
+		Status:         domain.ExecutionStatus(r.Status),
+		ContactID:      uuidPtr(r.ContactID),
+		TriggerType:    r.TriggerType,
+		Context:        []byte(r.Context),
+		CurrentNodeID:  r.CurrentNodeID,
+		Token:          r.Token,
+		StepCount:      int(r.StepCount),
+		Error:          r.Error,
+		IdempotencyKey: r.IdempotencyKey,
+		CreatedAt:      r.CreatedAt.UTC(),
+		UpdatedAt:      r.UpdatedAt.UTC(),
+		StartedAt:      timePtr(r.StartedAt),
+		FinishedAt:     timePtr(r.FinishedAt),
+	}
+}
+
+// ExecutionInsert creates an execution (status PENDING unless given, token
+// and step count 0). A used idempotency key is store.ErrConflict; a
+// workflow or version of another tenant store.ErrNotFound.
+func (t *tx) ExecutionInsert(ctx context.Context, p *store.ExecutionInsertParams) (*domain.Execution, error) {
+	id := p.ID
+	if id == uuid.Nil {
+		id = domain.NewID()
+	}
+	status := p.Status
+	if status == "" {
+		status = domain.ExecutionPending
+	}
+	r, err := t.q.ExecutionInsert(ctx, t.tx, &dbsqlc.ExecutionInsertParams{
+		ID:             id,
+		TenantID:       p.TenantID,
+		WorkflowID:     p.WorkflowID,
+		VersionID:      p.VersionID,
+		Version:        int64(p.Version),
+		Status:         string(status),
+		ContactID:      nullUUID(p.ContactID),
+		TriggerType:    p.TriggerType,
+		Context:        jsonRequired(p.Context),
+		CurrentNodeID:  p.CurrentNodeID,
+		IdempotencyKey: p.IdempotencyKey,
+		Now:            now(),
+	})
+	if err != nil {
+		return nil, wrap(err, "insert execution of workflow %s", p.WorkflowID)
+	}
+	return executionFromRow(r), nil
+}
+
+// ExecutionGetByID returns a tenant's execution.
+func (t *tx) ExecutionGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Execution, error) {
+	r, err := t.q.ExecutionGetByID(ctx, t.tx, &dbsqlc.ExecutionGetByIDParams{TenantID: tenantID, ID: id})
+	if err != nil {
+		return nil, wrap(err, "get execution %s", id)
+	}
+	return executionFromRow(r), nil
+}
+
+// ExecutionGetByIdempotencyKey returns the execution started with the key.
+func (t *tx) ExecutionGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.Execution, error) {
+	r, err := t.q.ExecutionGetByIdempotencyKey(ctx, t.tx, &dbsqlc.ExecutionGetByIdempotencyKeyParams{
+		TenantID: tenantID, IdempotencyKey: key,
+	})
+	if err != nil {
+		return nil, wrap(err, "get execution by idempotency key %q", key)
+	}
+	return executionFromRow(r), nil
+}
+
+// ExecutionLock reads an execution. On SQLite a read-write transaction
+// holds the single writer connection from BEGIN IMMEDIATE to its end, so
+// the row is already locked against every other writer.
+func (t *tx) ExecutionLock(ctx context.Context, tenantID, id uuid.UUID) (*domain.Execution, error) {
+	r, err := t.q.ExecutionGetByID(ctx, t.tx, &dbsqlc.ExecutionGetByIDParams{TenantID: tenantID, ID: id})
+	if err != nil {
+		return nil, wrap(err, "lock execution %s", id)
+	}
+	return executionFromRow(r), nil
+}
+
+// ExecutionUpdate writes an execution's mutable state.
+func (t *tx) ExecutionUpdate(ctx context.Context, p *store.ExecutionUpdateParams) error {
+	n, err := t.q.ExecutionUpdate(ctx, t.tx, &dbsqlc.ExecutionUpdateParams{
+		TenantID:      p.TenantID,
+		ID:            p.ID,
+		Status:        string(p.Status),
+		Context:       jsonRequired(p.Context),
+		CurrentNodeID: p.CurrentNodeID,
+		Token:         p.Token,
+		StepCount:     int64(p.StepCount),
+		Error:         p.Error,
+		StartedAt:     nullTime(p.StartedAt),
+		FinishedAt:    nullTime(p.FinishedAt),
+		Now:           now(),
+	})
+	return affected(n, err, "update execution %s", p.ID)
+}
+
+const executionColumns = `id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type,
+	context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at,
+	started_at, finished_at`
+
+// ExecutionList pages through a tenant's executions, newest first (default
+// 50 a page, at most 500), with optional filters.
+func (t *tx) ExecutionList(ctx context.Context, p *store.ExecutionListParams) ([]domain.Execution, error) {
+	var (
+		sb   strings.Builder
+		args = []any{p.TenantID, before(p.Before)}
+	)
+	sb.WriteString(`SELECT ` + executionColumns + ` FROM workflow_executions WHERE tenant_id = ? AND id < ?`)
+	if p.WorkflowID != nil {
+		sb.WriteString(` AND workflow_id = ?`)
+		args = append(args, *p.WorkflowID)
+	}
+	if len(p.Status) > 0 {
+		sb.WriteString(` AND status IN (?` + strings.Repeat(`, ?`, len(p.Status)-1) + `)`)
+		for _, s := range p.Status {
+			args = append(args, string(s))
+		}
+	}
+	if p.ContactID != nil {
+		sb.WriteString(` AND contact_id = ?`)
+		args = append(args, *p.ContactID)
+	}
+	if p.CreatedAfter != nil {
+		sb.WriteString(` AND created_at > ?`)
+		args = append(args, utc(*p.CreatedAfter))
+	}
+	if p.CreatedBefore != nil {
+		sb.WriteString(` AND created_at < ?`)
+		args = append(args, utc(*p.CreatedBefore))
+	}
+	sb.WriteString(` ORDER BY id DESC LIMIT ?`)
+	args = append(args, limit(p.Limit, 50, 500))
+
+	rows, err := t.tx.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return nil, wrap(err, "list executions of tenant %s", p.TenantID)
+	}
+	defer rows.Close()
+	var out []domain.Execution
+	for rows.Next() {
+		var r dbsqlc.WorkflowExecution
+		if err := rows.Scan(&r.ID, &r.TenantID, &r.WorkflowID, &r.VersionID, &r.Version, &r.Status, &r.ContactID,
+			&r.TriggerType, &r.Context, &r.CurrentNodeID, &r.Token, &r.StepCount, &r.Error, &r.IdempotencyKey,
+			&r.CreatedAt, &r.UpdatedAt, &r.StartedAt, &r.FinishedAt); err != nil {
+			return nil, wrap(err, "list executions of tenant %s", p.TenantID)
+		}
+		out = append(out, *executionFromRow(r))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "list executions of tenant %s", p.TenantID)
+	}
+	return out, nil
+}
+
+// ExecutionCountByStatus counts a workflow's executions per status.
+func (t *tx) ExecutionCountByStatus(ctx context.Context, tenantID, workflowID uuid.UUID) (map[domain.ExecutionStatus]int, error) {
+	rows, err := t.q.ExecutionCountByStatus(ctx, t.tx, &dbsqlc.ExecutionCountByStatusParams{TenantID: tenantID, WorkflowID: workflowID})
+	if err != nil {
+		return nil, wrap(err, "count executions of workflow %s", workflowID)
+	}
+	out := make(map[domain.ExecutionStatus]int, len(rows))
+	for _, r := range rows {
+		out[domain.ExecutionStatus(r.Status)] = int(r.Count)
+	}
+	return out, nil
+}
+
+// ExecutionListActiveIDsByWorkflow returns the IDs of a workflow's
+// non-terminal executions, oldest first (default 1000, at most 10000).
+func (t *tx) ExecutionListActiveIDsByWorkflow(ctx context.Context, tenantID, workflowID uuid.UUID, n int) ([]uuid.UUID, error) {
+	ids, err := t.q.ExecutionListActiveIDsByWorkflow(ctx, t.tx, &dbsqlc.ExecutionListActiveIDsByWorkflowParams{
+		TenantID: tenantID, WorkflowID: workflowID, Max: limit(n, 1000, 10000),
+	})
+	if err != nil {
+		return nil, wrap(err, "list active executions of workflow %s", workflowID)
+	}
+	return ids, nil
+}

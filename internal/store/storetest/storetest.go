@@ -1,0 +1,80 @@
+// Package storetest holds the conformance suite every store backend passes
+// (Exercise) and the helpers other packages' tests use to get a fresh,
+// migrated store: SQLite, Postgres and Each, which runs a test against both.
+package storetest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/sqlite"
+)
+
+// Option configures a test store.
+type Option func(*options)
+
+type options struct {
+	// Queue is the River configuration of the store.
+	Queue store.QueueConfig
+}
+
+// WithQueue opens the store with the queue configuration cfg. When
+// cfg.Workers is nil, the store gets a bundle holding the conformance
+// suite's own worker, to which the test may add its workers before
+// starting the queue.
+func WithQueue(cfg store.QueueConfig) Option {
+	return func(o *options) { o.Queue = cfg }
+}
+
+// buildOptions applies opts. A nil Workers bundle is replaced by one holding
+// the suite's no-op worker, so every test store can work the jobs Exercise
+// inserts once its queue is started.
+func buildOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.Queue.Workers == nil {
+		o.Queue.Workers = river.NewWorkers()
+		river.AddWorker(o.Queue.Workers, &noopWorker{})
+	}
+	return o
+}
+
+// SQLite returns a store on a fresh, migrated SQLite file in t.TempDir(),
+// closed when the test ends.
+func SQLite(t testing.TB, opts ...Option) store.Store {
+	t.Helper()
+	return SQLiteStore(t, opts...)
+}
+
+// SQLiteStore is SQLite returning the concrete store, for tests of the
+// backend itself.
+func SQLiteStore(t testing.TB, opts ...Option) *sqlite.Store {
+	t.Helper()
+	o := buildOptions(opts)
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nextflow.db"), sqlite.Options{Queue: o.Queue})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	return s
+}
+
+// Each runs fn as the subtests "sqlite" and "postgres", each with a fresh,
+// migrated store of that backend (the PostgreSQL one skips when no server
+// is reachable, or fails under CI=true). fn may call t.Parallel.
+func Each(t *testing.T, fn func(t *testing.T, s store.Store), opts ...Option) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, SQLite(t, opts...))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, Postgres(t, opts...))
+	})
+}
