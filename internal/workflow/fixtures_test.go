@@ -1,0 +1,56 @@
+package workflow
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// fixtureDir is where the shared realistic journeys live, relative to this
+// package.
+const fixtureDir = "../../../shared/fixtures/journeys"
+
+type fixture struct {
+	name       string
+	definition json.RawMessage
+}
+
+// loadFixtures reads the shared journeys; it skips the test when shared/
+// is not beside the tree.
+func loadFixtures(tb testing.TB) []fixture {
+	tb.Helper()
+	files, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
+	require.NoError(tb, err)
+	if len(files) == 0 {
+		tb.Skipf("no fixtures in %s", fixtureDir)
+	}
+	var out []fixture
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(tb, err)
+		var wrapper struct {
+			Definition json.RawMessage `json:"definition"`
+		}
+		require.NoError(tb, json.Unmarshal(data, &wrapper), f)
+		require.NotEmpty(tb, wrapper.Definition, f)
+		out = append(out, fixture{name: filepath.Base(f), definition: wrapper.Definition})
+	}
+	return out
+}
+
+func TestFixturesValidateClean(t *testing.T) {
+	t.Parallel()
+	r := Default()
+	for _, fx := range loadFixtures(t) {
+		t.Run(fx.name, func(t *testing.T) {
+			t.Parallel()
+			d, problems, err := r.DecodeAndValidate(fx.definition, DefaultLimits())
+			require.NoError(t, err)
+			require.Empty(t, problems)
+			require.NotEmpty(t, d.Nodes)
+		})
+	}
+}
