@@ -88,7 +88,7 @@ func builtinTypeList() []NodeType {
 				"filter":{"type":"string","title":"Filter","description":"CEL expression over trigger.event and contact; the execution starts only when it is true.","examples":["trigger.event.properties.total > 100"]}`,
 				"event"),
 			Outputs: outHandle, Pure: true,
-			Fields:  []Field{{"/filter", FieldCondition}},
+			Fields: []Field{{"/filter", FieldCondition}},
 		},
 		{
 			Type: TypeTriggerSchedule, Category: CategoryTrigger, Label: "Schedule",
@@ -99,7 +99,7 @@ func builtinTypeList() []NodeType {
 				"missedRuns":{"type":"string","title":"Missed runs","description":"What to do with runs missed while NextFlow was down: skip them or run each once.","enum":["skip","catch_up"],"default":"skip"}`,
 				"cron"),
 			Outputs: outHandle, Pure: true,
-			Fields:  []Field{{"/cron", FieldCron}, {"/timezone", FieldTimezone}},
+			Fields: []Field{{"/cron", FieldCron}, {"/timezone", FieldTimezone}},
 		},
 		{
 			Type: TypeTriggerManual, Category: CategoryTrigger, Label: "Manual",
@@ -107,7 +107,7 @@ func builtinTypeList() []NodeType {
 			ConfigSchema: schema("Manual trigger", `
 				"inputSchema":{"type":"object","title":"Input schema","description":"Optional JSON Schema the start request's input is shown with."}`),
 			Outputs: outHandle, Pure: true,
-			Fields:  []Field{{"/inputSchema", FieldJSONSchema}},
+			Fields: []Field{{"/inputSchema", FieldJSONSchema}},
 		},
 		{
 			Type: TypeTriggerWebhook, Category: CategoryTrigger, Label: "Webhook",
@@ -117,7 +117,7 @@ func builtinTypeList() []NodeType {
 				"timeout":{"type":"string","title":"Timeout","description":"How long an on_completion caller waits, e.g. 10s.","default":"10s"},
 				"secret":{"type":"string","title":"Secret","description":"Shared secret the caller must send (HMAC signature or bearer token).","minLength":16}`),
 			Outputs: outHandle, Pure: true,
-			Fields:  []Field{{"/timeout", FieldDuration}},
+			Fields: []Field{{"/timeout", FieldDuration}},
 		},
 		{
 			Type: TypeEmailSend, Category: CategoryMessage, Label: "Send email",
@@ -164,7 +164,7 @@ func builtinTypeList() []NodeType {
 					"parameters":{"type":"array","title":"Body parameters","description":"Values for {{1}}, {{2}}… in the template body.","items":{"type":"string"}}}},
 				`+propMaxAttempts),
 			Outputs: outHandle, CanFail: true,
-			Fields:  []Field{{"/to", FieldTemplate}, {"/text", FieldTemplate}, {"/mediaUrl", FieldTemplate}, {"/template/parameters/*", FieldTemplate}},
+			Fields: []Field{{"/to", FieldTemplate}, {"/text", FieldTemplate}, {"/mediaUrl", FieldTemplate}, {"/template/parameters/*", FieldTemplate}},
 			CheckConfig: func(c map[string]any) []ConfigIssue {
 				if !has(c, "text") && !has(c, "template") && !has(c, "mediaUrl") {
 					return []ConfigIssue{{"", "text, mediaUrl or an approved template is required"}}
@@ -181,7 +181,7 @@ func builtinTypeList() []NodeType {
 				"tag":{"type":"string","title":"Message tag","description":"Needed outside the 24-hour window.","enum":["CONFIRMED_EVENT_UPDATE","POST_PURCHASE_UPDATE","ACCOUNT_UPDATE","HUMAN_AGENT"]},
 				`+propMaxAttempts),
 			Outputs: outHandle, CanFail: true,
-			Fields:  []Field{{"/text", FieldTemplate}},
+			Fields: []Field{{"/text", FieldTemplate}},
 			CheckConfig: func(c map[string]any) []ConfigIssue {
 				if !has(c, "text") && !has(c, "templateId") {
 					return []ConfigIssue{{"/text", "text is required without a templateId"}}
@@ -197,7 +197,7 @@ func builtinTypeList() []NodeType {
 				"until":{"type":"string","title":"Until","description":"Wait until the next occurrence of this time of day (HH:MM, 24-hour).","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","examples":["09:00"]},
 				"timezone":{"type":"string","title":"Timezone","description":"Timezone of until: contact (the contact's own, falling back to UTC) or an IANA name.","default":"contact"}`),
 			Outputs: outHandle, Waits: true,
-			Fields:  []Field{{"/duration", FieldDuration}, {"/timezone", FieldTimezoneOrContact}},
+			Fields: []Field{{"/duration", FieldDuration}, {"/timezone", FieldTimezoneOrContact}},
 			CheckConfig: func(c map[string]any) []ConfigIssue {
 				switch d, u := has(c, "duration"), has(c, "until"); {
 				case d && u:
@@ -275,7 +275,7 @@ func builtinTypeList() []NodeType {
 					"additionalProperties":{"type":"string","minLength":1}}`,
 				"attributes"),
 			Outputs: outHandle, Pure: true,
-			Fields:  []Field{{"/attributes/*", FieldExpression}},
+			Fields: []Field{{"/attributes/*", FieldExpression}},
 		},
 		{
 			Type: TypeHTTPRequest, Category: CategoryData, Label: "HTTP request",
@@ -290,7 +290,7 @@ func builtinTypeList() []NodeType {
 				`+propMaxAttempts,
 				"url"),
 			Outputs: outHandle, CanFail: true,
-			Fields:  []Field{{"/url", FieldTemplate}, {"/headers/*", FieldTemplate}, {"/body", FieldTemplate}, {"/timeout", FieldDuration}},
+			Fields: []Field{{"/url", FieldTemplate}, {"/headers/*", FieldTemplate}, {"/body", FieldTemplate}, {"/timeout", FieldDuration}},
 		},
 		{
 			Type: TypeAIGenerate, Category: CategoryAI, Label: "AI generate",
@@ -303,7 +303,7 @@ func builtinTypeList() []NodeType {
 				`+propMaxAttempts,
 				"prompt"),
 			Outputs: outHandle, CanFail: true,
-			Fields:  []Field{{"/system", FieldTemplate}, {"/prompt", FieldTemplate}},
+			Fields: []Field{{"/system", FieldTemplate}, {"/prompt", FieldTemplate}},
 		},
 		{
 			Type: TypeAIClassify, Category: CategoryAI, Label: "AI classify",
@@ -338,7 +338,7 @@ func builtinTypeList() []NodeType {
 				`+propMaxAttempts,
 				"input", "schema"),
 			Outputs: outHandle, CanFail: true,
-			Fields:  []Field{{"/input", FieldTemplate}, {"/instructions", FieldTemplate}, {"/schema", FieldJSONSchema}},
+			Fields: []Field{{"/input", FieldTemplate}, {"/instructions", FieldTemplate}, {"/schema", FieldJSONSchema}},
 		},
 		{
 			Type: TypeEnd, Category: CategoryFlow, Label: "End",

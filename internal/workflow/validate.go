@@ -153,8 +153,8 @@ func (r *Registry) Validate(d *Definition) []Problem {
 	}
 	v := &validation{r: r, d: d, index: make(map[string]int, len(d.Nodes))}
 	v.checkNodes()
-	adj := v.checkEdges()
-	v.checkGraph(adj)
+	reach, flow := v.checkEdges()
+	v.checkGraph(reach, flow)
 	sort.SliceStable(v.problems, func(i, j int) bool {
 		a, b := v.problems[i], v.problems[j]
 		if a.group != b.group {
@@ -391,10 +391,13 @@ func schemaLeaves(ve *jsonschema.ValidationError) []schemaLeaf {
 	return out
 }
 
-// checkEdges checks each edge and returns the adjacency (node index →
-// target node indexes) of the edges whose both ends exist.
-func (v *validation) checkEdges() [][]int {
-	adj := make([][]int, len(v.d.Nodes))
+// checkEdges checks each edge and returns two adjacencies (node index →
+// target node indexes): reach has every edge whose both ends exist (what
+// the author connected, for reachability), flow only those the engine can
+// follow, with a known handle (for cycles).
+func (v *validation) checkEdges() (reach, flow [][]int) {
+	reach = make([][]int, len(v.d.Nodes))
+	flow = make([][]int, len(v.d.Nodes))
 	edgeIDs := map[string]bool{}
 	type triple struct{ src, handle, dst string }
 	seen := map[triple]bool{}
@@ -427,10 +430,12 @@ func (v *validation) checkEdges() [][]int {
 		if handle == "" {
 			handle = DefaultHandle
 		}
+		followable := srcOK
 		if srcOK {
 			if nt, ok := v.r.Get(v.d.Nodes[src].Type); ok {
 				handles := nt.Handles(v.d.Nodes[src].Config)
 				if !hasHandle(handles, handle) {
+					followable = false
 					v.edge(i, CodeUnknownSourceHandle, handleMessage(v.d.Nodes[src], e.SourceHandle, handles))
 				}
 			}
@@ -446,11 +451,14 @@ func (v *validation) checkEdges() [][]int {
 				v.edge(i, CodeDuplicateEdge, fmt.Sprintf("another edge already connects %q (%s) to %q", e.Source, handle, e.Target))
 			} else {
 				seen[t] = true
-				adj[src] = append(adj[src], dst)
+				reach[src] = append(reach[src], dst)
+				if followable {
+					flow[src] = append(flow[src], dst)
+				}
 			}
 		}
 	}
-	return adj
+	return reach, flow
 }
 
 func hasHandle(hs []Handle, id string) bool {
@@ -479,7 +487,7 @@ func handleMessage(n Node, handle string, handles []Handle) string {
 
 // checkGraph reports a missing trigger, unreachable nodes and cycles that
 // pass through no waiting node.
-func (v *validation) checkGraph(adj [][]int) {
+func (v *validation) checkGraph(reach, flow [][]int) {
 	n := len(v.d.Nodes)
 	nodeType := func(i int) *NodeType {
 		nt, _ := v.r.Get(v.d.Nodes[i].Type)
@@ -505,7 +513,7 @@ func (v *validation) checkGraph(adj [][]int) {
 		for len(queue) > 0 {
 			cur := queue[0]
 			queue = queue[1:]
-			for _, nx := range adj[cur] {
+			for _, nx := range reach[cur] {
 				if !seen[nx] {
 					seen[nx] = true
 					queue = append(queue, nx)
@@ -527,10 +535,10 @@ func (v *validation) checkGraph(adj [][]int) {
 			waits[i] = true
 		}
 	}
-	for _, comp := range stronglyConnected(n, adj, waits) {
+	for _, comp := range stronglyConnected(n, flow, waits) {
 		selfLoop := false
 		if len(comp) == 1 {
-			for _, nx := range adj[comp[0]] {
+			for _, nx := range flow[comp[0]] {
 				if nx == comp[0] {
 					selfLoop = true
 				}
