@@ -23,7 +23,10 @@ func ParseDuration(s string) (time.Duration, error) {
 		neg = s[0] == '-'
 		s = s[1:]
 	}
-	if s == "0" {
+	switch s {
+	case "":
+		return 0, fmt.Errorf("parse duration %q: no number", orig)
+	case "0":
 		return 0, nil
 	}
 	var total float64
