@@ -1,0 +1,157 @@
+"use client";
+import { Suspense, useEffect, useState } from "react";
+import Link from "next/link";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { Activity } from "lucide-react";
+import { useQuery } from "@tanstack/react-query";
+import { executionApi, ExecutionStatusBadge } from "@/entities/execution";
+import { useWorkflows } from "@/entities/workflow";
+import { EXECUTION_STATUSES, errorMessage, queryKeys, type Execution } from "@/shared/api";
+import { routes } from "@/shared/config";
+import { formatDuration, formatRelative, shortId, useDebouncedValue } from "@/shared/lib";
+import { Button, Card, EmptyState, ErrorState, Input, PageHeader, Select, TableSkeleton, table } from "@/shared/ui";
+
+function Executions() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const workflowId = params.get("workflowId") ?? "";
+  const status = params.get("status") ?? "";
+  const [contact, setContact] = useState(params.get("contactId") ?? "");
+  const contactId = useDebouncedValue(contact.trim(), 300);
+  const [cursors, setCursors] = useState<string[]>([""]);
+  const cursor = cursors[cursors.length - 1] ?? "";
+  const setFilter = (k: string, v: string) => {
+    const next = new URLSearchParams(params.toString());
+    if (v) next.set(k, v);
+    else next.delete(k);
+    setCursors([""]);
+    router.replace(`${pathname}${next.size ? `?${next}` : ""}`);
+  };
+  useEffect(() => {
+    if ((params.get("contactId") ?? "") !== contactId) setFilter("contactId", contactId);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [contactId]);
+  const filters = { workflowId: workflowId || undefined, status: status || undefined, contactId: contactId || undefined, cursor: cursor || undefined };
+  const list = useQuery({
+    queryKey: queryKeys.executions.list(filters),
+    queryFn: () => executionApi.list({ ...filters, limit: 50 }),
+    refetchInterval: 15_000,
+    placeholderData: (prev) => prev,
+  });
+  const workflows = useWorkflows();
+  const names = new Map((workflows.data?.items ?? []).map((w) => [w.id, w.name]));
+  const items: Execution[] = list.data?.items ?? [];
+  const filtered = !!(workflowId || status || contactId);
+  return (
+    <>
+      <PageHeader title="Executions" description="Every run of every workflow, live. Open one to see each step's input, output and timing." />
+      <Card>
+        <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 p-3">
+          <Select className="w-56" aria-label="Filter by workflow" value={workflowId} onChange={(e) => setFilter("workflowId", e.target.value)} data-testid="filter-workflow">
+            <option value="">All workflows</option>
+            {(workflows.data?.items ?? []).map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+          </Select>
+          <Select className="w-40" aria-label="Filter by status" value={status} onChange={(e) => setFilter("status", e.target.value)} data-testid="filter-status">
+            <option value="">Any status</option>
+            {EXECUTION_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s.charAt(0) + s.slice(1).toLowerCase()}
+              </option>
+            ))}
+          </Select>
+          <Input className="w-64" aria-label="Filter by contact ID" placeholder="Contact ID" value={contact} onChange={(e) => setContact(e.target.value)} />
+          {filtered && (
+            <Button variant="ghost" size="sm" onClick={() => (setContact(""), router.replace(pathname))}>
+              Clear filters
+            </Button>
+          )}
+        </div>
+        {list.isPending ? (
+          <TableSkeleton cols={6} />
+        ) : list.isError ? (
+          <ErrorState error={errorMessage(list.error)} onRetry={() => void list.refetch()} />
+        ) : items.length === 0 ? (
+          filtered ? (
+            <EmptyState icon={<Activity className="size-5" />} title="No execution matches these filters" description="Clear a filter to see more." />
+          ) : (
+            <EmptyState
+              icon={<Activity className="size-5" />}
+              title="No executions yet"
+              description="Executions appear when an active workflow is triggered — by an event, a schedule, a webhook, or “Run now” in the builder."
+              action={
+                <Link href={routes.workflows} className="text-sm font-medium text-brand-600 hover:underline">
+                  Go to workflows
+                </Link>
+              }
+            />
+          )
+        ) : (
+          <>
+            <table className={table.root} data-testid="executions-table">
+              <thead className={table.head}>
+                <tr>
+                  <th className={`${table.th} w-[14%]`}>Execution</th>
+                  <th className={`${table.th} w-[28%]`}>Workflow</th>
+                  <th className={`${table.th} w-[14%]`}>Status</th>
+                  <th className={`${table.th} w-[16%]`}>Contact</th>
+                  <th className={`${table.th} w-[14%]`}>Started</th>
+                  <th className={`${table.th} w-[14%]`}>Duration</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((e) => (
+                  <tr key={e.id} className={`${table.row} cursor-pointer`} onClick={() => router.push(routes.execution(e.id))} data-testid={`execution-row-${e.id}`}>
+                    <td className={table.td}>
+                      <Link href={routes.execution(e.id)} className="font-mono text-xs text-brand-700 hover:underline" onClick={(ev) => ev.stopPropagation()}>
+                        {shortId(e.id)}
+                      </Link>
+                    </td>
+                    <td className={`${table.td} truncate`}>
+                      {e.workflowName ?? names.get(e.workflowId) ?? shortId(e.workflowId)}
+                      <span className="ml-1.5 text-xs text-slate-400">v{e.version}</span>
+                    </td>
+                    <td className={table.td}>
+                      <ExecutionStatusBadge status={String(e.status)} />
+                    </td>
+                    <td className={`${table.td} truncate font-mono text-xs`}>
+                      {e.contactId ? (
+                        <Link href={routes.contact(e.contactId)} onClick={(ev) => ev.stopPropagation()} className="hover:underline">
+                          {shortId(e.contactId)}
+                        </Link>
+                      ) : (
+                        <span className="text-slate-400">—</span>
+                      )}
+                    </td>
+                    <td className={`${table.td} text-xs text-slate-500`}>{formatRelative(e.startedAt ?? e.createdAt)}</td>
+                    <td className={`${table.td} font-mono text-xs text-slate-500`}>{e.finishedAt ? formatDuration(e.startedAt ?? e.createdAt, e.finishedAt) : "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <div className="flex items-center justify-end gap-2 border-t border-slate-200 px-3 py-2">
+              <Button size="sm" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
+                Previous
+              </Button>
+              <Button size="sm" disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors((c) => [...c, list.data!.nextCursor!])}>
+                Next
+              </Button>
+            </div>
+          </>
+        )}
+      </Card>
+    </>
+  );
+}
+
+export default function ExecutionsPage() {
+  return (
+    <Suspense>
+      <Executions />
+    </Suspense>
+  );
+}

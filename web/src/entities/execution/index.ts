@@ -1,0 +1,3 @@
+export { executionApi, useExecutions, useExecution, isLiveStatus } from "./api/execution-api";
+export type { ExecutionFilters } from "./api/execution-api";
+export { ExecutionStatusBadge } from "./ui/status-badge";

@@ -1,0 +1,12 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { queryKeys, request, type Me } from "@/shared/api";
+
+export function fetchMe(): Promise<Me> {
+  return request<Me>("GET", "/api/v1/auth/me");
+}
+
+/** The signed-in user, their memberships and the active workspace. 401 means signed out. */
+export function useMe() {
+  return useQuery({ queryKey: queryKeys.me, queryFn: fetchMe, staleTime: 60_000 });
+}

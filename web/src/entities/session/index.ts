@@ -1,0 +1,2 @@
+export { useMe, fetchMe } from "./api/me";
+export { activeRole, roleAtLeast } from "./model/role";

@@ -1,0 +1,52 @@
+"use client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { queryKeys, request, type Me } from "@/shared/api";
+
+export interface SignupBody {
+  email: string;
+  password: string;
+  name: string;
+  workspaceName: string;
+}
+
+export const authApi = {
+  signup: (body: SignupBody) => request<Me>("POST", "/api/v1/auth/signup", { body }),
+  login: (body: { email: string; password: string }) => request<Me>("POST", "/api/v1/auth/login", { body }),
+  logout: () => request<void>("POST", "/api/v1/auth/logout", { body: {} }),
+  switchTenant: (tenantId: string) => request<Me>("POST", "/api/v1/auth/switch-tenant", { body: { tenantId } }),
+  acceptInvitation: (body: { token: string; name?: string; password?: string }) =>
+    request<Me>("POST", "/api/v1/invitations/accept", { body }),
+};
+
+/** After any change of who is signed in or where: drop every cached record and reload "me". */
+function useResetSession() {
+  const qc = useQueryClient();
+  return async () => {
+    qc.removeQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.me[0] });
+    await qc.invalidateQueries({ queryKey: queryKeys.me });
+  };
+}
+
+export function useLogin() {
+  const reset = useResetSession();
+  return useMutation({ mutationFn: authApi.login, onSuccess: reset });
+}
+export function useSignup() {
+  const reset = useResetSession();
+  return useMutation({ mutationFn: authApi.signup, onSuccess: reset });
+}
+export function useAcceptInvitation() {
+  const reset = useResetSession();
+  return useMutation({ mutationFn: authApi.acceptInvitation, onSuccess: reset });
+}
+export function useSwitchTenant() {
+  const reset = useResetSession();
+  return useMutation({ mutationFn: authApi.switchTenant, onSuccess: reset });
+}
+export function useLogout() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: authApi.logout,
+    onSettled: () => qc.clear(),
+  });
+}

@@ -1,0 +1,102 @@
+"use client";
+import { useCallback, useEffect, useRef } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { workflowApi } from "@/entities/workflow";
+import { errorMessage, isApiError, queryKeys, type Workflow } from "@/shared/api";
+import type { BuilderStore } from "./store";
+
+const DEBOUNCE_MS = 700;
+
+/**
+ * useAutosave saves the draft a moment after each change (PUT with the
+ * revision it is based on), then validates it so problems show on the
+ * canvas. A 412 stops saving and keeps the server's copy for a reload:
+ * someone else's work is never overwritten.
+ */
+export function useAutosave(store: BuilderStore, enabled: boolean) {
+  const qc = useQueryClient();
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const inflight = useRef<Promise<boolean> | null>(null);
+  const serverCopy = useRef<Workflow | null>(null);
+
+  const validate = useCallback(async () => {
+    const { workflowId } = store.getState();
+    if (!workflowId) return;
+    try {
+      const res = await workflowApi.validate(workflowId);
+      store.getState().setProblems(res.problems ?? []);
+    } catch {
+      /* validation is advisory; the next save tries again */
+    }
+  }, [store]);
+
+  const save = useCallback(async (): Promise<boolean> => {
+    if (inflight.current) {
+      await inflight.current;
+    }
+    const s = store.getState();
+    if (!s.workflowId || s.saveStatus === "conflict") return s.saveStatus !== "conflict";
+    if (s.changeSeq === s.savedSeq) return true;
+    const seq = s.changeSeq;
+    s.markSaving();
+    const run = (async () => {
+      try {
+        const wf = await workflowApi.update(s.workflowId!, {
+          name: s.name.trim() || "Untitled workflow",
+          description: s.description,
+          definition: s.definition(),
+          revision: s.revision,
+        });
+        store.getState().markSaved(wf.revision, seq);
+        qc.setQueryData(queryKeys.workflows.detail(wf.id), wf);
+        void qc.invalidateQueries({ queryKey: [...queryKeys.workflows.all, "list"] });
+        void validate();
+        return true;
+      } catch (err) {
+        if (isApiError(err) && err.status === 412) {
+          const current = err.problem.errors?.[0]?.value;
+          serverCopy.current = current && typeof current === "object" ? (current as Workflow) : null;
+          store.getState().markSaveError("conflict", errorMessage(err));
+        } else {
+          store.getState().markSaveError("error", errorMessage(err));
+        }
+        return false;
+      } finally {
+        inflight.current = null;
+      }
+    })();
+    inflight.current = run;
+    const ok = await run;
+    const after = store.getState();
+    if (ok && after.changeSeq !== after.savedSeq) return save();
+    return ok;
+  }, [store, qc, validate]);
+
+  useEffect(() => {
+    if (!enabled) return;
+    void validate();
+    const unsub = store.subscribe((s, prev) => {
+      if (s.changeSeq === prev.changeSeq || s.changeSeq === s.savedSeq) return;
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => void save(), DEBOUNCE_MS);
+    });
+    const beforeUnload = (e: BeforeUnloadEvent) => {
+      const st = store.getState();
+      if (st.changeSeq !== st.savedSeq) e.preventDefault();
+    };
+    window.addEventListener("beforeunload", beforeUnload);
+    return () => {
+      unsub();
+      clearTimeout(timer.current);
+      window.removeEventListener("beforeunload", beforeUnload);
+    };
+  }, [enabled, store, save, validate]);
+
+  /** Saves now (before publishing or running); false when the draft could not be saved. */
+  const saveNow = useCallback(() => {
+    clearTimeout(timer.current);
+    return save();
+  }, [save]);
+
+  return { saveNow, validate, serverCopy };
+}

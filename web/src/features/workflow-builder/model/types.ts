@@ -1,0 +1,17 @@
+import type { Edge, Node } from "@xyflow/react";
+
+/** The data React Flow carries for each node of the builder. */
+export type BuilderNodeData = {
+  type: string;
+  config: Record<string, unknown>;
+  label?: string;
+};
+
+export type BuilderNode = Node<BuilderNodeData, "workflow">;
+export type BuilderEdge = Edge;
+
+/** What undo/redo restores: the graph, without selection or drag state. */
+export interface Snapshot {
+  nodes: BuilderNode[];
+  edges: BuilderEdge[];
+}

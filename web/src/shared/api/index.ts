@@ -1,0 +1,6 @@
+export { client, request, ApiError, isApiError, errorMessage } from "./client";
+export type { Problem, ProblemFieldError, RequestOptions } from "./client";
+export { queryKeys } from "./query-keys";
+export { subscribeLive } from "./live";
+export type { LiveEvent } from "./live";
+export * from "./types";

@@ -1,0 +1,33 @@
+/**
+ * Every TanStack Query key of the dashboard, in one place, so that
+ * invalidations after a write or a live event name exactly what they mean.
+ */
+export const queryKeys = {
+  me: ["auth", "me"] as const,
+  nodeTypes: ["node-types"] as const,
+  workflows: {
+    all: ["workflows"] as const,
+    list: (filters: Record<string, unknown> = {}) => ["workflows", "list", filters] as const,
+    detail: (id: string) => ["workflows", "detail", id] as const,
+    versions: (id: string) => ["workflows", "versions", id] as const,
+    stats: (id: string) => ["workflows", "stats", id] as const,
+  },
+  executions: {
+    all: ["executions"] as const,
+    list: (filters: Record<string, unknown> = {}) => ["executions", "list", filters] as const,
+    detail: (id: string) => ["executions", "detail", id] as const,
+  },
+  schedules: { all: ["schedules"] as const, list: (f: Record<string, unknown> = {}) => ["schedules", "list", f] as const },
+  contacts: {
+    all: ["contacts"] as const,
+    list: (f: Record<string, unknown> = {}) => ["contacts", "list", f] as const,
+    detail: (id: string) => ["contacts", "detail", id] as const,
+    events: (id: string) => ["contacts", "events", id] as const,
+  },
+  channels: { all: ["channels"] as const },
+  members: { all: ["members"] as const },
+  invitations: { all: ["invitations"] as const },
+  apiKeys: { all: ["api-keys"] as const },
+  auditLog: { all: ["audit-log"] as const, list: (f: Record<string, unknown> = {}) => ["audit-log", "list", f] as const },
+  usage: ["usage"] as const,
+} as const;

@@ -1,0 +1,22 @@
+/** Paths of the dashboard; records are addressed by query string so the static export can serve them. */
+export const routes = {
+  home: "/workflows",
+  login: "/login",
+  signup: "/signup",
+  acceptInvite: (token?: string) => (token ? `/invite?token=${encodeURIComponent(token)}` : "/invite"),
+  workflows: "/workflows",
+  workflow: (id: string) => `/workflows/edit?id=${encodeURIComponent(id)}`,
+  executions: (filters: { workflowId?: string; status?: string; contactId?: string } = {}) => {
+    const q = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]).toString();
+    return q ? `/executions?${q}` : "/executions";
+  },
+  execution: (id: string) => `/executions/view?id=${encodeURIComponent(id)}`,
+  contacts: "/contacts",
+  contact: (id: string) => `/contacts/view?id=${encodeURIComponent(id)}`,
+  schedules: "/schedules",
+  channels: "/channels",
+  members: "/settings/members",
+  apiKeys: "/settings/api-keys",
+  workspace: "/settings/workspace",
+  auditLog: "/settings/audit-log",
+} as const;

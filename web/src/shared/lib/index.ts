@@ -1,0 +1,3 @@
+export { cn } from "./cn";
+export { formatRelative, formatDateTime, formatDuration, shortId, prettyJson } from "./format";
+export { useDebouncedValue } from "./hooks";

@@ -1,0 +1,1 @@
+export { ExecutionTimeline, JsonBlock } from "./ui/execution-timeline";

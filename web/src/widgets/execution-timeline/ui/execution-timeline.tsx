@@ -1,0 +1,87 @@
+"use client";
+import { memo, useState } from "react";
+import { ChevronRight, RotateCw } from "lucide-react";
+import type { ExecutionStep } from "@/shared/api";
+import { ExecutionStatusBadge } from "@/entities/execution";
+import { NodeIcon, nodeAccent } from "@/entities/workflow";
+import { cn, formatDateTime, formatDuration, prettyJson } from "@/shared/lib";
+
+function JsonBlock({ label, value, tone = "plain" }: { label: string; value: unknown; tone?: "plain" | "error" }) {
+  if (value === undefined || value === null || value === "") return null;
+  return (
+    <div>
+      <div className="mb-1 text-[11px] font-medium tracking-wide text-slate-500 uppercase">{label}</div>
+      <pre
+        className={cn(
+          "max-h-72 overflow-auto rounded-md border px-3 py-2 font-mono text-xs leading-5 whitespace-pre-wrap break-all",
+          tone === "error" ? "border-red-200 bg-red-50 text-red-800" : "border-slate-200 bg-slate-50 text-slate-800",
+        )}
+      >
+        {typeof value === "string" ? value : prettyJson(value)}
+      </pre>
+    </div>
+  );
+}
+
+const Step = memo(function Step({ step, last }: { step: ExecutionStep; last: boolean }) {
+  const failed = String(step.status).toUpperCase() === "FAILED";
+  const [open, setOpen] = useState(failed);
+  const accent = nodeAccent(step.nodeType);
+  return (
+    <li className="relative pl-10" data-testid={`step-${step.nodeId}`} data-status={String(step.status).toUpperCase()}>
+      {!last && <span className="absolute top-8 bottom-0 left-[15px] w-px bg-slate-200" aria-hidden />}
+      <span className={cn("absolute top-1.5 left-0 grid size-8 place-items-center rounded-full ring-4 ring-white", accent.icon)}>
+        <NodeIcon type={step.nodeType} className="size-4" />
+      </span>
+      <div className={cn("mb-3 rounded-lg border bg-white", failed ? "border-red-200" : "border-slate-200")}>
+        <button
+          type="button"
+          aria-expanded={open}
+          onClick={() => setOpen((o) => !o)}
+          className="flex w-full items-center gap-3 px-3 py-2.5 text-left hover:bg-slate-50/70"
+        >
+          <ChevronRight className={cn("size-4 shrink-0 text-slate-400 transition-transform", open && "rotate-90")} aria-hidden />
+          <span className="min-w-0 flex-1">
+            <span className="block truncate text-sm font-medium text-slate-900">{step.nodeId}</span>
+            <span className="block truncate font-mono text-[11px] text-slate-500">{step.nodeType}</span>
+          </span>
+          {step.attempt > 1 && (
+            <span className="inline-flex items-center gap-1 text-xs text-amber-700" title="Attempt">
+              <RotateCw className="size-3" aria-hidden /> attempt {step.attempt}
+            </span>
+          )}
+          <span className="w-20 text-right font-mono text-xs text-slate-500">{formatDuration(step.startedAt, step.finishedAt)}</span>
+          <ExecutionStatusBadge status={String(step.status)} />
+        </button>
+        {open && (
+          <div className="space-y-3 border-t border-slate-100 px-3 py-3">
+            <div className="flex gap-6 text-xs text-slate-500">
+              <span>Started {formatDateTime(step.startedAt)}</span>
+              <span>Finished {formatDateTime(step.finishedAt)}</span>
+            </div>
+            <JsonBlock label="Error" value={step.error} tone="error" />
+            <JsonBlock label="Input" value={step.input} />
+            <JsonBlock label="Output" value={step.output} />
+            {step.input == null && step.output == null && !step.error && <p className="text-xs text-slate-400">This step recorded no input or output.</p>}
+          </div>
+        )}
+      </div>
+    </li>
+  );
+});
+
+/** The timeline of an execution's steps with their inputs, outputs, errors and timings. */
+export function ExecutionTimeline({ steps }: { steps: ExecutionStep[] }) {
+  if (steps.length === 0) {
+    return <p className="px-1 py-6 text-center text-sm text-slate-500">No step has run yet. Steps appear here live as the execution advances.</p>;
+  }
+  return (
+    <ol data-testid="execution-timeline">
+      {steps.map((s, i) => (
+        <Step key={s.id ?? `${s.nodeId}-${i}`} step={s} last={i === steps.length - 1} />
+      ))}
+    </ol>
+  );
+}
+
+export { JsonBlock };

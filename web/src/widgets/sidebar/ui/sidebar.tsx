@@ -1,0 +1,76 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { Activity, CalendarClock, KeyRound, Radio, Settings, Users, UsersRound, Workflow, ScrollText } from "lucide-react";
+import { routes } from "@/shared/config";
+import { cn } from "@/shared/lib";
+
+const sections = [
+  {
+    title: "Automate",
+    items: [
+      { href: routes.workflows, label: "Workflows", Icon: Workflow },
+      { href: "/executions", label: "Executions", Icon: Activity },
+      { href: routes.schedules, label: "Schedules", Icon: CalendarClock },
+    ],
+  },
+  {
+    title: "Audience",
+    items: [
+      { href: routes.contacts, label: "Contacts", Icon: UsersRound },
+      { href: routes.channels, label: "Channels", Icon: Radio },
+    ],
+  },
+  {
+    title: "Workspace",
+    items: [
+      { href: routes.members, label: "Members", Icon: Users },
+      { href: routes.apiKeys, label: "API keys", Icon: KeyRound },
+      { href: routes.auditLog, label: "Audit log", Icon: ScrollText },
+      { href: routes.workspace, label: "Settings", Icon: Settings },
+    ],
+  },
+];
+
+/** The dashboard's left navigation. */
+export function Sidebar() {
+  const pathname = usePathname();
+  return (
+    <nav aria-label="Main" className="flex h-full w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
+      <Link href={routes.home} className="flex h-12 items-center gap-2 border-b border-slate-200 px-4">
+        <span className="grid size-6 place-items-center rounded-md bg-brand-600 text-white">
+          <Workflow className="size-3.5" aria-hidden />
+        </span>
+        <span className="text-sm font-semibold tracking-tight text-slate-900">NextFlow</span>
+      </Link>
+      <div className="flex-1 overflow-y-auto px-2 py-3">
+        {sections.map((s) => (
+          <div key={s.title} className="mb-4">
+            <div className="px-2 pb-1 text-[11px] font-medium tracking-wide text-slate-400 uppercase">{s.title}</div>
+            <ul className="space-y-0.5">
+              {s.items.map(({ href, label, Icon }) => {
+                const active = pathname === href || pathname.startsWith(`${href}/`);
+                return (
+                  <li key={href}>
+                    <Link
+                      href={href}
+                      aria-current={active ? "page" : undefined}
+                      data-testid={`nav-${label.toLowerCase().replace(/\s+/g, "-")}`}
+                      className={cn(
+                        "flex h-8 items-center gap-2.5 rounded-md px-2 text-sm",
+                        active ? "bg-brand-50 font-medium text-brand-700" : "text-slate-600 hover:bg-slate-50 hover:text-slate-900",
+                      )}
+                    >
+                      <Icon className="size-4" aria-hidden />
+                      {label}
+                    </Link>
+                  </li>
+                );
+              })}
+            </ul>
+          </div>
+        ))}
+      </div>
+    </nav>
+  );
+}
