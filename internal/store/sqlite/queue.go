@@ -35,7 +35,9 @@ func riverConfig(cfg store.QueueConfig, logger *slog.Logger) *river.Config {
 		FetchPollInterval: durationOr(cfg.FetchPollInterval, defaultFetchPollInterval),
 		JobTimeout:        durationOr(cfg.JobTimeout, defaultJobTimeout),
 		Logger:            logger,
-		Workers:           cfg.Workers,
+		// Future jobs are picked up within a fetch poll of their time.
+		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}},
+		Workers:    cfg.Workers,
 	}
 	if cfg.WorkNone {
 		return rc

@@ -5,7 +5,10 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/riverqueue/river"
@@ -59,11 +62,49 @@ func SQLiteStore(t testing.TB, opts ...Option) *sqlite.Store {
 	t.Helper()
 	o := buildOptions(opts)
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nextflow.db"), sqlite.Options{Queue: o.Queue})
+	// Migrating takes a while (River's migrations are many); copying a
+	// database migrated once per test binary does not.
+	template, err := sqliteTemplate()
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "nextflow.db")
+	require.NoError(t, os.WriteFile(path, template, 0o600))
+	s, err := sqlite.Open(ctx, path, sqlite.Options{Queue: o.Queue})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	require.NoError(t, s.Migrate(ctx))
 	return s
+}
+
+var sqliteTemplateOnce = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "nextflow-storetest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "template.db")
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, path, sqlite.Options{Queue: store.QueueConfig{WorkNone: true}})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	// Closing the last connection checkpoints the WAL into the file.
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+})
+
+// sqliteTemplate returns the bytes of a freshly migrated SQLite database.
+func sqliteTemplate() ([]byte, error) {
+	b, err := sqliteTemplateOnce()
+	if err != nil {
+		return nil, fmt.Errorf("migrated sqlite template: %w", err)
+	}
+	return b, nil
 }
 
 // Each runs fn as the subtests "sqlite" and "postgres", each with a fresh,
