@@ -89,6 +89,9 @@ type Options struct {
 	// DefinitionCacheSize bounds the number of parsed versions kept
 	// (default 1024).
 	DefinitionCacheSize int
+
+	// afterPerformHook is afterPerform (tests only).
+	afterPerformHook func(stepID uuid.UUID) error
 }
 
 // Engine runs executions. It is safe for concurrent use.
@@ -127,6 +130,8 @@ func New(st store.Store, opts Options) *Engine {
 		defs:       make(map[uuid.UUID]*graph),
 		defsCap:    opts.DefinitionCacheSize,
 		effects:    make(map[string]SideEffect),
+
+		afterPerform: opts.afterPerformHook,
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -202,14 +207,21 @@ type advanceWorker struct {
 
 // Work advances the execution.
 func (w *advanceWorker) Work(ctx context.Context, job *river.Job[AdvanceArgs]) error {
-	return w.e.advance(ctx, job.Args)
+	err := w.e.advance(ctx, job.Args)
+	if err != nil {
+		w.e.log.ErrorContext(ctx, "advance failed; River retries the job", "execution", job.Args.ExecutionID,
+			"token", job.Args.Token, "attempt", job.Attempt, "error", err)
+	}
+	return err
 }
 
 // enqueue inserts the advance job for exec's current token, at runAt (zero:
 // now).
 func enqueue(ctx context.Context, tx store.Tx, exec *domain.Execution, runAt time.Time) error {
 	var opts *river.InsertOpts
-	if !runAt.IsZero() {
+	// A time already passed is inserted as available: River would leave a
+	// past "scheduled" job to its scheduler, seconds later.
+	if runAt.After(time.Now()) {
 		opts = &river.InsertOpts{ScheduledAt: runAt, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 	}
 	if _, err := tx.JobInsert(ctx, AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}, opts); err != nil {

@@ -1,0 +1,400 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// BenchConfig configures Bench.
+type BenchConfig struct {
+	// Workers is the River bundle the store was opened with
+	// (store.QueueConfig.Workers); Bench registers the engine's workers and
+	// its own no-op worker in it and starts the queue, so the queue must
+	// not have been started.
+	Workers *river.Workers
+	// Executions is the number of executions of the pure workflow (default
+	// 2000); the HTTP workflow runs a quarter as many, the raw River run as
+	// many no-op jobs.
+	Executions int
+	// Nodes is the number of pure nodes in the pure workflow (default 5).
+	Nodes int
+	// StartBatch is how many executions one transaction starts (default 500).
+	StartBatch int
+	// Timeout bounds each phase (default 5 minutes).
+	Timeout time.Duration
+	// Engine is the base engine configuration (Logger, PureBudget…).
+	Engine Options
+}
+
+// BenchPhase is the outcome of one measured phase.
+type BenchPhase struct {
+	Name       string
+	Executions int
+	Steps      int
+	Elapsed    time.Duration
+	PerSecond  float64
+	StepsPerS  float64
+	P50, P99   time.Duration
+	Incomplete int
+}
+
+// BenchResult is what Bench measured.
+type BenchResult struct {
+	Dialect string
+	Nodes   int
+	Pure    BenchPhase
+	HTTP    BenchPhase
+	// River is raw River throughput of no-op jobs inserted the same way.
+	River BenchPhase
+	// Ratio is pure executions/s over raw River jobs/s.
+	Ratio float64
+}
+
+// String renders the result as a small table.
+func (r *BenchResult) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "engine bench on %s (%d pure nodes per execution)\n", r.Dialect, r.Nodes)
+	fmt.Fprintf(&b, "%-22s %8s %10s %10s %12s %10s %10s\n", "phase", "n", "elapsed", "exec/s", "steps/s", "p50", "p99")
+	for _, p := range []BenchPhase{r.Pure, r.HTTP, r.River} {
+		if p.Executions == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%-22s %8d %10s %10.0f %12.0f %10s %10s", p.Name, p.Executions,
+			p.Elapsed.Round(time.Millisecond), p.PerSecond, p.StepsPerS, p.P50.Round(100*time.Microsecond), p.P99.Round(100*time.Microsecond))
+		if p.Incomplete > 0 {
+			fmt.Fprintf(&b, "  (%d incomplete)", p.Incomplete)
+		}
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "engine/raw River ratio: %.2f\n", r.Ratio)
+	return b.String()
+}
+
+// benchNoopArgs is the raw River job of the bench.
+type benchNoopArgs struct {
+	Seq int `json:"seq"`
+}
+
+func (benchNoopArgs) Kind() string { return "nextflow.bench_noop" }
+
+type benchNoopWorker struct {
+	river.WorkerDefaults[benchNoopArgs]
+	rec *benchRecorder
+}
+
+func (w *benchNoopWorker) Work(context.Context, *river.Job[benchNoopArgs]) error {
+	w.rec.noop()
+	return nil
+}
+
+// benchRecorder is the engine's publisher during the bench: it notes when
+// each execution finished, losing nothing.
+type benchRecorder struct {
+	mu       sync.Mutex
+	finished map[uuid.UUID]time.Time
+	noops    atomic.Int64
+	noopDone time.Time
+	noopWant int64
+	changed  chan struct{}
+}
+
+func newBenchRecorder() *benchRecorder {
+	return &benchRecorder{finished: map[uuid.UUID]time.Time{}, changed: make(chan struct{}, 1)}
+}
+
+func (r *benchRecorder) Publish(_ context.Context, events ...live.Event) error {
+	now := time.Now()
+	n := 0
+	r.mu.Lock()
+	for _, ev := range events {
+		if ev.Kind == live.KindExecution && domain.ExecutionStatus(ev.Status).Terminal() {
+			r.finished[ev.ExecutionID] = now
+			n++
+		}
+	}
+	r.mu.Unlock()
+	if n > 0 {
+		r.signal()
+	}
+	return nil
+}
+
+func (r *benchRecorder) noop() {
+	if r.noops.Add(1) == r.noopWant {
+		r.mu.Lock()
+		r.noopDone = time.Now()
+		r.mu.Unlock()
+		r.signal()
+	}
+}
+
+func (r *benchRecorder) signal() {
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Bench measures the engine on st: executions of a chain of pure nodes,
+// executions of delay 0 + http.request against a local sink, and raw River
+// throughput of as many no-op jobs, all started in batches of StartBatch
+// per transaction. It creates its own tenant and workflows.
+func Bench(ctx context.Context, st store.Store, cfg BenchConfig) (*BenchResult, error) {
+	if cfg.Workers == nil {
+		return nil, errors.New("bench: BenchConfig.Workers is required")
+	}
+	if cfg.Executions <= 0 {
+		cfg.Executions = 2000
+	}
+	if cfg.Nodes <= 0 {
+		cfg.Nodes = 5
+	}
+	if cfg.StartBatch <= 0 {
+		cfg.StartBatch = 500
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Minute
+	}
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer sink.Close()
+
+	rec := newBenchRecorder()
+	opts := cfg.Engine
+	opts.Publisher = rec
+	opts.HTTP.Allow = append(slices.Clone(opts.HTTP.Allow), "127.0.0.1")
+	eng := New(st, opts)
+	eng.RegisterWorkers(cfg.Workers)
+	river.AddWorker(cfg.Workers, &benchNoopWorker{rec: rec})
+
+	tenantID, pureWF, httpWF, err := benchSetup(ctx, st, cfg.Nodes, sink.URL)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Queue().Start(ctx); err != nil {
+		return nil, fmt.Errorf("bench: start queue: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = st.Queue().Stop(stopCtx)
+	}()
+
+	res := &BenchResult{Dialect: st.Dialect(), Nodes: cfg.Nodes}
+	if res.Pure, err = benchExecutions(ctx, eng, rec, tenantID, pureWF, "pure chain", cfg.Executions, cfg.StartBatch, cfg.Nodes+2, cfg.Timeout); err != nil {
+		return res, err
+	}
+	if res.HTTP, err = benchExecutions(ctx, eng, rec, tenantID, httpWF, "delay 0 + http.request", max(1, cfg.Executions/4), cfg.StartBatch, 4, cfg.Timeout); err != nil {
+		return res, err
+	}
+	if res.River, err = benchRiver(ctx, st, rec, tenantID, cfg.Executions, cfg.StartBatch, cfg.Timeout); err != nil {
+		return res, err
+	}
+	if res.River.PerSecond > 0 {
+		res.Ratio = res.Pure.PerSecond / res.River.PerSecond
+	}
+	return res, nil
+}
+
+func benchSetup(ctx context.Context, st store.Store, nodes int, sinkURL string) (tenantID, pureWF, httpWF uuid.UUID, err error) {
+	err = st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
+		tn, err := tx.TenantInsert(ctx, &store.TenantInsertParams{Name: "Bench", Slug: "bench-" + uuid.NewString()[:8], Plan: domain.PlanFree})
+		if err != nil {
+			return fmt.Errorf("bench: create tenant: %w", err)
+		}
+		tenantID = tn.ID
+		return nil
+	})
+	if err != nil {
+		return
+	}
+	httpDef := fmt.Sprintf(`{"nodes": [
+	  {"id": "start", "type": "trigger.manual"},
+	  {"id": "pause", "type": "delay", "config": {"duration": "0s"}},
+	  {"id": "call", "type": "http.request", "config": {"method": "POST", "url": %q, "body": {"execution": "{{ execution.id }}"}}},
+	  {"id": "done", "type": "end"}],
+	 "edges": [{"id": "e1", "source": "start", "target": "pause"}, {"id": "e2", "source": "pause", "target": "call"},
+	  {"id": "e3", "source": "call", "target": "done"}]}`, sinkURL+"/sink")
+	err = st.InTx(ctx, tenantID, func(tx store.Tx) error {
+		for i, def := range []string{chainDef(nodes), httpDef} {
+			id := domain.NewID()
+			if _, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenantID, ID: id, Name: fmt.Sprintf("bench %d", i), Definition: json.RawMessage(def)}); err != nil {
+				return fmt.Errorf("bench: create workflow: %w", err)
+			}
+			v, err := tx.WorkflowVersionInsert(ctx, &store.WorkflowVersionInsertParams{TenantID: tenantID, ID: domain.NewID(), WorkflowID: id, Version: 1, Definition: json.RawMessage(def)})
+			if err != nil {
+				return fmt.Errorf("bench: publish workflow: %w", err)
+			}
+			if _, err := tx.WorkflowSetCurrentVersion(ctx, tenantID, id, v.ID, v.Version); err != nil {
+				return fmt.Errorf("bench: publish workflow: %w", err)
+			}
+			if _, err := tx.WorkflowSetActive(ctx, tenantID, id, true); err != nil {
+				return fmt.Errorf("bench: activate workflow: %w", err)
+			}
+			if i == 0 {
+				pureWF = id
+			} else {
+				httpWF = id
+			}
+		}
+		return nil
+	})
+	return
+}
+
+func benchExecutions(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, name string, n, batch, stepsEach int, timeout time.Duration) (BenchPhase, error) {
+	phase := BenchPhase{Name: name, Executions: n}
+	started := make(map[uuid.UUID]time.Time, n)
+	begin := time.Now()
+	for done := 0; done < n; {
+		size := min(batch, n-done)
+		ids := make([]uuid.UUID, 0, size)
+		err := eng.store.InTx(ctx, tenantID, func(tx store.Tx) error {
+			ids = ids[:0]
+			for range size {
+				exec, err := eng.StartTx(ctx, tx, StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual})
+				if err != nil {
+					return err
+				}
+				ids = append(ids, exec.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			return phase, fmt.Errorf("bench: start executions: %w", err)
+		}
+		at := time.Now()
+		for _, id := range ids {
+			started[id] = at
+		}
+		done += size
+	}
+	deadline := time.After(timeout)
+	var latencies []time.Duration
+	var last time.Time
+	for {
+		rec.mu.Lock()
+		latencies = latencies[:0]
+		last = time.Time{}
+		for id, s := range started {
+			if f, ok := rec.finished[id]; ok {
+				latencies = append(latencies, max(0, f.Sub(s)))
+				if f.After(last) {
+					last = f
+				}
+			}
+		}
+		rec.mu.Unlock()
+		if len(latencies) == n {
+			break
+		}
+		select {
+		case <-rec.changed:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			phase.Incomplete = n - len(latencies)
+			last = time.Now()
+			goto report
+		case <-ctx.Done():
+			return phase, ctx.Err()
+		}
+	}
+report:
+	phase.Elapsed = last.Sub(begin)
+	done := len(latencies)
+	phase.Steps = done * stepsEach
+	if phase.Elapsed > 0 {
+		phase.PerSecond = float64(done) / phase.Elapsed.Seconds()
+		phase.StepsPerS = float64(phase.Steps) / phase.Elapsed.Seconds()
+	}
+	phase.P50, phase.P99 = percentiles(latencies)
+	return phase, nil
+}
+
+func benchRiver(ctx context.Context, st store.Store, rec *benchRecorder, tenantID uuid.UUID, n, batch int, timeout time.Duration) (BenchPhase, error) {
+	phase := BenchPhase{Name: "raw River no-op jobs", Executions: n}
+	rec.noops.Store(0)
+	rec.noopWant = int64(n)
+	begin := time.Now()
+	for done := 0; done < n; {
+		size := min(batch, n-done)
+		params := make([]river.InsertManyParams, size)
+		for i := range params {
+			params[i] = river.InsertManyParams{Args: benchNoopArgs{Seq: done + i}}
+		}
+		if err := st.InTx(ctx, tenantID, func(tx store.Tx) error { return tx.JobInsertMany(ctx, params) }); err != nil {
+			return phase, fmt.Errorf("bench: insert no-op jobs: %w", err)
+		}
+		done += size
+	}
+	deadline := time.After(timeout)
+	for {
+		rec.mu.Lock()
+		finished := rec.noopDone
+		rec.mu.Unlock()
+		if !finished.IsZero() {
+			phase.Elapsed = finished.Sub(begin)
+			break
+		}
+		select {
+		case <-rec.changed:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			phase.Incomplete = n - int(rec.noops.Load())
+			phase.Elapsed = time.Since(begin)
+			return phase, nil
+		case <-ctx.Done():
+			return phase, ctx.Err()
+		}
+	}
+	phase.Steps = n
+	if phase.Elapsed > 0 {
+		phase.PerSecond = float64(n) / phase.Elapsed.Seconds()
+		phase.StepsPerS = phase.PerSecond
+	}
+	return phase, nil
+}
+
+func percentiles(d []time.Duration) (p50, p99 time.Duration) {
+	if len(d) == 0 {
+		return 0, 0
+	}
+	slices.Sort(d)
+	at := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))] }
+	return at(0.50), at(0.99)
+}
+
+// chainDef is a manual trigger, k set_attribute nodes counting vars.n, and
+// an end.
+func chainDef(k int) string {
+	var nodes, edges []string
+	nodes = append(nodes, `{"id": "start", "type": "trigger.manual"}`)
+	prev := "start"
+	for i := range k {
+		id := fmt.Sprintf("n%d", i)
+		nodes = append(nodes, fmt.Sprintf(`{"id": %q, "type": "set_attribute", "config": {"attributes": {"n": "has(vars.n) ? vars.n + 1 : 1"}}}`, id))
+		edges = append(edges, fmt.Sprintf(`{"id": "e%d", "source": %q, "target": %q}`, i, prev, id))
+		prev = id
+	}
+	nodes = append(nodes, `{"id": "done", "type": "end"}`)
+	edges = append(edges, fmt.Sprintf(`{"id": "eend", "source": %q, "target": "done"}`, prev))
+	return fmt.Sprintf(`{"nodes": [%s], "edges": [%s]}`, strings.Join(nodes, ","), strings.Join(edges, ","))
+}
