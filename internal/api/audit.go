@@ -1,0 +1,76 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/auth"
+)
+
+// AuditEntryDTO is one audit log entry.
+type AuditEntryDTO struct {
+	ID         uuid.UUID       `json:"id"`
+	ActorType  string          `json:"actorType" enum:"user,api_key,system"`
+	ActorID    *uuid.UUID      `json:"actorId,omitempty"`
+	Action     string          `json:"action" example:"member.role_changed"`
+	TargetType string          `json:"targetType,omitempty"`
+	TargetID   string          `json:"targetId,omitempty"`
+	Data       json.RawMessage `json:"data,omitempty"`
+	IP         string          `json:"ip,omitempty"`
+	CreatedAt  time.Time       `json:"createdAt"`
+}
+
+func (a *Accounts) registerAudit(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "list-audit-log", Method: http.MethodGet, Path: Prefix + "/audit-log",
+		Summary: "The workspace's audit log, newest first", Tags: []string{"audit"},
+		Metadata: map[string]any{MetaPermission: auth.PermAuditRead},
+		Errors:   []int{http.StatusUnauthorized, http.StatusForbidden},
+	}, func(ctx context.Context, in *struct {
+		Cursor string `query:"cursor" doc:"nextCursor of the previous page"`
+		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+	}) (*struct {
+		Body struct {
+			Items      []AuditEntryDTO `json:"items"`
+			NextCursor string          `json:"nextCursor,omitempty"`
+		}
+	}, error) {
+		p, err := mustPrincipal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		before, err := parseCursor(in.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		entries, err := a.svc.ListAudit(ctx, p, before, in.Limit+1)
+		if err != nil {
+			return nil, a.accountsProblem(ctx, "audit log", err)
+		}
+		out := &struct {
+			Body struct {
+				Items      []AuditEntryDTO `json:"items"`
+				NextCursor string          `json:"nextCursor,omitempty"`
+			}
+		}{}
+		out.Body.Items = []AuditEntryDTO{}
+		if len(entries) > in.Limit {
+			entries = entries[:in.Limit]
+			out.Body.NextCursor = entries[len(entries)-1].ID.String()
+		}
+		for _, e := range entries {
+			var data json.RawMessage
+			if len(e.Data) > 0 && json.Valid(e.Data) {
+				data = e.Data
+			}
+			out.Body.Items = append(out.Body.Items, AuditEntryDTO{ID: e.ID, ActorType: e.ActorType, ActorID: e.ActorID,
+				Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID, Data: data, IP: e.IP, CreatedAt: e.CreatedAt})
+		}
+		return out, nil
+	})
+}

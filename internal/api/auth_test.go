@@ -1,0 +1,489 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/auth"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+)
+
+const (
+	testHost     = "nextflow.test"
+	testOrigin   = "http://" + testHost
+	testPassword = "correct horse battery"
+)
+
+// testAPI is the whole API in process, with accounts installed.
+type testAPI struct {
+	t       *testing.T
+	srv     *Server
+	handler http.Handler
+	svc     *auth.Service
+	st      store.Store
+}
+
+func newTestAPI(t *testing.T, st store.Store, mutate ...func(*AccountsOptions, *auth.Options)) *testAPI {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ao := auth.Options{
+		Store: st, Logger: log,
+		PasswordParams: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+	}
+	acco := AccountsOptions{Logger: log}
+	for _, m := range mutate {
+		m(&acco, &ao)
+	}
+	svc, err := auth.New(ao)
+	require.NoError(t, err)
+	acco.Service = svc
+	deps := Deps{Store: st, Logger: log}
+	NewAccounts(acco).Install(&deps)
+	srv := New(deps)
+	return &testAPI{t: t, srv: srv, handler: srv.Handler(), svc: svc, st: st}
+}
+
+// creds is how a test request authenticates.
+type creds struct {
+	Cookie string // session token
+	Key    string // API key
+	// NoOrigin leaves the Origin header out of cookie writes.
+	NoOrigin bool
+	Origin   string
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// short is the body cut for failure messages.
+func (r *response) short() string {
+	if len(r.Body) > 400 {
+		return string(r.Body[:400]) + "…"
+	}
+	return string(r.Body)
+}
+
+func (r *response) JSON(t *testing.T, v any) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal(r.Body, v), string(r.Body))
+}
+
+func (r *response) cookie(name string) *http.Cookie {
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func (a *testAPI) do(method, path string, body any, c creds, headers ...string) *response {
+	a.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		require.NoError(a.t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequestWithContext(context.Background(), method, testOrigin+path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Cookie != "" {
+		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.Cookie})
+	}
+	if c.Key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Key)
+	}
+	switch {
+	case c.Origin != "":
+		req.Header.Set("Origin", c.Origin)
+	case !c.NoOrigin && method != http.MethodGet:
+		req.Header.Set("Origin", testOrigin)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, req)
+	return &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+}
+
+// account is a signed-up user with their workspace.
+type account struct {
+	Email  string
+	Cookie string
+	Me     MeDTO
+}
+
+func (a *testAPI) signup(email, workspace string) *account {
+	a.t.Helper()
+	r := a.do(http.MethodPost, Prefix+"/auth/signup", map[string]string{
+		"email": email, "password": testPassword, "name": "User " + email, "workspaceName": workspace,
+	}, creds{})
+	require.Equal(a.t, http.StatusCreated, r.Status, string(r.Body))
+	c := r.cookie(SessionCookie)
+	require.NotNil(a.t, c)
+	acc := &account{Email: email, Cookie: c.Value}
+	r.JSON(a.t, &acc.Me)
+	return acc
+}
+
+func (a *testAPI) apiKey(acc *account, scopes ...string) string {
+	a.t.Helper()
+	r := a.do(http.MethodPost, Prefix+"/api-keys", map[string]any{"name": "key", "scopes": scopes}, creds{Cookie: acc.Cookie})
+	require.Equal(a.t, http.StatusCreated, r.Status, string(r.Body))
+	var out APIKeyCreatedDTO
+	r.JSON(a.t, &out)
+	return out.Key
+}
+
+func (a *testAPI) invite(acc *account, email, role string) InvitationCreatedDTO {
+	a.t.Helper()
+	r := a.do(http.MethodPost, Prefix+"/invitations", map[string]any{"email": email, "role": role}, creds{Cookie: acc.Cookie})
+	require.Equal(a.t, http.StatusCreated, r.Status, string(r.Body))
+	var out InvitationCreatedDTO
+	r.JSON(a.t, &out)
+	return out
+}
+
+func tokenOf(acceptURL string) string {
+	_, tok, _ := strings.Cut(acceptURL, "#token=")
+	return tok
+}
+
+func (a *testAPI) accept(inv InvitationCreatedDTO, name string) *account {
+	a.t.Helper()
+	r := a.do(http.MethodPost, Prefix+"/invitations/accept", map[string]any{
+		"token": tokenOf(inv.AcceptURL), "name": name, "password": testPassword,
+	}, creds{})
+	require.Equal(a.t, http.StatusOK, r.Status, string(r.Body))
+	c := r.cookie(SessionCookie)
+	require.NotNil(a.t, c)
+	acc := &account{Email: inv.Email, Cookie: c.Value}
+	r.JSON(a.t, &acc.Me)
+	return acc
+}
+
+func problemDetail(t *testing.T, r *response) string {
+	t.Helper()
+	var p struct {
+		Detail string `json:"detail"`
+	}
+	r.JSON(t, &p)
+	return p.Detail
+}
+
+func TestSignupCookieAndMe(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t, storetest.SQLite(t))
+	r := a.do(http.MethodPost, Prefix+"/auth/signup", map[string]string{
+		"email": "ada@example.com", "password": testPassword, "name": "Ada", "workspaceName": "Acme",
+	}, creds{})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	c := r.cookie(SessionCookie)
+	require.NotNil(t, c)
+	require.True(t, c.HttpOnly)
+	require.Equal(t, http.SameSiteLaxMode, c.SameSite)
+	require.Equal(t, "/", c.Path)
+	require.False(t, c.Secure, "plain HTTP without a trusted proxy")
+	require.Greater(t, c.MaxAge, 0)
+	require.NotContains(t, string(r.Body), c.Value, "the token is never in a body")
+
+	r = a.do(http.MethodGet, Prefix+"/auth/me", nil, creds{Cookie: c.Value})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var me MeDTO
+	r.JSON(t, &me)
+	require.Equal(t, "ada@example.com", me.User.Email)
+	require.Len(t, me.Memberships, 1)
+	require.Equal(t, "OWNER", string(me.Role))
+	require.Equal(t, "acme", me.ActiveTenant.Slug)
+	require.Equal(t, "FREE", string(me.ActiveTenant.Plan))
+	require.Contains(t, me.Permissions, auth.PermWorkspaceDelete)
+
+	// Bad input: 422 naming the field, nothing written.
+	r = a.do(http.MethodPost, Prefix+"/auth/signup", map[string]string{
+		"email": "bob@example.com", "password": "short", "name": "Bob", "workspaceName": "B",
+	}, creds{})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
+	require.Contains(t, string(r.Body), "password")
+	r = a.do(http.MethodPost, Prefix+"/auth/login", map[string]string{"email": "bob@example.com", "password": testPassword}, creds{})
+	require.Equal(t, http.StatusUnauthorized, r.Status)
+	r = a.do(http.MethodPost, Prefix+"/auth/signup", map[string]string{
+		"email": "ADA@example.com", "password": testPassword, "name": "Ada", "workspaceName": "Acme",
+	}, creds{})
+	require.Equal(t, http.StatusConflict, r.Status, string(r.Body))
+}
+
+func TestSecureCookie(t *testing.T) {
+	t.Parallel()
+	st := storetest.SQLite(t)
+	body := func(email string) map[string]string {
+		return map[string]string{"email": email, "password": testPassword, "name": "A", "workspaceName": "W"}
+	}
+	// Behind a trusted proxy, X-Forwarded-Proto decides.
+	a := newTestAPI(t, st, func(o *AccountsOptions, _ *auth.Options) { o.TrustProxy = true })
+	r := a.do(http.MethodPost, Prefix+"/auth/signup", body("a@example.com"), creds{}, "X-Forwarded-Proto", "https")
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.True(t, r.cookie(SessionCookie).Secure)
+	// Without trust, the header is ignored.
+	b := newTestAPI(t, st)
+	r = b.do(http.MethodPost, Prefix+"/auth/signup", body("b@example.com"), creds{}, "X-Forwarded-Proto", "https")
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.False(t, r.cookie(SessionCookie).Secure)
+	// An https base URL means https.
+	c := newTestAPI(t, st, func(o *AccountsOptions, _ *auth.Options) { o.BaseURL = "https://app.example.com" })
+	r = c.do(http.MethodPost, Prefix+"/auth/signup", body("c@example.com"), creds{})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.True(t, r.cookie(SessionCookie).Secure)
+}
+
+func TestInviteAcceptSwitchHTTP(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st store.Store) {
+		t.Parallel()
+		a := newTestAPI(t, st)
+		ada := a.signup("ada@example.com", "Acme")
+		inv := a.invite(ada, "bob@example.com", "VIEWER")
+		require.Equal(t, "pending", inv.Status)
+		require.True(t, strings.HasPrefix(inv.AcceptURL, testOrigin+"/invite#token="), inv.AcceptURL)
+		require.False(t, inv.Emailed)
+
+		r := a.do(http.MethodGet, Prefix+"/invitations", nil, creds{Cookie: ada.Cookie})
+		require.Equal(t, http.StatusOK, r.Status)
+		require.NotContains(t, string(r.Body), tokenOf(inv.AcceptURL), "tokens are shown once")
+
+		bob := a.accept(inv, "Bob")
+		require.Equal(t, "VIEWER", string(bob.Me.Role))
+		require.Equal(t, ada.Me.ActiveTenant.ID, bob.Me.ActiveTenant.ID)
+
+		// Bob's own workspace, then switch back and forth.
+		r = a.do(http.MethodPost, Prefix+"/auth/login", map[string]string{"email": "bob@example.com", "password": testPassword}, creds{})
+		require.Equal(t, http.StatusOK, r.Status)
+		bobWS, err := a.svc.CreateTenant(context.Background(), "Bob's", "", "", "bob@example.com")
+		require.NoError(t, err)
+		r = a.do(http.MethodPost, Prefix+"/auth/switch-tenant", map[string]any{"tenantId": bobWS.ID}, creds{Cookie: bob.Cookie})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		var me MeDTO
+		r.JSON(t, &me)
+		require.Equal(t, bobWS.ID, me.ActiveTenant.ID)
+		require.Equal(t, "OWNER", string(me.Role))
+		require.Len(t, me.Memberships, 2)
+		r = a.do(http.MethodGet, Prefix+"/auth/me", nil, creds{Cookie: bob.Cookie})
+		r.JSON(t, &me)
+		require.Equal(t, bobWS.ID, me.ActiveTenant.ID, "the switch sticks to the session")
+		r = a.do(http.MethodPost, Prefix+"/auth/switch-tenant", map[string]any{"tenantId": ada.Me.ActiveTenant.ID}, creds{Cookie: bob.Cookie})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+
+		// Members list shows both.
+		r = a.do(http.MethodGet, Prefix+"/members", nil, creds{Cookie: bob.Cookie})
+		require.Equal(t, http.StatusOK, r.Status)
+		var members []MemberDTO
+		r.JSON(t, &members)
+		require.Len(t, members, 2)
+
+		// A used token is refused.
+		r = a.do(http.MethodPost, Prefix+"/invitations/accept", map[string]any{"token": tokenOf(inv.AcceptURL), "name": "Eve", "password": testPassword}, creds{})
+		require.Equal(t, http.StatusNotFound, r.Status, string(r.Body))
+	})
+}
+
+func TestViewerWriteRefused(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t, storetest.SQLite(t))
+	ada := a.signup("ada@example.com", "Acme")
+	viewer := a.accept(a.invite(ada, "vic@example.com", "VIEWER"), "Vic")
+
+	r := a.do(http.MethodGet, Prefix+"/workflows", nil, creds{Cookie: viewer.Cookie})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r = a.do(http.MethodPost, Prefix+"/workflows", map[string]any{"name": "x"}, creds{Cookie: viewer.Cookie})
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+	require.Contains(t, problemDetail(t, r), `"workflows:write"`)
+	r = a.do(http.MethodPost, Prefix+"/invitations", map[string]any{"email": "x@example.com", "role": "ADMIN"}, creds{Cookie: viewer.Cookie})
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+	require.Contains(t, problemDetail(t, r), `"members:manage"`)
+	r = a.do(http.MethodGet, Prefix+"/audit-log", nil, creds{Cookie: viewer.Cookie})
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+	require.Contains(t, problemDetail(t, r), `"audit:read"`)
+	require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
+
+	// An ADMIN cannot make an OWNER; the last OWNER cannot step down.
+	admin := a.accept(a.invite(ada, "adm@example.com", "ADMIN"), "Adm")
+	r = a.do(http.MethodPatch, Prefix+"/members/"+admin.Me.User.ID.String(), map[string]any{"role": "OWNER"}, creds{Cookie: admin.Cookie})
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+	require.Contains(t, problemDetail(t, r), `"owners:manage"`)
+	r = a.do(http.MethodPatch, Prefix+"/members/"+ada.Me.User.ID.String(), map[string]any{"role": "ADMIN"}, creds{Cookie: ada.Cookie})
+	require.Equal(t, http.StatusConflict, r.Status, string(r.Body))
+	r = a.do(http.MethodDelete, Prefix+"/members/"+ada.Me.User.ID.String(), nil, creds{Cookie: ada.Cookie})
+	require.Equal(t, http.StatusConflict, r.Status, string(r.Body))
+	r = a.do(http.MethodPatch, Prefix+"/members/"+viewer.Me.User.ID.String(), map[string]any{"role": "OPERATOR"}, creds{Cookie: admin.Cookie})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	// The promotion applies to the viewer's next request.
+	r = a.do(http.MethodPost, Prefix+"/workflows", map[string]any{"name": "x"}, creds{Cookie: viewer.Cookie})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+
+	// Audit log, paged by cursor.
+	r = a.do(http.MethodGet, Prefix+"/audit-log?limit=2", nil, creds{Cookie: ada.Cookie})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var page struct {
+		Items      []AuditEntryDTO `json:"items"`
+		NextCursor string          `json:"nextCursor"`
+	}
+	r.JSON(t, &page)
+	require.Len(t, page.Items, 2)
+	require.NotEmpty(t, page.NextCursor)
+	require.Equal(t, "member.role_changed", page.Items[0].Action)
+	r = a.do(http.MethodGet, Prefix+"/audit-log?limit=200&cursor="+page.NextCursor, nil, creds{Cookie: ada.Cookie})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var rest struct {
+		Items []AuditEntryDTO `json:"items"`
+	}
+	r.JSON(t, &rest)
+	seen := map[string]bool{}
+	for _, e := range append(page.Items, rest.Items...) {
+		require.False(t, seen[e.ID.String()], "no entry twice")
+		seen[e.ID.String()] = true
+		seen[e.Action] = true
+	}
+	for _, want := range []string{"auth.signup", "invitation.created", "invitation.accepted", "member.added", "member.role_changed"} {
+		require.True(t, seen[want], want)
+	}
+}
+
+func TestUnauthenticatedAndAPIKeys(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t, storetest.SQLite(t))
+	ada := a.signup("ada@example.com", "Acme")
+	r := a.do(http.MethodGet, Prefix+"/workflows", nil, creds{})
+	require.Equal(t, http.StatusUnauthorized, r.Status)
+	require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
+	r = a.do(http.MethodGet, Prefix+"/workflows", nil, creds{Cookie: "forged"})
+	require.Equal(t, http.StatusUnauthorized, r.Status)
+	r = a.do(http.MethodGet, Prefix+"/workflows", nil, creds{Key: "nf_000000000000_" + strings.Repeat("A", 43)})
+	require.Equal(t, http.StatusUnauthorized, r.Status)
+	r = a.do(http.MethodGet, Prefix+"/workflows", nil, creds{}, "Authorization", "Basic YTpi")
+	require.Equal(t, http.StatusUnauthorized, r.Status)
+
+	key := a.apiKey(ada, "full")
+	r = a.do(http.MethodGet, Prefix+"/workflows", nil, creds{Key: key})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	// Keys need no Origin, and cannot manage keys or members.
+	r = a.do(http.MethodPost, Prefix+"/workflows", map[string]any{"name": "by key"}, creds{Key: key, NoOrigin: true})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	r = a.do(http.MethodPost, Prefix+"/api-keys", map[string]any{"name": "more", "scopes": []string{"full"}}, creds{Key: key})
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+	require.Contains(t, problemDetail(t, r), `"apikeys:manage"`)
+	r = a.do(http.MethodGet, Prefix+"/auth/me", nil, creds{Key: key})
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+
+	ev := a.apiKey(ada, "events:write")
+	r = a.do(http.MethodGet, Prefix+"/workflows", nil, creds{Key: ev})
+	require.Equal(t, http.StatusForbidden, r.Status)
+	require.Contains(t, problemDetail(t, r), `"workflows:read"`)
+
+	// List shows last use, never the secret; revoking stops the key.
+	r = a.do(http.MethodGet, Prefix+"/api-keys", nil, creds{Cookie: ada.Cookie})
+	require.Equal(t, http.StatusOK, r.Status)
+	require.NotContains(t, string(r.Body), key[len(key)-20:])
+	var keys []APIKeyDTO
+	r.JSON(t, &keys)
+	require.Len(t, keys, 2)
+	var fullID string
+	for _, k := range keys {
+		if k.Name == "key" && len(k.Scopes) == 1 && k.Scopes[0] == "full" {
+			require.NotNil(t, k.LastUsedAt)
+			require.True(t, strings.HasPrefix(key, "nf_"+k.Prefix+"_"))
+			fullID = k.ID.String()
+		}
+	}
+	r = a.do(http.MethodDelete, Prefix+"/api-keys/"+fullID, nil, creds{Cookie: ada.Cookie})
+	require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+	r = a.do(http.MethodGet, Prefix+"/workflows", nil, creds{Key: key})
+	require.Equal(t, http.StatusUnauthorized, r.Status)
+}
+
+func TestCSRF(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t, storetest.SQLite(t), func(o *AccountsOptions, _ *auth.Options) { o.BaseURL = "https://app.example.com" })
+	ada := a.signup("ada@example.com", "Acme")
+	post := func(c creds) int {
+		return a.do(http.MethodPost, Prefix+"/workflows", map[string]any{"name": "x"}, c).Status
+	}
+	require.Equal(t, http.StatusForbidden, post(creds{Cookie: ada.Cookie, NoOrigin: true}))
+	require.Equal(t, http.StatusForbidden, post(creds{Cookie: ada.Cookie, Origin: "https://evil.example"}))
+	require.Equal(t, http.StatusForbidden, post(creds{Cookie: ada.Cookie, Origin: "null"}))
+	require.Equal(t, http.StatusForbidden, post(creds{Cookie: ada.Cookie, NoOrigin: true}))
+	require.Equal(t, http.StatusCreated, post(creds{Cookie: ada.Cookie}))
+	require.Equal(t, http.StatusCreated, post(creds{Cookie: ada.Cookie, Origin: "https://app.example.com"}))
+	r := a.do(http.MethodPost, Prefix+"/workflows", map[string]any{"name": "x"}, creds{Cookie: ada.Cookie, NoOrigin: true}, "Referer", testOrigin+"/workflows")
+	require.Equal(t, http.StatusCreated, r.Status, "a same-origin Referer will do")
+	r = a.do(http.MethodPost, Prefix+"/workflows", map[string]any{"name": "x"}, creds{Cookie: ada.Cookie, NoOrigin: true}, "Referer", "https://evil.example/x")
+	require.Equal(t, http.StatusForbidden, r.Status)
+	// Reads need no Origin.
+	require.Equal(t, http.StatusOK, a.do(http.MethodGet, Prefix+"/workflows", nil, creds{Cookie: ada.Cookie}).Status)
+	// Login CSRF: a foreign page cannot sign the browser in.
+	r = a.do(http.MethodPost, Prefix+"/auth/login", map[string]string{"email": "ada@example.com", "password": testPassword}, creds{Origin: "https://evil.example"})
+	require.Equal(t, http.StatusForbidden, r.Status)
+	// Logout is a write too.
+	r = a.do(http.MethodPost, Prefix+"/auth/logout", nil, creds{Cookie: ada.Cookie, Origin: "https://evil.example"})
+	require.Equal(t, http.StatusForbidden, r.Status)
+	require.Equal(t, http.StatusOK, a.do(http.MethodGet, Prefix+"/auth/me", nil, creds{Cookie: ada.Cookie}).Status)
+}
+
+func TestLogoutAndThrottleHTTP(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t, storetest.SQLite(t), func(_ *AccountsOptions, o *auth.Options) {
+		o.AccountLimiter = auth.NewMemoryLimiter(auth.ThrottleRule{Max: 3, Window: time.Minute}, nil)
+	})
+	ada := a.signup("ada@example.com", "Acme")
+	login := func(pw string) *response {
+		return a.do(http.MethodPost, Prefix+"/auth/login", map[string]string{"email": "ada@example.com", "password": pw}, creds{})
+	}
+	r := login(testPassword)
+	require.Equal(t, http.StatusOK, r.Status)
+	second := r.cookie(SessionCookie).Value
+
+	r = a.do(http.MethodPost, Prefix+"/auth/logout", nil, creds{Cookie: ada.Cookie})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, -1, r.cookie(SessionCookie).MaxAge)
+	require.Equal(t, http.StatusUnauthorized, a.do(http.MethodGet, Prefix+"/auth/me", nil, creds{Cookie: ada.Cookie}).Status)
+	require.Equal(t, http.StatusOK, a.do(http.MethodGet, Prefix+"/auth/me", nil, creds{Cookie: second}).Status)
+
+	third := login(testPassword).cookie(SessionCookie).Value
+	r = a.do(http.MethodPost, Prefix+"/auth/logout-all", nil, creds{Cookie: second})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, http.StatusUnauthorized, a.do(http.MethodGet, Prefix+"/auth/me", nil, creds{Cookie: second}).Status)
+	require.Equal(t, http.StatusUnauthorized, a.do(http.MethodGet, Prefix+"/auth/me", nil, creds{Cookie: third}).Status)
+
+	for i := 0; i < 3; i++ {
+		r = login("wrong password!")
+		require.Equal(t, http.StatusUnauthorized, r.Status)
+		require.Contains(t, problemDetail(t, r), "invalid email or password")
+	}
+	r = login(testPassword)
+	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Body))
+	require.NotEmpty(t, r.Header.Get("Retry-After"))
+	r = a.do(http.MethodPost, Prefix+"/auth/login", map[string]string{"email": "nobody@example.com", "password": "wrong password!"}, creds{})
+	require.Equal(t, http.StatusUnauthorized, r.Status)
+	require.Contains(t, problemDetail(t, r), "invalid email or password")
+}
