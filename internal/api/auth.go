@@ -154,7 +154,7 @@ func (a *Accounts) registerAuth(api huma.API) {
 		OperationID: "login", Method: http.MethodPost, Path: Prefix + "/auth/login",
 		Summary: "Sign in with email and password", Tags: tags,
 		Security: []map[string][]string{}, Metadata: public,
-		Errors:   []int{http.StatusUnauthorized, http.StatusTooManyRequests},
+		Errors: []int{http.StatusUnauthorized, http.StatusTooManyRequests},
 	}, func(ctx context.Context, in *loginInput) (*meOutput, error) {
 		ri := requestInfoFrom(ctx)
 		res, err := a.svc.Login(ctx, in.Body.Email, in.Body.Password, ri.meta())

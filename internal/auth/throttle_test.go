@@ -46,7 +46,7 @@ func exerciseLimiter(t *testing.T, lim Limiter, clock *fakeClock) {
 	blocked, retry, err := lim.Blocked(ctx, key)
 	require.NoError(t, err)
 	require.True(t, blocked)
-	require.InDelta(t, (60 - 3) * float64(time.Second), float64(retry), float64(10*time.Millisecond))
+	require.InDelta(t, (60-3)*float64(time.Second), float64(retry), float64(10*time.Millisecond))
 
 	other := "k-" + domain.NewID().String()
 	blocked, _, err = lim.Blocked(ctx, other)
