@@ -69,8 +69,16 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	}()
 
 	if s.schema != "" {
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{s.schema}.Sanitize()); err != nil {
-			return fmt.Errorf("migrate: create schema %s: %w", s.schema, err)
+		// Create the schema only when missing: CREATE SCHEMA IF NOT EXISTS
+		// needs the CREATE privilege on the database even when it exists.
+		var exists bool
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", s.schema).Scan(&exists); err != nil {
+			return fmt.Errorf("migrate: look up schema %s: %w", s.schema, err)
+		}
+		if !exists {
+			if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{s.schema}.Sanitize()); err != nil {
+				return fmt.Errorf("migrate: create schema %s: %w", s.schema, err)
+			}
 		}
 	}
 	p, err := s.gooseProvider()

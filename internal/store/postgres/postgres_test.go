@@ -65,6 +65,21 @@ func seed(t *testing.T, s store.Store, slug string) (tenant *domain.Tenant, wf *
 	return tenant, wf, exec
 }
 
+// TestExercise runs the conformance suite on PostgreSQL as the test
+// database's (super)user.
+func TestExercise(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(t, func(t *testing.T) store.Store { return storetest.Postgres(t) })
+}
+
+// TestExerciseAppRole runs the conformance suite connected as an ordinary
+// role, so row-level security applies to every statement: each method must
+// run under the right tenant (or system) setting to pass.
+func TestExerciseAppRole(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(t, func(t *testing.T) store.Store { return storetest.PostgresAppRole(t) })
+}
+
 func TestSmoke(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -245,25 +260,7 @@ func TestRowLevelSecurity(t *testing.T) {
 	a, wfA, _ := seed(t, s, "tenant-a")
 	b, wfB, _ := seed(t, s, "tenant-b")
 
-	role := "nftest_app_" + schema[len("nftest_"):]
-	for _, q := range []string{
-		"CREATE ROLE " + role + " LOGIN NOSUPERUSER NOBYPASSRLS",
-		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
-		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
-		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + role,
-	} {
-		_, err := admin.Exec(ctx, q)
-		require.NoError(t, err, q)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), storetest.PostgresURL())
-		if err != nil {
-			return
-		}
-		defer func() { _ = c.Close(context.Background()) }()
-		_, _ = c.Exec(context.Background(), "DROP OWNED BY "+role)
-		_, _ = c.Exec(context.Background(), "DROP ROLE "+role)
-	})
+	role := storetest.PostgresRole(t, schema)
 
 	var superuser, bypass bool
 	require.NoError(t, admin.QueryRow(ctx, "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", role).Scan(&superuser, &bypass))

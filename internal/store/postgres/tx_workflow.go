@@ -113,13 +113,14 @@ func (t *tx) WorkflowSetActive(ctx context.Context, tenantID, id uuid.UUID, acti
 	return toWorkflow(r), nil
 }
 
-// WorkflowSetCurrentVersion points a workflow at a published version.
+// WorkflowSetCurrentVersion points a workflow at one of its published
+// versions; a version of another workflow is store.ErrNotFound.
 func (t *tx) WorkflowSetCurrentVersion(ctx context.Context, tenantID, id, versionID uuid.UUID, version int) (*domain.Workflow, error) {
 	r, err := t.q.WorkflowSetCurrentVersion(ctx, dbsqlc.WorkflowSetCurrentVersionParams{
-		TenantID:         tenantID,
-		ID:               id,
-		CurrentVersionID: &versionID,
-		CurrentVersion:   int32(version),
+		TenantID:       tenantID,
+		ID:             id,
+		VersionID:      versionID,
+		CurrentVersion: int32(version),
 	})
 	if err != nil {
 		return nil, translate(err, "set current version of workflow %s", id)

@@ -244,25 +244,28 @@ func (q *Queries) WorkflowSetActive(ctx context.Context, arg WorkflowSetActivePa
 }
 
 const workflowSetCurrentVersion = `-- name: WorkflowSetCurrentVersion :one
-UPDATE workflows
-SET current_version_id = $1, current_version = $2, updated_at = clock_timestamp()
-WHERE tenant_id = $3 AND id = $4
-RETURNING id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at
+UPDATE workflows w
+SET current_version_id = v.id, current_version = $1, updated_at = clock_timestamp()
+FROM workflow_versions v
+WHERE w.tenant_id = $2 AND w.id = $3
+  AND v.tenant_id = $2 AND v.id = $4 AND v.workflow_id = w.id
+RETURNING w.id, w.tenant_id, w.name, w.description, w.definition, w.revision, w.is_active, w.current_version_id, w.current_version, w.created_by, w.created_at, w.updated_at
 `
 
 type WorkflowSetCurrentVersionParams struct {
-	CurrentVersionID *uuid.UUID
-	CurrentVersion   int32
-	TenantID         uuid.UUID
-	ID               uuid.UUID
+	CurrentVersion int32
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	VersionID      uuid.UUID
 }
 
+// The version must be one of this workflow's (and so this tenant's).
 func (q *Queries) WorkflowSetCurrentVersion(ctx context.Context, arg WorkflowSetCurrentVersionParams) (Workflow, error) {
 	row := q.db.QueryRow(ctx, workflowSetCurrentVersion,
-		arg.CurrentVersionID,
 		arg.CurrentVersion,
 		arg.TenantID,
 		arg.ID,
+		arg.VersionID,
 	)
 	var i Workflow
 	err := row.Scan(

@@ -120,26 +120,28 @@ CREATE TABLE workflows (
     created_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
     updated_at          timestamptz NOT NULL DEFAULT clock_timestamp()
 );
-CREATE INDEX workflows_tenant_id_idx ON workflows (tenant_id, id DESC);
+CREATE UNIQUE INDEX workflows_tenant_id_id_key ON workflows (tenant_id, id);
 CREATE INDEX workflows_tenant_id_active_idx ON workflows (tenant_id, id DESC) WHERE is_active;
 
 CREATE TABLE workflow_versions (
     id           uuid PRIMARY KEY,
     tenant_id    uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    workflow_id  uuid NOT NULL REFERENCES workflows (id) ON DELETE CASCADE,
+    workflow_id  uuid NOT NULL,
     version      integer NOT NULL,
     definition   jsonb NOT NULL,
     created_by   uuid REFERENCES users (id) ON DELETE SET NULL,
-    created_at   timestamptz NOT NULL DEFAULT clock_timestamp()
+    created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    FOREIGN KEY (tenant_id, workflow_id) REFERENCES workflows (tenant_id, id) ON DELETE CASCADE
 );
+CREATE UNIQUE INDEX workflow_versions_tenant_id_id_key ON workflow_versions (tenant_id, id);
 CREATE UNIQUE INDEX workflow_versions_workflow_id_version_key ON workflow_versions (workflow_id, version);
 CREATE INDEX workflow_versions_tenant_id_idx ON workflow_versions (tenant_id, workflow_id);
 
 CREATE TABLE workflow_executions (
     id               uuid PRIMARY KEY,
     tenant_id        uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    workflow_id      uuid NOT NULL REFERENCES workflows (id) ON DELETE CASCADE,
-    version_id       uuid NOT NULL REFERENCES workflow_versions (id) ON DELETE CASCADE,
+    workflow_id      uuid NOT NULL,
+    version_id       uuid NOT NULL,
     version          integer NOT NULL,
     status           text NOT NULL CHECK (status IN ('PENDING', 'RUNNING', 'WAITING', 'COMPLETED', 'FAILED', 'CANCELLED')),
     contact_id       uuid,
@@ -153,10 +155,12 @@ CREATE TABLE workflow_executions (
     created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
     updated_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
     started_at       timestamptz,
-    finished_at      timestamptz
+    finished_at      timestamptz,
+    FOREIGN KEY (tenant_id, workflow_id) REFERENCES workflows (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, version_id) REFERENCES workflow_versions (tenant_id, id) ON DELETE CASCADE
 );
 CREATE UNIQUE INDEX workflow_executions_idempotency_key ON workflow_executions (tenant_id, idempotency_key) WHERE idempotency_key <> '';
-CREATE INDEX workflow_executions_tenant_id_idx ON workflow_executions (tenant_id, id DESC);
+CREATE UNIQUE INDEX workflow_executions_tenant_id_id_key ON workflow_executions (tenant_id, id);
 CREATE INDEX workflow_executions_workflow_id_idx ON workflow_executions (tenant_id, workflow_id, id DESC);
 CREATE INDEX workflow_executions_workflow_status_idx ON workflow_executions (tenant_id, workflow_id, status);
 CREATE INDEX workflow_executions_status_idx ON workflow_executions (tenant_id, status, id DESC);
@@ -166,7 +170,7 @@ CREATE INDEX workflow_executions_contact_id_idx ON workflow_executions (tenant_i
 CREATE TABLE workflow_execution_steps (
     id            uuid PRIMARY KEY,
     tenant_id     uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    execution_id  uuid NOT NULL REFERENCES workflow_executions (id) ON DELETE CASCADE,
+    execution_id  uuid NOT NULL,
     seq           integer NOT NULL,
     node_id       text NOT NULL,
     node_type     text NOT NULL,
@@ -177,16 +181,18 @@ CREATE TABLE workflow_execution_steps (
     error         text NOT NULL DEFAULT '',
     handle        text NOT NULL DEFAULT '',
     started_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
-    finished_at   timestamptz
+    finished_at   timestamptz,
+    FOREIGN KEY (tenant_id, execution_id) REFERENCES workflow_executions (tenant_id, id) ON DELETE CASCADE
 );
+CREATE UNIQUE INDEX workflow_execution_steps_tenant_id_id_key ON workflow_execution_steps (tenant_id, id);
 CREATE UNIQUE INDEX workflow_execution_steps_execution_id_seq_key ON workflow_execution_steps (execution_id, seq);
 CREATE INDEX workflow_execution_steps_tenant_id_idx ON workflow_execution_steps (tenant_id, execution_id);
 
 CREATE TABLE outbox (
     id               uuid PRIMARY KEY,
     tenant_id        uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    execution_id     uuid NOT NULL REFERENCES workflow_executions (id) ON DELETE CASCADE,
-    step_id          uuid NOT NULL REFERENCES workflow_execution_steps (id) ON DELETE CASCADE,
+    execution_id     uuid NOT NULL,
+    step_id          uuid NOT NULL,
     idempotency_key  text NOT NULL,
     kind             text NOT NULL,
     status           text NOT NULL CHECK (status IN ('PENDING', 'DONE', 'FAILED')),
@@ -195,7 +201,9 @@ CREATE TABLE outbox (
     response         jsonb,
     error            text NOT NULL DEFAULT '',
     created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
-    updated_at       timestamptz NOT NULL DEFAULT clock_timestamp()
+    updated_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    FOREIGN KEY (tenant_id, execution_id) REFERENCES workflow_executions (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, step_id) REFERENCES workflow_execution_steps (tenant_id, id) ON DELETE CASCADE
 );
 CREATE UNIQUE INDEX outbox_idempotency_key ON outbox (tenant_id, idempotency_key);
 CREATE INDEX outbox_execution_id_idx ON outbox (execution_id);
@@ -204,14 +212,15 @@ CREATE INDEX outbox_step_id_idx ON outbox (step_id);
 CREATE TABLE waits (
     id                 uuid PRIMARY KEY,
     tenant_id          uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    execution_id       uuid NOT NULL REFERENCES workflow_executions (id) ON DELETE CASCADE,
+    execution_id       uuid NOT NULL,
     node_id            text NOT NULL,
     token              bigint NOT NULL,
     event_name         text NOT NULL,
     contact_id         uuid,
     correlation_value  text NOT NULL DEFAULT '',
     expires_at         timestamptz,
-    created_at         timestamptz NOT NULL DEFAULT clock_timestamp()
+    created_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    FOREIGN KEY (tenant_id, execution_id) REFERENCES workflow_executions (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX waits_event_idx ON waits (tenant_id, event_name, id);
 CREATE INDEX waits_execution_id_idx ON waits (tenant_id, execution_id);
@@ -219,7 +228,7 @@ CREATE INDEX waits_execution_id_idx ON waits (tenant_id, execution_id);
 CREATE TABLE cron_jobs (
     id           uuid PRIMARY KEY,
     tenant_id    uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    workflow_id  uuid NOT NULL REFERENCES workflows (id) ON DELETE CASCADE,
+    workflow_id  uuid NOT NULL,
     node_id      text NOT NULL,
     schedule     text NOT NULL,
     timezone     text NOT NULL DEFAULT 'UTC',
@@ -228,7 +237,8 @@ CREATE TABLE cron_jobs (
     last_run_at  timestamptz,
     next_run_at  timestamptz,
     created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
-    updated_at   timestamptz NOT NULL DEFAULT clock_timestamp()
+    updated_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    FOREIGN KEY (tenant_id, workflow_id) REFERENCES workflows (tenant_id, id) ON DELETE CASCADE
 );
 CREATE UNIQUE INDEX cron_jobs_node_key ON cron_jobs (tenant_id, workflow_id, node_id);
 CREATE INDEX cron_jobs_tenant_id_idx ON cron_jobs (tenant_id, id);

@@ -32,10 +32,13 @@ WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
 
 -- name: WorkflowSetCurrentVersion :one
-UPDATE workflows
-SET current_version_id = @current_version_id, current_version = @current_version, updated_at = clock_timestamp()
-WHERE tenant_id = @tenant_id AND id = @id
-RETURNING *;
+-- The version must be one of this workflow's (and so this tenant's).
+UPDATE workflows w
+SET current_version_id = v.id, current_version = @current_version, updated_at = clock_timestamp()
+FROM workflow_versions v
+WHERE w.tenant_id = @tenant_id AND w.id = @id
+  AND v.tenant_id = @tenant_id AND v.id = @version_id AND v.workflow_id = w.id
+RETURNING w.*;
 
 -- name: WorkflowDelete :execrows
 DELETE FROM workflows WHERE tenant_id = @tenant_id AND id = @id;
