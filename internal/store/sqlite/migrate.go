@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -39,8 +41,33 @@ func (s *Store) riverMigrator() (*rivermigrate.Migrator[*sql.Tx], error) {
 	return m, nil
 }
 
-// Migrate applies River's pending migrations, then NextFlow's.
+// Migrate applies River's pending migrations, then NextFlow's. Each
+// migration runs in its own transaction on the writer connection; when
+// another process migrates the same file at the same time and wins, the
+// loser's failed attempt rolls back and Migrate checks again, succeeding
+// once the schema is current.
 func (s *Store) Migrate(ctx context.Context) error {
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			st, stErr := s.MigrationStatus(ctx)
+			if stErr == nil && st.UpToDate {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return errors.Join(err, ctx.Err())
+			case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+			}
+		}
+		if err = s.migrate(ctx); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+func (s *Store) migrate(ctx context.Context) error {
 	m, err := s.riverMigrator()
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,9 +63,14 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the SQLite database at path and builds its
-// River client. It does not migrate: call Migrate.
+// Open opens (creating if needed) the SQLite database file at path and
+// builds its River client. It does not migrate: call Migrate. Only the
+// process that opened a Store may use it; several processes may open the
+// same file, serialised by SQLite's file lock.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" || strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory") {
+		return nil, fmt.Errorf("open sqlite %q: an in-memory database cannot be shared by the writer and the reader pool; use a file", path)
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

@@ -260,3 +260,38 @@ func TestTranslate(t *testing.T) {
 	})
 	require.NoError(t, err)
 }
+
+// Two stores (as two processes would) migrating one file at once both
+// succeed.
+func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	var stores []*Store
+	for range 2 {
+		s, err := Open(ctx, path, Options{})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = s.Close() })
+		stores = append(stores, s)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(stores))
+	for i, s := range stores {
+		wg.Go(func() { errs[i] = s.Migrate(ctx) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	for _, s := range stores {
+		st, err := s.MigrationStatus(ctx)
+		require.NoError(t, err)
+		require.True(t, st.UpToDate)
+	}
+}
+
+func TestOpenRefusesMemory(t *testing.T) {
+	t.Parallel()
+	_, err := Open(context.Background(), ":memory:", Options{})
+	require.Error(t, err)
+}
