@@ -299,6 +299,9 @@ func accountCases() []exerciseCase {
 				got, err := tx.InvitationGetByID(f.ctx, f.tenantA.ID, invA.ID)
 				require.NoError(t, err)
 				require.Equal(t, invA, got)
+				list, err := tx.InvitationListByTenant(f.ctx, f.tenantA.ID)
+				require.NoError(t, err)
+				require.Len(t, list, 2, "another tenant's invitation is not listed")
 
 				// Tenant A's ID never reaches tenant B's invitation.
 				_, err = tx.InvitationGetByID(f.ctx, f.tenantA.ID, invB.ID)
@@ -375,6 +378,9 @@ func accountCases() []exerciseCase {
 				got, err := tx.APIKeyGetByID(f.ctx, f.tenantA.ID, keyA.ID)
 				require.NoError(t, err)
 				require.Equal(t, keyA, got)
+				list, err := tx.APIKeyListByTenant(f.ctx, f.tenantA.ID)
+				require.NoError(t, err)
+				require.Len(t, list, 2, "another tenant's key is not listed")
 
 				_, err = tx.APIKeyGetByID(f.ctx, f.tenantA.ID, keyB.ID)
 				require.ErrorIs(t, err, store.ErrNotFound)

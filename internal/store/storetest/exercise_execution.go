@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,6 +131,39 @@ func executionCases() []exerciseCase {
 				return err
 			})
 			require.ErrorIs(t, err, store.ErrNotFound)
+		}},
+		{"ExecutionLockSerialisesWriters", func(t *testing.T, f *fixture) {
+			c := f.newChain(t, f.tenantA.ID)
+			const writers, rounds = 4, 5
+			var wg sync.WaitGroup
+			errs := make(chan error, writers*rounds)
+			for range writers {
+				wg.Go(func() {
+					for range rounds {
+						errs <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+							cur, err := tx.ExecutionLock(f.ctx, f.tenantA.ID, c.e.ID)
+							if err != nil {
+								return err
+							}
+							return tx.ExecutionUpdate(f.ctx, &store.ExecutionUpdateParams{
+								TenantID: f.tenantA.ID, ID: c.e.ID, Status: domain.ExecutionRunning, Context: cur.Context,
+								CurrentNodeID: cur.CurrentNodeID, Token: cur.Token + 1, StepCount: cur.StepCount + 1,
+							})
+						})
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				require.NoError(t, err)
+			}
+			f.read(t, f.tenantA.ID, func(tx store.Tx) {
+				got, err := tx.ExecutionGetByID(f.ctx, f.tenantA.ID, c.e.ID)
+				require.NoError(t, err)
+				require.EqualValues(t, writers*rounds, got.Token, "no locked read-modify-write was lost")
+				require.Equal(t, writers*rounds, got.StepCount)
+			})
 		}},
 		{"ExecutionList", func(t *testing.T, f *fixture) {
 			wf1 := f.newWorkflow(t, f.tenantA.ID, "One")

@@ -83,6 +83,13 @@ func workflowCases() []exerciseCase {
 				require.Equal(t, "Other", got.Name)
 				require.EqualValues(t, 1, got.Revision)
 				require.False(t, got.IsActive)
+				_, err = tx.WorkflowSetActive(f.ctx, f.tenantB.ID, other.ID, true)
+				require.NoError(t, err)
+			})
+			f.read(t, f.tenantA.ID, func(tx store.Tx) {
+				active, err := tx.WorkflowListActive(f.ctx, f.tenantA.ID)
+				require.NoError(t, err)
+				require.Empty(t, active, "another tenant's active workflow is not listed")
 			})
 			f.in(t, f.tenantA.ID, func(tx store.Tx) {
 				require.NoError(t, tx.WorkflowDelete(f.ctx, f.tenantA.ID, wf.ID))
