@@ -12,9 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/nextflow-dev/nextflow/internal/auth"
+	"github.com/nextflow-dev/nextflow/internal/cron"
+	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
 )
@@ -34,7 +38,54 @@ type testAPI struct {
 	st      store.Store
 }
 
+// backend is how a test gets its store: testStores opens one with a job
+// bundle the API's engine and scheduler register their workers in.
+type backend struct {
+	name string
+	open func(t *testing.T, opts ...storetest.Option) store.Store
+}
+
+var backends = []backend{
+	{"sqlite", func(t *testing.T, opts ...storetest.Option) store.Store { return storetest.SQLite(t, opts...) }},
+	{"postgres", func(t *testing.T, opts ...storetest.Option) store.Store { return storetest.Postgres(t, opts...) }},
+}
+
+// eachFull runs fn on both backends with the full API (engine, scheduler,
+// live stream and accounts) in process.
+func eachFull(t *testing.T, fn func(t *testing.T, a *testAPI)) {
+	t.Helper()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			fn(t, newFullAPI(t, b.open))
+		})
+	}
+}
+
+// newFullAPI builds every route production serves: the same services as
+// app.wire, over a fresh store of the given backend.
+func newFullAPI(t *testing.T, open func(t *testing.T, opts ...storetest.Option) store.Store, mutate ...func(*AccountsOptions, *auth.Options)) *testAPI {
+	t.Helper()
+	workers := river.NewWorkers()
+	st := open(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	hub := live.NewHub()
+	eng := engine.New(st, engine.Options{Logger: log, Publisher: hub})
+	eng.RegisterWorkers(workers)
+	sched := cron.New(st, func(ctx context.Context, tx store.Tx, o cron.Occurrence) error {
+		_, err := eng.StartTx(ctx, tx, engine.StartParams{TenantID: o.TenantID, WorkflowID: o.WorkflowID,
+			TriggerType: "trigger.schedule", IdempotencyKey: o.IdempotencyKey})
+		return err
+	}, cron.Options{Logger: log})
+	sched.RegisterWorkers(workers)
+	return newTestAPIDeps(t, st, Deps{Engine: eng, Live: hub, Scheduler: sched, Lifecycle: sched}, mutate...)
+}
+
 func newTestAPI(t *testing.T, st store.Store, mutate ...func(*AccountsOptions, *auth.Options)) *testAPI {
+	t.Helper()
+	return newTestAPIDeps(t, st, Deps{}, mutate...)
+}
+
+func newTestAPIDeps(t *testing.T, st store.Store, deps Deps, mutate ...func(*AccountsOptions, *auth.Options)) *testAPI {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ao := auth.Options{
@@ -48,7 +99,7 @@ func newTestAPI(t *testing.T, st store.Store, mutate ...func(*AccountsOptions, *
 	svc, err := auth.New(ao)
 	require.NoError(t, err)
 	acco.Service = svc
-	deps := Deps{Store: st, Logger: log}
+	deps.Store, deps.Logger = st, log
 	NewAccounts(acco).Install(&deps)
 	srv := New(deps)
 	return &testAPI{t: t, srv: srv, handler: srv.Handler(), svc: svc, st: st}
@@ -105,7 +156,10 @@ func (a *testAPI) do(method, path string, body any, c creds, headers ...string) 
 		require.NoError(a.t, err)
 		rd = bytes.NewReader(raw)
 	}
-	req := httptest.NewRequestWithContext(context.Background(), method, testOrigin+path, rd)
+	// Streams (SSE) end when the request's context does.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	req := httptest.NewRequestWithContext(ctx, method, testOrigin+path, rd)
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

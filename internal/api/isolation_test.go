@@ -19,7 +19,6 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
-	"github.com/nextflow-dev/nextflow/internal/store/storetest"
 )
 
 // isolationExempt lists operations the cross-tenant walk does not call,
@@ -42,6 +41,7 @@ var objectKinds = map[string]string{
 	"invitations": "invitation",
 	"api-keys":    "apikey",
 	"members":     "user",
+	"webhooks":    "workflow",
 }
 
 // bodyOverrides are request bodies for operations whose schema alone does
@@ -272,15 +272,25 @@ var paramRE = regexp.MustCompile(`\{([^}]+)\}`)
 // fillPath substitutes B's IDs for the path parameters; ok is false (and
 // why says what is missing) when a parameter has no object of B.
 func fillPath(path string, b *tenantB) (filled string, hasParams bool, why string) {
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
+	orig := strings.Split(path, "/")
+	segs := slices.Clone(orig)
+	for i, s := range orig {
 		if !paramRE.MatchString(s) {
 			continue
 		}
 		hasParams = true
+		if s == "{tenantId}" {
+			segs[i] = b.tenantID.String()
+			continue
+		}
+		// The object kind is named by the nearest literal segment before
+		// the parameter (/webhooks/{tenantId}/{id} → webhooks).
 		kind := ""
-		if i > 0 {
-			kind = objectKinds[segs[i-1]]
+		for j := i - 1; j >= 0; j-- {
+			if !paramRE.MatchString(orig[j]) {
+				kind = objectKinds[orig[j]]
+				break
+			}
 		}
 		id, ok := b.ids[kind]
 		if kind == "" || !ok {
@@ -360,7 +370,11 @@ func exampleValue(reg huma.Registry, s *huma.Schema, name string, b *tenantB, n,
 	case "boolean":
 		return false
 	case "string":
-		switch s.Format {
+		format := s.Format
+		if name == "id" || strings.HasSuffix(name, "Id") {
+			format = "uuid"
+		}
+		switch format {
 		case "uuid":
 			if strings.EqualFold(name, "tenantId") {
 				return b.tenantID.String()
@@ -396,9 +410,9 @@ func opPermission(op *huma.Operation) string {
 
 func TestIsolation(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, st store.Store) {
+	eachFull(t, func(t *testing.T, a *testAPI) {
 		t.Parallel()
-		a := newTestAPI(t, st)
+		st := a.st
 		attacker := a.signup("attacker@example.com", "Tenant A")
 		attackerKey := a.apiKey(attacker, "full")
 		b := seedTenantB(t, a)
@@ -464,7 +478,7 @@ func TestIsolation(t *testing.T) {
 
 func TestUnauthenticatedRoutes(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t, storetest.SQLite(t))
+	a := newFullAPI(t, backends[0].open)
 	b := seedTenantB(t, a)
 	for i, rt := range allRoutes(a.srv.API()) {
 		name := rt.Method + " " + rt.Path
