@@ -37,6 +37,8 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,6 +60,9 @@ const (
 	DefaultFetchCooldown     = 2 * time.Millisecond
 	DefaultFetchPollInterval = 50 * time.Millisecond
 	DefaultJobTimeout        = time.Minute
+	// DefaultMaxConns is the smallest connection pool Open builds when the
+	// URL has no pool_max_conns.
+	DefaultMaxConns = 16
 )
 
 // Options configures Open.
@@ -100,11 +105,15 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if opts.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
 	}
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		// pgxpool's default (the number of CPUs, at least 4) starves River's
+		// workers, each of which holds a connection while it advances an
+		// execution; pool_max_conns in the URL overrides this.
+		cfg.MaxConns = int32(max(DefaultMaxConns, 4*runtime.NumCPU()))
+	}
 	// Migrate holds one connection for its advisory lock while goose uses
 	// another.
-	if cfg.MaxConns < 4 {
-		cfg.MaxConns = 4
-	}
+	cfg.MaxConns = max(cfg.MaxConns, 4)
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
