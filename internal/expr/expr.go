@@ -32,9 +32,11 @@ import (
 	"github.com/google/cel-go/ext"
 )
 
-// Variables are the names every expression may use. All but "now" are
+// Variables returns the names every expression may use. All but "now" are
 // dynamic maps; "now" is a timestamp.
-var Variables = []string{"trigger", "contact", "steps", "vars", "execution", "now"}
+func Variables() []string {
+	return []string{"trigger", "contact", "steps", "vars", "execution", "now"}
+}
 
 // ErrCompile is wrapped by errors from Compile for source that does not
 // parse or type-check.
@@ -225,8 +227,9 @@ func (p *Program) EvalBool(ctx context.Context, activation map[string]any) (bool
 }
 
 func (p *Program) eval(ctx context.Context, activation map[string]any) (ref.Val, error) {
-	vars := make(map[string]any, len(Variables))
-	for _, name := range Variables {
+	names := Variables()
+	vars := make(map[string]any, len(names))
+	for _, name := range names {
 		if v, ok := activation[name]; ok && v != nil {
 			vars[name] = normalize(v)
 		} else if name == "now" {

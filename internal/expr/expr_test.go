@@ -137,7 +137,7 @@ func TestCompileErrors(t *testing.T) {
 
 func TestCostLimitStopsHostileExpression(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t, Options{CostLimit: 10_000})
+	env := newEnv(t, Options{CostLimit: 10_000, Timeout: time.Minute})
 	src := `[1,2,3,4,5,6,7,8,9,10].map(a, [1,2,3,4,5,6,7,8,9,10].map(b, [1,2,3,4,5,6,7,8,9,10].map(c, [1,2,3,4,5,6,7,8,9,10].map(d, a+b+c+d)))).size() > 0`
 	p, err := env.Compile(src)
 	require.NoError(t, err)

@@ -45,7 +45,8 @@ const (
 	CategoryAI      = "ai"
 )
 
-var outHandle = []Handle{{ID: DefaultHandle, Label: "Next"}}
+// outHandle returns the single default output.
+func outHandle() []Handle { return []Handle{{ID: DefaultHandle, Label: "Next"}} }
 
 // schema wraps the properties of a config object in a 2020-12 schema that
 // rejects unknown properties.
@@ -87,7 +88,7 @@ func builtinTypeList() []NodeType {
 				"event":{"type":"string","title":"Event name","description":"Name of the tracked event, e.g. user.signed_up.","minLength":1,"maxLength":200,"examples":["user.signed_up","cart.created"]},
 				"filter":{"type":"string","title":"Filter","description":"CEL expression over trigger.event and contact; the execution starts only when it is true.","examples":["trigger.event.properties.total > 100"]}`,
 				"event"),
-			Outputs: outHandle, Pure: true,
+			Outputs: outHandle(), Pure: true,
 			Fields: []Field{{"/filter", FieldCondition}},
 		},
 		{
@@ -98,7 +99,7 @@ func builtinTypeList() []NodeType {
 				"timezone":{"type":"string","title":"Timezone","description":"IANA timezone the cron expression is read in.","default":"UTC","examples":["Europe/Berlin","America/New_York"]},
 				"missedRuns":{"type":"string","title":"Missed runs","description":"What to do with runs missed while NextFlow was down: skip them or run each once.","enum":["skip","catch_up"],"default":"skip"}`,
 				"cron"),
-			Outputs: outHandle, Pure: true,
+			Outputs: outHandle(), Pure: true,
 			Fields: []Field{{"/cron", FieldCron}, {"/timezone", FieldTimezone}},
 		},
 		{
@@ -106,7 +107,7 @@ func builtinTypeList() []NodeType {
 			Description: "Starts an execution from the dashboard or the API; the request's input is trigger.input.",
 			ConfigSchema: schema("Manual trigger", `
 				"inputSchema":{"type":"object","title":"Input schema","description":"Optional JSON Schema the start request's input is shown with."}`),
-			Outputs: outHandle, Pure: true,
+			Outputs: outHandle(), Pure: true,
 			Fields: []Field{{"/inputSchema", FieldJSONSchema}},
 		},
 		{
@@ -116,7 +117,7 @@ func builtinTypeList() []NodeType {
 				"respond":{"type":"string","title":"Respond","description":"Answer the caller at once, or when the execution completes (up to the timeout).","enum":["immediately","on_completion"],"default":"immediately"},
 				"timeout":{"type":"string","title":"Timeout","description":"How long an on_completion caller waits, e.g. 10s.","default":"10s"},
 				"secret":{"type":"string","title":"Secret","description":"Shared secret the caller must send (HMAC signature or bearer token).","minLength":16}`),
-			Outputs: outHandle, Pure: true,
+			Outputs: outHandle(), Pure: true,
 			Fields: []Field{{"/timeout", FieldDuration}},
 		},
 		{
@@ -132,7 +133,7 @@ func builtinTypeList() []NodeType {
 				"html":{"type":"string","title":"HTML body","description":"Values are HTML-escaped; use | raw to insert trusted HTML."},
 				"text":{"type":"string","title":"Text body"},
 				`+propMaxAttempts),
-			Outputs: outHandle, CanFail: true,
+			Outputs: outHandle(), CanFail: true,
 			Fields: []Field{
 				{"/from", FieldTemplate}, {"/replyTo", FieldTemplate}, {"/to", FieldTemplate},
 				{"/subject", FieldTemplate}, {"/preheader", FieldTemplate}, {"/html", FieldTemplate}, {"/text", FieldTemplate},
@@ -163,7 +164,7 @@ func builtinTypeList() []NodeType {
 					"language":{"type":"string","title":"Language","default":"en_US"},
 					"parameters":{"type":"array","title":"Body parameters","description":"Values for {{1}}, {{2}}… in the template body.","items":{"type":"string"}}}},
 				`+propMaxAttempts),
-			Outputs: outHandle, CanFail: true,
+			Outputs: outHandle(), CanFail: true,
 			Fields: []Field{{"/to", FieldTemplate}, {"/text", FieldTemplate}, {"/mediaUrl", FieldTemplate}, {"/template/parameters/*", FieldTemplate}},
 			CheckConfig: func(c map[string]any) []ConfigIssue {
 				if !has(c, "text") && !has(c, "template") && !has(c, "mediaUrl") {
@@ -180,7 +181,7 @@ func builtinTypeList() []NodeType {
 				"text":{"type":"string","title":"Text","maxLength":2000},
 				"tag":{"type":"string","title":"Message tag","description":"Needed outside the 24-hour window.","enum":["CONFIRMED_EVENT_UPDATE","POST_PURCHASE_UPDATE","ACCOUNT_UPDATE","HUMAN_AGENT"]},
 				`+propMaxAttempts),
-			Outputs: outHandle, CanFail: true,
+			Outputs: outHandle(), CanFail: true,
 			Fields: []Field{{"/text", FieldTemplate}},
 			CheckConfig: func(c map[string]any) []ConfigIssue {
 				if !has(c, "text") && !has(c, "templateId") {
@@ -196,7 +197,7 @@ func builtinTypeList() []NodeType {
 				"duration":{"type":"string","title":"Duration","description":"How long to wait: 30s, 90m, 48h, 2d, 1w or combinations like 1d12h.","examples":["2d","48h","90m"]},
 				"until":{"type":"string","title":"Until","description":"Wait until the next occurrence of this time of day (HH:MM, 24-hour).","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","examples":["09:00"]},
 				"timezone":{"type":"string","title":"Timezone","description":"Timezone of until: contact (the contact's own, falling back to UTC) or an IANA name.","default":"contact"}`),
-			Outputs: outHandle, Waits: true,
+			Outputs: outHandle(), Waits: true,
 			Fields: []Field{{"/duration", FieldDuration}, {"/timezone", FieldTimezoneOrContact}},
 			CheckConfig: func(c map[string]any) []ConfigIssue {
 				switch d, u := has(c, "duration"), has(c, "until"); {
@@ -240,8 +241,8 @@ func builtinTypeList() []NodeType {
 					"weight":{"type":"number","title":"Weight","minimum":0,"maximum":1000000,"default":50}}},
 				"default":[{"name":"a","weight":50},{"name":"b","weight":50}]}`,
 				"variants"),
-			DynamicOutputs: splitHandles,
-			Pure:           true,
+			DynamicOutputsFrom: &DynamicHandles{Pointer: "/variants/*/name"},
+			Pure:               true,
 			CheckConfig: func(c map[string]any) []ConfigIssue {
 				variants, _ := c["variants"].([]any)
 				var out []ConfigIssue
@@ -274,7 +275,7 @@ func builtinTypeList() []NodeType {
 					"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"},
 					"additionalProperties":{"type":"string","minLength":1}}`,
 				"attributes"),
-			Outputs: outHandle, Pure: true,
+			Outputs: outHandle(), Pure: true,
 			Fields: []Field{{"/attributes/*", FieldExpression}},
 		},
 		{
@@ -289,7 +290,7 @@ func builtinTypeList() []NodeType {
 				"successStatus":{"type":"array","title":"Success status codes","description":"Responses with other codes fail the step; 2xx when left out.","items":{"type":"integer","minimum":100,"maximum":599}},
 				`+propMaxAttempts,
 				"url"),
-			Outputs: outHandle, CanFail: true,
+			Outputs: outHandle(), CanFail: true,
 			Fields: []Field{{"/url", FieldTemplate}, {"/headers/*", FieldTemplate}, {"/body", FieldTemplate}, {"/timeout", FieldDuration}},
 		},
 		{
@@ -302,7 +303,7 @@ func builtinTypeList() []NodeType {
 				"temperature":{"type":"number","title":"Temperature","minimum":0,"maximum":2,"default":0.7},
 				`+propMaxAttempts,
 				"prompt"),
-			Outputs: outHandle, CanFail: true,
+			Outputs: outHandle(), CanFail: true,
 			Fields: []Field{{"/system", FieldTemplate}, {"/prompt", FieldTemplate}},
 		},
 		{
@@ -314,9 +315,9 @@ func builtinTypeList() []NodeType {
 				"instructions":{"type":"string","title":"Instructions","description":"Extra guidance for the model, e.g. what each label means."},
 				`+propMaxAttempts,
 				"input", "labels"),
-			DynamicOutputs: classifyHandles,
-			CanFail:        true,
-			Fields:         []Field{{"/input", FieldTemplate}, {"/instructions", FieldTemplate}},
+			DynamicOutputsFrom: &DynamicHandles{Pointer: "/labels/*", Extra: []Handle{{ID: HandleOther, Label: "Other"}}},
+			CanFail:            true,
+			Fields:             []Field{{"/input", FieldTemplate}, {"/instructions", FieldTemplate}},
 			CheckConfig: func(c map[string]any) []ConfigIssue {
 				labels, _ := c["labels"].([]any)
 				var out []ConfigIssue
@@ -337,7 +338,7 @@ func builtinTypeList() []NodeType {
 				"instructions":{"type":"string","title":"Instructions"},
 				`+propMaxAttempts,
 				"input", "schema"),
-			Outputs: outHandle, CanFail: true,
+			Outputs: outHandle(), CanFail: true,
 			Fields: []Field{{"/input", FieldTemplate}, {"/instructions", FieldTemplate}, {"/schema", FieldJSONSchema}},
 		},
 		{
@@ -373,42 +374,4 @@ func number(v any) float64 {
 		return n
 	}
 	return 0
-}
-
-// splitHandles returns one handle per named split variant.
-func splitHandles(config json.RawMessage) []Handle {
-	var c struct {
-		Variants []struct {
-			Name string `json:"name"`
-		} `json:"variants"`
-	}
-	_ = json.Unmarshal(config, &c)
-	var out []Handle
-	seen := map[string]bool{}
-	for _, v := range c.Variants {
-		if v.Name == "" || seen[v.Name] {
-			continue
-		}
-		seen[v.Name] = true
-		out = append(out, Handle{ID: v.Name, Label: "Variant " + v.Name})
-	}
-	return out
-}
-
-// classifyHandles returns one handle per ai.classify label plus other.
-func classifyHandles(config json.RawMessage) []Handle {
-	var c struct {
-		Labels []string `json:"labels"`
-	}
-	_ = json.Unmarshal(config, &c)
-	var out []Handle
-	seen := map[string]bool{}
-	for _, l := range c.Labels {
-		if l == "" || seen[l] || l == HandleOther || l == ErrorHandle {
-			continue
-		}
-		seen[l] = true
-		out = append(out, Handle{ID: l, Label: l})
-	}
-	return append(out, Handle{ID: HandleOther, Label: "Other"})
 }

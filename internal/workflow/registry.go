@@ -63,6 +63,14 @@ type ConfigIssue struct {
 	Message string
 }
 
+// DynamicHandles describes outputs that come from the config, so clients
+// can compute them without Go: one handle per distinct non-empty string at
+// Pointer ("*" matches every item), then Extra.
+type DynamicHandles struct {
+	Pointer string   `json:"pointer"`
+	Extra   []Handle `json:"extra,omitempty"`
+}
+
 // NodeType describes one kind of node: its config schema, its handles and
 // how the engine runs it. The registry holds one per type.
 type NodeType struct {
@@ -83,6 +91,9 @@ type NodeType struct {
 	// DynamicOutputs, when set, returns the handles that depend on the
 	// config (split variants, ai.classify labels plus "other").
 	DynamicOutputs func(config json.RawMessage) []Handle `json:"-"`
+	// DynamicOutputsFrom describes the dynamic outputs for clients; when
+	// DynamicOutputs is nil, Register derives it from this.
+	DynamicOutputsFrom *DynamicHandles `json:"dynamicOutputs,omitempty"`
 	// CanFail means the node has an "error" handle, followed once its
 	// retries are exhausted.
 	CanFail bool `json:"canFail"`
@@ -167,6 +178,9 @@ func (r *Registry) Register(nt NodeType) error {
 	if err != nil {
 		return fmt.Errorf("register node type %s: %w", nt.Type, err)
 	}
+	if nt.DynamicOutputs == nil && nt.DynamicOutputsFrom != nil {
+		nt.DynamicOutputs = dynamicHandles(*nt.DynamicOutputsFrom)
+	}
 	r.types[nt.Type] = &nt
 	r.schemas[nt.Type] = sch
 	return nil
@@ -195,6 +209,30 @@ func (r *Registry) Expr() *expr.Env { return r.expr }
 // Templates returns the template engine the registry validates with; the
 // engine may share it.
 func (r *Registry) Templates() *tmpl.Engine { return r.tmpl }
+
+// dynamicHandles returns a DynamicOutputs func reading handle names at a
+// pointer in the config. Names that collide with Extra or "error" are left
+// out (validation reports them).
+func dynamicHandles(from DynamicHandles) func(json.RawMessage) []Handle {
+	return func(config json.RawMessage) []Handle {
+		var cfg any
+		_ = json.Unmarshal(config, &cfg)
+		reserved := map[string]bool{ErrorHandle: true}
+		for _, h := range from.Extra {
+			reserved[h.ID] = true
+		}
+		var out []Handle
+		for _, m := range resolve(cfg, from.Pointer) {
+			name, _ := m.value.(string)
+			if name == "" || reserved[name] {
+				continue
+			}
+			reserved[name] = true
+			out = append(out, Handle{ID: name, Label: name})
+		}
+		return append(out, from.Extra...)
+	}
+}
 
 // noLoader refuses every $ref to a document outside the schema, so a
 // user-supplied schema cannot read files or reach the network.

@@ -123,7 +123,7 @@ func TestRegister(t *testing.T) {
 	require.Error(t, r.Register(NodeType{}))
 	require.Error(t, r.Register(NodeType{Type: "x.bad", ConfigSchema: json.RawMessage(`{"type": 5}`)}))
 	require.Error(t, r.Register(NodeType{Type: "x.remote", ConfigSchema: json.RawMessage(`{"$ref": "https://example.com/s.json"}`)}))
-	require.NoError(t, r.Register(NodeType{Type: "slack.send", Category: CategoryMessage, Inputs: 1, Outputs: outHandle, CanFail: true,
+	require.NoError(t, r.Register(NodeType{Type: "slack.send", Category: CategoryMessage, Inputs: 1, Outputs: outHandle(), CanFail: true,
 		ConfigSchema: json.RawMessage(`{"type":"object","required":["channel"],"properties":{"channel":{"type":"string"}}}`)}))
 	d := &Definition{
 		Nodes: []Node{n("s", TypeTriggerManual, ""), n("x", "slack.send", `{}`)},

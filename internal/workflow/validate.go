@@ -135,6 +135,12 @@ type validation struct {
 	index    map[string]int // node ID → index of its first occurrence
 }
 
+// primary reports whether node i has an id and is its first holder.
+func (v *validation) primary(i int) bool {
+	idx, ok := v.index[v.d.Nodes[i].ID]
+	return ok && idx == i
+}
+
 func (v *validation) node(i int, code, path, msg string) {
 	v.problems = append(v.problems, Problem{Code: code, Message: msg, NodeID: v.d.Nodes[i].ID, Path: path, group: groupNode, index: i})
 }
@@ -495,8 +501,8 @@ func (v *validation) checkGraph(reach, flow [][]int) {
 	}
 	var roots []int
 	for i := range n {
-		if v.index[v.d.Nodes[i].ID] != i {
-			continue // a duplicate; reported already
+		if !v.primary(i) {
+			continue // a duplicate or without id; reported already
 		}
 		if nt := nodeType(i); nt != nil && nt.IsTrigger() {
 			roots = append(roots, i)
@@ -521,7 +527,7 @@ func (v *validation) checkGraph(reach, flow [][]int) {
 			}
 		}
 		for i := range n {
-			if !seen[i] && v.index[v.d.Nodes[i].ID] == i && v.d.Nodes[i].ID != "" {
+			if !seen[i] && v.primary(i) {
 				v.node(i, CodeUnreachableNode, "", fmt.Sprintf("node %q cannot be reached from any trigger", v.d.Nodes[i].ID))
 			}
 		}

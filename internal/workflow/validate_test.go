@@ -72,6 +72,12 @@ func TestValidateInvalidGraphs(t *testing.T) {
 			want:  []want{{CodeDuplicateNodeID, "done", "", ""}, {CodeEmptyID, "", "", ""}},
 		},
 		{
+			name:  "a trigger without an id starts nothing",
+			nodes: []Node{n("", TypeTriggerManual, manual), done},
+			edges: []Edge{e("e1", "", "", "done")},
+			want:  []want{{CodeNoTrigger, "", "", ""}, {CodeEmptyID, "", "", ""}, {CodeEdgeMissingSource, "", "e1", ""}},
+		},
+		{
 			name:  "duplicate and empty edge ids, duplicate edge",
 			nodes: []Node{start, done},
 			edges: []Edge{e("e1", "start", "", "done"), e("e1", "start", "out", "done"), e("", "start", "", "done")},

@@ -302,3 +302,28 @@ func (s *Schedule) instants(wall time.Time) []time.Time {
 		return valid[:1]
 	}
 }
+
+// NextAt returns the first instant strictly after the given one at which
+// the wall clock in loc reads clock ("HH:MM", 24-hour) — what a delay
+// "until 09:00" waits for. A clock time skipped by a spring-forward change
+// resolves to the end of the gap and a repeated one to its first
+// occurrence, as for schedules.
+func NextAt(after time.Time, clock string, loc *time.Location) (time.Time, error) {
+	var h, m int
+	if len(clock) != 5 || clock[2] != ':' {
+		return time.Time{}, fmt.Errorf("parse time of day %q: want HH:MM", clock)
+	}
+	if _, err := fmt.Sscanf(clock, "%02d:%02d", &h, &m); err != nil || h < 0 || h > 23 || m < 0 || m > 59 {
+		return time.Time{}, fmt.Errorf("parse time of day %q: want HH:MM between 00:00 and 23:59", clock)
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	spec := cron.SpecSchedule{
+		Second: 1 << 0, Minute: 1 << uint(m), Hour: 1 << uint(h),
+		Dom: 1<<63 | (1<<32 - 2), Month: 1<<63 | (1<<13 - 2), Dow: 1<<63 | (1<<7 - 1),
+		Location: time.UTC,
+	}
+	s := &Schedule{expr: clock, loc: loc, spec: &spec, timezone: loc.String()}
+	return s.Next(after), nil
+}

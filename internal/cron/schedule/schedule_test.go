@@ -258,3 +258,30 @@ func TestScheduleAccessors(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, time.UTC, s.Location())
 }
+
+func TestNextAt(t *testing.T) {
+	t.Parallel()
+	ny := mustLoc(t, "America/New_York")
+	berlin := mustLoc(t, "Europe/Berlin")
+	tests := []struct {
+		after time.Time
+		clock string
+		loc   *time.Location
+		want  string
+	}{
+		{time.Date(2026, 5, 13, 8, 0, 0, 0, berlin), "09:00", berlin, "2026-05-13 09:00:00 CEST"},
+		{time.Date(2026, 5, 13, 9, 0, 0, 0, berlin), "09:00", berlin, "2026-05-14 09:00:00 CEST"},
+		{time.Date(2026, 5, 13, 23, 0, 0, 0, time.UTC), "00:30", nil, "2026-05-14 00:30:00 UTC"},
+		{time.Date(2026, 3, 7, 12, 0, 0, 0, ny), "02:30", ny, "2026-03-08 03:00:00 EDT"},
+		{time.Date(2026, 10, 24, 12, 0, 0, 0, berlin), "02:30", berlin, "2026-10-25 02:30:00 CEST"},
+	}
+	for _, tc := range tests {
+		got, err := NextAt(tc.after, tc.clock, tc.loc)
+		require.NoError(t, err)
+		require.Equal(t, tc.want, got.Format("2006-01-02 15:04:05 MST"))
+	}
+	for _, bad := range []string{"9:00", "24:00", "12:60", "ab:cd", "", "12:00:00"} {
+		_, err := NextAt(time.Now(), bad, time.UTC)
+		require.Error(t, err, bad)
+	}
+}
