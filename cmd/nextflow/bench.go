@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/nextflow-dev/nextflow/internal/app"
+	"github.com/nextflow-dev/nextflow/internal/config"
+	"github.com/nextflow-dev/nextflow/internal/cron"
+	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/postgres"
+	"github.com/nextflow-dev/nextflow/internal/store/sqlite"
+)
+
+const benchUsage = `usage:
+  nextflow bench engine --db sqlite|postgres [--executions N] [--steps K]
+  nextflow bench cron   --db sqlite|postgres [--schedules N]
+PostgreSQL runs use DATABASE_URL (default the local test server) in a fresh schema that is dropped after.
+River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, FetchPollInterval 50ms.`
+
+// cmdBench measures the engine or the cron scheduler on a fresh database.
+func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || (args[0] != "engine" && args[0] != "cron") {
+		return fmt.Errorf("%s", benchUsage)
+	}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	db := fs.String("db", "sqlite", "sqlite or postgres")
+	executions := fs.Int("executions", 2000, "executions of the pure journey")
+	steps := fs.Int("steps", 5, "pure nodes per journey")
+	schedules := fs.Int("schedules", 1000, "schedules due in the same second")
+	if err := fs.Parse(args[1:]); err != nil {
+		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchUsage}
+	}
+	workers := river.NewWorkers()
+	st, cleanup, err := benchStore(ctx, *db, store.QueueConfig{Workers: workers})
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	fmt.Fprintf(stdout, "database: %s\n", st.Dialect())
+
+	switch args[0] {
+	case "engine":
+		res, err := engine.Bench(ctx, st, engine.BenchConfig{Workers: workers, Executions: *executions, Nodes: *steps})
+		if err != nil {
+			return fmt.Errorf("bench engine: %w", err)
+		}
+		fmt.Fprintln(stdout, res.String())
+	case "cron":
+		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		eng := engine.New(st, engine.Options{Logger: log})
+		eng.RegisterWorkers(workers)
+		rec := cron.NewLatencyRecorder(app.StartOccurrence(eng, log))
+		sched := cron.New(st, rec.Start, cron.Options{Logger: log})
+		sched.RegisterWorkers(workers)
+		if err := st.Queue().Start(ctx); err != nil {
+			return fmt.Errorf("start queue: %w", err)
+		}
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = st.Queue().Stop(stopCtx)
+		}()
+		res, err := cron.Bench(ctx, st, sched, rec, *schedules)
+		if err != nil {
+			return fmt.Errorf("bench cron: %w", err)
+		}
+		fmt.Fprintln(stdout, res.String())
+	}
+	return nil
+}
+
+// benchStore opens a fresh, migrated database for a benchmark.
+func benchStore(ctx context.Context, db string, qc store.QueueConfig) (store.Store, func(), error) {
+	switch db {
+	case "sqlite":
+		dir, err := os.MkdirTemp("", "nextflow-bench-")
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlite.Options{Queue: qc})
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
+		if err := st.Migrate(ctx); err != nil {
+			return nil, nil, err
+		}
+		return st, func() { st.Close(); os.RemoveAll(dir) }, nil
+	case "postgres":
+		url := os.Getenv("DATABASE_URL")
+		if url == "" {
+			url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+		}
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return nil, nil, &config.Error{Name: "DATABASE_URL", Msg: fmt.Sprintf("connect: %v", err)}
+		}
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		schema := "nf_bench_" + hex.EncodeToString(b[:])
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+			conn.Close(ctx)
+			return nil, nil, fmt.Errorf("create schema: %w", err)
+		}
+		drop := func() {
+			_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			conn.Close(context.Background())
+		}
+		st, err := postgres.Open(ctx, url, postgres.Options{Queue: qc, Schema: schema})
+		if err != nil {
+			drop()
+			return nil, nil, err
+		}
+		if err := st.Migrate(ctx); err != nil {
+			st.Close()
+			drop()
+			return nil, nil, err
+		}
+		return st, func() { st.Close(); drop() }, nil
+	}
+	return nil, nil, &config.Error{Name: "--db", Msg: fmt.Sprintf("must be sqlite or postgres, got %q", db)}
+}

@@ -1,0 +1,234 @@
+// Package api is NextFlow's HTTP JSON API under /api/v1, built with huma v2
+// so the OpenAPI 3.1 document comes from the Go types. Handlers are grouped
+// by resource, one file each; errors are RFC 9457 problem details.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/nextflow-dev/nextflow/internal/config"
+	"github.com/nextflow-dev/nextflow/internal/cron"
+	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
+)
+
+// Prefix is the path prefix of every API route.
+const Prefix = "/api/v1"
+
+// Operation metadata keys read by the authentication middleware.
+const (
+	// MetaPublic marks an operation that needs no credentials (true).
+	MetaPublic = "nextflow.public"
+	// MetaPermission names the permission an operation requires (string).
+	MetaPermission = "nextflow.permission"
+	// MetaNoTenant marks an operation that acts on the caller, not on a
+	// tenant object (e.g. /auth/me), for the isolation test (true).
+	MetaNoTenant = "nextflow.noTenant"
+)
+
+// Version is the API document version.
+const Version = "1.0.0"
+
+// Deps are the services the API is built on. Fields that are nil disable
+// the routes that need them.
+type Deps struct {
+	Store    store.Store
+	Logger   *slog.Logger
+	Config   *config.Config
+	Registry *workflow.Registry
+	// Engine backs the executions and webhook routes (optional).
+	Engine *engine.Engine
+	// Live feeds the executions stream (optional).
+	Live live.Subscriber
+	// Scheduler backs the schedules routes (optional).
+	Scheduler *cron.Scheduler
+	// Lifecycle acts inside workflow activation transactions (optional).
+	Lifecycle WorkflowLifecycle
+	// Version is the binary's version, shown by /healthz.
+	Version string
+	// Hooks lets other packages register their operations (accounts,
+	// executions, schedules…) on the same API.
+	Hooks []func(api huma.API)
+	// Middleware are huma middlewares applied to every operation, in order
+	// (authentication goes here).
+	Middleware []func(ctx huma.Context, next func(huma.Context))
+}
+
+// Server is the HTTP API.
+type Server struct {
+	deps Deps
+	api  huma.API
+	mux  *http.ServeMux
+	log  *slog.Logger
+}
+
+// NewConfig returns the huma configuration of the NextFlow API.
+func NewConfig() huma.Config {
+	cfg := huma.DefaultConfig("NextFlow API", Version)
+	cfg.Info.Description = "Durable customer journeys. Browsers authenticate with the session cookie " +
+		"(writes are CSRF-checked by Origin); programs with a workspace API key as `Authorization: Bearer nf_…`."
+	cfg.OpenAPIPath = Prefix + "/openapi"
+	cfg.DocsPath = ""
+	cfg.SchemasPath = Prefix + "/schemas"
+	// No $schema links in bodies: the generated TypeScript client stays clean.
+	cfg.CreateHooks = nil
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"session": {Type: "apiKey", In: "cookie", Name: "nextflow_session"},
+		"apiKey":  {Type: "http", Scheme: "bearer", Description: "Workspace API key (nf_…)"},
+	}
+	cfg.Security = []map[string][]string{{"session": {}}, {"apiKey": {}}}
+	return cfg
+}
+
+// New builds the API and registers every operation.
+func New(deps Deps) *Server {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Registry == nil {
+		deps.Registry = workflow.Default()
+	}
+	mux := http.NewServeMux()
+	s := &Server{deps: deps, mux: mux, log: deps.Logger}
+	s.api = humago.New(mux, NewConfig())
+	for _, mw := range deps.Middleware {
+		s.api.UseMiddleware(mw)
+	}
+	s.registerOps()
+	s.registerWorkflows()
+	s.registerSchedules()
+	s.registerExecutions()
+	s.registerWebhooks()
+	for _, hook := range deps.Hooks {
+		hook(s.api)
+	}
+	mux.HandleFunc("GET "+Prefix+"/docs", serveDocs)
+	return s
+}
+
+// API returns the huma API (for registering more operations and for tests).
+func (s *Server) API() huma.API { return s.api }
+
+// OpenAPI returns the OpenAPI document.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// Handler returns the API handler for /api/v1, /healthz and /readyz,
+// wrapped in request IDs, access logs and the body limit.
+func (s *Server) Handler() http.Handler {
+	maxBody := int64(1 << 20)
+	if s.deps.Config != nil && s.deps.Config.MaxBodyBytes > 0 {
+		maxBody = s.deps.Config.MaxBodyBytes
+	}
+	return RequestID(AccessLog(s.log, BodyLimit(maxBody, s.mux)))
+}
+
+// Mux returns the underlying mux so the caller can mount more handlers
+// (the dashboard, webhooks).
+func (s *Server) Mux() *http.ServeMux { return s.mux }
+
+// HealthOutput is the body of /healthz and /readyz.
+type HealthOutput struct {
+	Body struct {
+		Status   string            `json:"status" example:"ok"`
+		Version  string            `json:"version,omitempty"`
+		Database string            `json:"database,omitempty"`
+		Checks   map[string]string `json:"checks,omitempty"`
+	}
+}
+
+func (s *Server) registerOps() {
+	huma.Register(s.api, huma.Operation{
+		OperationID: "healthz",
+		Method:      http.MethodGet,
+		Path:        "/healthz",
+		Summary:     "Liveness: the process is up",
+		Tags:        []string{"ops"},
+		Security:    []map[string][]string{},
+		Metadata:    map[string]any{MetaPublic: true},
+	}, func(ctx context.Context, _ *struct{}) (*HealthOutput, error) {
+		out := &HealthOutput{}
+		out.Body.Status = "ok"
+		out.Body.Version = s.deps.Version
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "readyz",
+		Method:      http.MethodGet,
+		Path:        "/readyz",
+		Summary:     "Readiness: the database is reachable and migrations are current",
+		Tags:        []string{"ops"},
+		Security:    []map[string][]string{},
+		Metadata:    map[string]any{MetaPublic: true},
+		Errors:      []int{http.StatusServiceUnavailable},
+	}, func(ctx context.Context, _ *struct{}) (*HealthOutput, error) {
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if s.deps.Store == nil {
+			return nil, huma.Error503ServiceUnavailable("no database configured")
+		}
+		if err := s.deps.Store.Ping(ctx); err != nil {
+			s.log.WarnContext(ctx, "readyz: database unreachable", "err", err)
+			return nil, huma.Error503ServiceUnavailable("database unreachable")
+		}
+		st, err := s.deps.Store.MigrationStatus(ctx)
+		if err != nil {
+			s.log.WarnContext(ctx, "readyz: migration status", "err", err)
+			return nil, huma.Error503ServiceUnavailable("cannot read migration status")
+		}
+		if !st.UpToDate {
+			return nil, huma.Error503ServiceUnavailable("database schema is not current: run `nextflow migrate up` or start with --migrate")
+		}
+		out := &HealthOutput{}
+		out.Body.Status = "ok"
+		out.Body.Version = s.deps.Version
+		out.Body.Database = s.deps.Store.Dialect()
+		return out, nil
+	})
+}
+
+// problem maps an error from a lower layer to a problem-details error.
+// Internal error text never reaches the client: it is logged with the
+// request ID instead.
+func (s *Server) problem(ctx context.Context, what string, err error) error {
+	return Problem(ctx, s.log, what, err)
+}
+
+// Problem maps domain and store errors to RFC 9457 problems: ErrNotFound
+// → 404, ErrConflict → 409, ErrStale → 412; a huma.StatusError passes
+// through; anything else is logged and becomes a bare 500.
+func Problem(ctx context.Context, log *slog.Logger, what string, err error) error {
+	var se huma.StatusError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return se
+	case errors.Is(err, store.ErrNotFound):
+		return huma.Error404NotFound(what + " not found")
+	case errors.Is(err, store.ErrConflict):
+		return huma.Error409Conflict(what + " already exists")
+	case errors.Is(err, store.ErrStale):
+		return huma.NewError(http.StatusPreconditionFailed, what+" was changed by someone else")
+	case errors.Is(err, context.Canceled):
+		return huma.NewError(499, "request cancelled")
+	}
+	log.ErrorContext(ctx, "internal error", "what", what, "err", err, "request_id", RequestIDFrom(ctx))
+	return huma.Error500InternalServerError("internal error (request " + RequestIDFrom(ctx) + ")")
+}
+
+// isPublicPath reports whether p is served without the /api/v1 prefix
+// rules (health checks).
+func isPublicPath(p string) bool {
+	return p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, Prefix+"/openapi") || p == Prefix+"/docs"
+}

@@ -1,0 +1,262 @@
+// Package app assembles a NextFlow process from its configuration: the
+// store and its queue, the engine, the API, the dashboard, and runs them
+// until the context ends, then shuts down gracefully.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river"
+
+	"github.com/nextflow-dev/nextflow/internal/api"
+	"github.com/nextflow-dev/nextflow/internal/auth"
+	"github.com/nextflow-dev/nextflow/internal/config"
+	"github.com/nextflow-dev/nextflow/internal/cron"
+	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/storeopen"
+	"github.com/nextflow-dev/nextflow/internal/webui"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
+)
+
+// App is an assembled NextFlow process.
+type App struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	store   store.Store
+	workers *river.Workers
+	api     *api.Server
+	version string
+	// closers release what wire opened (Redis), after the store.
+	closers []func() error
+	// workersRegistered is set once job workers are added (River refuses
+	// to start with an empty bundle).
+	workersRegistered bool
+}
+
+// Options are what the caller supplies beside the configuration.
+type Options struct {
+	Logger  *slog.Logger
+	Version string
+}
+
+// New opens the store (migrating when configured, and always on embedded
+// SQLite, which has a single process) and builds the API.
+func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	workers := river.NewWorkers()
+	st, err := storeopen.Open(ctx, storeopen.Config{
+		DatabaseURL: cfg.DatabaseURL,
+		DataDir:     cfg.DataDir,
+		Logger:      log,
+		Queue: store.QueueConfig{
+			Workers:  workers,
+			WorkNone: cfg.Role == config.RoleAPI,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if cfg.MigrateOnStart || st.Dialect() == store.DialectSQLite {
+		if err := st.Migrate(ctx); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+	}
+	a := &App{cfg: cfg, log: log, store: st, workers: workers, version: opts.Version}
+	deps, err := a.wire(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.api = api.New(*deps)
+	a.workersRegistered = true
+	return a, nil
+}
+
+// wire builds the services over the store and registers their job
+// workers.
+func (a *App) wire(ctx context.Context) (*api.Deps, error) {
+	cfg, log, st := a.cfg, a.log, a.store
+	var publisher live.Publisher
+	var subscriber live.Subscriber
+	// Sign-in throttles: in process, or shared through Redis when set.
+	var loginAccountLimiter, loginIPLimiter auth.Limiter
+	if cfg.RedisURL != "" {
+		ropts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, &config.Error{Name: "REDIS_URL", Msg: err.Error()}
+		}
+		rdb := redis.NewClient(ropts)
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := rdb.Ping(pingCtx).Err(); err != nil {
+			return nil, &config.Error{Name: "REDIS_URL", Msg: fmt.Sprintf("cannot reach Redis: %v", err)}
+		}
+		loginAccountLimiter, loginIPLimiter = auth.NewRedisLoginLimiters(rdb)
+		r := live.NewRedis(rdb, "nextflow", log)
+		a.closers = append(a.closers, r.Close, rdb.Close)
+		publisher, subscriber = r, r
+	} else {
+		hub := live.NewHub()
+		publisher, subscriber = hub, hub
+	}
+	registry := workflow.Default()
+	eng := engine.New(st, engine.Options{
+		Logger:    log,
+		HTTP:      engine.HTTPOptions{Allow: cfg.HTTPAllow},
+		Publisher: publisher,
+	})
+	eng.RegisterWorkers(a.workers)
+	sched := cron.New(st, StartOccurrence(eng, log), cron.Options{Logger: log})
+	sched.RegisterWorkers(a.workers)
+
+	authSvc, err := auth.New(auth.Options{Store: st, Logger: log, BaseURL: cfg.BaseURL,
+		AccountLimiter: loginAccountLimiter, IPLimiter: loginIPLimiter})
+	if err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	deps := &api.Deps{
+		Store:     st,
+		Logger:    log,
+		Config:    cfg,
+		Registry:  registry,
+		Version:   a.version,
+		Engine:    eng,
+		Live:      subscriber,
+		Scheduler: sched,
+		Lifecycle: sched,
+	}
+	api.NewAccounts(api.AccountsOptions{Service: authSvc, Logger: log, BaseURL: cfg.BaseURL}).Install(deps)
+	return deps, nil
+}
+
+// StartOccurrence is the cron scheduler's start path: the engine's StartTx
+// with the occurrence's idempotency key. A schedule of a workflow that has
+// lost its published version is skipped with a warning rather than retried.
+func StartOccurrence(eng *engine.Engine, log *slog.Logger) cron.StartFunc {
+	return func(ctx context.Context, tx store.Tx, o cron.Occurrence) error {
+		p := engine.StartParams{
+			TenantID: o.TenantID, WorkflowID: o.WorkflowID, TriggerType: "trigger.schedule",
+			ScheduledAt: &o.ScheduledAt, IdempotencyKey: o.IdempotencyKey, Test: o.Manual,
+		}
+		if !cron.IsStandalone(o.NodeID) {
+			p.TriggerNodeID = o.NodeID
+		}
+		_, err := eng.StartTx(ctx, tx, p)
+		if errors.Is(err, engine.ErrNoVersion) || errors.Is(err, engine.ErrInactive) {
+			log.WarnContext(ctx, "schedule skipped", "cron_job_id", o.CronJobID, "workflow_id", o.WorkflowID, "reason", err)
+			return nil
+		}
+		return err
+	}
+}
+
+// OpenAPI returns the API document without a database (for `nextflow
+// openapi` and the generated client).
+func OpenAPI(version string) any {
+	cfg := &config.Config{}
+	a := &App{cfg: cfg, log: slog.New(slog.DiscardHandler), workers: river.NewWorkers(), version: version, store: nilStore{}}
+	deps, err := a.wire(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	return api.New(*deps).OpenAPI()
+}
+
+func (a *App) close() {
+	a.store.Close()
+	for _, c := range a.closers {
+		_ = c()
+	}
+}
+
+// Store returns the app's store.
+func (a *App) Store() store.Store { return a.store }
+
+// Handler is the whole HTTP surface: API, health, dashboard.
+func (a *App) Handler() http.Handler {
+	apiHandler := a.api.Handler()
+	web := webui.Handler(a.cfg.WebDir)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasPrefix(p, api.Prefix+"/") || p == api.Prefix || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/webhooks/") {
+			apiHandler.ServeHTTP(w, r)
+			return
+		}
+		web.ServeHTTP(w, r)
+	})
+}
+
+// Run serves HTTP (roles all and api) and works jobs (roles all and
+// worker) until ctx ends, then stops accepting requests, lets in-flight
+// requests and jobs finish within the shutdown deadline, and closes the
+// store.
+func (a *App) Run(ctx context.Context) error {
+	defer a.close()
+	errc := make(chan error, 2)
+
+	var srv *http.Server
+	if a.cfg.Role != config.RoleWorker {
+		ln, err := net.Listen("tcp", a.cfg.Addr)
+		if err != nil {
+			return &config.Error{Name: "NEXTFLOW_ADDR", Msg: fmt.Sprintf("listen on %s: %v", a.cfg.Addr, err)}
+		}
+		srv = &http.Server{
+			Handler:           a.Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		}
+		a.log.Info("nextflow listening", "addr", ln.Addr().String(), "role", a.cfg.Role,
+			"database", a.store.Dialect(), "dashboard", webui.Embedded() || a.cfg.WebDir != "", "version", a.version)
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("http server: %w", err)
+			}
+		}()
+	}
+	queueStarted := false
+	if a.cfg.Role != config.RoleAPI && a.workersRegistered {
+		if err := a.store.Queue().Start(ctx); err != nil {
+			return fmt.Errorf("start queue: %w", err)
+		}
+		queueStarted = true
+		a.log.Info("workers started", "role", a.cfg.Role)
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down", "deadline", a.cfg.ShutdownTimeout)
+	case runErr = <-errc:
+		a.log.Error("shutting down after error", "err", runErr)
+	}
+
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if srv != nil {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			a.log.Warn("http shutdown", "err", err)
+		}
+	}
+	if queueStarted {
+		if err := a.store.Queue().Stop(shutdownCtx); err != nil {
+			a.log.Warn("queue shutdown", "err", err)
+		}
+	}
+	a.log.Info("stopped")
+	return runErr
+}
