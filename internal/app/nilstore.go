@@ -27,5 +27,5 @@ func (nilStore) MigrationStatus(context.Context) (store.MigrationStatus, error) 
 	return store.MigrationStatus{}, errNoDatabase
 }
 func (nilStore) Migrate(context.Context) error { return errNoDatabase }
-func (nilStore) Queue() store.Queue             { return nil }
-func (nilStore) Close() error                   { return nil }
+func (nilStore) Queue() store.Queue            { return nil }
+func (nilStore) Close() error                  { return nil }
