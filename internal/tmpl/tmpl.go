@@ -48,8 +48,9 @@ type Options struct {
 // Engine parses and renders Liquid templates. It is safe for concurrent
 // use; create one and share it.
 type Engine struct {
-	liquid *liquid.Engine
-	opts   Options
+	liquid  *liquid.Engine
+	opts    Options
+	filters map[string]bool // names Parse accepts
 
 	mu    sync.Mutex
 	cache map[cacheKey]*list.Element // Value is *cacheEntry
@@ -75,10 +76,25 @@ func New(opts Options) *Engine {
 	if opts.MaxOutputBytes <= 0 {
 		opts.MaxOutputBytes = 1 << 20
 	}
-	eng := liquid.NewEngine()
-	eng.RegisterFilter("raw", func(v any) any { return v })
-	eng.RegisterFilter(escapeFilter, func(v any) string { return html.EscapeString(stringify(v)) })
-	return &Engine{liquid: eng, opts: opts, cache: map[cacheKey]*list.Element{}, order: list.New()}
+	e := &Engine{liquid: liquid.NewEngine(), opts: opts, filters: map[string]bool{}, cache: map[cacheKey]*list.Element{}, order: list.New()}
+	// The standard filters of github.com/osteele/liquid v1.6.
+	for _, name := range strings.Fields(`abs append capitalize ceil compact concat date default divided_by
+		downcase escape escape_once first floor inspect join json last lstrip map minus modulo newline_to_br
+		plus prepend remove remove_first replace replace_first reverse round rstrip size slice sort
+		sort_natural split strip strip_html strip_newlines times truncate truncatewords type uniq upcase
+		url_decode url_encode`) {
+		e.filters[name] = true
+	}
+	e.RegisterFilter("raw", func(v any) any { return v })
+	e.RegisterFilter(escapeFilter, func(v any) string { return html.EscapeString(stringify(v)) })
+	return e
+}
+
+// RegisterFilter adds a filter (see liquid.Engine.RegisterFilter). Register
+// filters before the Engine is shared.
+func (e *Engine) RegisterFilter(name string, fn any) {
+	e.liquid.RegisterFilter(name, fn)
+	e.filters[name] = true
 }
 
 // Parse reports whether src is a valid template; the error wraps ErrParse
@@ -133,6 +149,9 @@ func (e *Engine) template(src string, escape bool) (*liquid.Template, error) {
 		return nil, err
 	}
 	if err := checkRanges(src); err != nil {
+		return nil, err
+	}
+	if err := e.checkFilters(src); err != nil {
 		return nil, err
 	}
 	text := src
@@ -323,6 +342,61 @@ func checkDelimiters(src string) error {
 		}
 	}
 	return nil
+}
+
+var filterRe = regexp.MustCompile(`\|\s*([A-Za-z_][A-Za-z0-9_]*)`)
+
+// checkFilters rejects filters the engine does not have, which Liquid
+// would only report when rendering reaches them.
+func (e *Engine) checkFilters(src string) error {
+	i := 0
+	for i < len(src) {
+		open := indexAny2(src, i)
+		if open < 0 {
+			return nil
+		}
+		end := closing(src, open+2, src[open+1] == '{')
+		if end < 0 {
+			return nil
+		}
+		body := withoutStrings(src[open+2 : end])
+		i = end + 2
+		if src[open+1] == '%' && tagName(src[open:i]) == "raw" {
+			stop := findEndRaw(src, i)
+			if stop < 0 {
+				return nil
+			}
+			i = stop
+			continue
+		}
+		for _, m := range filterRe.FindAllStringSubmatch(body, -1) {
+			if !e.filters[m[1]] {
+				line := 1 + strings.Count(src[:open], "\n")
+				return fmt.Errorf("%w: line %d: unknown filter %q", ErrParse, line, m[1])
+			}
+		}
+	}
+	return nil
+}
+
+// withoutStrings blanks out quoted strings so their text is not read as
+// filters.
+func withoutStrings(s string) string {
+	b := []byte(s)
+	var quote byte
+	for i, c := range b {
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else {
+				b[i] = ' '
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		}
+	}
+	return string(b)
 }
 
 // maxRange is the largest literal range ((1..n)) a template may loop over;

@@ -148,3 +148,16 @@ func TestHugeLiteralRangeRejected(t *testing.T) {
 	require.ErrorIs(t, e.Parse(`{% for i in (1..99999999999999999999999) %}{% endfor %}`), ErrParse)
 	require.NoError(t, e.Parse(`{% for i in (1..10) %}{{ i }}{% endfor %}`))
 }
+
+func TestUnknownFilterIsAParseError(t *testing.T) {
+	t.Parallel()
+	e := New(Options{})
+	err := e.Parse("Hi\n{% if a %}{{ a | nosuchfilter }}{% endif %}")
+	require.ErrorIs(t, err, ErrParse)
+	require.Contains(t, err.Error(), `line 2: unknown filter "nosuchfilter"`)
+	require.NoError(t, e.Parse(`{{ "a | nosuch" | upcase }} {% assign x = y | default: "z" %}{% raw %}{{ a | nope }}{% endraw %}`))
+	e.RegisterFilter("shout", func(s string) string { return s + "!" })
+	got, err := e.Render(`{{ "hi" | shout }}`, nil)
+	require.NoError(t, err)
+	require.Equal(t, "hi!", got)
+}
