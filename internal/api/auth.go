@@ -124,7 +124,7 @@ type logoutOutput struct {
 }
 
 func (a *Accounts) registerAuth(api huma.API) {
-	public := map[string]any{MetaPublic: true}
+	public := map[string]any{MetaPublic: true, MetaCSRF: true}
 	self := map[string]any{MetaNoTenant: true}
 	tags := []string{"auth"}
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden}

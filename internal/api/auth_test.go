@@ -498,10 +498,25 @@ func TestCSRF(t *testing.T) {
 	// Login CSRF: a foreign page cannot sign the browser in.
 	r = a.do(http.MethodPost, Prefix+"/auth/login", map[string]string{"email": "ada@example.com", "password": testPassword}, creds{Origin: "https://evil.example"})
 	require.Equal(t, http.StatusForbidden, r.Status)
+	r = a.do(http.MethodPost, Prefix+"/invitations/accept", map[string]string{"token": strings.Repeat("A", 43), "name": "x", "password": testPassword}, creds{Origin: "https://evil.example"})
+	require.Equal(t, http.StatusForbidden, r.Status)
 	// Logout is a write too.
 	r = a.do(http.MethodPost, Prefix+"/auth/logout", nil, creds{Cookie: ada.Cookie, Origin: "https://evil.example"})
 	require.Equal(t, http.StatusForbidden, r.Status)
 	require.Equal(t, http.StatusOK, a.do(http.MethodGet, Prefix+"/auth/me", nil, creds{Cookie: ada.Cookie}).Status)
+}
+
+func TestCSRFSparesWebhooks(t *testing.T) {
+	t.Parallel()
+	a := newFullAPI(t, backends[0].open)
+	ada := a.signup("ada@example.com", "Acme")
+	// A landing page on the customer's site may post to a webhook, with
+	// or without the visitor's NextFlow cookie: not our session's write.
+	for _, c := range []creds{{Origin: "https://shop.example"}, {Cookie: ada.Cookie, Origin: "https://shop.example"}} {
+		r := a.do(http.MethodPost, "/webhooks/"+ada.Me.ActiveTenant.ID.String()+"/"+ada.Me.User.ID.String(), map[string]any{}, c)
+		require.NotEqual(t, http.StatusForbidden, r.Status, r.short())
+		require.NotContains(t, string(r.Body), "cross-site")
+	}
 }
 
 func TestLogoutAndThrottleHTTP(t *testing.T) {

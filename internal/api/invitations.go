@@ -123,7 +123,7 @@ func (a *Accounts) registerInvitations(api huma.API) {
 		OperationID: "accept-invitation", Method: http.MethodPost, Path: Prefix + "/invitations/accept",
 		Summary: "Accept an invitation and sign in", Tags: tags, Security: []map[string][]string{},
 		Description: "A new account sends name and password; an existing account sends its password (or is already signed in as the invited email).",
-		Metadata:    map[string]any{MetaPublic: true},
+		Metadata:    map[string]any{MetaPublic: true, MetaCSRF: true},
 		Errors:      []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusTooManyRequests},
 	}, func(ctx context.Context, in *acceptInvitationInput) (*meOutput, error) {
 		ri := requestInfoFrom(ctx)

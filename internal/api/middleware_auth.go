@@ -19,6 +19,10 @@ import (
 // SessionCookie is the name of the browser session cookie.
 const SessionCookie = "nextflow_session"
 
+// MetaCSRF marks a public operation that signs a browser in (sign-up,
+// sign-in, accepting an invitation): a foreign Origin is refused there too.
+const MetaCSRF = "nextflow.csrf"
+
 // AccountsOptions configure the accounts routes and the authentication
 // middleware.
 type AccountsOptions struct {
@@ -225,12 +229,22 @@ func (a *Accounts) Middleware(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 
-	// CSRF: a browser write must come from our own origin. Requests with an
-	// API key carry no ambient credential and need no check. Writes with no
-	// Origin/Referer are refused when they carry the session cookie.
+	// CSRF: a write authenticated by the session cookie must come from our
+	// own origin (Origin, else Referer; neither is refused). Requests with
+	// an API key carry no ambient credential and need no check. Public
+	// operations that create a session (MetaCSRF) refuse a foreign Origin
+	// too (login CSRF), but allow none, for non-browser clients. Other
+	// public operations (webhooks) take posts from anywhere.
 	if !bearer && !isSafeMethod(ctx.Method()) {
 		present, same := a.sameOrigin(ctx)
-		if (present && !same) || (!present && cookie != "") {
+		refuse := false
+		switch {
+		case !public:
+			refuse = cookie != "" && !same
+		case metaBool(op, MetaCSRF):
+			refuse = present && !same
+		}
+		if refuse {
 			a.writeProblem(ctx, huma.Error403Forbidden("cross-site request refused: the Origin header must match this server"))
 			return
 		}

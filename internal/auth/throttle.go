@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -136,9 +137,23 @@ func NewRedisLimiter(client *redis.Client, prefix string, rule ThrottleRule, now
 	return &RedisLimiter{client: client, rule: rule, prefix: prefix, now: now}
 }
 
+// NewRedisLoginLimiters returns the sign-in limiters (per account, per IP)
+// over Redis, shared by every process, with the default rules.
+func NewRedisLoginLimiters(client *redis.Client) (account, ip Limiter) {
+	return NewRedisLimiter(client, "nextflow:throttle:account:", DefaultAccountRule, nil),
+		NewRedisLimiter(client, "nextflow:throttle:ip:", DefaultIPRule, nil)
+}
+
+// redisKey hashes key (an email or IP address) so Redis holds no personal
+// data in clear.
+func (r *RedisLimiter) redisKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return r.prefix + hex.EncodeToString(sum[:16])
+}
+
 // Blocked implements Limiter.
 func (r *RedisLimiter) Blocked(ctx context.Context, key string) (bool, time.Duration, error) {
-	k := r.prefix + key
+	k := r.redisKey(key)
 	now := r.now()
 	pipe := r.client.TxPipeline()
 	pipe.ZRemRangeByScore(ctx, k, "-inf", strconv.FormatInt(now.Add(-r.rule.Window).UnixMicro(), 10))
@@ -164,7 +179,7 @@ func (r *RedisLimiter) Blocked(ctx context.Context, key string) (bool, time.Dura
 
 // Fail implements Limiter.
 func (r *RedisLimiter) Fail(ctx context.Context, key string) error {
-	k := r.prefix + key
+	k := r.redisKey(key)
 	now := r.now()
 	var nonce [8]byte
 	_, _ = rand.Read(nonce[:])
@@ -183,7 +198,7 @@ func (r *RedisLimiter) Fail(ctx context.Context, key string) error {
 
 // Reset implements Limiter.
 func (r *RedisLimiter) Reset(ctx context.Context, key string) error {
-	if err := r.client.Del(ctx, r.prefix+key).Err(); err != nil {
+	if err := r.client.Del(ctx, r.redisKey(key)).Err(); err != nil {
 		return fmt.Errorf("throttle reset %s: %w", key, err)
 	}
 	return nil

@@ -123,7 +123,7 @@ func TestRedisLimiter(t *testing.T) {
 	blocked, _, err := lim2.Blocked(ctx, "shared")
 	require.NoError(t, err)
 	require.True(t, blocked)
-	ttl, err := c.PTTL(ctx, prefix+"shared").Result()
+	ttl, err := c.PTTL(ctx, lim.redisKey("shared")).Result()
 	require.NoError(t, err)
 	require.Greater(t, ttl, time.Duration(0), "keys expire")
 }
