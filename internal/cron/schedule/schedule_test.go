@@ -285,3 +285,15 @@ func TestNextAt(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+func BenchmarkNextDaily(b *testing.B) {
+	s, err := Parse("30 2 * * *", "Europe/Berlin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		at = s.Next(at)
+	}
+}
