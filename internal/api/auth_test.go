@@ -36,6 +36,7 @@ type testAPI struct {
 	handler http.Handler
 	svc     *auth.Service
 	st      store.Store
+	hub     *live.Hub // set by newFullAPI
 }
 
 // backend is how a test gets its store: testStores opens one with a job
@@ -77,7 +78,9 @@ func newFullAPI(t *testing.T, open func(t *testing.T, opts ...storetest.Option) 
 		return err
 	}, cron.Options{Logger: log})
 	sched.RegisterWorkers(workers)
-	return newTestAPIDeps(t, st, Deps{Engine: eng, Live: hub, Scheduler: sched, Lifecycle: sched}, mutate...)
+	a := newTestAPIDeps(t, st, Deps{Engine: eng, Live: hub, Scheduler: sched, Lifecycle: sched}, mutate...)
+	a.hub = hub
+	return a
 }
 
 func newTestAPI(t *testing.T, st store.Store, mutate ...func(*AccountsOptions, *auth.Options)) *testAPI {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
@@ -500,4 +501,34 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 			require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"), name)
 		}
 	}
+}
+
+func TestStreamIsolation(t *testing.T) {
+	t.Parallel()
+	a := newFullAPI(t, backends[0].open)
+	attacker := a.signup("attacker@example.com", "Tenant A")
+	victim := a.signup("victim@example.com", "Tenant B")
+	mine, theirs := uuid.New(), uuid.New()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				_ = a.hub.Publish(context.Background(),
+					live.Event{TenantID: victim.Me.ActiveTenant.ID, Kind: live.KindExecution, ExecutionID: theirs, Status: "RUNNING", At: time.Now()},
+					live.Event{TenantID: attacker.Me.ActiveTenant.ID, Kind: live.KindExecution, ExecutionID: mine, Status: "RUNNING", At: time.Now()})
+			}
+		}
+	}()
+	// The request ends after do's deadline; the stream is read whole then.
+	r := a.do(http.MethodGet, Prefix+"/executions/stream", nil, creds{Cookie: attacker.Cookie})
+	require.Equal(t, http.StatusOK, r.Status)
+	require.Contains(t, string(r.Body), mine.String(), "the stream works")
+	require.NotContains(t, string(r.Body), theirs.String(), "B's events never reach A")
+	require.NotContains(t, string(r.Body), victim.Me.ActiveTenant.ID.String())
 }
