@@ -86,7 +86,6 @@ type WaitForEventConfig struct {
 	Event          string `json:"event"`
 	Timeout        string `json:"timeout"`
 	CorrelationKey string `json:"correlationKey,omitempty"`
-	Filter         string `json:"filter,omitempty"`
 }
 
 // ConditionConfig is the config of condition.

@@ -215,12 +215,11 @@ func builtinTypeList() []NodeType {
 			ConfigSchema: schema("Wait for event", `
 				"event":{"type":"string","title":"Event name","minLength":1,"maxLength":200,"examples":["order.completed"]},
 				"timeout":{"type":"string","title":"Timeout","description":"How long to wait before following the timeout handle.","default":"1d"},
-				"correlationKey":{"type":"string","title":"Correlation key","description":"Property that must match between the trigger event and the awaited event, e.g. cart_id.","examples":["cart_id"]},
-				"filter":{"type":"string","title":"Filter","description":"CEL expression the awaited event must satisfy (the event is trigger.event's sibling: event)."}`,
+				"correlationKey":{"type":"string","title":"Correlation key","description":"Property that must match between the trigger event and the awaited event, e.g. cart_id.","examples":["cart_id"]}`,
 				"event", "timeout"),
 			Outputs: []Handle{{ID: HandleEvent, Label: "Event received"}, {ID: HandleTimeout, Label: "Timed out"}},
 			Waits:   true,
-			Fields:  []Field{{"/timeout", FieldDuration}, {"/filter", FieldCondition}},
+			Fields:  []Field{{"/timeout", FieldDuration}},
 		},
 		{
 			Type: TypeCondition, Category: CategoryFlow, Label: "Condition",
