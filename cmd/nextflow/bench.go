@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/nextflow-dev/nextflow/internal/app"
 	"github.com/nextflow-dev/nextflow/internal/config"
 	"github.com/nextflow-dev/nextflow/internal/cron"
 	"github.com/nextflow-dev/nextflow/internal/engine"
@@ -63,7 +62,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		eng := engine.New(st, engine.Options{Logger: log})
 		eng.RegisterWorkers(workers)
-		rec := cron.NewLatencyRecorder(app.StartOccurrence(eng, log))
+		rec := cron.NewLatencyRecorder(cron.EngineStart(eng, log))
 		sched := cron.New(st, rec.Start, cron.Options{Logger: log})
 		sched.RegisterWorkers(workers)
 		if err := st.Queue().Start(ctx); err != nil {

@@ -72,11 +72,7 @@ func newFullAPI(t *testing.T, open func(t *testing.T, opts ...storetest.Option) 
 	hub := live.NewHub()
 	eng := engine.New(st, engine.Options{Logger: log, Publisher: hub})
 	eng.RegisterWorkers(workers)
-	sched := cron.New(st, func(ctx context.Context, tx store.Tx, o cron.Occurrence) error {
-		_, err := eng.StartTx(ctx, tx, engine.StartParams{TenantID: o.TenantID, WorkflowID: o.WorkflowID,
-			TriggerType: "trigger.schedule", IdempotencyKey: o.IdempotencyKey})
-		return err
-	}, cron.Options{Logger: log})
+	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log})
 	sched.RegisterWorkers(workers)
 	a := newTestAPIDeps(t, st, Deps{Engine: eng, Live: hub, Scheduler: sched, Lifecycle: sched}, mutate...)
 	a.hub = hub

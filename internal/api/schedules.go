@@ -112,8 +112,10 @@ func (s *Server) registerSchedules() {
 	}, func(ctx context.Context, in *struct {
 		Body struct {
 			WorkflowID uuid.UUID `json:"workflowId"`
-			scheduleWriteBody
-			Active *bool `json:"active,omitempty" doc:"Default true"`
+			Cron       string    `json:"cron" minLength:"1" maxLength:"200" doc:"5-field cron, 6 fields with seconds, or a descriptor like @daily or @every 15m"`
+			Timezone   string    `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone, default UTC"`
+			MissedRuns string    `json:"missedRuns,omitempty" enum:"skip,catch_up," doc:"After downtime: skip or catch_up"`
+			Active     *bool     `json:"active,omitempty" doc:"Default true"`
 		}
 	}) (*scheduleOutput, error) {
 		c, err := mustCaller(ctx)
@@ -244,5 +246,8 @@ func (s *Server) scheduleProblem(ctx context.Context, err error) error {
 	if errors.As(err, &ve) {
 		return huma.Error422UnprocessableEntity(ve.Error(), &huma.ErrorDetail{Location: "body." + ve.Field, Message: ve.Msg})
 	}
-	return s.problem(ctx, "schedule", err)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.problem(ctx, "schedule", err)
+	}
+	return s.executionProblem(ctx, err)
 }

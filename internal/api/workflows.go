@@ -144,6 +144,13 @@ type workflowWriteBody struct {
 	Definition  *workflow.Definition `json:"definition,omitempty"`
 }
 
+type workflowUpdateBody struct {
+	Name        string               `json:"name" minLength:"1" maxLength:"200"`
+	Description string               `json:"description,omitempty" maxLength:"2000"`
+	Definition  *workflow.Definition `json:"definition,omitempty"`
+	Revision    *int64               `json:"revision,omitempty" doc:"Revision the update is based on"`
+}
+
 type workflowListOutput struct {
 	Body struct {
 		Items      []WorkflowDTO `json:"items"`
@@ -280,10 +287,7 @@ func (s *Server) registerWorkflows() {
 	}, func(ctx context.Context, in *struct {
 		ID      uuid.UUID `path:"id"`
 		IfMatch string    `header:"If-Match" doc:"Revision the update is based on (alternative to body.revision)"`
-		Body    struct {
-			workflowWriteBody
-			Revision *int64 `json:"revision,omitempty" doc:"Revision the update is based on"`
-		}
+		Body    workflowUpdateBody
 	}) (*workflowOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {

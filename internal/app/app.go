@@ -120,7 +120,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		Publisher: publisher,
 	})
 	eng.RegisterWorkers(a.workers)
-	sched := cron.New(st, StartOccurrence(eng, log), cron.Options{Logger: log})
+	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log})
 	sched.RegisterWorkers(a.workers)
 
 	authSvc, err := auth.New(auth.Options{Store: st, Logger: log, BaseURL: cfg.BaseURL,
@@ -141,27 +141,6 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	}
 	api.NewAccounts(api.AccountsOptions{Service: authSvc, Logger: log, BaseURL: cfg.BaseURL}).Install(deps)
 	return deps, nil
-}
-
-// StartOccurrence is the cron scheduler's start path: the engine's StartTx
-// with the occurrence's idempotency key. A schedule of a workflow that has
-// lost its published version is skipped with a warning rather than retried.
-func StartOccurrence(eng *engine.Engine, log *slog.Logger) cron.StartFunc {
-	return func(ctx context.Context, tx store.Tx, o cron.Occurrence) error {
-		p := engine.StartParams{
-			TenantID: o.TenantID, WorkflowID: o.WorkflowID, TriggerType: "trigger.schedule",
-			ScheduledAt: &o.ScheduledAt, IdempotencyKey: o.IdempotencyKey, Test: o.Manual,
-		}
-		if !cron.IsStandalone(o.NodeID) {
-			p.TriggerNodeID = o.NodeID
-		}
-		_, err := eng.StartTx(ctx, tx, p)
-		if errors.Is(err, engine.ErrNoVersion) || errors.Is(err, engine.ErrInactive) {
-			log.WarnContext(ctx, "schedule skipped", "cron_job_id", o.CronJobID, "workflow_id", o.WorkflowID, "reason", err)
-			return nil
-		}
-		return err
-	}
 }
 
 // OpenAPI returns the API document without a database (for `nextflow
