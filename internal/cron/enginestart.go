@@ -29,4 +29,3 @@ func EngineStart(eng *engine.Engine, log *slog.Logger) StartFunc {
 		return err
 	}
 }
-
