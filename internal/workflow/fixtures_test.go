@@ -10,23 +10,28 @@ import (
 )
 
 // fixtureDir is where the shared realistic journeys live, relative to this
-// package.
-const fixtureDir = "../../../shared/fixtures/journeys"
+// package (shared/ beside the work tree). testdata/journeys holds a copy so
+// the tests never skip; both are validated.
+const (
+	fixtureDir     = "../../../shared/fixtures/journeys"
+	fixtureCopyDir = "testdata/journeys"
+)
 
 type fixture struct {
 	name       string
 	definition json.RawMessage
 }
 
-// loadFixtures reads the shared journeys; it skips the test when shared/
-// is not beside the tree.
+// loadFixtures reads the shared journeys (when shared/ is beside the tree)
+// and the copy in testdata.
 func loadFixtures(tb testing.TB) []fixture {
 	tb.Helper()
-	files, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
+	shared, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
 	require.NoError(tb, err)
-	if len(files) == 0 {
-		tb.Skipf("no fixtures in %s", fixtureDir)
-	}
+	copies, err := filepath.Glob(filepath.Join(fixtureCopyDir, "*.json"))
+	require.NoError(tb, err)
+	require.NotEmpty(tb, copies, "fixture copies in %s", fixtureCopyDir)
+	files := append(shared, copies...)
 	var out []fixture
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -36,7 +41,7 @@ func loadFixtures(tb testing.TB) []fixture {
 		}
 		require.NoError(tb, json.Unmarshal(data, &wrapper), f)
 		require.NotEmpty(tb, wrapper.Definition, f)
-		out = append(out, fixture{name: filepath.Base(f), definition: wrapper.Definition})
+		out = append(out, fixture{name: f, definition: wrapper.Definition})
 	}
 	return out
 }

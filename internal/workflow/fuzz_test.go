@@ -20,7 +20,7 @@ var knownCodes = map[string]bool{
 // problems with known codes that point at nodes and edges that exist, the
 // same on a second run.
 func FuzzDecodeAndValidate(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
+	files, _ := filepath.Glob(filepath.Join(fixtureCopyDir, "*.json"))
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -28,7 +28,7 @@ func FuzzDecodeAndValidate(f *testing.F) {
 		}
 		f.Add(data) // the wrapper itself: not a definition's shape, still must not panic
 	}
-	for _, fx := range loadFixturesIfAny(f) {
+	for _, fx := range loadFixtures(f) {
 		f.Add([]byte(fx.definition))
 	}
 	f.Add([]byte(`{"nodes":[{"id":"s","type":"trigger.manual"},{"id":"c","type":"condition","config":{"expression":"trigger.input.x > 1"}}],"edges":[{"id":"e","source":"s","target":"c"},{"id":"f","source":"c","sourceHandle":"true","target":"c"}]}`))
@@ -84,13 +84,4 @@ func FuzzDecodeAndValidate(f *testing.F) {
 			}
 		}
 	})
-}
-
-// loadFixturesIfAny is loadFixtures without skipping when shared/ is absent.
-func loadFixturesIfAny(tb testing.TB) []fixture {
-	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
-	if len(files) == 0 {
-		return nil
-	}
-	return loadFixtures(tb)
 }
