@@ -63,6 +63,16 @@ export const client = createClient<paths>({
   headers: { Accept: "application/json" },
 });
 
+/**
+ * unwrap turns an openapi-fetch answer into its typed body, or throws
+ * ApiError with the problem document for any non-2xx status.
+ */
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw new ApiError(await toProblem(response, error));
+  return data as T;
+}
+
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface RequestOptions {
@@ -78,9 +88,9 @@ async function toProblem(res: Response, data: unknown): Promise<Problem> {
 }
 
 /**
- * request calls an operation of the API through the generated client and
- * returns its body or throws ApiError. Paths are the document's paths
- * ("/api/v1/workflows/{id}") with `{name}` parameters filled from `path`.
+ * request calls a route that the OpenAPI document does not list yet
+ * (contacts, channels, usage): same client, same errors, loosely typed.
+ * Everything the document lists goes through `client` + `unwrap` instead.
  */
 export async function request<T>(
   method: Method,

@@ -3,128 +3,54 @@ import type { components } from "./schema";
 /**
  * Types of the API's JSON bodies. Each one is the generated schema from
  * api/openapi.json when the document has it, and otherwise the shape
- * DESIGN.md promises (the "gap" fallback), so pages keep compiling while the
- * Go API grows and switch to the generated type on `npm run generate`.
+ * DESIGN.md promises (the "gap" fallback, listed in web/README.md), so
+ * pages keep compiling while the Go API grows and switch to the generated
+ * type on `npm run generate`.
  */
 type Schemas = [components["schemas"]] extends [never] ? Record<never, never> : components["schemas"];
 type Generated<Name extends string, Fallback> = Name extends keyof Schemas ? Schemas[Name] : Fallback;
+type S = components["schemas"];
 
 export type Plan = "FREE" | "PRO" | "BIZ";
 export type Role = "OWNER" | "ADMIN" | "OPERATOR" | "VIEWER";
 export const ROLES: Role[] = ["OWNER", "ADMIN", "OPERATOR", "VIEWER"];
 
-export type User = Generated<"UserDTO", { id: string; email: string; name: string; createdAt?: string }>;
-export type Tenant = Generated<"TenantDTO", { id: string; name: string; slug: string; plan: Plan | string }>;
-export type Membership = Generated<"MembershipDTO", { tenant: Tenant; role: Role | string }>;
-export type Me = Generated<"MeDTO", { user: User; memberships: Membership[] | null; activeTenant: Tenant | null }>;
+export type User = S["UserDTO"];
+export type Tenant = S["TenantDTO"];
+export type Membership = S["MembershipDTO"];
+export type Me = S["MeDTO"];
 
-export interface Position {
-  x: number;
-  y: number;
-}
-export type DefinitionNode = Generated<
-  "Node",
-  { id: string; type: string; config?: Record<string, unknown> | null; position?: Position; name?: string }
->;
-export type DefinitionEdge = Generated<"Edge", { id: string; source: string; sourceHandle?: string; target: string }>;
-export type Definition = Generated<"Definition", { nodes: DefinitionNode[] | null; edges: DefinitionEdge[] | null }>;
+export type Position = S["Position"];
+export type DefinitionNode = S["Node"];
+export type DefinitionEdge = S["Edge"];
+export type Definition = S["Definition"];
 
-export type Workflow = Generated<
-  "WorkflowDTO",
-  {
-    id: string;
-    name: string;
-    description: string;
-    definition?: Definition;
-    revision: number;
-    isActive: boolean;
-    currentVersion: number;
-    currentVersionId?: string;
-    createdAt: string;
-    updatedAt: string;
-  }
->;
-export type WorkflowVersion = Generated<
-  "VersionDTO",
-  { id: string; version: number; definition?: Definition; createdAt: string; createdBy?: string }
->;
-export type Handle = Generated<"HandleDTO", { id: string; label: string }>;
-export type NodeType = Generated<
-  "NodeTypeDTO",
-  {
-    type: string;
-    category: string;
-    label: string;
-    description: string;
-    configSchema: unknown;
-    inputs: number;
-    outputs: Handle[] | null;
-    dynamicOutputs?: boolean;
-    canFail: boolean;
-    pure?: boolean;
-    waits?: boolean;
-  }
->;
-export type ValidationProblem = Generated<
-  "ProblemDTO",
-  { code: string; message: string; nodeId?: string; edgeId?: string; path?: string }
->;
+export type Workflow = S["WorkflowDTO"];
+export type WorkflowVersion = S["VersionDTO"];
+export type Handle = S["HandleDTO"];
+export type NodeType = S["NodeTypeDTO"];
+export type ValidationProblem = S["ProblemDTO"];
 
 export type ExecutionStatus = "PENDING" | "RUNNING" | "WAITING" | "COMPLETED" | "FAILED" | "CANCELLED";
 export const EXECUTION_STATUSES: ExecutionStatus[] = ["PENDING", "RUNNING", "WAITING", "COMPLETED", "FAILED", "CANCELLED"];
 
-export type ExecutionStep = Generated<
-  "StepDTO",
-  {
-    id: string;
-    nodeId: string;
-    nodeType: string;
-    status: string;
-    attempt: number;
-    input?: unknown;
-    output?: unknown;
-    error?: string;
-    startedAt?: string;
-    finishedAt?: string;
-  }
->;
-export type Execution = Generated<
-  "ExecutionDTO",
-  {
-    id: string;
-    workflowId: string;
-    workflowName?: string;
-    version: number;
-    status: ExecutionStatus | string;
-    contactId?: string;
-    input?: unknown;
-    error?: string;
-    createdAt: string;
-    startedAt?: string;
-    finishedAt?: string;
-    steps?: ExecutionStep[] | null;
-  }
->;
-export type NodeStats = { completed?: number; failed?: number; running?: number; waiting?: number; total?: number };
-export type WorkflowStats = Generated<"WorkflowStatsDTO", { nodes: Record<string, NodeStats> | null }>;
+export type ExecutionStep = S["StepDTO"];
+export type Execution = S["ExecutionDTO"];
+/** Step visits of one node by status, for the canvas overlay. */
+export type NodeStats = Record<string, number>;
+export type WorkflowStats = S["Get-workflow-statsResponse"];
+export type LiveEventBody = S["Event"];
 
-export type Schedule = Generated<
-  "ScheduleDTO",
-  {
-    id: string;
-    workflowId: string;
-    nodeId: string;
-    cron: string;
-    timezone: string;
-    missedRuns: string;
-    isActive: boolean;
-    lastRunAt?: string;
-    nextRunAt?: string;
-    nextRuns: string[] | null;
-    createdAt: string;
-    updatedAt: string;
-  }
->;
+export type Schedule = S["ScheduleDTO"];
+export type Member = S["MemberDTO"];
+export type Invitation = S["InvitationDTO"];
+export type CreatedInvitation = S["InvitationCreatedDTO"];
+export type ApiKey = S["APIKeyDTO"];
+export type CreatedApiKey = S["APIKeyCreatedDTO"];
+export type AuditEntry = S["AuditEntryDTO"];
+
+// ---- Gap types: routes in DESIGN.md that the document does not list yet. ----
+
 export type Contact = Generated<
   "ContactDTO",
   {
@@ -143,27 +69,7 @@ export type ContactEvent = Generated<
   "EventDTO",
   { id: string; name: string; properties?: Record<string, unknown> | null; occurredAt?: string; createdAt: string }
 >;
-export type Channel = Generated<
-  "ChannelDTO",
-  { id: string; type: string; name: string; status?: string; createdAt: string }
->;
-export type Member = Generated<
-  "MemberDTO",
-  { userId: string; email: string; name: string; role: Role | string; createdAt?: string }
->;
-export type Invitation = Generated<
-  "InvitationDTO",
-  { id: string; email: string; role: Role | string; expiresAt?: string; createdAt: string; token?: string; url?: string }
->;
-export type ApiKey = Generated<
-  "APIKeyDTO",
-  { id: string; name: string; prefix?: string; createdAt: string; lastUsedAt?: string; expiresAt?: string }
->;
-export type CreatedApiKey = Generated<"CreatedAPIKeyDTO", ApiKey & { secret: string }>;
-export type AuditEntry = Generated<
-  "AuditEntryDTO",
-  { id: string; action: string; actorId?: string; actorEmail?: string; targetType?: string; targetId?: string; createdAt: string }
->;
+export type Channel = Generated<"ChannelDTO", { id: string; type: string; name: string; status?: string; createdAt: string }>;
 export type Usage = Generated<
   "UsageDTO",
   { plan?: string; executions?: number; executionsLimit?: number; messages?: number; messagesLimit?: number; periodStart?: string }

@@ -1,5 +1,5 @@
 "use client";
-import { Suspense, useEffect, useState } from "react";
+import { Suspense, useState } from "react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Activity } from "lucide-react";
@@ -19,19 +19,18 @@ function Executions() {
   const status = params.get("status") ?? "";
   const [contact, setContact] = useState(params.get("contactId") ?? "");
   const contactId = useDebouncedValue(contact.trim(), 300);
-  const [cursors, setCursors] = useState<string[]>([""]);
+  // Paging restarts whenever a filter changes.
+  const filterKey = JSON.stringify([workflowId, status, contactId]);
+  const [paging, setPaging] = useState({ key: filterKey, cursors: [""] });
+  const cursors = paging.key === filterKey ? paging.cursors : [""];
+  const setCursors = (f: (c: string[]) => string[]) => setPaging({ key: filterKey, cursors: f(cursors) });
   const cursor = cursors[cursors.length - 1] ?? "";
   const setFilter = (k: string, v: string) => {
     const next = new URLSearchParams(params.toString());
     if (v) next.set(k, v);
     else next.delete(k);
-    setCursors([""]);
     router.replace(`${pathname}${next.size ? `?${next}` : ""}`);
   };
-  useEffect(() => {
-    if ((params.get("contactId") ?? "") !== contactId) setFilter("contactId", contactId);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [contactId]);
   const filters = { workflowId: workflowId || undefined, status: status || undefined, contactId: contactId || undefined, cursor: cursor || undefined };
   const list = useQuery({
     queryKey: queryKeys.executions.list(filters),
@@ -112,7 +111,7 @@ function Executions() {
                       </Link>
                     </td>
                     <td className={`${table.td} truncate`}>
-                      {e.workflowName ?? names.get(e.workflowId) ?? shortId(e.workflowId)}
+                      {names.get(e.workflowId) ?? shortId(e.workflowId)}
                       <span className="ml-1.5 text-xs text-slate-400">v{e.version}</span>
                     </td>
                     <td className={table.td}>

@@ -1,6 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { queryKeys, request, type Execution, type Page } from "@/shared/api";
+import { client, queryKeys, unwrap } from "@/shared/api";
 
 export interface ExecutionFilters {
   workflowId?: string;
@@ -10,10 +10,15 @@ export interface ExecutionFilters {
 }
 
 export const executionApi = {
-  list: (f: ExecutionFilters & { limit?: number }) => request<Page<Execution>>("GET", "/api/v1/executions", { query: { ...f } }),
-  get: (id: string) => request<Execution>("GET", "/api/v1/executions/{id}", { path: { id } }),
-  cancel: (id: string) => request<Execution>("POST", "/api/v1/executions/{id}/cancel", { path: { id }, body: {} }),
-  retry: (id: string) => request<Execution>("POST", "/api/v1/executions/{id}/retry", { path: { id }, body: {} }),
+  list: (f: ExecutionFilters & { limit?: number }) =>
+    unwrap(
+      client.GET("/api/v1/executions", {
+        params: { query: { workflowId: f.workflowId, status: f.status as never, contactId: f.contactId, cursor: f.cursor, limit: f.limit } },
+      }),
+    ),
+  get: (id: string) => unwrap(client.GET("/api/v1/executions/{id}", { params: { path: { id } } })),
+  cancel: (id: string) => unwrap(client.POST("/api/v1/executions/{id}/cancel", { params: { path: { id } } })),
+  retry: (id: string) => unwrap(client.POST("/api/v1/executions/{id}/retry", { params: { path: { id } } })),
 };
 
 const live = (status?: string) => status === "PENDING" || status === "RUNNING" || status === "WAITING";

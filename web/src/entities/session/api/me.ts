@@ -1,9 +1,9 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { queryKeys, request, type Me } from "@/shared/api";
+import { client, queryKeys, unwrap, type Me } from "@/shared/api";
 
 export function fetchMe(): Promise<Me> {
-  return request<Me>("GET", "/api/v1/auth/me");
+  return unwrap(client.GET("/api/v1/auth/me"));
 }
 
 /** The signed-in user, their memberships and the active workspace. 401 means signed out. */

@@ -1,49 +1,31 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import {
-  queryKeys,
-  request,
-  type Definition,
-  type Execution,
-  type NodeType,
-  type Page,
-  type ValidationProblem,
-  type Workflow,
-  type WorkflowStats,
-  type WorkflowVersion,
-} from "@/shared/api";
+import { client, queryKeys, unwrap, type Definition, type NodeType } from "@/shared/api";
 
-const base = "/api/v1/workflows";
-
-/** The workflow operations of the API, thin over the generated client. */
+/** The workflow operations of the API, through the generated client. */
 export const workflowApi = {
   list: (f: { q?: string; active?: "true" | "false" | ""; cursor?: string; limit?: number } = {}) =>
-    request<Page<Workflow>>("GET", base, { query: { search: f.q, active: f.active, cursor: f.cursor, limit: f.limit } }),
-  get: (id: string) => request<Workflow>("GET", `${base}/{id}`, { path: { id } }),
-  create: (body: { name: string; description?: string; definition?: Definition }) => request<Workflow>("POST", base, { body }),
+    unwrap(
+      client.GET("/api/v1/workflows", {
+        params: { query: { search: f.q || undefined, active: f.active || undefined, cursor: f.cursor, limit: f.limit } },
+      }),
+    ),
+  get: (id: string) => unwrap(client.GET("/api/v1/workflows/{id}", { params: { path: { id } } })),
+  create: (body: { name: string; description?: string; definition?: Definition }) => unwrap(client.POST("/api/v1/workflows", { body })),
   update: (id: string, body: { name: string; description?: string; definition?: Definition; revision: number }) =>
-    request<Workflow>("PUT", `${base}/{id}`, { path: { id }, body, headers: { "If-Match": `"${body.revision}"` } }),
-  remove: (id: string) => request<void>("DELETE", `${base}/{id}`, { path: { id } }),
-  duplicate: (id: string) => request<Workflow>("POST", `${base}/{id}/duplicate`, { path: { id } }),
+    unwrap(client.PUT("/api/v1/workflows/{id}", { params: { path: { id } }, body })),
+  remove: (id: string) => unwrap(client.DELETE("/api/v1/workflows/{id}", { params: { path: { id } } })),
+  duplicate: (id: string) => unwrap(client.POST("/api/v1/workflows/{id}/duplicate", { params: { path: { id } } })),
   validate: (id: string, definition?: Definition) =>
-    request<{ problems: ValidationProblem[] | null; valid?: boolean }>("POST", `${base}/{id}/validate`, {
-      path: { id },
-      body: definition ? { definition } : undefined,
-    }),
-  publish: (id: string) => request<WorkflowVersion>("POST", `${base}/{id}/publish`, { path: { id }, body: {} }),
-  versions: async (id: string) => {
-    const res = await request<WorkflowVersion[] | Page<WorkflowVersion>>("GET", `${base}/{id}/versions`, { path: { id } });
-    return Array.isArray(res) ? res : (res.items ?? []);
-  },
-  activate: (id: string) => request<Workflow>("POST", `${base}/{id}/activate`, { path: { id }, body: {} }),
-  deactivate: (id: string) => request<Workflow>("POST", `${base}/{id}/deactivate`, { path: { id }, body: {} }),
-  run: (id: string, body: { input: unknown; contact?: unknown }) =>
-    request<Execution>("POST", `${base}/{id}/executions`, { path: { id }, body }),
-  stats: (id: string) => request<WorkflowStats>("GET", `${base}/{id}/stats`, { path: { id } }),
-  nodeTypes: async () => {
-    const res = await request<NodeType[] | { items: NodeType[] | null }>("GET", "/api/v1/node-types");
-    return Array.isArray(res) ? res : (res.items ?? []);
-  },
+    unwrap(client.POST("/api/v1/workflows/{id}/validate", { params: { path: { id } }, body: definition ? { definition } : undefined })),
+  publish: (id: string) => unwrap(client.POST("/api/v1/workflows/{id}/publish", { params: { path: { id } } })),
+  versions: async (id: string) => (await unwrap(client.GET("/api/v1/workflows/{id}/versions", { params: { path: { id } } }))) ?? [],
+  activate: (id: string) => unwrap(client.POST("/api/v1/workflows/{id}/activate", { params: { path: { id } } })),
+  deactivate: (id: string) => unwrap(client.POST("/api/v1/workflows/{id}/deactivate", { params: { path: { id } }, body: {} })),
+  run: (id: string, body: { input?: Record<string, unknown>; contact?: Record<string, unknown> }) =>
+    unwrap(client.POST("/api/v1/workflows/{id}/executions", { params: { path: { id } }, body })),
+  stats: (id: string) => unwrap(client.GET("/api/v1/workflows/{id}/stats", { params: { path: { id } } })),
+  nodeTypes: async (): Promise<NodeType[]> => (await unwrap(client.GET("/api/v1/node-types"))) ?? [],
 };
 
 export function useWorkflows(filters: { q?: string; active?: "true" | "false" | "" } = {}) {

@@ -20,14 +20,24 @@ export interface WorkflowNodeViewProps {
   unknownType?: boolean;
 }
 
-function statsLine(s: NodeStats) {
-  const parts: Array<[string, number | undefined, string]> = [
-    ["completed", s.completed, "text-emerald-700"],
-    ["waiting", s.waiting, "text-amber-700"],
-    ["running", s.running, "text-sky-700"],
-    ["failed", s.failed, "text-red-700"],
-  ];
-  return parts.filter(([, n]) => (n ?? 0) > 0);
+const statColor: Record<string, string> = {
+  completed: "text-emerald-700",
+  waiting: "text-amber-700",
+  running: "text-sky-700",
+  pending: "text-slate-600",
+  failed: "text-red-700",
+  cancelled: "text-slate-500",
+};
+
+/** Per-status counts of a node, known statuses first, whatever the server's casing. */
+function statsLine(s: NodeStats): Array<[string, number, string]> {
+  const merged = new Map<string, number>();
+  for (const [k, n] of Object.entries(s)) merged.set(k.toLowerCase(), (merged.get(k.toLowerCase()) ?? 0) + (n ?? 0));
+  const order = Object.keys(statColor);
+  return [...merged.entries()]
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99))
+    .map(([k, n]) => [k, n, statColor[k] ?? "text-slate-600"]);
 }
 
 /**

@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { queryKeys, request, type Me } from "@/shared/api";
+import { client, queryKeys, unwrap } from "@/shared/api";
 
 export interface SignupBody {
   email: string;
@@ -10,12 +10,12 @@ export interface SignupBody {
 }
 
 export const authApi = {
-  signup: (body: SignupBody) => request<Me>("POST", "/api/v1/auth/signup", { body }),
-  login: (body: { email: string; password: string }) => request<Me>("POST", "/api/v1/auth/login", { body }),
-  logout: () => request<void>("POST", "/api/v1/auth/logout", { body: {} }),
-  switchTenant: (tenantId: string) => request<Me>("POST", "/api/v1/auth/switch-tenant", { body: { tenantId } }),
+  signup: (body: SignupBody) => unwrap(client.POST("/api/v1/auth/signup", { body })),
+  login: (body: { email: string; password: string }) => unwrap(client.POST("/api/v1/auth/login", { body })),
+  logout: () => unwrap(client.POST("/api/v1/auth/logout")),
+  switchTenant: (tenantId: string) => unwrap(client.POST("/api/v1/auth/switch-tenant", { body: { tenantId } })),
   acceptInvitation: (body: { token: string; name?: string; password?: string }) =>
-    request<Me>("POST", "/api/v1/invitations/accept", { body }),
+    unwrap(client.POST("/api/v1/invitations/accept", { body })),
 };
 
 /** After any change of who is signed in or where: drop every cached record and reload "me". */

@@ -44,7 +44,7 @@ export function SignupForm({ onDone }: { onDone: () => void }) {
     const errs: Record<string, string> = {};
     if (!v.name.trim()) errs.name = "Tell us your name.";
     if (!/^\S+@\S+\.\S+$/.test(v.email)) errs.email = "Enter a valid email address.";
-    if (v.password.length < 8) errs.password = "Use at least 8 characters.";
+    if (v.password.length < 10) errs.password = "Use at least 10 characters.";
     if (!v.workspaceName.trim()) errs.workspaceName = "Name your workspace, e.g. your company.";
     setLocal(errs);
     if (Object.keys(errs).length) return;
@@ -60,7 +60,7 @@ export function SignupForm({ onDone }: { onDone: () => void }) {
       <Field label="Work email" required error={err("email")}>
         {(p) => <Input {...p} type="email" autoComplete="email" value={v.email} onChange={set("email")} data-testid="signup-email" />}
       </Field>
-      <Field label="Password" required error={err("password")} hint="At least 8 characters.">
+      <Field label="Password" required error={err("password")} hint="At least 10 characters.">
         {(p) => <Input {...p} type="password" autoComplete="new-password" value={v.password} onChange={set("password")} data-testid="signup-password" />}
       </Field>
       <Field label="Workspace name" required error={err("workspaceName")} hint="Usually your company or team.">
@@ -91,7 +91,7 @@ export function AcceptInvitationForm({ token, onDone }: { token: string; onDone:
       <Field label="Your name" error={fieldErr(accept.error, "name")}>
         {(p) => <Input {...p} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
-      <Field label="Password" hint="At least 8 characters (only for new accounts)." error={fieldErr(accept.error, "password")}>
+      <Field label="Password" hint="At least 10 characters (only for new accounts)." error={fieldErr(accept.error, "password")}>
         {(p) => <Input {...p} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
       </Field>
       <Button type="submit" variant="primary" className="w-full" loading={accept.isPending}>

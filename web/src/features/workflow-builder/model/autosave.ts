@@ -30,10 +30,8 @@ export function useAutosave(store: BuilderStore, enabled: boolean) {
     }
   }, [store]);
 
-  const save = useCallback(async (): Promise<boolean> => {
-    if (inflight.current) {
-      await inflight.current;
-    }
+  const saveOnce = useCallback(async (): Promise<boolean> => {
+    if (inflight.current) await inflight.current;
     const s = store.getState();
     if (!s.workflowId || s.saveStatus === "conflict") return s.saveStatus !== "conflict";
     if (s.changeSeq === s.savedSeq) return true;
@@ -66,11 +64,18 @@ export function useAutosave(store: BuilderStore, enabled: boolean) {
       }
     })();
     inflight.current = run;
-    const ok = await run;
-    const after = store.getState();
-    if (ok && after.changeSeq !== after.savedSeq) return save();
-    return ok;
+    return run;
   }, [store, qc, validate]);
+
+  /** Saves until the server has the latest change (edits made during a save are saved next). */
+  const save = useCallback(async (): Promise<boolean> => {
+    for (let i = 0; i < 5; i++) {
+      const ok = await saveOnce();
+      const st = store.getState();
+      if (!ok || st.changeSeq === st.savedSeq) return ok;
+    }
+    return false;
+  }, [saveOnce, store]);
 
   useEffect(() => {
     if (!enabled) return;

@@ -27,6 +27,8 @@ export function RunDialog({ workflowId, open, onClose, beforeRun }: { workflowId
     try {
       input = text.trim() ? JSON.parse(text) : {};
       contactValue = contact.trim() ? JSON.parse(contact) : undefined;
+      if (typeof input !== "object" || input === null || Array.isArray(input)) throw new Error("the input must be a JSON object");
+      if (contactValue !== undefined && (typeof contactValue !== "object" || contactValue === null)) throw new Error("the contact must be a JSON object");
     } catch (e) {
       setParseError(`Not valid JSON: ${(e as Error).message}`);
       return;
@@ -35,7 +37,7 @@ export function RunDialog({ workflowId, open, onClose, beforeRun }: { workflowId
     setPending(true);
     try {
       await beforeRun();
-      setStarted(await workflowApi.run(workflowId, { input, contact: contactValue }));
+      setStarted(await workflowApi.run(workflowId, { input: input as Record<string, unknown>, contact: contactValue as Record<string, unknown> | undefined }));
     } catch (e) {
       setError(errorMessage(e));
     } finally {

@@ -1,5 +1,5 @@
 "use client";
-import { memo, useEffect, useState } from "react";
+import { memo, useState } from "react";
 import { Plus, Trash2 } from "lucide-react";
 import { Button, Field, Input, Select, Switch, Textarea } from "@/shared/ui";
 import { cn } from "@/shared/lib";
@@ -207,9 +207,12 @@ function NumberInput({
   id: string;
 }) {
   const [text, setText] = useState(typeof value === "number" ? String(value) : "");
-  useEffect(() => {
-    setText((t) => (Number(t) === value && t !== "" ? t : typeof value === "number" ? String(value) : ""));
-  }, [value]);
+  const [seen, setSeen] = useState(value);
+  if (seen !== value) {
+    // The value changed from outside (undo, JSON edit): show it unless the text already means it.
+    setSeen(value);
+    if (!(text !== "" && Number(text) === value)) setText(typeof value === "number" ? String(value) : "");
+  }
   return (
     <Input
       {...ids}
@@ -350,17 +353,19 @@ function StringMap({ label, hint, error, value, onChange, disabled, testId }: { 
 export function JsonField({ label, hint, error, value, onChange, disabled, testId, rows = 5 }: { label: string; hint?: string; error?: string; value: unknown; onChange: (v: unknown) => void; disabled?: boolean; testId: string; rows?: number }) {
   const [text, setText] = useState(() => (value === undefined ? "" : JSON.stringify(value, null, 2)));
   const [parseError, setParseError] = useState<string | null>(null);
-  useEffect(() => {
-    setText((t) => {
-      try {
-        if (JSON.stringify(JSON.parse(t)) === JSON.stringify(value)) return t;
-      } catch {
-        /* keep what the user is typing */
-        return t;
-      }
-      return value === undefined ? "" : JSON.stringify(value, null, 2);
-    });
-  }, [value]);
+  const [seen, setSeen] = useState(value);
+  if (seen !== value) {
+    // The value changed from outside (undo, form edit): show it unless the text already means it
+    // or the user is mid-way through typing invalid JSON.
+    setSeen(value);
+    let same = false;
+    try {
+      same = JSON.stringify(JSON.parse(text)) === JSON.stringify(value);
+    } catch {
+      same = parseError !== null;
+    }
+    if (!same) setText(value === undefined ? "" : JSON.stringify(value, null, 2));
+  }
   return (
     <Field label={label} hint={hint ?? "JSON"} error={parseError ?? error}>
       {(ids) => (

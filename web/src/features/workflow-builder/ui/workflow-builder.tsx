@@ -1,5 +1,5 @@
 "use client";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { ReactFlowProvider } from "@xyflow/react";
 import { useQueryClient } from "@tanstack/react-query";
 import { AlertTriangle, History } from "lucide-react";
@@ -212,13 +212,13 @@ export function WorkflowBuilder({ workflowId }: { workflowId: string }) {
   const wf = useWorkflow(workflowId);
   const types = useNodeTypes();
   const [store] = useState(() => createBuilderStore());
-  const loadedFor = useRef<string | null>(null);
-  const ready = !!wf.data && !!types.data;
-  if (ready && loadedFor.current !== workflowId) {
+  const loadedId = store((s) => s.workflowId);
+  const fetched = !!wf.data && !!types.data;
+  useEffect(() => {
     // Load once per workflow: later query updates (after saves) must not reset the editor.
-    loadedFor.current = workflowId;
-    store.getState().load(wf.data!, types.data!);
-  }
+    if (fetched && store.getState().workflowId !== workflowId) store.getState().load(wf.data!, types.data!);
+  }, [fetched, workflowId, store, wf.data, types.data]);
+  const ready = fetched && loadedId === workflowId;
   if (wf.isError || types.isError) {
     const err = wf.error ?? types.error;
     return (

@@ -81,7 +81,7 @@ function ExecutionView({ id }: { id: string }) {
         <dl className="grid grid-cols-5 gap-4 px-4 py-3">
           <Meta label="Workflow">
             <Link href={routes.workflow(e.workflowId)} className="text-brand-700 hover:underline">
-              {e.workflowName ?? wf.data?.name ?? shortId(e.workflowId)}
+              {wf.data?.name ?? shortId(e.workflowId)}
             </Link>{" "}
             <span className="text-xs text-slate-400">v{e.version}</span>
           </Meta>
@@ -110,8 +110,11 @@ function ExecutionView({ id }: { id: string }) {
           <ExecutionTimeline steps={steps} />
         </section>
         <Card className="self-start">
-          <CardHeader title="Trigger input" description="What the execution started with." />
-          <div className="p-4">{e.input == null ? <p className="text-xs text-slate-400">No input.</p> : <JsonBlock label="Input" value={e.input} />}</div>
+          <CardHeader title="Context" description={`Started by ${e.triggerType ?? "a trigger"}; what expressions and templates see.`} />
+          <div className="space-y-3 p-4">
+            {e.context == null ? <p className="text-xs text-slate-400">No context recorded.</p> : <JsonBlock label="Trigger" value={(e.context as Record<string, unknown>).trigger ?? e.context} />}
+            {e.context && (e.context as Record<string, unknown>).vars != null && <JsonBlock label="Variables" value={(e.context as Record<string, unknown>).vars} />}
+          </div>
         </Card>
       </div>
     </>

@@ -1,0 +1,62 @@
+"use client";
+import { useState } from "react";
+import { ScrollText } from "lucide-react";
+import { useAuditLog } from "@/entities/workspace";
+import { errorMessage } from "@/shared/api";
+import { formatDateTime, formatRelative, shortId } from "@/shared/lib";
+import { Button, Card, EmptyState, ErrorState, PageHeader, TableSkeleton, table } from "@/shared/ui";
+
+export default function AuditLogPage() {
+  const [cursors, setCursors] = useState<string[]>([""]);
+  const log = useAuditLog({ cursor: cursors[cursors.length - 1] || undefined });
+  const items = log.data?.items ?? [];
+  return (
+    <>
+      <PageHeader title="Audit log" description="Who changed what in this workspace: sign-ins, members, keys, workflows." />
+      <Card>
+        {log.isPending ? (
+          <TableSkeleton cols={4} />
+        ) : log.isError ? (
+          <ErrorState error={errorMessage(log.error)} onRetry={() => void log.refetch()} />
+        ) : items.length === 0 ? (
+          <EmptyState icon={<ScrollText className="size-5" />} title="Nothing recorded yet" description="Changes to workflows, members, API keys and channels are recorded here." />
+        ) : (
+          <>
+            <table className={table.root}>
+              <thead className={table.head}>
+                <tr>
+                  <th className={`${table.th} w-[20%]`}>When</th>
+                  <th className={`${table.th} w-[26%]`}>Actor</th>
+                  <th className={`${table.th} w-[26%]`}>Action</th>
+                  <th className={`${table.th} w-[28%]`}>Target</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((a) => (
+                  <tr key={a.id} className={table.row}>
+                    <td className={`${table.td} text-xs text-slate-500`} title={formatDateTime(a.createdAt)}>
+                      {formatRelative(a.createdAt)}
+                    </td>
+                    <td className={`${table.td} truncate`}>{a.actorType === "system" ? "System" : `${a.actorType === "api_key" ? "API key" : "User"} ${shortId(a.actorId)}`}</td>
+                    <td className={`${table.td} font-mono text-xs`}>{a.action}</td>
+                    <td className={`${table.td} truncate text-xs text-slate-500`}>
+                      {a.targetType} {a.targetId ? shortId(a.targetId) : ""}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <div className="flex justify-end gap-2 border-t border-slate-200 px-3 py-2">
+              <Button size="sm" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
+                Previous
+              </Button>
+              <Button size="sm" disabled={!log.data?.nextCursor} onClick={() => log.data?.nextCursor && setCursors((c) => [...c, log.data!.nextCursor!])}>
+                Next
+              </Button>
+            </div>
+          </>
+        )}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,1 @@
+export { apiKeyApi, useApiKeys } from "./api/api-key-api";

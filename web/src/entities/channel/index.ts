@@ -1,0 +1,1 @@
+export { channelApi, useChannels } from "./api/channel-api";

@@ -1,0 +1,1 @@
+export { contactApi, useContacts, useContact, useContactEvents } from "./api/contact-api";

@@ -1,0 +1,1 @@
+export { memberApi, useMembers, useInvitations } from "./api/member-api";

@@ -1,0 +1,1 @@
+export { scheduleApi, useSchedules } from "./api/schedule-api";

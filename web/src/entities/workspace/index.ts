@@ -1,0 +1,1 @@
+export { workspaceApi, useAuditLog, useUsage } from "./api/workspace-api";
