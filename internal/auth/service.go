@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -96,7 +97,13 @@ type Service struct {
 	maxAge    time.Duration
 	invTTL    time.Duration
 	dummyHash string
+	// bg counts background work (failed sign-in audits); Wait drains it.
+	bg sync.WaitGroup
 }
+
+// Wait blocks until background work (audit entries of failed sign-ins)
+// is done; call it at shutdown.
+func (s *Service) Wait() { s.bg.Wait() }
 
 // New builds a Service.
 func New(opts Options) (*Service, error) {
@@ -376,15 +383,22 @@ func (s *Service) Login(ctx context.Context, email, password string, meta Reques
 	if user == nil || !ok {
 		s.fail(ctx, s.acctLim, acctKey)
 		s.fail(ctx, s.ipLim, ipKey)
-		if user != nil {
-			for _, m := range memberships {
-				actor := &Principal{Kind: KindUser, User: user, TenantID: m.TenantID}
-				if err := s.st.InTx(ctx, m.TenantID, func(tx store.Tx) error {
-					return s.audit(ctx, tx, m.TenantID, actor, "auth.login_failed", "user", user.ID.String(), map[string]any{"reason": "wrong_password"}, meta.IP)
-				}); err != nil {
-					s.log.ErrorContext(ctx, "audit login failure", "err", err)
+		if user != nil && len(memberships) > 0 {
+			// Recorded in the background: the answer must not take longer
+			// for a known account than for an unknown one.
+			bg := context.WithoutCancel(ctx)
+			s.bg.Add(1)
+			go func() {
+				defer s.bg.Done()
+				for _, m := range memberships {
+					actor := &Principal{Kind: KindUser, User: user, TenantID: m.TenantID}
+					if err := s.st.InTx(bg, m.TenantID, func(tx store.Tx) error {
+						return s.audit(bg, tx, m.TenantID, actor, "auth.login_failed", "user", user.ID.String(), map[string]any{"reason": "wrong_password"}, meta.IP)
+					}); err != nil {
+						s.log.ErrorContext(bg, "audit login failure", "err", err)
+					}
 				}
-			}
+			}()
 		}
 		s.log.InfoContext(ctx, "login failed", "ip", meta.IP, "known_account", user != nil)
 		return nil, ErrInvalidCredentials

@@ -171,6 +171,7 @@ func TestSignupLoginLogout(t *testing.T) {
 		_, err = b.svc.ResolveSession(ctx, "not-a-token")
 		require.ErrorIs(t, err, auth.ErrUnauthenticated)
 
+		b.svc.Wait()
 		actions := b.auditActions(t, res.TenantID)
 		for _, want := range []string{"auth.signup", "auth.login_failed", "auth.login", "auth.logout", "auth.logout_all"} {
 			require.Contains(t, actions, want)
