@@ -195,7 +195,7 @@ func builtinTypeList() []NodeType {
 			Description: "Waits for a duration, or until the next time of day in the contact's (or a fixed) timezone.",
 			ConfigSchema: schema("Delay", `
 				"duration":{"type":"string","title":"Duration","description":"How long to wait: 30s, 90m, 48h, 2d, 1w or combinations like 1d12h.","examples":["2d","48h","90m"]},
-				"until":{"type":"string","title":"Until","description":"Wait until the next occurrence of this time of day (HH:MM, 24-hour).","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","examples":["09:00"]},
+				"until":{"type":"string","title":"Until","description":"Wait until the next occurrence of this time of day (HH:MM, 24-hour).","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","errorMessage":"use a 24-hour time as HH:MM, e.g. 09:00","examples":["09:00"]},
 				"timezone":{"type":"string","title":"Timezone","description":"Timezone of until: contact (the contact's own, falling back to UTC) or an IANA name.","default":"contact"}`),
 			Outputs: outHandle(), Waits: true,
 			Fields: []Field{{"/duration", FieldDuration}, {"/timezone", FieldTimezoneOrContact}},
@@ -236,7 +236,7 @@ func builtinTypeList() []NodeType {
 			Description: "Sends each execution down one variant, by weight, deterministically per execution.",
 			ConfigSchema: schema("A/B split", `
 				"variants":{"type":"array","title":"Variants","minItems":2,"maxItems":26,"items":{"type":"object","additionalProperties":false,"required":["name","weight"],"properties":{
-					"name":{"type":"string","title":"Name","description":"Names the variant's output handle.","pattern":"^[A-Za-z0-9_-]{1,64}$"},
+					"name":{"type":"string","title":"Name","description":"Names the variant's output handle.","pattern":"^[A-Za-z0-9_-]{1,64}$","errorMessage":"use 1 to 64 letters, digits, _ or -"},
 					"weight":{"type":"number","title":"Weight","minimum":0,"maximum":1000000,"default":50}}},
 				"default":[{"name":"a","weight":50},{"name":"b","weight":50}]}`,
 				"variants"),
@@ -271,7 +271,7 @@ func builtinTypeList() []NodeType {
 			ConfigSchema: schema("Set attribute", `
 				"target":{"type":"string","title":"Target","description":"Write to the contact's attributes or to the execution's vars.","enum":["contact","vars"],"default":"contact"},
 				"attributes":{"type":"object","title":"Attributes","description":"Name → CEL expression; write a string literal as '\"text\"'.","minProperties":1,"maxProperties":100,
-					"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"},
+					"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$","errorMessage":"attribute names start with a letter or _ and use letters, digits, _, . or -"},
 					"additionalProperties":{"type":"string","minLength":1}}`,
 				"attributes"),
 			Outputs: outHandle(), Pure: true,
@@ -282,8 +282,8 @@ func builtinTypeList() []NodeType {
 			Description: "Calls an HTTP endpoint (SSRF-guarded); the response is the step's output. URL, headers and body are templates.",
 			ConfigSchema: schema("HTTP request", `
 				"method":{"type":"string","title":"Method","enum":["GET","POST","PUT","PATCH","DELETE","HEAD"],"default":"GET"},
-				"url":{"type":"string","title":"URL","description":"http or https URL; private addresses are refused unless allowed by the operator.","minLength":1,"pattern":"^(https?://|\\{\\{)","examples":["https://api.example.com/orders/{{ trigger.event.properties.order_id }}"]},
-				"headers":{"type":"object","title":"Headers","additionalProperties":{"type":"string"},"propertyNames":{"pattern":"^[!#$%&'*+.^_`+"`"+`|~0-9A-Za-z-]+$"}},
+				"url":{"type":"string","title":"URL","description":"http or https URL; private addresses are refused unless allowed by the operator.","minLength":1,"pattern":"^(https?://|\\{\\{)","errorMessage":"must start with http:// or https:// (or a {{ template }})","examples":["https://api.example.com/orders/{{ trigger.event.properties.order_id }}"]},
+				"headers":{"type":"object","title":"Headers","additionalProperties":{"type":"string"},"propertyNames":{"pattern":"^[!#$%&'*+.^_`+"`"+`|~0-9A-Za-z-]+$","errorMessage":"not a valid HTTP header name"}},
 				"body":{"type":"string","title":"Body","description":"Request body (e.g. JSON with {{ }} placeholders)."},
 				"timeout":{"type":"string","title":"Timeout","default":"10s"},
 				"successStatus":{"type":"array","title":"Success status codes","description":"Responses with other codes fail the step; 2xx when left out.","items":{"type":"integer","minimum":100,"maximum":599}},
@@ -310,7 +310,7 @@ func builtinTypeList() []NodeType {
 			Description: "Classifies text into one of the labels and follows that label's handle, or other.",
 			ConfigSchema: schema("AI classify", propConnectionID+`,`+propModel+`,
 				"input":{"type":"string","title":"Input","description":"Text to classify (a template).","minLength":1},
-				"labels":{"type":"array","title":"Labels","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"}},
+				"labels":{"type":"array","title":"Labels","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","errorMessage":"labels use 1 to 64 letters, digits, _ or -"}},
 				"instructions":{"type":"string","title":"Instructions","description":"Extra guidance for the model, e.g. what each label means."},
 				`+propMaxAttempts,
 				"input", "labels"),

@@ -133,6 +133,7 @@ func (t *NodeType) Handles(config json.RawMessage) []Handle {
 type Registry struct {
 	types   map[string]*NodeType
 	schemas map[string]*jsonschema.Schema
+	docs    map[string]any // decoded config schemas, for errorMessage lookups
 	expr    *expr.Env
 	tmpl    *tmpl.Engine
 }
@@ -143,6 +144,7 @@ func NewRegistry(env *expr.Env, engine *tmpl.Engine) *Registry {
 	return &Registry{
 		types:   map[string]*NodeType{},
 		schemas: map[string]*jsonschema.Schema{},
+		docs:    map[string]any{},
 		expr:    env,
 		tmpl:    engine,
 	}
@@ -174,15 +176,18 @@ func (r *Registry) Register(nt NodeType) error {
 	if _, ok := r.types[nt.Type]; ok {
 		return fmt.Errorf("register node type %s: already registered", nt.Type)
 	}
-	sch, err := compileSchema("nextflow:node/"+nt.Type, nt.ConfigSchema)
+	sch, err := compileSchema(schemaURL(nt.Type), nt.ConfigSchema)
 	if err != nil {
 		return fmt.Errorf("register node type %s: %w", nt.Type, err)
 	}
+	var doc any
+	_ = json.Unmarshal(nt.ConfigSchema, &doc) // compiled above, so it decodes
 	if nt.DynamicOutputs == nil && nt.DynamicOutputsFrom != nil {
 		nt.DynamicOutputs = dynamicHandles(*nt.DynamicOutputsFrom)
 	}
 	r.types[nt.Type] = &nt
 	r.schemas[nt.Type] = sch
+	r.docs[nt.Type] = doc
 	return nil
 }
 
@@ -232,6 +237,27 @@ func dynamicHandles(from DynamicHandles) func(json.RawMessage) []Handle {
 		}
 		return append(out, from.Extra...)
 	}
+}
+
+// schemaURL names a node type's config schema for the compiler.
+func schemaURL(typ string) string { return "nextflow:node/" + typ }
+
+// errorMessage returns the "errorMessage" annotation of the subschema at
+// an absolute schema location ("nextflow:node/delay#/properties/until"),
+// which the schemas use to explain patterns in words.
+func (r *Registry) errorMessage(typ, location string) string {
+	_, frag, ok := strings.Cut(location, "#")
+	if !ok || !strings.HasPrefix(location, schemaURL(typ)+"#") {
+		return ""
+	}
+	for _, m := range resolve(r.docs[typ], frag) {
+		if obj, ok := m.value.(map[string]any); ok {
+			if msg, ok := obj["errorMessage"].(string); ok {
+				return msg
+			}
+		}
+	}
+	return ""
 }
 
 // noLoader refuses every $ref to a document outside the schema, so a

@@ -217,7 +217,7 @@ func (v *validation) checkConfig(i int, nt *NodeType) {
 	if err := v.r.schemas[nt.Type].Validate(cfg); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
-			for _, leaf := range schemaLeaves(ve) {
+			for _, leaf := range schemaLeaves(ve, func(loc string) string { return v.r.errorMessage(nt.Type, loc) }) {
 				v.node(i, CodeInvalidConfig, leaf.path, leaf.msg)
 			}
 		} else {
@@ -363,8 +363,9 @@ func escapePointer(tok string) string {
 type schemaLeaf struct{ path, msg string }
 
 // schemaLeaves flattens a schema validation error into one entry per
-// failing keyword, naming missing and unknown properties one by one.
-func schemaLeaves(ve *jsonschema.ValidationError) []schemaLeaf {
+// failing keyword, naming missing and unknown properties one by one and
+// explaining patterns with the schema's errorMessage (looked up by explain).
+func schemaLeaves(ve *jsonschema.ValidationError, explain func(schemaURL string) string) []schemaLeaf {
 	var out []schemaLeaf
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
@@ -389,12 +390,42 @@ func schemaLeaves(ve *jsonschema.ValidationError) []schemaLeaf {
 				path := base + "/" + escapePointer(p)
 				out = append(out, schemaLeaf{path, fmt.Sprintf("%s is not a known setting", field(path))})
 			}
+		case *kind.Pattern:
+			if p, ok := propertyNamePath(e.SchemaURL, k.Got); ok {
+				// The library reports a bad property name without a useful
+				// instance location; point at the property itself.
+				base = p
+			}
+			if msg := explain(e.SchemaURL); msg != "" {
+				out = append(out, schemaLeaf{base, fmt.Sprintf("%s: %q: %s", field(base), k.Got, msg)})
+			} else {
+				out = append(out, schemaLeaf{base, fmt.Sprintf("%s: %s", field(base), e.ErrorKind.LocalizedString(printer))})
+			}
 		default:
 			out = append(out, schemaLeaf{base, fmt.Sprintf("%s: %s", field(base), e.ErrorKind.LocalizedString(printer))})
 		}
 	}
 	walk(ve)
 	return out
+}
+
+// propertyNamePath turns the location of a failing propertyNames schema
+// ("…#/properties/headers/propertyNames") and the bad name into the
+// pointer of that property in the config ("/headers/bad name").
+func propertyNamePath(schemaURL, name string) (string, bool) {
+	_, frag, _ := strings.Cut(schemaURL, "#")
+	if !strings.HasSuffix(frag, "/propertyNames") {
+		return "", false
+	}
+	toks := strings.Split(strings.TrimPrefix(strings.TrimSuffix(frag, "/propertyNames"), "/"), "/")
+	path := ""
+	for i := 0; i+1 < len(toks); i += 2 {
+		if toks[i] != "properties" {
+			return "", false
+		}
+		path += "/" + toks[i+1]
+	}
+	return path + "/" + escapePointer(name), true
 }
 
 // checkEdges checks each edge and returns two adjacencies (node index →

@@ -158,7 +158,7 @@ func TestValidateInvalidGraphs(t *testing.T) {
 				n("start", TypeTriggerEvent, `{"filter": 5, "extra": true}`),
 				n("split", TypeSplit, `{"variants":[{"name":"a","weight":-1}]}`),
 				n("mail", TypeEmailSend, `[]`),
-				n("http", TypeHTTPRequest, `{"url":"ftp://x","method":"BREW"}`),
+				n("http", TypeHTTPRequest, `{"url":"ftp://x","method":"BREW","headers":{"bad header":"x"}}`),
 			},
 			edges: []Edge{e("e1", "start", "", "split"), e("e2", "split", "a", "mail"), e("e3", "mail", "", "http")},
 			want: []want{
@@ -169,6 +169,7 @@ func TestValidateInvalidGraphs(t *testing.T) {
 				{CodeInvalidConfig, "split", "", "/variants"},
 				{CodeInvalidConfig, "split", "", "/variants/0/weight"},
 				{CodeInvalidConfig, "mail", "", ""},
+				{CodeInvalidConfig, "http", "", "/headers/bad header"},
 				{CodeInvalidConfig, "http", "", "/method"},
 				{CodeInvalidConfig, "http", "", "/url"},
 			},
@@ -282,6 +283,7 @@ func TestValidateInvalidGraphs(t *testing.T) {
 			require.Equal(t, tc.want, got(problems), "%v", problems)
 			for _, p := range problems {
 				require.NotEmpty(t, p.Message)
+				require.NotContains(t, p.Message, "does not match pattern", "patterns are explained in words")
 			}
 			// Same input, same answer.
 			require.Equal(t, problems, r.Validate(&Definition{Nodes: tc.nodes, Edges: tc.edges}))
@@ -412,4 +414,23 @@ func TestValidateLargeChainDoesNotOverflow(t *testing.T) {
 	d.Edges = append(d.Edges, e("back", prev, "", "n0"))
 	problems := r.Validate(d)
 	require.Equal(t, []want{{CodeCycleWithoutWait, "n0", "", ""}}, got(problems))
+}
+
+func TestProblemMessagesSayWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	r := Default()
+	d := &Definition{Nodes: []Node{n("s", TypeTriggerManual, ""),
+		n("d", TypeDelay, `{"until":"9am"}`),
+		n("a", TypeSetAttribute, `{"attributes":{"1x":"1"}}`),
+		n("w", TypeWaitForEvent, `{"event":"x","timeout":"1h","oops":1}`),
+	}, Edges: []Edge{e("1", "s", "", "d"), e("2", "d", "", "a"), e("3", "a", "", "w")}}
+	var msgs []string
+	for _, p := range r.Validate(d) {
+		msgs = append(msgs, p.Error())
+	}
+	require.Equal(t, []string{
+		`invalid_config (node "d" /until): until: "9am": use a 24-hour time as HH:MM, e.g. 09:00`,
+		`invalid_config (node "a" /attributes/1x): attributes/1x: "1x": attribute names start with a letter or _ and use letters, digits, _, . or -`,
+		`invalid_config (node "w" /oops): oops is not a known setting`,
+	}, msgs)
 }
