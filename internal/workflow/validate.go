@@ -135,6 +135,42 @@ type validation struct {
 	index    map[string]int // node ID → index of its first occurrence
 }
 
+// closestType returns the registered type nearest to typ by edit
+// distance, if it is close enough to be a typo.
+func (r *Registry) closestType(typ string) string {
+	if len(typ) > 64 {
+		return ""
+	}
+	best, bestDist := "", 3
+	for _, nt := range r.All() {
+		if d := editDistance(typ, nt.Type); d < bestDist {
+			best, bestDist = nt.Type, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
 // primary reports whether node i has an id and is its first holder.
 func (v *validation) primary(i int) bool {
 	idx, ok := v.index[v.d.Nodes[i].ID]
@@ -192,6 +228,8 @@ func (v *validation) checkNodes() {
 			msg := fmt.Sprintf("unknown node type %q", n.Type)
 			if n.Type == "" {
 				msg = "node has no type"
+			} else if guess := v.r.closestType(n.Type); guess != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", guess)
 			}
 			v.node(i, CodeUnknownType, "", msg)
 			continue

@@ -423,7 +423,9 @@ func TestProblemMessagesSayWhatIsWrong(t *testing.T) {
 		n("d", TypeDelay, `{"until":"9am"}`),
 		n("a", TypeSetAttribute, `{"attributes":{"1x":"1"}}`),
 		n("w", TypeWaitForEvent, `{"event":"x","timeout":"1h","oops":1}`),
-	}, Edges: []Edge{e("1", "s", "", "d"), e("2", "d", "", "a"), e("3", "a", "", "w")}}
+		n("m", "emial.send", `{}`),
+		n("z", "zzz", `{}`),
+	}, Edges: []Edge{e("1", "s", "", "d"), e("2", "d", "", "a"), e("3", "a", "", "w"), e("4", "w", "event", "m"), e("5", "m", "", "z")}}
 	var msgs []string
 	for _, p := range r.Validate(d) {
 		msgs = append(msgs, p.Error())
@@ -432,5 +434,7 @@ func TestProblemMessagesSayWhatIsWrong(t *testing.T) {
 		`invalid_config (node "d" /until): until: "9am": use a 24-hour time as HH:MM, e.g. 09:00`,
 		`invalid_config (node "a" /attributes/1x): attributes/1x: "1x": attribute names start with a letter or _ and use letters, digits, _, . or -`,
 		`invalid_config (node "w" /oops): oops is not a known setting`,
+		`unknown_type (node "m"): unknown node type "emial.send" (did you mean "email.send"?)`,
+		`unknown_type (node "z"): unknown node type "zzz"`,
 	}, msgs)
 }
