@@ -123,7 +123,15 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log})
 	sched.RegisterWorkers(a.workers)
 
-	authSvc, err := auth.New(auth.Options{Store: st, Logger: log, BaseURL: cfg.BaseURL,
+	var mailer auth.Mailer
+	if cfg.SMTPURL != "" {
+		m, err := auth.NewSMTPMailer(cfg.SMTPURL)
+		if err != nil {
+			return nil, &config.Error{Name: "NEXTFLOW_SMTP_URL", Msg: err.Error()}
+		}
+		mailer = m
+	}
+	authSvc, err := auth.New(auth.Options{Store: st, Logger: log, BaseURL: cfg.BaseURL, Mailer: mailer,
 		AccountLimiter: loginAccountLimiter, IPLimiter: loginIPLimiter})
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
@@ -139,7 +147,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		Scheduler: sched,
 		Lifecycle: sched,
 	}
-	api.NewAccounts(api.AccountsOptions{Service: authSvc, Logger: log, BaseURL: cfg.BaseURL}).Install(deps)
+	api.NewAccounts(api.AccountsOptions{Service: authSvc, Logger: log, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy}).Install(deps)
 	return deps, nil
 }
 

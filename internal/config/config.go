@@ -58,6 +58,13 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// SecretKeyGenerated is true when the key was created on this start.
 	SecretKeyGenerated bool
+	// TrustProxy honours X-Forwarded-For and X-Forwarded-Proto, for client
+	// IPs (sign-in throttling, audit) and Secure cookies behind a reverse
+	// proxy that sets them (NEXTFLOW_TRUST_PROXY, --trust-proxy).
+	TrustProxy bool
+	// SMTPURL is the system mail server that sends invitations, e.g.
+	// smtp://user:pass@host:587?from=noreply@example.com (NEXTFLOW_SMTP_URL).
+	SMTPURL string
 }
 
 // Dialect reports "sqlite" or "postgres" from DatabaseURL.
@@ -101,6 +108,8 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	webDir := fs.String("web-dir", env("NEXTFLOW_WEB_DIR", ""), "serve the dashboard from this folder")
 	maxBody := fs.String("max-body-bytes", env("NEXTFLOW_MAX_BODY_BYTES", "1048576"), "request body limit")
 	shutdown := fs.String("shutdown-timeout", env("NEXTFLOW_SHUTDOWN_TIMEOUT", "20s"), "graceful shutdown deadline")
+	trustProxy := fs.Bool("trust-proxy", env("NEXTFLOW_TRUST_PROXY", "") == "true" || env("NEXTFLOW_TRUST_PROXY", "") == "1", "trust X-Forwarded-For/-Proto from a reverse proxy")
+	smtpURL := fs.String("smtp-url", env("NEXTFLOW_SMTP_URL", ""), "system SMTP server for invitation emails")
 	if err := fs.Parse(args); err != nil {
 		return nil, &Error{Name: "flags", Msg: err.Error()}
 	}
@@ -118,6 +127,8 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		LogFormat:      *logFormat,
 		WebDir:         *webDir,
 		MigrateOnStart: *migrate,
+		TrustProxy:     *trustProxy,
+		SMTPURL:        *smtpURL,
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return nil, &Error{Name: "NEXTFLOW_ADDR", Msg: fmt.Sprintf("must be host:port or :port, got %q", c.Addr)}
