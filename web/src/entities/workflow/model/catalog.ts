@@ -1,6 +1,6 @@
 import type { NodeType } from "@/shared/api";
 
-const categoryOrder = ["trigger", "triggers", "messaging", "channels", "flow", "logic", "data", "ai", "integrations"];
+const categoryOrder = ["trigger", "triggers", "message", "messaging", "channels", "flow", "logic", "data", "ai", "integrations"];
 
 /** Groups node types by category for the palette, in a stable, sensible order. */
 export function groupByCategory(types: NodeType[]): Array<{ category: string; types: NodeType[] }> {

@@ -5,7 +5,6 @@ import { MailPlus, Trash2, Users } from "lucide-react";
 import { memberApi, useInvitations, useMembers } from "@/entities/member";
 import { activeRole, roleAtLeast, useMe } from "@/entities/session";
 import { ROLES, errorMessage, queryKeys, type CreatedInvitation, type Role } from "@/shared/api";
-import { routes } from "@/shared/config";
 import { formatRelative } from "@/shared/lib";
 import { Alert, Badge, Button, Card, CardHeader, CopyField, Dialog, EmptyState, ErrorState, Field, Input, PageHeader, Select, TableSkeleton, table, useToast } from "@/shared/ui";
 
