@@ -27,6 +27,7 @@ type run struct {
 	events   []live.Event
 	effect   *pendingEffect
 	finished bool // terminal, or parked until a job or an event
+	steps    []*store.StepInsertParams
 }
 
 // pendingEffect is a side effect to perform once the transaction commits.
@@ -67,8 +68,9 @@ func (r *run) event(kind live.Kind, status string, stepID uuid.UUID, nodeID stri
 	})
 }
 
-// insertStep records a new visit of n.
-func (r *run) insertStep(ctx context.Context, n *workflow.Node, status domain.StepStatus, input, output json.RawMessage, handle, errMsg string) (*domain.Step, error) {
+// insertStep records a new visit of n. The row is written when the run
+// saves, together with the other steps of the transaction.
+func (r *run) insertStep(_ context.Context, n *workflow.Node, status domain.StepStatus, input, output json.RawMessage, handle, errMsg string) (*store.StepInsertParams, error) {
 	r.exec.StepCount++
 	p := &store.StepInsertParams{
 		TenantID: r.exec.TenantID, ID: domain.NewID(), ExecutionID: r.exec.ID, Seq: r.exec.StepCount,
@@ -78,15 +80,39 @@ func (r *run) insertStep(ctx context.Context, n *workflow.Node, status domain.St
 	if status != domain.StepRunning && status != domain.StepWaiting {
 		p.FinishedAt = &r.now
 	}
-	st, err := r.tx.StepInsert(ctx, p)
-	if err != nil {
-		return nil, fmt.Errorf("record step %s of execution %s: %w", n.ID, r.exec.ID, err)
-	}
+	r.steps = append(r.steps, p)
 	r.event(live.KindStep, string(status), p.ID, n.ID)
-	return st, nil
+	return p, nil
 }
 
-// finishStep records the end (or progress) of an open step.
+// StepBatchInserter is implemented by store transactions that can insert
+// several steps in one round trip; the engine uses it when available.
+type StepBatchInserter interface {
+	StepInsertMany(ctx context.Context, p []*store.StepInsertParams) error
+}
+
+// flushSteps writes the steps recorded by insertStep.
+func (r *run) flushSteps(ctx context.Context) error {
+	if len(r.steps) == 0 {
+		return nil
+	}
+	steps := r.steps
+	r.steps = nil
+	if b, ok := r.tx.(StepBatchInserter); ok && len(steps) > 1 {
+		if err := b.StepInsertMany(ctx, steps); err != nil {
+			return fmt.Errorf("record %d steps of execution %s: %w", len(steps), r.exec.ID, err)
+		}
+		return nil
+	}
+	for _, p := range steps {
+		if _, err := r.tx.StepInsert(ctx, p); err != nil {
+			return fmt.Errorf("record step %s of execution %s: %w", p.NodeID, r.exec.ID, err)
+		}
+	}
+	return nil
+}
+
+// updateStep records the end (or progress) of an open step.
 func (r *run) updateStep(ctx context.Context, open *openStep, status domain.StepStatus, output json.RawMessage, handle, errMsg string) error {
 	p := &store.StepUpdateParams{
 		TenantID: r.exec.TenantID, ID: open.ID, Status: status, Attempt: open.Attempt,
@@ -384,6 +410,10 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 		return err
 	}
 	open := &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1, Key: effectKey(r.exec.ID, st.Seq)}
+	// The outbox entry refers to the step: write the steps first.
+	if err := r.flushSteps(ctx); err != nil {
+		return err
+	}
 	entry, _, err := r.tx.OutboxInsert(ctx, &store.OutboxInsertParams{
 		TenantID: r.exec.TenantID, ID: domain.NewID(), ExecutionID: r.exec.ID, StepID: st.ID,
 		IdempotencyKey: open.Key, Kind: n.Type, Request: req,
@@ -398,6 +428,9 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 
 // save writes the execution's state.
 func (r *run) save(ctx context.Context) error {
+	if err := r.flushSteps(ctx); err != nil {
+		return err
+	}
 	data, err := r.c.encode()
 	if err != nil {
 		return err
