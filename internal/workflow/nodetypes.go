@@ -284,7 +284,7 @@ func builtinTypeList() []NodeType {
 				"method":{"type":"string","title":"Method","enum":["GET","POST","PUT","PATCH","DELETE","HEAD"],"default":"GET"},
 				"url":{"type":"string","title":"URL","description":"http or https URL; private addresses are refused unless allowed by the operator.","minLength":1,"pattern":"^(https?://|\\{\\{)","errorMessage":"must start with http:// or https:// (or a {{ template }})","examples":["https://api.example.com/orders/{{ trigger.event.properties.order_id }}"]},
 				"headers":{"type":"object","title":"Headers","additionalProperties":{"type":"string"},"propertyNames":{"pattern":"^[!#$%&'*+.^_`+"`"+`|~0-9A-Za-z-]+$","errorMessage":"not a valid HTTP header name"}},
-				"body":{"type":"string","title":"Body","description":"Request body (e.g. JSON with {{ }} placeholders)."},
+				"body":{"type":["string","object","array"],"title":"Body","description":"Request body: a string, or a JSON object or array sent as JSON; {{ }} placeholders are rendered in every string."},
 				"timeout":{"type":"string","title":"Timeout","default":"10s"},
 				"successStatus":{"type":"array","title":"Success status codes","description":"Responses with other codes fail the step; 2xx when left out.","items":{"type":"integer","minimum":100,"maximum":599}},
 				`+propMaxAttempts,
