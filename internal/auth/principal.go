@@ -37,6 +37,7 @@ type InvalidInputError struct {
 	Message string
 }
 
+// Error implements error.
 func (e *InvalidInputError) Error() string { return e.Field + ": " + e.Message }
 
 func invalid(field, msg string) error { return &InvalidInputError{Field: field, Message: msg} }
@@ -47,6 +48,7 @@ type PermissionError struct {
 	Reason     string
 }
 
+// Error names the missing permission.
 func (e *PermissionError) Error() string {
 	if e.Reason != "" {
 		return fmt.Sprintf("permission %q required: %s", e.Permission, e.Reason)
@@ -59,6 +61,7 @@ type ThrottledError struct {
 	RetryAfterSeconds int
 }
 
+// Error says how long to wait.
 func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("too many attempts, retry in %d seconds", e.RetryAfterSeconds)
 }
