@@ -390,7 +390,7 @@ func chainDef(k int) string {
 	prev := "start"
 	for i := range k {
 		id := fmt.Sprintf("n%d", i)
-		nodes = append(nodes, fmt.Sprintf(`{"id": %q, "type": "set_attribute", "config": {"attributes": {"n": "has(vars.n) ? vars.n + 1 : 1"}}}`, id))
+		nodes = append(nodes, fmt.Sprintf(`{"id": %q, "type": "set_attribute", "config": {"target": "vars", "attributes": {"n": "has(vars.n) ? vars.n + 1 : 1"}}}`, id))
 		edges = append(edges, fmt.Sprintf(`{"id": "e%d", "source": %q, "target": %q}`, i, prev, id))
 		prev = id
 	}

@@ -23,6 +23,8 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/expr"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/tmpl"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
 // Defaults of Options.
@@ -68,9 +70,10 @@ type HTTPOptions struct {
 // Options configures an Engine. Zero fields take defaults.
 type Options struct {
 	Logger *slog.Logger
-	// Registry (*workflow.Registry) is wired once the registry lands.
-	// Expr evaluates CEL; nil builds one with default options.
-	Expr *expr.Env
+	// Registry is the node-type registry; its CEL environment and template
+	// engine are the ones the engine evaluates with. Nil means
+	// workflow.Default().
+	Registry *workflow.Registry
 	// StepLimit is the number of steps after which an execution fails as a
 	// runaway (DefaultStepLimit).
 	StepLimit int
@@ -98,7 +101,9 @@ type Options struct {
 type Engine struct {
 	store   store.Store
 	log     *slog.Logger
+	reg     *workflow.Registry
 	expr    *expr.Env
+	tmpl    *tmpl.Engine
 	pub     live.Publisher
 	now     func() time.Time
 	effects map[string]SideEffect
@@ -122,7 +127,7 @@ func New(st store.Store, opts Options) *Engine {
 	e := &Engine{
 		store:      st,
 		log:        opts.Logger,
-		expr:       opts.Expr,
+		reg:        opts.Registry,
 		pub:        opts.Publisher,
 		now:        opts.Clock,
 		stepLimit:  opts.StepLimit,
@@ -136,14 +141,11 @@ func New(st store.Store, opts Options) *Engine {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	if e.expr == nil {
-		env, err := expr.NewEnv(expr.Options{})
-		if err != nil {
-			// NewEnv fails only on a programming error in its declarations.
-			panic(fmt.Sprintf("engine: build CEL environment: %v", err))
-		}
-		e.expr = env
+	if e.reg == nil {
+		e.reg = workflow.Default()
 	}
+	e.expr = e.reg.Expr()
+	e.tmpl = e.reg.Templates()
 	if e.pub == nil {
 		e.pub = live.Nop{}
 	}
@@ -159,10 +161,10 @@ func New(st store.Store, opts Options) *Engine {
 	if e.defsCap <= 0 {
 		e.defsCap = 1024
 	}
-	httpFX, err := NewHTTPRequest(opts.HTTP)
+	httpFX, err := NewHTTPRequest(opts.HTTP, e.tmpl)
 	if err != nil {
-		e.log.Error("http.request allow-list", "error", err)
-		httpFX, _ = NewHTTPRequest(HTTPOptions{Timeout: opts.HTTP.Timeout, MaxResponseBytes: opts.HTTP.MaxResponseBytes})
+		e.log.Error("http.request allow-list ignored", "error", err)
+		httpFX, _ = NewHTTPRequest(HTTPOptions{Timeout: opts.HTTP.Timeout, MaxResponseBytes: opts.HTTP.MaxResponseBytes}, e.tmpl)
 	}
 	e.effects[httpFX.Kind()] = httpFX
 	for _, fx := range opts.SideEffects {

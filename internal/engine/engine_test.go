@@ -173,10 +173,10 @@ func contextOf(t *testing.T, exec *domain.Execution) map[string]any {
 
 const branchDef = `{"nodes": [
   {"id": "start", "type": "trigger.manual"},
-  {"id": "score", "type": "set_attribute", "config": {"attributes": {"total": "trigger.input.amount * 2", "name": "'n-' + execution.id"}}},
+  {"id": "score", "type": "set_attribute", "config": {"target": "vars", "attributes": {"total": "trigger.input.amount * 2", "name": "'n-' + execution.id"}}},
   {"id": "vip", "type": "condition", "config": {"expression": "vars.total > 200"}},
-  {"id": "big", "type": "set_attribute", "config": {"attributes": {"tier": "'gold'"}}},
-  {"id": "small", "type": "set_attribute", "config": {"attributes": {"tier": "'basic'"}}},
+  {"id": "big", "type": "set_attribute", "config": {"target": "vars", "attributes": {"tier": "'gold'"}}},
+  {"id": "small", "type": "set_attribute", "config": {"target": "vars", "attributes": {"tier": "'basic'"}}},
   {"id": "done", "type": "end"}],
  "edges": [
   {"id": "e1", "source": "start", "target": "score"},
@@ -369,8 +369,8 @@ func TestDueAtUntil(t *testing.T) {
 const waitDef = `{"nodes": [
   {"id": "start", "type": "trigger.manual"},
   {"id": "paid", "type": "wait_for_event", "config": {"event": "order.paid", "timeout": "%s", "correlationKey": "order_id"}},
-  {"id": "thanks", "type": "set_attribute", "config": {"attributes": {"paid": "steps.paid.output.event.total"}}},
-  {"id": "nudge", "type": "set_attribute", "config": {"attributes": {"nudged": "true"}}},
+  {"id": "thanks", "type": "set_attribute", "config": {"target": "vars", "attributes": {"paid": "steps.paid.output.event.total"}}},
+  {"id": "nudge", "type": "set_attribute", "config": {"target": "vars", "attributes": {"nudged": "true"}}},
   {"id": "done", "type": "end"}],
  "edges": [
   {"id": "e1", "source": "start", "target": "paid"},
@@ -475,7 +475,7 @@ func httpDef(url, retry string, errorEdge bool) string {
 	     "headers": {"Authorization": "Bearer {{ trigger.input.token }}"},
 	     "body": {"id": "{{ trigger.input.id }}", "fixed": 1}, "timeout": "5s" %s}},
 	  {"id": "check", "type": "condition", "config": {"expression": "steps.call.output.status == 200 && steps.call.output.body.ok && steps.call.output.body.echo.id == '7'"}},
-	  {"id": "fallback", "type": "set_attribute", "config": {"attributes": {"fellBack": "steps.call.error"}}},
+	  {"id": "fallback", "type": "set_attribute", "config": {"target": "vars", "attributes": {"fellBack": "steps.call.error"}}},
 	  {"id": "done", "type": "end"}],
 	 "edges": [%s]}`, url, retry, edges)
 }
@@ -655,7 +655,7 @@ func TestStepLimit(t *testing.T) {
 	each(t, func(t *testing.T, b *bundle) {
 		wf := b.publish(t, `{"nodes": [
 		  {"id": "start", "type": "trigger.manual"},
-		  {"id": "count", "type": "set_attribute", "config": {"attributes": {"n": "has(vars.n) ? vars.n + 1 : 1"}}},
+		  {"id": "count", "type": "set_attribute", "config": {"target": "vars", "attributes": {"n": "has(vars.n) ? vars.n + 1 : 1"}}},
 		  {"id": "again", "type": "delay", "config": {"duration": "0s"}}],
 		 "edges": [{"id": "e1", "source": "start", "target": "count"}, {"id": "e2", "source": "count", "target": "again"},
 		  {"id": "e3", "source": "again", "target": "count"}]}`)

@@ -10,12 +10,13 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/osteele/liquid"
-
 	"github.com/nextflow-dev/nextflow/internal/engine/netguard"
+	"github.com/nextflow-dev/nextflow/internal/tmpl"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
 // maxHTTPTimeout caps a node's timeout below River's job timeout.
@@ -28,16 +29,20 @@ type HTTPRequest struct {
 	client  *http.Client
 	timeout time.Duration
 	maxBody int64
-	liquid  *liquid.Engine
+	tmpl    *tmpl.Engine
 }
 
-// NewHTTPRequest builds the http.request side effect.
-func NewHTTPRequest(opts HTTPOptions) (*HTTPRequest, error) {
+// NewHTTPRequest builds the http.request side effect, rendering templates
+// with engine (nil: a default one).
+func NewHTTPRequest(opts HTTPOptions, engine *tmpl.Engine) (*HTTPRequest, error) {
+	if engine == nil {
+		engine = tmpl.New(tmpl.Options{})
+	}
 	g, err := netguard.New(opts.Allow)
 	if err != nil {
 		return nil, fmt.Errorf("http.request allow-list: %w", err)
 	}
-	h := &HTTPRequest{guard: g, timeout: opts.Timeout, maxBody: opts.MaxResponseBytes, liquid: liquid.NewEngine()}
+	h := &HTTPRequest{guard: g, timeout: opts.Timeout, maxBody: opts.MaxResponseBytes, tmpl: engine}
 	if h.timeout <= 0 {
 		h.timeout = DefaultHTTPTimeout
 	}
@@ -58,6 +63,8 @@ type httpConfig struct {
 	Headers map[string]string `json:"headers"`
 	Body    json.RawMessage   `json:"body"`
 	Timeout string            `json:"timeout"`
+	// SuccessStatus lists the statuses that succeed (default: any 2xx).
+	SuccessStatus []int `json:"successStatus"`
 }
 
 // httpCall is the prepared request, as stored in the outbox.
@@ -67,6 +74,7 @@ type httpCall struct {
 	Headers   map[string]string `json:"headers,omitempty"`
 	Body      string            `json:"body,omitempty"`
 	TimeoutMS int64             `json:"timeoutMs"`
+	Success   []int             `json:"successStatus,omitempty"`
 }
 
 // Prepare renders the URL, headers and body templates over the context.
@@ -122,7 +130,7 @@ func (h *HTTPRequest) Prepare(_ context.Context, in PrepareInput) (json.RawMessa
 	}
 	timeout := h.timeout
 	if cfg.Timeout != "" {
-		d, err := parseDuration(cfg.Timeout)
+		d, err := workflow.ParseDuration(cfg.Timeout)
 		if err != nil {
 			return nil, fmt.Errorf("timeout: %w", err)
 		}
@@ -131,6 +139,7 @@ func (h *HTTPRequest) Prepare(_ context.Context, in PrepareInput) (json.RawMessa
 		}
 	}
 	call.TimeoutMS = timeout.Milliseconds()
+	call.Success = cfg.SuccessStatus
 	return json.Marshal(call)
 }
 
@@ -147,7 +156,7 @@ func (h *HTTPRequest) render(src string, data map[string]any) (string, error) {
 	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
 		return src, nil
 	}
-	out, err := h.liquid.ParseAndRenderString(src, data)
+	out, err := h.tmpl.Render(src, data)
 	if err != nil {
 		return "", fmt.Errorf("render template: %w", err)
 	}
@@ -240,7 +249,11 @@ func (h *HTTPRequest) Perform(ctx context.Context, req EffectRequest) (json.RawM
 	if err != nil {
 		return nil, Permanent(fmt.Errorf("encode response: %w", err))
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
+	if len(call.Success) > 0 {
+		ok = slices.Contains(call.Success, resp.StatusCode)
+	}
+	if !ok {
 		err := fmt.Errorf("%s %s: status %d", call.Method, redactURL(hreq.URL), resp.StatusCode)
 		return nil, &EffectError{Err: err, Output: encoded,
 			Retryable: resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout}

@@ -101,9 +101,7 @@ func (e *Engine) runPure(ctx context.Context, n *workflow.Node, c *execContext, 
 		return nodeResult{output: map[string]any{"variant": chosen}, handle: chosen}, nil
 
 	case typeSetAttribute:
-		var cfg struct {
-			Attributes map[string]string `json:"attributes"`
-		}
+		var cfg workflow.SetAttributeConfig
 		if err := decodeConfig(n, &cfg); err != nil {
 			return nodeResult{}, permanent("%v", err)
 		}
@@ -120,9 +118,19 @@ func (e *Engine) runPure(ctx context.Context, n *workflow.Node, c *execContext, 
 			}
 			out[name] = v
 		}
-		// Values become visible together, after all are evaluated.
+		// Values become visible together, after all are evaluated: in vars,
+		// or in the contact's attributes as this execution sees them.
+		target := c.Vars
+		if cfg.Target != "vars" {
+			attrs, _ := c.Contact["attributes"].(map[string]any)
+			if attrs == nil {
+				attrs = map[string]any{}
+				c.Contact["attributes"] = attrs
+			}
+			target = attrs
+		}
 		for name, v := range out {
-			c.Vars[name] = v
+			target[name] = v
 		}
 		return nodeResult{output: out}, nil
 	}
@@ -179,7 +187,7 @@ func dueAt(n *workflow.Node, c *execContext, now time.Time) (time.Time, *nodeErr
 		}
 		return due, nil
 	}
-	d, err := parseDuration(cfg.Duration)
+	d, err := workflow.ParseDuration(cfg.Duration)
 	if err != nil {
 		return time.Time{}, permanent("delay: %v", err)
 	}
@@ -197,57 +205,6 @@ func parseClock(s string) (int, int, bool) {
 		return 0, 0, false
 	}
 	return hh, mm, true
-}
-
-// parseDuration accepts Go durations plus d (days) and w (weeks): "2d",
-// "48h", "1d12h", "0".
-func parseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, fmt.Errorf("missing duration")
-	}
-	if s == "0" {
-		return 0, nil
-	}
-	var total time.Duration
-	rest := s
-	for rest != "" {
-		i := 0
-		for i < len(rest) && (rest[i] >= '0' && rest[i] <= '9' || rest[i] == '.') {
-			i++
-		}
-		j := i
-		for j < len(rest) && (rest[j] < '0' || rest[j] > '9') && rest[j] != '.' {
-			j++
-		}
-		if i == 0 || j == i {
-			return 0, fmt.Errorf("invalid duration %q", s)
-		}
-		num, unit := rest[:i], rest[i:j]
-		rest = rest[j:]
-		switch unit {
-		case "d", "w":
-			f, err := strconv.ParseFloat(num, 64)
-			if err != nil {
-				return 0, fmt.Errorf("invalid duration %q", s)
-			}
-			day := 24 * time.Hour
-			if unit == "w" {
-				day *= 7
-			}
-			total += time.Duration(f * float64(day))
-		default:
-			d, err := time.ParseDuration(num + unit)
-			if err != nil {
-				return 0, fmt.Errorf("invalid duration %q", s)
-			}
-			total += d
-		}
-	}
-	if total < 0 {
-		return 0, fmt.Errorf("negative duration %q", s)
-	}
-	return total, nil
 }
 
 // waitConfig is the config of a wait_for_event node.
@@ -291,9 +248,11 @@ func scalarString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// retryConfig is the optional `retry` block of any failing node.
+// retryConfig is the retry policy of any failing node: maxAttempts at the
+// top of its config, or a retry block with maxAttempts and backoff.
 type retryConfig struct {
-	Retry struct {
+	MaxAttempts int `json:"maxAttempts"`
+	Retry       struct {
 		MaxAttempts int    `json:"maxAttempts"`
 		Backoff     string `json:"backoff"`
 	} `json:"retry"`
@@ -305,11 +264,14 @@ func retryPolicy(n *workflow.Node) (int, time.Duration) {
 	_ = decodeConfig(n, &cfg)
 	maxAttempts := cfg.Retry.MaxAttempts
 	if maxAttempts <= 0 {
+		maxAttempts = cfg.MaxAttempts
+	}
+	if maxAttempts <= 0 {
 		maxAttempts = DefaultMaxAttempts
 	}
 	backoff := DefaultBackoff
 	if cfg.Retry.Backoff != "" {
-		if d, err := parseDuration(cfg.Retry.Backoff); err == nil {
+		if d, err := workflow.ParseDuration(cfg.Retry.Backoff); err == nil {
 			backoff = d
 		}
 	}

@@ -301,8 +301,18 @@ func (r *run) loop(ctx context.Context) error {
 			r.moveTo(r.g.target(n.ID, res.handle))
 
 		case catEnd:
+			var cfg workflow.EndConfig
+			_ = decodeConfig(n, &cfg)
 			if _, err := r.insertStep(ctx, n, domain.StepCompleted, nil, nil, "", ""); err != nil {
 				return err
+			}
+			if cfg.Status == "failed" {
+				reason := cfg.Reason
+				if reason == "" {
+					reason = "ended as failed at node " + n.ID
+				}
+				r.failExecution(reason)
+				return nil
 			}
 			r.complete()
 			return nil
@@ -351,7 +361,7 @@ func (r *run) park(ctx context.Context, n *workflow.Node) error {
 	}
 	var expires *time.Time
 	if cfg.Timeout != "" {
-		d, err := parseDuration(cfg.Timeout)
+		d, err := workflow.ParseDuration(cfg.Timeout)
 		if err != nil {
 			goOn, ferr := r.nodeFailed(ctx, n, nil, "wait_for_event: "+err.Error(), nil)
 			if ferr != nil || !goOn {
