@@ -3,11 +3,13 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/nextflow-dev/nextflow/internal/auth"
@@ -548,4 +550,52 @@ func TestAdminCommands(t *testing.T) {
 		require.Equal(t, domain.RoleOwner, p.Role)
 		require.Equal(t, u.ID, p.User.ID)
 	})
+}
+
+// TestLoginThrottleAcrossNodes runs two services (two NextFlow processes)
+// over one database and one Redis: failures on one count on the other.
+func TestLoginThrottleAcrossNodes(t *testing.T) {
+	t.Parallel()
+	raw := os.Getenv("NEXTFLOW_TEST_REDIS_URL")
+	if raw == "" {
+		raw = "redis://127.0.0.1:6379/0"
+	}
+	opts, err := redis.ParseURL(raw)
+	require.NoError(t, err)
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { _ = rdb.Close() })
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("redis at %s: %v", raw, err)
+		}
+		t.Skipf("redis at %s unavailable: %v", raw, err)
+	}
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	prefix := "nextflow:test:" + uuid.NewString() + ":"
+	node := func() *auth.Service {
+		svc, err := auth.New(auth.Options{
+			Store:          st,
+			PasswordParams: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+			AccountLimiter: auth.NewRedisLimiter(rdb, prefix+"account:", auth.ThrottleRule{Max: 4, Window: time.Minute}, nil),
+			IPLimiter:      auth.NewRedisLimiter(rdb, prefix+"ip:", auth.DefaultIPRule, nil),
+		})
+		require.NoError(t, err)
+		return svc
+	}
+	n1, n2 := node(), node()
+	_, err = n1.Signup(ctx, auth.SignupInput{Email: "ada@example.com", Password: password, Name: "Ada", WorkspaceName: "Acme"}, meta)
+	require.NoError(t, err)
+	for i := 0; i < 2; i++ {
+		_, err = n1.Login(ctx, "ada@example.com", "wrong password!", meta)
+		require.ErrorIs(t, err, auth.ErrInvalidCredentials)
+		_, err = n2.Login(ctx, "ada@example.com", "wrong password!", meta)
+		require.ErrorIs(t, err, auth.ErrInvalidCredentials)
+	}
+	_, err = n1.Login(ctx, "ada@example.com", password, meta)
+	require.ErrorIs(t, err, auth.ErrThrottled)
+	_, err = n2.Login(ctx, "ada@example.com", password, meta)
+	require.ErrorIs(t, err, auth.ErrThrottled)
+	n1.Wait()
+	n2.Wait()
 }
