@@ -1,9 +1,3 @@
-// Package auth is NextFlow's accounts layer: password hashing, sessions,
-// API keys, the role/permission matrix, invitations, the audit trail and
-// the Principal that the API puts in every request's context.
-//
-// Credentials are never stored: passwords as argon2id hashes, session and
-// invitation tokens and API key secrets as SHA-256 of 256 random bits.
 package auth
 
 import (

@@ -1,0 +1,36 @@
+// Package auth is NextFlow's accounts layer: password hashing, sessions,
+// API keys, the role/permission matrix, invitations, the audit trail and
+// the Principal that the API puts in every request's context.
+//
+// # Security model
+//
+// Credentials are never stored. Passwords are argon2id PHC strings
+// (19 MiB, 2 passes; parameters read back from a hash are bounded so a
+// planted hash cannot exhaust memory), 10 to 256 characters. Session and
+// invitation tokens and API key secrets carry 256 random bits and are
+// stored as their SHA-256. API keys read nf_<prefix>_<secret>: the prefix
+// finds the row, the secret's hash is compared in constant time.
+//
+// Sign-in answers ErrInvalidCredentials for an unknown email and for a
+// wrong password alike, after the same argon2id work (a dummy hash for
+// unknown emails) and without waiting for the audit write. Failures are
+// throttled per account and per client IP in a sliding window, in process
+// or through Redis when several processes share the load.
+//
+// Sessions expire after 30 idle days (touched at most once a minute) and
+// 90 days after sign-in at the latest; logout revokes one, "log out
+// everywhere" all of a user's. A session's role is read afresh on every
+// request, so a role change or removal applies at once.
+//
+// Authorisation is one matrix (permission.go): every API operation names
+// the permission it needs and the middleware refuses what the caller's
+// role, or API key scope, lacks, naming the permission. API keys never
+// manage members, keys, billing or the workspace. Granting or removing
+// OWNER needs owners:manage, and a workspace always keeps one OWNER (the
+// check is serialised on the tenant row).
+//
+// Isolation: every read and write runs in a store transaction scoped to
+// the principal's tenant, with the tenant ID in every tenant-owned call;
+// another tenant's object is store.ErrNotFound, which the API answers 404.
+// On PostgreSQL, row-level security is the second wall.
+package auth
