@@ -42,22 +42,22 @@ func (s *Store) riverMigrator() (*rivermigrate.Migrator[*sql.Tx], error) {
 }
 
 // Migrate applies River's pending migrations, then NextFlow's. Each
-// migration runs in its own transaction on the writer connection; when
-// another process migrates the same file at the same time and wins, the
-// loser's failed attempt rolls back and Migrate checks again, succeeding
-// once the schema is current.
+// migration runs in a transaction on the writer connection. When another
+// process migrates the same file at the same time, whichever applies a
+// version first wins and the other's attempt rolls back; Migrate then tries
+// again and returns once the schema is current.
 func (s *Store) Migrate(ctx context.Context) error {
+	const attempts = 30
 	var err error
-	for attempt := range 3 {
+	for attempt := range attempts {
 		if attempt > 0 {
-			st, stErr := s.MigrationStatus(ctx)
-			if stErr == nil && st.UpToDate {
+			if st, stErr := s.MigrationStatus(ctx); stErr == nil && st.UpToDate {
 				return nil
 			}
 			select {
 			case <-ctx.Done():
 				return errors.Join(err, ctx.Err())
-			case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+			case <-time.After(min(time.Duration(attempt)*50*time.Millisecond, 500*time.Millisecond)):
 			}
 		}
 		if err = s.migrate(ctx); err == nil {

@@ -28,7 +28,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlite "modernc.org/sqlite"
 
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/sqlite/dbsqlc"
@@ -76,10 +76,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 
-	writer, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite writer %s: %w", path, err)
-	}
+	writer := sql.OpenDB(&stmtCacheConnector{dsn: dsn(path, false), driver: &sqlite.Driver{}})
 	// River's SQLite driver and IMMEDIATE transactions want one connection:
 	// the pool is the write lock.
 	writer.SetMaxOpenConns(1)
@@ -91,11 +88,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite writer %s: %w", path, err)
 	}
 
-	reader, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		_ = writer.Close()
-		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)
-	}
+	reader := sql.OpenDB(&stmtCacheConnector{dsn: dsn(path, true), driver: &sqlite.Driver{}})
 	readers := max(4, runtime.NumCPU())
 	reader.SetMaxOpenConns(readers)
 	reader.SetMaxIdleConns(readers)
