@@ -4,10 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// Bounds of the side effects one advance job performs in a row.
+const (
+	inlineEffects    = 8
+	inlineEffectTime = 15 * time.Second
 )
 
 // advance is the body of the advance job.
@@ -52,8 +59,12 @@ func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
 		return fmt.Errorf("advance execution %s: %w", args.ExecutionID, err)
 	}
 	e.publish(ctx, events)
-	for pe != nil {
-		if pe, err = e.perform(ctx, pe); err != nil {
+	began := time.Now()
+	for n := 1; pe != nil; n++ {
+		// Past a few calls or some time, the next side effect goes to a new
+		// job, so one job stays well within River's job timeout.
+		handOff := n >= inlineEffects || time.Since(began) > inlineEffectTime
+		if pe, err = e.perform(ctx, pe, handOff); err != nil {
 			return fmt.Errorf("advance execution %s: %w", args.ExecutionID, err)
 		}
 	}
@@ -63,7 +74,10 @@ func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
 // perform makes a side effect's call (unless its outbox entry already holds
 // the result), records the outcome, and moves the execution on. It returns
 // the next side effect the execution reached, if any.
-func (e *Engine) perform(ctx context.Context, pe *pendingEffect) (*pendingEffect, error) {
+//
+// With handOff, a side effect reached next is left recorded for a new
+// advance job instead of being returned.
+func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (*pendingEffect, error) {
 	output, perr := pe.output, error(nil)
 	if !pe.done {
 		if pe.fx == nil {
@@ -160,6 +174,13 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect) (*pendingEffect
 		}
 		if goOn {
 			if err := r.loop(ctx); err != nil {
+				return err
+			}
+		}
+		if r.effect != nil && handOff {
+			r.effect = nil
+			r.exec.Token++
+			if err := enqueue(ctx, tx, r.exec, time.Time{}); err != nil {
 				return err
 			}
 		}

@@ -693,3 +693,91 @@ func TestPureFailureFailsExecution(t *testing.T) {
 		require.NotEmpty(t, steps[1].Error)
 	})
 }
+
+func TestContactAttributesAndEndStatus(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		wf := b.publish(t, `{"nodes": [
+		  {"id": "start", "type": "trigger.manual"},
+		  {"id": "tag", "type": "set_attribute", "config": {"attributes": {"plan": "'pro'", "greeting": "'hi ' + contact.email"}}},
+		  {"id": "pro", "type": "condition", "config": {"expression": "contact.attributes.plan == 'pro' && contact.attributes.seen == 1"}},
+		  {"id": "ok", "type": "end"},
+		  {"id": "bad", "type": "end", "config": {"status": "failed", "reason": "not a pro"}}],
+		 "edges": [{"id": "e1", "source": "start", "target": "tag"}, {"id": "e2", "source": "tag", "target": "pro"},
+		  {"id": "e3", "source": "pro", "sourceHandle": "true", "target": "ok"},
+		  {"id": "e4", "source": "pro", "sourceHandle": "false", "target": "bad"}]}`)
+		contactID := domain.NewID()
+		start := func(seen int) *domain.Execution {
+			exec, err := b.eng.Start(ctx, StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, ContactID: &contactID,
+				Contact: map[string]any{"email": "ada@example.com", "attributes": map[string]any{"seen": seen}}})
+			require.NoError(t, err)
+			return exec
+		}
+		good := start(1)
+		done, _ := b.waitFor(t, good.ID, domain.ExecutionCompleted)
+		contact := contextOf(t, done)["contact"].(map[string]any)
+		require.Equal(t, contactID.String(), contact["id"])
+		attrs := contact["attributes"].(map[string]any)
+		require.Equal(t, "pro", attrs["plan"])
+		require.Equal(t, "hi ada@example.com", attrs["greeting"])
+
+		bad := start(2)
+		failed, _ := b.waitFor(t, bad.ID, domain.ExecutionFailed)
+		require.Equal(t, "not a pro", failed.Error)
+	})
+}
+
+func TestEffectChainHandsOff(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, b *bundle) {
+		srv := newSink(t, 0, 0)
+		n := inlineEffects + 3
+		var nodes, edges []string
+		nodes = append(nodes, `{"id": "start", "type": "trigger.manual"}`)
+		prev := "start"
+		for i := range n {
+			id := fmt.Sprintf("c%d", i)
+			nodes = append(nodes, fmt.Sprintf(`{"id": %q, "type": "http.request", "config": {"method": "POST", "url": "%s/%d", "body": "{\"i\": %d}"}}`, id, srv.URL, i, i))
+			edges = append(edges, fmt.Sprintf(`{"id": "e%d", "source": %q, "target": %q}`, i, prev, id))
+			prev = id
+		}
+		wf := b.publish(t, fmt.Sprintf(`{"nodes": [%s], "edges": [%s]}`, strings.Join(nodes, ","), strings.Join(edges, ",")))
+		exec := b.start(t, wf, "")
+		done, steps := b.waitFor(t, exec.ID, domain.ExecutionCompleted)
+		require.Len(t, steps, n+1)
+		require.EqualValues(t, n, srv.calls.Load())
+		require.Greater(t, done.Token, int64(1), "the chain was handed to a second job")
+	})
+}
+
+func TestCancelDuringCall(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		entered := make(chan struct{}, 1)
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			entered <- struct{}{}
+			<-release
+			_, _ = w.Write([]byte(`{}`))
+		}))
+		t.Cleanup(srv.Close)
+		t.Cleanup(func() { close(release) })
+		wf := b.publish(t, httpDef(srv.URL, "", false))
+		exec := b.start(t, wf, `{"id": 7}`)
+		select {
+		case <-entered:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the call was not made")
+		}
+		_, err := b.eng.Cancel(ctx, b.tenant, exec.ID)
+		require.NoError(t, err)
+		release <- struct{}{}
+		time.Sleep(200 * time.Millisecond)
+		got, steps := b.get(t, exec.ID)
+		require.Equal(t, domain.ExecutionCancelled, got.Status)
+		require.Equal(t, []string{"start", "call"}, nodeIDs(steps))
+		require.Equal(t, domain.StepCancelled, steps[1].Status)
+	})
+}

@@ -1,0 +1,34 @@
+package engine
+
+// Guarantees, and the one window left.
+//
+// Every state change of an execution is one transaction that also inserts
+// the job that continues it (store.Tx.JobInsert), so a crash leaves either
+// the old state with its old job or the new state with its new job. Jobs
+// carry the execution's token; each state change increments it, so a job
+// that runs twice, late, or after Cancel finds a different token and does
+// nothing. Completing River jobs is left to River's batch completer.
+//
+// Pure nodes (triggers, condition, split, set_attribute, end) run in the
+// advance transaction, up to Options.PureBudget per transaction; their
+// steps are written in one batch when the store's transaction implements
+// StepBatchInserter.
+//
+// Delays and wait timeouts are River jobs scheduled at their due time;
+// nothing waits in memory. ResumeTx runs inside the transaction that stores
+// the incoming event, so an event either resumes its waits and is stored,
+// or neither.
+//
+// Side effects go through the outbox: transaction 1 records the step
+// RUNNING and the outbox entry under the key "<execution>:<step seq>"
+// (the same on every attempt, and sent as the Idempotency-Key header of
+// http.request) and commits; the call is made outside any transaction; a
+// small transaction records the outcome on the outbox entry (DONE or
+// FAILED); a third records the step's result and moves on. A job that
+// finds the entry DONE uses the recorded response and does not call again.
+//
+// The window: a crash after the remote side accepted the call and before
+// the outcome transaction commits leaves the entry PENDING, and the job's
+// retry makes the call again. Providers that honour the idempotency key
+// make that harmless; others may see the call twice. This is at-least-once,
+// narrowed to the time between the response and one small commit.
