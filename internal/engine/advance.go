@@ -206,4 +206,3 @@ func (e *Engine) publish(ctx context.Context, events []live.Event) {
 		e.log.WarnContext(ctx, "publish live events", "error", err)
 	}
 }
-
