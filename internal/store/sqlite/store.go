@@ -138,6 +138,11 @@ func (s *Store) Dialect() string { return store.DialectSQLite }
 // InTx runs fn in a read-write (IMMEDIATE) transaction on the writer
 // connection. tenantID is informational on SQLite: isolation is enforced by
 // every query filtering on tenant_id.
+//
+// The transaction holds the store's only writer connection until it ends,
+// so fn must not start another InTx or call Queue().Insert (either would
+// wait for the connection fn holds until ctx ends); insert jobs through
+// tx.JobInsert instead. Read is fine inside fn.
 func (s *Store) InTx(ctx context.Context, tenantID uuid.UUID, fn func(tx store.Tx) error) error {
 	return s.inTx(ctx, s.writer, false, fn)
 }
