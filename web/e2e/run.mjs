@@ -125,10 +125,10 @@ test("signup, build a journey by drag and drop, publish, activate, run: the exec
   await shot(page, "03-workflows-empty");
 
   await newWorkflow(page, "VIP welcome");
-  await dropNode(page, "trigger.manual", 330, 70);
-  await dropNode(page, "condition", 330, 230);
-  await dropNode(page, "end", 150, 420);
-  await dropNode(page, "end", 520, 420);
+  await dropNode(page, "trigger.manual", 270, 60);
+  await dropNode(page, "condition", 270, 210);
+  await dropNode(page, "end", 135, 380);
+  await dropNode(page, "end", 400, 380);
   for (const id of ["trigger_manual", "condition", "end", "end_2"]) await page.getByTestId(`node-${id}`).waitFor();
   // The condition node shows one source handle per output: true and false.
   await page.getByTestId("handle-condition-true").waitFor();
@@ -201,8 +201,8 @@ test("signup, build a journey by drag and drop, publish, activate, run: the exec
 test("a validation problem shows on the offending node and in the problems list", async ({ page, base }) => {
   await signup(page, base, "validation");
   await newWorkflow(page, "Broken branch");
-  await dropNode(page, "trigger.manual", 330, 70);
-  await dropNode(page, "condition", 330, 240);
+  await dropNode(page, "trigger.manual", 270, 60);
+  await dropNode(page, "condition", 270, 220);
   await page.getByTestId("node-condition").waitFor();
   await connect(page, "trigger_manual", "out", "condition");
   // The condition has no expression and its branches lead nowhere: the server says so.
@@ -210,6 +210,8 @@ test("a validation problem shows on the offending node and in the problems list"
     timeout: 15_000,
   });
   await page.getByTestId("node-problems-condition").waitFor();
+  await page.keyboard.press("Escape");
+  await page.getByTestId("problems-list").waitFor();
   const listed = await page.locator('[data-testid="problem-item"][data-node-id="condition"]').count();
   if (listed === 0) throw new Error("the problems list does not name the condition node");
   await shot(page, "17-builder-validation");

@@ -826,6 +826,15 @@ export interface components {
         "Create-scheduleRequest": {
             /** @description Default true */
             active?: boolean;
+            /** @description 5-field cron, 6 fields with seconds, or a descriptor like @daily or @every 15m */
+            cron: string;
+            /**
+             * @description After downtime: skip or catch_up
+             * @enum {string}
+             */
+            missedRuns?: "skip" | "catch_up" | "";
+            /** @description IANA time zone, default UTC */
+            timezone?: string;
             workflowId: string;
         };
         "Deactivate-workflowRequest": {
@@ -1164,13 +1173,6 @@ export interface components {
             /** @enum {string} */
             role: "OWNER" | "ADMIN" | "OPERATOR" | "VIEWER";
         };
-        "Update-workflowRequest": {
-            /**
-             * Format: int64
-             * @description Revision the update is based on
-             */
-            revision?: number;
-        };
         UserDTO: {
             /** Format: date-time */
             createdAt: string;
@@ -1219,6 +1221,16 @@ export interface components {
         WorkflowListOutputBody: {
             items: components["schemas"]["WorkflowDTO"][] | null;
             nextCursor?: string;
+        };
+        WorkflowUpdateBody: {
+            definition?: components["schemas"]["Definition"];
+            description?: string;
+            name: string;
+            /**
+             * Format: int64
+             * @description Revision the update is based on
+             */
+            revision?: number;
         };
         WorkflowWriteBody: {
             definition?: components["schemas"]["Definition"];
@@ -3037,7 +3049,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Update-workflowRequest"];
+                "application/json": components["schemas"]["WorkflowUpdateBody"];
             };
         };
         responses: {

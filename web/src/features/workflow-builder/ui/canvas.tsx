@@ -19,6 +19,7 @@ import { DND_MIME } from "./palette";
 
 const defaultEdgeOptions = { type: "smoothstep", interactionWidth: 16 } as const;
 const proOptions = { hideAttribution: true };
+const fitViewOptions = { padding: 0.2, maxZoom: 1 };
 
 function isEditable(el: EventTarget | null): boolean {
   const t = el as HTMLElement | null;
@@ -79,6 +80,9 @@ export function Canvas({ onSelect }: { onSelect: (nodeId: string | null) => void
         e.preventDefault();
         if (e.shiftKey) s.redo();
         else s.undo();
+      } else if (e.key === "Escape") {
+        s.select(null);
+        onSelect(null);
       } else if (mod && e.key.toLowerCase() === "y") {
         e.preventDefault();
         s.redo();
@@ -92,15 +96,14 @@ export function Canvas({ onSelect }: { onSelect: (nodeId: string | null) => void
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [store]);
+  }, [store, onSelect]);
 
-  const fitted = useRef(false);
+  // Frame the graph once when the builder opens; later additions keep the viewport where the user put it.
   useEffect(() => {
-    if (!fitted.current && nodes.length > 0) {
-      fitted.current = true;
-      requestAnimationFrame(() => void fitView({ padding: 0.2, maxZoom: 1 }));
-    }
-  }, [nodes.length, fitView]);
+    if (store.getState().nodes.length === 0) return;
+    const t = setTimeout(() => void fitView(fitViewOptions), 60);
+    return () => clearTimeout(t);
+  }, [store, fitView]);
 
   return (
     <div ref={wrapper} className="relative h-full min-w-0 flex-1" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
@@ -122,7 +125,6 @@ export function Canvas({ onSelect }: { onSelect: (nodeId: string | null) => void
         snapToGrid
         snapGrid={[10, 10]}
         proOptions={proOptions}
-        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
         <Controls showInteractive={false} position="bottom-left" />

@@ -18,7 +18,7 @@ export const Palette = memo(function Palette({ types, onAdd }: { types: NodeType
     return groupByCategory(filtered);
   }, [types, q]);
   return (
-    <aside aria-label="Node palette" className="flex w-60 shrink-0 flex-col border-r border-slate-200 bg-white" data-testid="palette">
+    <aside aria-label="Node palette" className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white" data-testid="palette">
       <div className="border-b border-slate-200 p-2.5">
         <label className="relative block">
           <span className="sr-only">Search steps</span>

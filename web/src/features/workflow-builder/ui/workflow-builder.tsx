@@ -194,7 +194,7 @@ function BuilderBody({ store, workflow }: { store: BuilderStore; workflow: Workf
       <div className="flex min-h-0 flex-1">
         <Palette types={typeList} onAdd={addFromPalette} />
         <Canvas onSelect={select} />
-        <aside aria-label="Inspector" className="w-80 shrink-0 border-l border-slate-200 bg-white">
+        <aside aria-label="Inspector" className="w-72 shrink-0 border-l border-slate-200 bg-white">
           {selected && selectedExists ? (
             <NodePanel nodeId={selected} onClose={() => (store.getState().select(null), setSelected(null))} />
           ) : (
@@ -235,13 +235,13 @@ export function WorkflowBuilder({ workflowId }: { workflowId: string }) {
       <div className="flex h-full flex-col" aria-busy="true">
         <div className="h-12 border-b border-slate-200 bg-white" />
         <div className="flex flex-1">
-          <div className="w-60 space-y-2 border-r border-slate-200 bg-white p-3">
+          <div className="w-56 space-y-2 border-r border-slate-200 bg-white p-3">
             {Array.from({ length: 8 }, (_, i) => (
               <Skeleton key={i} className="h-8 w-full" />
             ))}
           </div>
           <div className="flex-1" />
-          <div className="w-80 border-l border-slate-200 bg-white" />
+          <div className="w-72 border-l border-slate-200 bg-white" />
         </div>
       </div>
     );
