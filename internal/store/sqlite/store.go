@@ -17,6 +17,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -76,7 +77,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 
-	writer := sql.OpenDB(&stmtCacheConnector{dsn: dsn(path, false), driver: &sqlite.Driver{}})
+	drv, err := newDriver()
+	if err != nil {
+		return nil, err
+	}
+	writer := sql.OpenDB(&stmtCacheConnector{dsn: dsn(path, false), driver: drv})
 	// River's SQLite driver and IMMEDIATE transactions want one connection:
 	// the pool is the write lock.
 	writer.SetMaxOpenConns(1)
@@ -88,7 +93,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite writer %s: %w", path, err)
 	}
 
-	reader := sql.OpenDB(&stmtCacheConnector{dsn: dsn(path, true), driver: &sqlite.Driver{}})
+	reader := sql.OpenDB(&stmtCacheConnector{dsn: dsn(path, true), driver: drv})
 	readers := max(4, runtime.NumCPU())
 	reader.SetMaxOpenConns(readers)
 	reader.SetMaxIdleConns(readers)
@@ -111,6 +116,29 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s.queue = q
 	return s, nil
+}
+
+// newDriver returns a modernc.org/sqlite driver of the store's own, with the
+// SQL functions the store's queries use registered on it alone:
+//
+//   - unicode_lower(text) lowercases like strings.ToLower (SQLite's lower
+//     only knows ASCII), for case-insensitive search.
+func newDriver() (*sqlite.Driver, error) {
+	drv := &sqlite.Driver{}
+	err := drv.RegisterDeterministicScalarFunction("unicode_lower", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case []byte:
+			return strings.ToLower(string(v)), nil
+		default:
+			return v, nil
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register unicode_lower: %w", err)
+	}
+	return drv, nil
 }
 
 // dsn builds the modernc.org/sqlite data source name. Every pragma is set

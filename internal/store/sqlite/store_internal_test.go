@@ -295,3 +295,31 @@ func TestOpenRefusesMemory(t *testing.T) {
 	_, err := Open(context.Background(), ":memory:", Options{})
 	require.Error(t, err)
 }
+
+// Workflow search ignores case beyond ASCII.
+func TestWorkflowSearchUnicode(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTest(t, store.QueueConfig{}, true)
+	tenant := domain.NewID()
+	require.NoError(t, s.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
+		if _, err := tx.TenantInsert(ctx, &store.TenantInsertParams{ID: tenant, Name: "T", Slug: "t", Plan: domain.PlanFree}); err != nil {
+			return err
+		}
+		for _, name := range []string{"Über uns", "ÉTÉ promo", "Plain"} {
+			if _, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenant, Name: name, Definition: json.RawMessage(`{}`)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	require.NoError(t, s.Read(ctx, tenant, func(tx store.Tx) error {
+		for search, want := range map[string]string{"über": "Über uns", "été": "ÉTÉ promo", "ÜBER": "Über uns"} {
+			got, err := tx.WorkflowList(ctx, &store.WorkflowListParams{TenantID: tenant, Search: search})
+			require.NoError(t, err)
+			require.Len(t, got, 1, search)
+			require.Equal(t, want, got[0].Name)
+		}
+		return nil
+	}))
+}

@@ -72,8 +72,8 @@ func (t *tx) WorkflowList(ctx context.Context, p *store.WorkflowListParams) ([]d
 	)
 	sb.WriteString(`SELECT ` + workflowColumns + ` FROM workflows WHERE tenant_id = ? AND id < ?`)
 	if p.Search != "" {
-		sb.WriteString(` AND instr(lower(name), lower(?)) > 0`)
-		args = append(args, p.Search)
+		sb.WriteString(` AND instr(unicode_lower(name), ?) > 0`)
+		args = append(args, strings.ToLower(p.Search))
 	}
 	if p.Active != nil {
 		sb.WriteString(` AND is_active = ?`)
