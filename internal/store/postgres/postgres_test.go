@@ -357,3 +357,61 @@ func searchPath(t *testing.T, s *postgres.Store) string {
 	require.NoError(t, s.Pool().QueryRow(context.Background(), "SHOW search_path").Scan(&sp))
 	return sp
 }
+
+// TestExecutionLockSerializes shows ExecutionLock is a row lock: a second
+// transaction locking the same execution waits for the first to end and
+// then reads the state it committed.
+func TestExecutionLockSerializes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenant, _, exec := seed(t, s, "lock")
+
+	locked := make(chan struct{})
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- s.InTx(ctx, tenant.ID, func(tx store.Tx) error {
+			e, err := tx.ExecutionLock(ctx, tenant.ID, exec.ID)
+			if err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return tx.ExecutionUpdate(ctx, &store.ExecutionUpdateParams{
+				TenantID: tenant.ID, ID: e.ID, Status: domain.ExecutionRunning, Token: e.Token + 1,
+				StepCount: e.StepCount, Context: e.Context, CurrentNodeID: "next",
+			})
+		})
+	}()
+	<-locked
+
+	second := make(chan *domain.Execution, 1)
+	secondErr := make(chan error, 1)
+	go func() {
+		secondErr <- s.InTx(ctx, tenant.ID, func(tx store.Tx) error {
+			e, err := tx.ExecutionLock(ctx, tenant.ID, exec.ID)
+			second <- e
+			return err
+		})
+	}()
+	// Wait until the second transaction is blocked on the row lock: a
+	// waiter for a row holds the heavyweight tuple lock of the row.
+	require.Eventually(t, func() bool {
+		var n int
+		err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_locks
+			WHERE locktype = 'tuple' AND relation = 'workflow_executions'::regclass`).Scan(&n)
+		return err == nil && n > 0
+	}, 20*time.Second, 10*time.Millisecond)
+	select {
+	case <-second:
+		t.Fatal("second lock returned while the first transaction held the row")
+	default:
+	}
+	close(release)
+	require.NoError(t, <-first)
+	require.NoError(t, <-secondErr)
+	got := <-second
+	require.Equal(t, exec.Token+1, got.Token)
+	require.Equal(t, "next", got.CurrentNodeID)
+}
