@@ -186,9 +186,9 @@ func (e *Engine) Store() store.Store { return e.store }
 // execution's token when the job was enqueued: a job whose token no longer
 // matches does nothing.
 type AdvanceArgs struct {
-	TenantID    uuid.UUID `json:"tenantId" river:"unique"`
-	ExecutionID uuid.UUID `json:"executionId" river:"unique"`
-	Token       int64     `json:"token" river:"unique"`
+	TenantID    uuid.UUID `json:"tenantId"`
+	ExecutionID uuid.UUID `json:"executionId"`
+	Token       int64     `json:"token"`
 }
 
 // AdvanceKind is the River kind of AdvanceArgs.
@@ -197,10 +197,10 @@ const AdvanceKind = "nextflow.advance"
 // Kind implements river.JobArgs.
 func (AdvanceArgs) Kind() string { return AdvanceKind }
 
-// InsertOpts makes advance jobs unique per execution and token.
-func (AdvanceArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
+// Advance jobs are not River-unique: each is inserted in the transaction
+// that sets the token it carries, so two jobs with one token cannot both
+// commit, and the token check makes any re-run harmless. River's unique
+// inserts would cost an index and a hash on every step for nothing.
 
 type advanceWorker struct {
 	river.WorkerDefaults[AdvanceArgs]
@@ -224,7 +224,7 @@ func enqueue(ctx context.Context, tx store.Tx, exec *domain.Execution, runAt tim
 	// A time already passed is inserted as available: River would leave a
 	// past "scheduled" job to its scheduler, seconds later.
 	if runAt.After(time.Now()) {
-		opts = &river.InsertOpts{ScheduledAt: runAt, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+		opts = &river.InsertOpts{ScheduledAt: runAt}
 	}
 	if _, err := tx.JobInsert(ctx, AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}, opts); err != nil {
 		return fmt.Errorf("enqueue advance of execution %s: %w", exec.ID, err)
