@@ -40,6 +40,11 @@ export function isApiError(err: unknown): err is ApiError {
   return err instanceof ApiError;
 }
 
+/** Whether a list route is simply not offered by this server (yet): 404/405/501 on the route itself. */
+export function isMissingRoute(err: unknown): boolean {
+  return isApiError(err) && (err.status === 404 || err.status === 405 || err.status === 501);
+}
+
 /** A human sentence for any error thrown by a request. */
 export function errorMessage(err: unknown): string {
   if (isApiError(err)) {

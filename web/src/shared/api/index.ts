@@ -1,4 +1,4 @@
-export { client, request, unwrap, ApiError, isApiError, errorMessage } from "./client";
+export { client, request, unwrap, ApiError, isApiError, isMissingRoute, errorMessage } from "./client";
 export type { Problem, ProblemFieldError, RequestOptions } from "./client";
 export { queryKeys } from "./query-keys";
 export { subscribeLive } from "./live";

@@ -2,8 +2,11 @@
 import { forwardRef, useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from "react";
 import { cn } from "@/shared/lib";
 
+/** Full width unless the caller sets a width. */
+const width = (className?: string) => (/(^|\s)w-/.test(className ?? "") ? "" : "w-full");
+
 const control =
-  "block w-full rounded-md border border-slate-300 bg-white px-2.5 text-sm text-slate-900 shadow-xs placeholder:text-slate-400 " +
+  "block rounded-md border border-slate-300 bg-white px-2.5 text-sm text-slate-900 shadow-xs placeholder:text-slate-400 " +
   "focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500/20 disabled:bg-slate-50 disabled:text-slate-500 " +
   "aria-[invalid=true]:border-red-400 aria-[invalid=true]:ring-red-500/20";
 
@@ -11,14 +14,14 @@ export const Input = forwardRef<HTMLInputElement, InputHTMLAttributes<HTMLInputE
   { className, ...rest },
   ref,
 ) {
-  return <input ref={ref} className={cn(control, "h-8", className)} {...rest} />;
+  return <input ref={ref} className={cn(control, width(className), "h-8", className)} {...rest} />;
 });
 
 export const Textarea = forwardRef<HTMLTextAreaElement, TextareaHTMLAttributes<HTMLTextAreaElement>>(function Textarea(
   { className, ...rest },
   ref,
 ) {
-  return <textarea ref={ref} className={cn(control, "py-1.5 leading-5", className)} {...rest} />;
+  return <textarea ref={ref} className={cn(control, width(className), "py-1.5 leading-5", className)} {...rest} />;
 });
 
 export const Select = forwardRef<HTMLSelectElement, SelectHTMLAttributes<HTMLSelectElement>>(function Select(
@@ -26,7 +29,7 @@ export const Select = forwardRef<HTMLSelectElement, SelectHTMLAttributes<HTMLSel
   ref,
 ) {
   return (
-    <select ref={ref} className={cn(control, "h-8 pr-7", className)} {...rest}>
+    <select ref={ref} className={cn(control, width(className), "h-8 pr-7", className)} {...rest}>
       {children}
     </select>
   );

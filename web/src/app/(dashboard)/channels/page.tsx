@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Mail, MessageCircle, MessagesSquare, Plus, Radio, Trash2 } from "lucide-react";
 import { channelApi, useChannels } from "@/entities/channel";
-import { errorMessage, queryKeys } from "@/shared/api";
+import { errorMessage, isMissingRoute, queryKeys } from "@/shared/api";
 import { formatRelative } from "@/shared/lib";
 import { Alert, Badge, Button, Card, Dialog, EmptyState, ErrorState, Field, Input, PageHeader, Select, TableSkeleton, table, useToast } from "@/shared/ui";
 
@@ -107,6 +107,12 @@ export default function ChannelsPage() {
       <Card>
         {list.isPending ? (
           <TableSkeleton cols={4} />
+        ) : list.isError && isMissingRoute(list.error) ? (
+          <EmptyState
+            icon={<Radio className="size-5" />}
+            title="Channels are not available on this server yet"
+            description="This NextFlow version does not serve the channels API. Send steps use the workspace's default connection."
+          />
         ) : list.isError ? (
           <ErrorState error={errorMessage(list.error)} onRetry={() => void list.refetch()} />
         ) : items.length === 0 ? (

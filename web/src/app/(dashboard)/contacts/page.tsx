@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Search, UsersRound } from "lucide-react";
 import { useContacts } from "@/entities/contact";
-import { errorMessage } from "@/shared/api";
+import { errorMessage, isMissingRoute } from "@/shared/api";
 import { routes } from "@/shared/config";
 import { formatRelative, shortId, useDebouncedValue } from "@/shared/lib";
 import { Button, Card, EmptyState, ErrorState, Input, PageHeader, TableSkeleton, table } from "@/shared/ui";
@@ -30,6 +30,12 @@ export default function ContactsPage() {
         </div>
         {list.isPending ? (
           <TableSkeleton cols={5} />
+        ) : list.isError && isMissingRoute(list.error) ? (
+          <EmptyState
+            icon={<UsersRound className="size-5" />}
+            title="Contacts are not available on this server yet"
+            description="This NextFlow version does not serve the contacts API. Executions still run with the contact you pass when starting them."
+          />
         ) : list.isError ? (
           <ErrorState error={errorMessage(list.error)} onRetry={() => void list.refetch()} />
         ) : items.length === 0 ? (

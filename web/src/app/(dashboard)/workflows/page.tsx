@@ -66,9 +66,9 @@ export default function WorkflowsPage() {
           <table className={table.root} data-testid="workflows-table">
             <thead className={table.head}>
               <tr>
-                <th className={`${table.th} w-[34%]`}>Name</th>
-                <th className={`${table.th} w-[16%]`}>Status</th>
-                <th className={`${table.th} w-[18%]`}>Last run</th>
+                <th className={`${table.th} w-[32%]`}>Name</th>
+                <th className={`${table.th} w-[15%]`}>Status</th>
+                <th className={`${table.th} w-[21%]`}>Last run</th>
                 <th className={`${table.th} w-[14%]`}>Updated</th>
                 <th className={`${table.th} w-[8%]`}>Active</th>
                 <th className={`${table.th} w-[10%]`}>
@@ -94,7 +94,7 @@ export default function WorkflowsPage() {
                       {lr ? (
                         <Link href={routes.executions({ workflowId: wf.id })} className="flex items-center gap-2 hover:underline">
                           <ExecutionStatusBadge status={lr.status} />
-                          <span className="text-xs text-slate-500">{formatRelative(lr.at)}</span>
+                          <span className="text-xs whitespace-nowrap text-slate-500">{formatRelative(lr.at)}</span>
                         </Link>
                       ) : (
                         <span className="text-xs text-slate-400">Never</span>
