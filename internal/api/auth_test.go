@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -221,8 +222,11 @@ func (a *testAPI) invite(acc *account, email, role string) InvitationCreatedDTO 
 }
 
 func tokenOf(acceptURL string) string {
-	_, tok, _ := strings.Cut(acceptURL, "#token=")
-	return tok
+	u, err := url.Parse(acceptURL)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("token")
 }
 
 func (a *testAPI) accept(inv InvitationCreatedDTO, name string) *account {
@@ -319,7 +323,7 @@ func TestInviteAcceptSwitchHTTP(t *testing.T) {
 		ada := a.signup("ada@example.com", "Acme")
 		inv := a.invite(ada, "bob@example.com", "VIEWER")
 		require.Equal(t, "pending", inv.Status)
-		require.True(t, strings.HasPrefix(inv.AcceptURL, testOrigin+"/invite#token="), inv.AcceptURL)
+		require.True(t, strings.HasPrefix(inv.AcceptURL, testOrigin+"/invite?token="), inv.AcceptURL)
 		require.False(t, inv.Emailed)
 
 		r := a.do(http.MethodGet, Prefix+"/invitations", nil, creds{Cookie: ada.Cookie})

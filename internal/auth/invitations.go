@@ -106,7 +106,7 @@ func (s *Service) CreateInvitation(ctx context.Context, p *Principal, email stri
 }
 
 func (s *Service) invitationURL(base, token string) string {
-	return base + s.invPath + "#token=" + url.QueryEscape(token)
+	return base + s.invPath + "?token=" + url.QueryEscape(token)
 }
 
 // ListInvitations returns the invitations of the principal's workspace.

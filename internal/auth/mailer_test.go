@@ -98,7 +98,7 @@ func TestSMTPMailer(t *testing.T) {
 	require.NoError(t, err)
 	err = m.SendInvitation(context.Background(), InvitationMessage{
 		To: "bob@example.com", WorkspaceName: "Acme <Corp>", InviterName: "Ada", Role: domain.RoleAdmin,
-		AcceptURL: "https://app.example.com/invite#token=abc", ExpiresAt: time.Date(2026, 1, 8, 12, 0, 0, 0, time.UTC),
+		AcceptURL: "https://app.example.com/invite?token=abc", ExpiresAt: time.Date(2026, 1, 8, 12, 0, 0, 0, time.UTC),
 	})
 	require.NoError(t, err)
 	sink.mu.Lock()
@@ -109,7 +109,7 @@ func TestSMTPMailer(t *testing.T) {
 	require.NoError(t, err)
 	body := string(decoded)
 	require.Contains(t, body, "Subject: Ada invited you to Acme <Corp> on NextFlow")
-	require.Contains(t, body, "https://app.example.com/invite#token=abc")
+	require.Contains(t, body, "https://app.example.com/invite?token=abc")
 	require.Contains(t, body, "Acme &lt;Corp&gt;", "HTML is escaped")
 	require.Contains(t, body, "as ADMIN")
 }

@@ -58,9 +58,9 @@ type Options struct {
 	// BaseURL is the public URL of the dashboard (NEXTFLOW_BASE_URL); links
 	// in emails are built only from it, never from request headers.
 	BaseURL string
-	// InvitationPath is the dashboard page that accepts invitations; the
-	// token goes in the URL fragment so it never reaches server logs or a
-	// Referer header (default "/invite").
+	// InvitationPath is the dashboard page that accepts invitations, given
+	// the token as ?token= (default "/invite"). The access log records
+	// paths only, so the token stays out of server logs.
 	InvitationPath string
 	// AccountLimiter and IPLimiter throttle failed sign-ins (default:
 	// in-process with DefaultAccountRule and DefaultIPRule).

@@ -255,7 +255,7 @@ func TestInviteAcceptSwitch(t *testing.T) {
 
 		inv, err := b.svc.CreateInvitation(ctx, adaP, "Bob@Example.com", domain.RoleViewer, "http://ignored", meta)
 		require.NoError(t, err)
-		require.Equal(t, "https://app.example.com/invite#token="+inv.Token, inv.URL, "links come from BaseURL only")
+		require.Equal(t, "https://app.example.com/invite?token="+inv.Token, inv.URL, "links come from BaseURL only")
 		require.True(t, inv.Emailed)
 		require.Len(t, b.mailer.sent, 1)
 		require.Equal(t, "bob@example.com", b.mailer.sent[0].To)
