@@ -28,21 +28,24 @@ type tx struct {
 
 var _ store.Tx = (*tx)(nil)
 
-// Page sizes used when a list's Limit is zero or negative, and the largest
-// page a caller may ask for.
+// Page sizes of the paged lists (audit log, workflows, executions) when
+// Limit is zero or negative, and the largest page a caller may ask for; the
+// bulk look-ups (waits of an event, active executions of a workflow) allow
+// more.
 const (
-	defaultLimit = 50
-	maxLimit     = 500
+	pageDefault = 50
+	pageMax     = 500
+	bulkDefault = 1000
+	bulkMax     = 10000
 )
 
-func limit(n int) int32 {
-	switch {
-	case n <= 0:
-		return defaultLimit
-	case n > maxLimit:
-		return maxLimit
+// limit clamps a requested row count: zero or negative is def, and never
+// above maxN.
+func limit(n, def, maxN int) int32 {
+	if n <= 0 {
+		n = def
 	}
-	return int32(n)
+	return int32(min(n, maxN))
 }
 
 // SQLSTATEs translated to store errors.
@@ -124,6 +127,15 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// before is the exclusive upper bound of an ID-descending page: uuid.Nil
+// starts at the newest row (UUIDv7 IDs sort by creation time).
+func before(id uuid.UUID) uuid.UUID {
+	if id == uuid.Nil {
+		return uuid.Max
+	}
+	return id
 }
 
 // likePattern matches s as a substring with ILIKE.

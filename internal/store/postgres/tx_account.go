@@ -449,8 +449,8 @@ func (t *tx) AuditInsert(ctx context.Context, p *store.AuditInsertParams) error 
 func (t *tx) AuditListByTenant(ctx context.Context, p *store.AuditListParams) ([]domain.AuditEntry, error) {
 	rows, err := t.q.AuditListByTenant(ctx, dbsqlc.AuditListByTenantParams{
 		TenantID: p.TenantID,
-		Before:   p.Before,
-		MaxRows:  limit(p.Limit),
+		Before:   before(p.Before),
+		MaxRows:  limit(p.Limit, pageDefault, pageMax),
 	})
 	if err != nil {
 		return nil, translate(err, "list audit log of tenant %s", p.TenantID)

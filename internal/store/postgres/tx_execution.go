@@ -114,8 +114,8 @@ func (t *tx) ExecutionList(ctx context.Context, p *store.ExecutionListParams) ([
 		ContactID:     p.ContactID,
 		CreatedAfter:  p.CreatedAfter,
 		CreatedBefore: p.CreatedBefore,
-		Before:        p.Before,
-		MaxRows:       limit(p.Limit),
+		Before:        before(p.Before),
+		MaxRows:       limit(p.Limit, pageDefault, pageMax),
 	})
 	if err != nil {
 		return nil, translate(err, "list executions of tenant %s", p.TenantID)
@@ -146,7 +146,7 @@ func (t *tx) ExecutionListActiveIDsByWorkflow(ctx context.Context, tenantID, wor
 	ids, err := t.q.ExecutionListActiveIDsByWorkflow(ctx, dbsqlc.ExecutionListActiveIDsByWorkflowParams{
 		TenantID:   tenantID,
 		WorkflowID: workflowID,
-		MaxRows:    limit(n),
+		MaxRows:    limit(n, bulkDefault, bulkMax),
 	})
 	if err != nil {
 		return nil, translate(err, "list active executions of workflow %s", workflowID)
@@ -355,7 +355,7 @@ func (t *tx) WaitListByEvent(ctx context.Context, p *store.WaitListByEventParams
 		EventName:        p.EventName,
 		ContactID:        p.ContactID,
 		CorrelationValue: p.CorrelationValue,
-		MaxRows:          limit(p.Limit),
+		MaxRows:          limit(p.Limit, bulkDefault, bulkMax),
 	})
 	if err != nil {
 		return nil, translate(err, "list waits for event %q", p.EventName)

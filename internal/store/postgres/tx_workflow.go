@@ -68,8 +68,8 @@ func (t *tx) WorkflowList(ctx context.Context, p *store.WorkflowListParams) ([]d
 		TenantID: p.TenantID,
 		Search:   likePattern(p.Search),
 		Active:   p.Active,
-		Before:   p.Before,
-		MaxRows:  limit(p.Limit),
+		Before:   before(p.Before),
+		MaxRows:  limit(p.Limit, pageDefault, pageMax),
 	})
 	if err != nil {
 		return nil, translate(err, "list workflows of tenant %s", p.TenantID)

@@ -47,7 +47,7 @@ func (q *Queries) AuditInsert(ctx context.Context, arg AuditInsertParams) error 
 const auditListByTenant = `-- name: AuditListByTenant :many
 SELECT id, tenant_id, actor_type, actor_id, action, target_type, target_id, data, ip, created_at FROM audit_log
 WHERE tenant_id = $1
-  AND ($2::uuid = '00000000-0000-0000-0000-000000000000' OR id < $2::uuid)
+  AND id < $2::uuid
 ORDER BY id DESC
 LIMIT $3
 `

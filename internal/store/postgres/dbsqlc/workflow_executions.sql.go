@@ -189,7 +189,7 @@ WHERE tenant_id = $1
   AND ($4::uuid IS NULL OR contact_id = $4::uuid)
   AND ($5::timestamptz IS NULL OR created_at > $5::timestamptz)
   AND ($6::timestamptz IS NULL OR created_at < $6::timestamptz)
-  AND ($7::uuid = '00000000-0000-0000-0000-000000000000' OR id < $7::uuid)
+  AND id < $7::uuid
 ORDER BY id DESC
 LIMIT $8
 `

@@ -122,7 +122,7 @@ SELECT id, tenant_id, name, description, definition, revision, is_active, curren
 WHERE tenant_id = $1
   AND ($2::text = '' OR name ILIKE '%' || $2::text || '%')
   AND ($3::boolean IS NULL OR is_active = $3::boolean)
-  AND ($4::uuid = '00000000-0000-0000-0000-000000000000' OR id < $4::uuid)
+  AND id < $4::uuid
 ORDER BY id DESC
 LIMIT $5
 `

@@ -5,6 +5,6 @@ VALUES (@id, @tenant_id, @actor_type, sqlc.narg('actor_id'), @action, @target_ty
 -- name: AuditListByTenant :many
 SELECT * FROM audit_log
 WHERE tenant_id = @tenant_id
-  AND (@before::uuid = '00000000-0000-0000-0000-000000000000' OR id < @before::uuid)
+  AND id < @before::uuid
 ORDER BY id DESC
 LIMIT @max_rows;

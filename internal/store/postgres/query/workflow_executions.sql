@@ -31,7 +31,7 @@ WHERE tenant_id = @tenant_id
   AND (sqlc.narg('contact_id')::uuid IS NULL OR contact_id = sqlc.narg('contact_id')::uuid)
   AND (sqlc.narg('created_after')::timestamptz IS NULL OR created_at > sqlc.narg('created_after')::timestamptz)
   AND (sqlc.narg('created_before')::timestamptz IS NULL OR created_at < sqlc.narg('created_before')::timestamptz)
-  AND (@before::uuid = '00000000-0000-0000-0000-000000000000' OR id < @before::uuid)
+  AND id < @before::uuid
 ORDER BY id DESC
 LIMIT @max_rows;
 

@@ -12,7 +12,7 @@ SELECT * FROM workflows
 WHERE tenant_id = @tenant_id
   AND (@search::text = '' OR name ILIKE '%' || @search::text || '%')
   AND (sqlc.narg('active')::boolean IS NULL OR is_active = sqlc.narg('active')::boolean)
-  AND (@before::uuid = '00000000-0000-0000-0000-000000000000' OR id < @before::uuid)
+  AND id < @before::uuid
 ORDER BY id DESC
 LIMIT @max_rows;
 
