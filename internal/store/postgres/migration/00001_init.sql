@@ -9,6 +9,9 @@
 --   set_config('nextflow.system', 'on', true).
 -- Superusers and BYPASSRLS roles skip these policies: production connects
 -- as an ordinary role (see the package documentation of store/postgres).
+-- The policies are FORCEd, so they bind the tables' owner too: a later data
+-- migration that reads or changes tenant-owned rows must first run
+--   SELECT set_config('nextflow.system', 'on', true);
 
 -- +goose StatementBegin
 CREATE FUNCTION nextflow_tenant_visible(row_tenant uuid) RETURNS boolean
