@@ -781,3 +781,42 @@ func TestCancelDuringCall(t *testing.T) {
 		require.Equal(t, domain.StepCancelled, steps[1].Status)
 	})
 }
+
+func TestWaitByContactAndCancel(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		wf := b.publish(t, `{"nodes": [
+		  {"id": "start", "type": "trigger.manual"},
+		  {"id": "click", "type": "wait_for_event", "config": {"event": "email.clicked"}},
+		  {"id": "done", "type": "end"}],
+		 "edges": [{"id": "e1", "source": "start", "target": "click"}, {"id": "e2", "source": "click", "sourceHandle": "event", "target": "done"}]}`)
+		ada, bob := domain.NewID(), domain.NewID()
+		startFor := func(contact uuid.UUID) *domain.Execution {
+			exec, err := b.eng.Start(ctx, StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, ContactID: &contact})
+			require.NoError(t, err)
+			b.waitFor(t, exec.ID, domain.ExecutionWaiting)
+			return exec
+		}
+		adaExec, bobExec, bobExec2 := startFor(ada), startFor(bob), startFor(bob)
+		resume := func(contact uuid.UUID) []uuid.UUID {
+			var ids []uuid.UUID
+			require.NoError(t, b.st.InTx(ctx, b.tenant, func(tx store.Tx) error {
+				var err error
+				ids, err = b.eng.ResumeTx(ctx, tx, ResumeEvent{TenantID: b.tenant, EventName: "email.clicked", ContactID: &contact, Payload: json.RawMessage(`{"link": "x"}`)})
+				return err
+			}))
+			return ids
+		}
+		_, err := b.eng.Cancel(ctx, b.tenant, bobExec2.ID)
+		require.NoError(t, err)
+		require.Equal(t, []uuid.UUID{bobExec.ID}, resume(bob), "only bob's live execution resumes")
+		b.waitFor(t, bobExec.ID, domain.ExecutionCompleted)
+		still, _ := b.get(t, adaExec.ID)
+		require.Equal(t, domain.ExecutionWaiting, still.Status)
+		require.Equal(t, []uuid.UUID{adaExec.ID}, resume(ada))
+		b.waitFor(t, adaExec.ID, domain.ExecutionCompleted)
+		cancelled, _ := b.get(t, bobExec2.ID)
+		require.Equal(t, domain.ExecutionCancelled, cancelled.Status)
+	})
+}
