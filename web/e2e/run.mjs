@@ -219,6 +219,47 @@ test("a validation problem shows on the offending node and in the problems list"
   await page.getByTestId("node-condition").click();
   await page.getByTestId("node-panel-problems").waitFor();
   await shot(page, "18-builder-node-panel");
+  // Keyboard: Delete removes the selected node, Ctrl+Z brings it back, Ctrl+Shift+Z removes it again.
+  await page.getByTestId("node-condition").click();
+  await page.keyboard.press("Delete");
+  await page.getByTestId("node-condition").waitFor({ state: "detached" });
+  await page.keyboard.press("Control+z");
+  await page.getByTestId("node-condition").waitFor();
+  await page.keyboard.press("Control+Shift+z");
+  await page.getByTestId("node-condition").waitFor({ state: "detached" });
+});
+
+test("a 200-node workflow opens, drags and saves", async ({ page, base }) => {
+  await signup(page, base, "large");
+  const id = await page.evaluate(async () => {
+    const nodes = [{ id: "start", type: "trigger.manual", config: {}, position: { x: 0, y: 0 } }];
+    const edges = [];
+    for (let i = 1; i < 200; i++) {
+      nodes.push({ id: `n${i}`, type: "set_attribute", config: { target: "vars", attributes: { [`k${i}`]: `${i}` } }, position: { x: (i % 10) * 280, y: Math.floor(i / 10) * 140 + 140 } });
+      edges.push({ id: `e${i}`, source: i === 1 ? "start" : `n${i - 1}`, target: `n${i}` });
+    }
+    const r = await fetch("/api/v1/workflows", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Two hundred steps", definition: { nodes, edges } }),
+    });
+    if (!r.ok) throw new Error(`create: ${r.status} ${await r.text()}`);
+    return (await r.json()).id;
+  });
+  const t0 = Date.now();
+  await page.goto(`${base}/workflows/edit?id=${id}`);
+  await page.getByTestId("node-start").waitFor();
+  const opened = Date.now() - t0;
+  const box = await page.getByTestId("node-start").boundingBox();
+  const t1 = Date.now();
+  await page.mouse.move(box.x + 40, box.y + 15);
+  await page.mouse.down();
+  for (let i = 1; i <= 30; i++) await page.mouse.move(box.x + 40 + i * 4, box.y + 15 + i * 2);
+  await page.mouse.up();
+  const dragged = Date.now() - t1;
+  await waitSaved(page);
+  console.log(`# 200 nodes: opened in ${opened} ms, 30-step drag in ${dragged} ms`);
+  await shot(page, "19-builder-200-nodes");
 });
 
 // ---------- runner ----------

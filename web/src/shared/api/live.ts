@@ -1,6 +1,6 @@
-/** One change announced by GET /api/v1/executions/stream. */
+/** One change announced by GET /api/v1/executions/stream (body: the generated LiveEventBody). */
 export interface LiveEvent {
-  /** The SSE event name, e.g. "execution" or "step". */
+  /** What changed: "execution" or "step". */
   kind: string;
   executionId?: string;
   workflowId?: string;
@@ -33,10 +33,9 @@ export function subscribeLive(onEvent: (e: LiveEvent) => void, onStatus?: (conne
       data,
     });
   };
+  // The server names its events "change" (an execution or step changed) and "ping" (keep-alive).
   source.onmessage = handle("message");
-  for (const name of ["execution", "step", "execution.updated", "step.updated"]) {
-    source.addEventListener(name, handle(name) as EventListener);
-  }
+  source.addEventListener("change", handle("change") as EventListener);
   source.onopen = () => onStatus?.(true);
   source.onerror = () => onStatus?.(false);
   return () => source.close();
