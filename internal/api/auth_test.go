@@ -50,6 +50,8 @@ type backend struct {
 var backends = []backend{
 	{"sqlite", func(t *testing.T, opts ...storetest.Option) store.Store { return storetest.SQLite(t, opts...) }},
 	{"postgres", func(t *testing.T, opts ...storetest.Option) store.Store { return storetest.Postgres(t, opts...) }},
+	// An ordinary role: row-level security applies, as in production.
+	{"postgres-rls", func(t *testing.T, opts ...storetest.Option) store.Store { return storetest.PostgresAppRole(t, opts...) }},
 }
 
 // eachFull runs fn on both backends with the full API (engine, scheduler,

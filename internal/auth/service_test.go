@@ -47,6 +47,18 @@ func (m *recordingMailer) SendInvitation(_ context.Context, msg auth.InvitationM
 	return nil
 }
 
+// eachStore runs fn on SQLite, on PostgreSQL, and on PostgreSQL connected
+// as an ordinary role, where row-level security applies as in production:
+// a service call that reads another tenant's rows in the wrong
+// transaction scope fails there.
+func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	t.Helper()
+	storetest.Each(t, fn)
+	t.Run("postgres-rls", func(t *testing.T) {
+		fn(t, storetest.PostgresAppRole(t))
+	})
+}
+
 type bundle struct {
 	svc    *auth.Service
 	st     store.Store
@@ -101,7 +113,7 @@ func (b *bundle) auditActions(t *testing.T, tenantID uuid.UUID) []string {
 
 func TestSignupLoginLogout(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, st store.Store) {
+	eachStore(t, func(t *testing.T, st store.Store) {
 		t.Parallel()
 		ctx := context.Background()
 		b := setup(t, st)
@@ -183,7 +195,7 @@ func TestSignupLoginLogout(t *testing.T) {
 
 func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, st store.Store) {
+	eachStore(t, func(t *testing.T, st store.Store) {
 		t.Parallel()
 		ctx := context.Background()
 		b := setup(t, st)
@@ -214,7 +226,7 @@ func TestLoginThrottle(t *testing.T) {
 
 func TestSessionExpiry(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, st store.Store) {
+	eachStore(t, func(t *testing.T, st store.Store) {
 		t.Parallel()
 		ctx := context.Background()
 		b := setup(t, st)
@@ -246,7 +258,7 @@ func TestSessionExpiry(t *testing.T) {
 
 func TestInviteAcceptSwitch(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, st store.Store) {
+	eachStore(t, func(t *testing.T, st store.Store) {
 		t.Parallel()
 		ctx := context.Background()
 		b := setup(t, st)
@@ -345,7 +357,7 @@ func TestInviteAcceptSwitch(t *testing.T) {
 
 func TestMembersAndLastOwner(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, st store.Store) {
+	eachStore(t, func(t *testing.T, st store.Store) {
 		t.Parallel()
 		ctx := context.Background()
 		b := setup(t, st)
@@ -413,7 +425,7 @@ func TestMembersAndLastOwner(t *testing.T) {
 
 func TestLastOwnerConcurrent(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, st store.Store) {
+	eachStore(t, func(t *testing.T, st store.Store) {
 		t.Parallel()
 		ctx := context.Background()
 		b := setup(t, st)
@@ -454,7 +466,7 @@ func mustLogin(t *testing.T, b *bundle, email string) string {
 
 func TestAPIKeys(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, st store.Store) {
+	eachStore(t, func(t *testing.T, st store.Store) {
 		t.Parallel()
 		ctx := context.Background()
 		b := setup(t, st)
@@ -518,7 +530,7 @@ func TestAPIKeys(t *testing.T) {
 
 func TestAdminCommands(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, st store.Store) {
+	eachStore(t, func(t *testing.T, st store.Store) {
 		t.Parallel()
 		ctx := context.Background()
 		b := setup(t, st)
