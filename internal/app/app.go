@@ -62,8 +62,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		DataDir:     cfg.DataDir,
 		Logger:      log,
 		Queue: store.QueueConfig{
-			Workers:  workers,
-			WorkNone: cfg.Role == config.RoleAPI,
+			Workers:    workers,
+			WorkNone:   cfg.Role == config.RoleAPI,
+			JobTimeout: cfg.JobTimeout,
 		},
 	})
 	if err != nil {

@@ -54,6 +54,9 @@ type Config struct {
 	WebDir string
 	// MaxBodyBytes caps request bodies (NEXTFLOW_MAX_BODY_BYTES).
 	MaxBodyBytes int64
+	// JobTimeout bounds one job; a job left running by a dead process is
+	// rescued JobTimeout+15s later (NEXTFLOW_JOB_TIMEOUT).
+	JobTimeout time.Duration
 	// ShutdownTimeout bounds graceful shutdown (NEXTFLOW_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
 	// SecretKeyGenerated is true when the key was created on this start.
@@ -107,6 +110,7 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	migrate := fs.Bool("migrate", env("NEXTFLOW_MIGRATE", "") == "true" || env("NEXTFLOW_MIGRATE", "") == "1", "apply migrations on start")
 	webDir := fs.String("web-dir", env("NEXTFLOW_WEB_DIR", ""), "serve the dashboard from this folder")
 	maxBody := fs.String("max-body-bytes", env("NEXTFLOW_MAX_BODY_BYTES", "1048576"), "request body limit")
+	jobTimeout := fs.String("job-timeout", env("NEXTFLOW_JOB_TIMEOUT", "1m"), "timeout of one job")
 	shutdown := fs.String("shutdown-timeout", env("NEXTFLOW_SHUTDOWN_TIMEOUT", "20s"), "graceful shutdown deadline")
 	trustProxy := fs.Bool("trust-proxy", env("NEXTFLOW_TRUST_PROXY", "") == "true" || env("NEXTFLOW_TRUST_PROXY", "") == "1", "trust X-Forwarded-For/-Proto from a reverse proxy")
 	smtpURL := fs.String("smtp-url", env("NEXTFLOW_SMTP_URL", ""), "system SMTP server for invitation emails")
@@ -182,6 +186,11 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		return nil, &Error{Name: "NEXTFLOW_SHUTDOWN_TIMEOUT", Msg: fmt.Sprintf("must be a positive duration like 20s, got %q", *shutdown)}
 	}
 	c.ShutdownTimeout = d
+	jt, err := time.ParseDuration(*jobTimeout)
+	if err != nil || jt < time.Second {
+		return nil, &Error{Name: "NEXTFLOW_JOB_TIMEOUT", Msg: fmt.Sprintf("must be a duration of at least 1s, got %q", *jobTimeout)}
+	}
+	c.JobTimeout = jt
 	if err := c.loadSecretKey(getenv("NEXTFLOW_SECRET_KEY")); err != nil {
 		return nil, err
 	}

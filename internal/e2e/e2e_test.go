@@ -208,7 +208,9 @@ func checkPaths(t *testing.T, execs []execution) {
 }
 
 func env(dbURL, sinkURL string) []string {
-	e := []string{proctest.SecretKeyEnv, "NEXTFLOW_HTTP_ALLOW=127.0.0.1"}
+	// A short job timeout makes River rescue the jobs a killed process
+	// left running within seconds instead of minutes.
+	e := []string{proctest.SecretKeyEnv, "NEXTFLOW_HTTP_ALLOW=127.0.0.1", "NEXTFLOW_JOB_TIMEOUT=5s"}
 	if dbURL != "" {
 		e = append(e, "DATABASE_URL="+dbURL)
 	}

@@ -87,8 +87,18 @@ type QueueConfig struct {
 	Queues map[string]int
 	// JobTimeout for a single job (default 1 minute).
 	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before River hands it
+	// to another worker: the recovery time after a process dies mid-job
+	// (default RescueAfterFor(JobTimeout); River's own default is an hour).
+	RescueAfter time.Duration
 	// WorkNone builds an insert-only client (an API-only node).
 	WorkNone bool
+}
+
+// RescueAfterFor is the default RescueAfter: a job running longer than
+// its timeout plus a margin belonged to a process that died.
+func RescueAfterFor(jobTimeout time.Duration) time.Duration {
+	return jobTimeout + 15*time.Second
 }
 
 // Queue is the store's River client, behind a backend-independent face.

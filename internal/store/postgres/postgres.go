@@ -162,6 +162,10 @@ func newRiverClient(pool *pgxpool.Pool, qc store.QueueConfig, schema string, log
 		if cfg.JobTimeout <= 0 {
 			cfg.JobTimeout = DefaultJobTimeout
 		}
+		cfg.RescueStuckJobsAfter = qc.RescueAfter
+		if cfg.RescueStuckJobsAfter <= cfg.JobTimeout {
+			cfg.RescueStuckJobsAfter = store.RescueAfterFor(cfg.JobTimeout)
+		}
 		cfg.Queues = map[string]river.QueueConfig{}
 		for name, n := range qc.Queues {
 			if n <= 0 {

@@ -34,7 +34,10 @@ func riverConfig(cfg store.QueueConfig, logger *slog.Logger) *river.Config {
 		FetchCooldown:     durationOr(cfg.FetchCooldown, defaultFetchCooldown),
 		FetchPollInterval: durationOr(cfg.FetchPollInterval, defaultFetchPollInterval),
 		JobTimeout:        durationOr(cfg.JobTimeout, defaultJobTimeout),
-		Logger:            logger,
+		// A job left running by a process that died is worked again after
+		// this (River's default is an hour).
+		RescueStuckJobsAfter: durationOr(cfg.RescueAfter, store.RescueAfterFor(durationOr(cfg.JobTimeout, defaultJobTimeout))),
+		Logger:               logger,
 		// Future jobs are picked up within a fetch poll of their time.
 		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}},
 		Workers:    cfg.Workers,
