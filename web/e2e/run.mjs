@@ -262,6 +262,38 @@ test("a 200-node workflow opens, drags and saves", async ({ page, base }) => {
   await shot(page, "19-builder-200-nodes");
 });
 
+test("a concurrent edit shows a conflict and is never overwritten", async ({ page, base }) => {
+  await signup(page, base, "conflict");
+  const id = await page.evaluate(async () => {
+    const r = await fetch("/api/v1/workflows", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Shared draft", definition: { nodes: [{ id: "start", type: "trigger.manual", config: {}, position: { x: 0, y: 0 } }], edges: [] } }),
+    });
+    return (await r.json()).id;
+  });
+  await page.goto(`${base}/workflows/edit?id=${id}`);
+  await page.getByTestId("node-start").waitFor();
+  // Someone else saves first.
+  await page.evaluate(async (wid) => {
+    const cur = await (await fetch(`/api/v1/workflows/${wid}`)).json();
+    const r = await fetch(`/api/v1/workflows/${wid}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Changed elsewhere", definition: cur.definition, revision: cur.revision }),
+    });
+    if (!r.ok) throw new Error(`concurrent save: ${r.status}`);
+  }, id);
+  await dropNode(page, "end", 270, 250);
+  await page.getByTestId("conflict-banner").waitFor({ timeout: 15_000 });
+  await shot(page, "20-builder-conflict");
+  await page.getByTestId("conflict-reload").click();
+  await page.getByTestId("conflict-banner").waitFor({ state: "detached" });
+  if ((await page.getByTestId("node-end").count()) !== 0) throw new Error("reload kept the conflicting local node");
+  const name = await page.getByTestId("workflow-name").inputValue();
+  if (name !== "Changed elsewhere") throw new Error(`expected the other edit's name, got ${name}`);
+});
+
 // ---------- runner ----------
 
 async function main() {

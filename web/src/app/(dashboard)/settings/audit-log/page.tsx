@@ -2,6 +2,8 @@
 import { useState } from "react";
 import { ScrollText } from "lucide-react";
 import { useAuditLog } from "@/entities/workspace";
+import { useMembers } from "@/entities/member";
+import { useMe } from "@/entities/session";
 import { errorMessage } from "@/shared/api";
 import { formatDateTime, formatRelative, shortId } from "@/shared/lib";
 import { Button, Card, EmptyState, ErrorState, PageHeader, TableSkeleton, table } from "@/shared/ui";
@@ -10,6 +12,15 @@ export default function AuditLogPage() {
   const [cursors, setCursors] = useState<string[]>([""]);
   const log = useAuditLog({ cursor: cursors[cursors.length - 1] || undefined });
   const items = log.data?.items ?? [];
+  const { data: me } = useMe();
+  const members = useMembers();
+  const people = new Map((members.data ?? []).map((m) => [m.user.id, m.user.name || m.user.email]));
+  const actor = (type: string, id?: string) => {
+    if (type === "system") return "System";
+    if (type === "api_key") return `API key ${shortId(id)}`;
+    if (id && id === me?.user.id) return "You";
+    return (id && people.get(id)) || `User ${shortId(id)}`;
+  };
   return (
     <>
       <PageHeader title="Audit log" description="Who changed what in this workspace: sign-ins, members, keys, workflows." />
@@ -37,10 +48,10 @@ export default function AuditLogPage() {
                     <td className={`${table.td} text-xs text-slate-500`} title={formatDateTime(a.createdAt)}>
                       {formatRelative(a.createdAt)}
                     </td>
-                    <td className={`${table.td} truncate`}>{a.actorType === "system" ? "System" : `${a.actorType === "api_key" ? "API key" : "User"} ${shortId(a.actorId)}`}</td>
+                    <td className={`${table.td} truncate`}>{actor(a.actorType, a.actorId)}</td>
                     <td className={`${table.td} font-mono text-xs`}>{a.action}</td>
                     <td className={`${table.td} truncate text-xs text-slate-500`}>
-                      {a.targetType} {a.targetId ? shortId(a.targetId) : ""}
+                      {a.targetType ?? "—"} {a.targetId ? (a.targetId === me?.user.id ? "(you)" : shortId(a.targetId)) : ""}
                     </td>
                   </tr>
                 ))}
