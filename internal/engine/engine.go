@@ -202,9 +202,27 @@ func (AdvanceArgs) Kind() string { return AdvanceKind }
 // commit, and the token check makes any re-run harmless. River's unique
 // inserts would cost an index and a hash on every step for nothing.
 
+// advanceMaxAttempts is River's attempt limit for an advance job: high,
+// since a discarded job would strand its execution, and a re-run that finds
+// its work done costs one row lock.
+const advanceMaxAttempts = 100
+
+// InsertOpts sets the attempt limit of advance jobs.
+func (AdvanceArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: advanceMaxAttempts}
+}
+
 type advanceWorker struct {
 	river.WorkerDefaults[AdvanceArgs]
 	e *Engine
+}
+
+// NextRetry retries a failed advance job soon: 1s, 2s, 4s… capped at 30s
+// (River's default, attempt⁴ seconds, would leave an execution idle for
+// minutes after a few database hiccups or a crash).
+func (w *advanceWorker) NextRetry(job *river.Job[AdvanceArgs]) time.Time {
+	d := time.Second << min(max(job.Attempt-1, 0), 5)
+	return time.Now().Add(min(d, 30*time.Second))
 }
 
 // Work advances the execution.
