@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"net/url"
 	"os"
 	"strconv"
@@ -54,6 +55,9 @@ func postgresAdmin(t testing.TB) *pgxpool.Pool {
 			adminPool.err = adminPool.pool.Ping(ctx)
 		}
 		if adminPool.err == nil {
+			adminPool.err = holdProcessLock(ctx)
+		}
+		if adminPool.err == nil {
 			sweepStaleSchemas(ctx, adminPool.pool)
 		}
 	})
@@ -87,17 +91,58 @@ func adminExec(sql string) error {
 	return err
 }
 
-// Test schemas are named nftest_<unix seconds>_<random>, so that schemas a
-// killed test process left behind can be recognised and dropped later.
+// Test schemas and roles are named nftest_<unix seconds>_<process>_<random>
+// and nftest_app_<process>_<random>. Each test process holds a session
+// advisory lock keyed on its <process> token for as long as it runs, so a
+// later process can tell the schemas and roles of a process that died
+// before its cleanups ran (its lock is free) and drop them.
 const (
 	schemaPrefix = "nftest_"
-	staleAfter   = time.Hour
+	rolePrefix   = "nftest_app_"
+	// staleAfter drops leftovers whose name carries no process token.
+	staleAfter = time.Hour
 )
 
+// process is this process's token and the connection that holds its lock
+// (kept reachable here so that it stays open until the process exits).
+var process struct {
+	token string
+	conn  *pgx.Conn
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// processLockKey is the advisory lock key of a process token.
+func processLockKey(token string) int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("nextflow.storetest." + token))
+	return int64(h.Sum64())
+}
+
+func holdProcessLock(ctx context.Context) error {
+	process.token = randomHex(4)
+	conn, err := pgx.Connect(ctx, PostgresURL())
+	if err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", processLockKey(process.token)); err != nil {
+		_ = conn.Close(ctx)
+		return err
+	}
+	process.conn = conn
+	return nil
+}
+
 func newSchemaName() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s%d_%s", schemaPrefix, time.Now().Unix(), hex.EncodeToString(b[:]))
+	return fmt.Sprintf("%s%d_%s_%s", schemaPrefix, time.Now().Unix(), process.token, randomHex(6))
+}
+
+func newRoleName() string {
+	return fmt.Sprintf("%s%s_%s", rolePrefix, process.token, randomHex(6))
 }
 
 // PostgresSchema creates an empty schema with a random name, drops it (with
@@ -116,10 +161,18 @@ func PostgresSchema(t testing.TB) string {
 	return schema
 }
 
-// sweepStaleSchemas drops test schemas older than staleAfter: those of
-// test processes that were killed before their cleanup ran.
+// sweepStaleSchemas drops the test schemas and roles of test processes
+// that are gone (killed before their cleanups ran): those whose process
+// lock is free, and, for names without a process token, those older than
+// staleAfter.
 func sweepStaleSchemas(ctx context.Context, pool *pgxpool.Pool) {
-	rows, err := pool.Query(ctx, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'nftest\\_%'")
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Release()
+	rows, err := conn.Query(ctx, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'nftest\_%'
+		UNION ALL SELECT rolname FROM pg_roles WHERE rolname LIKE 'nftest\_app\_%'`)
 	if err != nil {
 		return
 	}
@@ -127,16 +180,46 @@ func sweepStaleSchemas(ctx context.Context, pool *pgxpool.Pool) {
 	if err != nil {
 		return
 	}
+	alive := map[string]bool{process.token: true}
+	isAlive := func(token string) bool {
+		if v, ok := alive[token]; ok {
+			return v
+		}
+		// Taking the lock succeeds only when its process is gone.
+		var free bool
+		key := processLockKey(token)
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&free); err != nil {
+			return true
+		}
+		if free {
+			_, _ = conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", key)
+		}
+		alive[token] = !free
+		return !free
+	}
+	var roles []string
 	for _, name := range names {
-		ts, _, ok := strings.Cut(strings.TrimPrefix(name, schemaPrefix), "_")
-		if !ok {
+		if token, ok := strings.CutPrefix(name, rolePrefix); ok {
+			if token, _, ok = strings.Cut(token, "_"); ok && !isAlive(token) {
+				roles = append(roles, name)
+			}
 			continue
 		}
-		sec, err := strconv.ParseInt(ts, 10, 64)
-		if err != nil || time.Since(time.Unix(sec, 0)) < staleAfter {
-			continue
+		parts := strings.Split(strings.TrimPrefix(name, schemaPrefix), "_")
+		stale := false
+		switch {
+		case len(parts) == 3:
+			stale = !isAlive(parts[1])
+		case len(parts) == 2:
+			sec, err := strconv.ParseInt(parts[0], 10, 64)
+			stale = err == nil && time.Since(time.Unix(sec, 0)) > staleAfter
 		}
-		_, _ = pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+name+" CASCADE")
+		if stale {
+			_, _ = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+name+" CASCADE")
+		}
+	}
+	for _, role := range roles {
+		_, _ = conn.Exec(ctx, "DROP OWNED BY "+role+"; DROP ROLE IF EXISTS "+role)
 	}
 }
 
@@ -144,7 +227,8 @@ func sweepStaleSchemas(ctx context.Context, pool *pgxpool.Pool) {
 // Migrating a schema takes a second or more (dozens of DDL statements, each
 // writing files), emptying one a few milliseconds, so a test's schema is
 // emptied and handed to the next test instead of being dropped. Schemas
-// still pooled when the process exits are dropped by a later run's sweep.
+// still pooled when the process exits are dropped by the next test
+// process's sweep.
 var migratedSchemas struct {
 	mu   sync.Mutex
 	free []string
@@ -266,9 +350,7 @@ func PostgresRole(t testing.TB, schema string) string {
 	t.Helper()
 	admin := postgresAdmin(t)
 	ctx := context.Background()
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	role := "nftest_app_" + hex.EncodeToString(b[:])
+	role := newRoleName()
 	for _, q := range []string{
 		"CREATE ROLE " + role + " LOGIN NOSUPERUSER NOBYPASSRLS",
 		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
