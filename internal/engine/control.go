@@ -158,6 +158,7 @@ func (e *Engine) Retry(ctx context.Context, tenantID, id uuid.UUID) (*domain.Exe
 		}
 		r := &run{e: e, tx: tx, exec: exec, c: c, now: e.now().UTC(), status0: exec.Status}
 		c.Engine.Open = nil
+		c.Engine.StepBase = exec.StepCount
 		exec.Status = domain.ExecutionPending
 		exec.Error = ""
 		exec.FinishedAt = nil

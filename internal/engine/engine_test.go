@@ -663,6 +663,11 @@ func TestStepLimit(t *testing.T) {
 		failed, steps := b.waitFor(t, exec.ID, domain.ExecutionFailed)
 		require.Contains(t, failed.Error, "step limit of 20 steps")
 		require.Len(t, steps, 20)
+		// A retry grants a fresh allowance.
+		_, err := b.eng.Retry(context.Background(), b.tenant, exec.ID)
+		require.NoError(t, err)
+		_, steps = b.waitFor(t, exec.ID, domain.ExecutionFailed)
+		require.Len(t, steps, 40)
 	}, func(o *Options) { o.StepLimit = 20; o.Logger = slog.Default() })
 }
 

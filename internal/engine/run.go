@@ -267,7 +267,7 @@ func (r *run) loop(ctx context.Context) error {
 			r.failExecution(fmt.Sprintf("node %q is not in workflow version %d", nodeID, r.exec.Version))
 			return nil
 		}
-		if r.exec.StepCount >= r.e.stepLimit {
+		if r.exec.StepCount-r.c.Engine.StepBase >= r.e.stepLimit {
 			r.failExecution(fmt.Sprintf("step limit of %d steps reached at node %s: the workflow may loop forever", r.e.stepLimit, nodeID))
 			return nil
 		}
@@ -294,7 +294,9 @@ func (r *run) loop(ctx context.Context) error {
 				}
 				continue
 			}
-			r.c.setOutput(n.ID, res.output)
+			if !isTrigger(n.Type) { // the trigger is in context as trigger.*
+				r.c.setOutput(n.ID, res.output)
+			}
 			if _, err := r.insertStep(ctx, n, domain.StepCompleted, nil, mustJSON(res.output), res.handle, ""); err != nil {
 				return err
 			}

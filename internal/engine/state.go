@@ -25,6 +25,9 @@ type engineState struct {
 	// Open is the step left unfinished at the current node: a delay or a
 	// wait that is WAITING, or a side effect RUNNING or awaiting a retry.
 	Open *openStep `json:"open,omitempty"`
+	// StepBase is the step count when the execution was last retried; the
+	// step limit counts from it.
+	StepBase int `json:"stepBase,omitempty"`
 }
 
 // openStep identifies an unfinished step.
