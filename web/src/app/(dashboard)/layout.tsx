@@ -39,7 +39,7 @@ export default function DashboardLayout({ children }: { children: ReactNode }) {
   const fullBleed = pathname.startsWith("/workflows/edit");
   return (
     <div className="flex h-screen min-w-[1024px] overflow-hidden">
-      <Sidebar />
+      <Sidebar compact={fullBleed} />
       <div className="flex min-w-0 flex-1 flex-col">
         <Header live={live} />
         <main className={fullBleed ? "min-h-0 flex-1" : "min-h-0 flex-1 overflow-y-auto"}>

@@ -1,7 +1,8 @@
 "use client";
-import { Suspense } from "react";
+import { Suspense, useEffect } from "react";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
+import { useMe } from "@/entities/session";
 import { AuthShell, LoginForm } from "@/features/auth";
 import { routes } from "@/shared/config";
 
@@ -12,6 +13,11 @@ function safeNext(next: string | null): string {
 function Login() {
   const router = useRouter();
   const next = safeNext(useSearchParams().get("next"));
+  const me = useMe();
+  // Already signed in (e.g. an old bookmark): go straight on.
+  useEffect(() => {
+    if (me.data) router.replace(next);
+  }, [me.data, next, router]);
   return (
     <AuthShell
       title="Log in to NextFlow"

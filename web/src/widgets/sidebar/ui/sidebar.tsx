@@ -32,21 +32,25 @@ const sections = [
   },
 ];
 
-/** The dashboard's left navigation. */
-export function Sidebar() {
+/** The dashboard's left navigation; `compact` shows icons only (the builder needs the room). */
+export function Sidebar({ compact = false }: { compact?: boolean }) {
   const pathname = usePathname();
   return (
-    <nav aria-label="Main" className="flex h-full w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
-      <Link href={routes.home} className="flex h-12 items-center gap-2 border-b border-slate-200 px-4">
+    <nav aria-label="Main" className={cn("flex h-full shrink-0 flex-col border-r border-slate-200 bg-white", compact ? "w-14" : "w-56")}>
+      <Link href={routes.home} className={cn("flex h-12 items-center gap-2 border-b border-slate-200", compact ? "justify-center" : "px-4")} aria-label="NextFlow home">
         <span className="grid size-6 place-items-center rounded-md bg-brand-600 text-white">
           <Workflow className="size-3.5" aria-hidden />
         </span>
-        <span className="text-sm font-semibold tracking-tight text-slate-900">NextFlow</span>
+        {!compact && <span className="text-sm font-semibold tracking-tight text-slate-900">NextFlow</span>}
       </Link>
       <div className="flex-1 overflow-y-auto px-2 py-3">
         {sections.map((s) => (
           <div key={s.title} className="mb-4">
-            <div className="px-2 pb-1 text-[11px] font-medium tracking-wide text-slate-400 uppercase">{s.title}</div>
+            {compact ? (
+              <div className="mx-2 mb-2 border-t border-slate-100" aria-hidden />
+            ) : (
+              <div className="px-2 pb-1 text-[11px] font-medium tracking-wide text-slate-400 uppercase">{s.title}</div>
+            )}
             <ul className="space-y-0.5">
               {s.items.map(({ href, label, Icon }) => {
                 const active = pathname === href || pathname.startsWith(`${href}/`);
@@ -55,14 +59,17 @@ export function Sidebar() {
                     <Link
                       href={href}
                       aria-current={active ? "page" : undefined}
+                      aria-label={compact ? label : undefined}
+                      title={compact ? label : undefined}
                       data-testid={`nav-${label.toLowerCase().replace(/\s+/g, "-")}`}
                       className={cn(
                         "flex h-8 items-center gap-2.5 rounded-md px-2 text-sm",
+                        compact && "justify-center",
                         active ? "bg-brand-50 font-medium text-brand-700" : "text-slate-600 hover:bg-slate-50 hover:text-slate-900",
                       )}
                     >
                       <Icon className="size-4" aria-hidden />
-                      {label}
+                      {!compact && label}
                     </Link>
                   </li>
                 );
