@@ -9,6 +9,8 @@ BIN       := bin/nextflow
 SQLC      := $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
 GOTEST_FLAGS ?= -race -timeout 20m
 WEB_DIST  := internal/webui/dist
+# Every Go package of ours (web/node_modules may hold stray Go files).
+GO_PKGS    = $(shell $(GO) list ./... | grep -v /node_modules/)
 
 .PHONY: run build web web-deps test test-go test-web test-e2e vet generate generate-check bench clean
 
@@ -28,10 +30,10 @@ web: web-deps
 	cp -R web/out/. $(WEB_DIST)/
 
 vet:
-	$(GO) vet ./...
+	$(GO) vet $(GO_PKGS)
 
 test-go:
-	$(GO) test $(GOTEST_FLAGS) ./...
+	$(GO) test $(GOTEST_FLAGS) $(GO_PKGS)
 
 test-web: web
 	cd web && npm run lint && npm run typecheck && npm run test
