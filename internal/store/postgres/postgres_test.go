@@ -415,3 +415,13 @@ func TestExecutionLockSerializes(t *testing.T) {
 	require.Equal(t, exec.Token+1, got.Token)
 	require.Equal(t, "next", got.CurrentNodeID)
 }
+
+func TestOpenRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, err := postgres.Open(ctx, storetest.PostgresURL(), postgres.Options{Schema: "Robert'); DROP TABLE students;--"})
+	require.ErrorContains(t, err, "schema")
+	_, err = postgres.Open(ctx, "postgres://u:secret@[::1", postgres.Options{})
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "secret")
+}
