@@ -22,7 +22,8 @@ build:
 	$(GO) build -o $(BIN) ./cmd/nextflow
 
 web-deps:
-	cd web && npm ci --no-audit --no-fund
+	@if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
+		cd web && npm ci --no-audit --no-fund; else echo "web/node_modules is current"; fi
 
 web: web-deps
 	cd web && npm run build
@@ -35,20 +36,24 @@ vet:
 test-go:
 	$(GO) test $(GOTEST_FLAGS) $(GO_PKGS)
 
+# Web checks: unit tests, then the static build embedded in a fresh binary,
+# then the browser end-to-end tests against that binary.
 test-web: web
 	cd web && npm run lint && npm run typecheck && npm run test
+	$(GO) build -o $(BIN) ./cmd/nextflow
+	cd web && NEXTFLOW_BIN=$(CURDIR)/$(BIN) npm run e2e
 
 test-e2e: build
 	cd web && NEXTFLOW_BIN=$(CURDIR)/$(BIN) npm run e2e
 
 test: vet test-go
-	@if [ -d web ]; then $(MAKE) test-web test-e2e; fi
+	@if [ -d web ]; then $(MAKE) test-web; fi
 
 generate:
 	$(SQLC) generate -f internal/store/sqlite/sqlc.yaml
 	$(SQLC) generate -f internal/store/postgres/sqlc.yaml
 	$(GO) run ./cmd/nextflow openapi > api/openapi.json
-	@if [ -d web ]; then cd web && npm run generate; fi
+	@if [ -d web ]; then $(MAKE) web-deps && cd web && npm run generate; fi
 
 generate-check: generate
 	@git diff --exit-code -- internal/store api web/src/shared/api || (echo "generated files are stale: run make generate and commit" && exit 1)

@@ -100,7 +100,11 @@ func Bench(ctx context.Context, st store.Store, s *Scheduler, rec *LatencyRecord
 
 	// Create them all for the same future second, far enough ahead that
 	// creating them does not overlap it.
-	due := time.Now().Add(2 * time.Second).Truncate(time.Second).Add(2 * time.Second)
+	lead := 3*time.Second + time.Duration(n)*10*time.Millisecond
+	if lead > 50*time.Second {
+		return nil, fmt.Errorf("bench cron: at most 4,500 schedules")
+	}
+	due := time.Now().Add(lead).Truncate(time.Second).Add(time.Second)
 	expr := fmt.Sprintf("%d * * * * *", due.Second())
 	var ids []uuid.UUID
 	for i := 0; i < n; i += 200 {
