@@ -267,13 +267,17 @@ func benchExecutions(ctx context.Context, eng *Engine, rec *benchRecorder, tenan
 	for done := 0; done < n; {
 		size := min(batch, n-done)
 		ids := make([]uuid.UUID, 0, size)
+		ps := make([]StartParams, size)
+		for i := range ps {
+			ps[i] = StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual}
+		}
 		err := eng.store.InTx(ctx, tenantID, func(tx store.Tx) error {
 			ids = ids[:0]
-			for range size {
-				exec, err := eng.StartTx(ctx, tx, StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual})
-				if err != nil {
-					return err
-				}
+			execs, err := eng.StartManyTx(ctx, tx, ps)
+			if err != nil {
+				return err
+			}
+			for _, exec := range execs {
 				ids = append(ids, exec.ID)
 			}
 			return nil

@@ -254,6 +254,22 @@ func TestStartRules(t *testing.T) {
 		_, err = b.eng.Start(ctx, StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: "trigger.event", Test: true, Input: json.RawMessage(`{"amount": 1}`)})
 		require.NoError(t, err)
 
+		// Several at once, one of them a repeat.
+		var many []*domain.Execution
+		require.NoError(t, b.st.InTx(ctx, b.tenant, func(tx store.Tx) error {
+			var err error
+			many, err = b.eng.StartManyTx(ctx, tx, []StartParams{
+				{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: json.RawMessage(`{"amount": 150}`)},
+				p,
+				{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: json.RawMessage(`{"amount": 10}`)},
+			})
+			return err
+		}))
+		require.Len(t, many, 3)
+		require.Equal(t, first.ID, many[1].ID)
+		b.waitFor(t, many[0].ID, domain.ExecutionCompleted)
+		b.waitFor(t, many[2].ID, domain.ExecutionCompleted)
+
 		// No published version.
 		noVersion := domain.NewID()
 		require.NoError(t, b.st.InTx(ctx, b.tenant, func(tx store.Tx) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -65,47 +66,93 @@ func (e *Engine) Start(ctx context.Context, p StartParams) (*domain.Execution, e
 // execution is inserted PENDING and its first advance job enqueued, both
 // committing (or not) with the caller's own writes.
 func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*domain.Execution, error) {
+	exec, created, err := e.insertExecution(ctx, tx, p, nil)
+	if err != nil || !created {
+		return exec, err
+	}
+	if err := enqueue(ctx, tx, exec, time.Time{}); err != nil {
+		return nil, err
+	}
+	return exec, nil
+}
+
+// StartManyTx starts several executions inside the caller's transaction,
+// enqueueing their first jobs in one insert: the bulk path for an event
+// that starts many journeys, or for load. Results are in the order of ps;
+// an error rolls back nothing by itself (the caller's transaction does).
+func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams) ([]*domain.Execution, error) {
+	workflows := map[uuid.UUID]*domain.Workflow{}
+	out := make([]*domain.Execution, len(ps))
+	jobs := make([]river.InsertManyParams, 0, len(ps))
+	for i, p := range ps {
+		exec, created, err := e.insertExecution(ctx, tx, p, workflows)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = exec
+		if created {
+			jobs = append(jobs, river.InsertManyParams{Args: AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}})
+		}
+	}
+	if len(jobs) > 0 {
+		if err := tx.JobInsertMany(ctx, jobs); err != nil {
+			return nil, fmt.Errorf("enqueue %d executions: %w", len(jobs), err)
+		}
+	}
+	return out, nil
+}
+
+// insertExecution inserts the execution p describes, or returns the one
+// its idempotency key names (created=false). workflows, when not nil,
+// caches workflow rows within one call.
+func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams, workflows map[uuid.UUID]*domain.Workflow) (*domain.Execution, bool, error) {
 	if p.IdempotencyKey != "" {
 		existing, err := tx.ExecutionGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
 		if err == nil {
-			return existing, nil
+			return existing, false, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("look up execution by idempotency key: %w", err)
+			return nil, false, fmt.Errorf("look up execution by idempotency key: %w", err)
 		}
 	}
 	versionID := p.VersionID
 	version := 0
 	if versionID == uuid.Nil {
-		wf, err := tx.WorkflowGetByID(ctx, p.TenantID, p.WorkflowID)
-		if err != nil {
-			return nil, fmt.Errorf("load workflow %s: %w", p.WorkflowID, err)
+		wf := workflows[p.WorkflowID]
+		if wf == nil {
+			var err error
+			if wf, err = tx.WorkflowGetByID(ctx, p.TenantID, p.WorkflowID); err != nil {
+				return nil, false, fmt.Errorf("load workflow %s: %w", p.WorkflowID, err)
+			}
+			if workflows != nil {
+				workflows[p.WorkflowID] = wf
+			}
 		}
 		if wf.CurrentVersionID == nil {
-			return nil, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrNoVersion)
+			return nil, false, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrNoVersion)
 		}
 		if !wf.IsActive && !p.Test && p.TriggerType != TriggerManual {
-			return nil, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrInactive)
+			return nil, false, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrInactive)
 		}
 		versionID, version = *wf.CurrentVersionID, wf.CurrentVersion
 	}
 	g, err := e.graph(ctx, tx, p.TenantID, versionID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if version == 0 {
 		v, err := tx.WorkflowVersionGetByID(ctx, p.TenantID, versionID)
 		if err != nil {
-			return nil, fmt.Errorf("load workflow version %s: %w", versionID, err)
+			return nil, false, fmt.Errorf("load workflow version %s: %w", versionID, err)
 		}
 		if v.WorkflowID != p.WorkflowID {
-			return nil, store.NotFoundf("version %s of workflow %s", versionID, p.WorkflowID)
+			return nil, false, store.NotFoundf("version %s of workflow %s", versionID, p.WorkflowID)
 		}
 		version = v.Version
 	}
 	trigger, err := g.trigger(p.TriggerNodeID, p.TriggerType)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	triggerType := p.TriggerType
 	if triggerType == "" {
@@ -131,7 +178,7 @@ func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*doma
 	if len(p.Input) > 0 {
 		v, err := toJSONValue(p.Input)
 		if err != nil {
-			return nil, fmt.Errorf("input: %w", err)
+			return nil, false, fmt.Errorf("input: %w", err)
 		}
 		c.Trigger["input"] = v
 	} else if triggerType == TriggerManual || triggerType == "trigger.webhook" {
@@ -140,7 +187,7 @@ func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*doma
 	if len(p.Event) > 0 {
 		v, err := toJSONValue(p.Event)
 		if err != nil {
-			return nil, fmt.Errorf("event: %w", err)
+			return nil, false, fmt.Errorf("event: %w", err)
 		}
 		c.Trigger["event"] = v
 	}
@@ -149,7 +196,7 @@ func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*doma
 	}
 	data, err := c.encode()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	exec, err := tx.ExecutionInsert(ctx, &store.ExecutionInsertParams{
 		TenantID: p.TenantID, ID: id, WorkflowID: p.WorkflowID, VersionID: versionID, Version: version,
@@ -157,10 +204,7 @@ func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*doma
 		CurrentNodeID: trigger.ID, IdempotencyKey: p.IdempotencyKey,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("insert execution of workflow %s: %w", p.WorkflowID, err)
+		return nil, false, fmt.Errorf("insert execution of workflow %s: %w", p.WorkflowID, err)
 	}
-	if err := enqueue(ctx, tx, exec, time.Time{}); err != nil {
-		return nil, err
-	}
-	return exec, nil
+	return exec, true, nil
 }
