@@ -20,6 +20,8 @@ export const workflowApi = {
     unwrap(client.POST("/api/v1/workflows/{id}/validate", { params: { path: { id } }, body: definition ? { definition } : undefined })),
   publish: (id: string) => unwrap(client.POST("/api/v1/workflows/{id}/publish", { params: { path: { id } } })),
   versions: async (id: string) => (await unwrap(client.GET("/api/v1/workflows/{id}/versions", { params: { path: { id } } }))) ?? [],
+  restore: (id: string, version: number) =>
+    unwrap(client.POST("/api/v1/workflows/{id}/versions/{version}/restore", { params: { path: { id, version } } })),
   activate: (id: string) => unwrap(client.POST("/api/v1/workflows/{id}/activate", { params: { path: { id } } })),
   deactivate: (id: string) => unwrap(client.POST("/api/v1/workflows/{id}/deactivate", { params: { path: { id } }, body: {} })),
   run: (id: string, body: { input?: Record<string, unknown>; contact?: Record<string, unknown> }) =>

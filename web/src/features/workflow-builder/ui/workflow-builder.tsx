@@ -6,7 +6,7 @@ import { AlertTriangle, History } from "lucide-react";
 import { useNodeTypes, useWorkflow, useWorkflowStats, useWorkflowVersions, workflowApi } from "@/entities/workflow";
 import { errorMessage, isApiError, queryKeys, type ValidationProblem, type Workflow } from "@/shared/api";
 import { formatRelative } from "@/shared/lib";
-import { Button, ErrorState, Skeleton, useToast } from "@/shared/ui";
+import { Button, Dialog, ErrorState, Skeleton, useToast } from "@/shared/ui";
 import { useAutosave } from "../model/autosave";
 import { BuilderStoreContext, useBuilder } from "../model/context";
 import { createBuilderStore, type BuilderStore } from "../model/store";
@@ -53,9 +53,11 @@ function ConflictBanner({ onReload }: { onReload: () => void }) {
   );
 }
 
-function Overview({ workflowId, onSelect }: { workflowId: string; onSelect: (id: string) => void }) {
+function Overview({ workflowId, onSelect, onRestore }: { workflowId: string; onSelect: (id: string) => void; onRestore: (version: number) => Promise<void> }) {
   const versions = useWorkflowVersions(workflowId);
   const count = useBuilder((s) => s.problems.length);
+  const [confirm, setConfirm] = useState<number | null>(null);
+  const [restoring, setRestoring] = useState(false);
   return (
     <div className="flex h-full flex-col" data-testid="overview-panel">
       <div className="border-b border-slate-200 px-4 py-3">
@@ -80,14 +82,50 @@ function Overview({ workflowId, onSelect }: { workflowId: string; onSelect: (id:
         ) : (
           <ul className="space-y-1">
             {(versions.data ?? []).map((v) => (
-              <li key={v.id} className="flex justify-between text-xs text-slate-600">
+              <li key={v.id} className="group flex items-center justify-between gap-2 text-xs text-slate-600">
                 <span className="font-medium">v{v.version}</span>
-                <span className="text-slate-400">{formatRelative(v.createdAt)}</span>
+                <span className="flex-1 text-slate-400">{formatRelative(v.createdAt)}</span>
+                <button
+                  type="button"
+                  onClick={() => setConfirm(v.version)}
+                  className="rounded px-1.5 py-0.5 font-medium text-brand-600 opacity-0 group-hover:opacity-100 hover:bg-brand-50 focus:opacity-100"
+                >
+                  Restore
+                </button>
               </li>
             ))}
           </ul>
         )}
       </div>
+      <Dialog
+        open={confirm !== null}
+        onClose={() => setConfirm(null)}
+        title={`Restore version ${confirm ?? ""} into the draft?`}
+        description="The draft on the canvas is replaced by that version. Published versions and running executions are not affected."
+        footer={
+          <>
+            <Button onClick={() => setConfirm(null)}>Cancel</Button>
+            <Button
+              variant="primary"
+              loading={restoring}
+              onClick={async () => {
+                if (confirm === null) return;
+                setRestoring(true);
+                try {
+                  await onRestore(confirm);
+                  setConfirm(null);
+                } finally {
+                  setRestoring(false);
+                }
+              }}
+            >
+              Restore version {confirm}
+            </Button>
+          </>
+        }
+      >
+        <p className="text-sm text-slate-600">Undo history is cleared. Publish again to make it the live version.</p>
+      </Dialog>
     </div>
   );
 }
@@ -101,7 +139,7 @@ function BuilderBody({ store, workflow }: { store: BuilderStore; workflow: Workf
   const [publishing, setPublishing] = useState(false);
   const [toggling, setToggling] = useState(false);
   const [overlay, setOverlay] = useState(false);
-  const { saveNow } = useAutosave(store, true);
+  const { saveNow, validate } = useAutosave(store, true);
   const stats = useWorkflowStats(workflow.id, overlay);
   useEffect(() => {
     store.getState().setStats(overlay ? (stats.data?.nodes ?? null) : null);
@@ -174,7 +212,21 @@ function BuilderBody({ store, workflow }: { store: BuilderStore; workflow: Workf
     qc.setQueryData(queryKeys.workflows.detail(fresh.id), fresh);
     store.getState().load(fresh, Object.values(store.getState().nodeTypes));
     setSelected(null);
+    void validate();
     toast("Reloaded the latest saved version.", "info");
+  };
+  const restore = async (version: number) => {
+    try {
+      await saveNow();
+      const wf = await workflowApi.restore(workflow.id, version);
+      qc.setQueryData(queryKeys.workflows.detail(wf.id), wf);
+      store.getState().load(wf, Object.values(store.getState().nodeTypes));
+      setSelected(null);
+      void validate();
+      toast(`Version ${version} restored into the draft.`);
+    } catch (e) {
+      toast(errorMessage(e), "error");
+    }
   };
   const selectedExists = useBuilder((s) => (selected ? s.nodes.some((n) => n.id === selected) : false));
 
@@ -198,7 +250,7 @@ function BuilderBody({ store, workflow }: { store: BuilderStore; workflow: Workf
           {selected && selectedExists ? (
             <NodePanel nodeId={selected} onClose={() => (store.getState().select(null), setSelected(null))} />
           ) : (
-            <Overview workflowId={workflow.id} onSelect={focusNode} />
+            <Overview workflowId={workflow.id} onSelect={focusNode} onRestore={restore} />
           )}
         </aside>
       </div>
