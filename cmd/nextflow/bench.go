@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -82,6 +84,23 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// adminURL drops the pool settings (pool_max_conns…) that a single pgx
+// connection does not accept.
+func adminURL(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // benchStore opens a fresh, migrated database for a benchmark.
 func benchStore(ctx context.Context, db string, qc store.QueueConfig) (store.Store, func(), error) {
 	switch db {
@@ -104,7 +123,7 @@ func benchStore(ctx context.Context, db string, qc store.QueueConfig) (store.Sto
 		if url == "" {
 			url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 		}
-		conn, err := pgx.Connect(ctx, url)
+		conn, err := pgx.Connect(ctx, adminURL(url))
 		if err != nil {
 			return nil, nil, &config.Error{Name: "DATABASE_URL", Msg: fmt.Sprintf("connect: %v", err)}
 		}
