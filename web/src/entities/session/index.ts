@@ -1,2 +1,3 @@
 export { useMe, fetchMe } from "./api/me";
-export { activeRole, roleAtLeast } from "./model/role";
+export { activeRole, roleAtLeast, hasPermission } from "./model/role";
+export { useCan } from "./api/me";

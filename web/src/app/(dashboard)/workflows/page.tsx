@@ -4,6 +4,7 @@ import Link from "next/link";
 import { Search, Workflow as WorkflowIcon } from "lucide-react";
 import { useWorkflows, WorkflowStatusBadge } from "@/entities/workflow";
 import { useExecutions, ExecutionStatusBadge } from "@/entities/execution";
+import { useCan } from "@/entities/session";
 import { ActiveToggle, CreateWorkflowButton, WorkflowRowActions } from "@/features/workflow-manage";
 import { errorMessage } from "@/shared/api";
 import { routes } from "@/shared/config";
@@ -25,11 +26,12 @@ export default function WorkflowsPage() {
     }
     return m;
   }, [recent.data]);
+  const canWrite = useCan("workflows:write");
   const items = list.data?.items ?? [];
   const filtered = search !== "" || active !== "";
   return (
     <>
-      <PageHeader title="Workflows" description="Journeys that run for each contact, from a trigger through messages, waits and branches." actions={<CreateWorkflowButton />} />
+      <PageHeader title="Workflows" description="Journeys that run for each contact, from a trigger through messages, waits and branches." actions={canWrite && <CreateWorkflowButton />} />
       <Card>
         <div className="flex items-center gap-2 border-b border-slate-200 p-3">
           <label className="relative w-72">
@@ -59,7 +61,7 @@ export default function WorkflowsPage() {
               icon={<WorkflowIcon className="size-5" />}
               title="Build your first journey"
               description="Create a workflow, drag a trigger and a few steps onto the canvas, connect them, then publish and activate it. Each contact gets its own durable execution."
-              action={<CreateWorkflowButton />}
+              action={canWrite ? <CreateWorkflowButton /> : undefined}
             />
           )
         ) : (
@@ -102,10 +104,10 @@ export default function WorkflowsPage() {
                     </td>
                     <td className={`${table.td} text-xs text-slate-500`}>{formatRelative(wf.updatedAt)}</td>
                     <td className={table.td}>
-                      <ActiveToggle workflow={wf} />
+                      {canWrite ? <ActiveToggle workflow={wf} /> : <span className="text-xs text-slate-500">{wf.isActive ? "On" : "Off"}</span>}
                     </td>
                     <td className={table.td}>
-                      <WorkflowRowActions workflow={wf} />
+                      {canWrite && <WorkflowRowActions workflow={wf} />}
                     </td>
                   </tr>
                 );

@@ -12,3 +12,8 @@ export function activeRole(me: Me | undefined): string | undefined {
 export function roleAtLeast(role: string | undefined, min: "VIEWER" | "OPERATOR" | "ADMIN" | "OWNER"): boolean {
   return (rank[role ?? ""] ?? -1) >= rank[min]!;
 }
+
+/** Whether the caller holds a permission (e.g. "workflows:write") in the active workspace. */
+export function hasPermission(me: Me | undefined, permission: string): boolean {
+  return (me?.permissions ?? []).includes(permission);
+}

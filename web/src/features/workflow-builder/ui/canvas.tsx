@@ -27,7 +27,7 @@ function isEditable(el: EventTarget | null): boolean {
 }
 
 /** The canvas: drop palette items, connect handles (only valid connections), select, delete, undo. */
-export function Canvas({ onSelect }: { onSelect: (nodeId: string | null) => void }) {
+export function Canvas({ onSelect, readOnly = false }: { onSelect: (nodeId: string | null) => void; readOnly?: boolean }) {
   const store = useBuilderStore();
   const nodes = useBuilder((s) => s.nodes);
   const edges = useBuilder((s) => s.edges);
@@ -74,6 +74,7 @@ export function Canvas({ onSelect }: { onSelect: (nodeId: string | null) => void
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (isEditable(e.target)) return;
+      if (readOnly && e.key !== "Escape") return;
       const mod = e.ctrlKey || e.metaKey;
       const s = store.getState();
       if (mod && e.key.toLowerCase() === "z") {
@@ -96,7 +97,7 @@ export function Canvas({ onSelect }: { onSelect: (nodeId: string | null) => void
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [store, onSelect]);
+  }, [store, onSelect, readOnly]);
 
   // Frame the graph once when the builder opens; later additions keep the viewport where the user put it.
   useEffect(() => {
@@ -106,7 +107,7 @@ export function Canvas({ onSelect }: { onSelect: (nodeId: string | null) => void
   }, [store, fitView]);
 
   return (
-    <div ref={wrapper} className="relative h-full min-w-0 flex-1" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div ref={wrapper} className="relative h-full min-w-0 flex-1" data-testid="canvas" onDragOver={readOnly ? undefined : onDragOver} onDrop={readOnly ? undefined : onDrop}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -118,6 +119,9 @@ export function Canvas({ onSelect }: { onSelect: (nodeId: string | null) => void
         onSelectionChange={onSelectionChange}
         defaultEdgeOptions={defaultEdgeOptions}
         deleteKeyCode={null}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        edgesReconnectable={false}
         multiSelectionKeyCode={["Shift", "Meta", "Control"]}
         onlyRenderVisibleElements={nodes.length > 60}
         minZoom={0.1}
@@ -130,7 +134,7 @@ export function Canvas({ onSelect }: { onSelect: (nodeId: string | null) => void
         <Controls showInteractive={false} position="bottom-left" />
         <MiniMap pannable zoomable position="bottom-right" className="!h-28 !w-40 rounded-md border border-slate-200" nodeColor="#c7d2fe" />
       </ReactFlow>
-      {nodes.length === 0 && (
+      {nodes.length === 0 && !readOnly && (
         <div className="pointer-events-none absolute inset-0 grid place-items-center">
           <div className="max-w-xs rounded-lg border border-dashed border-slate-300 bg-white/90 px-6 py-5 text-center shadow-xs">
             <MousePointerClick className="mx-auto mb-2 size-5 text-brand-600" aria-hidden />

@@ -10,7 +10,7 @@ import { JsonField, SchemaForm } from "./schema-form";
 const EMPTY: never[] = [];
 
 /** The side panel of the selected node: label, the form generated from its config schema, its problems. */
-export const NodePanel = memo(function NodePanel({ nodeId, onClose }: { nodeId: string; onClose: () => void }) {
+export const NodePanel = memo(function NodePanel({ nodeId, onClose, readOnly = false }: { nodeId: string; onClose: () => void; readOnly?: boolean }) {
   const store = useBuilderStore();
   const node = useBuilder((s) => s.nodes.find((n) => n.id === nodeId));
   const nodeType = useBuilder((s) => (node ? s.nodeTypes[node.data.type] : undefined));
@@ -56,6 +56,7 @@ export const NodePanel = memo(function NodePanel({ nodeId, onClose }: { nodeId: 
               value={node.data.label ?? ""}
               placeholder={nodeType?.label}
               onChange={(e) => store.getState().updateLabel(nodeId, e.target.value)}
+              disabled={readOnly}
               data-testid="field-label"
             />
           )}
@@ -78,13 +79,14 @@ export const NodePanel = memo(function NodePanel({ nodeId, onClose }: { nodeId: 
             value={node.data.config}
             rows={14}
             testId="field-config-json"
+            disabled={readOnly}
             onChange={(v) => v && typeof v === "object" && !Array.isArray(v) && update(v as Record<string, unknown>)}
           />
         ) : (
-          <SchemaForm key={nodeId} schema={schema} value={node.data.config} onChange={update} errors={fieldErrors} />
+          <SchemaForm key={nodeId} schema={schema} value={node.data.config} onChange={update} errors={fieldErrors} disabled={readOnly} />
         )}
       </div>
-      <div className="border-t border-slate-200 px-4 py-3">
+      <div className={readOnly ? "hidden" : "border-t border-slate-200 px-4 py-3"}>
         <Button
           variant="danger"
           size="sm"

@@ -37,10 +37,11 @@ export interface ToolbarProps {
   onPublish: () => void;
   onToggleActive: (active: boolean) => void;
   onRun: () => void;
+  readOnly?: boolean;
 }
 
 /** The builder's top bar: name, save state, undo/redo, overlay, publish, activate, run. */
-export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, overlay, onOverlay, onPublish, onToggleActive, onRun }: ToolbarProps) {
+export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, overlay, onOverlay, onPublish, onToggleActive, onRun, readOnly = false }: ToolbarProps) {
   const store = useBuilderStore();
   const name = useBuilder((s) => s.name);
   const canUndo = useBuilder((s) => s.past.length > 0);
@@ -58,12 +59,15 @@ export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, o
         id="wf-name"
         value={name}
         onChange={(e) => store.getState().setName(e.target.value)}
+        readOnly={readOnly}
         className="h-8 w-64 min-w-0 rounded-md border border-transparent px-2 text-sm font-semibold text-slate-900 hover:border-slate-200 focus:border-brand-500 focus:ring-2 focus:ring-brand-500/20 focus:outline-none"
         data-testid="workflow-name"
       />
       <WorkflowStatusBadge isActive={workflow.isActive} currentVersion={workflow.currentVersion} />
-      <SaveIndicator />
+      {readOnly ? <span className="text-xs text-slate-500">View only</span> : <SaveIndicator />}
       <div className="ml-auto flex items-center gap-1.5">
+        {!readOnly && (
+          <>
         <Button variant="ghost" size="sm" aria-label="Undo (Ctrl+Z)" title="Undo (Ctrl+Z)" disabled={!canUndo} onClick={() => store.getState().undo()} data-testid="undo">
           <Undo2 className="size-4" />
         </Button>
@@ -71,6 +75,8 @@ export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, o
           <Redo2 className="size-4" />
         </Button>
         <span className="mx-1 h-5 w-px bg-slate-200" aria-hidden />
+          </>
+        )}
         <Button
           variant={overlay ? "secondary" : "ghost"}
           size="sm"
@@ -82,6 +88,8 @@ export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, o
         >
           Stats
         </Button>
+        {!readOnly && (
+          <>
         <label className="flex items-center gap-2 px-1 text-xs font-medium text-slate-600">
           <Switch
             checked={workflow.isActive}
@@ -106,6 +114,8 @@ export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, o
         >
           Publish
         </Button>
+          </>
+        )}
       </div>
     </div>
   );

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { ReactFlowProvider } from "@xyflow/react";
 import { useQueryClient } from "@tanstack/react-query";
 import { AlertTriangle, History } from "lucide-react";
+import { useCan } from "@/entities/session";
 import { useNodeTypes, useWorkflow, useWorkflowStats, useWorkflowVersions, workflowApi } from "@/entities/workflow";
 import { errorMessage, isApiError, queryKeys, type ValidationProblem, type Workflow } from "@/shared/api";
 import { formatRelative } from "@/shared/lib";
@@ -53,7 +54,17 @@ function ConflictBanner({ onReload }: { onReload: () => void }) {
   );
 }
 
-function Overview({ workflowId, onSelect, onRestore }: { workflowId: string; onSelect: (id: string) => void; onRestore: (version: number) => Promise<void> }) {
+function Overview({
+  workflowId,
+  onSelect,
+  onRestore,
+  readOnly,
+}: {
+  workflowId: string;
+  onSelect: (id: string) => void;
+  onRestore: (version: number) => Promise<void>;
+  readOnly: boolean;
+}) {
   const versions = useWorkflowVersions(workflowId);
   const count = useBuilder((s) => s.problems.length);
   const [confirm, setConfirm] = useState<number | null>(null);
@@ -87,6 +98,7 @@ function Overview({ workflowId, onSelect, onRestore }: { workflowId: string; onS
                 <span className="flex-1 text-slate-400">{formatRelative(v.createdAt)}</span>
                 <button
                   type="button"
+                  hidden={readOnly}
                   onClick={() => setConfirm(v.version)}
                   className="rounded px-1.5 py-0.5 font-medium text-brand-600 opacity-0 group-hover:opacity-100 hover:bg-brand-50 focus:opacity-100"
                 >
@@ -130,7 +142,7 @@ function Overview({ workflowId, onSelect, onRestore }: { workflowId: string; onS
   );
 }
 
-function BuilderBody({ store, workflow }: { store: BuilderStore; workflow: Workflow }) {
+function BuilderBody({ store, workflow, readOnly }: { store: BuilderStore; workflow: Workflow; readOnly: boolean }) {
   const qc = useQueryClient();
   const toast = useToast();
   const types = useBuilder((s) => s.nodeTypes);
@@ -139,7 +151,7 @@ function BuilderBody({ store, workflow }: { store: BuilderStore; workflow: Workf
   const [publishing, setPublishing] = useState(false);
   const [toggling, setToggling] = useState(false);
   const [overlay, setOverlay] = useState(false);
-  const { saveNow, validate } = useAutosave(store, true);
+  const { saveNow, validate } = useAutosave(store, !readOnly);
   const stats = useWorkflowStats(workflow.id, overlay);
   useEffect(() => {
     store.getState().setStats(overlay ? (stats.data?.nodes ?? null) : null);
@@ -241,16 +253,17 @@ function BuilderBody({ store, workflow }: { store: BuilderStore; workflow: Workf
         onPublish={() => void publish()}
         onToggleActive={(v) => void toggleActive(v)}
         onRun={() => setRunOpen(true)}
+        readOnly={readOnly}
       />
       <ConflictBanner onReload={() => void reload()} />
       <div className="flex min-h-0 flex-1">
-        <Palette types={typeList} onAdd={addFromPalette} />
-        <Canvas onSelect={select} />
+        {!readOnly && <Palette types={typeList} onAdd={addFromPalette} />}
+        <Canvas onSelect={select} readOnly={readOnly} />
         <aside aria-label="Inspector" className="w-72 shrink-0 border-l border-slate-200 bg-white">
           {selected && selectedExists ? (
-            <NodePanel nodeId={selected} onClose={() => (store.getState().select(null), setSelected(null))} />
+            <NodePanel nodeId={selected} readOnly={readOnly} onClose={() => (store.getState().select(null), setSelected(null))} />
           ) : (
-            <Overview workflowId={workflow.id} onSelect={focusNode} onRestore={restore} />
+            <Overview workflowId={workflow.id} onSelect={focusNode} onRestore={restore} readOnly={readOnly} />
           )}
         </aside>
       </div>
@@ -264,6 +277,7 @@ export function WorkflowBuilder({ workflowId }: { workflowId: string }) {
   const wf = useWorkflow(workflowId);
   const types = useNodeTypes();
   const [store] = useState(() => createBuilderStore());
+  const canWrite = useCan("workflows:write");
   const loadedId = store((s) => s.workflowId);
   const fetched = !!wf.data && !!types.data;
   useEffect(() => {
@@ -301,7 +315,7 @@ export function WorkflowBuilder({ workflowId }: { workflowId: string }) {
   return (
     <BuilderStoreContext.Provider value={store}>
       <ReactFlowProvider>
-        <BuilderBody store={store} workflow={wf.data!} />
+        <BuilderBody store={store} workflow={wf.data!} readOnly={!canWrite} />
       </ReactFlowProvider>
     </BuilderStoreContext.Provider>
   );
