@@ -80,6 +80,9 @@ func (e *Engine) ResumeTx(ctx context.Context, tx store.Tx, ev ResumeEvent) ([]u
 		}
 		r.c.Engine.Open = nil
 		r.exec.Status = domain.ExecutionRunning
+		r.c.Engine.Announce = append(r.c.Engine.Announce,
+			announcement{Kind: string(live.KindStep), Status: string(domain.StepCompleted), StepID: open.ID, NodeID: w.NodeID},
+			announcement{Kind: string(live.KindExecution), Status: string(domain.ExecutionRunning)})
 		r.moveTo(r.g.target(w.NodeID, handleEvent))
 		r.exec.Token++
 		if err := enqueue(ctx, tx, r.exec, time.Time{}); err != nil {

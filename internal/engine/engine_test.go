@@ -400,6 +400,9 @@ func TestWaitForEvent(t *testing.T) {
 	each(t, func(t *testing.T, b *bundle) {
 		ctx := context.Background()
 		wf := b.publish(t, fmt.Sprintf(waitDef, "1h"))
+		events, stop, err := b.hub.Subscribe(ctx, b.tenant)
+		require.NoError(t, err)
+		defer stop()
 		exec := b.start(t, wf, `{"order_id": 42}`)
 		other := b.start(t, wf, `{"order_id": 43}`)
 		b.waitFor(t, exec.ID, domain.ExecutionWaiting)
@@ -412,6 +415,16 @@ func TestWaitForEvent(t *testing.T) {
 			return err
 		}))
 		require.Equal(t, []uuid.UUID{exec.ID}, resumed)
+		// The resume is announced by the job that follows it.
+		deadline := time.After(10 * time.Second)
+		for announced := false; !announced; {
+			select {
+			case ev := <-events:
+				announced = ev.Kind == live.KindStep && ev.NodeID == "paid" && ev.ExecutionID == exec.ID && ev.Status == string(domain.StepCompleted)
+			case <-deadline:
+				t.Fatal("the resumed wait step was not announced")
+			}
+		}
 		done, steps := b.waitFor(t, exec.ID, domain.ExecutionCompleted)
 		require.Equal(t, []string{"start", "paid", "thanks", "done"}, nodeIDs(steps))
 		require.Equal(t, "event", steps[1].Handle)

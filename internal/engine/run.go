@@ -49,6 +49,10 @@ func (e *Engine) newRun(ctx context.Context, tx store.Tx, exec *domain.Execution
 		return nil, fmt.Errorf("execution %s: %w", exec.ID, err)
 	}
 	r := &run{e: e, tx: tx, exec: exec, c: c, now: e.now().UTC(), status0: exec.Status}
+	for _, a := range c.Engine.Announce {
+		r.event(live.Kind(a.Kind), a.Status, a.StepID, a.NodeID)
+	}
+	c.Engine.Announce = nil
 	g, err := e.graph(ctx, tx, exec.TenantID, exec.VersionID)
 	if err != nil {
 		if errors.Is(err, ErrBadDefinition) {

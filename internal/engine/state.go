@@ -28,6 +28,18 @@ type engineState struct {
 	// StepBase is the step count when the execution was last retried; the
 	// step limit counts from it.
 	StepBase int `json:"stepBase,omitempty"`
+	// Announce holds changes made inside a caller's transaction (ResumeTx),
+	// which the engine cannot publish after that commit; the next advance
+	// publishes them.
+	Announce []announcement `json:"announce,omitempty"`
+}
+
+// announcement is a live event waiting to be published.
+type announcement struct {
+	Kind   string    `json:"kind"`
+	Status string    `json:"status"`
+	StepID uuid.UUID `json:"stepId,omitzero"`
+	NodeID string    `json:"nodeId,omitempty"`
 }
 
 // openStep identifies an unfinished step.
