@@ -32,7 +32,16 @@ var blocked = []netip.Prefix{
 	netip.MustParsePrefix("fd00:ec2::254/128"),  // AWS metadata (IPv6)
 	netip.MustParsePrefix("169.254.169.254/32"), // cloud metadata
 	netip.MustParsePrefix("64:ff9b:1::/48"),     // local-use NAT64
+	netip.MustParsePrefix("::/96"),              // IPv4-compatible (deprecated)
+	netip.MustParsePrefix("100::/64"),           // discard-only
+	netip.MustParsePrefix("2001:db8::/32"),      // documentation
 }
+
+// Prefixes whose addresses embed an IPv4 address, checked in turn.
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour = netip.MustParsePrefix("2002::/16")
+)
 
 // Guard decides which destinations may be dialled.
 type Guard struct {
@@ -79,6 +88,12 @@ func Blocked(addr netip.Addr) bool {
 		if p.Contains(addr) {
 			return true
 		}
+	}
+	// NAT64 and 6to4 addresses reach the IPv4 address they embed.
+	if b := addr.As16(); nat64.Contains(addr) {
+		return Blocked(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}))
+	} else if sixToFour.Contains(addr) {
+		return Blocked(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}))
 	}
 	return false
 }
