@@ -23,6 +23,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 	"github.com/nextflow-dev/nextflow/internal/store/storeopen"
 	"github.com/nextflow-dev/nextflow/internal/webui"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
@@ -110,6 +111,14 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		r := live.NewRedis(rdb, "nextflow", log)
 		a.closers = append(a.closers, r.Close, rdb.Close)
 		publisher, subscriber = r, r
+	} else if pg, ok := st.(*postgres.Store); ok {
+		// Several nodes on one PostgreSQL without Redis: LISTEN/NOTIFY.
+		bus, err := pg.LiveBus(ctx, log)
+		if err != nil {
+			return nil, fmt.Errorf("live events: %w", err)
+		}
+		a.closers = append([]func() error{bus.Close}, a.closers...)
+		publisher, subscriber = bus, bus
 	} else {
 		hub := live.NewHub()
 		publisher, subscriber = hub, hub
@@ -164,11 +173,12 @@ func OpenAPI(version string) any {
 	return api.New(*deps).OpenAPI()
 }
 
+// close releases the services (live bus, Redis…) and then the store.
 func (a *App) close() {
-	a.store.Close()
 	for _, c := range a.closers {
 		_ = c()
 	}
+	a.store.Close()
 }
 
 // Store returns the app's store.

@@ -239,11 +239,55 @@ func TestThreeWorkersOnePostgres(t *testing.T) {
 		proctest.Serve(t, env(dbURL, sk.srv.URL), "--role", "worker", "--data-dir", t.TempDir())
 	}
 	c, wf := setup(t, apiNode.URL(), sk.srv.URL)
+	// The API node works no jobs: every event its stream shows came from a
+	// worker through LISTEN/NOTIFY.
+	completed := streamCompletions(t, c)
 	ids := startMany(t, c, wf, 150)
 	checkPaths(t, waitAll(t, c, ids, 120*time.Second))
 	unique, total, _ := sk.counts()
 	require.Equal(t, 2*len(ids), unique)
 	require.Equal(t, unique, total, "three workers, every side effect exactly once")
+	require.Eventually(t, func() bool { return completed() == len(ids) }, 15*time.Second, 100*time.Millisecond,
+		"the API node's stream saw %d of %d completions", completed(), len(ids))
+}
+
+// streamCompletions follows the execution stream and counts COMPLETED
+// execution events.
+func streamCompletions(t *testing.T, c *client) func() int {
+	req, err := http.NewRequest(http.MethodGet, c.base+"/api/v1/executions/stream", nil)
+	require.NoError(t, err)
+	req.Header.Set("Cookie", "nextflow_session="+c.cookie)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	t.Cleanup(func() { resp.Body.Close() })
+	var mu sync.Mutex
+	n := 0
+	go func() {
+		buf := make([]byte, 0, 64<<10)
+		chunk := make([]byte, 8<<10)
+		for {
+			k, err := resp.Body.Read(chunk)
+			buf = append(buf, chunk[:k]...)
+			for {
+				i := bytes.IndexByte(buf, '\n')
+				if i < 0 {
+					break
+				}
+				line := string(buf[:i])
+				buf = buf[i+1:]
+				if strings.HasPrefix(line, "data:") && strings.Contains(line, `"kind":"execution"`) && strings.Contains(line, `"status":"COMPLETED"`) {
+					mu.Lock()
+					n++
+					mu.Unlock()
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return func() int { mu.Lock(); defer mu.Unlock(); return n }
 }
 
 func TestCrashRecoveryPostgres(t *testing.T) {
