@@ -310,7 +310,7 @@ func TestSplit(t *testing.T) {
 	const runs = 4000
 	for range runs {
 		c, _ := decodeContext(nil)
-		res, nerr := e.runPure(context.Background(), nodeOf("split", `{"variants": [{"name": "a", "weight": 70}, {"name": "b", "weight": 30}]}`), c, uuid.New())
+		res, nerr := e.runPure(context.Background(), nodeOf("split", `{"variants": [{"name": "a", "weight": 70}, {"name": "b", "weight": 30}]}`), nil, c, uuid.New())
 		require.Nil(t, nerr)
 		counts[res.handle]++
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -49,6 +50,17 @@ type graph struct {
 	nodes     map[string]*workflow.Node
 	// next maps node ID → handle ("" for the default) → first target.
 	next map[string]map[string]string
+	// prep caches prepared pure nodes by node ID.
+	prep sync.Map
+}
+
+// prepared returns n's preparation, building it on first use.
+func (g *graph) prepared(e *Engine, n *workflow.Node) *prepared {
+	if p, ok := g.prep.Load(n.ID); ok {
+		return p.(*prepared)
+	}
+	p, _ := g.prep.LoadOrStore(n.ID, e.prepare(n))
+	return p.(*prepared)
 }
 
 func newGraph(versionID uuid.UUID, data []byte) (*graph, error) {

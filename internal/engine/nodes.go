@@ -3,14 +3,18 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/nextflow-dev/nextflow/internal/expr"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
@@ -43,21 +47,85 @@ func decodeConfig(n *workflow.Node, v any) error {
 	return nil
 }
 
-// runPure evaluates a pure node.
-func (e *Engine) runPure(ctx context.Context, n *workflow.Node, c *execContext, executionID uuid.UUID) (nodeResult, *nodeError) {
+// prepared is a pure node's decoded config and compiled expressions,
+// built once per workflow version.
+type prepared struct {
+	err error // a config or compile error, reported on every visit
+
+	cond *expr.Program
+
+	variants []workflow.SplitVariant
+	total    float64
+
+	target string
+	attrs  []preparedAttr
+}
+
+type preparedAttr struct {
+	name string
+	prg  *expr.Program
+}
+
+// prepare decodes and compiles a pure node.
+func (e *Engine) prepare(n *workflow.Node) *prepared {
+	p := &prepared{}
 	switch n.Type {
 	case typeCondition:
-		var cfg struct {
-			Expression string `json:"expression"`
-		}
+		var cfg workflow.ConditionConfig
 		if err := decodeConfig(n, &cfg); err != nil {
-			return nodeResult{}, permanent("%v", err)
+			p.err = err
+		} else if p.cond, err = e.expr.CompileBool(cfg.Expression); err != nil {
+			p.err = fmt.Errorf("condition: %w", err)
 		}
-		prg, err := e.expr.CompileBool(cfg.Expression)
-		if err != nil {
-			return nodeResult{}, permanent("condition: %v", err)
+	case typeSplit:
+		var cfg workflow.SplitConfig
+		if err := decodeConfig(n, &cfg); err != nil {
+			p.err = err
+			break
 		}
-		ok, err := prg.EvalBool(ctx, c.activation(e.now()))
+		for _, v := range cfg.Variants {
+			if v.Weight > 0 {
+				p.variants = append(p.variants, v)
+				p.total += v.Weight
+			}
+		}
+		if p.total <= 0 {
+			p.err = errors.New("split: no variant with a positive weight")
+		}
+	case typeSetAttribute:
+		var cfg workflow.SetAttributeConfig
+		if err := decodeConfig(n, &cfg); err != nil {
+			p.err = err
+			break
+		}
+		p.target = cfg.Target
+		names := slices.Sorted(maps.Keys(cfg.Attributes))
+		for _, name := range names {
+			prg, err := e.expr.Compile(cfg.Attributes[name])
+			if err != nil {
+				p.err = fmt.Errorf("set_attribute %s: %w", name, err)
+				break
+			}
+			p.attrs = append(p.attrs, preparedAttr{name: name, prg: prg})
+		}
+	}
+	return p
+}
+
+// runPure evaluates a pure node; p is its preparation (nil: prepared now).
+func (e *Engine) runPure(ctx context.Context, n *workflow.Node, p *prepared, c *execContext, executionID uuid.UUID) (nodeResult, *nodeError) {
+	if isTrigger(n.Type) {
+		return nodeResult{output: c.Trigger}, nil
+	}
+	if p == nil {
+		p = e.prepare(n)
+	}
+	if p.err != nil {
+		return nodeResult{}, permanent("%v", p.err)
+	}
+	switch n.Type {
+	case typeCondition:
+		ok, err := p.cond.EvalBool(ctx, c.activation(e.now()))
 		if err != nil {
 			return nodeResult{}, permanent("condition: %v", err)
 		}
@@ -68,30 +136,9 @@ func (e *Engine) runPure(ctx context.Context, n *workflow.Node, c *execContext, 
 		return nodeResult{output: map[string]any{"result": ok}, handle: h}, nil
 
 	case typeSplit:
-		var cfg struct {
-			Variants []struct {
-				Name   string  `json:"name"`
-				Weight float64 `json:"weight"`
-			} `json:"variants"`
-		}
-		if err := decodeConfig(n, &cfg); err != nil {
-			return nodeResult{}, permanent("%v", err)
-		}
-		var total float64
-		for _, v := range cfg.Variants {
-			if v.Weight > 0 {
-				total += v.Weight
-			}
-		}
-		if total <= 0 {
-			return nodeResult{}, permanent("split: no variant with a positive weight")
-		}
-		point := splitPoint(executionID, n.ID) * total
+		point := splitPoint(executionID, n.ID) * p.total
 		chosen := ""
-		for _, v := range cfg.Variants {
-			if v.Weight <= 0 {
-				continue
-			}
+		for _, v := range p.variants {
 			chosen = v.Name
 			if point < v.Weight {
 				break
@@ -101,27 +148,19 @@ func (e *Engine) runPure(ctx context.Context, n *workflow.Node, c *execContext, 
 		return nodeResult{output: map[string]any{"variant": chosen}, handle: chosen}, nil
 
 	case typeSetAttribute:
-		var cfg workflow.SetAttributeConfig
-		if err := decodeConfig(n, &cfg); err != nil {
-			return nodeResult{}, permanent("%v", err)
-		}
 		act := c.activation(e.now())
-		out := make(map[string]any, len(cfg.Attributes))
-		for name, src := range cfg.Attributes {
-			prg, err := e.expr.Compile(src)
+		out := make(map[string]any, len(p.attrs))
+		for _, a := range p.attrs {
+			v, err := a.prg.Eval(ctx, act)
 			if err != nil {
-				return nodeResult{}, permanent("set_attribute %s: %v", name, err)
+				return nodeResult{}, permanent("set_attribute %s: %v", a.name, err)
 			}
-			v, err := prg.Eval(ctx, act)
-			if err != nil {
-				return nodeResult{}, permanent("set_attribute %s: %v", name, err)
-			}
-			out[name] = v
+			out[a.name] = v
 		}
 		// Values become visible together, after all are evaluated: in vars,
 		// or in the contact's attributes as this execution sees them.
 		target := c.Vars
-		if cfg.Target != "vars" {
+		if p.target != "vars" {
 			attrs, _ := c.Contact["attributes"].(map[string]any)
 			if attrs == nil {
 				attrs = map[string]any{}
@@ -133,9 +172,6 @@ func (e *Engine) runPure(ctx context.Context, n *workflow.Node, c *execContext, 
 			target[name] = v
 		}
 		return nodeResult{output: out}, nil
-	}
-	if isTrigger(n.Type) {
-		return nodeResult{output: c.Trigger}, nil
 	}
 	return nodeResult{}, permanent("node type %q is not pure", n.Type)
 }

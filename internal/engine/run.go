@@ -290,7 +290,7 @@ func (r *run) loop(ctx context.Context) error {
 		}
 		switch cat {
 		case catPure:
-			res, nerr := r.e.runPure(ctx, n, r.c, r.exec.ID)
+			res, nerr := r.e.runPure(ctx, n, r.g.prepared(r.e, n), r.c, r.exec.ID)
 			if nerr != nil {
 				goOn, err := r.nodeFailed(ctx, n, nil, nerr.msg, nil)
 				if err != nil || !goOn {
