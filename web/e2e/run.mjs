@@ -294,6 +294,38 @@ test("a concurrent edit shows a conflict and is never overwritten", async ({ pag
   if (name !== "Changed elsewhere") throw new Error(`expected the other edit's name, got ${name}`);
 });
 
+test("an invited user accepts, then switches between workspaces", async ({ page, base }) => {
+  await signup(page, base, "owner");
+  const acceptUrl = await page.evaluate(async () => {
+    const r = await fetch("/api/v1/invitations", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "ada+invitee@example.com", role: "OPERATOR" }),
+    });
+    if (!r.ok) throw new Error(`invite: ${r.status} ${await r.text()}`);
+    return (await r.json()).acceptUrl;
+  });
+  const link = new URL(acceptUrl, base);
+  await page.context().clearCookies();
+  await signup(page, base, "invitee");
+  await page.goto(`${base}${link.pathname}${link.search}${link.hash}`);
+  await page.getByTestId("invite-signed-in").waitFor();
+  await shot(page, "21-accept-invitation");
+  await page.getByTestId("invite-accept").click();
+  await page.waitForURL(/\/workflows\/?$/, { timeout: 15_000 });
+  await page.getByTestId("workspace-switcher").click();
+  const options = page.getByRole("listbox", { name: "Workspaces" }).getByRole("option");
+  await options.nth(1).waitFor();
+  if ((await options.count()) !== 2) throw new Error(`expected 2 workspaces, found ${await options.count()}`);
+  await shot(page, "22-workspace-switcher");
+  const target = page.locator('[role="listbox"] [role="option"][aria-selected="false"]').first();
+  const name = (await target.locator("span.block").first().innerText()).trim();
+  await target.click();
+  await page.getByText(`Switched to ${name}`).waitFor();
+  const shown = await page.getByTestId("workspace-switcher").innerText();
+  if (!shown.includes(name.slice(0, 12))) throw new Error(`header shows ${shown}, expected ${name}`);
+});
+
 // ---------- runner ----------
 
 async function main() {

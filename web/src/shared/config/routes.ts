@@ -3,7 +3,7 @@ export const routes = {
   home: "/workflows",
   login: "/login",
   signup: "/signup",
-  acceptInvite: (token?: string) => (token ? `/invite?token=${encodeURIComponent(token)}` : "/invite"),
+  acceptInvite: (token?: string) => (token ? `/invite#token=${encodeURIComponent(token)}` : "/invite"),
   workflows: "/workflows",
   workflow: (id: string) => `/workflows/edit?id=${encodeURIComponent(id)}`,
   executions: (filters: { workflowId?: string; status?: string; contactId?: string } = {}) => {

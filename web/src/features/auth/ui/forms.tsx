@@ -73,7 +73,7 @@ export function SignupForm({ onDone }: { onDone: () => void }) {
   );
 }
 
-export function AcceptInvitationForm({ token, onDone }: { token: string; onDone: () => void }) {
+export function AcceptInvitationForm({ token, onDone, signedInAs }: { token: string; onDone: () => void; signedInAs?: string }) {
   const accept = useAcceptInvitation();
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
@@ -84,17 +84,22 @@ export function AcceptInvitationForm({ token, onDone }: { token: string; onDone:
   return (
     <form onSubmit={submit} className="space-y-4" noValidate>
       {accept.isError && <Alert>{errorMessage(accept.error)}</Alert>}
-      <p className="text-sm text-slate-600">
-        New to NextFlow? Choose your name and a password. Already have an account? Log in first, then open the link again — or
-        just accept below.
-      </p>
-      <Field label="Your name" error={fieldErr(accept.error, "name")}>
-        {(p) => <Input {...p} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />}
-      </Field>
-      <Field label="Password" hint="At least 10 characters (only for new accounts)." error={fieldErr(accept.error, "password")}>
-        {(p) => <Input {...p} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
-      </Field>
-      <Button type="submit" variant="primary" className="w-full" loading={accept.isPending}>
+      {signedInAs ? (
+        <p className="text-sm text-slate-600" data-testid="invite-signed-in">
+          You are signed in as <strong className="font-medium text-slate-900">{signedInAs}</strong>. Accept to add the workspace to your account.
+        </p>
+      ) : (
+        <>
+          <p className="text-sm text-slate-600">New to NextFlow? Choose your name and a password. Already have an account? Enter its password.</p>
+          <Field label="Your name" hint="Only for a new account." error={fieldErr(accept.error, "name")}>
+            {(p) => <Input {...p} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} data-testid="invite-name" />}
+          </Field>
+          <Field label="Password" hint="At least 10 characters for a new account." error={fieldErr(accept.error, "password")}>
+            {(p) => <Input {...p} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="invite-password" />}
+          </Field>
+        </>
+      )}
+      <Button type="submit" variant="primary" className="w-full" loading={accept.isPending} data-testid="invite-accept">
         Accept invitation
       </Button>
     </form>
