@@ -63,7 +63,10 @@ type EffectError struct {
 	Output json.RawMessage
 }
 
+// Error returns the underlying error's message.
 func (e *EffectError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *EffectError) Unwrap() error { return e.Err }
 
 // Permanent marks err as a failure that retrying will not fix.
