@@ -15,6 +15,9 @@ import (
 const (
 	inlineEffects    = 8
 	inlineEffectTime = 15 * time.Second
+	// inlineEffectMargin is the job time that must remain to start another
+	// call in the same job.
+	inlineEffectMargin = 30 * time.Second
 )
 
 // advance is the body of the advance job.
@@ -64,6 +67,9 @@ func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
 		// Past a few calls or some time, the next side effect goes to a new
 		// job, so one job stays well within River's job timeout.
 		handOff := n >= inlineEffects || time.Since(began) > inlineEffectTime
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < inlineEffectMargin {
+			handOff = true // too little of the job's time left for another call
+		}
 		if pe, err = e.perform(ctx, pe, handOff); err != nil {
 			return fmt.Errorf("advance execution %s: %w", args.ExecutionID, err)
 		}
