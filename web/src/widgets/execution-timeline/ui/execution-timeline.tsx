@@ -6,6 +6,10 @@ import { ExecutionStatusBadge } from "@/entities/execution";
 import { NodeIcon, nodeAccent } from "@/entities/workflow";
 import { cn, formatDateTime, formatDuration, prettyJson } from "@/shared/lib";
 
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : formatDuration(new Date(0).toISOString(), new Date(ms).toISOString());
+}
+
 function JsonBlock({ label, value, tone = "plain" }: { label: string; value: unknown; tone?: "plain" | "error" }) {
   if (value === undefined || value === null || value === "") return null;
   return (
@@ -45,12 +49,19 @@ const Step = memo(function Step({ step, last }: { step: ExecutionStep; last: boo
             <span className="block truncate text-sm font-medium text-slate-900">{step.nodeId}</span>
             <span className="block truncate font-mono text-[11px] text-slate-500">{step.nodeType}</span>
           </span>
+          {step.handle && step.handle !== "out" && (
+            <span className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-[11px] text-slate-600" title="Output taken">
+              → {step.handle}
+            </span>
+          )}
           {step.attempt > 1 && (
             <span className="inline-flex items-center gap-1 text-xs text-amber-700" title="Attempt">
               <RotateCw className="size-3" aria-hidden /> attempt {step.attempt}
             </span>
           )}
-          <span className="w-20 text-right font-mono text-xs text-slate-500">{formatDuration(step.startedAt, step.finishedAt)}</span>
+          <span className="w-20 text-right font-mono text-xs text-slate-500">
+            {step.durationMs != null ? formatMs(step.durationMs) : formatDuration(step.startedAt, step.finishedAt)}
+          </span>
           <ExecutionStatusBadge status={String(step.status)} />
         </button>
         {open && (
@@ -71,7 +82,8 @@ const Step = memo(function Step({ step, last }: { step: ExecutionStep; last: boo
 });
 
 /** The timeline of an execution's steps with their inputs, outputs, errors and timings. */
-export function ExecutionTimeline({ steps }: { steps: ExecutionStep[] }) {
+export function ExecutionTimeline({ steps: unordered }: { steps: ExecutionStep[] }) {
+  const steps = [...unordered].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
   if (steps.length === 0) {
     return <p className="px-1 py-6 text-center text-sm text-slate-500">No step has run yet. Steps appear here live as the execution advances.</p>;
   }
