@@ -1,7 +1,7 @@
 "use client";
 import { memo } from "react";
 import Link from "next/link";
-import { AlertTriangle, ArrowLeft, Check, CloudOff, Loader2, Play, Redo2, Rocket, Undo2, Activity } from "lucide-react";
+import { AlertTriangle, ArrowLeft, Check, CircleDot, CloudOff, Loader2, Play, Redo2, Rocket, Undo2, Activity } from "lucide-react";
 import type { Workflow } from "@/shared/api";
 import { WorkflowStatusBadge } from "@/entities/workflow";
 import { routes } from "@/shared/config";
@@ -14,7 +14,7 @@ function SaveIndicator() {
   const map = {
     idle: { Icon: Check, text: "All changes saved", cls: "text-slate-400" },
     saved: { Icon: Check, text: "Saved", cls: "text-slate-500" },
-    dirty: { Icon: Loader2, text: "Unsaved changes", cls: "text-slate-500" },
+    dirty: { Icon: CircleDot, text: "Unsaved changes", cls: "text-slate-500" },
     saving: { Icon: Loader2, text: "Saving…", cls: "text-slate-500" },
     error: { Icon: CloudOff, text: "Not saved", cls: "text-red-600" },
     conflict: { Icon: AlertTriangle, text: "Conflict", cls: "text-amber-700" },
