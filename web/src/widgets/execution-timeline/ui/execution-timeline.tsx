@@ -27,7 +27,7 @@ function JsonBlock({ label, value, tone = "plain" }: { label: string; value: unk
   );
 }
 
-const Step = memo(function Step({ step, last }: { step: ExecutionStep; last: boolean }) {
+const Step = memo(function Step({ step, last, label }: { step: ExecutionStep; last: boolean; label?: string }) {
   const failed = String(step.status).toUpperCase() === "FAILED";
   const [open, setOpen] = useState(failed);
   const accent = nodeAccent(step.nodeType);
@@ -46,8 +46,11 @@ const Step = memo(function Step({ step, last }: { step: ExecutionStep; last: boo
         >
           <ChevronRight className={cn("size-4 shrink-0 text-slate-400 transition-transform", open && "rotate-90")} aria-hidden />
           <span className="min-w-0 flex-1">
-            <span className="block truncate text-sm font-medium text-slate-900">{step.nodeId}</span>
-            <span className="block truncate font-mono text-[11px] text-slate-500">{step.nodeType}</span>
+            <span className="block truncate text-sm font-medium text-slate-900">{label || step.nodeId}</span>
+            <span className="block truncate font-mono text-[11px] text-slate-500">
+              {label ? `${step.nodeId} · ` : ""}
+              {step.nodeType}
+            </span>
           </span>
           {step.handle && step.handle !== "out" && (
             <span className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-[11px] text-slate-600" title="Output taken">
@@ -82,7 +85,7 @@ const Step = memo(function Step({ step, last }: { step: ExecutionStep; last: boo
 });
 
 /** The timeline of an execution's steps with their inputs, outputs, errors and timings. */
-export function ExecutionTimeline({ steps: unordered }: { steps: ExecutionStep[] }) {
+export function ExecutionTimeline({ steps: unordered, labels }: { steps: ExecutionStep[]; labels?: Record<string, string> }) {
   const steps = [...unordered].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
   if (steps.length === 0) {
     return <p className="px-1 py-6 text-center text-sm text-slate-500">No step has run yet. Steps appear here live as the execution advances.</p>;
@@ -90,7 +93,7 @@ export function ExecutionTimeline({ steps: unordered }: { steps: ExecutionStep[]
   return (
     <ol data-testid="execution-timeline">
       {steps.map((s, i) => (
-        <Step key={s.id ?? `${s.nodeId}-${i}`} step={s} last={i === steps.length - 1} />
+        <Step key={s.id ?? `${s.nodeId}-${i}`} step={s} last={i === steps.length - 1} label={labels?.[s.nodeId]} />
       ))}
     </ol>
   );

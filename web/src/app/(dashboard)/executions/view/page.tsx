@@ -48,6 +48,7 @@ function ExecutionView({ id }: { id: string }) {
   }
   const e = ex.data;
   const status = String(e.status);
+  const labels = Object.fromEntries((wf.data?.definition?.nodes ?? []).filter((n) => n.label).map((n) => [n.id, n.label!]));
   const steps = e.steps ?? [];
   return (
     <>
@@ -107,7 +108,7 @@ function ExecutionView({ id }: { id: string }) {
       <div className="grid grid-cols-[minmax(0,1fr)_340px] gap-5">
         <section aria-label="Steps">
           <h2 className="mb-3 text-sm font-semibold text-slate-900">Timeline</h2>
-          <ExecutionTimeline steps={steps} />
+          <ExecutionTimeline steps={steps} labels={labels} />
         </section>
         <Card className="self-start">
           <CardHeader title="Context" description={`Started by ${e.triggerType ?? "a trigger"}; what expressions and templates see.`} />
