@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -468,4 +471,65 @@ func (t *tx) CronJobUpdate(ctx context.Context, p *store.CronJobUpdateParams) (*
 func (t *tx) CronJobDelete(ctx context.Context, tenantID, id uuid.UUID) error {
 	n, err := t.q.CronJobDelete(ctx, dbsqlc.CronJobDeleteParams{TenantID: tenantID, ID: id})
 	return affected(n, err, "delete schedule %s", id)
+}
+
+// stepInsertManySQL inserts several steps of one tenant in one round trip;
+// the arrays are zipped row by row.
+const stepInsertManySQL = `INSERT INTO workflow_execution_steps (id, tenant_id, execution_id, seq, node_id, node_type, status,
+    attempt, input, output, error, handle, started_at, finished_at)
+SELECT u.id, $1, u.execution_id, u.seq, u.node_id, u.node_type, u.status, u.attempt, u.input::jsonb, u.output::jsonb,
+    u.error, u.handle, u.started_at, u.finished_at
+FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[],
+    $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[])
+    AS u(id, execution_id, seq, node_id, node_type, status, attempt, input, output, error, handle, started_at, finished_at)
+ON CONFLICT DO NOTHING`
+
+// StepInsertMany records several node visits of one tenant in one round
+// trip (the engine's batch of pure nodes). It implements
+// engine.StepBatchInserter.
+func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	n := len(ps)
+	ids, execs := make([]uuid.UUID, n), make([]uuid.UUID, n)
+	seqs, attempts := make([]int32, n), make([]int32, n)
+	nodeIDs, nodeTypes, statuses := make([]string, n), make([]string, n), make([]string, n)
+	inputs, outputs := make([]*string, n), make([]*string, n)
+	errs, handles := make([]string, n), make([]string, n)
+	started, finished := make([]time.Time, n), make([]*time.Time, n)
+	tenantID := ps[0].TenantID
+	for i, p := range ps {
+		if p.TenantID != tenantID {
+			return fmt.Errorf("insert steps: one tenant per batch, got %s and %s", tenantID, p.TenantID)
+		}
+		ids[i], execs[i] = newID(p.ID), p.ExecutionID
+		seqs[i], attempts[i] = int32(p.Seq), int32(p.Attempt)
+		nodeIDs[i], nodeTypes[i], statuses[i] = p.NodeID, p.NodeType, string(p.Status)
+		inputs[i], outputs[i] = jsonOrNil(p.Input), jsonOrNil(p.Output)
+		errs[i], handles[i] = p.Error, p.Handle
+		started[i] = p.StartedAt
+		if started[i].IsZero() {
+			started[i] = time.Now()
+		}
+		finished[i] = p.FinishedAt
+	}
+	tag, err := t.tx.Exec(ctx, stepInsertManySQL, tenantID, ids, execs, seqs, nodeIDs, nodeTypes, statuses, attempts,
+		inputs, outputs, errs, handles, started, finished)
+	if err != nil {
+		return translateInsert(err, "insert %d steps of execution %s", n, ps[0].ExecutionID)
+	}
+	if int(tag.RowsAffected()) != n {
+		// Like StepInsert: a step that exists already is a conflict.
+		return fmt.Errorf("insert %d steps of execution %s: %d existed: %w", n, ps[0].ExecutionID, n-int(tag.RowsAffected()), store.ErrConflict)
+	}
+	return nil
+}
+
+func jsonOrNil(raw json.RawMessage) *string {
+	if len(raw) == 0 {
+		return nil
+	}
+	s := string(raw)
+	return &s
 }
