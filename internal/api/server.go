@@ -8,7 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -225,10 +224,4 @@ func Problem(ctx context.Context, log *slog.Logger, what string, err error) erro
 	}
 	log.ErrorContext(ctx, "internal error", "what", what, "err", err, "request_id", RequestIDFrom(ctx))
 	return huma.Error500InternalServerError("internal error (request " + RequestIDFrom(ctx) + ")")
-}
-
-// isPublicPath reports whether p is served without the /api/v1 prefix
-// rules (health checks).
-func isPublicPath(p string) bool {
-	return p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, Prefix+"/openapi") || p == Prefix+"/docs"
 }
