@@ -28,12 +28,13 @@ import (
 const benchUsage = `usage:
   nextflow bench engine --db sqlite|postgres [--executions N] [--steps K]
   nextflow bench cron   --db sqlite|postgres [--schedules N]
+  nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
 PostgreSQL runs use DATABASE_URL (default the local test server) in a fresh schema that is dropped after.
 River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, FetchPollInterval 50ms.`
 
 // cmdBench measures the engine or the cron scheduler on a fresh database.
 func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || (args[0] != "engine" && args[0] != "cron") {
+	if len(args) == 0 || (args[0] != "engine" && args[0] != "cron" && args[0] != "waiting") {
 		return fmt.Errorf("%s", benchUsage)
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -44,6 +45,9 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	schedules := fs.Int("schedules", 1000, "schedules due in the same second")
 	if err := fs.Parse(args[1:]); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchUsage}
+	}
+	if args[0] == "waiting" {
+		return benchWaiting(ctx, *db, *executions, stdout)
 	}
 	workers := river.NewWorkers()
 	st, cleanup, err := benchStore(ctx, *db, store.QueueConfig{Workers: workers})

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/postgres"
+)
+
+// benchWaiting starts n executions that reach a 30-day delay and reports
+// the worker's resident memory and the database bytes per waiting
+// execution: waiting costs rows, not memory.
+func benchWaiting(ctx context.Context, db string, n int, stdout io.Writer) error {
+	workers := river.NewWorkers()
+	st, cleanup, err := benchStore(ctx, db, store.QueueConfig{Workers: workers})
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	eng := engine.New(st, engine.Options{Logger: log})
+	eng.RegisterWorkers(workers)
+
+	tenantID, workflowID, versionID := domain.NewID(), domain.NewID(), domain.NewID()
+	def := json.RawMessage(`{"nodes":[{"id":"start","type":"trigger.manual","config":{},"position":{"x":0,"y":0}},{"id":"wait","type":"delay","config":{"duration":"30d"},"position":{"x":0,"y":100}},{"id":"done","type":"end","config":{},"position":{"x":0,"y":200}}],"edges":[{"id":"e1","source":"start","target":"wait"},{"id":"e2","source":"wait","target":"done"}]}`)
+	if err := st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
+		_, err := tx.TenantInsert(ctx, &store.TenantInsertParams{ID: tenantID, Name: "bench", Slug: "bench-" + tenantID.String()[:8], Plan: domain.PlanBiz})
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := st.InTx(ctx, tenantID, func(tx store.Tx) error {
+		if _, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenantID, ID: workflowID, Name: "waiting", Definition: def}); err != nil {
+			return err
+		}
+		if _, err := tx.WorkflowVersionInsert(ctx, &store.WorkflowVersionInsertParams{TenantID: tenantID, ID: versionID, WorkflowID: workflowID, Version: 1, Definition: def}); err != nil {
+			return err
+		}
+		_, err := tx.WorkflowSetCurrentVersion(ctx, tenantID, workflowID, versionID, 1)
+		return err
+	}); err != nil {
+		return err
+	}
+	before := sizes(ctx, st)
+	rssBefore := rssBytes()
+	if err := st.Queue().Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = st.Queue().Stop(stopCtx)
+	}()
+	began := time.Now()
+	for i := 0; i < n; i += 1000 {
+		batch := make([]engine.StartParams, 0, 1000)
+		for j := i; j < min(n, i+1000); j++ {
+			batch = append(batch, engine.StartParams{TenantID: tenantID, WorkflowID: workflowID, VersionID: versionID, TriggerType: engine.TriggerManual})
+		}
+		if err := st.InTx(ctx, tenantID, func(tx store.Tx) error {
+			_, err := eng.StartManyTx(ctx, tx, batch)
+			return err
+		}); err != nil {
+			return fmt.Errorf("start: %w", err)
+		}
+	}
+	for {
+		var counts map[domain.ExecutionStatus]int
+		if err := st.Read(ctx, tenantID, func(tx store.Tx) error {
+			var err error
+			counts, err = tx.ExecutionCountByStatus(ctx, tenantID, workflowID)
+			return err
+		}); err != nil {
+			return err
+		}
+		if counts[domain.ExecutionWaiting] >= n {
+			break
+		}
+		if time.Since(began) > 30*time.Minute {
+			return fmt.Errorf("only %d of %d waiting after 30 minutes", counts[domain.ExecutionWaiting], n)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	elapsed := time.Since(began)
+	runtime.GC()
+	after := sizes(ctx, st)
+	rssAfter := rssBytes()
+	fmt.Fprintf(stdout, "waiting: %d executions on a 30-day delay in %s (%.0f/s)\n", n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
+	fmt.Fprintf(stdout, "worker resident memory: %.1f MB before, %.1f MB after\n", float64(rssBefore)/1e6, float64(rssAfter)/1e6)
+	if before >= 0 && after >= 0 {
+		fmt.Fprintf(stdout, "database: %.1f MB before, %.1f MB after, %.0f bytes per waiting execution (rows, indexes, River job)\n",
+			float64(before)/1e6, float64(after)/1e6, float64(after-before)/float64(n))
+	}
+	return nil
+}
+
+// sizes is the database size in bytes, -1 when unknown.
+func sizes(ctx context.Context, st store.Store) int64 {
+	if pg, ok := st.(*postgres.Store); ok {
+		m, err := pg.TableBytes(ctx)
+		if err != nil {
+			return -1
+		}
+		var total int64
+		for _, v := range m {
+			total += v
+		}
+		return total
+	}
+	return -1
+}
+
+// rssBytes reads the process's resident set size from /proc.
+func rssBytes() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:")), "%d", &kb)
+			return kb * 1024
+		}
+	}
+	return 0
+}
