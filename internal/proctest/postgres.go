@@ -5,44 +5,29 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/nextflow-dev/nextflow/internal/store/storetest"
 )
 
-// PostgresURL is the server tests use (NEXTFLOW_TEST_DATABASE_URL).
-func PostgresURL() string {
-	if u := os.Getenv("NEXTFLOW_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
 // PostgresDatabase creates a fresh database for one test and drops it at
-// the end, returning its URL. Without a reachable server the test is
-// skipped, or failed under CI=true.
+// the end, returning its URL. The server is storetest's test database
+// server: unreachable, the test is skipped, or failed under CI=true.
 func PostgresDatabase(t testing.TB) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	base := PostgresURL()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL unreachable at %s under CI: %v", base, err)
-		}
-		t.Skipf("PostgreSQL unreachable at %s: %v", base, err)
-	}
-	defer conn.Close(ctx)
+	conn := storetest.PostgresConn(t)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "nf_proc_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := conn.Exec(context.Background(), "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
+	base := storetest.PostgresURL()
 	t.Cleanup(func() {
+		// A fresh connection: the test's is closed by now.
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		c, err := pgx.Connect(ctx, base)
