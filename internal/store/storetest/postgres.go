@@ -103,12 +103,14 @@ const (
 	staleAfter = time.Hour
 )
 
-// process is this process's token and the connection that holds its lock
-// (kept reachable here so that it stays open until the process exits).
-var process struct {
+// process is this process's token (fixed before any test runs, so that
+// parallel tests read it without synchronisation) and the connection that
+// holds its lock (kept reachable here so that it stays open until the
+// process exits).
+var process = struct {
 	token string
 	conn  *pgx.Conn
-}
+}{token: randomHex(4)}
 
 func randomHex(n int) string {
 	b := make([]byte, n)
@@ -124,7 +126,6 @@ func processLockKey(token string) int64 {
 }
 
 func holdProcessLock(ctx context.Context) error {
-	process.token = randomHex(4)
 	conn, err := pgx.Connect(ctx, PostgresURL())
 	if err != nil {
 		return err
