@@ -21,6 +21,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/config"
 	"github.com/nextflow-dev/nextflow/internal/cron"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/execlock"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
@@ -96,6 +97,9 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	var subscriber live.Subscriber
 	// Sign-in throttles: in process, or shared through Redis when set.
 	var loginAccountLimiter, loginIPLimiter auth.Limiter
+	// The execution lock in front of the database lock: through Redis when
+	// set, else none (the database lock alone).
+	var locker execlock.Locker
 	if cfg.RedisURL != "" {
 		ropts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -108,6 +112,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 			return nil, &config.Error{Name: "REDIS_URL", Msg: fmt.Sprintf("cannot reach Redis: %v", err)}
 		}
 		loginAccountLimiter, loginIPLimiter = auth.NewRedisLoginLimiters(rdb)
+		locker = execlock.NewRedis(rdb, execlock.DefaultRedisPrefix)
 		r := live.NewRedis(rdb, "nextflow", log)
 		a.closers = append(a.closers, r.Close, rdb.Close)
 		publisher, subscriber = r, r
@@ -128,6 +133,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		Logger:    log,
 		HTTP:      engine.HTTPOptions{Allow: cfg.HTTPAllow},
 		Publisher: publisher,
+		Locker:    locker,
 	})
 	eng.RegisterWorkers(a.workers)
 	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log})

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
@@ -20,8 +23,26 @@ const (
 	inlineEffectMargin = 30 * time.Second
 )
 
+// The execution lock (Options.Locker) in front of the database lock.
+const (
+	// execLockTTL bounds how long a lock left by a process that died
+	// delays its execution; a transaction outliving it is still fenced by
+	// the database lock.
+	execLockTTL = 15 * time.Second
+	// execLockSnooze is the least time an advance job that found the lock
+	// taken waits before it runs again; up to as much again is added at
+	// random so that waiting jobs do not come back together.
+	execLockSnooze = 100 * time.Millisecond
+)
+
 // advance is the body of the advance job.
 func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
+	// Another worker is in this execution: come back shortly rather than
+	// wait on its row lock holding a connection.
+	unlock, ok, _ := e.locks.Acquire(ctx, args.ExecutionID, execLockTTL)
+	if !ok {
+		return river.JobSnooze(execLockSnooze + rand.N(execLockSnooze))
+	}
 	var pe *pendingEffect
 	var events []live.Event
 	err := e.store.InTx(ctx, args.TenantID, func(tx store.Tx) error {
@@ -58,6 +79,7 @@ func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
 		pe, events = r.effect, r.events
 		return nil
 	})
+	_ = unlock(ctx)
 	if err != nil {
 		return fmt.Errorf("advance execution %s: %w", args.ExecutionID, err)
 	}
@@ -116,6 +138,9 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 		}
 	}
 
+	// The outcome must be recorded: if another worker holds the execution
+	// lock, go on and wait on the row lock.
+	unlock, _, _ := e.locks.Acquire(ctx, pe.req.ExecutionID, execLockTTL)
 	var next *pendingEffect
 	var events []live.Event
 	err := e.store.InTx(ctx, pe.req.TenantID, func(tx store.Tx) error {
@@ -201,6 +226,7 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 		next, events = r.effect, r.events
 		return nil
 	})
+	_ = unlock(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("record result of %s: %w", pe.req.IdempotencyKey, err)
 	}

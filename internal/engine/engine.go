@@ -20,6 +20,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/execlock"
 	"github.com/nextflow-dev/nextflow/internal/expr"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -87,6 +88,10 @@ type Options struct {
 	SideEffects []SideEffect
 	// Publisher receives change events after each commit (live.Nop).
 	Publisher live.Publisher
+	// Locker is the execution lock tried before the database lock (an
+	// execlock.Redis when REDIS_URL is set); nil means none. Its failures
+	// never stop an execution: the database lock alone then serialises.
+	Locker execlock.Locker
 	// Clock returns the current time (time.Now).
 	Clock func() time.Time
 	// DefinitionCacheSize bounds the number of parsed versions kept
@@ -105,6 +110,7 @@ type Engine struct {
 	expr    *expr.Env
 	tmpl    *tmpl.Engine
 	pub     live.Publisher
+	locks   execlock.Locker
 	now     func() time.Time
 	effects map[string]SideEffect
 
@@ -141,6 +147,7 @@ func New(st store.Store, opts Options) *Engine {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	e.locks = execlock.FailOpen(opts.Locker, e.log)
 	if e.reg == nil {
 		e.reg = workflow.Default()
 	}
@@ -228,7 +235,8 @@ func (w *advanceWorker) NextRetry(job *river.Job[AdvanceArgs]) time.Time {
 // Work advances the execution.
 func (w *advanceWorker) Work(ctx context.Context, job *river.Job[AdvanceArgs]) error {
 	err := w.e.advance(ctx, job.Args)
-	if err != nil {
+	var snoozed *river.JobSnoozeError
+	if err != nil && !errors.As(err, &snoozed) {
 		w.e.log.ErrorContext(ctx, "advance failed; River retries the job", "execution", job.Args.ExecutionID,
 			"token", job.Args.Token, "attempt", job.Attempt, "error", err)
 	}
