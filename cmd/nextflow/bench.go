@@ -11,6 +11,7 @@ import (
 	neturl "net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ const benchUsage = `usage:
   nextflow bench engine --db sqlite|postgres [--executions N] [--steps K]
   nextflow bench cron   --db sqlite|postgres [--schedules N]
   nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
+  --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
 PostgreSQL runs use DATABASE_URL (default the local test server) in a fresh schema that is dropped after.
 River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, FetchPollInterval 50ms.`
 
@@ -43,8 +45,20 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	executions := fs.Int("executions", 2000, "executions of the pure journey")
 	steps := fs.Int("steps", 5, "pure nodes per journey")
 	schedules := fs.Int("schedules", 1000, "schedules due in the same second")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchUsage}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return &config.Error{Name: "--cpuprofile", Msg: err.Error()}
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("start CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if args[0] == "waiting" {
 		return benchWaiting(ctx, *db, *executions, stdout)

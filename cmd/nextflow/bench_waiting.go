@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func benchWaiting(ctx context.Context, db string, n int, stdout io.Writer) error
 	}); err != nil {
 		return err
 	}
-	before := sizes(ctx, st)
+	before, beforeTables := sizes(ctx, st)
 	rssBefore := rssBytes()
 	if err := st.Queue().Start(ctx); err != nil {
 		return err
@@ -96,31 +97,44 @@ func benchWaiting(ctx context.Context, db string, n int, stdout io.Writer) error
 	}
 	elapsed := time.Since(began)
 	runtime.GC()
-	after := sizes(ctx, st)
+	after, afterTables := sizes(ctx, st)
 	rssAfter := rssBytes()
 	fmt.Fprintf(stdout, "waiting: %d executions on a 30-day delay in %s (%.0f/s)\n", n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
 	fmt.Fprintf(stdout, "worker resident memory: %.1f MB before, %.1f MB after\n", float64(rssBefore)/1e6, float64(rssAfter)/1e6)
 	if before >= 0 && after >= 0 {
 		fmt.Fprintf(stdout, "database: %.1f MB before, %.1f MB after, %.0f bytes per waiting execution (rows, indexes, River job)\n",
 			float64(before)/1e6, float64(after)/1e6, float64(after-before)/float64(n))
+		names := make([]string, 0, len(afterTables))
+		for name := range afterTables {
+			names = append(names, name)
+		}
+		sort.Slice(names, func(i, j int) bool {
+			return afterTables[names[i]]-beforeTables[names[i]] > afterTables[names[j]]-beforeTables[names[j]]
+		})
+		for _, name := range names {
+			if d := afterTables[name] - beforeTables[name]; d > 0 {
+				fmt.Fprintf(stdout, "  %-28s %6.0f bytes per waiting execution\n", name, float64(d)/float64(n))
+			}
+		}
 	}
 	return nil
 }
 
-// sizes is the database size in bytes, -1 when unknown.
-func sizes(ctx context.Context, st store.Store) int64 {
+// sizes is the database size in bytes (-1 when unknown) and its bytes by
+// table.
+func sizes(ctx context.Context, st store.Store) (int64, map[string]int64) {
 	if pg, ok := st.(*postgres.Store); ok {
 		m, err := pg.TableBytes(ctx)
 		if err != nil {
-			return -1
+			return -1, nil
 		}
 		var total int64
 		for _, v := range m {
 			total += v
 		}
-		return total
+		return total, m
 	}
-	return -1
+	return -1, nil
 }
 
 // rssBytes reads the process's resident set size from /proc.

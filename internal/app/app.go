@@ -136,6 +136,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		Locker:    locker,
 	})
 	eng.RegisterWorkers(a.workers)
+	a.closers = append(a.closers, func() error { eng.Close(); return nil })
 	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log})
 	sched.RegisterWorkers(a.workers)
 

@@ -43,42 +43,13 @@ func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
 	if !ok {
 		return river.JobSnooze(execLockSnooze + rand.N(execLockSnooze))
 	}
-	var pe *pendingEffect
-	var events []live.Event
-	err := e.store.InTx(ctx, args.TenantID, func(tx store.Tx) error {
-		pe, events = nil, nil
-		exec, err := tx.ExecutionLock(ctx, args.TenantID, args.ExecutionID)
-		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return nil // deleted with its workflow
-			}
-			return fmt.Errorf("lock execution %s: %w", args.ExecutionID, err)
-		}
-		if exec.Status.Terminal() || exec.Token != args.Token {
-			return nil // a duplicate or late job
-		}
-		r, err := e.newRun(ctx, tx, exec)
-		if err != nil {
-			return err
-		}
-		if !r.finished {
-			r.begin()
-			goOn, err := r.resumeOpen(ctx)
-			if err != nil {
-				return err
-			}
-			if goOn {
-				if err := r.loop(ctx); err != nil {
-					return err
-				}
-			}
-		}
-		if err := r.save(ctx); err != nil {
-			return err
-		}
-		pe, events = r.effect, r.events
-		return nil
-	})
+	var res advanceResult
+	if e.batch != nil {
+		res = e.batch.submit(ctx, args)
+	} else {
+		res = e.advanceAlone(ctx, args)
+	}
+	pe, events, err := res.effect, res.events, res.err
 	_ = unlock(ctx)
 	if err != nil {
 		return fmt.Errorf("advance execution %s: %w", args.ExecutionID, err)

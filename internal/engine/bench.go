@@ -52,6 +52,8 @@ type BenchPhase struct {
 	StepsPerS  float64
 	P50, P99   time.Duration
 	Incomplete int
+	// Started is how long starting (inserting) the executions took.
+	Started time.Duration
 }
 
 // BenchResult is what Bench measured.
@@ -77,6 +79,9 @@ func (r *BenchResult) String() string {
 		}
 		fmt.Fprintf(&b, "%-22s %8d %10s %10.0f %12.0f %10s %10s", p.Name, p.Executions,
 			p.Elapsed.Round(time.Millisecond), p.PerSecond, p.StepsPerS, p.P50.Round(100*time.Microsecond), p.P99.Round(100*time.Microsecond))
+		if p.Started > 0 {
+			fmt.Fprintf(&b, "  (started in %s)", p.Started.Round(time.Millisecond))
+		}
 		if p.Incomplete > 0 {
 			fmt.Fprintf(&b, "  (%d incomplete)", p.Incomplete)
 		}
@@ -108,6 +113,8 @@ func (w *benchNoopWorker) Work(context.Context, *river.Job[benchNoopArgs]) error
 type benchRecorder struct {
 	mu       sync.Mutex
 	finished map[uuid.UUID]time.Time
+	// before is len(finished) when the current phase began.
+	before   int
 	noops    atomic.Int64
 	noopDone time.Time
 	noopWant int64
@@ -182,6 +189,7 @@ func Bench(ctx context.Context, st store.Store, cfg BenchConfig) (*BenchResult, 
 	opts.Publisher = rec
 	opts.HTTP.Allow = append(slices.Clone(opts.HTTP.Allow), "127.0.0.1")
 	eng := New(st, opts)
+	defer eng.Close()
 	eng.RegisterWorkers(cfg.Workers)
 	river.AddWorker(cfg.Workers, &benchNoopWorker{rec: rec})
 
@@ -291,37 +299,55 @@ func benchExecutions(ctx context.Context, eng *Engine, rec *benchRecorder, tenan
 		}
 		done += size
 	}
+	phase.Started = time.Since(begin)
 	deadline := time.After(timeout)
-	var latencies []time.Duration
-	var last time.Time
-	for {
+	count := func() int {
 		rec.mu.Lock()
-		latencies = latencies[:0]
-		last = time.Time{}
-		for id, s := range started {
-			if f, ok := rec.finished[id]; ok {
-				latencies = append(latencies, max(0, f.Sub(s)))
-				if f.After(last) {
-					last = f
-				}
+		defer rec.mu.Unlock()
+		n := 0
+		for id := range started {
+			if _, ok := rec.finished[id]; ok {
+				n++
 			}
 		}
+		return n
+	}
+	// Poll the count only after the recorder has seen as many executions
+	// finish as this phase started (the count walks every execution).
+	for {
+		rec.mu.Lock()
+		total := len(rec.finished)
 		rec.mu.Unlock()
-		if len(latencies) == n {
+		if total >= rec.before+n && count() == n {
 			break
 		}
 		select {
 		case <-rec.changed:
 		case <-time.After(50 * time.Millisecond):
 		case <-deadline:
-			phase.Incomplete = n - len(latencies)
-			last = time.Now()
 			goto report
 		case <-ctx.Done():
 			return phase, ctx.Err()
 		}
 	}
 report:
+	var latencies []time.Duration
+	var last time.Time
+	rec.mu.Lock()
+	for id, s := range started {
+		if f, ok := rec.finished[id]; ok {
+			latencies = append(latencies, max(0, f.Sub(s)))
+			if f.After(last) {
+				last = f
+			}
+		}
+	}
+	rec.before = len(rec.finished)
+	rec.mu.Unlock()
+	phase.Incomplete = n - len(latencies)
+	if phase.Incomplete > 0 {
+		last = time.Now()
+	}
 	phase.Elapsed = last.Sub(begin)
 	done := len(latencies)
 	phase.Steps = done * stepsEach
@@ -349,6 +375,7 @@ func benchRiver(ctx context.Context, st store.Store, rec *benchRecorder, tenantI
 		}
 		done += size
 	}
+	phase.Started = time.Since(begin)
 	deadline := time.After(timeout)
 	for {
 		rec.mu.Lock()

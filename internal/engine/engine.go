@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -97,6 +98,13 @@ type Options struct {
 	// DefinitionCacheSize bounds the number of parsed versions kept
 	// (default 1024).
 	DefinitionCacheSize int
+	// AdvanceBatch is the largest number of executions one group-commit
+	// transaction advances (DefaultAdvanceBatch); 1 gives every advance
+	// job a transaction of its own.
+	AdvanceBatch int
+	// AdvanceBatchers is the number of group-commit transactions that may
+	// run at once (DefaultAdvanceBatchers).
+	AdvanceBatchers int
 
 	// afterPerformHook is afterPerform (tests only).
 	afterPerformHook func(stepID uuid.UUID) error
@@ -104,15 +112,18 @@ type Options struct {
 
 // Engine runs executions. It is safe for concurrent use.
 type Engine struct {
-	store   store.Store
-	log     *slog.Logger
-	reg     *workflow.Registry
-	expr    *expr.Env
-	tmpl    *tmpl.Engine
-	pub     live.Publisher
-	locks   execlock.Locker
-	now     func() time.Time
-	effects map[string]SideEffect
+	store store.Store
+	log   *slog.Logger
+	reg   *workflow.Registry
+	expr  *expr.Env
+	tmpl  *tmpl.Engine
+	pub   live.Publisher
+	locks execlock.Locker
+	batch *batcher // nil: no group commit
+	// batchCommits counts group-commit transactions that committed.
+	batchCommits atomic.Int64
+	now          func() time.Time
+	effects      map[string]SideEffect
 
 	stepLimit  int
 	pureBudget int
@@ -174,6 +185,15 @@ func New(st store.Store, opts Options) *Engine {
 		httpFX, _ = NewHTTPRequest(HTTPOptions{Timeout: opts.HTTP.Timeout, MaxResponseBytes: opts.HTTP.MaxResponseBytes}, e.tmpl)
 	}
 	e.effects[httpFX.Kind()] = httpFX
+	if opts.AdvanceBatch <= 0 {
+		opts.AdvanceBatch = DefaultAdvanceBatch
+	}
+	if opts.AdvanceBatchers <= 0 {
+		opts.AdvanceBatchers = DefaultAdvanceBatchers
+	}
+	if opts.AdvanceBatch > 1 && st != nil {
+		e.batch = newBatcher(e, opts.AdvanceBatch, opts.AdvanceBatchers)
+	}
 	for _, fx := range opts.SideEffects {
 		e.effects[fx.Kind()] = fx
 	}
@@ -256,4 +276,12 @@ func enqueue(ctx context.Context, tx store.Tx, exec *domain.Execution, runAt tim
 		return fmt.Errorf("enqueue advance of execution %s: %w", exec.ID, err)
 	}
 	return nil
+}
+
+// Close stops the engine's group-commit runners once the queue has
+// stopped; advance jobs that still arrive run on their own.
+func (e *Engine) Close() {
+	if e.batch != nil {
+		e.batch.close()
+	}
 }

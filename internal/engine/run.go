@@ -442,27 +442,37 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 	return nil
 }
 
-// save writes the execution's state.
+// save writes the execution's steps and state.
 func (r *run) save(ctx context.Context) error {
 	if err := r.flushSteps(ctx); err != nil {
 		return err
 	}
-	data, err := r.c.encode()
+	up, err := r.finish()
 	if err != nil {
 		return err
 	}
-	r.exec.Context = data
-	if err := r.tx.ExecutionUpdate(ctx, &store.ExecutionUpdateParams{
-		TenantID: r.exec.TenantID, ID: r.exec.ID, Status: r.exec.Status, Context: data,
-		CurrentNodeID: r.exec.CurrentNodeID, Token: r.exec.Token, StepCount: r.exec.StepCount,
-		Error: r.exec.Error, StartedAt: r.exec.StartedAt, FinishedAt: r.exec.FinishedAt,
-	}); err != nil {
+	if err := r.tx.ExecutionUpdate(ctx, up); err != nil {
 		return fmt.Errorf("update execution %s: %w", r.exec.ID, err)
 	}
+	return nil
+}
+
+// finish encodes the execution's state for writing and notes a change of
+// status among the run's events.
+func (r *run) finish() (*store.ExecutionUpdateParams, error) {
+	data, err := r.c.encode()
+	if err != nil {
+		return nil, err
+	}
+	r.exec.Context = data
 	if r.exec.Status != r.status0 {
 		r.event(live.KindExecution, string(r.exec.Status), uuid.Nil, "")
 	}
-	return nil
+	return &store.ExecutionUpdateParams{
+		TenantID: r.exec.TenantID, ID: r.exec.ID, Status: r.exec.Status, Context: data,
+		CurrentNodeID: r.exec.CurrentNodeID, Token: r.exec.Token, StepCount: r.exec.StepCount,
+		Error: r.exec.Error, StartedAt: r.exec.StartedAt, FinishedAt: r.exec.FinishedAt,
+	}, nil
 }
 
 func mustJSON(v any) json.RawMessage {

@@ -81,11 +81,44 @@ func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*doma
 // that starts many journeys, or for load. Results are in the order of ps;
 // an error rolls back nothing by itself (the caller's transaction does).
 func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams) ([]*domain.Execution, error) {
-	workflows := map[uuid.UUID]*domain.Workflow{}
+	cache := &startCache{workflows: map[uuid.UUID]*domain.Workflow{}, versions: map[uuid.UUID]*domain.WorkflowVersion{}}
 	out := make([]*domain.Execution, len(ps))
 	jobs := make([]river.InsertManyParams, 0, len(ps))
+	// Executions without an idempotency key are inserted in batches of one
+	// tenant when the store can (one round trip for the lot).
+	batcher, _ := tx.(ExecutionBatchInserter)
+	var batch []*store.ExecutionInsertParams
+	var batchAt []int
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		execs, err := batcher.ExecutionInsertMany(ctx, batch)
+		if err != nil {
+			return fmt.Errorf("start %d executions: %w", len(batch), err)
+		}
+		for i, exec := range execs {
+			out[batchAt[i]] = exec
+			jobs = append(jobs, river.InsertManyParams{Args: AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}})
+		}
+		batch, batchAt = batch[:0], batchAt[:0]
+		return nil
+	}
 	for i, p := range ps {
-		exec, created, err := e.insertExecution(ctx, tx, p, workflows)
+		if batcher != nil && p.IdempotencyKey == "" {
+			ip, err := e.prepareExecution(ctx, tx, p, cache)
+			if err != nil {
+				return nil, err
+			}
+			if len(batch) > 0 && (batch[0].TenantID != ip.TenantID || len(batch) >= startBatchSize) {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+			batch, batchAt = append(batch, ip), append(batchAt, i)
+			continue
+		}
+		exec, created, err := e.insertExecution(ctx, tx, p, cache)
 		if err != nil {
 			return nil, err
 		}
@@ -93,6 +126,9 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 		if created {
 			jobs = append(jobs, river.InsertManyParams{Args: AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}})
 		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
 	}
 	if len(jobs) > 0 {
 		if err := tx.JobInsertMany(ctx, jobs); err != nil {
@@ -102,10 +138,20 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 	return out, nil
 }
 
+// startBatchSize bounds the executions one bulk insert writes.
+const startBatchSize = 1000
+
+// ExecutionBatchInserter is implemented by store transactions that insert
+// several executions of one tenant (none with an idempotency key) in one
+// round trip; StartManyTx uses it when available.
+type ExecutionBatchInserter interface {
+	ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInsertParams) ([]*domain.Execution, error)
+}
+
 // insertExecution inserts the execution p describes, or returns the one
-// its idempotency key names (created=false). workflows, when not nil,
-// caches workflow rows within one call.
-func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams, workflows map[uuid.UUID]*domain.Workflow) (*domain.Execution, bool, error) {
+// its idempotency key names (created=false). cache, when not nil, keeps
+// workflow and version rows within one call.
+func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams, cache *startCache) (*domain.Execution, bool, error) {
 	if p.IdempotencyKey != "" {
 		existing, err := tx.ExecutionGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
 		if err == nil {
@@ -115,44 +161,60 @@ func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams
 			return nil, false, fmt.Errorf("look up execution by idempotency key: %w", err)
 		}
 	}
+	ip, err := e.prepareExecution(ctx, tx, p, cache)
+	if err != nil {
+		return nil, false, err
+	}
+	exec, err := tx.ExecutionInsert(ctx, ip)
+	if err != nil {
+		return nil, false, fmt.Errorf("insert execution of workflow %s: %w", p.WorkflowID, err)
+	}
+	return exec, true, nil
+}
+
+// prepareExecution resolves the version and trigger p starts and builds
+// the new execution's row: PENDING at its trigger, with its context.
+func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParams, cache *startCache) (*store.ExecutionInsertParams, error) {
 	versionID := p.VersionID
 	version := 0
 	if versionID == uuid.Nil {
-		wf := workflows[p.WorkflowID]
+		wf := cache.workflow(p.TenantID, p.WorkflowID)
 		if wf == nil {
 			var err error
 			if wf, err = tx.WorkflowGetByID(ctx, p.TenantID, p.WorkflowID); err != nil {
-				return nil, false, fmt.Errorf("load workflow %s: %w", p.WorkflowID, err)
+				return nil, fmt.Errorf("load workflow %s: %w", p.WorkflowID, err)
 			}
-			if workflows != nil {
-				workflows[p.WorkflowID] = wf
-			}
+			cache.putWorkflow(wf)
 		}
 		if wf.CurrentVersionID == nil {
-			return nil, false, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrNoVersion)
+			return nil, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrNoVersion)
 		}
 		if !wf.IsActive && !p.Test && p.TriggerType != TriggerManual {
-			return nil, false, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrInactive)
+			return nil, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrInactive)
 		}
 		versionID, version = *wf.CurrentVersionID, wf.CurrentVersion
 	}
 	g, err := e.graph(ctx, tx, p.TenantID, versionID)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if version == 0 {
-		v, err := tx.WorkflowVersionGetByID(ctx, p.TenantID, versionID)
-		if err != nil {
-			return nil, false, fmt.Errorf("load workflow version %s: %w", versionID, err)
+		v := cache.version(p.TenantID, versionID)
+		if v == nil {
+			var err error
+			if v, err = tx.WorkflowVersionGetByID(ctx, p.TenantID, versionID); err != nil {
+				return nil, fmt.Errorf("load workflow version %s: %w", versionID, err)
+			}
+			cache.putVersion(v)
 		}
 		if v.WorkflowID != p.WorkflowID {
-			return nil, false, store.NotFoundf("version %s of workflow %s", versionID, p.WorkflowID)
+			return nil, store.NotFoundf("version %s of workflow %s", versionID, p.WorkflowID)
 		}
 		version = v.Version
 	}
 	trigger, err := g.trigger(p.TriggerNodeID, p.TriggerType)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	triggerType := p.TriggerType
 	if triggerType == "" {
@@ -178,7 +240,7 @@ func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams
 	if len(p.Input) > 0 {
 		v, err := toJSONValue(p.Input)
 		if err != nil {
-			return nil, false, fmt.Errorf("input: %w", err)
+			return nil, fmt.Errorf("input: %w", err)
 		}
 		c.Trigger["input"] = v
 	} else if triggerType == TriggerManual || triggerType == "trigger.webhook" {
@@ -187,7 +249,7 @@ func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams
 	if len(p.Event) > 0 {
 		v, err := toJSONValue(p.Event)
 		if err != nil {
-			return nil, false, fmt.Errorf("event: %w", err)
+			return nil, fmt.Errorf("event: %w", err)
 		}
 		c.Trigger["event"] = v
 	}
@@ -196,15 +258,53 @@ func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams
 	}
 	data, err := c.encode()
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	exec, err := tx.ExecutionInsert(ctx, &store.ExecutionInsertParams{
+	return &store.ExecutionInsertParams{
 		TenantID: p.TenantID, ID: id, WorkflowID: p.WorkflowID, VersionID: versionID, Version: version,
 		Status: domain.ExecutionPending, ContactID: p.ContactID, TriggerType: triggerType, Context: data,
 		CurrentNodeID: trigger.ID, IdempotencyKey: p.IdempotencyKey,
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("insert execution of workflow %s: %w", p.WorkflowID, err)
+	}, nil
+}
+
+// startCache keeps the workflow and version rows read while starting a
+// batch of executions (a nil cache keeps nothing). Rows are read in the
+// batch's transaction, so they stay valid for its length.
+type startCache struct {
+	workflows map[uuid.UUID]*domain.Workflow
+	versions  map[uuid.UUID]*domain.WorkflowVersion
+}
+
+// workflow returns the cached workflow id of tenantID, if any.
+func (c *startCache) workflow(tenantID, id uuid.UUID) *domain.Workflow {
+	if c == nil {
+		return nil
 	}
-	return exec, true, nil
+	if wf := c.workflows[id]; wf != nil && wf.TenantID == tenantID {
+		return wf
+	}
+	return nil
+}
+
+func (c *startCache) putWorkflow(wf *domain.Workflow) {
+	if c != nil {
+		c.workflows[wf.ID] = wf
+	}
+}
+
+// version returns the cached version id of tenantID, if any.
+func (c *startCache) version(tenantID, id uuid.UUID) *domain.WorkflowVersion {
+	if c == nil {
+		return nil
+	}
+	if v := c.versions[id]; v != nil && v.TenantID == tenantID {
+		return v
+	}
+	return nil
+}
+
+func (c *startCache) putVersion(v *domain.WorkflowVersion) {
+	if c != nil {
+		c.versions[v.ID] = v
+	}
 }

@@ -114,6 +114,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	// Migrate holds one connection for its advisory lock while goose uses
 	// another.
 	cfg.MaxConns = max(cfg.MaxConns, 4)
+	cfg.AfterConnect = registerUUID
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))

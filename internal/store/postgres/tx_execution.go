@@ -533,3 +533,109 @@ func jsonOrNil(raw json.RawMessage) *string {
 	s := string(raw)
 	return &s
 }
+
+// executionInsertManySQL inserts several executions of one tenant in one
+// round trip; the arrays are zipped row by row. Executions started in bulk
+// carry no idempotency key (those go through ExecutionInsert, which
+// reports a used key).
+const executionInsertManySQL = `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status,
+    contact_id, trigger_type, context, current_node_id, created_at, updated_at)
+SELECT u.id, $1, u.workflow_id, u.version_id, u.version, u.status, u.contact_id, u.trigger_type, u.context::jsonb,
+    u.current_node_id, $11, $11
+FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[])
+    AS u(id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id)`
+
+// ExecutionInsertMany creates several executions of one tenant, none with
+// an idempotency key, in one round trip (the engine's bulk start). It
+// implements engine.ExecutionBatchInserter.
+func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInsertParams) ([]*domain.Execution, error) {
+	n := len(ps)
+	if n == 0 {
+		return nil, nil
+	}
+	ids, workflows, versionIDs := make([]uuid.UUID, n), make([]uuid.UUID, n), make([]uuid.UUID, n)
+	versions := make([]int32, n)
+	statuses, triggers, contexts, nodes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	contacts := make([]*uuid.UUID, n)
+	tenantID := ps[0].TenantID
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	out := make([]*domain.Execution, n)
+	for i, p := range ps {
+		if p.TenantID != tenantID {
+			return nil, fmt.Errorf("insert executions: one tenant per batch, got %s and %s", tenantID, p.TenantID)
+		}
+		if p.IdempotencyKey != "" {
+			return nil, fmt.Errorf("insert executions: execution %d has an idempotency key; insert it on its own", i)
+		}
+		ids[i], workflows[i], versionIDs[i] = newID(p.ID), p.WorkflowID, p.VersionID
+		versions[i], statuses[i], contacts[i] = int32(p.Version), string(p.Status), p.ContactID
+		triggers[i], contexts[i], nodes[i] = p.TriggerType, string(jsonOrEmpty(p.Context)), p.CurrentNodeID
+		out[i] = &domain.Execution{
+			ID: ids[i], TenantID: tenantID, WorkflowID: p.WorkflowID, VersionID: p.VersionID, Version: p.Version,
+			Status: p.Status, ContactID: p.ContactID, TriggerType: p.TriggerType, Context: jsonOrEmpty(p.Context),
+			CurrentNodeID: p.CurrentNodeID, CreatedAt: now, UpdatedAt: now,
+		}
+	}
+	if _, err := t.tx.Exec(ctx, executionInsertManySQL, tenantID, ids, workflows, versionIDs, versions, statuses,
+		contacts, triggers, contexts, nodes, now); err != nil {
+		return nil, translateInsert(err, "insert %d executions of workflow %s", n, ps[0].WorkflowID)
+	}
+	return out, nil
+}
+
+// ExecutionLockMany locks several executions of one tenant, in ID order
+// (so two batches never wait on each other in a cycle), and returns those
+// that exist. It implements engine.ExecutionBatchLocker.
+func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]*domain.Execution, error) {
+	rows, err := t.q.ExecutionLockMany(ctx, dbsqlc.ExecutionLockManyParams{TenantID: tenantID, Ids: ids})
+	if err != nil {
+		return nil, translate(err, "lock %d executions", len(ids))
+	}
+	out := make([]*domain.Execution, len(rows))
+	for i, r := range rows {
+		out[i] = toExecution(r)
+	}
+	return out, nil
+}
+
+// executionUpdateManySQL writes the state of several executions of one
+// tenant in one round trip; the arrays are zipped row by row.
+const executionUpdateManySQL = `UPDATE workflow_executions AS e
+SET status = u.status, context = u.context::jsonb, current_node_id = u.current_node_id, token = u.token,
+    step_count = u.step_count, error = u.error, started_at = u.started_at, finished_at = u.finished_at,
+    updated_at = clock_timestamp()
+FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::text[],
+    $9::timestamptz[], $10::timestamptz[])
+    AS u(id, status, context, current_node_id, token, step_count, error, started_at, finished_at)
+WHERE e.tenant_id = $1 AND e.id = u.id`
+
+// ExecutionUpdateMany writes the state of several executions of one tenant
+// in one round trip; an execution that does not exist is store.ErrNotFound.
+// It implements engine.ExecutionBatchUpdater.
+func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error {
+	n := len(ps)
+	if n == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, n)
+	statuses, contexts, nodes, errs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	tokens, counts := make([]int64, n), make([]int32, n)
+	started, finished := make([]*time.Time, n), make([]*time.Time, n)
+	tenantID := ps[0].TenantID
+	for i, p := range ps {
+		if p.TenantID != tenantID {
+			return fmt.Errorf("update executions: one tenant per batch, got %s and %s", tenantID, p.TenantID)
+		}
+		ids[i], statuses[i], contexts[i], nodes[i], errs[i] = p.ID, string(p.Status), string(jsonOrEmpty(p.Context)), p.CurrentNodeID, p.Error
+		tokens[i], counts[i] = p.Token, int32(p.StepCount)
+		started[i], finished[i] = p.StartedAt, p.FinishedAt
+	}
+	tag, err := t.tx.Exec(ctx, executionUpdateManySQL, tenantID, ids, statuses, contexts, nodes, tokens, counts, errs, started, finished)
+	if err != nil {
+		return translate(err, "update %d executions", n)
+	}
+	if int(tag.RowsAffected()) != n {
+		return fmt.Errorf("update %d executions: %d not found: %w", n, n-int(tag.RowsAffected()), store.ErrNotFound)
+	}
+	return nil
+}

@@ -322,6 +322,54 @@ func (q *Queries) ExecutionLock(ctx context.Context, arg ExecutionLockParams) (W
 	return i, err
 }
 
+const executionLockMany = `-- name: ExecutionLockMany :many
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at FROM workflow_executions WHERE tenant_id = $1 AND id = ANY ($2::uuid[]) ORDER BY id FOR UPDATE
+`
+
+type ExecutionLockManyParams struct {
+	TenantID uuid.UUID
+	Ids      []uuid.UUID
+}
+
+func (q *Queries) ExecutionLockMany(ctx context.Context, arg ExecutionLockManyParams) ([]WorkflowExecution, error) {
+	rows, err := q.db.Query(ctx, executionLockMany, arg.TenantID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WorkflowExecution{}
+	for rows.Next() {
+		var i WorkflowExecution
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.WorkflowID,
+			&i.VersionID,
+			&i.Version,
+			&i.Status,
+			&i.ContactID,
+			&i.TriggerType,
+			&i.Context,
+			&i.CurrentNodeID,
+			&i.Token,
+			&i.StepCount,
+			&i.Error,
+			&i.IdempotencyKey,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const executionUpdate = `-- name: ExecutionUpdate :execrows
 UPDATE workflow_executions
 SET status = $1, context = $2, current_node_id = $3, token = $4,

@@ -16,6 +16,9 @@ WHERE tenant_id = @tenant_id AND idempotency_key = @idempotency_key AND idempote
 -- name: ExecutionLock :one
 SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
 
+-- name: ExecutionLockMany :many
+SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = ANY (@ids::uuid[]) ORDER BY id FOR UPDATE;
+
 -- name: ExecutionUpdate :execrows
 UPDATE workflow_executions
 SET status = @status, context = @context, current_node_id = @current_node_id, token = @token,

@@ -1,0 +1,352 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// Group commit of advance transactions.
+//
+// River runs many advance jobs at once (MaxWorkers). Each used to open its
+// own transaction: lock the execution, run its pure nodes, write its steps
+// and state, commit. On PostgreSQL that is five round trips and a WAL flush
+// per execution, and the database's CPU is the limit long before River's.
+// The batcher lets the jobs that are running at the same moment share one
+// transaction per tenant: their executions are locked together (in ID
+// order), each is advanced exactly as on its own, and their steps and
+// states are written with one statement each. Every job still waits for
+// the commit that holds its execution's new state before it returns, so
+// River completes a job only after its work is durable, and a batch that
+// fails rolls back as a whole and is retried one execution at a time, so
+// one bad execution cannot hold the others back.
+
+// Defaults of the group commit.
+const (
+	// DefaultAdvanceBatch is the largest number of executions one
+	// group-commit transaction advances.
+	DefaultAdvanceBatch = 64
+	// DefaultAdvanceBatchers is the number of group-commit transactions
+	// that may run at once.
+	DefaultAdvanceBatchers = 4
+)
+
+// advanceResult is what an advance transaction leaves for its job to do
+// after the commit: a side effect to perform and events to publish.
+type advanceResult struct {
+	effect *pendingEffect
+	events []live.Event
+	err    error
+}
+
+// advanceRequest is one advance job waiting for its batch.
+type advanceRequest struct {
+	ctx  context.Context
+	args AdvanceArgs
+	done chan advanceResult
+}
+
+// batcher collects advance requests and runs them in shared transactions.
+// It waits for nothing: a runner takes the requests that are waiting when
+// it is free, so a lone job runs at once, and under load the jobs that
+// arrive while the runners commit form the next batches.
+type batcher struct {
+	e       *Engine
+	max     int
+	reqs    chan *advanceRequest
+	stop    chan struct{}
+	stopped sync.WaitGroup
+	once    sync.Once
+}
+
+// newBatcher starts runners goroutines that each take up to max waiting
+// requests at a time.
+func newBatcher(e *Engine, max, runners int) *batcher {
+	b := &batcher{e: e, max: max, reqs: make(chan *advanceRequest), stop: make(chan struct{})}
+	for range runners {
+		b.stopped.Add(1)
+		go b.run()
+	}
+	return b
+}
+
+// close stops the runners; requests submitted after it run on their own.
+func (b *batcher) close() {
+	b.once.Do(func() { close(b.stop) })
+	b.stopped.Wait()
+}
+
+// submit hands a request to a runner and waits for its outcome. When the
+// batcher is stopped it advances the execution on its own.
+func (b *batcher) submit(ctx context.Context, args AdvanceArgs) advanceResult {
+	req := &advanceRequest{ctx: ctx, args: args, done: make(chan advanceResult, 1)}
+	select {
+	case b.reqs <- req:
+	case <-b.stop:
+		return b.e.advanceAlone(ctx, args)
+	case <-ctx.Done():
+		return advanceResult{err: ctx.Err()}
+	}
+	// The runner always answers: the job waits for the commit that holds
+	// its work, even past its own context, so that it never reports a
+	// failure for work that committed.
+	return <-req.done
+}
+
+func (b *batcher) run() {
+	defer b.stopped.Done()
+	for {
+		var first *advanceRequest
+		select {
+		case first = <-b.reqs:
+		case <-b.stop:
+			return
+		}
+		batch := []*advanceRequest{first}
+	collect:
+		for len(batch) < b.max {
+			select {
+			case r := <-b.reqs:
+				batch = append(batch, r)
+			default:
+				break collect
+			}
+		}
+		b.e.advanceBatch(batch)
+	}
+}
+
+// advanceBatch advances a batch: one transaction per tenant (row-level
+// security scopes a transaction to one tenant), each execution once. A
+// request for an execution already in the batch, and every request of a
+// transaction that failed, is advanced on its own afterwards.
+func (e *Engine) advanceBatch(batch []*advanceRequest) {
+	byTenant := map[uuid.UUID][]*advanceRequest{}
+	var tenants []uuid.UUID
+	var alone []*advanceRequest
+	seen := map[uuid.UUID]bool{}
+	for _, r := range batch {
+		if seen[r.args.ExecutionID] {
+			alone = append(alone, r)
+			continue
+		}
+		seen[r.args.ExecutionID] = true
+		if _, ok := byTenant[r.args.TenantID]; !ok {
+			tenants = append(tenants, r.args.TenantID)
+		}
+		byTenant[r.args.TenantID] = append(byTenant[r.args.TenantID], r)
+	}
+	for _, tenantID := range tenants {
+		reqs := byTenant[tenantID]
+		if len(reqs) == 1 {
+			alone = append(alone, reqs[0])
+			continue
+		}
+		results, err := e.advanceTenantBatch(tenantID, reqs)
+		if err != nil {
+			e.log.Warn("group-commit advance failed; advancing its executions one by one",
+				"tenant", tenantID, "executions", len(reqs), "error", err)
+			alone = append(alone, reqs...)
+			continue
+		}
+		e.batchCommits.Add(1)
+		for i, r := range reqs {
+			r.done <- results[i]
+		}
+	}
+	for _, r := range alone {
+		r.done <- e.advanceAlone(r.ctx, r.args)
+	}
+}
+
+// batchTxTimeout bounds one group-commit transaction.
+const batchTxTimeout = 30 * time.Second
+
+// advanceTenantBatch advances reqs (one tenant, distinct executions) in one
+// transaction and returns their results in order.
+func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) ([]advanceResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), batchTxTimeout)
+	defer cancel()
+	ids := make([]uuid.UUID, len(reqs))
+	for i, r := range reqs {
+		ids[i] = r.args.ExecutionID
+	}
+	var results []advanceResult
+	err := e.store.InTx(ctx, tenantID, func(tx store.Tx) error {
+		results = make([]advanceResult, len(reqs))
+		execs, err := lockMany(ctx, tx, tenantID, ids)
+		if err != nil {
+			return err
+		}
+		var steps []*store.StepInsertParams
+		var updates []*store.ExecutionUpdateParams
+		for i, r := range reqs {
+			exec := execs[r.args.ExecutionID]
+			if exec == nil || exec.Status.Terminal() || exec.Token != r.args.Token {
+				continue // deleted with its workflow, or a duplicate or late job
+			}
+			run, err := e.advanceLocked(ctx, tx, exec)
+			if err != nil {
+				return err
+			}
+			steps = append(steps, run.steps...)
+			run.steps = nil
+			up, err := run.finish()
+			if err != nil {
+				return err
+			}
+			updates = append(updates, up)
+			results[i] = advanceResult{effect: run.effect, events: run.events}
+		}
+		if err := insertSteps(ctx, tx, steps); err != nil {
+			return err
+		}
+		return updateMany(ctx, tx, updates)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// advanceAlone advances one execution in its own transaction.
+func (e *Engine) advanceAlone(ctx context.Context, args AdvanceArgs) advanceResult {
+	var res advanceResult
+	err := e.store.InTx(ctx, args.TenantID, func(tx store.Tx) error {
+		res = advanceResult{}
+		exec, err := tx.ExecutionLock(ctx, args.TenantID, args.ExecutionID)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // deleted with its workflow
+			}
+			return fmt.Errorf("lock execution %s: %w", args.ExecutionID, err)
+		}
+		if exec.Status.Terminal() || exec.Token != args.Token {
+			return nil // a duplicate or late job
+		}
+		r, err := e.advanceLocked(ctx, tx, exec)
+		if err != nil {
+			return err
+		}
+		if err := r.save(ctx); err != nil {
+			return err
+		}
+		res = advanceResult{effect: r.effect, events: r.events}
+		return nil
+	})
+	if err != nil {
+		return advanceResult{err: err}
+	}
+	return res
+}
+
+// advanceLocked runs a locked execution from where it is until it
+// finishes, parks or reaches a side effect, leaving its steps and state
+// to be written by the caller.
+func (e *Engine) advanceLocked(ctx context.Context, tx store.Tx, exec *domain.Execution) (*run, error) {
+	r, err := e.newRun(ctx, tx, exec)
+	if err != nil {
+		return nil, err
+	}
+	if r.finished {
+		return r, nil
+	}
+	r.begin()
+	goOn, err := r.resumeOpen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if goOn {
+		if err := r.loop(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// ExecutionBatchLocker is implemented by store transactions that lock
+// several executions of one tenant in one round trip, in ID order.
+type ExecutionBatchLocker interface {
+	ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]*domain.Execution, error)
+}
+
+// ExecutionBatchUpdater is implemented by store transactions that write the
+// state of several executions of one tenant in one round trip.
+type ExecutionBatchUpdater interface {
+	ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error
+}
+
+// lockMany locks the executions ids of tenantID (in ID order) and returns
+// those that exist by ID.
+func lockMany(ctx context.Context, tx store.Tx, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*domain.Execution, error) {
+	out := make(map[uuid.UUID]*domain.Execution, len(ids))
+	if l, ok := tx.(ExecutionBatchLocker); ok {
+		execs, err := l.ExecutionLockMany(ctx, tenantID, ids)
+		if err != nil {
+			return nil, fmt.Errorf("lock %d executions: %w", len(ids), err)
+		}
+		for _, exec := range execs {
+			out[exec.ID] = exec
+		}
+		return out, nil
+	}
+	sorted := slices.Clone(ids)
+	slices.SortFunc(sorted, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	for _, id := range sorted {
+		exec, err := tx.ExecutionLock(ctx, tenantID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lock execution %s: %w", id, err)
+		}
+		out[id] = exec
+	}
+	return out, nil
+}
+
+// insertSteps writes steps of one tenant, in one round trip when the store
+// can.
+func insertSteps(ctx context.Context, tx store.Tx, steps []*store.StepInsertParams) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	if b, ok := tx.(StepBatchInserter); ok && len(steps) > 1 {
+		if err := b.StepInsertMany(ctx, steps); err != nil {
+			return fmt.Errorf("record %d steps: %w", len(steps), err)
+		}
+		return nil
+	}
+	for _, p := range steps {
+		if _, err := tx.StepInsert(ctx, p); err != nil {
+			return fmt.Errorf("record step %s of execution %s: %w", p.NodeID, p.ExecutionID, err)
+		}
+	}
+	return nil
+}
+
+// updateMany writes execution states of one tenant, in one round trip when
+// the store can.
+func updateMany(ctx context.Context, tx store.Tx, ps []*store.ExecutionUpdateParams) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	if u, ok := tx.(ExecutionBatchUpdater); ok && len(ps) > 1 {
+		return u.ExecutionUpdateMany(ctx, ps)
+	}
+	for _, p := range ps {
+		if err := tx.ExecutionUpdate(ctx, p); err != nil {
+			return fmt.Errorf("update execution %s: %w", p.ID, err)
+		}
+	}
+	return nil
+}
