@@ -27,7 +27,7 @@ import (
 )
 
 const benchUsage = `usage:
-  nextflow bench engine --db sqlite|postgres [--executions N] [--steps K]
+  nextflow bench engine --db sqlite|postgres [--executions N] [--steps K] [--advance-batch B]
   nextflow bench cron   --db sqlite|postgres [--schedules N]
   nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
   --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
@@ -46,6 +46,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	steps := fs.Int("steps", 5, "pure nodes per journey")
 	schedules := fs.Int("schedules", 1000, "schedules due in the same second")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	advanceBatch := fs.Int("advance-batch", engine.DefaultAdvanceBatch, "executions per group-commit transaction (1: one transaction each)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchUsage}
 	}
@@ -73,7 +74,8 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 
 	switch args[0] {
 	case "engine":
-		res, err := engine.Bench(ctx, st, engine.BenchConfig{Workers: workers, Executions: *executions, Nodes: *steps})
+		res, err := engine.Bench(ctx, st, engine.BenchConfig{Workers: workers, Executions: *executions, Nodes: *steps,
+			Engine: engine.Options{AdvanceBatch: *advanceBatch}})
 		if err != nil {
 			return fmt.Errorf("bench engine: %w", err)
 		}

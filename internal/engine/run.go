@@ -48,6 +48,7 @@ func (e *Engine) newRun(ctx context.Context, tx store.Tx, exec *domain.Execution
 	if err != nil {
 		return nil, fmt.Errorf("execution %s: %w", exec.ID, err)
 	}
+	c.Execution = executionVars(exec)
 	r := &run{e: e, tx: tx, exec: exec, c: c, now: e.now().UTC(), status0: exec.Status}
 	for _, a := range c.Engine.Announce {
 		r.event(live.Kind(a.Kind), a.Status, a.StepID, a.NodeID)

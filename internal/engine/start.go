@@ -227,7 +227,6 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 		Contact:   p.Contact,
 		Steps:     map[string]any{},
 		Vars:      map[string]any{},
-		Execution: map[string]any{"id": id.String(), "workflowId": p.WorkflowID.String(), "version": version},
 	}
 	if c.Contact == nil {
 		c.Contact = map[string]any{}

@@ -6,18 +6,28 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
 )
 
 // execContext is the execution context as stored in executions.context:
 // what expressions and templates see, plus the engine's own bookkeeping
-// under "$engine" (which expressions do not see).
+// under "$engine" (which expressions do not see). The "execution" part
+// (id, workflowId, version) is not stored: it repeats the execution's
+// columns, and a waiting execution should cost as few bytes as it can.
 type execContext struct {
 	Trigger   map[string]any `json:"trigger"`
 	Contact   map[string]any `json:"contact"`
 	Steps     map[string]any `json:"steps"`
 	Vars      map[string]any `json:"vars"`
-	Execution map[string]any `json:"execution"`
+	Execution map[string]any `json:"-"`
 	Engine    engineState    `json:"$engine,omitzero"`
+}
+
+// executionVars is the "execution" part of the context of exec.
+func executionVars(exec *domain.Execution) map[string]any {
+	// The version is a float64, as any number read back from JSON.
+	return map[string]any{"id": exec.ID.String(), "workflowId": exec.WorkflowID.String(), "version": float64(exec.Version)}
 }
 
 // engineState is what the engine must remember between transactions.
