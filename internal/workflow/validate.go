@@ -30,6 +30,7 @@ const (
 	CodeUnknownSourceHandle = "unknown_source_handle"
 	CodeEdgeIntoTrigger     = "edge_into_trigger"
 	CodeDuplicateEdge       = "duplicate_edge"
+	CodeHandleFanOut        = "handle_fan_out"
 	CodeUnreachableNode     = "unreachable_node"
 	CodeCycleWithoutWait    = "cycle_without_wait"
 	CodeInvalidExpression   = "invalid_expression"
@@ -475,7 +476,11 @@ func (v *validation) checkEdges() (reach, flow [][]int) {
 	flow = make([][]int, len(v.d.Nodes))
 	edgeIDs := map[string]bool{}
 	type triple struct{ src, handle, dst string }
+	type pair struct{ src, handle string }
 	seen := map[triple]bool{}
+	// leaves is the first edge out of each node's handle: an execution is
+	// at one node at a time, so a handle leads to one node.
+	leaves := map[pair]Edge{}
 	for i, e := range v.d.Edges {
 		switch {
 		case e.ID == "":
@@ -522,9 +527,19 @@ func (v *validation) checkEdges() (reach, flow [][]int) {
 		}
 		if srcOK && dstOK {
 			t := triple{e.Source, handle, e.Target}
-			if seen[t] {
+			first, fanOut := leaves[pair{e.Source, handle}]
+			switch {
+			case seen[t]:
 				v.edge(i, CodeDuplicateEdge, fmt.Sprintf("another edge already connects %q (%s) to %q", e.Source, handle, e.Target))
-			} else {
+			case fanOut && followable:
+				v.edge(i, CodeHandleFanOut, fmt.Sprintf("handle %q of %q already leads to %q (edge %q); an execution follows one path, so use a split or condition node to choose between paths",
+					handle, e.Source, first.Target, first.ID))
+				seen[t] = true
+				reach[src] = append(reach[src], dst) // connected, so not also "unreachable"
+			default:
+				if followable {
+					leaves[pair{e.Source, handle}] = e
+				}
 				seen[t] = true
 				reach[src] = append(reach[src], dst)
 				if followable {

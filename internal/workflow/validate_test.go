@@ -87,6 +87,12 @@ func TestValidateInvalidGraphs(t *testing.T) {
 			},
 		},
 		{
+			name:  "one handle leading to two nodes",
+			nodes: []Node{start, done, n("other", TypeEnd, endCfg)},
+			edges: []Edge{e("e1", "start", "", "done"), e("e2", "start", "out", "other")},
+			want:  []want{{CodeHandleFanOut, "", "e2", ""}},
+		},
+		{
 			name:  "dangling edges",
 			nodes: []Node{start, done},
 			edges: []Edge{e("e1", "start", "", "done"), e("e2", "ghost", "", "done"), e("e3", "start", "", "nowhere"), e("e4", "", "", "")},
@@ -120,7 +126,7 @@ func TestValidateInvalidGraphs(t *testing.T) {
 		{
 			name:  "edge into trigger",
 			nodes: []Node{start, n("t2", TypeTriggerEvent, `{"event":"x"}`), done},
-			edges: []Edge{e("e1", "start", "", "done"), e("e2", "start", "", "t2"), e("e3", "t2", "", "done")},
+			edges: []Edge{e("e2", "start", "", "t2"), e("e3", "t2", "", "done")},
 			want:  []want{{CodeEdgeIntoTrigger, "", "e2", ""}},
 		},
 		{
@@ -337,7 +343,7 @@ func TestValidateValidGraphs(t *testing.T) {
 			{"id": "19", "source": "gen", "target": "cls"}, {"id": "20", "source": "cls", "sourceHandle": "happy", "target": "ex"},
 			{"id": "21", "source": "cls", "sourceHandle": "sad", "target": "end"}, {"id": "22", "source": "cls", "sourceHandle": "other", "target": "end"},
 			{"id": "23", "source": "cls", "sourceHandle": "error", "target": "end"}, {"id": "24", "source": "ex", "target": "end"},
-			{"id": "25", "source": "cond", "sourceHandle": "true", "target": "until"}]}`,
+			{"id": "25", "source": "http", "sourceHandle": "error", "target": "until"}]}`,
 		"loop through a wait": `{"nodes": [
 			{"id": "s", "type": "trigger.manual"},
 			{"id": "ping", "type": "http.request", "config": {"url": "https://x.test"}},
