@@ -62,6 +62,14 @@ type BenchResult struct {
 	Nodes   int
 	Pure    BenchPhase
 	HTTP    BenchPhase
+	// Paced is the pure workflow started at half the rate Pure reached:
+	// latency below saturation.
+	Paced BenchPhase
+	// Timers is 1,000 delays falling due within about a second: P50/P99
+	// are the lateness from each one's due time to its execution's end.
+	Timers BenchPhase
+	// TimersSpread is the time between the first and last due time.
+	TimersSpread time.Duration
 	// River is raw River throughput of no-op jobs inserted the same way.
 	River BenchPhase
 	// Ratio is pure executions/s over raw River jobs/s.
@@ -73,7 +81,7 @@ func (r *BenchResult) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "engine bench on %s (%d pure nodes per execution)\n", r.Dialect, r.Nodes)
 	fmt.Fprintf(&b, "%-22s %8s %10s %10s %12s %10s %10s\n", "phase", "n", "elapsed", "exec/s", "steps/s", "p50", "p99")
-	for _, p := range []BenchPhase{r.Pure, r.HTTP, r.River} {
+	for _, p := range []BenchPhase{r.Pure, r.Paced, r.HTTP, r.Timers, r.River} {
 		if p.Executions == 0 {
 			continue
 		}
@@ -86,6 +94,10 @@ func (r *BenchResult) String() string {
 			fmt.Fprintf(&b, "  (%d incomplete)", p.Incomplete)
 		}
 		b.WriteByte('\n')
+	}
+	if r.Timers.Executions > 0 {
+		fmt.Fprintf(&b, "timers: %d delays due within %s; p50/p99 above are lateness from due time to the execution's end\n",
+			r.Timers.Executions, r.TimersSpread.Round(time.Millisecond))
 	}
 	fmt.Fprintf(&b, "engine/raw River ratio: %.2f\n", r.Ratio)
 	return b.String()
@@ -193,7 +205,7 @@ func Bench(ctx context.Context, st store.Store, cfg BenchConfig) (*BenchResult, 
 	eng.RegisterWorkers(cfg.Workers)
 	river.AddWorker(cfg.Workers, &benchNoopWorker{rec: rec})
 
-	tenantID, pureWF, httpWF, err := benchSetup(ctx, st, cfg.Nodes, sink.URL)
+	tenantID, pureWF, httpWF, timerWF, err := benchSetup(ctx, st, cfg.Nodes, sink.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +222,17 @@ func Bench(ctx context.Context, st store.Store, cfg BenchConfig) (*BenchResult, 
 	if res.Pure, err = benchExecutions(ctx, eng, rec, tenantID, pureWF, "pure chain", cfg.Executions, cfg.StartBatch, cfg.Nodes+2, cfg.Timeout); err != nil {
 		return res, err
 	}
+	if res.Pure.PerSecond > 0 {
+		rate := max(10, res.Pure.PerSecond/2)
+		n := max(1, min(cfg.Executions, int(rate*3))) // about three seconds
+		if res.Paced, err = benchPaced(ctx, eng, rec, tenantID, pureWF, rate, n, cfg.Nodes+2, cfg.Timeout); err != nil {
+			return res, err
+		}
+	}
 	if res.HTTP, err = benchExecutions(ctx, eng, rec, tenantID, httpWF, "delay 0 + http.request", max(1, cfg.Executions/4), cfg.StartBatch, 4, cfg.Timeout); err != nil {
+		return res, err
+	}
+	if res.Timers, res.TimersSpread, err = benchTimers(ctx, eng, rec, tenantID, timerWF, 1000, cfg.Timeout); err != nil {
 		return res, err
 	}
 	if res.River, err = benchRiver(ctx, st, rec, tenantID, cfg.Executions, cfg.StartBatch, cfg.Timeout); err != nil {
@@ -222,7 +244,7 @@ func Bench(ctx context.Context, st store.Store, cfg BenchConfig) (*BenchResult, 
 	return res, nil
 }
 
-func benchSetup(ctx context.Context, st store.Store, nodes int, sinkURL string) (tenantID, pureWF, httpWF uuid.UUID, err error) {
+func benchSetup(ctx context.Context, st store.Store, nodes int, sinkURL string) (tenantID, pureWF, httpWF, timerWF uuid.UUID, err error) {
 	err = st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
 		tn, err := tx.TenantInsert(ctx, &store.TenantInsertParams{Name: "Bench", Slug: "bench-" + uuid.NewString()[:8], Plan: domain.PlanFree})
 		if err != nil {
@@ -242,7 +264,7 @@ func benchSetup(ctx context.Context, st store.Store, nodes int, sinkURL string) 
 	 "edges": [{"id": "e1", "source": "start", "target": "pause"}, {"id": "e2", "source": "pause", "target": "call"},
 	  {"id": "e3", "source": "call", "target": "done"}]}`, sinkURL+"/sink")
 	err = st.InTx(ctx, tenantID, func(tx store.Tx) error {
-		for i, def := range []string{chainDef(nodes), httpDef} {
+		for i, def := range []string{chainDef(nodes), httpDef, timerDef} {
 			id := domain.NewID()
 			if _, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenantID, ID: id, Name: fmt.Sprintf("bench %d", i), Definition: json.RawMessage(def)}); err != nil {
 				return fmt.Errorf("bench: create workflow: %w", err)
@@ -257,10 +279,13 @@ func benchSetup(ctx context.Context, st store.Store, nodes int, sinkURL string) 
 			if _, err := tx.WorkflowSetActive(ctx, tenantID, id, true); err != nil {
 				return fmt.Errorf("bench: activate workflow: %w", err)
 			}
-			if i == 0 {
+			switch i {
+			case 0:
 				pureWF = id
-			} else {
+			case 1:
 				httpWF = id
+			default:
+				timerWF = id
 			}
 		}
 		return nil
@@ -300,6 +325,13 @@ func benchExecutions(ctx context.Context, eng *Engine, rec *benchRecorder, tenan
 		done += size
 	}
 	phase.Started = time.Since(begin)
+	return finishPhase(ctx, rec, phase, started, begin, stepsEach, timeout)
+}
+
+// finishPhase waits until every started execution has finished (or the
+// timeout) and fills in the phase's throughput and latencies.
+func finishPhase(ctx context.Context, rec *benchRecorder, phase BenchPhase, started map[uuid.UUID]time.Time, begin time.Time, stepsEach int, timeout time.Duration) (BenchPhase, error) {
+	n := len(started)
 	deadline := time.After(timeout)
 	count := func() int {
 		rec.mu.Lock()
@@ -411,6 +443,114 @@ func percentiles(d []time.Duration) (p50, p99 time.Duration) {
 	slices.Sort(d)
 	at := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))] }
 	return at(0.50), at(0.99)
+}
+
+// timerDef is a manual trigger, a delay of two seconds and an end.
+const timerDef = `{"nodes": [{"id": "start", "type": "trigger.manual"}, {"id": "pause", "type": "delay", "config": {"duration": "2s"}},
+  {"id": "done", "type": "end"}],
+ "edges": [{"id": "e1", "source": "start", "target": "pause"}, {"id": "e2", "source": "pause", "target": "done"}]}`
+
+// benchPaced starts n executions of wfID at rate per second, in small
+// batches every 10 ms, and measures their latency below saturation.
+func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, rate float64, n, stepsEach int, timeout time.Duration) (BenchPhase, error) {
+	phase := BenchPhase{Name: fmt.Sprintf("pure, paced %.0f/s", rate), Executions: n}
+	started := make(map[uuid.UUID]time.Time, n)
+	begin := time.Now()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for done := 0; done < n; {
+		due := int(rate*time.Since(begin).Seconds()) + 1
+		if size := min(due, n) - done; size > 0 {
+			ps := make([]StartParams, size)
+			for i := range ps {
+				ps[i] = StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual}
+			}
+			var execs []*domain.Execution
+			if err := eng.store.InTx(ctx, tenantID, func(tx store.Tx) error {
+				var err error
+				execs, err = eng.StartManyTx(ctx, tx, ps)
+				return err
+			}); err != nil {
+				return phase, fmt.Errorf("bench: start executions: %w", err)
+			}
+			at := time.Now()
+			for _, exec := range execs {
+				started[exec.ID] = at
+			}
+			done += size
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return phase, ctx.Err()
+		}
+	}
+	phase.Started = time.Since(begin)
+	return finishPhase(ctx, rec, phase, started, begin, stepsEach, timeout)
+}
+
+// benchTimers starts n executions that wait two seconds on a delay, so
+// that their timers fall due within about a second of each other, and
+// measures how late each one ended after its due time.
+func benchTimers(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, n int, timeout time.Duration) (BenchPhase, time.Duration, error) {
+	phase := BenchPhase{Name: "1,000 timers", Executions: n}
+	ps := make([]StartParams, n)
+	for i := range ps {
+		ps[i] = StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual}
+	}
+	var execs []*domain.Execution
+	begin := time.Now()
+	if err := eng.store.InTx(ctx, tenantID, func(tx store.Tx) error {
+		var err error
+		execs, err = eng.StartManyTx(ctx, tx, ps)
+		return err
+	}); err != nil {
+		return phase, 0, fmt.Errorf("bench: start executions: %w", err)
+	}
+	started := make(map[uuid.UUID]time.Time, n)
+	for _, exec := range execs {
+		started[exec.ID] = begin
+	}
+	phase.Started = time.Since(begin)
+	if _, err := finishPhase(ctx, rec, phase, started, begin, 3, timeout); err != nil {
+		return phase, 0, err
+	}
+	// Lateness: the end (as the recorder saw it) minus the delay's due
+	// time (its step's input).
+	var late []time.Duration
+	var first, last time.Time
+	for _, exec := range execs {
+		var steps []domain.Step
+		if err := eng.store.Read(ctx, tenantID, func(tx store.Tx) error {
+			var err error
+			steps, err = tx.StepListByExecution(ctx, tenantID, exec.ID)
+			return err
+		}); err != nil {
+			return phase, 0, fmt.Errorf("bench: read steps: %w", err)
+		}
+		rec.mu.Lock()
+		end, ok := rec.finished[exec.ID]
+		rec.mu.Unlock()
+		for _, st := range steps {
+			var in struct {
+				Until time.Time `json:"until"`
+			}
+			if st.NodeID != "pause" || json.Unmarshal(st.Input, &in) != nil || !ok {
+				continue
+			}
+			late = append(late, end.Sub(in.Until))
+			if first.IsZero() || in.Until.Before(first) {
+				first = in.Until
+			}
+			if in.Until.After(last) {
+				last = in.Until
+			}
+		}
+	}
+	phase.Incomplete = n - len(late)
+	phase.Elapsed = time.Since(begin)
+	phase.P50, phase.P99 = percentiles(late)
+	return phase, last.Sub(first), nil
 }
 
 // chainDef is a manual trigger, k set_attribute nodes counting vars.n, and
