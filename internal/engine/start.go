@@ -223,10 +223,10 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 
 	id := domain.NewID()
 	c := &execContext{
-		Trigger:   map[string]any{"type": triggerType},
-		Contact:   p.Contact,
-		Steps:     map[string]any{},
-		Vars:      map[string]any{},
+		Trigger: map[string]any{"type": triggerType},
+		Contact: p.Contact,
+		Steps:   map[string]any{},
+		Vars:    map[string]any{},
 	}
 	if c.Contact == nil {
 		c.Contact = map[string]any{}
