@@ -137,7 +137,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	})
 	eng.RegisterWorkers(a.workers)
 	a.closers = append(a.closers, func() error { eng.Close(); return nil })
-	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log})
+	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log, StartMany: cron.EngineStartMany(eng, log)})
 	sched.RegisterWorkers(a.workers)
 
 	var mailer auth.Mailer

@@ -56,6 +56,28 @@ func (r *LatencyRecorder) Start(ctx context.Context, tx store.Tx, o Occurrence) 
 	if err := r.start(ctx, tx, o); err != nil {
 		return err
 	}
+	r.record(o, late)
+	return nil
+}
+
+// StartMany wraps the batch start path next so that it records like
+// Start; build the Scheduler with Options.StartMany set to its result.
+func (r *LatencyRecorder) StartMany(next StartManyFunc) StartManyFunc {
+	return func(ctx context.Context, tx store.Tx, os []Occurrence) error {
+		if err := next(ctx, tx, os); err != nil {
+			return err
+		}
+		// Measured when the whole batch has started, not when it began.
+		at := time.Now()
+		for _, o := range os {
+			r.record(o, at.Sub(o.ScheduledAt))
+		}
+		return nil
+	}
+}
+
+// record keeps the lateness of a schedule's first started occurrence.
+func (r *LatencyRecorder) record(o Occurrence, late time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.lateness[o.CronJobID]; !ok {
@@ -64,7 +86,6 @@ func (r *LatencyRecorder) Start(ctx context.Context, tx store.Tx, o Occurrence) 
 			close(r.done)
 		}
 	}
-	return nil
 }
 
 // Bench creates n schedules due in the same second (a tenant and a

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,6 +40,10 @@ type Occurrence struct {
 // start path). A repeated IdempotencyKey must not start a second one.
 type StartFunc func(ctx context.Context, tx store.Tx, o Occurrence) error
 
+// StartManyFunc starts the executions of several occurrences inside tx,
+// as StartFunc does for one (the engine's bulk start path).
+type StartManyFunc func(ctx context.Context, tx store.Tx, os []Occurrence) error
+
 // MinIntervalFunc returns the smallest interval a tenant's plan allows
 // between runs of a schedule (0 = no limit). It is the plan-limit hook.
 type MinIntervalFunc func(ctx context.Context, tx store.Tx, tenantID uuid.UUID) (time.Duration, error)
@@ -53,6 +58,12 @@ type Options struct {
 	MaxCatchUp int
 	// MinInterval is the plan-limit hook (optional).
 	MinInterval MinIntervalFunc
+	// StartMany, when set, starts the occurrences of a claimed batch in one
+	// call; otherwise each is started with the scheduler's StartFunc.
+	StartMany StartManyFunc
+	// ClaimBatch bounds how many due schedules one transaction claims and
+	// fires (default 100).
+	ClaimBatch int
 }
 
 // Scheduler creates, pauses and fires schedules.
@@ -61,6 +72,18 @@ type Scheduler struct {
 	start StartFunc
 	opts  Options
 	log   *slog.Logger
+
+	// mu guards sweep, the fireDue run in flight in this process (nil when
+	// none): the jobs of schedules due together join it instead of each
+	// claiming (and on PostgreSQL scanning past the rows it holds).
+	mu    sync.Mutex
+	sweep *sweep
+}
+
+// sweep is one fireDue run that jobs may wait for.
+type sweep struct {
+	done chan struct{}
+	err  error
 }
 
 // New returns a scheduler that starts executions with start.
@@ -73,6 +96,9 @@ func New(st store.Store, start StartFunc, opts Options) *Scheduler {
 	}
 	if opts.MaxCatchUp <= 0 {
 		opts.MaxCatchUp = 100
+	}
+	if opts.ClaimBatch <= 0 {
+		opts.ClaimBatch = 100
 	}
 	return &Scheduler{st: st, start: start, opts: opts, log: opts.Logger}
 }
@@ -150,6 +176,19 @@ func truncate(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 // scheduleNext computes the next occurrence strictly after `after`, stores
 // it on the row and inserts its job, in tx.
 func (s *Scheduler) scheduleNext(ctx context.Context, tx store.Tx, cj *domain.CronJob, sch *schedule.Schedule, after time.Time, lastRun *time.Time) (*domain.CronJob, error) {
+	updated, job, err := s.advance(ctx, tx, cj, sch, after, lastRun)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.JobInsert(ctx, job.Args, job.InsertOpts); err != nil {
+		return nil, fmt.Errorf("schedule occurrence of %s: %w", cj.ID, err)
+	}
+	return updated, nil
+}
+
+// advance computes the next occurrence strictly after `after` and stores it
+// on the row, returning the job of that occurrence for the caller to insert.
+func (s *Scheduler) advance(ctx context.Context, tx store.Tx, cj *domain.CronJob, sch *schedule.Schedule, after time.Time, lastRun *time.Time) (*domain.CronJob, river.InsertManyParams, error) {
 	next := truncate(sch.Next(after))
 	if !next.After(after) {
 		next = truncate(sch.Next(after.Add(time.Second)))
@@ -159,73 +198,289 @@ func (s *Scheduler) scheduleNext(ctx context.Context, tx store.Tx, cj *domain.Cr
 		MissedRuns: cj.MissedRuns, IsActive: true, LastRunAt: lastRun, NextRunAt: &next,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("update schedule %s: %w", cj.ID, err)
+		return nil, river.InsertManyParams{}, fmt.Errorf("update schedule %s: %w", cj.ID, err)
 	}
-	if _, err := tx.JobInsert(ctx, FireArgs{TenantID: cj.TenantID, CronJobID: cj.ID, At: next},
-		&river.InsertOpts{ScheduledAt: next, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 25}); err != nil {
-		return nil, fmt.Errorf("schedule occurrence of %s: %w", cj.ID, err)
+	job := river.InsertManyParams{
+		Args:       FireArgs{TenantID: cj.TenantID, CronJobID: cj.ID, At: next},
+		InsertOpts: &river.InsertOpts{ScheduledAt: next, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 25},
 	}
-	return updated, nil
+	return updated, job, nil
 }
 
-// fire works one occurrence: it checks the occurrence is still the
-// schedule's next one (else a paused, edited or deleted schedule left a
-// stale job: nothing to do), applies the missed-run policy, starts the
-// execution(s) and schedules the following occurrence, all in one
-// transaction.
+// fire works one occurrence's job. A job whose occurrence is already past
+// (another job's batch fired it, or the schedule was paused, edited or
+// deleted) ends at once. Otherwise it fires every schedule due now, in
+// batches (fireDue), so that the jobs of schedules due in the same second
+// need not each start their execution in a transaction of their own; and
+// then its own occurrence, should no batch have fired it (fireOne). The
+// row lock and the next-run check make each occurrence fire once, whichever
+// job or node gets to it.
 func (s *Scheduler) fire(ctx context.Context, args FireArgs) error {
-	return s.st.InTx(ctx, args.TenantID, func(tx store.Tx) error {
-		cj, err := tx.CronJobGetByID(ctx, args.TenantID, args.CronJobID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("load schedule %s: %w", args.CronJobID, err)
-		}
-		at := truncate(args.At)
-		if !cj.IsActive || cj.NextRunAt == nil || !truncate(*cj.NextRunAt).Equal(at) {
-			return nil
-		}
-		sch, err := schedule.Parse(cj.Schedule, cj.Timezone)
-		if err != nil {
-			s.log.ErrorContext(ctx, "schedule no longer parses; pausing it", "cron_job_id", cj.ID, "err", err)
-			_, uerr := tx.CronJobUpdate(ctx, &store.CronJobUpdateParams{TenantID: cj.TenantID, ID: cj.ID,
-				Schedule: cj.Schedule, Timezone: cj.Timezone, MissedRuns: cj.MissedRuns, IsActive: false, LastRunAt: cj.LastRunAt})
-			return uerr
-		}
-		now := truncate(s.opts.Clock())
-		due := []time.Time{at}
-		for t := at; ; {
-			n := truncate(sch.Next(t))
-			if n.After(now) || !n.After(t) {
-				break
-			}
-			due = append(due, n)
-			if len(due) > s.opts.MaxCatchUp {
-				due = due[1:]
-			}
-			t = n
-		}
-		if cj.MissedRuns != domain.MissedRunsCatchUp && len(due) > 1 {
-			// skip: fire once, for the most recent missed occurrence.
-			due = due[len(due)-1:]
-		}
-		for _, occ := range due {
-			if err := s.start(ctx, tx, Occurrence{
-				TenantID: cj.TenantID, WorkflowID: cj.WorkflowID, CronJobID: cj.ID, NodeID: cj.NodeID,
-				ScheduledAt: occ, IdempotencyKey: fmt.Sprintf("cron:%s:%d", cj.ID, occ.Unix()),
-			}); err != nil {
-				return fmt.Errorf("start occurrence %s of schedule %s: %w", occ.Format(time.RFC3339), cj.ID, err)
-			}
-		}
-		last := due[len(due)-1]
-		after := last
-		if now.After(after) {
-			after = now
-		}
-		_, err = s.scheduleNext(ctx, tx, cj, sch, after, &last)
+	// While this process fires due schedules, the jobs of the schedules it
+	// fires wait for it without touching the database, then find their
+	// occurrence past.
+	if err := s.waitSweep(ctx); err != nil {
+		return err
+	}
+	pending, err := s.pending(ctx, args)
+	if err != nil || !pending {
+		return err
+	}
+	if err := s.fireDueShared(ctx); err != nil {
+		// The occurrence's own job is the guarantee: a batch that cannot
+		// commit (one bad schedule in it) leaves each schedule to its job.
+		s.log.WarnContext(ctx, "firing due schedules in batch failed; firing this one alone",
+			"cron_job_id", args.CronJobID, "at", args.At, "err", err)
+	}
+	return s.fireOne(ctx, args)
+}
+
+// pending reports, without taking the writer, whether args is still its
+// schedule's next occurrence.
+func (s *Scheduler) pending(ctx context.Context, args FireArgs) (bool, error) {
+	var cj *domain.CronJob
+	err := s.st.Read(ctx, args.TenantID, func(tx store.Tx) error {
+		var err error
+		cj, err = tx.CronJobGetByID(ctx, args.TenantID, args.CronJobID)
 		return err
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load schedule %s: %w", args.CronJobID, err)
+	}
+	return isNext(cj, args.At), nil
+}
+
+// isNext reports whether at is the active schedule cj's next occurrence.
+func isNext(cj *domain.CronJob, at time.Time) bool {
+	return cj.IsActive && cj.NextRunAt != nil && truncate(*cj.NextRunAt).Equal(truncate(at))
+}
+
+// waitSweep waits for the fireDue run in flight in this process, if any.
+func (s *Scheduler) waitSweep(ctx context.Context) error {
+	s.mu.Lock()
+	w := s.sweep
+	s.mu.Unlock()
+	if w == nil {
+		return nil
+	}
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fireDueShared runs fireDue, or, when a run is already in flight in this
+// process, waits for that one instead.
+func (s *Scheduler) fireDueShared(ctx context.Context) error {
+	s.mu.Lock()
+	if w := s.sweep; w != nil {
+		s.mu.Unlock()
+		select {
+		case <-w.done:
+			return w.err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	w := &sweep{done: make(chan struct{})}
+	s.sweep = w
+	s.mu.Unlock()
+	w.err = s.fireDue(ctx)
+	s.mu.Lock()
+	s.sweep = nil
+	s.mu.Unlock()
+	close(w.done)
+	return w.err
+}
+
+// maxBatchesPerJob bounds the batches one job fires, so that a job ends
+// even while schedules keep falling due.
+const maxBatchesPerJob = 50
+
+// fireDue fires every schedule due now, of every tenant, a batch per
+// transaction, until a batch comes back short.
+func (s *Scheduler) fireDue(ctx context.Context) error {
+	for range maxBatchesPerJob {
+		n, err := s.fireBatch(ctx)
+		if err != nil {
+			return err
+		}
+		if n < s.opts.ClaimBatch {
+			return nil
+		}
+	}
+	return nil
+}
+
+// fireBatch claims up to ClaimBatch due schedules in one system
+// transaction (rows other claimers hold are skipped on PostgreSQL), starts
+// their occurrences and schedules the following ones. It returns how many
+// it claimed.
+func (s *Scheduler) fireBatch(ctx context.Context) (int, error) {
+	var claimed int
+	err := s.st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
+		clock := s.opts.Clock()
+		due, err := tx.CronJobClaimDue(ctx, clock, s.opts.ClaimBatch)
+		if err != nil {
+			return err
+		}
+		claimed = len(due)
+		now := truncate(clock)
+		firings := make([]*firing, 0, len(due))
+		for i := range due {
+			f, err := s.plan(ctx, tx, &due[i], truncate(*due[i].NextRunAt), now)
+			if err != nil {
+				return err
+			}
+			if f != nil {
+				firings = append(firings, f)
+			}
+		}
+		if err := s.startAll(ctx, tx, firings); err != nil {
+			return err
+		}
+		jobs := make([]river.InsertManyParams, 0, len(firings))
+		for _, f := range firings {
+			_, job, err := s.advance(ctx, tx, f.cj, f.sch, f.after(now), &f.last)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, job)
+		}
+		if err := tx.JobInsertMany(ctx, jobs); err != nil {
+			return fmt.Errorf("schedule the next occurrences of %d schedules: %w", len(jobs), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("fire due schedules: %w", err)
+	}
+	return claimed, nil
+}
+
+// lockedRetry is how long a job waits before looking again at a schedule
+// another transaction holds (most likely a batch firing it).
+const lockedRetry = time.Second
+
+// fireOne works one occurrence alone: it locks the schedule, checks the
+// occurrence is still its next one (else a batch fired it, or a paused,
+// edited or deleted schedule left a stale job: nothing to do), applies the
+// missed-run policy, starts the execution(s) and schedules the following
+// occurrence, all in one transaction. A schedule another transaction holds
+// is not waited for (that would hold a connection for the length of a
+// batch): the job is snoozed and looks again, by which time the holder
+// has moved the schedule on or rolled back.
+func (s *Scheduler) fireOne(ctx context.Context, args FireArgs) error {
+	err := s.st.InTx(ctx, args.TenantID, func(tx store.Tx) error {
+		cj, err := tx.CronJobGetByIDSkipLocked(ctx, args.TenantID, args.CronJobID)
+		if err != nil {
+			return fmt.Errorf("lock schedule %s: %w", args.CronJobID, err)
+		}
+		if !isNext(cj, args.At) {
+			return nil
+		}
+		now := truncate(s.opts.Clock())
+		f, err := s.plan(ctx, tx, cj, truncate(args.At), now)
+		if err != nil || f == nil {
+			return err
+		}
+		if err := s.startAll(ctx, tx, []*firing{f}); err != nil {
+			return err
+		}
+		_, err = s.scheduleNext(ctx, tx, cj, f.sch, f.after(now), &f.last)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		// Held by another transaction, or deleted since pending looked:
+		// look again later (a deleted schedule's job then ends).
+		return river.JobSnooze(lockedRetry)
+	}
+	return err
+}
+
+// firing is the work of one schedule's due occurrence: the occurrences
+// to start under its missed-run policy.
+type firing struct {
+	cj  *domain.CronJob
+	sch *schedule.Schedule
+	// due are the occurrences to start, oldest first; last is the latest.
+	due  []time.Time
+	last time.Time
+}
+
+// after is the time the following occurrence must come after: the last
+// fired one, or now when that is later (missed ones are not fired twice).
+func (f *firing) after(now time.Time) time.Time {
+	if now.After(f.last) {
+		return now
+	}
+	return f.last
+}
+
+// plan applies cj's missed-run policy to its occurrence at `at`: skip
+// fires only the most recent occurrence due by now, catch_up every one (at
+// most MaxCatchUp). A schedule that no longer parses is paused and
+// returns nil.
+func (s *Scheduler) plan(ctx context.Context, tx store.Tx, cj *domain.CronJob, at, now time.Time) (*firing, error) {
+	sch, err := schedule.Parse(cj.Schedule, cj.Timezone)
+	if err != nil {
+		s.log.ErrorContext(ctx, "schedule no longer parses; pausing it", "cron_job_id", cj.ID, "err", err)
+		if _, err := s.pauseTx(ctx, tx, cj); err != nil {
+			return nil, fmt.Errorf("pause schedule %s: %w", cj.ID, err)
+		}
+		return nil, nil
+	}
+	due := []time.Time{at}
+	for t := at; ; {
+		n := truncate(sch.Next(t))
+		if n.After(now) || !n.After(t) {
+			break
+		}
+		due = append(due, n)
+		if len(due) > s.opts.MaxCatchUp {
+			due = due[1:]
+		}
+		t = n
+	}
+	if cj.MissedRuns != domain.MissedRunsCatchUp && len(due) > 1 {
+		// skip: fire once, for the most recent missed occurrence.
+		due = due[len(due)-1:]
+	}
+	return &firing{cj: cj, sch: sch, due: due, last: due[len(due)-1]}, nil
+}
+
+// startAll starts the occurrences of firings: in one StartMany call when
+// the scheduler has one, else one StartFunc call each.
+func (s *Scheduler) startAll(ctx context.Context, tx store.Tx, firings []*firing) error {
+	var occs []Occurrence
+	for _, f := range firings {
+		for _, at := range f.due {
+			occs = append(occs, Occurrence{
+				TenantID: f.cj.TenantID, WorkflowID: f.cj.WorkflowID, CronJobID: f.cj.ID, NodeID: f.cj.NodeID,
+				ScheduledAt: at, IdempotencyKey: fmt.Sprintf("cron:%s:%d", f.cj.ID, at.Unix()),
+			})
+		}
+	}
+	if len(occs) == 0 {
+		return nil
+	}
+	if s.opts.StartMany != nil {
+		if err := s.opts.StartMany(ctx, tx, occs); err != nil {
+			return fmt.Errorf("start %d occurrences: %w", len(occs), err)
+		}
+		return nil
+	}
+	for _, o := range occs {
+		if err := s.start(ctx, tx, o); err != nil {
+			return fmt.Errorf("start occurrence %s of schedule %s: %w", o.ScheduledAt.Format(time.RFC3339), o.CronJobID, err)
+		}
+	}
+	return nil
 }
 
 // UpsertTx creates or replaces the schedule of a workflow node and, when

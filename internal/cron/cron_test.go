@@ -46,7 +46,7 @@ func seed(t *testing.T, st store.Store) fixture {
 // duplicate firing would show as a second row).
 func recordingStart(f fixture) StartFunc {
 	return func(ctx context.Context, tx store.Tx, o Occurrence) error {
-		c, _ := json.Marshal(map[string]any{"trigger": map[string]any{"type": "trigger.schedule", "scheduledAt": o.ScheduledAt}})
+		c, _ := json.Marshal(map[string]any{"trigger": map[string]any{"type": "trigger.schedule", "scheduledAt": o.ScheduledAt, "cronJobId": o.CronJobID}})
 		_, err := tx.ExecutionInsert(ctx, &store.ExecutionInsertParams{
 			TenantID: o.TenantID, ID: domain.NewID(), WorkflowID: o.WorkflowID, VersionID: f.versionID, Version: 1,
 			Status: domain.ExecutionCompleted, TriggerType: "trigger.schedule", Context: c, CurrentNodeID: o.NodeID,

@@ -229,6 +229,20 @@ type Tx interface {
 
 	CronJobUpsert(ctx context.Context, p *CronJobUpsertParams) (*domain.CronJob, error)
 	CronJobGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.CronJob, error)
+	// CronJobGetByIDSkipLocked is CronJobGetByID holding the schedule for
+	// the rest of the transaction. On PostgreSQL it does not wait for
+	// another transaction that holds the row: it returns ErrNotFound, as for
+	// a schedule that does not exist (FOR UPDATE SKIP LOCKED). SQLite's
+	// writer lock already excludes others.
+	CronJobGetByIDSkipLocked(ctx context.Context, tenantID, id uuid.UUID) (*domain.CronJob, error)
+	// CronJobClaimDue returns up to limit active schedules of every tenant
+	// whose next run is at or before now, earliest first, held for the rest
+	// of the transaction. On PostgreSQL rows another transaction holds are
+	// skipped (FOR UPDATE SKIP LOCKED), so concurrent claimers split the due
+	// schedules; SQLite's single writer makes the claim exclusive. Call it in
+	// a system transaction (InTx with uuid.Nil): a tenant-scoped one sees
+	// only its tenant's schedules on PostgreSQL.
+	CronJobClaimDue(ctx context.Context, now time.Time, limit int) ([]domain.CronJob, error)
 	CronJobList(ctx context.Context, tenantID uuid.UUID) ([]domain.CronJob, error)
 	CronJobListByWorkflow(ctx context.Context, tenantID, workflowID uuid.UUID) ([]domain.CronJob, error)
 	CronJobUpdate(ctx context.Context, p *CronJobUpdateParams) (*domain.CronJob, error)

@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -115,4 +118,33 @@ func (t *tx) CronJobUpdate(ctx context.Context, p *store.CronJobUpdateParams) (*
 func (t *tx) CronJobDelete(ctx context.Context, tenantID, id uuid.UUID) error {
 	n, err := t.q.CronJobDelete(ctx, t.tx, &dbsqlc.CronJobDeleteParams{TenantID: tenantID, ID: id})
 	return affected(n, err, "delete schedule %s", id)
+}
+
+// CronJobGetByIDSkipLocked returns a tenant's schedule; the write
+// transaction's writer lock already keeps others from changing it.
+func (t *tx) CronJobGetByIDSkipLocked(ctx context.Context, tenantID, id uuid.UUID) (*domain.CronJob, error) {
+	if t.readOnly {
+		return nil, fmt.Errorf("lock schedule %s: %w", id, errReadOnly)
+	}
+	return t.CronJobGetByID(ctx, tenantID, id)
+}
+
+// cronClaimMax bounds one CronJobClaimDue.
+const cronClaimMax = 10000
+
+// CronJobClaimDue returns up to n active schedules of every tenant due at
+// now, earliest first. It needs a write transaction, whose writer lock
+// makes the claim exclusive until commit.
+func (t *tx) CronJobClaimDue(ctx context.Context, now time.Time, n int) ([]domain.CronJob, error) {
+	if t.readOnly {
+		return nil, fmt.Errorf("claim due schedules: %w", errReadOnly)
+	}
+	if n <= 0 || n > cronClaimMax {
+		n = cronClaimMax
+	}
+	rows, err := t.q.CronJobClaimDue(ctx, t.tx, &dbsqlc.CronJobClaimDueParams{Now: sql.NullTime{Time: utc(now), Valid: true}, MaxRows: int64(n)})
+	if err != nil {
+		return nil, wrap(err, "claim schedules due at %s", now.UTC().Format(time.RFC3339))
+	}
+	return cronJobsFromRows(rows), nil
 }

@@ -35,6 +35,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, workflowCases()...)
 	cases = append(cases, executionCases()...)
 	cases = append(cases, jobCases()...)
+	cases = append(cases, cronCases()...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -12,6 +12,56 @@ import (
 	"github.com/google/uuid"
 )
 
+const cronJobClaimDue = `-- name: CronJobClaimDue :many
+SELECT id, tenant_id, workflow_id, node_id, schedule, timezone, missed_runs, is_active, last_run_at, next_run_at, created_at, updated_at FROM cron_jobs
+WHERE is_active AND next_run_at <= $1
+ORDER BY next_run_at, id
+LIMIT $2
+FOR UPDATE SKIP LOCKED
+`
+
+type CronJobClaimDueParams struct {
+	Now     *time.Time
+	MaxRows int32
+}
+
+// Active schedules due at @now, earliest first, locked for the
+// transaction; rows another transaction holds are skipped, so concurrent
+// claimers split the due schedules between them. Across tenants only in a
+// system transaction (row-level security).
+func (q *Queries) CronJobClaimDue(ctx context.Context, arg CronJobClaimDueParams) ([]CronJob, error) {
+	rows, err := q.db.Query(ctx, cronJobClaimDue, arg.Now, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CronJob{}
+	for rows.Next() {
+		var i CronJob
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.WorkflowID,
+			&i.NodeID,
+			&i.Schedule,
+			&i.Timezone,
+			&i.MissedRuns,
+			&i.IsActive,
+			&i.LastRunAt,
+			&i.NextRunAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const cronJobDelete = `-- name: CronJobDelete :execrows
 DELETE FROM cron_jobs WHERE tenant_id = $1 AND id = $2
 `
@@ -40,6 +90,35 @@ type CronJobGetByIDParams struct {
 
 func (q *Queries) CronJobGetByID(ctx context.Context, arg CronJobGetByIDParams) (CronJob, error) {
 	row := q.db.QueryRow(ctx, cronJobGetByID, arg.TenantID, arg.ID)
+	var i CronJob
+	err := row.Scan(
+		&i.ID,
+		&i.TenantID,
+		&i.WorkflowID,
+		&i.NodeID,
+		&i.Schedule,
+		&i.Timezone,
+		&i.MissedRuns,
+		&i.IsActive,
+		&i.LastRunAt,
+		&i.NextRunAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const cronJobGetByIDSkipLocked = `-- name: CronJobGetByIDSkipLocked :one
+SELECT id, tenant_id, workflow_id, node_id, schedule, timezone, missed_runs, is_active, last_run_at, next_run_at, created_at, updated_at FROM cron_jobs WHERE tenant_id = $1 AND id = $2 FOR UPDATE SKIP LOCKED
+`
+
+type CronJobGetByIDSkipLockedParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) CronJobGetByIDSkipLocked(ctx context.Context, arg CronJobGetByIDSkipLockedParams) (CronJob, error) {
+	row := q.db.QueryRow(ctx, cronJobGetByIDSkipLocked, arg.TenantID, arg.ID)
 	var i CronJob
 	err := row.Scan(
 		&i.ID,

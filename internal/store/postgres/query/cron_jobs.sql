@@ -26,3 +26,17 @@ RETURNING *;
 
 -- name: CronJobDelete :execrows
 DELETE FROM cron_jobs WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: CronJobClaimDue :many
+-- Active schedules due at @now, earliest first, locked for the
+-- transaction; rows another transaction holds are skipped, so concurrent
+-- claimers split the due schedules between them. Across tenants only in a
+-- system transaction (row-level security).
+SELECT * FROM cron_jobs
+WHERE is_active AND next_run_at <= @now
+ORDER BY next_run_at, id
+LIMIT @max_rows
+FOR UPDATE SKIP LOCKED;
+
+-- name: CronJobGetByIDSkipLocked :one
+SELECT * FROM cron_jobs WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE SKIP LOCKED;

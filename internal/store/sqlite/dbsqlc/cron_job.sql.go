@@ -13,6 +13,57 @@ import (
 	"github.com/google/uuid"
 )
 
+const cronJobClaimDue = `-- name: CronJobClaimDue :many
+SELECT id, tenant_id, workflow_id, node_id, schedule, timezone, missed_runs, is_active, last_run_at, next_run_at, created_at, updated_at FROM cron_jobs
+WHERE is_active AND next_run_at IS NOT NULL AND next_run_at <= ?1
+ORDER BY next_run_at, id
+LIMIT ?2
+`
+
+type CronJobClaimDueParams struct {
+	Now     sql.NullTime
+	MaxRows int64
+}
+
+// Every tenant's active schedules due at @now, earliest first. The caller's
+// write transaction holds SQLite's only writer lock, so no other claimer
+// sees them until it commits.
+func (q *Queries) CronJobClaimDue(ctx context.Context, db DBTX, arg *CronJobClaimDueParams) ([]CronJob, error) {
+	rows, err := db.QueryContext(ctx, cronJobClaimDue, arg.Now, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CronJob
+	for rows.Next() {
+		var i CronJob
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.WorkflowID,
+			&i.NodeID,
+			&i.Schedule,
+			&i.Timezone,
+			&i.MissedRuns,
+			&i.IsActive,
+			&i.LastRunAt,
+			&i.NextRunAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const cronJobDelete = `-- name: CronJobDelete :execrows
 DELETE FROM cron_jobs WHERE tenant_id = ?1 AND id = ?2
 `

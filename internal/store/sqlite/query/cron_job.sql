@@ -24,3 +24,12 @@ RETURNING *;
 
 -- name: CronJobDelete :execrows
 DELETE FROM cron_jobs WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: CronJobClaimDue :many
+-- Every tenant's active schedules due at @now, earliest first. The caller's
+-- write transaction holds SQLite's only writer lock, so no other claimer
+-- sees them until it commits.
+SELECT * FROM cron_jobs
+WHERE is_active AND next_run_at IS NOT NULL AND next_run_at <= @now
+ORDER BY next_run_at, id
+LIMIT @max_rows;
