@@ -96,7 +96,7 @@ func Bench(ctx context.Context, st store.Store, s *Scheduler, rec *LatencyRecord
 	tenantID, workflowID, versionID := domain.NewID(), domain.NewID(), domain.NewID()
 	def := json.RawMessage(`{"nodes":[{"id":"tick","type":"trigger.schedule","config":{"cron":"* * * * * *"},"position":{"x":0,"y":0}},{"id":"done","type":"end","config":{},"position":{"x":0,"y":100}}],"edges":[{"id":"e","source":"tick","target":"done"}]}`)
 	if err := st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
-		_, err := tx.TenantInsert(ctx, &store.TenantInsertParams{ID: tenantID, Name: "bench", Slug: "bench-" + tenantID.String()[:8], Plan: domain.PlanBiz})
+		_, err := tx.TenantInsert(ctx, &store.TenantInsertParams{ID: tenantID, Name: "bench", Slug: "bench-" + tenantID.String()[24:], Plan: domain.PlanBiz})
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("bench tenant: %w", err)

@@ -64,6 +64,10 @@ type Options struct {
 	// ClaimBatch bounds how many due schedules one transaction claims and
 	// fires (default 100).
 	ClaimBatch int
+	// Sweepers is the number of batches a process fires at once when many
+	// schedules fall due together (default 3 on PostgreSQL, where claimers
+	// skip each other's rows; 1 on SQLite, which has one writer).
+	Sweepers int
 }
 
 // Scheduler creates, pauses and fires schedules.
@@ -99,6 +103,12 @@ func New(st store.Store, start StartFunc, opts Options) *Scheduler {
 	}
 	if opts.ClaimBatch <= 0 {
 		opts.ClaimBatch = 100
+	}
+	if opts.Sweepers <= 0 {
+		opts.Sweepers = 1
+		if st != nil && st.Dialect() == store.DialectPostgres {
+			opts.Sweepers = 3
+		}
 	}
 	return &Scheduler{st: st, start: start, opts: opts, log: opts.Logger}
 }
@@ -189,10 +199,7 @@ func (s *Scheduler) scheduleNext(ctx context.Context, tx store.Tx, cj *domain.Cr
 // advance computes the next occurrence strictly after `after` and stores it
 // on the row, returning the job of that occurrence for the caller to insert.
 func (s *Scheduler) advance(ctx context.Context, tx store.Tx, cj *domain.CronJob, sch *schedule.Schedule, after time.Time, lastRun *time.Time) (*domain.CronJob, river.InsertManyParams, error) {
-	next := truncate(sch.Next(after))
-	if !next.After(after) {
-		next = truncate(sch.Next(after.Add(time.Second)))
-	}
+	next, job := nextOccurrence(cj, sch, after)
 	updated, err := tx.CronJobUpdate(ctx, &store.CronJobUpdateParams{
 		TenantID: cj.TenantID, ID: cj.ID, Schedule: cj.Schedule, Timezone: cj.Timezone,
 		MissedRuns: cj.MissedRuns, IsActive: true, LastRunAt: lastRun, NextRunAt: &next,
@@ -200,12 +207,27 @@ func (s *Scheduler) advance(ctx context.Context, tx store.Tx, cj *domain.CronJob
 	if err != nil {
 		return nil, river.InsertManyParams{}, fmt.Errorf("update schedule %s: %w", cj.ID, err)
 	}
-	job := river.InsertManyParams{
-		Args:       FireArgs{TenantID: cj.TenantID, CronJobID: cj.ID, At: next},
-		InsertOpts: &river.InsertOpts{ScheduledAt: next, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 25},
-	}
 	return updated, job, nil
 }
+
+// nextOccurrence is cj's next occurrence strictly after `after` and the
+// unique job that fires it.
+func nextOccurrence(cj *domain.CronJob, sch *schedule.Schedule, after time.Time) (time.Time, river.InsertManyParams) {
+	next := truncate(sch.Next(after))
+	if !next.After(after) {
+		next = truncate(sch.Next(after.Add(time.Second)))
+	}
+	return next, river.InsertManyParams{
+		Args:       FireArgs{TenantID: cj.TenantID, CronJobID: cj.ID, At: next},
+		InsertOpts: &river.InsertOpts{ScheduledAt: next.Add(-fireLead), UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 25},
+	}
+}
+
+// fireLead is how much earlier than its occurrence a fire job is made
+// available. River picks a due job up within a fetch poll (50 ms) or so;
+// the job then waits in memory until the exact instant (fire), so that
+// schedules start on time rather than a poll late.
+const fireLead = 250 * time.Millisecond
 
 // fire works one occurrence's job. A job whose occurrence is already past
 // (another job's batch fired it, or the schedule was paused, edited or
@@ -216,6 +238,17 @@ func (s *Scheduler) advance(ctx context.Context, tx store.Tx, cj *domain.CronJob
 // row lock and the next-run check make each occurrence fire once, whichever
 // job or node gets to it.
 func (s *Scheduler) fire(ctx context.Context, args FireArgs) error {
+	// The job was made available fireLead early: wait for the instant
+	// (bounded, should the clock disagree).
+	if wait := args.At.Sub(s.opts.Clock()); wait > 0 && wait <= fireLead+time.Second {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
 	// While this process fires due schedules, the jobs of the schedules it
 	// fires wait for it without touching the database, then find their
 	// occurrence past.
@@ -303,8 +336,26 @@ func (s *Scheduler) fireDueShared(ctx context.Context) error {
 const maxBatchesPerJob = 50
 
 // fireDue fires every schedule due now, of every tenant, a batch per
-// transaction, until a batch comes back short.
+// transaction, with Sweepers transactions at a time, until the batches come
+// back short.
 func (s *Scheduler) fireDue(ctx context.Context) error {
+	if s.opts.Sweepers <= 1 {
+		return s.fireDueSerial(ctx)
+	}
+	errs := make(chan error, s.opts.Sweepers)
+	for range s.opts.Sweepers {
+		go func() { errs <- s.fireDueSerial(ctx) }()
+	}
+	var err error
+	for range s.opts.Sweepers {
+		err = errors.Join(err, <-errs)
+	}
+	return err
+}
+
+// fireDueSerial fires due schedules a batch at a time until a batch comes
+// back short.
+func (s *Scheduler) fireDueSerial(ctx context.Context) error {
 	for range maxBatchesPerJob {
 		n, err := s.fireBatch(ctx)
 		if err != nil {
@@ -345,12 +396,14 @@ func (s *Scheduler) fireBatch(ctx context.Context) (int, error) {
 			return err
 		}
 		jobs := make([]river.InsertManyParams, 0, len(firings))
+		moves := make([]store.CronJobAdvanceParams, 0, len(firings))
 		for _, f := range firings {
-			_, job, err := s.advance(ctx, tx, f.cj, f.sch, f.after(now), &f.last)
-			if err != nil {
-				return err
-			}
+			next, job := nextOccurrence(f.cj, f.sch, f.after(now))
+			moves = append(moves, store.CronJobAdvanceParams{TenantID: f.cj.TenantID, ID: f.cj.ID, LastRunAt: f.last, NextRunAt: next})
 			jobs = append(jobs, job)
+		}
+		if err := tx.CronJobAdvanceMany(ctx, moves); err != nil {
+			return fmt.Errorf("move %d schedules on: %w", len(moves), err)
 		}
 		if err := tx.JobInsertMany(ctx, jobs); err != nil {
 			return fmt.Errorf("schedule the next occurrences of %d schedules: %w", len(jobs), err)

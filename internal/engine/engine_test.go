@@ -262,11 +262,15 @@ func TestStartRules(t *testing.T) {
 				{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: json.RawMessage(`{"amount": 150}`)},
 				p,
 				{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: json.RawMessage(`{"amount": 10}`)},
+				{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, IdempotencyKey: "twice", Input: json.RawMessage(`{"amount": 1}`)},
+				{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, IdempotencyKey: "twice", Input: json.RawMessage(`{"amount": 1}`)},
 			})
 			return err
 		}))
-		require.Len(t, many, 3)
+		require.Len(t, many, 5)
 		require.Equal(t, first.ID, many[1].ID)
+		require.Equal(t, many[3].ID, many[4].ID, "one key, one execution, even within a batch")
+		b.waitFor(t, many[3].ID, domain.ExecutionCompleted)
 		b.waitFor(t, many[0].ID, domain.ExecutionCompleted)
 		b.waitFor(t, many[2].ID, domain.ExecutionCompleted)
 

@@ -84,8 +84,9 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 	cache := &startCache{workflows: map[uuid.UUID]*domain.Workflow{}, versions: map[uuid.UUID]*domain.WorkflowVersion{}}
 	out := make([]*domain.Execution, len(ps))
 	jobs := make([]river.InsertManyParams, 0, len(ps))
-	// Executions without an idempotency key are inserted in batches of one
-	// tenant when the store can (one round trip for the lot).
+	// Executions are inserted in batches of one tenant when the store can
+	// (one round trip for the lot); one whose idempotency key was used
+	// before comes back nil and is looked up.
 	batcher, _ := tx.(ExecutionBatchInserter)
 	var batch []*store.ExecutionInsertParams
 	var batchAt []int
@@ -98,6 +99,15 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 			return fmt.Errorf("start %d executions: %w", len(batch), err)
 		}
 		for i, exec := range execs {
+			if exec == nil {
+				p := batch[i]
+				existing, err := tx.ExecutionGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
+				if err != nil {
+					return fmt.Errorf("look up execution by idempotency key: %w", err)
+				}
+				out[batchAt[i]] = existing
+				continue
+			}
 			out[batchAt[i]] = exec
 			jobs = append(jobs, river.InsertManyParams{Args: AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}})
 		}
@@ -105,7 +115,7 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 		return nil
 	}
 	for i, p := range ps {
-		if batcher != nil && p.IdempotencyKey == "" {
+		if batcher != nil {
 			ip, err := e.prepareExecution(ctx, tx, p, cache)
 			if err != nil {
 				return nil, err
@@ -142,8 +152,9 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 const startBatchSize = 1000
 
 // ExecutionBatchInserter is implemented by store transactions that insert
-// several executions of one tenant (none with an idempotency key) in one
-// round trip; StartManyTx uses it when available.
+// several executions of one tenant in one round trip, returning nil for
+// each whose idempotency key was already used; StartManyTx uses it when
+// available.
 type ExecutionBatchInserter interface {
 	ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInsertParams) ([]*domain.Execution, error)
 }

@@ -246,6 +246,11 @@ type Tx interface {
 	CronJobList(ctx context.Context, tenantID uuid.UUID) ([]domain.CronJob, error)
 	CronJobListByWorkflow(ctx context.Context, tenantID, workflowID uuid.UUID) ([]domain.CronJob, error)
 	CronJobUpdate(ctx context.Context, p *CronJobUpdateParams) (*domain.CronJob, error)
+	// CronJobAdvanceMany records that active schedules fired (last run) and
+	// when each fires next, in one statement where the database allows;
+	// rows of several tenants may be mixed in a system transaction. A
+	// schedule that does not exist is ErrNotFound.
+	CronJobAdvanceMany(ctx context.Context, ps []CronJobAdvanceParams) error
 	CronJobDelete(ctx context.Context, tenantID, id uuid.UUID) error
 }
 
@@ -519,6 +524,14 @@ type CronJobUpdateParams struct {
 	IsActive   bool
 	LastRunAt  *time.Time
 	NextRunAt  *time.Time
+}
+
+// CronJobAdvanceParams moves an active schedule on after it fired.
+type CronJobAdvanceParams struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	LastRunAt time.Time
+	NextRunAt time.Time
 }
 
 // NotFoundf wraps ErrNotFound with what was not found.

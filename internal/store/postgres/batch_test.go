@@ -84,19 +84,13 @@ func TestExecutionBatches(t *testing.T) {
 		require.WithinDuration(t, exec.CreatedAt, got.CreatedAt, time.Millisecond)
 	}
 
-	// A batch naming another tenant, or carrying an idempotency key, is
-	// refused and writes nothing.
+	// A batch naming another tenant is refused and writes nothing.
 	bad := params(2)
 	bad[1].TenantID = other
-	keyed := params(1)
-	keyed[0].IdempotencyKey = "k"
-	for _, b := range [][]*store.ExecutionInsertParams{bad, keyed} {
-		err := st.InTx(ctx, tenant, func(tx store.Tx) error {
-			_, err := tx.(executionBatcher).ExecutionInsertMany(ctx, b)
-			return err
-		})
-		require.Error(t, err)
-	}
+	require.Error(t, st.InTx(ctx, tenant, func(tx store.Tx) error {
+		_, err := tx.(executionBatcher).ExecutionInsertMany(ctx, bad)
+		return err
+	}))
 	var count int
 	require.NoError(t, st.Read(ctx, tenant, func(tx store.Tx) error {
 		list, err := tx.ExecutionList(ctx, &store.ExecutionListParams{TenantID: tenant, Limit: 100})
@@ -104,6 +98,26 @@ func TestExecutionBatches(t *testing.T) {
 		return err
 	}))
 	require.Equal(t, 3, count)
+
+	// Idempotency keys: a key used before, or earlier in the same batch,
+	// skips its row (nil in the result); the others are written.
+	keyed := params(3)
+	keyed[0].IdempotencyKey, keyed[1].IdempotencyKey, keyed[2].IdempotencyKey = "k1", "k1", ""
+	require.NoError(t, st.InTx(ctx, tenant, func(tx store.Tx) error {
+		got, err := tx.(executionBatcher).ExecutionInsertMany(ctx, keyed)
+		require.NotNil(t, got[0])
+		require.Equal(t, "k1", got[0].IdempotencyKey)
+		require.Nil(t, got[1], "same key earlier in the batch")
+		require.NotNil(t, got[2], "no key, no conflict")
+		return err
+	}))
+	again := params(1)
+	again[0].IdempotencyKey = "k1"
+	require.NoError(t, st.InTx(ctx, tenant, func(tx store.Tx) error {
+		got, err := tx.(executionBatcher).ExecutionInsertMany(ctx, again)
+		require.Equal(t, []*domain.Execution{nil}, got, "key used by an earlier batch")
+		return err
+	}))
 
 	// Lock many: in ID order, unknown IDs and other tenants' rows left out.
 	ids := []uuid.UUID{inserted[2].ID, domain.NewID(), inserted[0].ID, inserted[1].ID}

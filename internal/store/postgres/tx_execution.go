@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -535,19 +536,22 @@ func jsonOrNil(raw json.RawMessage) *string {
 }
 
 // executionInsertManySQL inserts several executions of one tenant in one
-// round trip; the arrays are zipped row by row. Executions started in bulk
-// carry no idempotency key (those go through ExecutionInsert, which
-// reports a used key).
+// round trip; the arrays are zipped row by row. A row whose idempotency
+// key is taken (by an earlier execution or an earlier row of the batch) is
+// skipped; RETURNING names the rows written.
 const executionInsertManySQL = `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status,
-    contact_id, trigger_type, context, current_node_id, created_at, updated_at)
+    contact_id, trigger_type, context, current_node_id, idempotency_key, created_at, updated_at)
 SELECT u.id, $1, u.workflow_id, u.version_id, u.version, u.status, u.contact_id, u.trigger_type, u.context::jsonb,
-    u.current_node_id, $11, $11
-FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[])
-    AS u(id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id)`
+    u.current_node_id, u.idempotency_key, $12, $12
+FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[])
+    AS u(id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, idempotency_key)
+ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key <> '' DO NOTHING
+RETURNING id`
 
-// ExecutionInsertMany creates several executions of one tenant, none with
-// an idempotency key, in one round trip (the engine's bulk start). It
-// implements engine.ExecutionBatchInserter.
+// ExecutionInsertMany creates several executions of one tenant in one round
+// trip (the engine's bulk start). The result is in the order of ps, nil
+// where the execution's idempotency key was already used (the caller looks
+// the existing one up). It implements engine.ExecutionBatchInserter.
 func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInsertParams) ([]*domain.Execution, error) {
 	n := len(ps)
 	if n == 0 {
@@ -555,30 +559,41 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 	}
 	ids, workflows, versionIDs := make([]uuid.UUID, n), make([]uuid.UUID, n), make([]uuid.UUID, n)
 	versions := make([]int32, n)
-	statuses, triggers, contexts, nodes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	statuses, triggers, contexts, nodes, keys := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	contacts := make([]*uuid.UUID, n)
 	tenantID := ps[0].TenantID
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	out := make([]*domain.Execution, n)
 	for i, p := range ps {
 		if p.TenantID != tenantID {
 			return nil, fmt.Errorf("insert executions: one tenant per batch, got %s and %s", tenantID, p.TenantID)
 		}
-		if p.IdempotencyKey != "" {
-			return nil, fmt.Errorf("insert executions: execution %d has an idempotency key; insert it on its own", i)
-		}
 		ids[i], workflows[i], versionIDs[i] = newID(p.ID), p.WorkflowID, p.VersionID
 		versions[i], statuses[i], contacts[i] = int32(p.Version), string(p.Status), p.ContactID
-		triggers[i], contexts[i], nodes[i] = p.TriggerType, string(jsonOrEmpty(p.Context)), p.CurrentNodeID
+		triggers[i], contexts[i], nodes[i], keys[i] = p.TriggerType, string(jsonOrEmpty(p.Context)), p.CurrentNodeID, p.IdempotencyKey
+	}
+	rows, err := t.tx.Query(ctx, executionInsertManySQL, tenantID, ids, workflows, versionIDs, versions, statuses,
+		contacts, triggers, contexts, nodes, keys, now)
+	if err != nil {
+		return nil, translateInsert(err, "insert %d executions of workflow %s", n, ps[0].WorkflowID)
+	}
+	written, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, translateInsert(err, "insert %d executions of workflow %s", n, ps[0].WorkflowID)
+	}
+	inserted := make(map[uuid.UUID]bool, len(written))
+	for _, id := range written {
+		inserted[id] = true
+	}
+	out := make([]*domain.Execution, n)
+	for i, p := range ps {
+		if !inserted[ids[i]] {
+			continue
+		}
 		out[i] = &domain.Execution{
 			ID: ids[i], TenantID: tenantID, WorkflowID: p.WorkflowID, VersionID: p.VersionID, Version: p.Version,
 			Status: p.Status, ContactID: p.ContactID, TriggerType: p.TriggerType, Context: jsonOrEmpty(p.Context),
-			CurrentNodeID: p.CurrentNodeID, CreatedAt: now, UpdatedAt: now,
+			CurrentNodeID: p.CurrentNodeID, IdempotencyKey: p.IdempotencyKey, CreatedAt: now, UpdatedAt: now,
 		}
-	}
-	if _, err := t.tx.Exec(ctx, executionInsertManySQL, tenantID, ids, workflows, versionIDs, versions, statuses,
-		contacts, triggers, contexts, nodes, now); err != nil {
-		return nil, translateInsert(err, "insert %d executions of workflow %s", n, ps[0].WorkflowID)
 	}
 	return out, nil
 }

@@ -148,3 +148,19 @@ func (t *tx) CronJobClaimDue(ctx context.Context, now time.Time, n int) ([]domai
 	}
 	return cronJobsFromRows(rows), nil
 }
+
+// CronJobAdvanceMany records that schedules fired and when each fires next
+// (one statement each: on SQLite a statement costs no round trip).
+func (t *tx) CronJobAdvanceMany(ctx context.Context, ps []store.CronJobAdvanceParams) error {
+	at := now()
+	for _, p := range ps {
+		last, next := p.LastRunAt, p.NextRunAt
+		n, err := t.q.CronJobAdvance(ctx, t.tx, &dbsqlc.CronJobAdvanceParams{
+			TenantID: p.TenantID, ID: p.ID, LastRunAt: nullTime(&last), NextRunAt: nullTime(&next), Now: at,
+		})
+		if err := affected(n, err, "advance schedule %s", p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -15,6 +15,7 @@ func cronCases() []exerciseCase {
 	return []exerciseCase{
 		{"CronJobClaimDue", exerciseCronJobClaimDue},
 		{"CronJobGetByIDSkipLocked", exerciseCronJobGetByIDSkipLocked},
+		{"CronJobAdvanceMany", exerciseCronJobAdvanceMany},
 	}
 }
 
@@ -137,4 +138,48 @@ func exerciseCronJobGetByIDSkipLocked(t *testing.T, f *fixture) {
 		_, err := tx.CronJobGetByIDSkipLocked(f.ctx, f.tenantA.ID, cj.ID)
 		require.NoError(t, err, "free again once the holder commits")
 	})
+}
+
+func exerciseCronJobAdvanceMany(t *testing.T, f *fixture) {
+	wfA := f.newWorkflow(t, f.tenantA.ID, "A")
+	wfB := f.newWorkflow(t, f.tenantB.ID, "B")
+	now := time.Now().UTC().Truncate(time.Second)
+	a := f.newSchedule(t, wfA, "a", true, &now)
+	b := f.newSchedule(t, wfB, "b", true, &now)
+	untouched := f.newSchedule(t, wfA, "c", true, &now)
+	next := now.Add(time.Minute)
+
+	// Schedules of two tenants in one system transaction.
+	f.system(t, func(tx store.Tx) {
+		require.NoError(t, tx.CronJobAdvanceMany(f.ctx, []store.CronJobAdvanceParams{
+			{TenantID: a.TenantID, ID: a.ID, LastRunAt: now, NextRunAt: next},
+			{TenantID: b.TenantID, ID: b.ID, LastRunAt: now, NextRunAt: next.Add(time.Second)},
+		}))
+	})
+	get := func(tenantID, id uuid.UUID) *domain.CronJob {
+		var cj *domain.CronJob
+		f.in(t, tenantID, func(tx store.Tx) {
+			var err error
+			cj, err = tx.CronJobGetByID(f.ctx, tenantID, id)
+			require.NoError(t, err)
+		})
+		return cj
+	}
+	gotA, gotB := get(a.TenantID, a.ID), get(b.TenantID, b.ID)
+	require.True(t, gotA.IsActive)
+	require.Equal(t, now, gotA.LastRunAt.UTC())
+	require.Equal(t, next, gotA.NextRunAt.UTC())
+	require.Equal(t, next.Add(time.Second), gotB.NextRunAt.UTC())
+	require.Equal(t, now, get(untouched.TenantID, untouched.ID).NextRunAt.UTC(), "not in the batch")
+
+	// A schedule named with the wrong tenant is not found, and the batch
+	// (in the caller's transaction) writes nothing.
+	err := f.s.InTx(f.ctx, uuid.Nil, func(tx store.Tx) error {
+		return tx.CronJobAdvanceMany(f.ctx, []store.CronJobAdvanceParams{
+			{TenantID: untouched.TenantID, ID: untouched.ID, LastRunAt: now, NextRunAt: next},
+			{TenantID: f.tenantB.ID, ID: a.ID, LastRunAt: now, NextRunAt: next},
+		})
+	})
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.Equal(t, now, get(untouched.TenantID, untouched.ID).NextRunAt.UTC())
 }

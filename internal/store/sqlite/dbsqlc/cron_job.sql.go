@@ -13,6 +13,34 @@ import (
 	"github.com/google/uuid"
 )
 
+const cronJobAdvance = `-- name: CronJobAdvance :execrows
+UPDATE cron_jobs
+SET is_active = 1, last_run_at = ?1, next_run_at = ?2, updated_at = ?3
+WHERE tenant_id = ?4 AND id = ?5
+`
+
+type CronJobAdvanceParams struct {
+	LastRunAt sql.NullTime
+	NextRunAt sql.NullTime
+	Now       time.Time
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+}
+
+func (q *Queries) CronJobAdvance(ctx context.Context, db DBTX, arg *CronJobAdvanceParams) (int64, error) {
+	result, err := db.ExecContext(ctx, cronJobAdvance,
+		arg.LastRunAt,
+		arg.NextRunAt,
+		arg.Now,
+		arg.TenantID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const cronJobClaimDue = `-- name: CronJobClaimDue :many
 SELECT id, tenant_id, workflow_id, node_id, schedule, timezone, missed_runs, is_active, last_run_at, next_run_at, created_at, updated_at FROM cron_jobs
 WHERE is_active AND next_run_at IS NOT NULL AND next_run_at <= ?1

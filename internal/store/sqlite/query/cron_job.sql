@@ -22,6 +22,11 @@ SET schedule = @schedule, timezone = @timezone, missed_runs = @missed_runs, is_a
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
 
+-- name: CronJobAdvance :execrows
+UPDATE cron_jobs
+SET is_active = 1, last_run_at = @last_run_at, next_run_at = @next_run_at, updated_at = @now
+WHERE tenant_id = @tenant_id AND id = @id;
+
 -- name: CronJobDelete :execrows
 DELETE FROM cron_jobs WHERE tenant_id = @tenant_id AND id = @id;
 
