@@ -32,7 +32,7 @@ const benchUsage = `usage:
   nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
   --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
 PostgreSQL runs use DATABASE_URL (default the local test server) in a fresh schema that is dropped after.
-River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, FetchPollInterval 50ms.`
+River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, FetchPollInterval 20ms.`
 
 // cmdBench measures the engine or the cron scheduler on a fresh database.
 func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {

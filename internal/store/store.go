@@ -80,7 +80,7 @@ type QueueConfig struct {
 	Workers *river.Workers
 	// MaxWorkers per queue (default 200 on PostgreSQL, 50 on SQLite).
 	MaxWorkers int
-	// FetchCooldown (default 2ms) and FetchPollInterval (default 50ms).
+	// FetchCooldown (default 2ms) and FetchPollInterval (default 20ms).
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
 	// Queues to work, with their MaxWorkers; default {"default": MaxWorkers}.

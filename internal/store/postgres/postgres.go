@@ -58,7 +58,7 @@ import (
 const (
 	DefaultMaxWorkers        = 200
 	DefaultFetchCooldown     = 2 * time.Millisecond
-	DefaultFetchPollInterval = 50 * time.Millisecond
+	DefaultFetchPollInterval = 20 * time.Millisecond
 	DefaultJobTimeout        = time.Minute
 	// DefaultMaxConns is the smallest connection pool Open builds when the
 	// URL has no pool_max_conns.

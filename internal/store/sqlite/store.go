@@ -39,7 +39,7 @@ import (
 const (
 	defaultMaxWorkers        = 50
 	defaultFetchCooldown     = 2 * time.Millisecond
-	defaultFetchPollInterval = 50 * time.Millisecond
+	defaultFetchPollInterval = 20 * time.Millisecond
 	defaultJobTimeout        = time.Minute
 	busyTimeout              = 10 * time.Second
 )
