@@ -1,0 +1,68 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// stepColumns are the columns StepInsertMany writes, in order.
+const stepColumns = "id, tenant_id, execution_id, seq, node_id, node_type, status, attempt, input, output, error, handle, started_at, finished_at"
+
+// stepChunks are the row counts of the multi-row INSERT statements
+// StepInsertMany uses, largest first: a handful of statement texts, which
+// the connection's statement cache keeps prepared.
+var stepChunks = []int{16, 8, 4, 2, 1}
+
+// stepInsertSQL[n] inserts n steps.
+var stepInsertSQL = func() map[int]string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", 14), ", ") + ")"
+	out := map[int]string{}
+	for _, n := range stepChunks {
+		out[n] = "INSERT INTO workflow_execution_steps (" + stepColumns + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+	}
+	return out
+}()
+
+// StepInsertMany records several node visits with a few multi-row
+// statements rather than one statement each (the engine's batch of pure
+// nodes and its group commit). A step that exists already is
+// store.ErrConflict. It implements engine.StepBatchInserter.
+func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) error {
+	for len(ps) > 0 {
+		n := stepChunks[len(stepChunks)-1]
+		for _, c := range stepChunks {
+			if c <= len(ps) {
+				n = c
+				break
+			}
+		}
+		args := make([]any, 0, 14*n)
+		for _, p := range ps[:n] {
+			id := p.ID
+			if id == uuid.Nil {
+				id = domain.NewID()
+			}
+			started := p.StartedAt
+			if started.IsZero() {
+				started = now()
+			}
+			args = append(args, id, p.TenantID, p.ExecutionID, int64(p.Seq), p.NodeID, p.NodeType, string(p.Status),
+				int64(p.Attempt), jsonText(p.Input), jsonText(p.Output), p.Error, p.Handle, utc(started), nullTime(p.FinishedAt))
+		}
+		if _, err := t.tx.ExecContext(ctx, stepInsertSQL[n], args...); err != nil {
+			return wrap(err, "insert %d steps of execution %s", n, ps[0].ExecutionID)
+		}
+		ps = ps[n:]
+	}
+	return nil
+}
+
+var _ interface {
+	StepInsertMany(context.Context, []*store.StepInsertParams) error
+} = (*tx)(nil)
