@@ -1,0 +1,97 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// executionInsertSQL[n] inserts n executions with a multi-row statement; a
+// row whose idempotency key is taken is skipped, and RETURNING names the
+// rows written. The row counts are those of stepChunks, so that the
+// statement cache keeps every shape prepared.
+var executionInsertSQL = func() map[int]string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", 13), ", ") + ", 0, 0, '')"
+	out := map[int]string{}
+	for _, n := range stepChunks {
+		out[n] = "INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id, " +
+			"trigger_type, context, current_node_id, idempotency_key, created_at, updated_at, token, step_count, error) VALUES " +
+			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + " ON CONFLICT DO NOTHING RETURNING id"
+	}
+	return out
+}()
+
+// ExecutionInsertMany creates several executions with a few multi-row
+// statements (the engine's bulk start). The result is in the order of ps,
+// nil where the execution's idempotency key was already used. It
+// implements engine.ExecutionBatchInserter.
+func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInsertParams) ([]*domain.Execution, error) {
+	out := make([]*domain.Execution, len(ps))
+	at := now()
+	for done := 0; done < len(ps); {
+		n := stepChunks[len(stepChunks)-1]
+		for _, c := range stepChunks {
+			if c <= len(ps)-done {
+				n = c
+				break
+			}
+		}
+		chunk := ps[done : done+n]
+		ids := make([]uuid.UUID, n)
+		args := make([]any, 0, 13*n)
+		for i, p := range chunk {
+			ids[i] = p.ID
+			if ids[i] == uuid.Nil {
+				ids[i] = domain.NewID()
+			}
+			status := p.Status
+			if status == "" {
+				status = domain.ExecutionPending
+			}
+			args = append(args, ids[i], p.TenantID, p.WorkflowID, p.VersionID, int64(p.Version), string(status), nullUUID(p.ContactID),
+				p.TriggerType, jsonRequired(p.Context), p.CurrentNodeID, p.IdempotencyKey, at, at)
+		}
+		written, err := t.returnedIDs(ctx, executionInsertSQL[n], args)
+		if err != nil {
+			return nil, wrap(err, "insert %d executions of workflow %s", n, chunk[0].WorkflowID)
+		}
+		for i, p := range chunk {
+			if !written[ids[i]] {
+				continue
+			}
+			out[done+i] = &domain.Execution{
+				ID: ids[i], TenantID: p.TenantID, WorkflowID: p.WorkflowID, VersionID: p.VersionID, Version: p.Version,
+				Status: p.Status, ContactID: p.ContactID, TriggerType: p.TriggerType, Context: json.RawMessage(jsonRequired(p.Context)),
+				CurrentNodeID: p.CurrentNodeID, IdempotencyKey: p.IdempotencyKey, CreatedAt: at, UpdatedAt: at,
+			}
+			if out[done+i].Status == "" {
+				out[done+i].Status = domain.ExecutionPending
+			}
+		}
+		done += n
+	}
+	return out, nil
+}
+
+// returnedIDs runs an insert … RETURNING id and collects the IDs.
+func (t *tx) returnedIDs(ctx context.Context, query string, args []any) (map[uuid.UUID]bool, error) {
+	rows, err := t.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[uuid.UUID]bool{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
