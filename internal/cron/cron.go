@@ -224,7 +224,7 @@ func nextOccurrence(cj *domain.CronJob, sch *schedule.Schedule, after time.Time)
 }
 
 // fireLead is how much earlier than its occurrence a fire job is made
-// available. River picks a due job up within a fetch poll (50 ms) or so;
+// available. River picks a due job up within a fetch poll (20 ms) or so;
 // the job then waits in memory until the exact instant (fire), so that
 // schedules start on time rather than a poll late.
 const fireLead = 250 * time.Millisecond
