@@ -195,7 +195,12 @@ func TestThreeNodesExactlyOnce(t *testing.T) {
 		cj, err = sched[1].UpsertTx(ctx, tx, f.tenantID, f.workflowID, "s", Config{Cron: "* * * * * *", MissedRuns: domain.MissedRunsCatchUp}, true)
 		return err
 	}))
+	// A few seconds of three nodes racing, and at least three occurrences
+	// (a loaded CI machine may be slow).
 	time.Sleep(4500 * time.Millisecond)
+	for deadline := time.Now().Add(30 * time.Second); len(occurrences(t, nodes[0], f)) < 3 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
 	require.NoError(t, nodes[2].InTx(ctx, f.tenantID, func(tx store.Tx) error {
 		_, err := sched[2].PauseTx(ctx, tx, f.tenantID, cj.ID)
 		return err
