@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -183,9 +182,13 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 	var results []advanceResult
 	err := e.store.InTx(ctx, tenantID, func(tx store.Tx) error {
 		results = make([]advanceResult, len(reqs))
-		execs, err := lockMany(ctx, tx, tenantID, ids)
+		locked, err := tx.ExecutionLockMany(ctx, tenantID, ids)
 		if err != nil {
-			return err
+			return fmt.Errorf("lock %d executions: %w", len(ids), err)
+		}
+		execs := make(map[uuid.UUID]*domain.Execution, len(locked))
+		for _, exec := range locked {
+			execs[exec.ID] = exec
 		}
 		var steps []*store.StepInsertParams
 		var updates []*store.ExecutionUpdateParams
@@ -207,10 +210,15 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 			updates = append(updates, up)
 			results[i] = advanceResult{effect: run.effect, events: run.events}
 		}
-		if err := insertSteps(ctx, tx, steps); err != nil {
-			return err
+		if len(steps) > 0 {
+			if err := tx.StepInsertMany(ctx, steps); err != nil {
+				return fmt.Errorf("record %d steps: %w", len(steps), err)
+			}
 		}
-		return updateMany(ctx, tx, updates)
+		if err := tx.ExecutionUpdateMany(ctx, updates); err != nil {
+			return fmt.Errorf("update %d executions: %w", len(updates), err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -271,82 +279,4 @@ func (e *Engine) advanceLocked(ctx context.Context, tx store.Tx, exec *domain.Ex
 		}
 	}
 	return r, nil
-}
-
-// ExecutionBatchLocker is implemented by store transactions that lock
-// several executions of one tenant in one round trip, in ID order.
-type ExecutionBatchLocker interface {
-	ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]*domain.Execution, error)
-}
-
-// ExecutionBatchUpdater is implemented by store transactions that write the
-// state of several executions of one tenant in one round trip.
-type ExecutionBatchUpdater interface {
-	ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error
-}
-
-// lockMany locks the executions ids of tenantID (in ID order) and returns
-// those that exist by ID.
-func lockMany(ctx context.Context, tx store.Tx, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*domain.Execution, error) {
-	out := make(map[uuid.UUID]*domain.Execution, len(ids))
-	if l, ok := tx.(ExecutionBatchLocker); ok {
-		execs, err := l.ExecutionLockMany(ctx, tenantID, ids)
-		if err != nil {
-			return nil, fmt.Errorf("lock %d executions: %w", len(ids), err)
-		}
-		for _, exec := range execs {
-			out[exec.ID] = exec
-		}
-		return out, nil
-	}
-	sorted := slices.Clone(ids)
-	slices.SortFunc(sorted, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
-	for _, id := range sorted {
-		exec, err := tx.ExecutionLock(ctx, tenantID, id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("lock execution %s: %w", id, err)
-		}
-		out[id] = exec
-	}
-	return out, nil
-}
-
-// insertSteps writes steps of one tenant, in one round trip when the store
-// can.
-func insertSteps(ctx context.Context, tx store.Tx, steps []*store.StepInsertParams) error {
-	if len(steps) == 0 {
-		return nil
-	}
-	if b, ok := tx.(StepBatchInserter); ok && len(steps) > 1 {
-		if err := b.StepInsertMany(ctx, steps); err != nil {
-			return fmt.Errorf("record %d steps: %w", len(steps), err)
-		}
-		return nil
-	}
-	for _, p := range steps {
-		if _, err := tx.StepInsert(ctx, p); err != nil {
-			return fmt.Errorf("record step %s of execution %s: %w", p.NodeID, p.ExecutionID, err)
-		}
-	}
-	return nil
-}
-
-// updateMany writes execution states of one tenant, in one round trip when
-// the store can.
-func updateMany(ctx context.Context, tx store.Tx, ps []*store.ExecutionUpdateParams) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	if u, ok := tx.(ExecutionBatchUpdater); ok && len(ps) > 1 {
-		return u.ExecutionUpdateMany(ctx, ps)
-	}
-	for _, p := range ps {
-		if err := tx.ExecutionUpdate(ctx, p); err != nil {
-			return fmt.Errorf("update execution %s: %w", p.ID, err)
-		}
-	}
-	return nil
 }

@@ -11,8 +11,7 @@ package engine
 //
 // Pure nodes (triggers, condition, split, set_attribute, end) run in the
 // advance transaction, up to Options.PureBudget per transaction; their
-// steps are written in one batch when the store's transaction implements
-// StepBatchInserter.
+// steps are written in one batch (store.Tx.StepInsertMany).
 //
 // Delays and wait timeouts are River jobs scheduled at their due time;
 // nothing waits in memory. ResumeTx runs inside the transaction that stores

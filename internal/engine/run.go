@@ -90,12 +90,6 @@ func (r *run) insertStep(_ context.Context, n *workflow.Node, status domain.Step
 	return p, nil
 }
 
-// StepBatchInserter is implemented by store transactions that can insert
-// several steps in one round trip; the engine uses it when available.
-type StepBatchInserter interface {
-	StepInsertMany(ctx context.Context, p []*store.StepInsertParams) error
-}
-
 // flushSteps writes the steps recorded by insertStep.
 func (r *run) flushSteps(ctx context.Context) error {
 	if len(r.steps) == 0 {
@@ -103,16 +97,8 @@ func (r *run) flushSteps(ctx context.Context) error {
 	}
 	steps := r.steps
 	r.steps = nil
-	if b, ok := r.tx.(StepBatchInserter); ok && len(steps) > 1 {
-		if err := b.StepInsertMany(ctx, steps); err != nil {
-			return fmt.Errorf("record %d steps of execution %s: %w", len(steps), r.exec.ID, err)
-		}
-		return nil
-	}
-	for _, p := range steps {
-		if _, err := r.tx.StepInsert(ctx, p); err != nil {
-			return fmt.Errorf("record step %s of execution %s: %w", p.NodeID, r.exec.ID, err)
-		}
+	if err := r.tx.StepInsertMany(ctx, steps); err != nil {
+		return fmt.Errorf("record %d steps of execution %s: %w", len(steps), r.exec.ID, err)
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func (e *Engine) Start(ctx context.Context, p StartParams) (*domain.Execution, e
 // execution is inserted PENDING and its first advance job enqueued, both
 // committing (or not) with the caller's own writes.
 func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*domain.Execution, error) {
-	exec, created, err := e.insertExecution(ctx, tx, p, nil)
+	exec, created, err := e.insertExecution(ctx, tx, p)
 	if err != nil || !created {
 		return exec, err
 	}
@@ -84,17 +84,16 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 	cache := &startCache{workflows: map[uuid.UUID]*domain.Workflow{}, versions: map[uuid.UUID]*domain.WorkflowVersion{}}
 	out := make([]*domain.Execution, len(ps))
 	jobs := make([]river.InsertManyParams, 0, len(ps))
-	// Executions are inserted in batches of one tenant when the store can
-	// (one round trip for the lot); one whose idempotency key was used
-	// before comes back nil and is looked up.
-	batcher, _ := tx.(ExecutionBatchInserter)
+	// Executions are inserted in batches of one tenant (one round trip for
+	// the lot); one whose idempotency key was used before comes back nil
+	// and is looked up.
 	var batch []*store.ExecutionInsertParams
 	var batchAt []int
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		execs, err := batcher.ExecutionInsertMany(ctx, batch)
+		execs, err := tx.ExecutionInsertMany(ctx, batch)
 		if err != nil {
 			return fmt.Errorf("start %d executions: %w", len(batch), err)
 		}
@@ -115,27 +114,16 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 		return nil
 	}
 	for i, p := range ps {
-		if batcher != nil {
-			ip, err := e.prepareExecution(ctx, tx, p, cache)
-			if err != nil {
-				return nil, err
-			}
-			if len(batch) > 0 && (batch[0].TenantID != ip.TenantID || len(batch) >= startBatchSize) {
-				if err := flush(); err != nil {
-					return nil, err
-				}
-			}
-			batch, batchAt = append(batch, ip), append(batchAt, i)
-			continue
-		}
-		exec, created, err := e.insertExecution(ctx, tx, p, cache)
+		ip, err := e.prepareExecution(ctx, tx, p, cache)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = exec
-		if created {
-			jobs = append(jobs, river.InsertManyParams{Args: AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}})
+		if len(batch) > 0 && (batch[0].TenantID != ip.TenantID || len(batch) >= startBatchSize) {
+			if err := flush(); err != nil {
+				return nil, err
+			}
 		}
+		batch, batchAt = append(batch, ip), append(batchAt, i)
 	}
 	if err := flush(); err != nil {
 		return nil, err
@@ -151,18 +139,9 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 // startBatchSize bounds the executions one bulk insert writes.
 const startBatchSize = 1000
 
-// ExecutionBatchInserter is implemented by store transactions that insert
-// several executions of one tenant in one round trip, returning nil for
-// each whose idempotency key was already used; StartManyTx uses it when
-// available.
-type ExecutionBatchInserter interface {
-	ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInsertParams) ([]*domain.Execution, error)
-}
-
 // insertExecution inserts the execution p describes, or returns the one
-// its idempotency key names (created=false). cache, when not nil, keeps
-// workflow and version rows within one call.
-func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams, cache *startCache) (*domain.Execution, bool, error) {
+// its idempotency key names (created=false).
+func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams) (*domain.Execution, bool, error) {
 	if p.IdempotencyKey != "" {
 		existing, err := tx.ExecutionGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
 		if err == nil {
@@ -172,7 +151,7 @@ func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams
 			return nil, false, fmt.Errorf("look up execution by idempotency key: %w", err)
 		}
 	}
-	ip, err := e.prepareExecution(ctx, tx, p, cache)
+	ip, err := e.prepareExecution(ctx, tx, p, nil)
 	if err != nil {
 		return nil, false, err
 	}

@@ -194,13 +194,24 @@ type Tx interface {
 	// ExecutionInsert fails with ErrConflict when p.IdempotencyKey is set and
 	// already used in the tenant.
 	ExecutionInsert(ctx context.Context, p *ExecutionInsertParams) (*domain.Execution, error)
+	// ExecutionInsertMany creates several executions of one tenant (the bulk
+	// start). The result is in the order of ps, nil where the execution's
+	// idempotency key was already used, before or earlier in ps.
+	ExecutionInsertMany(ctx context.Context, ps []*ExecutionInsertParams) ([]*domain.Execution, error)
 	ExecutionGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Execution, error)
 	ExecutionGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.Execution, error)
 	// ExecutionLock reads the execution and locks it until the transaction
 	// ends (SELECT … FOR UPDATE on PostgreSQL; the single writer on SQLite).
 	ExecutionLock(ctx context.Context, tenantID, id uuid.UUID) (*domain.Execution, error)
+	// ExecutionLockMany locks several executions of one tenant in ID order
+	// (so two callers never wait on each other in a cycle) and returns those
+	// that exist, in ID order.
+	ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]*domain.Execution, error)
 	// ExecutionUpdate writes the mutable state of an execution.
 	ExecutionUpdate(ctx context.Context, p *ExecutionUpdateParams) error
+	// ExecutionUpdateMany writes the states of several executions of one
+	// tenant; one that does not exist is ErrNotFound.
+	ExecutionUpdateMany(ctx context.Context, ps []*ExecutionUpdateParams) error
 	ExecutionList(ctx context.Context, p *ExecutionListParams) ([]domain.Execution, error)
 	// ExecutionCountByStatus counts a workflow's executions per status.
 	ExecutionCountByStatus(ctx context.Context, tenantID, workflowID uuid.UUID) (map[domain.ExecutionStatus]int, error)
@@ -208,6 +219,9 @@ type Tx interface {
 	ExecutionListActiveIDsByWorkflow(ctx context.Context, tenantID, workflowID uuid.UUID, limit int) ([]uuid.UUID, error)
 
 	StepInsert(ctx context.Context, p *StepInsertParams) (*domain.Step, error)
+	// StepInsertMany records several node visits of one tenant; a step that
+	// exists already is ErrConflict.
+	StepInsertMany(ctx context.Context, ps []*StepInsertParams) error
 	StepUpdate(ctx context.Context, p *StepUpdateParams) error
 	StepGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Step, error)
 	StepListByExecution(ctx context.Context, tenantID, executionID uuid.UUID) ([]domain.Step, error)

@@ -486,8 +486,7 @@ FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[
 ON CONFLICT DO NOTHING`
 
 // StepInsertMany records several node visits of one tenant in one round
-// trip (the engine's batch of pure nodes). It implements
-// engine.StepBatchInserter.
+// trip (the engine's batch of pure nodes).
 func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) error {
 	if len(ps) == 0 {
 		return nil
@@ -551,7 +550,7 @@ RETURNING id`
 // ExecutionInsertMany creates several executions of one tenant in one round
 // trip (the engine's bulk start). The result is in the order of ps, nil
 // where the execution's idempotency key was already used (the caller looks
-// the existing one up). It implements engine.ExecutionBatchInserter.
+// the existing one up).
 func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInsertParams) ([]*domain.Execution, error) {
 	n := len(ps)
 	if n == 0 {
@@ -600,7 +599,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 
 // ExecutionLockMany locks several executions of one tenant, in ID order
 // (so two batches never wait on each other in a cycle), and returns those
-// that exist. It implements engine.ExecutionBatchLocker.
+// that exist.
 func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]*domain.Execution, error) {
 	rows, err := t.q.ExecutionLockMany(ctx, dbsqlc.ExecutionLockManyParams{TenantID: tenantID, Ids: ids})
 	if err != nil {
@@ -626,7 +625,6 @@ WHERE e.tenant_id = $1 AND e.id = u.id`
 
 // ExecutionUpdateMany writes the state of several executions of one tenant
 // in one round trip; an execution that does not exist is store.ErrNotFound.
-// It implements engine.ExecutionBatchUpdater.
 func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error {
 	n := len(ps)
 	if n == 0 {

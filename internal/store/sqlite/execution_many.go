@@ -1,8 +1,12 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -28,9 +32,11 @@ var executionInsertSQL = func() map[int]string {
 
 // ExecutionInsertMany creates several executions with a few multi-row
 // statements (the engine's bulk start). The result is in the order of ps,
-// nil where the execution's idempotency key was already used. It
-// implements engine.ExecutionBatchInserter.
+// nil where the execution's idempotency key was already used.
 func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInsertParams) ([]*domain.Execution, error) {
+	if err := oneTenant(ps, func(p *store.ExecutionInsertParams) uuid.UUID { return p.TenantID }); err != nil {
+		return nil, fmt.Errorf("insert executions: %w", err)
+	}
 	out := make([]*domain.Execution, len(ps))
 	at := now()
 	for done := 0; done < len(ps); {
@@ -94,4 +100,37 @@ func (t *tx) returnedIDs(ctx context.Context, query string, args []any) (map[uui
 		out[id] = true
 	}
 	return out, rows.Err()
+}
+
+// ExecutionLockMany returns the executions of ids that exist, in ID order;
+// the write transaction's writer lock already holds them.
+func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]*domain.Execution, error) {
+	sorted := slices.Clone(ids)
+	slices.SortFunc(sorted, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	out := make([]*domain.Execution, 0, len(sorted))
+	for _, id := range slices.Compact(sorted) {
+		exec, err := t.ExecutionLock(ctx, tenantID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exec)
+	}
+	return out, nil
+}
+
+// ExecutionUpdateMany writes the states of several executions (one
+// statement each: on SQLite a statement costs no round trip).
+func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error {
+	if err := oneTenant(ps, func(p *store.ExecutionUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("update executions: %w", err)
+	}
+	for _, p := range ps {
+		if err := t.ExecutionUpdate(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
@@ -32,8 +33,11 @@ var stepInsertSQL = func() map[int]string {
 // StepInsertMany records several node visits with a few multi-row
 // statements rather than one statement each (the engine's batch of pure
 // nodes and its group commit). A step that exists already is
-// store.ErrConflict. It implements engine.StepBatchInserter.
+// store.ErrConflict.
 func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) error {
+	if err := oneTenant(ps, func(p *store.StepInsertParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("insert steps: %w", err)
+	}
 	for len(ps) > 0 {
 		n := stepChunks[len(stepChunks)-1]
 		for _, c := range stepChunks {
@@ -63,6 +67,13 @@ func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) e
 	return nil
 }
 
-var _ interface {
-	StepInsertMany(context.Context, []*store.StepInsertParams) error
-} = (*tx)(nil)
+// oneTenant checks that every item of a batch belongs to the tenant of the
+// first (a batch is written in one tenant's transaction).
+func oneTenant[T any](items []T, tenant func(T) uuid.UUID) error {
+	for _, it := range items {
+		if tenant(it) != tenant(items[0]) {
+			return fmt.Errorf("one tenant per batch, got %s and %s", tenant(items[0]), tenant(it))
+		}
+	}
+	return nil
+}

@@ -36,6 +36,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, executionCases()...)
 	cases = append(cases, jobCases()...)
 	cases = append(cases, cronCases()...)
+	cases = append(cases, batchCases()...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,209 @@
+package storetest
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// The batch methods the engine's bulk start and group commit use.
+func batchCases() []exerciseCase {
+	return []exerciseCase{
+		{"StepInsertMany", exerciseStepInsertMany},
+		{"ExecutionInsertMany", exerciseExecutionInsertMany},
+		{"ExecutionLockMany", exerciseExecutionLockMany},
+		{"ExecutionUpdateMany", exerciseExecutionUpdateMany},
+	}
+}
+
+// exerciseStepInsertMany writes 37 steps (more than any one statement
+// holds) and reads them back as written; a batch overlapping existing
+// steps is a conflict and writes nothing; a batch naming two tenants is
+// refused.
+func exerciseStepInsertMany(t *testing.T, f *fixture) {
+	c := f.newChain(t, f.tenantA.ID)
+	now := ts()
+	steps := func(from, n int) []*store.StepInsertParams {
+		var ps []*store.StepInsertParams
+		for i := from; i < from+n; i++ {
+			ps = append(ps, &store.StepInsertParams{TenantID: c.e.TenantID, ID: domain.NewID(), ExecutionID: c.e.ID, Seq: i,
+				NodeID: "n", NodeType: "condition", Status: domain.StepCompleted, Attempt: 1,
+				Output: json.RawMessage(`{"result":true}`), Handle: "true", StartedAt: now, FinishedAt: &now})
+		}
+		return ps
+	}
+	ps := steps(1, 37)
+	last := ps[36]
+	last.Status, last.Output, last.Handle, last.FinishedAt = domain.StepWaiting, nil, "", nil
+	last.Input = json.RawMessage(`{"until":"2030-01-01T00:00:00Z"}`)
+	f.in(t, f.tenantA.ID, func(tx store.Tx) { require.NoError(t, tx.StepInsertMany(f.ctx, ps)) })
+
+	var got []domain.Step
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		var err error
+		got, err = tx.StepListByExecution(f.ctx, f.tenantA.ID, c.e.ID)
+		require.NoError(t, err)
+	})
+	require.Len(t, got, 37)
+	for i, s := range got {
+		require.Equal(t, ps[i].ID, s.ID)
+		require.Equal(t, i+1, s.Seq)
+		require.True(t, s.StartedAt.Equal(now))
+	}
+	requireJSON(t, `{"result":true}`, got[0].Output)
+	require.Nil(t, got[0].Input)
+	require.Equal(t, "true", got[0].Handle)
+	require.True(t, got[1].FinishedAt.Equal(now))
+	require.Equal(t, domain.StepWaiting, got[36].Status)
+	require.Nil(t, got[36].FinishedAt)
+	require.Nil(t, got[36].Output)
+	requireJSON(t, `{"until":"2030-01-01T00:00:00Z"}`, got[36].Input)
+
+	// Overlapping existing steps: a conflict, and nothing of the batch is
+	// written.
+	err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error { return tx.StepInsertMany(f.ctx, steps(36, 3)) })
+	require.ErrorIs(t, err, store.ErrConflict)
+	mixed := steps(40, 2)
+	mixed[1].TenantID = f.tenantB.ID
+	err = f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error { return tx.StepInsertMany(f.ctx, mixed) })
+	require.Error(t, err)
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		got, err := tx.StepListByExecution(f.ctx, f.tenantA.ID, c.e.ID)
+		require.NoError(t, err)
+		require.Len(t, got, 37)
+	})
+}
+
+// exerciseExecutionInsertMany writes 19 executions; a key used earlier in
+// the batch, or by an earlier batch, skips its row (nil in the result); a
+// batch naming two tenants is refused and writes nothing.
+func exerciseExecutionInsertMany(t *testing.T, f *fixture) {
+	wf := f.newWorkflow(t, f.tenantA.ID, "Bulk")
+	v := f.newVersion(t, wf)
+	contact := domain.NewID()
+	params := func(n int) []*store.ExecutionInsertParams {
+		var ps []*store.ExecutionInsertParams
+		for range n {
+			ps = append(ps, &store.ExecutionInsertParams{TenantID: v.TenantID, ID: domain.NewID(), WorkflowID: wf.ID, VersionID: v.ID,
+				Version: v.Version, Status: domain.ExecutionPending, TriggerType: "trigger.manual",
+				Context: json.RawMessage(`{"vars": {}}`), CurrentNodeID: "start"})
+		}
+		return ps
+	}
+	ps := params(19)
+	ps[0].ContactID = &contact
+	ps[3].IdempotencyKey, ps[17].IdempotencyKey = "k", "k" // 17 repeats 3
+	var got []*domain.Execution
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		var err error
+		got, err = tx.ExecutionInsertMany(f.ctx, ps)
+		require.NoError(t, err)
+	})
+	require.Len(t, got, 19)
+	for i, exec := range got {
+		if i == 17 {
+			require.Nil(t, exec, "key used earlier in the batch")
+			continue
+		}
+		require.NotNil(t, exec)
+		require.Equal(t, ps[i].ID, exec.ID)
+		require.Equal(t, ps[i].IdempotencyKey, exec.IdempotencyKey)
+		f.read(t, f.tenantA.ID, func(tx store.Tx) {
+			stored, err := tx.ExecutionGetByID(f.ctx, f.tenantA.ID, exec.ID)
+			require.NoError(t, err)
+			require.Equal(t, domain.ExecutionPending, stored.Status)
+			require.Equal(t, "start", stored.CurrentNodeID)
+			require.Equal(t, ps[i].ContactID, stored.ContactID)
+			require.Equal(t, ps[i].IdempotencyKey, stored.IdempotencyKey)
+			requireJSON(t, `{"vars": {}}`, stored.Context)
+			require.WithinDuration(t, exec.CreatedAt, stored.CreatedAt, time.Millisecond)
+		})
+	}
+
+	again := params(1)
+	again[0].IdempotencyKey = "k"
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		got, err := tx.ExecutionInsertMany(f.ctx, again)
+		require.NoError(t, err)
+		require.Equal(t, []*domain.Execution{nil}, got, "key used by an earlier batch")
+	})
+
+	mixed := params(2)
+	mixed[1].TenantID = f.tenantB.ID
+	err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+		_, err := tx.ExecutionInsertMany(f.ctx, mixed)
+		return err
+	})
+	require.Error(t, err)
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		list, err := tx.ExecutionList(f.ctx, &store.ExecutionListParams{TenantID: f.tenantA.ID, Limit: 100})
+		require.NoError(t, err)
+		require.Len(t, list, 18)
+	})
+}
+
+// exerciseExecutionLockMany returns the tenant's executions among ids, in
+// ID order, leaving out unknown IDs and other tenants' executions.
+func exerciseExecutionLockMany(t *testing.T, f *fixture) {
+	c := f.newChain(t, f.tenantA.ID)
+	e2, e3 := f.newExecution(t, c.v, nil), f.newExecution(t, c.v, nil)
+	other := f.newChain(t, f.tenantB.ID)
+	ids := []uuid.UUID{e3.ID, domain.NewID(), c.e.ID, other.e.ID, e2.ID}
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		locked, err := tx.ExecutionLockMany(f.ctx, f.tenantA.ID, ids)
+		require.NoError(t, err)
+		require.Len(t, locked, 3)
+		for i := 1; i < len(locked); i++ {
+			require.Negative(t, bytes.Compare(locked[i-1].ID[:], locked[i].ID[:]), "ID order")
+		}
+		none, err := tx.ExecutionLockMany(f.ctx, f.tenantA.ID, []uuid.UUID{other.e.ID})
+		require.NoError(t, err)
+		require.Empty(t, none, "another tenant's execution")
+	})
+}
+
+// exerciseExecutionUpdateMany writes each execution's own state; a missing
+// execution is ErrNotFound and the batch writes nothing.
+func exerciseExecutionUpdateMany(t *testing.T, f *fixture) {
+	c := f.newChain(t, f.tenantA.ID)
+	e2, e3 := f.newExecution(t, c.v, nil), f.newExecution(t, c.v, nil)
+	now := ts()
+	ups := []*store.ExecutionUpdateParams{
+		{TenantID: f.tenantA.ID, ID: c.e.ID, Status: domain.ExecutionCompleted, Context: json.RawMessage(`{"vars": {"a": 1}}`),
+			CurrentNodeID: "done", Token: 3, StepCount: 4, StartedAt: &now, FinishedAt: &now},
+		{TenantID: f.tenantA.ID, ID: e2.ID, Status: domain.ExecutionFailed, Context: json.RawMessage(`{"vars": {"b": 2}}`),
+			CurrentNodeID: "x", Token: 2, StepCount: 2, Error: "boom", StartedAt: &now},
+	}
+	f.in(t, f.tenantA.ID, func(tx store.Tx) { require.NoError(t, tx.ExecutionUpdateMany(f.ctx, ups)) })
+	missing := []*store.ExecutionUpdateParams{
+		{TenantID: f.tenantA.ID, ID: e3.ID, Status: domain.ExecutionRunning, Context: json.RawMessage(`{}`)},
+		{TenantID: f.tenantA.ID, ID: domain.NewID(), Status: domain.ExecutionRunning, Context: json.RawMessage(`{}`)},
+	}
+	err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error { return tx.ExecutionUpdateMany(f.ctx, missing) })
+	require.ErrorIs(t, err, store.ErrNotFound)
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		a, err := tx.ExecutionGetByID(f.ctx, f.tenantA.ID, c.e.ID)
+		require.NoError(t, err)
+		require.Equal(t, domain.ExecutionCompleted, a.Status)
+		require.Equal(t, "done", a.CurrentNodeID)
+		require.EqualValues(t, 3, a.Token)
+		require.Equal(t, 4, a.StepCount)
+		requireJSON(t, `{"vars": {"a": 1}}`, a.Context)
+		require.NotNil(t, a.FinishedAt)
+		b, err := tx.ExecutionGetByID(f.ctx, f.tenantA.ID, e2.ID)
+		require.NoError(t, err)
+		require.Equal(t, domain.ExecutionFailed, b.Status)
+		require.Equal(t, "boom", b.Error)
+		require.Nil(t, b.FinishedAt)
+		c3, err := tx.ExecutionGetByID(f.ctx, f.tenantA.ID, e3.ID)
+		require.NoError(t, err)
+		require.Equal(t, domain.ExecutionPending, c3.Status, "the failed batch wrote nothing")
+	})
+}
