@@ -299,28 +299,13 @@ func benchExecutions(ctx context.Context, eng *Engine, rec *benchRecorder, tenan
 	begin := time.Now()
 	for done := 0; done < n; {
 		size := min(batch, n-done)
-		ids := make([]uuid.UUID, 0, size)
-		ps := make([]StartParams, size)
-		for i := range ps {
-			ps[i] = StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual}
-		}
-		err := eng.store.InTx(ctx, tenantID, func(tx store.Tx) error {
-			ids = ids[:0]
-			execs, err := eng.StartManyTx(ctx, tx, ps)
-			if err != nil {
-				return err
-			}
-			for _, exec := range execs {
-				ids = append(ids, exec.ID)
-			}
-			return nil
-		})
+		execs, err := benchStart(ctx, eng, tenantID, wfID, size)
 		if err != nil {
-			return phase, fmt.Errorf("bench: start executions: %w", err)
+			return phase, err
 		}
 		at := time.Now()
-		for _, id := range ids {
-			started[id] = at
+		for _, exec := range execs {
+			started[exec.ID] = at
 		}
 		done += size
 	}
@@ -450,6 +435,24 @@ const timerDef = `{"nodes": [{"id": "start", "type": "trigger.manual"}, {"id": "
   {"id": "done", "type": "end"}],
  "edges": [{"id": "e1", "source": "start", "target": "pause"}, {"id": "e2", "source": "pause", "target": "done"}]}`
 
+// benchStart starts n manual executions of wfID in one transaction.
+func benchStart(ctx context.Context, eng *Engine, tenantID, wfID uuid.UUID, n int) ([]*domain.Execution, error) {
+	ps := make([]StartParams, n)
+	for i := range ps {
+		ps[i] = StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual}
+	}
+	var execs []*domain.Execution
+	err := eng.store.InTx(ctx, tenantID, func(tx store.Tx) error {
+		var err error
+		execs, err = eng.StartManyTx(ctx, tx, ps)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bench: start executions: %w", err)
+	}
+	return execs, nil
+}
+
 // benchPaced starts n executions of wfID at rate per second, in small
 // batches every 10 ms, and measures their latency below saturation.
 func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, rate float64, n, stepsEach int, timeout time.Duration) (BenchPhase, error) {
@@ -461,17 +464,9 @@ func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, 
 	for done := 0; done < n; {
 		due := int(rate*time.Since(begin).Seconds()) + 1
 		if size := min(due, n) - done; size > 0 {
-			ps := make([]StartParams, size)
-			for i := range ps {
-				ps[i] = StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual}
-			}
-			var execs []*domain.Execution
-			if err := eng.store.InTx(ctx, tenantID, func(tx store.Tx) error {
-				var err error
-				execs, err = eng.StartManyTx(ctx, tx, ps)
-				return err
-			}); err != nil {
-				return phase, fmt.Errorf("bench: start executions: %w", err)
+			execs, err := benchStart(ctx, eng, tenantID, wfID, size)
+			if err != nil {
+				return phase, err
 			}
 			at := time.Now()
 			for _, exec := range execs {
@@ -494,18 +489,10 @@ func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, 
 // measures how late each one ended after its due time.
 func benchTimers(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, n int, timeout time.Duration) (BenchPhase, time.Duration, error) {
 	phase := BenchPhase{Name: "1,000 timers", Executions: n}
-	ps := make([]StartParams, n)
-	for i := range ps {
-		ps[i] = StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual}
-	}
-	var execs []*domain.Execution
 	begin := time.Now()
-	if err := eng.store.InTx(ctx, tenantID, func(tx store.Tx) error {
-		var err error
-		execs, err = eng.StartManyTx(ctx, tx, ps)
-		return err
-	}); err != nil {
-		return phase, 0, fmt.Errorf("bench: start executions: %w", err)
+	execs, err := benchStart(ctx, eng, tenantID, wfID, n)
+	if err != nil {
+		return phase, 0, err
 	}
 	started := make(map[uuid.UUID]time.Time, n)
 	for _, exec := range execs {
