@@ -117,6 +117,12 @@ type Queue interface {
 // Tx is a transaction. Tenant-owned rows are always addressed with their
 // tenant ID: a row of another tenant is ErrNotFound.
 type Tx interface {
+	// AfterCommit registers fn to run once this transaction has committed,
+	// in the order registered; it does not run when the transaction rolls
+	// back. It is for work that must only reveal committed rows, such as
+	// publishing live events.
+	AfterCommit(fn func(ctx context.Context))
+
 	// JobInsert inserts a River job in this transaction.
 	JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	// JobInsertMany inserts several River jobs in this transaction.
@@ -406,6 +412,14 @@ type ExecutionInsertParams struct {
 	Context        json.RawMessage
 	CurrentNodeID  string
 	IdempotencyKey string
+	// Token, StepCount, Error, StartedAt and FinishedAt are the state of an
+	// execution that already advanced in the transaction that starts it
+	// (the engine's eager start); all zero for a new PENDING execution.
+	Token      int64
+	StepCount  int
+	Error      string
+	StartedAt  *time.Time
+	FinishedAt *time.Time
 }
 
 // ExecutionUpdateParams writes an execution's state.

@@ -282,10 +282,11 @@ func (s *Store) run(ctx context.Context, tenantID uuid.UUID, readOnly bool, fn f
 		if err := ptx.Rollback(ctx); err != nil {
 			return fmt.Errorf("end read-only transaction: %w", err)
 		}
-		return nil
-	}
-	if err := ptx.Commit(ctx); err != nil {
+	} else if err := ptx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
+	}
+	for _, after := range t.after {
+		after(ctx)
 	}
 	return nil
 }

@@ -24,7 +24,11 @@ type tx struct {
 	tx     pgx.Tx
 	q      *dbsqlc.Queries
 	client *river.Client[pgx.Tx]
+	after  []func(context.Context)
 }
+
+// AfterCommit runs fn once the transaction has committed.
+func (t *tx) AfterCommit(fn func(context.Context)) { t.after = append(t.after, fn) }
 
 var _ store.Tx = (*tx)(nil)
 
@@ -120,6 +124,15 @@ func rawJSON(b []byte) json.RawMessage {
 }
 
 func utc(t time.Time) time.Time { return t.UTC() }
+
+// microPtr is t in UTC at PostgreSQL's precision (microseconds).
+func microPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
 
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {

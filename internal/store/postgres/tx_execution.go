@@ -53,6 +53,11 @@ func (t *tx) ExecutionInsert(ctx context.Context, p *store.ExecutionInsertParams
 		Context:        jsonOrEmpty(p.Context),
 		CurrentNodeID:  p.CurrentNodeID,
 		IdempotencyKey: p.IdempotencyKey,
+		Token:          p.Token,
+		StepCount:      int32(p.StepCount),
+		Error:          p.Error,
+		StartedAt:      p.StartedAt,
+		FinishedAt:     p.FinishedAt,
 	})
 	if err != nil {
 		return nil, translateInsert(err, "insert execution of workflow %s", p.WorkflowID)
@@ -539,11 +544,14 @@ func jsonOrNil(raw json.RawMessage) *string {
 // key is taken (by an earlier execution or an earlier row of the batch) is
 // skipped; RETURNING names the rows written.
 const executionInsertManySQL = `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status,
-    contact_id, trigger_type, context, current_node_id, idempotency_key, created_at, updated_at)
+    contact_id, trigger_type, context, current_node_id, idempotency_key, created_at, updated_at,
+    token, step_count, error, started_at, finished_at)
 SELECT u.id, $1, u.workflow_id, u.version_id, u.version, u.status, u.contact_id, u.trigger_type, u.context::jsonb,
-    u.current_node_id, u.idempotency_key, $12, $12
-FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[])
-    AS u(id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, idempotency_key)
+    u.current_node_id, u.idempotency_key, $12, $12, u.token, u.step_count, u.error, u.started_at, u.finished_at
+FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[],
+    $13::bigint[], $14::int[], $15::text[], $16::timestamptz[], $17::timestamptz[])
+    AS u(id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, idempotency_key,
+    token, step_count, error, started_at, finished_at)
 ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key <> '' DO NOTHING
 RETURNING id`
 
@@ -560,6 +568,8 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 	versions := make([]int32, n)
 	statuses, triggers, contexts, nodes, keys := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	contacts := make([]*uuid.UUID, n)
+	tokens, counts, errs := make([]int64, n), make([]int32, n), make([]string, n)
+	started, finished := make([]*time.Time, n), make([]*time.Time, n)
 	tenantID := ps[0].TenantID
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	for i, p := range ps {
@@ -569,9 +579,10 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 		ids[i], workflows[i], versionIDs[i] = newID(p.ID), p.WorkflowID, p.VersionID
 		versions[i], statuses[i], contacts[i] = int32(p.Version), string(p.Status), p.ContactID
 		triggers[i], contexts[i], nodes[i], keys[i] = p.TriggerType, string(jsonOrEmpty(p.Context)), p.CurrentNodeID, p.IdempotencyKey
+		tokens[i], counts[i], errs[i], started[i], finished[i] = p.Token, int32(p.StepCount), p.Error, microPtr(p.StartedAt), microPtr(p.FinishedAt)
 	}
 	rows, err := t.tx.Query(ctx, executionInsertManySQL, tenantID, ids, workflows, versionIDs, versions, statuses,
-		contacts, triggers, contexts, nodes, keys, now)
+		contacts, triggers, contexts, nodes, keys, now, tokens, counts, errs, started, finished)
 	if err != nil {
 		return nil, translateInsert(err, "insert %d executions of workflow %s", n, ps[0].WorkflowID)
 	}
@@ -592,6 +603,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 			ID: ids[i], TenantID: tenantID, WorkflowID: p.WorkflowID, VersionID: p.VersionID, Version: p.Version,
 			Status: p.Status, ContactID: p.ContactID, TriggerType: p.TriggerType, Context: jsonOrEmpty(p.Context),
 			CurrentNodeID: p.CurrentNodeID, IdempotencyKey: p.IdempotencyKey, CreatedAt: now, UpdatedAt: now,
+			Token: p.Token, StepCount: p.StepCount, Error: p.Error, StartedAt: started[i], FinishedAt: finished[i],
 		}
 	}
 	return out, nil

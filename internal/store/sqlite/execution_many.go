@@ -20,11 +20,12 @@ import (
 // rows written. The row counts are those of stepChunks, so that the
 // statement cache keeps every shape prepared.
 var executionInsertSQL = func() map[int]string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", 13), ", ") + ", 0, 0, '')"
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", 18), ", ") + ")"
 	out := map[int]string{}
 	for _, n := range stepChunks {
 		out[n] = "INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id, " +
-			"trigger_type, context, current_node_id, idempotency_key, created_at, updated_at, token, step_count, error) VALUES " +
+			"trigger_type, context, current_node_id, idempotency_key, created_at, updated_at, token, step_count, error, " +
+			"started_at, finished_at) VALUES " +
 			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + " ON CONFLICT DO NOTHING RETURNING id"
 	}
 	return out
@@ -49,7 +50,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 		}
 		chunk := ps[done : done+n]
 		ids := make([]uuid.UUID, n)
-		args := make([]any, 0, 13*n)
+		args := make([]any, 0, 18*n)
 		for i, p := range chunk {
 			ids[i] = p.ID
 			if ids[i] == uuid.Nil {
@@ -60,7 +61,8 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 				status = domain.ExecutionPending
 			}
 			args = append(args, ids[i], p.TenantID, p.WorkflowID, p.VersionID, int64(p.Version), string(status), nullUUID(p.ContactID),
-				p.TriggerType, jsonRequired(p.Context), p.CurrentNodeID, p.IdempotencyKey, at, at)
+				p.TriggerType, jsonRequired(p.Context), p.CurrentNodeID, p.IdempotencyKey, at, at,
+				p.Token, int64(p.StepCount), p.Error, nullTime(p.StartedAt), nullTime(p.FinishedAt))
 		}
 		written, err := t.returnedIDs(ctx, executionInsertSQL[n], args)
 		if err != nil {
@@ -74,6 +76,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 				ID: ids[i], TenantID: p.TenantID, WorkflowID: p.WorkflowID, VersionID: p.VersionID, Version: p.Version,
 				Status: p.Status, ContactID: p.ContactID, TriggerType: p.TriggerType, Context: json.RawMessage(jsonRequired(p.Context)),
 				CurrentNodeID: p.CurrentNodeID, IdempotencyKey: p.IdempotencyKey, CreatedAt: at, UpdatedAt: at,
+				Token: p.Token, StepCount: p.StepCount, Error: p.Error, StartedAt: timePtr(nullTime(p.StartedAt)), FinishedAt: timePtr(nullTime(p.FinishedAt)),
 			}
 			if out[done+i].Status == "" {
 				out[done+i].Status = domain.ExecutionPending

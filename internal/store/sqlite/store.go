@@ -194,13 +194,17 @@ func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(tx 
 			}
 		}
 	}()
-	if err := fn(&tx{store: s, tx: sqlTx, q: s.queries, readOnly: readOnly}); err != nil {
+	t := &tx{store: s, tx: sqlTx, q: s.queries, readOnly: readOnly}
+	if err := fn(t); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
 	}
 	committed = true
+	for _, after := range t.after {
+		after(ctx)
+	}
 	return nil
 }
 

@@ -24,7 +24,11 @@ type tx struct {
 	tx       *sql.Tx
 	q        *dbsqlc.Queries
 	readOnly bool
+	after    []func(context.Context)
 }
+
+// AfterCommit runs fn once the transaction has committed.
+func (t *tx) AfterCommit(fn func(context.Context)) { t.after = append(t.after, fn) }
 
 var _ store.Tx = (*tx)(nil)
 

@@ -58,6 +58,11 @@ func (t *tx) ExecutionInsert(ctx context.Context, p *store.ExecutionInsertParams
 		Context:        jsonRequired(p.Context),
 		CurrentNodeID:  p.CurrentNodeID,
 		IdempotencyKey: p.IdempotencyKey,
+		Token:          p.Token,
+		StepCount:      int64(p.StepCount),
+		Error:          p.Error,
+		StartedAt:      nullTime(p.StartedAt),
+		FinishedAt:     nullTime(p.FinishedAt),
 		Now:            now(),
 	})
 	if err != nil {

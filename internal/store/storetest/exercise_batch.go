@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -20,6 +22,8 @@ func batchCases() []exerciseCase {
 		{"ExecutionInsertMany", exerciseExecutionInsertMany},
 		{"ExecutionLockMany", exerciseExecutionLockMany},
 		{"ExecutionUpdateMany", exerciseExecutionUpdateMany},
+		{"ExecutionInsertAdvanced", exerciseExecutionInsertAdvanced},
+		{"AfterCommit", exerciseAfterCommit},
 	}
 }
 
@@ -206,4 +210,86 @@ func exerciseExecutionUpdateMany(t *testing.T, f *fixture) {
 		require.NoError(t, err)
 		require.Equal(t, domain.ExecutionPending, c3.Status, "the failed batch wrote nothing")
 	})
+}
+
+// exerciseExecutionInsertAdvanced inserts executions that already advanced
+// in their start transaction (token, step count, error, started and
+// finished times), one at a time and in bulk, and reads them back as
+// written.
+func exerciseExecutionInsertAdvanced(t *testing.T, f *fixture) {
+	wf := f.newWorkflow(t, f.tenantA.ID, "Eager")
+	v := f.newVersion(t, wf)
+	started := time.Date(2026, 3, 1, 10, 0, 0, 123456789, time.UTC)
+	finished := started.Add(1500 * time.Microsecond)
+	advanced := func() *store.ExecutionInsertParams {
+		return &store.ExecutionInsertParams{TenantID: v.TenantID, ID: domain.NewID(), WorkflowID: wf.ID, VersionID: v.ID,
+			Version: v.Version, Status: domain.ExecutionFailed, TriggerType: "trigger.manual",
+			Context: json.RawMessage(`{"vars": {"x": 1}}`), CurrentNodeID: "check", Token: 3, StepCount: 4,
+			Error: "ended as failed at node check", StartedAt: &started, FinishedAt: &finished}
+	}
+	one, many := advanced(), []*store.ExecutionInsertParams{advanced(), advanced(), advanced()}
+	many[1].Status, many[1].Error, many[1].FinishedAt = domain.ExecutionWaiting, "", nil
+	var got []*domain.Execution
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		exec, err := tx.ExecutionInsert(f.ctx, one)
+		require.NoError(t, err)
+		got, err = tx.ExecutionInsertMany(f.ctx, many)
+		require.NoError(t, err)
+		got = append([]*domain.Execution{exec}, got...)
+	})
+	for i, p := range append([]*store.ExecutionInsertParams{one}, many...) {
+		returned := got[i]
+		f.read(t, f.tenantA.ID, func(tx store.Tx) {
+			stored, err := tx.ExecutionGetByID(f.ctx, f.tenantA.ID, p.ID)
+			require.NoError(t, err)
+			for _, exec := range []*domain.Execution{returned, stored} {
+				require.Equal(t, p.Status, exec.Status, "execution %d", i)
+				require.Equal(t, p.Token, exec.Token)
+				require.Equal(t, p.StepCount, exec.StepCount)
+				require.Equal(t, p.Error, exec.Error)
+				require.Equal(t, "check", exec.CurrentNodeID)
+				require.NotNil(t, exec.StartedAt)
+				require.WithinDuration(t, started, *exec.StartedAt, time.Microsecond)
+				if p.FinishedAt == nil {
+					require.Nil(t, exec.FinishedAt)
+				} else {
+					require.NotNil(t, exec.FinishedAt)
+					require.WithinDuration(t, finished, *exec.FinishedAt, time.Microsecond)
+				}
+			}
+		})
+	}
+}
+
+// exerciseAfterCommit runs the registered functions after the commit, in
+// order, when the rows are visible to other transactions; a transaction
+// that rolls back runs none.
+func exerciseAfterCommit(t *testing.T, f *fixture) {
+	id := domain.NewID()
+	var order []string
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		_, err := tx.WorkflowInsert(f.ctx, &store.WorkflowInsertParams{TenantID: f.tenantA.ID, ID: id, Name: "After commit",
+			Definition: json.RawMessage(`{"nodes": [], "edges": []}`)})
+		require.NoError(t, err)
+		tx.AfterCommit(func(ctx context.Context) {
+			// A new transaction sees the row: the commit has happened.
+			err := f.s.Read(ctx, f.tenantA.ID, func(tx store.Tx) error {
+				_, err := tx.WorkflowGetByID(ctx, f.tenantA.ID, id)
+				return err
+			})
+			require.NoError(t, err)
+			order = append(order, "first")
+		})
+		tx.AfterCommit(func(context.Context) { order = append(order, "second") })
+		require.Empty(t, order, "nothing runs before the commit")
+	})
+	require.Equal(t, []string{"first", "second"}, order)
+
+	ran := false
+	err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+		tx.AfterCommit(func(context.Context) { ran = true })
+		return errors.New("roll back")
+	})
+	require.Error(t, err)
+	require.False(t, ran, "a rolled-back transaction runs nothing")
 }

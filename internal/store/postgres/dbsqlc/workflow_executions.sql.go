@@ -122,9 +122,10 @@ func (q *Queries) ExecutionGetByIdempotencyKey(ctx context.Context, arg Executio
 
 const executionInsert = `-- name: ExecutionInsert :one
 INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id,
-    trigger_type, context, current_node_id, idempotency_key)
+    trigger_type, context, current_node_id, idempotency_key, token, step_count, error, started_at, finished_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
-    $8, $9, $10, $11)
+    $8, $9, $10, $11, $12, $13, $14,
+    $15, $16)
 ON CONFLICT DO NOTHING
 RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at
 `
@@ -141,6 +142,11 @@ type ExecutionInsertParams struct {
 	Context        json.RawMessage
 	CurrentNodeID  string
 	IdempotencyKey string
+	Token          int64
+	StepCount      int32
+	Error          string
+	StartedAt      *time.Time
+	FinishedAt     *time.Time
 }
 
 func (q *Queries) ExecutionInsert(ctx context.Context, arg ExecutionInsertParams) (WorkflowExecution, error) {
@@ -156,6 +162,11 @@ func (q *Queries) ExecutionInsert(ctx context.Context, arg ExecutionInsertParams
 		arg.Context,
 		arg.CurrentNodeID,
 		arg.IdempotencyKey,
+		arg.Token,
+		arg.StepCount,
+		arg.Error,
+		arg.StartedAt,
+		arg.FinishedAt,
 	)
 	var i WorkflowExecution
 	err := row.Scan(

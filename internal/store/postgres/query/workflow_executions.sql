@@ -1,8 +1,9 @@
 -- name: ExecutionInsert :one
 INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id,
-    trigger_type, context, current_node_id, idempotency_key)
+    trigger_type, context, current_node_id, idempotency_key, token, step_count, error, started_at, finished_at)
 VALUES (@id, @tenant_id, @workflow_id, @version_id, @version, @status, sqlc.narg('contact_id'),
-    @trigger_type, @context, @current_node_id, @idempotency_key)
+    @trigger_type, @context, @current_node_id, @idempotency_key, @token, @step_count, @error,
+    sqlc.narg('started_at'), sqlc.narg('finished_at'))
 ON CONFLICT DO NOTHING
 RETURNING *;
 

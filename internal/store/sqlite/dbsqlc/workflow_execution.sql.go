@@ -127,10 +127,10 @@ func (q *Queries) ExecutionGetByIdempotencyKey(ctx context.Context, db DBTX, arg
 const executionInsert = `-- name: ExecutionInsert :one
 INSERT INTO workflow_executions (
     id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context,
-    current_node_id, token, step_count, error, idempotency_key, created_at, updated_at
+    current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at
 ) VALUES (
     ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
-    ?10, 0, 0, '', ?11, ?12, ?12
+    ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17
 )
 RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at
 `
@@ -146,8 +146,13 @@ type ExecutionInsertParams struct {
 	TriggerType    string
 	Context        string
 	CurrentNodeID  string
+	Token          int64
+	StepCount      int64
+	Error          string
 	IdempotencyKey string
 	Now            time.Time
+	StartedAt      sql.NullTime
+	FinishedAt     sql.NullTime
 }
 
 func (q *Queries) ExecutionInsert(ctx context.Context, db DBTX, arg *ExecutionInsertParams) (WorkflowExecution, error) {
@@ -162,8 +167,13 @@ func (q *Queries) ExecutionInsert(ctx context.Context, db DBTX, arg *ExecutionIn
 		arg.TriggerType,
 		arg.Context,
 		arg.CurrentNodeID,
+		arg.Token,
+		arg.StepCount,
+		arg.Error,
 		arg.IdempotencyKey,
 		arg.Now,
+		arg.StartedAt,
+		arg.FinishedAt,
 	)
 	var i WorkflowExecution
 	err := row.Scan(

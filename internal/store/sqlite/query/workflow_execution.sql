@@ -1,10 +1,10 @@
 -- name: ExecutionInsert :one
 INSERT INTO workflow_executions (
     id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context,
-    current_node_id, token, step_count, error, idempotency_key, created_at, updated_at
+    current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at
 ) VALUES (
     @id, @tenant_id, @workflow_id, @version_id, @version, @status, @contact_id, @trigger_type, @context,
-    @current_node_id, 0, 0, '', @idempotency_key, @now, @now
+    @current_node_id, @token, @step_count, @error, @idempotency_key, @now, @now, @started_at, @finished_at
 )
 RETURNING *;
 
