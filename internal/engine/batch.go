@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
@@ -192,16 +193,18 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		}
 		var steps []*store.StepInsertParams
 		var updates []*store.ExecutionUpdateParams
+		var jobs []river.InsertManyParams
 		for i, r := range reqs {
 			exec := execs[r.args.ExecutionID]
 			if exec == nil || exec.Status.Terminal() || exec.Token != r.args.Token {
 				continue // deleted with its workflow, or a duplicate or late job
 			}
-			run, err := e.advanceLocked(ctx, tx, exec)
+			run, err := e.advanceLocked(ctx, tx, exec, true)
 			if err != nil {
 				return err
 			}
 			steps = append(steps, run.steps...)
+			jobs = append(jobs, run.jobs...)
 			run.steps = nil
 			up, err := run.finish()
 			if err != nil {
@@ -217,6 +220,11 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		}
 		if err := tx.ExecutionUpdateMany(ctx, updates); err != nil {
 			return fmt.Errorf("update %d executions: %w", len(updates), err)
+		}
+		if len(jobs) > 0 {
+			if err := tx.JobInsertMany(ctx, jobs); err != nil {
+				return fmt.Errorf("enqueue %d advance jobs: %w", len(jobs), err)
+			}
 		}
 		return nil
 	})
@@ -241,7 +249,7 @@ func (e *Engine) advanceAlone(ctx context.Context, args AdvanceArgs) advanceResu
 		if exec.Status.Terminal() || exec.Token != args.Token {
 			return nil // a duplicate or late job
 		}
-		r, err := e.advanceLocked(ctx, tx, exec)
+		r, err := e.advanceLocked(ctx, tx, exec, false)
 		if err != nil {
 			return err
 		}
@@ -259,12 +267,14 @@ func (e *Engine) advanceAlone(ctx context.Context, args AdvanceArgs) advanceResu
 
 // advanceLocked runs a locked execution from where it is until it
 // finishes, parks or reaches a side effect, leaving its steps and state
-// to be written by the caller.
-func (e *Engine) advanceLocked(ctx context.Context, tx store.Tx, exec *domain.Execution) (*run, error) {
+// (and, with collectJobs, the advance jobs it enqueues) to be written by
+// the caller.
+func (e *Engine) advanceLocked(ctx context.Context, tx store.Tx, exec *domain.Execution, collectJobs bool) (*run, error) {
 	r, err := e.newRun(ctx, tx, exec)
 	if err != nil {
 		return nil, err
 	}
+	r.collectJobs = collectJobs
 	if r.finished {
 		return r, nil
 	}

@@ -44,7 +44,9 @@ func TestAdvanceBatch(t *testing.T) {
 			workers := river.NewWorkers()
 			st := open(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
 			hub := live.NewHub()
-			eng := New(st, Options{Publisher: hub})
+			// Queued starts: the batch advances the executions from their
+			// triggers.
+			eng := New(st, Options{Publisher: hub, QueuedStart: true})
 			eng.RegisterWorkers(workers) // the queue is never started
 			t.Cleanup(eng.Close)
 			a := &bundle{st: st, eng: eng, hub: hub, tenant: newTenant(t, st)}

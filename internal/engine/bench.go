@@ -60,10 +60,15 @@ type BenchPhase struct {
 type BenchResult struct {
 	Dialect string
 	Nodes   int
-	Pure    BenchPhase
-	HTTP    BenchPhase
-	// Paced is the pure workflow started at half the rate Pure reached:
-	// latency below saturation.
+	// Pure is the pure workflow started the default way (eager start: the
+	// start transaction runs the pure nodes).
+	Pure BenchPhase
+	// Queued is the pure workflow with every node run by advance jobs (the
+	// path of any journey past its first wait or side effect).
+	Queued BenchPhase
+	HTTP   BenchPhase
+	// Paced is the queued pure workflow started at half the rate Queued
+	// reached: latency through the queue below saturation.
 	Paced BenchPhase
 	// Timers is 1,000 delays falling due within about a second: P50/P99
 	// are the lateness from each one's due time to its execution's end.
@@ -72,8 +77,9 @@ type BenchResult struct {
 	TimersSpread time.Duration
 	// River is raw River throughput of no-op jobs inserted the same way.
 	River BenchPhase
-	// Ratio is pure executions/s over raw River jobs/s.
-	Ratio float64
+	// Ratio is pure executions/s over raw River jobs/s; QueuedRatio the
+	// same for Queued.
+	Ratio, QueuedRatio float64
 }
 
 // String renders the result as a small table.
@@ -81,7 +87,7 @@ func (r *BenchResult) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "engine bench on %s (%d pure nodes per execution)\n", r.Dialect, r.Nodes)
 	fmt.Fprintf(&b, "%-22s %8s %10s %10s %12s %10s %10s\n", "phase", "n", "elapsed", "exec/s", "steps/s", "p50", "p99")
-	for _, p := range []BenchPhase{r.Pure, r.Paced, r.HTTP, r.Timers, r.River} {
+	for _, p := range []BenchPhase{r.Pure, r.Queued, r.Paced, r.HTTP, r.Timers, r.River} {
 		if p.Executions == 0 {
 			continue
 		}
@@ -99,7 +105,7 @@ func (r *BenchResult) String() string {
 		fmt.Fprintf(&b, "timers: %d delays due within %s; p50/p99 above are lateness from due time to the execution's end\n",
 			r.Timers.Executions, r.TimersSpread.Round(time.Millisecond))
 	}
-	fmt.Fprintf(&b, "engine/raw River ratio: %.2f\n", r.Ratio)
+	fmt.Fprintf(&b, "engine/raw River ratio: %.2f (eager start), %.2f (queued)\n", r.Ratio, r.QueuedRatio)
 	return b.String()
 }
 
@@ -219,17 +225,20 @@ func Bench(ctx context.Context, st store.Store, cfg BenchConfig) (*BenchResult, 
 	}()
 
 	res := &BenchResult{Dialect: st.Dialect(), Nodes: cfg.Nodes}
-	if res.Pure, err = benchExecutions(ctx, eng, rec, tenantID, pureWF, "pure chain", cfg.Executions, cfg.StartBatch, cfg.Nodes+2, cfg.Timeout); err != nil {
+	if res.Pure, err = benchExecutions(ctx, eng, rec, tenantID, pureWF, "pure chain", false, cfg.Executions, cfg.StartBatch, cfg.Nodes+2, cfg.Timeout); err != nil {
 		return res, err
 	}
-	if res.Pure.PerSecond > 0 {
-		rate := max(10, res.Pure.PerSecond/2)
+	if res.Queued, err = benchExecutions(ctx, eng, rec, tenantID, pureWF, "pure chain, queued", true, cfg.Executions, cfg.StartBatch, cfg.Nodes+2, cfg.Timeout); err != nil {
+		return res, err
+	}
+	if res.Queued.PerSecond > 0 {
+		rate := max(10, res.Queued.PerSecond/2)
 		n := max(1, min(cfg.Executions, int(rate*3))) // about three seconds
 		if res.Paced, err = benchPaced(ctx, eng, rec, tenantID, pureWF, rate, n, cfg.Nodes+2, cfg.Timeout); err != nil {
 			return res, err
 		}
 	}
-	if res.HTTP, err = benchExecutions(ctx, eng, rec, tenantID, httpWF, "delay 0 + http.request", max(1, cfg.Executions/4), cfg.StartBatch, 4, cfg.Timeout); err != nil {
+	if res.HTTP, err = benchExecutions(ctx, eng, rec, tenantID, httpWF, "delay 0 + http.request", false, max(1, cfg.Executions/4), cfg.StartBatch, 4, cfg.Timeout); err != nil {
 		return res, err
 	}
 	if res.Timers, res.TimersSpread, err = benchTimers(ctx, eng, rec, tenantID, timerWF, 1000, cfg.Timeout); err != nil {
@@ -240,6 +249,7 @@ func Bench(ctx context.Context, st store.Store, cfg BenchConfig) (*BenchResult, 
 	}
 	if res.River.PerSecond > 0 {
 		res.Ratio = res.Pure.PerSecond / res.River.PerSecond
+		res.QueuedRatio = res.Queued.PerSecond / res.River.PerSecond
 	}
 	return res, nil
 }
@@ -293,17 +303,19 @@ func benchSetup(ctx context.Context, st store.Store, nodes int, sinkURL string) 
 	return
 }
 
-func benchExecutions(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, name string, n, batch, stepsEach int, timeout time.Duration) (BenchPhase, error) {
+func benchExecutions(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, name string, queued bool, n, batch, stepsEach int, timeout time.Duration) (BenchPhase, error) {
 	phase := BenchPhase{Name: name, Executions: n}
 	started := make(map[uuid.UUID]time.Time, n)
 	begin := time.Now()
 	for done := 0; done < n; {
 		size := min(batch, n-done)
-		execs, err := benchStart(ctx, eng, tenantID, wfID, size)
+		// Latency counts from the start call: an eager start may finish
+		// executions before it returns.
+		at := time.Now()
+		execs, err := benchStart(ctx, eng, tenantID, wfID, size, queued)
 		if err != nil {
 			return phase, err
 		}
-		at := time.Now()
 		for _, exec := range execs {
 			started[exec.ID] = at
 		}
@@ -435,11 +447,12 @@ const timerDef = `{"nodes": [{"id": "start", "type": "trigger.manual"}, {"id": "
   {"id": "done", "type": "end"}],
  "edges": [{"id": "e1", "source": "start", "target": "pause"}, {"id": "e2", "source": "pause", "target": "done"}]}`
 
-// benchStart starts n manual executions of wfID in one transaction.
-func benchStart(ctx context.Context, eng *Engine, tenantID, wfID uuid.UUID, n int) ([]*domain.Execution, error) {
+// benchStart starts n manual executions of wfID in one transaction;
+// queued ones run all their nodes in advance jobs.
+func benchStart(ctx context.Context, eng *Engine, tenantID, wfID uuid.UUID, n int, queued bool) ([]*domain.Execution, error) {
 	ps := make([]StartParams, n)
 	for i := range ps {
-		ps[i] = StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual}
+		ps[i] = StartParams{TenantID: tenantID, WorkflowID: wfID, TriggerType: TriggerManual, queued: queued}
 	}
 	var execs []*domain.Execution
 	err := eng.store.InTx(ctx, tenantID, func(tx store.Tx) error {
@@ -456,7 +469,7 @@ func benchStart(ctx context.Context, eng *Engine, tenantID, wfID uuid.UUID, n in
 // benchPaced starts n executions of wfID at rate per second, in small
 // batches every 10 ms, and measures their latency below saturation.
 func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, rate float64, n, stepsEach int, timeout time.Duration) (BenchPhase, error) {
-	phase := BenchPhase{Name: fmt.Sprintf("pure, paced %.0f/s", rate), Executions: n}
+	phase := BenchPhase{Name: fmt.Sprintf("queued, paced %.0f/s", rate), Executions: n}
 	started := make(map[uuid.UUID]time.Time, n)
 	begin := time.Now()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -464,11 +477,11 @@ func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, 
 	for done := 0; done < n; {
 		due := int(rate*time.Since(begin).Seconds()) + 1
 		if size := min(due, n) - done; size > 0 {
-			execs, err := benchStart(ctx, eng, tenantID, wfID, size)
+			at := time.Now()
+			execs, err := benchStart(ctx, eng, tenantID, wfID, size, true)
 			if err != nil {
 				return phase, err
 			}
-			at := time.Now()
 			for _, exec := range execs {
 				started[exec.ID] = at
 			}
@@ -490,7 +503,7 @@ func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, 
 func benchTimers(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, n int, timeout time.Duration) (BenchPhase, time.Duration, error) {
 	phase := BenchPhase{Name: "1,000 timers", Executions: n}
 	begin := time.Now()
-	execs, err := benchStart(ctx, eng, tenantID, wfID, n)
+	execs, err := benchStart(ctx, eng, tenantID, wfID, n, false)
 	if err != nil {
 		return phase, 0, err
 	}

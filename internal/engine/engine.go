@@ -105,6 +105,9 @@ type Options struct {
 	// AdvanceBatchers is the number of group-commit transactions that may
 	// run at once (DefaultAdvanceBatchers).
 	AdvanceBatchers int
+	// QueuedStart turns eager start off: a new execution is inserted
+	// PENDING and all of its nodes run in advance jobs (see StartManyTx).
+	QueuedStart bool
 
 	// afterPerformHook is afterPerform (tests only).
 	afterPerformHook func(stepID uuid.UUID) error
@@ -125,8 +128,9 @@ type Engine struct {
 	now          func() time.Time
 	effects      map[string]SideEffect
 
-	stepLimit  int
-	pureBudget int
+	stepLimit   int
+	pureBudget  int
+	queuedStart bool
 
 	defsMu  sync.RWMutex
 	defs    map[uuid.UUID]*graph
@@ -142,16 +146,17 @@ type Engine struct {
 // before the store's queue starts.
 func New(st store.Store, opts Options) *Engine {
 	e := &Engine{
-		store:      st,
-		log:        opts.Logger,
-		reg:        opts.Registry,
-		pub:        opts.Publisher,
-		now:        opts.Clock,
-		stepLimit:  opts.StepLimit,
-		pureBudget: opts.PureBudget,
-		defs:       make(map[uuid.UUID]*graph),
-		defsCap:    opts.DefinitionCacheSize,
-		effects:    make(map[string]SideEffect),
+		store:       st,
+		log:         opts.Logger,
+		reg:         opts.Registry,
+		pub:         opts.Publisher,
+		now:         opts.Clock,
+		stepLimit:   opts.StepLimit,
+		pureBudget:  opts.PureBudget,
+		queuedStart: opts.QueuedStart,
+		defs:        make(map[uuid.UUID]*graph),
+		defsCap:     opts.DefinitionCacheSize,
+		effects:     make(map[string]SideEffect),
 
 		afterPerform: opts.afterPerformHook,
 	}
@@ -266,16 +271,23 @@ func (w *advanceWorker) Work(ctx context.Context, job *river.Job[AdvanceArgs]) e
 // enqueue inserts the advance job for exec's current token, at runAt (zero:
 // now).
 func enqueue(ctx context.Context, tx store.Tx, exec *domain.Execution, runAt time.Time) error {
-	var opts *river.InsertOpts
-	// A time already passed is inserted as available: River would leave a
-	// past "scheduled" job to its scheduler, seconds later.
-	if runAt.After(time.Now()) {
-		opts = &river.InsertOpts{ScheduledAt: runAt}
-	}
-	if _, err := tx.JobInsert(ctx, AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}, opts); err != nil {
+	job := advanceJob(exec, runAt)
+	if _, err := tx.JobInsert(ctx, job.Args, job.InsertOpts); err != nil {
 		return fmt.Errorf("enqueue advance of execution %s: %w", exec.ID, err)
 	}
 	return nil
+}
+
+// advanceJob is the advance job for exec's current token, at runAt (zero:
+// now).
+func advanceJob(exec *domain.Execution, runAt time.Time) river.InsertManyParams {
+	job := river.InsertManyParams{Args: AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}}
+	// A time already passed is inserted as available: River would leave a
+	// past "scheduled" job to its scheduler, seconds later.
+	if runAt.After(time.Now()) {
+		job.InsertOpts = &river.InsertOpts{ScheduledAt: runAt}
+	}
+	return job
 }
 
 // Close stops the engine's group-commit runners once the queue has

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
@@ -28,6 +29,25 @@ type run struct {
 	effect   *pendingEffect
 	finished bool // terminal, or parked until a job or an event
 	steps    []*store.StepInsertParams
+	// collectJobs keeps the advance jobs the run enqueues in jobs, for its
+	// caller to insert with others, instead of inserting each at once.
+	collectJobs bool
+	jobs        []river.InsertManyParams
+	// eager: the run is the eager start of an execution not yet inserted;
+	// it stops, with handOff set, at the first node that needs the
+	// execution's row (a wait, a side effect).
+	eager   bool
+	handOff bool
+}
+
+// enqueue inserts (or, with collectJobs, keeps) the advance job for the
+// execution's current token, at runAt (zero: now).
+func (r *run) enqueue(ctx context.Context, runAt time.Time) error {
+	if r.collectJobs {
+		r.jobs = append(r.jobs, advanceJob(r.exec, runAt))
+		return nil
+	}
+	return enqueue(ctx, r.tx, r.exec, runAt)
 }
 
 // pendingEffect is a side effect to perform once the transaction commits.
@@ -265,7 +285,7 @@ func (r *run) loop(ctx context.Context) error {
 		if visited >= r.e.pureBudget {
 			// Continue in a new job so one execution cannot hold a worker.
 			r.exec.Token++
-			return enqueue(ctx, r.tx, r.exec, time.Time{})
+			return r.enqueue(ctx, time.Time{})
 		}
 		cat, ok := r.e.category(n.Type)
 		if !ok {
@@ -327,12 +347,16 @@ func (r *run) loop(ctx context.Context) error {
 			r.exec.Status = domain.ExecutionWaiting
 			r.exec.Token++
 			r.finished = true
-			return enqueue(ctx, r.tx, r.exec, due)
+			return r.enqueue(ctx, due)
 
-		case catWait:
-			return r.park(ctx, n)
-
-		case catEffect:
+		case catWait, catEffect:
+			if r.eager {
+				r.handOff = true // the rest runs in the execution's first job
+				return nil
+			}
+			if cat == catWait {
+				return r.park(ctx, n)
+			}
 			return r.startEffect(ctx, n)
 		}
 	}
@@ -389,7 +413,7 @@ func (r *run) park(ctx context.Context, n *workflow.Node) error {
 		return fmt.Errorf("register wait of execution %s: %w", r.exec.ID, err)
 	}
 	if expires != nil {
-		return enqueue(ctx, r.tx, r.exec, *expires)
+		return r.enqueue(ctx, *expires)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
@@ -43,6 +43,10 @@ type StartParams struct {
 	IdempotencyKey string
 	// Test allows starting an inactive workflow (the builder's test run).
 	Test bool
+
+	// queued leaves this execution to its advance jobs, as
+	// Options.QueuedStart does for all (the bench's queued phases).
+	queued bool
 }
 
 // TriggerManual is the manual trigger's node type.
@@ -62,33 +66,44 @@ func (e *Engine) Start(ctx context.Context, p StartParams) (*domain.Execution, e
 	return exec, nil
 }
 
-// StartTx starts an execution inside the caller's transaction: the
-// execution is inserted PENDING and its first advance job enqueued, both
-// committing (or not) with the caller's own writes.
+// StartTx starts an execution inside the caller's transaction, committing
+// (or not) with the caller's own writes. See StartManyTx.
 func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*domain.Execution, error) {
-	exec, created, err := e.insertExecution(ctx, tx, p)
-	if err != nil || !created {
-		return exec, err
-	}
-	if err := enqueue(ctx, tx, exec, time.Time{}); err != nil {
+	execs, err := e.StartManyTx(ctx, tx, []StartParams{p})
+	if err != nil {
 		return nil, err
 	}
-	return exec, nil
+	return execs[0], nil
 }
 
-// StartManyTx starts several executions inside the caller's transaction,
-// enqueueing their first jobs in one insert: the bulk path for an event
-// that starts many journeys, or for load. Results are in the order of ps;
-// an error rolls back nothing by itself (the caller's transaction does).
+// StartManyTx starts several executions inside the caller's transaction:
+// the bulk path for an event that starts many journeys, for a batch of
+// schedules, or for load. Results are in the order of ps; a start whose
+// idempotency key was used before returns the execution created first.
+// An error rolls back nothing by itself (the caller's transaction does).
+//
+// Eager start (unless Options.QueuedStart): each new execution first runs
+// in memory from its trigger through its pure nodes, up to a delay (which
+// it parks on), its end, or the first node that needs its row (a wait, a
+// side effect), and is inserted in that state with its steps. Only an
+// execution with work left gets an advance job, so a journey that opens
+// with a few pure nodes costs no job for them and starts with no queue
+// latency. What an eager start writes is exactly what the first advance
+// job would have written, in the same transaction as the execution itself.
+// Live events are published once the caller's transaction commits.
 func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams) ([]*domain.Execution, error) {
 	cache := &startCache{workflows: map[uuid.UUID]*domain.Workflow{}, versions: map[uuid.UUID]*domain.WorkflowVersion{}}
 	out := make([]*domain.Execution, len(ps))
-	jobs := make([]river.InsertManyParams, 0, len(ps))
-	// Executions are inserted in batches of one tenant (one round trip for
-	// the lot); one whose idempotency key was used before comes back nil
-	// and is looked up.
-	var batch []*store.ExecutionInsertParams
-	var batchAt []int
+	var (
+		jobs   []river.InsertManyParams
+		steps  []*store.StepInsertParams
+		events []live.Event
+		// The executions of one tenant are inserted in one round trip; runs
+		// are the eager runs of batch (nil without eager start).
+		batch   []*store.ExecutionInsertParams
+		runs    []*run
+		batchAt []int
+	)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -99,6 +114,8 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 		}
 		for i, exec := range execs {
 			if exec == nil {
+				// The idempotency key was used: the first execution stands and
+				// this one's run is dropped.
 				p := batch[i]
 				existing, err := tx.ExecutionGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
 				if err != nil {
@@ -108,22 +125,42 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 				continue
 			}
 			out[batchAt[i]] = exec
-			jobs = append(jobs, river.InsertManyParams{Args: AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}})
+			r := runs[i]
+			if r == nil {
+				jobs = append(jobs, advanceJob(exec, time.Time{}))
+				continue
+			}
+			steps, jobs, events = append(steps, r.steps...), append(jobs, r.jobs...), append(events, r.events...)
+			if r.handOff {
+				jobs = append(jobs, advanceJob(exec, time.Time{}))
+			}
 		}
-		batch, batchAt = batch[:0], batchAt[:0]
+		// Steps refer to their executions: written after them.
+		if len(steps) > 0 {
+			if err := tx.StepInsertMany(ctx, steps); err != nil {
+				return fmt.Errorf("record %d steps of started executions: %w", len(steps), err)
+			}
+		}
+		batch, runs, batchAt, steps = batch[:0], runs[:0], batchAt[:0], steps[:0]
 		return nil
 	}
 	for i, p := range ps {
-		ip, err := e.prepareExecution(ctx, tx, p, cache)
+		ne, err := e.prepareExecution(ctx, tx, p, cache)
 		if err != nil {
 			return nil, err
 		}
-		if len(batch) > 0 && (batch[0].TenantID != ip.TenantID || len(batch) >= startBatchSize) {
+		if len(batch) > 0 && (batch[0].TenantID != ne.params.TenantID || len(batch) >= startBatchSize) {
 			if err := flush(); err != nil {
 				return nil, err
 			}
 		}
-		batch, batchAt = append(batch, ip), append(batchAt, i)
+		var r *run
+		if !e.queuedStart && !p.queued {
+			if r, err = e.startEager(ctx, tx, ne); err != nil {
+				return nil, err
+			}
+		}
+		batch, runs, batchAt = append(batch, ne.params), append(runs, r), append(batchAt, i)
 	}
 	if err := flush(); err != nil {
 		return nil, err
@@ -133,38 +170,56 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 			return nil, fmt.Errorf("enqueue %d executions: %w", len(jobs), err)
 		}
 	}
+	if len(events) > 0 {
+		tx.AfterCommit(func(ctx context.Context) { e.publish(ctx, events) })
+	}
 	return out, nil
 }
 
 // startBatchSize bounds the executions one bulk insert writes.
 const startBatchSize = 1000
 
-// insertExecution inserts the execution p describes, or returns the one
-// its idempotency key names (created=false).
-func (e *Engine) insertExecution(ctx context.Context, tx store.Tx, p StartParams) (*domain.Execution, bool, error) {
-	if p.IdempotencyKey != "" {
-		existing, err := tx.ExecutionGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
-		if err == nil {
-			return existing, false, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return nil, false, fmt.Errorf("look up execution by idempotency key: %w", err)
-		}
+// startEager runs a new execution as its first advance job would, in
+// memory, and sets ne's row to the state it reached. The run holds the
+// steps to write after the row, the jobs to enqueue, the events to
+// publish, and whether the execution needs a job to go on (handOff).
+func (e *Engine) startEager(ctx context.Context, tx store.Tx, ne *newExecution) (*run, error) {
+	p := ne.params
+	exec := &domain.Execution{
+		ID: p.ID, TenantID: p.TenantID, WorkflowID: p.WorkflowID, VersionID: p.VersionID, Version: p.Version,
+		Status: p.Status, ContactID: p.ContactID, TriggerType: p.TriggerType, CurrentNodeID: p.CurrentNodeID,
+		IdempotencyKey: p.IdempotencyKey,
 	}
-	ip, err := e.prepareExecution(ctx, tx, p, nil)
+	ne.c.Execution = executionVars(exec)
+	r := &run{e: e, tx: tx, exec: exec, g: ne.g, c: ne.c, now: e.now().UTC(), status0: exec.Status,
+		collectJobs: true, eager: true}
+	r.begin()
+	if err := r.loop(ctx); err != nil {
+		return nil, err
+	}
+	data, err := r.c.encode()
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	exec, err := tx.ExecutionInsert(ctx, ip)
-	if err != nil {
-		return nil, false, fmt.Errorf("insert execution of workflow %s: %w", p.WorkflowID, err)
+	if exec.Status != r.status0 {
+		r.event(live.KindExecution, string(exec.Status), uuid.Nil, "")
 	}
-	return exec, true, nil
+	p.Status, p.Context, p.CurrentNodeID, p.Token = exec.Status, data, exec.CurrentNodeID, exec.Token
+	p.StepCount, p.Error, p.StartedAt, p.FinishedAt = exec.StepCount, exec.Error, exec.StartedAt, exec.FinishedAt
+	return r, nil
+}
+
+// newExecution is an execution about to be inserted: its row, and the
+// context and graph an eager start runs it with.
+type newExecution struct {
+	params *store.ExecutionInsertParams
+	c      *execContext
+	g      *graph
 }
 
 // prepareExecution resolves the version and trigger p starts and builds
 // the new execution's row: PENDING at its trigger, with its context.
-func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParams, cache *startCache) (*store.ExecutionInsertParams, error) {
+func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParams, cache *startCache) (*newExecution, error) {
 	versionID := p.VersionID
 	version := 0
 	if versionID == uuid.Nil {
@@ -249,11 +304,11 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 	if err != nil {
 		return nil, err
 	}
-	return &store.ExecutionInsertParams{
+	return &newExecution{params: &store.ExecutionInsertParams{
 		TenantID: p.TenantID, ID: id, WorkflowID: p.WorkflowID, VersionID: versionID, Version: version,
 		Status: domain.ExecutionPending, ContactID: p.ContactID, TriggerType: triggerType, Context: data,
 		CurrentNodeID: trigger.ID, IdempotencyKey: p.IdempotencyKey,
-	}, nil
+	}, c: c, g: g}, nil
 }
 
 // startCache keeps the workflow and version rows read while starting a
