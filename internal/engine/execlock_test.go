@@ -62,10 +62,16 @@ func TestExecLockHeldSnoozesAdvance(t *testing.T) {
 		b.waitFor(t, exec.ID, domain.ExecutionWaiting)
 
 		// Another worker holds the execution's lock when the event resumes it.
+		// (The job that parked the execution lets go of the lock just
+		// after its commit.)
 		other := execlock.NewRedis(rdb, prefix)
-		release, ok, err := other.Acquire(ctx, exec.ID, time.Minute)
-		require.NoError(t, err)
-		require.True(t, ok)
+		var release execlock.Release
+		require.Eventually(t, func() bool {
+			var ok bool
+			var err error
+			release, ok, err = other.Acquire(ctx, exec.ID, time.Minute)
+			return err == nil && ok
+		}, 10*time.Second, 5*time.Millisecond)
 		require.NoError(t, b.st.InTx(ctx, b.tenant, func(tx store.Tx) error {
 			_, err := b.eng.ResumeTx(ctx, tx, ResumeEvent{TenantID: b.tenant, EventName: "order.paid", CorrelationValue: "42", Payload: json.RawMessage(`{"total": 99.5}`)})
 			return err
