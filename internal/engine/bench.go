@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -75,6 +76,10 @@ type BenchResult struct {
 	Timers BenchPhase
 	// TimersSpread is the time between the first and last due time.
 	TimersSpread time.Duration
+	// TimerPickupP50 and TimerPickupP99 are the lateness from each delay's
+	// due time to the moment its wake-up job took the execution up (the
+	// delay step's resumedAt).
+	TimerPickupP50, TimerPickupP99 time.Duration
 	// River is raw River throughput of no-op jobs inserted the same way.
 	River BenchPhase
 	// Ratio is pure executions/s over raw River jobs/s; QueuedRatio the
@@ -102,8 +107,10 @@ func (r *BenchResult) String() string {
 		b.WriteByte('\n')
 	}
 	if r.Timers.Executions > 0 {
-		fmt.Fprintf(&b, "timers: %d delays due within %s; p50/p99 above are lateness from due time to the execution's end\n",
-			r.Timers.Executions, r.TimersSpread.Round(time.Millisecond))
+		fmt.Fprintf(&b, "timers: %d delays due within %s; p50/p99 above are lateness from due time to the execution's end;\n"+
+			"        picked up (due time to the wake-up job taking the execution): p50 %s, p99 %s\n",
+			r.Timers.Executions, r.TimersSpread.Round(time.Millisecond),
+			r.TimerPickupP50.Round(100*time.Microsecond), r.TimerPickupP99.Round(100*time.Microsecond))
 	}
 	fmt.Fprintf(&b, "engine/raw River ratio: %.2f (eager start), %.2f (queued)\n", r.Ratio, r.QueuedRatio)
 	return b.String()
@@ -241,9 +248,11 @@ func Bench(ctx context.Context, st store.Store, cfg BenchConfig) (*BenchResult, 
 	if res.HTTP, err = benchExecutions(ctx, eng, rec, tenantID, httpWF, "delay 0 + http.request", false, max(1, cfg.Executions/4), cfg.StartBatch, 4, cfg.Timeout); err != nil {
 		return res, err
 	}
-	if res.Timers, res.TimersSpread, err = benchTimers(ctx, eng, rec, tenantID, timerWF, 1000, cfg.Timeout); err != nil {
+	var pickup []time.Duration
+	if res.Timers, res.TimersSpread, pickup, err = benchTimers(ctx, eng, rec, tenantID, timerWF, 1000, cfg.Timeout); err != nil {
 		return res, err
 	}
+	res.TimerPickupP50, res.TimerPickupP99 = percentiles(pickup)
 	if res.River, err = benchRiver(ctx, st, rec, tenantID, cfg.Executions, cfg.StartBatch, cfg.Timeout); err != nil {
 		return res, err
 	}
@@ -307,23 +316,51 @@ func benchExecutions(ctx context.Context, eng *Engine, rec *benchRecorder, tenan
 	phase := BenchPhase{Name: name, Executions: n}
 	started := make(map[uuid.UUID]time.Time, n)
 	begin := time.Now()
-	for done := 0; done < n; {
-		size := min(batch, n-done)
-		// Latency counts from the start call: an eager start may finish
-		// executions before it returns.
-		at := time.Now()
-		execs, err := benchStart(ctx, eng, tenantID, wfID, size, queued)
-		if err != nil {
-			return phase, err
-		}
-		for _, exec := range execs {
-			started[exec.ID] = at
-		}
-		done += size
+	// Several starters at once, as several API requests, schedules or
+	// events would: an eager start does its work in the start transaction.
+	var (
+		mu       sync.Mutex
+		next     int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range benchStarters {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				if next >= n || firstErr != nil {
+					mu.Unlock()
+					return
+				}
+				size := min(batch, n-next)
+				next += size
+				mu.Unlock()
+				// Latency counts from the start call: an eager start may
+				// finish executions before it returns.
+				at := time.Now()
+				execs, err := benchStart(ctx, eng, tenantID, wfID, size, queued)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				for _, exec := range execs {
+					started[exec.ID] = at
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return phase, firstErr
 	}
 	phase.Started = time.Since(begin)
 	return finishPhase(ctx, rec, phase, started, begin, stepsEach, timeout)
 }
+
+// benchStarters is the number of transactions that start executions at
+// once in a saturated phase.
+const benchStarters = 4
 
 // finishPhase waits until every started execution has finished (or the
 // timeout) and fills in the phase's throughput and latencies.
@@ -393,16 +430,39 @@ func benchRiver(ctx context.Context, st store.Store, rec *benchRecorder, tenantI
 	rec.noops.Store(0)
 	rec.noopWant = int64(n)
 	begin := time.Now()
-	for done := 0; done < n; {
-		size := min(batch, n-done)
-		params := make([]river.InsertManyParams, size)
-		for i := range params {
-			params[i] = river.InsertManyParams{Args: benchNoopArgs{Seq: done + i}}
-		}
-		if err := st.InTx(ctx, tenantID, func(tx store.Tx) error { return tx.JobInsertMany(ctx, params) }); err != nil {
-			return phase, fmt.Errorf("bench: insert no-op jobs: %w", err)
-		}
-		done += size
+	// Inserted by as many starters as the engine phases use.
+	var (
+		mu       sync.Mutex
+		next     int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range benchStarters {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				if next >= n || firstErr != nil {
+					mu.Unlock()
+					return
+				}
+				from, size := next, min(batch, n-next)
+				next += size
+				mu.Unlock()
+				params := make([]river.InsertManyParams, size)
+				for i := range params {
+					params[i] = river.InsertManyParams{Args: benchNoopArgs{Seq: from + i}}
+				}
+				if err := st.InTx(ctx, tenantID, func(tx store.Tx) error { return tx.JobInsertMany(ctx, params) }); err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, fmt.Errorf("bench: insert no-op jobs: %w", err))
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return phase, firstErr
 	}
 	phase.Started = time.Since(begin)
 	deadline := time.After(timeout)
@@ -497,27 +557,41 @@ func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, 
 	return finishPhase(ctx, rec, phase, started, begin, stepsEach, timeout)
 }
 
-// benchTimers starts n executions that wait two seconds on a delay, so
-// that their timers fall due within about a second of each other, and
-// measures how late each one ended after its due time.
-func benchTimers(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, n int, timeout time.Duration) (BenchPhase, time.Duration, error) {
+// benchTimers starts n executions that wait two seconds on a delay, in ten
+// batches a tenth of a second apart, so that their timers fall due within
+// about a second, and measures how late each was picked up and how late
+// its execution ended after its due time.
+func benchTimers(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, n int, timeout time.Duration) (BenchPhase, time.Duration, []time.Duration, error) {
 	phase := BenchPhase{Name: "1,000 timers", Executions: n}
 	begin := time.Now()
-	execs, err := benchStart(ctx, eng, tenantID, wfID, n, false)
-	if err != nil {
-		return phase, 0, err
-	}
 	started := make(map[uuid.UUID]time.Time, n)
-	for _, exec := range execs {
-		started[exec.ID] = begin
+	var execs []*domain.Execution
+	const batches = 10
+	for i := range batches {
+		size := n/batches + min(1, max(0, n%batches-i))
+		if size == 0 {
+			continue
+		}
+		at := time.Now()
+		batch, err := benchStart(ctx, eng, tenantID, wfID, size, false)
+		if err != nil {
+			return phase, 0, nil, err
+		}
+		for _, exec := range batch {
+			started[exec.ID] = at
+		}
+		execs = append(execs, batch...)
+		if i < batches-1 {
+			time.Sleep(time.Until(begin.Add(time.Duration(i+1) * time.Second / batches)))
+		}
 	}
 	phase.Started = time.Since(begin)
 	if _, err := finishPhase(ctx, rec, phase, started, begin, 3, timeout); err != nil {
-		return phase, 0, err
+		return phase, 0, nil, err
 	}
-	// Lateness: the end (as the recorder saw it) minus the delay's due
-	// time (its step's input).
-	var late []time.Duration
+	// Lateness: the wake-up (the delay step's output) and the end (as the
+	// recorder saw it) minus the delay's due time (its step's input).
+	var late, pickup []time.Duration
 	var first, last time.Time
 	for _, exec := range execs {
 		var steps []domain.Step
@@ -526,7 +600,7 @@ func benchTimers(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID,
 			steps, err = tx.StepListByExecution(ctx, tenantID, exec.ID)
 			return err
 		}); err != nil {
-			return phase, 0, fmt.Errorf("bench: read steps: %w", err)
+			return phase, 0, nil, fmt.Errorf("bench: read steps: %w", err)
 		}
 		rec.mu.Lock()
 		end, ok := rec.finished[exec.ID]
@@ -535,10 +609,14 @@ func benchTimers(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID,
 			var in struct {
 				Until time.Time `json:"until"`
 			}
-			if st.NodeID != "pause" || json.Unmarshal(st.Input, &in) != nil || !ok {
+			var out struct {
+				ResumedAt time.Time `json:"resumedAt"`
+			}
+			if st.NodeID != "pause" || json.Unmarshal(st.Input, &in) != nil || json.Unmarshal(st.Output, &out) != nil || !ok {
 				continue
 			}
 			late = append(late, end.Sub(in.Until))
+			pickup = append(pickup, out.ResumedAt.Sub(in.Until))
 			if first.IsZero() || in.Until.Before(first) {
 				first = in.Until
 			}
@@ -550,7 +628,7 @@ func benchTimers(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID,
 	phase.Incomplete = n - len(late)
 	phase.Elapsed = time.Since(begin)
 	phase.P50, phase.P99 = percentiles(late)
-	return phase, last.Sub(first), nil
+	return phase, last.Sub(first), pickup, nil
 }
 
 // chainDef is a manual trigger, k set_attribute nodes counting vars.n, and
