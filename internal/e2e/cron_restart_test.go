@@ -43,26 +43,20 @@ func TestScheduleAcrossProcessRestart(t *testing.T) {
 			restarted := time.Now()
 			p = proctest.Serve(t, env("", ""), "--data-dir", dataDir)
 			c.base = p.URL()
-			time.Sleep(2500 * time.Millisecond)
-
-			var list struct {
-				Items []struct {
-					Context map[string]any
-					ID      string
+			// Wait until the restarted process has fired an occurrence past
+			// its restart (a loaded machine may take a while), then look.
+			var seen map[int64]int
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				seen = c.scheduledOccurrences(wf.ID)
+				var last int64
+				for at := range seen {
+					last = max(last, at)
 				}
-			}
-			require.Equal(t, http.StatusOK, c.do(http.MethodGet, "/api/v1/executions?workflowId="+wf.ID+"&limit=200", nil, &list))
-			seen := map[int64]int{}
-			for _, it := range list.Items {
-				var e struct {
-					Context struct {
-						Trigger struct {
-							ScheduledAt time.Time `json:"scheduledAt"`
-						} `json:"trigger"`
-					} `json:"context"`
+				if last > restarted.Unix()+1 || time.Now().After(deadline) {
+					break
 				}
-				require.Equal(t, http.StatusOK, c.do(http.MethodGet, "/api/v1/executions/"+it.ID, nil, &e))
-				seen[e.Context.Trigger.ScheduledAt.Unix()]++
+				time.Sleep(250 * time.Millisecond)
 			}
 			var lo, hi int64 = 1 << 62, 0
 			for at, n := range seen {
@@ -88,4 +82,29 @@ func TestScheduleAcrossProcessRestart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// scheduledOccurrences lists the executions of workflow wfID and counts
+// them by the occurrence (trigger.scheduledAt, in Unix seconds) that
+// started each.
+func (c *client) scheduledOccurrences(wfID string) map[int64]int {
+	var list struct {
+		Items []struct {
+			ID string
+		}
+	}
+	require.Equal(c.t, http.StatusOK, c.do(http.MethodGet, "/api/v1/executions?workflowId="+wfID+"&limit=200", nil, &list))
+	seen := map[int64]int{}
+	for _, it := range list.Items {
+		var e struct {
+			Context struct {
+				Trigger struct {
+					ScheduledAt time.Time `json:"scheduledAt"`
+				} `json:"trigger"`
+			} `json:"context"`
+		}
+		require.Equal(c.t, http.StatusOK, c.do(http.MethodGet, "/api/v1/executions/"+it.ID, nil, &e))
+		seen[e.Context.Trigger.ScheduledAt.Unix()]++
+	}
+	return seen
 }

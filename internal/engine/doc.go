@@ -11,7 +11,11 @@ package engine
 //
 // Pure nodes (triggers, condition, split, set_attribute, end) run in the
 // advance transaction, up to Options.PureBudget per transaction; their
-// steps are written in one batch (store.Tx.StepInsertMany).
+// steps are written in one batch (store.Tx.StepInsertMany). A new
+// execution's opening pure nodes run in its start transaction (eager
+// start, see StartManyTx), which inserts it in the state its first job
+// would have left, so the same guarantee holds: the row, its steps and the
+// job that continues it commit together or not at all.
 //
 // Delays and wait timeouts are River jobs scheduled at their due time;
 // nothing waits in memory. ResumeTx runs inside the transaction that stores
