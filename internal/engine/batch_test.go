@@ -41,15 +41,10 @@ func TestAdvanceBatch(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			workers := river.NewWorkers()
-			st := open(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
-			hub := live.NewHub()
 			// Queued starts: the batch advances the executions from their
-			// triggers.
-			eng := New(st, Options{Publisher: hub, QueuedStart: true})
-			eng.RegisterWorkers(workers) // the queue is never started
-			t.Cleanup(eng.Close)
-			a := &bundle{st: st, eng: eng, hub: hub, tenant: newTenant(t, st)}
+			// triggers. The queue is never started.
+			a := stoppedBundle(t, open, Options{QueuedStart: true})
+			st, eng, hub := a.st, a.eng, a.hub
 			b := &bundle{st: st, eng: eng, hub: hub, tenant: newTenant(t, st)}
 			wfA, wfB := a.publish(t, batchChain), b.publish(t, batchChain)
 
@@ -129,6 +124,19 @@ func TestAdvanceBatch(t *testing.T) {
 			check(b, execsB[0], domain.ExecutionCompleted, "start", "check", "big", "wait", "done")
 		})
 	}
+}
+
+// stoppedBundle is a bundle over a fresh store whose queue is not started
+// (a test starts it, or advances by hand).
+func stoppedBundle(t *testing.T, open func(testing.TB, ...storetest.Option) store.Store, opts Options) *bundle {
+	t.Helper()
+	workers := river.NewWorkers()
+	st := open(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
+	opts.Publisher = live.NewHub()
+	eng := New(st, opts)
+	eng.RegisterWorkers(workers)
+	t.Cleanup(eng.Close)
+	return &bundle{st: st, eng: eng, hub: opts.Publisher.(*live.Hub), tenant: newTenant(t, st)}
 }
 
 func newTenant(t *testing.T, st store.Store) uuid.UUID {

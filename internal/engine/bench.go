@@ -316,8 +316,35 @@ func benchExecutions(ctx context.Context, eng *Engine, rec *benchRecorder, tenan
 	phase := BenchPhase{Name: name, Executions: n}
 	started := make(map[uuid.UUID]time.Time, n)
 	begin := time.Now()
-	// Several starters at once, as several API requests, schedules or
-	// events would: an eager start does its work in the start transaction.
+	var mu sync.Mutex
+	err := inParallel(n, batch, func(_, size int) error {
+		// Latency counts from the start call: an eager start may finish
+		// executions before it returns.
+		at := time.Now()
+		execs, err := benchStart(ctx, eng, tenantID, wfID, size, queued)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, exec := range execs {
+			started[exec.ID] = at
+		}
+		return err
+	})
+	if err != nil {
+		return phase, err
+	}
+	phase.Started = time.Since(begin)
+	return finishPhase(ctx, rec, phase, started, begin, stepsEach, timeout)
+}
+
+// benchStarters is the number of transactions that start executions at
+// once in a saturated phase, as several API requests, schedules or events
+// would (an eager start does its work in the start transaction).
+const benchStarters = 4
+
+// inParallel splits n into batches of up to batch and hands them to
+// benchStarters goroutines: fn(from, size) for each. It returns the first
+// error, after which no new batch begins.
+func inParallel(n, batch int, fn func(from, size int) error) error {
 	var (
 		mu       sync.Mutex
 		next     int
@@ -332,35 +359,20 @@ func benchExecutions(ctx context.Context, eng *Engine, rec *benchRecorder, tenan
 					mu.Unlock()
 					return
 				}
-				size := min(batch, n-next)
+				from, size := next, min(batch, n-next)
 				next += size
 				mu.Unlock()
-				// Latency counts from the start call: an eager start may
-				// finish executions before it returns.
-				at := time.Now()
-				execs, err := benchStart(ctx, eng, tenantID, wfID, size, queued)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
+				if err := fn(from, size); err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
 				}
-				for _, exec := range execs {
-					started[exec.ID] = at
-				}
-				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return phase, firstErr
-	}
-	phase.Started = time.Since(begin)
-	return finishPhase(ctx, rec, phase, started, begin, stepsEach, timeout)
+	return firstErr
 }
-
-// benchStarters is the number of transactions that start executions at
-// once in a saturated phase.
-const benchStarters = 4
 
 // finishPhase waits until every started execution has finished (or the
 // timeout) and fills in the phase's throughput and latencies.
@@ -431,38 +443,18 @@ func benchRiver(ctx context.Context, st store.Store, rec *benchRecorder, tenantI
 	rec.noopWant = int64(n)
 	begin := time.Now()
 	// Inserted by as many starters as the engine phases use.
-	var (
-		mu       sync.Mutex
-		next     int
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	for range benchStarters {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				if next >= n || firstErr != nil {
-					mu.Unlock()
-					return
-				}
-				from, size := next, min(batch, n-next)
-				next += size
-				mu.Unlock()
-				params := make([]river.InsertManyParams, size)
-				for i := range params {
-					params[i] = river.InsertManyParams{Args: benchNoopArgs{Seq: from + i}}
-				}
-				if err := st.InTx(ctx, tenantID, func(tx store.Tx) error { return tx.JobInsertMany(ctx, params) }); err != nil {
-					mu.Lock()
-					firstErr = cmp.Or(firstErr, fmt.Errorf("bench: insert no-op jobs: %w", err))
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return phase, firstErr
+	err := inParallel(n, batch, func(from, size int) error {
+		params := make([]river.InsertManyParams, size)
+		for i := range params {
+			params[i] = river.InsertManyParams{Args: benchNoopArgs{Seq: from + i}}
+		}
+		if err := st.InTx(ctx, tenantID, func(tx store.Tx) error { return tx.JobInsertMany(ctx, params) }); err != nil {
+			return fmt.Errorf("bench: insert no-op jobs: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return phase, err
 	}
 	phase.Started = time.Since(begin)
 	deadline := time.After(timeout)

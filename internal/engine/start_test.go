@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
@@ -32,13 +31,8 @@ func TestEagerStart(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			workers := river.NewWorkers()
-			st := open(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
-			hub := live.NewHub()
-			eng := New(st, Options{Publisher: hub, HTTP: HTTPOptions{Allow: []string{"127.0.0.1"}}})
-			eng.RegisterWorkers(workers)
-			t.Cleanup(eng.Close)
-			b := &bundle{st: st, eng: eng, hub: hub, tenant: newTenant(t, st)}
+			b := stoppedBundle(t, open, Options{HTTP: HTTPOptions{Allow: []string{"127.0.0.1"}}})
+			st, eng, hub := b.st, b.eng, b.hub
 			events, cancel, err := hub.Subscribe(ctx, b.tenant)
 			require.NoError(t, err)
 			defer cancel()
