@@ -194,6 +194,7 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		var steps []*store.StepInsertParams
 		var updates []*store.ExecutionUpdateParams
 		var jobs []river.InsertManyParams
+		var stepUpdates []*store.StepUpdateParams
 		for i, r := range reqs {
 			exec := execs[r.args.ExecutionID]
 			if exec == nil || exec.Status.Terminal() || exec.Token != r.args.Token {
@@ -205,6 +206,7 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 			}
 			steps = append(steps, run.steps...)
 			jobs = append(jobs, run.jobs...)
+			stepUpdates = append(stepUpdates, run.stepUpdates...)
 			run.steps = nil
 			up, err := run.finish()
 			if err != nil {
@@ -216,6 +218,11 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		if len(steps) > 0 {
 			if err := tx.StepInsertMany(ctx, steps); err != nil {
 				return fmt.Errorf("record %d steps: %w", len(steps), err)
+			}
+		}
+		if len(stepUpdates) > 0 {
+			if err := tx.StepUpdateMany(ctx, stepUpdates); err != nil {
+				return fmt.Errorf("record the outcome of %d steps: %w", len(stepUpdates), err)
 			}
 		}
 		if err := tx.ExecutionUpdateMany(ctx, updates); err != nil {
@@ -267,14 +274,14 @@ func (e *Engine) advanceAlone(ctx context.Context, args AdvanceArgs) advanceResu
 
 // advanceLocked runs a locked execution from where it is until it
 // finishes, parks or reaches a side effect, leaving its steps and state
-// (and, with collectJobs, the advance jobs it enqueues) to be written by
-// the caller.
-func (e *Engine) advanceLocked(ctx context.Context, tx store.Tx, exec *domain.Execution, collectJobs bool) (*run, error) {
+// (and, when batched, its step outcomes and the advance jobs it enqueues)
+// to be written by the caller.
+func (e *Engine) advanceLocked(ctx context.Context, tx store.Tx, exec *domain.Execution, batched bool) (*run, error) {
 	r, err := e.newRun(ctx, tx, exec)
 	if err != nil {
 		return nil, err
 	}
-	r.collectJobs = collectJobs
+	r.batched = batched
 	if r.finished {
 		return r, nil
 	}

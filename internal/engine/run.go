@@ -29,10 +29,12 @@ type run struct {
 	effect   *pendingEffect
 	finished bool // terminal, or parked until a job or an event
 	steps    []*store.StepInsertParams
-	// collectJobs keeps the advance jobs the run enqueues in jobs, for its
-	// caller to insert with others, instead of inserting each at once.
-	collectJobs bool
+	// batched: the run keeps the advance jobs it enqueues (jobs) and the
+	// step outcomes it records (stepUpdates) for its caller to write with
+	// other runs', instead of writing each at once.
+	batched     bool
 	jobs        []river.InsertManyParams
+	stepUpdates []*store.StepUpdateParams
 	// eager: the run is the eager start of an execution not yet inserted;
 	// it stops, with handOff set, at the first node that needs the
 	// execution's row (a wait, a side effect).
@@ -40,10 +42,10 @@ type run struct {
 	handOff bool
 }
 
-// enqueue inserts (or, with collectJobs, keeps) the advance job for the
+// enqueue inserts (or, when batched, keeps) the advance job for the
 // execution's current token, at runAt (zero: now).
 func (r *run) enqueue(ctx context.Context, runAt time.Time) error {
-	if r.collectJobs {
+	if r.batched {
 		r.jobs = append(r.jobs, advanceJob(r.exec, runAt))
 		return nil
 	}
@@ -132,10 +134,14 @@ func (r *run) updateStep(ctx context.Context, open *openStep, status domain.Step
 	if status != domain.StepRunning && status != domain.StepWaiting {
 		p.FinishedAt = &r.now
 	}
+	r.event(live.KindStep, string(status), open.ID, open.NodeID)
+	if r.batched {
+		r.stepUpdates = append(r.stepUpdates, p)
+		return nil
+	}
 	if err := r.tx.StepUpdate(ctx, p); err != nil {
 		return fmt.Errorf("update step %s of execution %s: %w", open.NodeID, r.exec.ID, err)
 	}
-	r.event(live.KindStep, string(status), open.ID, open.NodeID)
 	return nil
 }
 

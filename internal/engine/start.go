@@ -192,7 +192,7 @@ func (e *Engine) startEager(ctx context.Context, tx store.Tx, ne *newExecution) 
 	}
 	ne.c.Execution = executionVars(exec)
 	r := &run{e: e, tx: tx, exec: exec, g: ne.g, c: ne.c, now: e.now().UTC(), status0: exec.Status,
-		collectJobs: true, eager: true}
+		batched: true, eager: true}
 	r.begin()
 	if err := r.loop(ctx); err != nil {
 		return nil, err

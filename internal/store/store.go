@@ -229,6 +229,10 @@ type Tx interface {
 	// exists already is ErrConflict.
 	StepInsertMany(ctx context.Context, ps []*StepInsertParams) error
 	StepUpdate(ctx context.Context, p *StepUpdateParams) error
+	// StepUpdateMany is StepUpdate for several steps of one tenant in one
+	// round trip (the engine's group commit); a step that does not exist
+	// is ErrNotFound.
+	StepUpdateMany(ctx context.Context, ps []*StepUpdateParams) error
 	StepGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Step, error)
 	StepListByExecution(ctx context.Context, tenantID, executionID uuid.UUID) ([]domain.Step, error)
 	// StepCountByNode counts a workflow's step visits per node and status

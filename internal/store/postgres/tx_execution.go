@@ -655,12 +655,53 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 		tokens[i], counts[i] = p.Token, int32(p.StepCount)
 		started[i], finished[i] = p.StartedAt, p.FinishedAt
 	}
-	tag, err := t.tx.Exec(ctx, executionUpdateManySQL, tenantID, ids, statuses, contexts, nodes, tokens, counts, errs, started, finished)
+	// Planned on each call (an unnamed statement), with the arrays' real
+	// length: a cached generic plan made while the table was small may
+	// hash-join the arrays against every row of the tenant.
+	tag, err := t.tx.Exec(ctx, executionUpdateManySQL, pgx.QueryExecModeDescribeExec, tenantID, ids, statuses, contexts, nodes, tokens, counts, errs, started, finished)
 	if err != nil {
 		return translate(err, "update %d executions", n)
 	}
 	if int(tag.RowsAffected()) != n {
 		return fmt.Errorf("update %d executions: %d not found: %w", n, n-int(tag.RowsAffected()), store.ErrNotFound)
+	}
+	return nil
+}
+
+// stepUpdateManySQL writes the outcome of several steps of one tenant in
+// one round trip; the arrays are zipped row by row.
+const stepUpdateManySQL = `UPDATE workflow_execution_steps AS s
+SET status = u.status, attempt = u.attempt, output = u.output::jsonb, error = u.error, handle = u.handle,
+    finished_at = u.finished_at
+FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+    AS u(id, status, attempt, output, error, handle, finished_at)
+WHERE s.tenant_id = $1 AND s.id = u.id`
+
+// StepUpdateMany records the outcome of several steps of one tenant in one
+// round trip; a step that does not exist is store.ErrNotFound.
+func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) error {
+	n := len(ps)
+	if n == 0 {
+		return nil
+	}
+	ids, attempts := make([]uuid.UUID, n), make([]int32, n)
+	statuses, errs, handles := make([]string, n), make([]string, n), make([]string, n)
+	outputs, finished := make([]*string, n), make([]*time.Time, n)
+	tenantID := ps[0].TenantID
+	for i, p := range ps {
+		if p.TenantID != tenantID {
+			return fmt.Errorf("update steps: one tenant per batch, got %s and %s", tenantID, p.TenantID)
+		}
+		ids[i], statuses[i], attempts[i] = p.ID, string(p.Status), int32(p.Attempt)
+		outputs[i], errs[i], handles[i], finished[i] = jsonOrNil(p.Output), p.Error, p.Handle, p.FinishedAt
+	}
+	// Planned on each call, as ExecutionUpdateMany.
+	tag, err := t.tx.Exec(ctx, stepUpdateManySQL, pgx.QueryExecModeDescribeExec, tenantID, ids, statuses, attempts, outputs, errs, handles, finished)
+	if err != nil {
+		return translate(err, "update %d steps", n)
+	}
+	if int(tag.RowsAffected()) != n {
+		return fmt.Errorf("update %d steps: %d not found: %w", n, n-int(tag.RowsAffected()), store.ErrNotFound)
 	}
 	return nil
 }

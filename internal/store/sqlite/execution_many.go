@@ -126,6 +126,20 @@ func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 
 // ExecutionUpdateMany writes the states of several executions (one
 // statement each: on SQLite a statement costs no round trip).
+// StepUpdateMany updates several steps of one tenant (statements are cheap
+// in process: one each).
+func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) error {
+	if err := oneTenant(ps, func(p *store.StepUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("update steps: %w", err)
+	}
+	for _, p := range ps {
+		if err := t.StepUpdate(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error {
 	if err := oneTenant(ps, func(p *store.ExecutionUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
 		return fmt.Errorf("update executions: %w", err)

@@ -22,6 +22,7 @@ func batchCases() []exerciseCase {
 		{"ExecutionInsertMany", exerciseExecutionInsertMany},
 		{"ExecutionLockMany", exerciseExecutionLockMany},
 		{"ExecutionUpdateMany", exerciseExecutionUpdateMany},
+		{"StepUpdateMany", exerciseStepUpdateMany},
 		{"ExecutionInsertAdvanced", exerciseExecutionInsertAdvanced},
 		{"AfterCommit", exerciseAfterCommit},
 	}
@@ -292,4 +293,49 @@ func exerciseAfterCommit(t *testing.T, f *fixture) {
 	})
 	require.Error(t, err)
 	require.False(t, ran, "a rolled-back transaction runs nothing")
+}
+
+// exerciseStepUpdateMany records the outcome of two steps in one call; a
+// batch naming a step that does not exist is ErrNotFound and writes
+// nothing; another tenant's step is not found either.
+func exerciseStepUpdateMany(t *testing.T, f *fixture) {
+	c := f.newChain(t, f.tenantA.ID)
+	s1 := f.newStep(t, c.e, 1, "pause", domain.StepWaiting)
+	s2 := f.newStep(t, c.e, 2, "call", domain.StepRunning)
+	s3 := f.newStep(t, c.e, 3, "later", domain.StepRunning)
+	other := f.newChain(t, f.tenantB.ID)
+	foreign := f.newStep(t, other.e, 1, "pause", domain.StepWaiting)
+	now := ts()
+	ups := []*store.StepUpdateParams{
+		{TenantID: f.tenantA.ID, ID: s1.ID, Status: domain.StepCompleted, Attempt: 1, Output: json.RawMessage(`{"resumedAt": "x"}`), FinishedAt: &now},
+		{TenantID: f.tenantA.ID, ID: s2.ID, Status: domain.StepFailed, Attempt: 3, Error: "boom", Handle: "error", FinishedAt: &now},
+	}
+	f.in(t, f.tenantA.ID, func(tx store.Tx) { require.NoError(t, tx.StepUpdateMany(f.ctx, ups)) })
+	for _, bad := range []uuid.UUID{domain.NewID(), foreign.ID} {
+		err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+			return tx.StepUpdateMany(f.ctx, []*store.StepUpdateParams{
+				{TenantID: f.tenantA.ID, ID: s3.ID, Status: domain.StepCompleted, Attempt: 1, FinishedAt: &now},
+				{TenantID: f.tenantA.ID, ID: bad, Status: domain.StepCompleted, Attempt: 1, FinishedAt: &now},
+			})
+		})
+		require.ErrorIs(t, err, store.ErrNotFound)
+	}
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		steps, err := tx.StepListByExecution(f.ctx, f.tenantA.ID, c.e.ID)
+		require.NoError(t, err)
+		require.Len(t, steps, 3)
+		require.Equal(t, domain.StepCompleted, steps[0].Status)
+		requireJSON(t, `{"resumedAt": "x"}`, steps[0].Output)
+		require.NotNil(t, steps[0].FinishedAt)
+		require.Equal(t, domain.StepFailed, steps[1].Status)
+		require.Equal(t, 3, steps[1].Attempt)
+		require.Equal(t, "boom", steps[1].Error)
+		require.Equal(t, "error", steps[1].Handle)
+		require.Equal(t, domain.StepRunning, steps[2].Status, "the failed batches wrote nothing")
+	})
+	f.read(t, f.tenantB.ID, func(tx store.Tx) {
+		st, err := tx.StepGetByID(f.ctx, f.tenantB.ID, foreign.ID)
+		require.NoError(t, err)
+		require.Equal(t, domain.StepWaiting, st.Status)
+	})
 }
