@@ -2,20 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	neturl "net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/config"
@@ -112,23 +107,6 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// adminURL drops the pool settings (pool_max_conns…) that a single pgx
-// connection does not accept.
-func adminURL(raw string) string {
-	u, err := neturl.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	q := u.Query()
-	for k := range q {
-		if strings.HasPrefix(k, "pool_") {
-			q.Del(k)
-		}
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // benchStore opens a fresh, migrated database for a benchmark.
 func benchStore(ctx context.Context, db string, qc store.QueueConfig) (store.Store, func(), error) {
 	switch db {
@@ -151,32 +129,11 @@ func benchStore(ctx context.Context, db string, qc store.QueueConfig) (store.Sto
 		if url == "" {
 			url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 		}
-		conn, err := pgx.Connect(ctx, adminURL(url))
+		st, drop, err := postgres.OpenScratch(ctx, url, "nf_bench_", postgres.Options{Queue: qc})
 		if err != nil {
-			return nil, nil, &config.Error{Name: "DATABASE_URL", Msg: fmt.Sprintf("connect: %v", err)}
+			return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
 		}
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		schema := "nf_bench_" + hex.EncodeToString(b[:])
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-			conn.Close(ctx)
-			return nil, nil, fmt.Errorf("create schema: %w", err)
-		}
-		drop := func() {
-			_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			conn.Close(context.Background())
-		}
-		st, err := postgres.Open(ctx, url, postgres.Options{Queue: qc, Schema: schema})
-		if err != nil {
-			drop()
-			return nil, nil, err
-		}
-		if err := st.Migrate(ctx); err != nil {
-			st.Close()
-			drop()
-			return nil, nil, err
-		}
-		return st, func() { st.Close(); drop() }, nil
+		return st, drop, nil
 	}
 	return nil, nil, &config.Error{Name: "--db", Msg: fmt.Sprintf("must be sqlite or postgres, got %q", db)}
 }
