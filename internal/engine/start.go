@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -145,6 +146,18 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 		return nil
 	}
 	for i, p := range ps {
+		if p.IdempotencyKey != "" {
+			// A key used by an earlier start returns that execution, even if
+			// the workflow could not be started now (a retried request).
+			existing, err := tx.ExecutionGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
+			if err == nil {
+				out[i] = existing
+				continue
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return nil, fmt.Errorf("look up execution by idempotency key: %w", err)
+			}
+		}
 		ne, err := e.prepareExecution(ctx, tx, p, cache)
 		if err != nil {
 			return nil, err
@@ -159,6 +172,8 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 			if r, err = e.startEager(ctx, tx, ne); err != nil {
 				return nil, err
 			}
+		} else if ne.params.Context, err = ne.c.encode(); err != nil {
+			return nil, err
 		}
 		batch, runs, batchAt = append(batch, ne.params), append(runs, r), append(batchAt, i)
 	}
@@ -218,7 +233,8 @@ type newExecution struct {
 }
 
 // prepareExecution resolves the version and trigger p starts and builds
-// the new execution's row: PENDING at its trigger, with its context.
+// the new execution's row, PENDING at its trigger, and its context (which
+// the caller encodes into the row once the execution is where it starts).
 func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParams, cache *startCache) (*newExecution, error) {
 	versionID := p.VersionID
 	version := 0
@@ -300,13 +316,9 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 	if p.ScheduledAt != nil {
 		c.Trigger["scheduledAt"] = p.ScheduledAt.UTC()
 	}
-	data, err := c.encode()
-	if err != nil {
-		return nil, err
-	}
 	return &newExecution{params: &store.ExecutionInsertParams{
 		TenantID: p.TenantID, ID: id, WorkflowID: p.WorkflowID, VersionID: versionID, Version: version,
-		Status: domain.ExecutionPending, ContactID: p.ContactID, TriggerType: triggerType, Context: data,
+		Status: domain.ExecutionPending, ContactID: p.ContactID, TriggerType: triggerType,
 		CurrentNodeID: trigger.ID, IdempotencyKey: p.IdempotencyKey,
 	}, c: c, g: g}, nil
 }

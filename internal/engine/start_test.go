@@ -97,6 +97,11 @@ func TestEagerStart(t *testing.T) {
 			require.Equal(t, execs[1].ID, again[0].ID)
 			_, steps := b.get(t, execs[1].ID)
 			require.Len(t, steps, 4, "a key used by an earlier start runs nothing again")
+			retried := params(pure, `{"n": 1}`, "once")
+			retried.TriggerType = "trigger.webhook" // not a trigger of this workflow: a new start would fail
+			again, err = startMany(retried)
+			require.NoError(t, err, "a used key returns its execution before anything else is checked")
+			require.Equal(t, execs[1].ID, again[0].ID)
 
 			// A delay parks the execution; its wake-up job is due in an hour.
 			delayed, err := startMany(params(pure, `{"n": 5}`, ""))
