@@ -26,6 +26,10 @@ const benchUsage = `usage:
   nextflow bench cron   --db sqlite|postgres [--schedules N]
   nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
   --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
+bench engine phases: the pure journey started eagerly (the default start) and queued (every node
+in advance jobs), queued again at half its rate (latency below saturation), delay 0 + http.request,
+1,000 delays falling due across a second (pickup and end lateness), raw River no-op jobs; starts
+and River inserts run four transactions at once.
 PostgreSQL runs use DATABASE_URL (default the local test server) in a fresh schema that is dropped after.
 River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, FetchPollInterval 20ms.`
 
