@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,6 +37,7 @@ func toExecution(r dbsqlc.WorkflowExecution) *domain.Execution {
 		UpdatedAt:      utc(r.UpdatedAt),
 		StartedAt:      utcPtr(r.StartedAt),
 		FinishedAt:     utcPtr(r.FinishedAt),
+		WakeAt:         utcPtr(r.WakeAt),
 	}
 }
 
@@ -58,6 +61,7 @@ func (t *tx) ExecutionInsert(ctx context.Context, p *store.ExecutionInsertParams
 		Error:          p.Error,
 		StartedAt:      p.StartedAt,
 		FinishedAt:     p.FinishedAt,
+		WakeAt:         p.WakeAt,
 	})
 	if err != nil {
 		return nil, translateInsert(err, "insert execution of workflow %s", p.WorkflowID)
@@ -106,8 +110,38 @@ func (t *tx) ExecutionUpdate(ctx context.Context, p *store.ExecutionUpdateParams
 		Error:         p.Error,
 		StartedAt:     p.StartedAt,
 		FinishedAt:    p.FinishedAt,
+		WakeAt:        p.WakeAt,
 	})
 	return affected(n, err, "update execution %s", p.ID)
+}
+
+// wakeupClaimMax bounds one ExecutionClaimWakeups.
+const wakeupClaimMax = 10000
+
+// ExecutionClaimWakeups takes up to n timers of every tenant due at
+// before off their rows, earliest first, skipping rows another transaction
+// holds (FOR UPDATE SKIP LOCKED), and returns them ordered by At. Across
+// tenants only in a system transaction (row-level security).
+func (t *tx) ExecutionClaimWakeups(ctx context.Context, before time.Time, n int) ([]store.Wakeup, error) {
+	at := before.UTC()
+	rows, err := t.q.ExecutionClaimWakeups(ctx, dbsqlc.ExecutionClaimWakeupsParams{
+		Before: at, MaxRows: limit(n, wakeupClaimMax, wakeupClaimMax),
+	})
+	if err != nil {
+		return nil, translate(err, "claim wakeups due at %s", at.Format(time.RFC3339Nano))
+	}
+	out := make([]store.Wakeup, len(rows))
+	for i, r := range rows {
+		out[i] = store.Wakeup{TenantID: r.TenantID, ExecutionID: r.ID, Token: r.Token, At: utc(r.WakeAt)}
+	}
+	// UPDATE … RETURNING yields rows in no particular order.
+	slices.SortFunc(out, func(a, b store.Wakeup) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.ExecutionID[:], b.ExecutionID[:])
+	})
+	return out, nil
 }
 
 // ExecutionList filters and pages a tenant's executions, newest first.
@@ -545,13 +579,13 @@ func jsonOrNil(raw json.RawMessage) *string {
 // skipped; RETURNING names the rows written.
 const executionInsertManySQL = `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status,
     contact_id, trigger_type, context, current_node_id, idempotency_key, created_at, updated_at,
-    token, step_count, error, started_at, finished_at)
+    token, step_count, error, started_at, finished_at, wake_at)
 SELECT u.id, $1, u.workflow_id, u.version_id, u.version, u.status, u.contact_id, u.trigger_type, u.context::jsonb,
-    u.current_node_id, u.idempotency_key, $12, $12, u.token, u.step_count, u.error, u.started_at, u.finished_at
+    u.current_node_id, u.idempotency_key, $12, $12, u.token, u.step_count, u.error, u.started_at, u.finished_at, u.wake_at
 FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[],
-    $13::bigint[], $14::int[], $15::text[], $16::timestamptz[], $17::timestamptz[])
+    $13::bigint[], $14::int[], $15::text[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[])
     AS u(id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, idempotency_key,
-    token, step_count, error, started_at, finished_at)
+    token, step_count, error, started_at, finished_at, wake_at)
 ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key <> '' DO NOTHING
 RETURNING id`
 
@@ -569,7 +603,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 	statuses, triggers, contexts, nodes, keys := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	contacts := make([]*uuid.UUID, n)
 	tokens, counts, errs := make([]int64, n), make([]int32, n), make([]string, n)
-	started, finished := make([]*time.Time, n), make([]*time.Time, n)
+	started, finished, wakes := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	tenantID := ps[0].TenantID
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	for i, p := range ps {
@@ -580,9 +614,10 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 		versions[i], statuses[i], contacts[i] = int32(p.Version), string(p.Status), p.ContactID
 		triggers[i], contexts[i], nodes[i], keys[i] = p.TriggerType, string(jsonOrEmpty(p.Context)), p.CurrentNodeID, p.IdempotencyKey
 		tokens[i], counts[i], errs[i], started[i], finished[i] = p.Token, int32(p.StepCount), p.Error, microPtr(p.StartedAt), microPtr(p.FinishedAt)
+		wakes[i] = microPtr(p.WakeAt)
 	}
 	rows, err := t.tx.Query(ctx, executionInsertManySQL, tenantID, ids, workflows, versionIDs, versions, statuses,
-		contacts, triggers, contexts, nodes, keys, now, tokens, counts, errs, started, finished)
+		contacts, triggers, contexts, nodes, keys, now, tokens, counts, errs, started, finished, wakes)
 	if err != nil {
 		return nil, translateInsert(err, "insert %d executions of workflow %s", n, ps[0].WorkflowID)
 	}
@@ -604,6 +639,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 			Status: p.Status, ContactID: p.ContactID, TriggerType: p.TriggerType, Context: jsonOrEmpty(p.Context),
 			CurrentNodeID: p.CurrentNodeID, IdempotencyKey: p.IdempotencyKey, CreatedAt: now, UpdatedAt: now,
 			Token: p.Token, StepCount: p.StepCount, Error: p.Error, StartedAt: started[i], FinishedAt: finished[i],
+			WakeAt: wakes[i],
 		}
 	}
 	return out, nil
@@ -629,10 +665,10 @@ func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 const executionUpdateManySQL = `UPDATE workflow_executions AS e
 SET status = u.status, context = u.context::jsonb, current_node_id = u.current_node_id, token = u.token,
     step_count = u.step_count, error = u.error, started_at = u.started_at, finished_at = u.finished_at,
-    updated_at = clock_timestamp()
+    wake_at = u.wake_at, updated_at = clock_timestamp()
 FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::text[],
-    $9::timestamptz[], $10::timestamptz[])
-    AS u(id, status, context, current_node_id, token, step_count, error, started_at, finished_at)
+    $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
+    AS u(id, status, context, current_node_id, token, step_count, error, started_at, finished_at, wake_at)
 WHERE e.tenant_id = $1 AND e.id = u.id`
 
 // ExecutionUpdateMany writes the state of several executions of one tenant
@@ -645,7 +681,7 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 	ids := make([]uuid.UUID, n)
 	statuses, contexts, nodes, errs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	tokens, counts := make([]int64, n), make([]int32, n)
-	started, finished := make([]*time.Time, n), make([]*time.Time, n)
+	started, finished, wakes := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	tenantID := ps[0].TenantID
 	for i, p := range ps {
 		if p.TenantID != tenantID {
@@ -653,12 +689,12 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 		}
 		ids[i], statuses[i], contexts[i], nodes[i], errs[i] = p.ID, string(p.Status), string(jsonOrEmpty(p.Context)), p.CurrentNodeID, p.Error
 		tokens[i], counts[i] = p.Token, int32(p.StepCount)
-		started[i], finished[i] = p.StartedAt, p.FinishedAt
+		started[i], finished[i], wakes[i] = p.StartedAt, p.FinishedAt, microPtr(p.WakeAt)
 	}
 	// Planned on each call (an unnamed statement), with the arrays' real
 	// length: a cached generic plan made while the table was small may
 	// hash-join the arrays against every row of the tenant.
-	tag, err := t.tx.Exec(ctx, executionUpdateManySQL, pgx.QueryExecModeDescribeExec, tenantID, ids, statuses, contexts, nodes, tokens, counts, errs, started, finished)
+	tag, err := t.tx.Exec(ctx, executionUpdateManySQL, pgx.QueryExecModeDescribeExec, tenantID, ids, statuses, contexts, nodes, tokens, counts, errs, started, finished, wakes)
 	if err != nil {
 		return translate(err, "update %d executions", n)
 	}

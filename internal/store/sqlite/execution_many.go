@@ -20,12 +20,12 @@ import (
 // rows written. The row counts are those of stepChunks, so that the
 // statement cache keeps every shape prepared.
 var executionInsertSQL = func() map[int]string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", 18), ", ") + ")"
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", 19), ", ") + ")"
 	out := map[int]string{}
 	for _, n := range stepChunks {
 		out[n] = "INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id, " +
 			"trigger_type, context, current_node_id, idempotency_key, created_at, updated_at, token, step_count, error, " +
-			"started_at, finished_at) VALUES " +
+			"started_at, finished_at, wake_at) VALUES " +
 			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + " ON CONFLICT DO NOTHING RETURNING id"
 	}
 	return out
@@ -50,7 +50,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 		}
 		chunk := ps[done : done+n]
 		ids := make([]uuid.UUID, n)
-		args := make([]any, 0, 18*n)
+		args := make([]any, 0, 19*n)
 		for i, p := range chunk {
 			ids[i] = p.ID
 			if ids[i] == uuid.Nil {
@@ -62,7 +62,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 			}
 			args = append(args, ids[i], p.TenantID, p.WorkflowID, p.VersionID, int64(p.Version), string(status), nullUUID(p.ContactID),
 				p.TriggerType, jsonRequired(p.Context), p.CurrentNodeID, p.IdempotencyKey, at, at,
-				p.Token, int64(p.StepCount), p.Error, nullTime(p.StartedAt), nullTime(p.FinishedAt))
+				p.Token, int64(p.StepCount), p.Error, nullTime(p.StartedAt), nullTime(p.FinishedAt), nullTime(p.WakeAt))
 		}
 		written, err := t.returnedIDs(ctx, executionInsertSQL[n], args)
 		if err != nil {
@@ -77,6 +77,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 				Status: p.Status, ContactID: p.ContactID, TriggerType: p.TriggerType, Context: json.RawMessage(jsonRequired(p.Context)),
 				CurrentNodeID: p.CurrentNodeID, IdempotencyKey: p.IdempotencyKey, CreatedAt: at, UpdatedAt: at,
 				Token: p.Token, StepCount: p.StepCount, Error: p.Error, StartedAt: timePtr(nullTime(p.StartedAt)), FinishedAt: timePtr(nullTime(p.FinishedAt)),
+				WakeAt: timePtr(nullTime(p.WakeAt)),
 			}
 			if out[done+i].Status == "" {
 				out[done+i].Status = domain.ExecutionPending
@@ -124,8 +125,6 @@ func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 	return out, nil
 }
 
-// ExecutionUpdateMany writes the states of several executions (one
-// statement each: on SQLite a statement costs no round trip).
 // StepUpdateMany updates several steps of one tenant (statements are cheap
 // in process: one each).
 func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) error {
@@ -140,6 +139,8 @@ func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) e
 	return nil
 }
 
+// ExecutionUpdateMany writes the states of several executions (one
+// statement each: on SQLite a statement costs no round trip).
 func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error {
 	if err := oneTenant(ps, func(p *store.ExecutionUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
 		return fmt.Errorf("update executions: %w", err)

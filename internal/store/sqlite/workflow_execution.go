@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -31,6 +34,7 @@ func executionFromRow(r dbsqlc.WorkflowExecution) *domain.Execution {
 		UpdatedAt:      r.UpdatedAt.UTC(),
 		StartedAt:      timePtr(r.StartedAt),
 		FinishedAt:     timePtr(r.FinishedAt),
+		WakeAt:         timePtr(r.WakeAt),
 	}
 }
 
@@ -63,6 +67,7 @@ func (t *tx) ExecutionInsert(ctx context.Context, p *store.ExecutionInsertParams
 		Error:          p.Error,
 		StartedAt:      nullTime(p.StartedAt),
 		FinishedAt:     nullTime(p.FinishedAt),
+		WakeAt:         nullTime(p.WakeAt),
 		Now:            now(),
 	})
 	if err != nil {
@@ -115,14 +120,44 @@ func (t *tx) ExecutionUpdate(ctx context.Context, p *store.ExecutionUpdateParams
 		Error:         p.Error,
 		StartedAt:     nullTime(p.StartedAt),
 		FinishedAt:    nullTime(p.FinishedAt),
+		WakeAt:        nullTime(p.WakeAt),
 		Now:           now(),
 	})
 	return affected(n, err, "update execution %s", p.ID)
 }
 
+// wakeupClaimMax bounds one ExecutionClaimWakeups.
+const wakeupClaimMax = 10000
+
+// ExecutionClaimWakeups takes up to n timers of every tenant due at before
+// off their rows, earliest first: it reads the due rows, then clears their
+// wake_at. It needs a write transaction, whose writer lock makes the claim
+// exclusive until commit.
+func (t *tx) ExecutionClaimWakeups(ctx context.Context, before time.Time, n int) ([]store.Wakeup, error) {
+	if t.readOnly {
+		return nil, fmt.Errorf("claim wakeups: %w", errReadOnly)
+	}
+	at := utc(before)
+	rows, err := t.q.ExecutionWakeupsDue(ctx, t.tx, &dbsqlc.ExecutionWakeupsDueParams{
+		Before: sql.NullTime{Time: at, Valid: true}, MaxRows: limit(n, wakeupClaimMax, wakeupClaimMax),
+	})
+	if err != nil {
+		return nil, wrap(err, "claim wakeups due at %s", at.Format(time.RFC3339Nano))
+	}
+	out := make([]store.Wakeup, 0, len(rows))
+	for _, r := range rows {
+		cleared, err := t.q.ExecutionClearWakeAt(ctx, t.tx, &dbsqlc.ExecutionClearWakeAtParams{TenantID: r.TenantID, ID: r.ID})
+		if err := affected(cleared, err, "claim wakeup of execution %s", r.ID); err != nil {
+			return nil, err
+		}
+		out = append(out, store.Wakeup{TenantID: r.TenantID, ExecutionID: r.ID, Token: r.Token, At: r.WakeAt.Time.UTC()})
+	}
+	return out, nil
+}
+
 const executionColumns = `id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type,
 	context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at,
-	started_at, finished_at`
+	started_at, finished_at, wake_at`
 
 // ExecutionList pages through a tenant's executions, newest first (default
 // 50 a page, at most 500), with optional filters.
@@ -167,7 +202,7 @@ func (t *tx) ExecutionList(ctx context.Context, p *store.ExecutionListParams) ([
 		var r dbsqlc.WorkflowExecution
 		if err := rows.Scan(&r.ID, &r.TenantID, &r.WorkflowID, &r.VersionID, &r.Version, &r.Status, &r.ContactID,
 			&r.TriggerType, &r.Context, &r.CurrentNodeID, &r.Token, &r.StepCount, &r.Error, &r.IdempotencyKey,
-			&r.CreatedAt, &r.UpdatedAt, &r.StartedAt, &r.FinishedAt); err != nil {
+			&r.CreatedAt, &r.UpdatedAt, &r.StartedAt, &r.FinishedAt, &r.WakeAt); err != nil {
 			return nil, wrap(err, "list executions of tenant %s", p.TenantID)
 		}
 		out = append(out, *executionFromRow(r))

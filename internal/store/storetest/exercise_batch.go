@@ -25,6 +25,9 @@ func batchCases() []exerciseCase {
 		{"StepUpdateMany", exerciseStepUpdateMany},
 		{"ExecutionInsertAdvanced", exerciseExecutionInsertAdvanced},
 		{"AfterCommit", exerciseAfterCommit},
+		{"ExecutionWakeAt", exerciseExecutionWakeAt},
+		{"ExecutionClaimWakeups", exerciseExecutionClaimWakeups},
+		{"ExecutionClaimWakeupsSkipsLocked", exerciseExecutionClaimWakeupsSkipsLocked},
 	}
 }
 
@@ -337,5 +340,226 @@ func exerciseStepUpdateMany(t *testing.T, f *fixture) {
 		st, err := tx.StepGetByID(f.ctx, f.tenantB.ID, foreign.ID)
 		require.NoError(t, err)
 		require.Equal(t, domain.StepWaiting, st.Status)
+	})
+}
+
+// requireWakeAt asserts an execution's timer: none when want is nil, else
+// the same instant.
+func requireWakeAt(t *testing.T, want *time.Time, exec *domain.Execution, msgAndArgs ...any) {
+	t.Helper()
+	if want == nil {
+		require.Nil(t, exec.WakeAt, msgAndArgs...)
+		return
+	}
+	require.NotNil(t, exec.WakeAt, msgAndArgs...)
+	require.True(t, want.Equal(*exec.WakeAt), "want %s, got %s", want, exec.WakeAt)
+	require.Equal(t, time.UTC, exec.WakeAt.Location())
+}
+
+// exerciseExecutionWakeAt keeps an execution's timer through
+// ExecutionInsert, ExecutionInsertMany, ExecutionUpdate and
+// ExecutionUpdateMany, in what they return and what is read back (by ID
+// and in a list); an update without WakeAt clears it.
+func exerciseExecutionWakeAt(t *testing.T, f *fixture) {
+	wf := f.newWorkflow(t, f.tenantA.ID, "Timers")
+	v := f.newVersion(t, wf)
+	wake := ts().Add(time.Hour)
+	later := wake.Add(time.Hour)
+	stored := func(id uuid.UUID) *domain.Execution {
+		t.Helper()
+		var exec *domain.Execution
+		f.read(t, f.tenantA.ID, func(tx store.Tx) {
+			var err error
+			exec, err = tx.ExecutionGetByID(f.ctx, f.tenantA.ID, id)
+			require.NoError(t, err)
+		})
+		return exec
+	}
+
+	one := f.newExecution(t, v, func(p *store.ExecutionInsertParams) {
+		p.Status, p.WakeAt = domain.ExecutionWaiting, &wake
+	})
+	requireWakeAt(t, &wake, one, "returned by ExecutionInsert")
+	requireWakeAt(t, &wake, stored(one.ID), "stored by ExecutionInsert")
+	plain := f.newExecution(t, v, nil)
+	requireWakeAt(t, nil, plain)
+	requireWakeAt(t, nil, stored(plain.ID))
+
+	many := []*store.ExecutionInsertParams{
+		{TenantID: v.TenantID, ID: domain.NewID(), WorkflowID: wf.ID, VersionID: v.ID, Version: v.Version,
+			Status: domain.ExecutionWaiting, TriggerType: "trigger.manual", Context: json.RawMessage(`{}`),
+			CurrentNodeID: "pause", WakeAt: &later},
+		{TenantID: v.TenantID, ID: domain.NewID(), WorkflowID: wf.ID, VersionID: v.ID, Version: v.Version,
+			Status: domain.ExecutionRunning, TriggerType: "trigger.manual", Context: json.RawMessage(`{}`),
+			CurrentNodeID: "start"},
+	}
+	var got []*domain.Execution
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		var err error
+		got, err = tx.ExecutionInsertMany(f.ctx, many)
+		require.NoError(t, err)
+	})
+	require.Len(t, got, 2)
+	requireWakeAt(t, &later, got[0], "returned by ExecutionInsertMany")
+	requireWakeAt(t, &later, stored(many[0].ID), "stored by ExecutionInsertMany")
+	requireWakeAt(t, nil, got[1])
+	requireWakeAt(t, nil, stored(many[1].ID))
+
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		list, err := tx.ExecutionList(f.ctx, &store.ExecutionListParams{TenantID: f.tenantA.ID, WorkflowID: &wf.ID})
+		require.NoError(t, err)
+		require.Len(t, list, 4)
+		for _, exec := range list {
+			switch exec.ID {
+			case one.ID:
+				requireWakeAt(t, &wake, &exec, "listed")
+			case many[0].ID:
+				requireWakeAt(t, &later, &exec, "listed")
+			default:
+				requireWakeAt(t, nil, &exec, "listed")
+			}
+		}
+	})
+
+	// ExecutionUpdate sets a timer, moves it, and drops it when the update
+	// does not name one.
+	update := func(id uuid.UUID, wakeAt *time.Time) *store.ExecutionUpdateParams {
+		return &store.ExecutionUpdateParams{TenantID: f.tenantA.ID, ID: id, Status: domain.ExecutionWaiting,
+			Context: json.RawMessage(`{}`), CurrentNodeID: "pause", Token: 1, StepCount: 1, WakeAt: wakeAt}
+	}
+	f.in(t, f.tenantA.ID, func(tx store.Tx) { require.NoError(t, tx.ExecutionUpdate(f.ctx, update(plain.ID, &wake))) })
+	requireWakeAt(t, &wake, stored(plain.ID), "set by ExecutionUpdate")
+	f.in(t, f.tenantA.ID, func(tx store.Tx) { require.NoError(t, tx.ExecutionUpdate(f.ctx, update(plain.ID, &later))) })
+	requireWakeAt(t, &later, stored(plain.ID), "moved by ExecutionUpdate")
+	f.in(t, f.tenantA.ID, func(tx store.Tx) { require.NoError(t, tx.ExecutionUpdate(f.ctx, update(plain.ID, nil))) })
+	requireWakeAt(t, nil, stored(plain.ID), "cleared by ExecutionUpdate")
+
+	// ExecutionUpdateMany likewise, row by row.
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		require.NoError(t, tx.ExecutionUpdateMany(f.ctx, []*store.ExecutionUpdateParams{
+			update(one.ID, nil), update(many[0].ID, &wake), update(many[1].ID, &later),
+		}))
+	})
+	requireWakeAt(t, nil, stored(one.ID), "cleared by ExecutionUpdateMany")
+	requireWakeAt(t, &wake, stored(many[0].ID), "moved by ExecutionUpdateMany")
+	requireWakeAt(t, &later, stored(many[1].ID), "set by ExecutionUpdateMany")
+}
+
+// newTimer starts a WAITING execution of v whose timer is due at wake and
+// whose token is token.
+func (f *fixture) newTimer(t *testing.T, v *domain.WorkflowVersion, wake time.Time, token int64) *domain.Execution {
+	t.Helper()
+	return f.newExecution(t, v, func(p *store.ExecutionInsertParams) {
+		p.Status, p.CurrentNodeID, p.Token, p.WakeAt = domain.ExecutionWaiting, "pause", token, &wake
+	})
+}
+
+// wakeupIDs lists the executions of claimed wakeups, in order.
+func wakeupIDs(ws []store.Wakeup) []uuid.UUID {
+	out := make([]uuid.UUID, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, w.ExecutionID)
+	}
+	return out
+}
+
+// exerciseExecutionClaimWakeups claims, in a system transaction, the due
+// timers of both tenants, earliest first (one due exactly at before
+// included), with their tokens, up to the limit; a future timer and an
+// execution without one are left alone; a claimed timer is cleared from
+// its row and never claimed again.
+func exerciseExecutionClaimWakeups(t *testing.T, f *fixture) {
+	cA, cB := f.newChain(t, f.tenantA.ID), f.newChain(t, f.tenantB.ID)
+	now := ts()
+	a1 := f.newTimer(t, cA.v, now.Add(-3*time.Second), 5)
+	b1 := f.newTimer(t, cB.v, now.Add(-2*time.Second), 7)
+	a2 := f.newTimer(t, cA.v, now.Add(-time.Second), 9)
+	a3 := f.newTimer(t, cA.v, now, 11)
+	future := f.newTimer(t, cB.v, now.Add(time.Hour), 13)
+
+	var first, second []store.Wakeup
+	f.system(t, func(tx store.Tx) {
+		var err error
+		first, err = tx.ExecutionClaimWakeups(f.ctx, now, 2)
+		require.NoError(t, err)
+		second, err = tx.ExecutionClaimWakeups(f.ctx, now, 10)
+		require.NoError(t, err)
+	})
+	require.Equal(t, []store.Wakeup{
+		{TenantID: f.tenantA.ID, ExecutionID: a1.ID, Token: 5, At: *a1.WakeAt},
+		{TenantID: f.tenantB.ID, ExecutionID: b1.ID, Token: 7, At: *b1.WakeAt},
+	}, first, "the limit takes the earliest, across tenants")
+	require.Equal(t, []store.Wakeup{
+		{TenantID: f.tenantA.ID, ExecutionID: a2.ID, Token: 9, At: *a2.WakeAt},
+		{TenantID: f.tenantA.ID, ExecutionID: a3.ID, Token: 11, At: *a3.WakeAt},
+	}, second, "the rest, one due exactly at before included")
+	for _, w := range append(first, second...) {
+		require.Equal(t, time.UTC, w.At.Location())
+	}
+
+	f.system(t, func(tx store.Tx) {
+		got, err := tx.ExecutionClaimWakeups(f.ctx, now, 10)
+		require.NoError(t, err)
+		require.Empty(t, got, "claimed timers are gone; the future one is not due")
+	})
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		for _, e := range []*domain.Execution{a1, a2, a3, cA.e} {
+			exec, err := tx.ExecutionGetByID(f.ctx, f.tenantA.ID, e.ID)
+			require.NoError(t, err)
+			require.Nil(t, exec.WakeAt)
+			require.Equal(t, e.Token, exec.Token, "the claim changes only the timer")
+			require.Equal(t, e.Status, exec.Status)
+		}
+	})
+	f.read(t, f.tenantB.ID, func(tx store.Tx) {
+		exec, err := tx.ExecutionGetByID(f.ctx, f.tenantB.ID, b1.ID)
+		require.NoError(t, err)
+		require.Nil(t, exec.WakeAt)
+		exec, err = tx.ExecutionGetByID(f.ctx, f.tenantB.ID, future.ID)
+		require.NoError(t, err)
+		requireWakeAt(t, future.WakeAt, exec, "a future timer stays")
+	})
+
+	// Once its time comes, the future timer is claimed too.
+	f.system(t, func(tx store.Tx) {
+		got, err := tx.ExecutionClaimWakeups(f.ctx, now.Add(2*time.Hour), 10)
+		require.NoError(t, err)
+		require.Equal(t, []store.Wakeup{{TenantID: f.tenantB.ID, ExecutionID: future.ID, Token: 13, At: *future.WakeAt}}, got)
+	})
+}
+
+// exerciseExecutionClaimWakeupsSkipsLocked (PostgreSQL): a claimer skips
+// an execution another transaction holds instead of waiting for it, and
+// claims it once that transaction has ended.
+func exerciseExecutionClaimWakeupsSkipsLocked(t *testing.T, f *fixture) {
+	if f.s.Dialect() != store.DialectPostgres {
+		t.Skip("SQLite has one writer: a claim never meets a locked row")
+	}
+	c := f.newChain(t, f.tenantA.ID)
+	now := ts()
+	held := f.newTimer(t, c.v, now.Add(-2*time.Second), 3)
+	free := f.newTimer(t, c.v, now.Add(-time.Second), 4)
+
+	holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+			_, err := tx.ExecutionLock(f.ctx, f.tenantA.ID, held.ID)
+			close(holding)
+			<-release
+			return err
+		})
+	}()
+	<-holding
+	f.system(t, func(tx store.Tx) {
+		got, err := tx.ExecutionClaimWakeups(f.ctx, now, 10)
+		require.NoError(t, err)
+		require.Equal(t, []uuid.UUID{free.ID}, wakeupIDs(got), "the held row is skipped")
+	})
+	close(release)
+	require.NoError(t, <-done)
+	f.system(t, func(tx store.Tx) {
+		got, err := tx.ExecutionClaimWakeups(f.ctx, now, 10)
+		require.NoError(t, err)
+		require.Equal(t, []uuid.UUID{held.ID}, wakeupIDs(got), "claimed once the holder has ended")
 	})
 }

@@ -165,6 +165,7 @@ type WorkflowExecution struct {
 	UpdatedAt      time.Time
 	StartedAt      *time.Time
 	FinishedAt     *time.Time
+	WakeAt         *time.Time
 }
 
 type WorkflowExecutionStep struct {

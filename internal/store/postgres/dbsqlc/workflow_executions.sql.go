@@ -13,6 +13,63 @@ import (
 	"github.com/google/uuid"
 )
 
+const executionClaimWakeups = `-- name: ExecutionClaimWakeups :many
+WITH due AS (
+    SELECT tenant_id, id, wake_at FROM workflow_executions
+    WHERE wake_at IS NOT NULL AND wake_at <= $1::timestamptz
+    ORDER BY wake_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE workflow_executions AS e SET wake_at = NULL
+FROM due
+WHERE e.tenant_id = due.tenant_id AND e.id = due.id
+RETURNING e.tenant_id, e.id, e.token, due.wake_at::timestamptz AS wake_at
+`
+
+type ExecutionClaimWakeupsParams struct {
+	Before  time.Time
+	MaxRows int32
+}
+
+type ExecutionClaimWakeupsRow struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	Token    int64
+	WakeAt   time.Time
+}
+
+// Takes up to @max_rows timers of every tenant due at @before off their
+// rows: the due rows are locked, earliest first, skipping those another
+// transaction holds (so concurrent claimers split the due timers), and
+// their wake_at is cleared. RETURNING yields the old wake_at from the CTE,
+// in no particular order. Across tenants only in a system transaction
+// (row-level security).
+func (q *Queries) ExecutionClaimWakeups(ctx context.Context, arg ExecutionClaimWakeupsParams) ([]ExecutionClaimWakeupsRow, error) {
+	rows, err := q.db.Query(ctx, executionClaimWakeups, arg.Before, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExecutionClaimWakeupsRow{}
+	for rows.Next() {
+		var i ExecutionClaimWakeupsRow
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Token,
+			&i.WakeAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const executionCountByStatus = `-- name: ExecutionCountByStatus :many
 SELECT status, count(*) AS count FROM workflow_executions
 WHERE tenant_id = $1 AND workflow_id = $2
@@ -50,7 +107,7 @@ func (q *Queries) ExecutionCountByStatus(ctx context.Context, arg ExecutionCount
 }
 
 const executionGetByID = `-- name: ExecutionGetByID :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at FROM workflow_executions WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions WHERE tenant_id = $1 AND id = $2
 `
 
 type ExecutionGetByIDParams struct {
@@ -80,12 +137,13 @@ func (q *Queries) ExecutionGetByID(ctx context.Context, arg ExecutionGetByIDPara
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.WakeAt,
 	)
 	return i, err
 }
 
 const executionGetByIdempotencyKey = `-- name: ExecutionGetByIdempotencyKey :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at FROM workflow_executions
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions
 WHERE tenant_id = $1 AND idempotency_key = $2 AND idempotency_key <> ''
 `
 
@@ -116,18 +174,20 @@ func (q *Queries) ExecutionGetByIdempotencyKey(ctx context.Context, arg Executio
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.WakeAt,
 	)
 	return i, err
 }
 
 const executionInsert = `-- name: ExecutionInsert :one
 INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id,
-    trigger_type, context, current_node_id, idempotency_key, token, step_count, error, started_at, finished_at)
+    trigger_type, context, current_node_id, idempotency_key, token, step_count, error, started_at, finished_at,
+    wake_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
     $8, $9, $10, $11, $12, $13, $14,
-    $15, $16)
+    $15, $16, $17)
 ON CONFLICT DO NOTHING
-RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at
+RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at
 `
 
 type ExecutionInsertParams struct {
@@ -147,6 +207,7 @@ type ExecutionInsertParams struct {
 	Error          string
 	StartedAt      *time.Time
 	FinishedAt     *time.Time
+	WakeAt         *time.Time
 }
 
 func (q *Queries) ExecutionInsert(ctx context.Context, arg ExecutionInsertParams) (WorkflowExecution, error) {
@@ -167,6 +228,7 @@ func (q *Queries) ExecutionInsert(ctx context.Context, arg ExecutionInsertParams
 		arg.Error,
 		arg.StartedAt,
 		arg.FinishedAt,
+		arg.WakeAt,
 	)
 	var i WorkflowExecution
 	err := row.Scan(
@@ -188,12 +250,13 @@ func (q *Queries) ExecutionInsert(ctx context.Context, arg ExecutionInsertParams
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.WakeAt,
 	)
 	return i, err
 }
 
 const executionList = `-- name: ExecutionList :many
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at FROM workflow_executions
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions
 WHERE tenant_id = $1
   AND ($2::uuid IS NULL OR workflow_id = $2::uuid)
   AND (cardinality($3::text[]) = 0 OR status = ANY ($3::text[]))
@@ -253,6 +316,7 @@ func (q *Queries) ExecutionList(ctx context.Context, arg ExecutionListParams) ([
 			&i.UpdatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.WakeAt,
 		); err != nil {
 			return nil, err
 		}
@@ -299,7 +363,7 @@ func (q *Queries) ExecutionListActiveIDsByWorkflow(ctx context.Context, arg Exec
 }
 
 const executionLock = `-- name: ExecutionLock :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at FROM workflow_executions WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type ExecutionLockParams struct {
@@ -329,12 +393,13 @@ func (q *Queries) ExecutionLock(ctx context.Context, arg ExecutionLockParams) (W
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.WakeAt,
 	)
 	return i, err
 }
 
 const executionLockMany = `-- name: ExecutionLockMany :many
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at FROM workflow_executions WHERE tenant_id = $1 AND id = ANY ($2::uuid[]) ORDER BY id FOR UPDATE
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions WHERE tenant_id = $1 AND id = ANY ($2::uuid[]) ORDER BY id FOR UPDATE
 `
 
 type ExecutionLockManyParams struct {
@@ -370,6 +435,7 @@ func (q *Queries) ExecutionLockMany(ctx context.Context, arg ExecutionLockManyPa
 			&i.UpdatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.WakeAt,
 		); err != nil {
 			return nil, err
 		}
@@ -385,8 +451,8 @@ const executionUpdate = `-- name: ExecutionUpdate :execrows
 UPDATE workflow_executions
 SET status = $1, context = $2, current_node_id = $3, token = $4,
     step_count = $5, error = $6, started_at = $7,
-    finished_at = $8, updated_at = clock_timestamp()
-WHERE tenant_id = $9 AND id = $10
+    finished_at = $8, wake_at = $9, updated_at = clock_timestamp()
+WHERE tenant_id = $10 AND id = $11
 `
 
 type ExecutionUpdateParams struct {
@@ -398,6 +464,7 @@ type ExecutionUpdateParams struct {
 	Error         string
 	StartedAt     *time.Time
 	FinishedAt    *time.Time
+	WakeAt        *time.Time
 	TenantID      uuid.UUID
 	ID            uuid.UUID
 }
@@ -412,6 +479,7 @@ func (q *Queries) ExecutionUpdate(ctx context.Context, arg ExecutionUpdateParams
 		arg.Error,
 		arg.StartedAt,
 		arg.FinishedAt,
+		arg.WakeAt,
 		arg.TenantID,
 		arg.ID,
 	)

@@ -1,9 +1,10 @@
 -- name: ExecutionInsert :one
 INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id,
-    trigger_type, context, current_node_id, idempotency_key, token, step_count, error, started_at, finished_at)
+    trigger_type, context, current_node_id, idempotency_key, token, step_count, error, started_at, finished_at,
+    wake_at)
 VALUES (@id, @tenant_id, @workflow_id, @version_id, @version, @status, sqlc.narg('contact_id'),
     @trigger_type, @context, @current_node_id, @idempotency_key, @token, @step_count, @error,
-    sqlc.narg('started_at'), sqlc.narg('finished_at'))
+    sqlc.narg('started_at'), sqlc.narg('finished_at'), sqlc.narg('wake_at'))
 ON CONFLICT DO NOTHING
 RETURNING *;
 
@@ -24,8 +25,27 @@ SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = ANY (@id
 UPDATE workflow_executions
 SET status = @status, context = @context, current_node_id = @current_node_id, token = @token,
     step_count = @step_count, error = @error, started_at = sqlc.narg('started_at'),
-    finished_at = sqlc.narg('finished_at'), updated_at = clock_timestamp()
+    finished_at = sqlc.narg('finished_at'), wake_at = sqlc.narg('wake_at'), updated_at = clock_timestamp()
 WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: ExecutionClaimWakeups :many
+-- Takes up to @max_rows timers of every tenant due at @before off their
+-- rows: the due rows are locked, earliest first, skipping those another
+-- transaction holds (so concurrent claimers split the due timers), and
+-- their wake_at is cleared. RETURNING yields the old wake_at from the CTE,
+-- in no particular order. Across tenants only in a system transaction
+-- (row-level security).
+WITH due AS (
+    SELECT tenant_id, id, wake_at FROM workflow_executions
+    WHERE wake_at IS NOT NULL AND wake_at <= @before::timestamptz
+    ORDER BY wake_at
+    LIMIT @max_rows
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE workflow_executions AS e SET wake_at = NULL
+FROM due
+WHERE e.tenant_id = due.tenant_id AND e.id = due.id
+RETURNING e.tenant_id, e.id, e.token, due.wake_at::timestamptz AS wake_at;
 
 -- name: ExecutionList :many
 SELECT * FROM workflow_executions

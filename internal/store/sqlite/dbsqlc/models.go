@@ -165,6 +165,7 @@ type WorkflowExecution struct {
 	UpdatedAt      time.Time
 	StartedAt      sql.NullTime
 	FinishedAt     sql.NullTime
+	WakeAt         sql.NullTime
 }
 
 type WorkflowExecutionStep struct {

@@ -13,6 +13,23 @@ import (
 	"github.com/google/uuid"
 )
 
+const executionClearWakeAt = `-- name: ExecutionClearWakeAt :execrows
+UPDATE workflow_executions SET wake_at = NULL WHERE tenant_id = ?1 AND id = ?2
+`
+
+type ExecutionClearWakeAtParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) ExecutionClearWakeAt(ctx context.Context, db DBTX, arg *ExecutionClearWakeAtParams) (int64, error) {
+	result, err := db.ExecContext(ctx, executionClearWakeAt, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const executionCountByStatus = `-- name: ExecutionCountByStatus :many
 SELECT status, count(*) AS count
 FROM workflow_executions
@@ -54,7 +71,7 @@ func (q *Queries) ExecutionCountByStatus(ctx context.Context, db DBTX, arg *Exec
 }
 
 const executionGetByID = `-- name: ExecutionGetByID :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at FROM workflow_executions WHERE tenant_id = ?1 AND id = ?2
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions WHERE tenant_id = ?1 AND id = ?2
 `
 
 type ExecutionGetByIDParams struct {
@@ -84,12 +101,13 @@ func (q *Queries) ExecutionGetByID(ctx context.Context, db DBTX, arg *ExecutionG
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.WakeAt,
 	)
 	return i, err
 }
 
 const executionGetByIdempotencyKey = `-- name: ExecutionGetByIdempotencyKey :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at FROM workflow_executions
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions
 WHERE tenant_id = ?1 AND idempotency_key = ?2 AND idempotency_key <> ''
 `
 
@@ -120,6 +138,7 @@ func (q *Queries) ExecutionGetByIdempotencyKey(ctx context.Context, db DBTX, arg
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.WakeAt,
 	)
 	return i, err
 }
@@ -127,12 +146,14 @@ func (q *Queries) ExecutionGetByIdempotencyKey(ctx context.Context, db DBTX, arg
 const executionInsert = `-- name: ExecutionInsert :one
 INSERT INTO workflow_executions (
     id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context,
-    current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at
+    current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at,
+    wake_at
 ) VALUES (
     ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
-    ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17
+    ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17,
+    ?18
 )
-RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at
+RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at
 `
 
 type ExecutionInsertParams struct {
@@ -153,6 +174,7 @@ type ExecutionInsertParams struct {
 	Now            time.Time
 	StartedAt      sql.NullTime
 	FinishedAt     sql.NullTime
+	WakeAt         sql.NullTime
 }
 
 func (q *Queries) ExecutionInsert(ctx context.Context, db DBTX, arg *ExecutionInsertParams) (WorkflowExecution, error) {
@@ -174,6 +196,7 @@ func (q *Queries) ExecutionInsert(ctx context.Context, db DBTX, arg *ExecutionIn
 		arg.Now,
 		arg.StartedAt,
 		arg.FinishedAt,
+		arg.WakeAt,
 	)
 	var i WorkflowExecution
 	err := row.Scan(
@@ -195,6 +218,7 @@ func (q *Queries) ExecutionInsert(ctx context.Context, db DBTX, arg *ExecutionIn
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.WakeAt,
 	)
 	return i, err
 }
@@ -240,8 +264,8 @@ const executionUpdate = `-- name: ExecutionUpdate :execrows
 UPDATE workflow_executions
 SET status = ?1, context = ?2, current_node_id = ?3, token = ?4,
     step_count = ?5, error = ?6, started_at = ?7, finished_at = ?8,
-    updated_at = ?9
-WHERE tenant_id = ?10 AND id = ?11
+    wake_at = ?9, updated_at = ?10
+WHERE tenant_id = ?11 AND id = ?12
 `
 
 type ExecutionUpdateParams struct {
@@ -253,6 +277,7 @@ type ExecutionUpdateParams struct {
 	Error         string
 	StartedAt     sql.NullTime
 	FinishedAt    sql.NullTime
+	WakeAt        sql.NullTime
 	Now           time.Time
 	TenantID      uuid.UUID
 	ID            uuid.UUID
@@ -268,6 +293,7 @@ func (q *Queries) ExecutionUpdate(ctx context.Context, db DBTX, arg *ExecutionUp
 		arg.Error,
 		arg.StartedAt,
 		arg.FinishedAt,
+		arg.WakeAt,
 		arg.Now,
 		arg.TenantID,
 		arg.ID,
@@ -276,4 +302,54 @@ func (q *Queries) ExecutionUpdate(ctx context.Context, db DBTX, arg *ExecutionUp
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const executionWakeupsDue = `-- name: ExecutionWakeupsDue :many
+SELECT tenant_id, id, token, wake_at FROM workflow_executions
+WHERE wake_at IS NOT NULL AND wake_at <= ?1
+ORDER BY wake_at, id
+LIMIT ?2
+`
+
+type ExecutionWakeupsDueParams struct {
+	Before  sql.NullTime
+	MaxRows int64
+}
+
+type ExecutionWakeupsDueRow struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	Token    int64
+	WakeAt   sql.NullTime
+}
+
+// Every tenant's timers due at @before, earliest first. The caller's write
+// transaction holds SQLite's only writer lock, so no other claimer sees
+// them before it clears them (ExecutionClearWakeAt) and commits.
+func (q *Queries) ExecutionWakeupsDue(ctx context.Context, db DBTX, arg *ExecutionWakeupsDueParams) ([]ExecutionWakeupsDueRow, error) {
+	rows, err := db.QueryContext(ctx, executionWakeupsDue, arg.Before, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ExecutionWakeupsDueRow
+	for rows.Next() {
+		var i ExecutionWakeupsDueRow
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Token,
+			&i.WakeAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
