@@ -37,6 +37,7 @@ type App struct {
 	store   store.Store
 	workers *river.Workers
 	api     *api.Server
+	engine  *engine.Engine
 	version string
 	// closers release what wire opened (Redis), after the store.
 	closers []func() error
@@ -85,6 +86,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.api = api.New(*deps)
+	a.engine = deps.Engine
 	a.workersRegistered = true
 	return a, nil
 }
@@ -234,12 +236,19 @@ func (a *App) Run(ctx context.Context) error {
 		}()
 	}
 	queueStarted := false
+	wakeupsDone := make(chan struct{})
+	wakeupsCtx, stopWakeups := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWakeups()
 	if a.cfg.Role != config.RoleAPI && a.workersRegistered {
 		if err := a.store.Queue().Start(ctx); err != nil {
 			return fmt.Errorf("start queue: %w", err)
 		}
 		queueStarted = true
+		// Timers kept on execution rows become jobs as they come due.
+		go func() { defer close(wakeupsDone); a.engine.RunWakeups(wakeupsCtx) }()
 		a.log.Info("workers started", "role", a.cfg.Role)
+	} else {
+		close(wakeupsDone)
 	}
 
 	var runErr error
@@ -257,6 +266,8 @@ func (a *App) Run(ctx context.Context) error {
 			a.log.Warn("http shutdown", "err", err)
 		}
 	}
+	stopWakeups()
+	<-wakeupsDone
 	if queueStarted {
 		if err := a.store.Queue().Stop(shutdownCtx); err != nil {
 			a.log.Warn("queue shutdown", "err", err)

@@ -224,6 +224,10 @@ type Execution struct {
 	UpdatedAt      time.Time
 	StartedAt      *time.Time
 	FinishedAt     *time.Time
+	// WakeAt is when a WAITING execution's timer (a long delay or wait
+	// timeout) falls due while it is kept on the row rather than as a
+	// queued job; nil otherwise.
+	WakeAt *time.Time
 }
 
 // StepStatus is the state of one node visit.

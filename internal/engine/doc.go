@@ -17,7 +17,9 @@ package engine
 // would have left, so the same guarantee holds: the row, its steps and the
 // job that continues it commit together or not at all.
 //
-// Delays and wait timeouts are River jobs scheduled at their due time;
+// Delays and wait timeouts are River jobs scheduled at their due time, or,
+// when further off than Options.TimerHorizon, a time kept on the
+// execution's row that RunWakeups turns into that job later (wakeup.go);
 // nothing waits in memory. ResumeTx runs inside the transaction that stores
 // the incoming event, so an event either resumes its waits and is stored,
 // or neither.

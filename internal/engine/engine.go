@@ -42,6 +42,9 @@ const (
 	DefaultBackoff = time.Second
 	// MaxBackoff caps the retry delay.
 	MaxBackoff = time.Hour
+	// DefaultTimerHorizon and DefaultWakeupInterval: see Options.
+	DefaultTimerHorizon   = 2 * time.Minute
+	DefaultWakeupInterval = 10 * time.Second
 )
 
 // Errors returned by the engine's operations.
@@ -108,6 +111,14 @@ type Options struct {
 	// QueuedStart turns eager start off: a new execution is inserted
 	// PENDING and all of its nodes run in advance jobs (see StartManyTx).
 	QueuedStart bool
+	// TimerHorizon (DefaultTimerHorizon): a delay or wait timeout due
+	// further off than this is kept on the execution's row (WakeAt) rather
+	// than as a queued job; RunWakeups turns it into a job once it is due
+	// within the horizon.
+	TimerHorizon time.Duration
+	// WakeupInterval is how often RunWakeups looks for timers coming due
+	// (DefaultWakeupInterval); it must stay well under TimerHorizon.
+	WakeupInterval time.Duration
 
 	// afterPerformHook is afterPerform (tests only).
 	afterPerformHook func(stepID uuid.UUID) error
@@ -128,9 +139,11 @@ type Engine struct {
 	now          func() time.Time
 	effects      map[string]SideEffect
 
-	stepLimit   int
-	pureBudget  int
-	queuedStart bool
+	stepLimit    int
+	pureBudget   int
+	queuedStart  bool
+	timerHorizon time.Duration
+	wakeupEvery  time.Duration
 
 	defsMu  sync.RWMutex
 	defs    map[uuid.UUID]*graph
@@ -146,17 +159,19 @@ type Engine struct {
 // before the store's queue starts.
 func New(st store.Store, opts Options) *Engine {
 	e := &Engine{
-		store:       st,
-		log:         opts.Logger,
-		reg:         opts.Registry,
-		pub:         opts.Publisher,
-		now:         opts.Clock,
-		stepLimit:   opts.StepLimit,
-		pureBudget:  opts.PureBudget,
-		queuedStart: opts.QueuedStart,
-		defs:        make(map[uuid.UUID]*graph),
-		defsCap:     opts.DefinitionCacheSize,
-		effects:     make(map[string]SideEffect),
+		store:        st,
+		log:          opts.Logger,
+		reg:          opts.Registry,
+		pub:          opts.Publisher,
+		now:          opts.Clock,
+		stepLimit:    opts.StepLimit,
+		pureBudget:   opts.PureBudget,
+		queuedStart:  opts.QueuedStart,
+		timerHorizon: opts.TimerHorizon,
+		wakeupEvery:  opts.WakeupInterval,
+		defs:         make(map[uuid.UUID]*graph),
+		defsCap:      opts.DefinitionCacheSize,
+		effects:      make(map[string]SideEffect),
 
 		afterPerform: opts.afterPerformHook,
 	}
@@ -183,6 +198,12 @@ func New(st store.Store, opts Options) *Engine {
 	}
 	if e.defsCap <= 0 {
 		e.defsCap = 1024
+	}
+	if e.timerHorizon <= 0 {
+		e.timerHorizon = DefaultTimerHorizon
+	}
+	if e.wakeupEvery <= 0 {
+		e.wakeupEvery = min(DefaultWakeupInterval, e.timerHorizon/4)
 	}
 	httpFX, err := NewHTTPRequest(opts.HTTP, e.tmpl)
 	if err != nil {

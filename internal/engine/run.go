@@ -43,8 +43,15 @@ type run struct {
 }
 
 // enqueue inserts (or, when batched, keeps) the advance job for the
-// execution's current token, at runAt (zero: now).
+// execution's current token, at runAt (zero: now). A time further off than
+// the engine's timer horizon is kept on the execution's row instead
+// (WakeAt), for RunWakeups to turn into the job when it comes near.
 func (r *run) enqueue(ctx context.Context, runAt time.Time) error {
+	if runAt.Sub(r.now) > r.e.timerHorizon {
+		at := runAt
+		r.exec.WakeAt = &at
+		return nil
+	}
 	if r.batched {
 		r.jobs = append(r.jobs, advanceJob(r.exec, runAt))
 		return nil
@@ -71,6 +78,9 @@ func (e *Engine) newRun(ctx context.Context, tx store.Tx, exec *domain.Execution
 		return nil, fmt.Errorf("execution %s: %w", exec.ID, err)
 	}
 	c.Execution = executionVars(exec)
+	// A timer kept on the row belongs to the state this run replaces: the
+	// run sets a new one if it parks again.
+	exec.WakeAt = nil
 	r := &run{e: e, tx: tx, exec: exec, c: c, now: e.now().UTC(), status0: exec.Status}
 	for _, a := range c.Engine.Announce {
 		r.event(live.Kind(a.Kind), a.Status, a.StepID, a.NodeID)
@@ -482,13 +492,16 @@ func (r *run) finish() (*store.ExecutionUpdateParams, error) {
 		return nil, err
 	}
 	r.exec.Context = data
+	if r.exec.Status.Terminal() {
+		r.exec.WakeAt = nil // a finished execution has no timer left
+	}
 	if r.exec.Status != r.status0 {
 		r.event(live.KindExecution, string(r.exec.Status), uuid.Nil, "")
 	}
 	return &store.ExecutionUpdateParams{
 		TenantID: r.exec.TenantID, ID: r.exec.ID, Status: r.exec.Status, Context: data,
 		CurrentNodeID: r.exec.CurrentNodeID, Token: r.exec.Token, StepCount: r.exec.StepCount,
-		Error: r.exec.Error, StartedAt: r.exec.StartedAt, FinishedAt: r.exec.FinishedAt,
+		Error: r.exec.Error, StartedAt: r.exec.StartedAt, FinishedAt: r.exec.FinishedAt, WakeAt: r.exec.WakeAt,
 	}, nil
 }
 

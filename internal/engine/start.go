@@ -221,6 +221,7 @@ func (e *Engine) startEager(ctx context.Context, tx store.Tx, ne *newExecution) 
 	}
 	p.Status, p.Context, p.CurrentNodeID, p.Token = exec.Status, data, exec.CurrentNodeID, exec.Token
 	p.StepCount, p.Error, p.StartedAt, p.FinishedAt = exec.StepCount, exec.Error, exec.StartedAt, exec.FinishedAt
+	p.WakeAt = exec.WakeAt
 	return r, nil
 }
 

@@ -218,6 +218,13 @@ type Tx interface {
 	// ExecutionUpdateMany writes the states of several executions of one
 	// tenant; one that does not exist is ErrNotFound.
 	ExecutionUpdateMany(ctx context.Context, ps []*ExecutionUpdateParams) error
+	// ExecutionClaimWakeups takes up to limit executions of every tenant
+	// whose WakeAt is at or before before, earliest first, clears their
+	// WakeAt and returns what each needs to be woken. On PostgreSQL rows
+	// another transaction holds are skipped (FOR UPDATE SKIP LOCKED), so
+	// concurrent claimers split the due timers. Call it in a system
+	// transaction (InTx with uuid.Nil).
+	ExecutionClaimWakeups(ctx context.Context, before time.Time, limit int) ([]Wakeup, error)
 	ExecutionList(ctx context.Context, p *ExecutionListParams) ([]domain.Execution, error)
 	// ExecutionCountByStatus counts a workflow's executions per status.
 	ExecutionCountByStatus(ctx context.Context, tenantID, workflowID uuid.UUID) (map[domain.ExecutionStatus]int, error)
@@ -424,6 +431,17 @@ type ExecutionInsertParams struct {
 	Error      string
 	StartedAt  *time.Time
 	FinishedAt *time.Time
+	// WakeAt is the timer kept on the row (see domain.Execution.WakeAt).
+	WakeAt *time.Time
+}
+
+// Wakeup is an execution's timer taken off its row: the job that wakes it
+// is due At and carries Token.
+type Wakeup struct {
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+	Token       int64
+	At          time.Time
 }
 
 // ExecutionUpdateParams writes an execution's state.
@@ -438,6 +456,10 @@ type ExecutionUpdateParams struct {
 	Error         string
 	StartedAt     *time.Time
 	FinishedAt    *time.Time
+	// WakeAt is the timer kept on the row (see domain.Execution.WakeAt);
+	// nil clears it, so every state change that does not set it again
+	// drops the old timer.
+	WakeAt *time.Time
 }
 
 // ExecutionListParams filters and pages a tenant's executions, newest first.
