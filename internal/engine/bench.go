@@ -69,8 +69,9 @@ type BenchResult struct {
 	Queued BenchPhase
 	HTTP   BenchPhase
 	// Paced is the queued pure workflow started at half the rate Queued
-	// reached: latency through the queue below saturation.
-	Paced BenchPhase
+	// reached: latency through the queue below saturation. EagerPaced is
+	// the same for the default start, at half the rate Pure reached.
+	Paced, EagerPaced BenchPhase
 	// Timers is 1,000 delays falling due within about a second: P50/P99
 	// are the lateness from each one's due time to its execution's end.
 	Timers BenchPhase
@@ -92,7 +93,7 @@ func (r *BenchResult) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "engine bench on %s (%d pure nodes per execution)\n", r.Dialect, r.Nodes)
 	fmt.Fprintf(&b, "%-22s %8s %10s %10s %12s %10s %10s\n", "phase", "n", "elapsed", "exec/s", "steps/s", "p50", "p99")
-	for _, p := range []BenchPhase{r.Pure, r.Queued, r.Paced, r.HTTP, r.Timers, r.River} {
+	for _, p := range []BenchPhase{r.Pure, r.EagerPaced, r.Queued, r.Paced, r.HTTP, r.Timers, r.River} {
 		if p.Executions == 0 {
 			continue
 		}
@@ -235,13 +236,20 @@ func Bench(ctx context.Context, st store.Store, cfg BenchConfig) (*BenchResult, 
 	if res.Pure, err = benchExecutions(ctx, eng, rec, tenantID, pureWF, "pure chain", false, cfg.Executions, cfg.StartBatch, cfg.Nodes+2, cfg.Timeout); err != nil {
 		return res, err
 	}
+	if res.Pure.PerSecond > 0 {
+		rate := max(10, res.Pure.PerSecond/2)
+		n := max(1, min(cfg.Executions, int(rate*3))) // about three seconds
+		if res.EagerPaced, err = benchPaced(ctx, eng, rec, tenantID, pureWF, false, rate, n, cfg.Nodes+2, cfg.Timeout); err != nil {
+			return res, err
+		}
+	}
 	if res.Queued, err = benchExecutions(ctx, eng, rec, tenantID, pureWF, "pure chain, queued", true, cfg.Executions, cfg.StartBatch, cfg.Nodes+2, cfg.Timeout); err != nil {
 		return res, err
 	}
 	if res.Queued.PerSecond > 0 {
 		rate := max(10, res.Queued.PerSecond/2)
 		n := max(1, min(cfg.Executions, int(rate*3))) // about three seconds
-		if res.Paced, err = benchPaced(ctx, eng, rec, tenantID, pureWF, rate, n, cfg.Nodes+2, cfg.Timeout); err != nil {
+		if res.Paced, err = benchPaced(ctx, eng, rec, tenantID, pureWF, true, rate, n, cfg.Nodes+2, cfg.Timeout); err != nil {
 			return res, err
 		}
 	}
@@ -518,10 +526,15 @@ func benchStart(ctx context.Context, eng *Engine, tenantID, wfID uuid.UUID, n in
 	return execs, nil
 }
 
-// benchPaced starts n executions of wfID at rate per second, in small
-// batches every 10 ms, and measures their latency below saturation.
-func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, rate float64, n, stepsEach int, timeout time.Duration) (BenchPhase, error) {
-	phase := BenchPhase{Name: fmt.Sprintf("queued, paced %.0f/s", rate), Executions: n}
+// benchPaced starts n executions of wfID (queued, or the default way) at
+// rate per second, in small batches every 10 ms, and measures their
+// latency below saturation.
+func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, wfID uuid.UUID, queued bool, rate float64, n, stepsEach int, timeout time.Duration) (BenchPhase, error) {
+	name := fmt.Sprintf("eager, paced %.0f/s", rate)
+	if queued {
+		name = fmt.Sprintf("queued, paced %.0f/s", rate)
+	}
+	phase := BenchPhase{Name: name, Executions: n}
 	started := make(map[uuid.UUID]time.Time, n)
 	begin := time.Now()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -530,7 +543,7 @@ func benchPaced(ctx context.Context, eng *Engine, rec *benchRecorder, tenantID, 
 		due := int(rate*time.Since(begin).Seconds()) + 1
 		if size := min(due, n) - done; size > 0 {
 			at := time.Now()
-			execs, err := benchStart(ctx, eng, tenantID, wfID, size, true)
+			execs, err := benchStart(ctx, eng, tenantID, wfID, size, queued)
 			if err != nil {
 				return phase, err
 			}
