@@ -115,7 +115,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		}
 		loginAccountLimiter, loginIPLimiter = auth.NewRedisLoginLimiters(rdb)
 		locker = execlock.NewRedis(rdb, execlock.DefaultRedisPrefix)
-		r := live.NewRedis(rdb, "nextflow", log)
+		r := live.NewRedis(rdb, live.DefaultRedisPrefix, log)
 		a.closers = append(a.closers, r.Close, rdb.Close)
 		publisher, subscriber = r, r
 	} else if pg, ok := st.(*postgres.Store); ok {
