@@ -93,7 +93,17 @@ type QueueConfig struct {
 	RescueAfter time.Duration
 	// WorkNone builds an insert-only client (an API-only node).
 	WorkNone bool
+	// CompletedRetention is how long River keeps a completed job's row
+	// (default DefaultCompletedRetention; River's own default is a day).
+	CompletedRetention time.Duration
 }
+
+// DefaultCompletedRetention is QueueConfig.CompletedRetention's default.
+// A completed advance job has nothing left to tell (the execution's steps
+// are its record), and at a few thousand executions a second a day of them
+// would be hundreds of millions of rows in River's table; failed and
+// cancelled jobs keep River's longer retention.
+const DefaultCompletedRetention = time.Hour
 
 // RescueAfterFor is the default RescueAfter: a job running longer than
 // its timeout plus a margin belonged to a process that died.

@@ -143,6 +143,8 @@ func newRiverClient(pool *pgxpool.Pool, qc store.QueueConfig, schema string, log
 	cfg := &river.Config{
 		Logger: logger,
 		Schema: schema,
+		// See store.DefaultCompletedRetention.
+		CompletedJobRetentionPeriod: store.DefaultCompletedRetention,
 		// Future jobs are picked up within a fetch poll of their time.
 		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}},
 	}
@@ -162,6 +164,9 @@ func newRiverClient(pool *pgxpool.Pool, qc store.QueueConfig, schema string, log
 		cfg.JobTimeout = qc.JobTimeout
 		if cfg.JobTimeout <= 0 {
 			cfg.JobTimeout = DefaultJobTimeout
+		}
+		if qc.CompletedRetention > 0 {
+			cfg.CompletedJobRetentionPeriod = qc.CompletedRetention
 		}
 		cfg.RescueStuckJobsAfter = qc.RescueAfter
 		if cfg.RescueStuckJobsAfter <= cfg.JobTimeout {

@@ -36,8 +36,9 @@ func riverConfig(cfg store.QueueConfig, logger *slog.Logger) *river.Config {
 		JobTimeout:        durationOr(cfg.JobTimeout, defaultJobTimeout),
 		// A job left running by a process that died is worked again after
 		// this (River's default is an hour).
-		RescueStuckJobsAfter: durationOr(cfg.RescueAfter, store.RescueAfterFor(durationOr(cfg.JobTimeout, defaultJobTimeout))),
-		Logger:               logger,
+		RescueStuckJobsAfter:        durationOr(cfg.RescueAfter, store.RescueAfterFor(durationOr(cfg.JobTimeout, defaultJobTimeout))),
+		CompletedJobRetentionPeriod: durationOr(cfg.CompletedRetention, store.DefaultCompletedRetention),
+		Logger:                      logger,
 		// Future jobs are picked up within a fetch poll of their time.
 		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}},
 		Workers:    cfg.Workers,
