@@ -538,10 +538,10 @@ func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) e
 	errs, handles := make([]string, n), make([]string, n)
 	started, finished := make([]time.Time, n), make([]*time.Time, n)
 	tenantID := ps[0].TenantID
+	if err := store.OneTenant(ps, func(p *store.StepInsertParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("insert steps: %w", err)
+	}
 	for i, p := range ps {
-		if p.TenantID != tenantID {
-			return fmt.Errorf("insert steps: one tenant per batch, got %s and %s", tenantID, p.TenantID)
-		}
 		ids[i], execs[i] = newID(p.ID), p.ExecutionID
 		seqs[i], attempts[i] = int32(p.Seq), int32(p.Attempt)
 		nodeIDs[i], nodeTypes[i], statuses[i] = p.NodeID, p.NodeType, string(p.Status)
@@ -606,10 +606,10 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 	started, finished, wakes := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	tenantID := ps[0].TenantID
 	now := time.Now().UTC().Truncate(time.Microsecond)
+	if err := store.OneTenant(ps, func(p *store.ExecutionInsertParams) uuid.UUID { return p.TenantID }); err != nil {
+		return nil, fmt.Errorf("insert executions: %w", err)
+	}
 	for i, p := range ps {
-		if p.TenantID != tenantID {
-			return nil, fmt.Errorf("insert executions: one tenant per batch, got %s and %s", tenantID, p.TenantID)
-		}
 		ids[i], workflows[i], versionIDs[i] = newID(p.ID), p.WorkflowID, p.VersionID
 		versions[i], statuses[i], contacts[i] = int32(p.Version), string(p.Status), p.ContactID
 		triggers[i], contexts[i], nodes[i], keys[i] = p.TriggerType, string(jsonOrEmpty(p.Context)), p.CurrentNodeID, p.IdempotencyKey
@@ -683,10 +683,10 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 	tokens, counts := make([]int64, n), make([]int32, n)
 	started, finished, wakes := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	tenantID := ps[0].TenantID
+	if err := store.OneTenant(ps, func(p *store.ExecutionUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("update executions: %w", err)
+	}
 	for i, p := range ps {
-		if p.TenantID != tenantID {
-			return fmt.Errorf("update executions: one tenant per batch, got %s and %s", tenantID, p.TenantID)
-		}
 		ids[i], statuses[i], contexts[i], nodes[i], errs[i] = p.ID, string(p.Status), string(jsonOrEmpty(p.Context)), p.CurrentNodeID, p.Error
 		tokens[i], counts[i] = p.Token, int32(p.StepCount)
 		started[i], finished[i], wakes[i] = p.StartedAt, p.FinishedAt, microPtr(p.WakeAt)
@@ -724,10 +724,10 @@ func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) e
 	statuses, errs, handles := make([]string, n), make([]string, n), make([]string, n)
 	outputs, finished := make([]*string, n), make([]*time.Time, n)
 	tenantID := ps[0].TenantID
+	if err := store.OneTenant(ps, func(p *store.StepUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("update steps: %w", err)
+	}
 	for i, p := range ps {
-		if p.TenantID != tenantID {
-			return fmt.Errorf("update steps: one tenant per batch, got %s and %s", tenantID, p.TenantID)
-		}
 		ids[i], statuses[i], attempts[i] = p.ID, string(p.Status), int32(p.Attempt)
 		outputs[i], errs[i], handles[i], finished[i] = jsonOrNil(p.Output), p.Error, p.Handle, p.FinishedAt
 	}

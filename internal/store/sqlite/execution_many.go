@@ -35,7 +35,7 @@ var executionInsertSQL = func() map[int]string {
 // statements (the engine's bulk start). The result is in the order of ps,
 // nil where the execution's idempotency key was already used.
 func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInsertParams) ([]*domain.Execution, error) {
-	if err := oneTenant(ps, func(p *store.ExecutionInsertParams) uuid.UUID { return p.TenantID }); err != nil {
+	if err := store.OneTenant(ps, func(p *store.ExecutionInsertParams) uuid.UUID { return p.TenantID }); err != nil {
 		return nil, fmt.Errorf("insert executions: %w", err)
 	}
 	out := make([]*domain.Execution, len(ps))
@@ -128,7 +128,7 @@ func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 // StepUpdateMany updates several steps of one tenant (statements are cheap
 // in process: one each).
 func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) error {
-	if err := oneTenant(ps, func(p *store.StepUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
+	if err := store.OneTenant(ps, func(p *store.StepUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
 		return fmt.Errorf("update steps: %w", err)
 	}
 	for _, p := range ps {
@@ -142,7 +142,7 @@ func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) e
 // ExecutionUpdateMany writes the states of several executions (one
 // statement each: on SQLite a statement costs no round trip).
 func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error {
-	if err := oneTenant(ps, func(p *store.ExecutionUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
+	if err := store.OneTenant(ps, func(p *store.ExecutionUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
 		return fmt.Errorf("update executions: %w", err)
 	}
 	for _, p := range ps {

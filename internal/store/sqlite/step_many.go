@@ -35,7 +35,7 @@ var stepInsertSQL = func() map[int]string {
 // nodes and its group commit). A step that exists already is
 // store.ErrConflict.
 func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) error {
-	if err := oneTenant(ps, func(p *store.StepInsertParams) uuid.UUID { return p.TenantID }); err != nil {
+	if err := store.OneTenant(ps, func(p *store.StepInsertParams) uuid.UUID { return p.TenantID }); err != nil {
 		return fmt.Errorf("insert steps: %w", err)
 	}
 	for len(ps) > 0 {
@@ -63,17 +63,6 @@ func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) e
 			return wrap(err, "insert %d steps of execution %s", n, ps[0].ExecutionID)
 		}
 		ps = ps[n:]
-	}
-	return nil
-}
-
-// oneTenant checks that every item of a batch belongs to the tenant of the
-// first (a batch is written in one tenant's transaction).
-func oneTenant[T any](items []T, tenant func(T) uuid.UUID) error {
-	for _, it := range items {
-		if tenant(it) != tenant(items[0]) {
-			return fmt.Errorf("one tenant per batch, got %s and %s", tenant(items[0]), tenant(it))
-		}
 	}
 	return nil
 }
