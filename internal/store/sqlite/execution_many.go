@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -17,19 +16,10 @@ import (
 
 // executionInsertSQL[n] inserts n executions with a multi-row statement; a
 // row whose idempotency key is taken is skipped, and RETURNING names the
-// rows written. The row counts are those of stepChunks, so that the
-// statement cache keeps every shape prepared.
-var executionInsertSQL = func() map[int]string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", 19), ", ") + ")"
-	out := map[int]string{}
-	for _, n := range stepChunks {
-		out[n] = "INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id, " +
-			"trigger_type, context, current_node_id, idempotency_key, created_at, updated_at, token, step_count, error, " +
-			"started_at, finished_at, wake_at) VALUES " +
-			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + " ON CONFLICT DO NOTHING RETURNING id"
-	}
-	return out
-}()
+// rows written.
+var executionInsertSQL = multiRowInserts("INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, "+
+	"status, contact_id, trigger_type, context, current_node_id, idempotency_key, created_at, updated_at, token, step_count, "+
+	"error, started_at, finished_at, wake_at)", 19, " ON CONFLICT DO NOTHING RETURNING id")
 
 // ExecutionInsertMany creates several executions with a few multi-row
 // statements (the engine's bulk start). The result is in the order of ps,
@@ -41,13 +31,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 	out := make([]*domain.Execution, len(ps))
 	at := now()
 	for done := 0; done < len(ps); {
-		n := stepChunks[len(stepChunks)-1]
-		for _, c := range stepChunks {
-			if c <= len(ps)-done {
-				n = c
-				break
-			}
-		}
+		n := chunkSize(len(ps) - done)
 		chunk := ps[done : done+n]
 		ids := make([]uuid.UUID, n)
 		args := make([]any, 0, 19*n)

@@ -14,21 +14,34 @@ import (
 // stepColumns are the columns StepInsertMany writes, in order.
 const stepColumns = "id, tenant_id, execution_id, seq, node_id, node_type, status, attempt, input, output, error, handle, started_at, finished_at"
 
-// stepChunks are the row counts of the multi-row INSERT statements
-// StepInsertMany uses, largest first: a handful of statement texts, which
+// rowChunks are the row counts of the multi-row INSERT statements the
+// batch inserts use, largest first: a handful of statement texts, which
 // the connection's statement cache keeps prepared.
-var stepChunks = []int{16, 8, 4, 2, 1}
+var rowChunks = []int{16, 8, 4, 2, 1}
 
-// stepInsertSQL[n] inserts n steps.
-var stepInsertSQL = func() map[int]string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", 14), ", ") + ")"
-	out := map[int]string{}
-	for _, n := range stepChunks {
-		out[n] = "INSERT INTO workflow_execution_steps (" + stepColumns + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+// chunkSize is the largest of rowChunks that fits in remaining rows.
+func chunkSize(remaining int) int {
+	for _, c := range rowChunks {
+		if c <= remaining {
+			return c
+		}
+	}
+	return rowChunks[len(rowChunks)-1]
+}
+
+// multiRowInserts builds, for each of rowChunks n, the statement head +
+// " VALUES " + n rows of cols placeholders + tail.
+func multiRowInserts(head string, cols int, tail string) map[int]string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	out := make(map[int]string, len(rowChunks))
+	for _, n := range rowChunks {
+		out[n] = head + " VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + tail
 	}
 	return out
-}()
+}
+
+// stepInsertSQL[n] inserts n steps.
+var stepInsertSQL = multiRowInserts("INSERT INTO workflow_execution_steps ("+stepColumns+")", 14, "")
 
 // StepInsertMany records several node visits with a few multi-row
 // statements rather than one statement each (the engine's batch of pure
@@ -39,13 +52,7 @@ func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) e
 		return fmt.Errorf("insert steps: %w", err)
 	}
 	for len(ps) > 0 {
-		n := stepChunks[len(stepChunks)-1]
-		for _, c := range stepChunks {
-			if c <= len(ps) {
-				n = c
-				break
-			}
-		}
+		n := chunkSize(len(ps))
 		args := make([]any, 0, 14*n)
 		for _, p := range ps[:n] {
 			id := p.ID
