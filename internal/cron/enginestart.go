@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
@@ -27,57 +28,40 @@ func EngineStart(eng *engine.Engine, log *slog.Logger) StartFunc {
 }
 
 // EngineStartMany is EngineStart for a batch, through the engine's
-// StartManyTx. Occurrences of a workflow without a published version, or
-// inactive, are skipped with a warning before the batch starts (StartManyTx
-// would fail the whole batch on them).
+// StartManyTx. Occurrences that cannot start (engine.Startable: no
+// published version, or an inactive workflow) are skipped with a warning
+// before the batch starts, as EngineStart skips them one by one
+// (StartManyTx would fail the whole batch on them).
 func EngineStartMany(eng *engine.Engine, log *slog.Logger) StartManyFunc {
 	return func(ctx context.Context, tx store.Tx, os []Occurrence) error {
-		startable, err := startableWorkflows(ctx, tx, os)
-		if err != nil {
-			return err
-		}
+		workflows := map[workflowKey]*domain.Workflow{}
 		ps := make([]engine.StartParams, 0, len(os))
 		for _, o := range os {
-			if reason := startable[workflowKey{o.TenantID, o.WorkflowID}]; reason != nil && !o.Manual {
+			k := workflowKey{o.TenantID, o.WorkflowID}
+			wf := workflows[k]
+			if wf == nil {
+				var err error
+				if wf, err = tx.WorkflowGetByID(ctx, o.TenantID, o.WorkflowID); err != nil {
+					return fmt.Errorf("load workflow %s: %w", o.WorkflowID, err)
+				}
+				workflows[k] = wf
+			}
+			p := startParams(o)
+			if reason := engine.Startable(wf, p); reason != nil {
 				log.WarnContext(ctx, "schedule skipped", "cron_job_id", o.CronJobID, "workflow_id", o.WorkflowID, "reason", reason)
 				continue
 			}
-			ps = append(ps, startParams(o))
+			ps = append(ps, p)
 		}
 		if len(ps) == 0 {
 			return nil
 		}
-		_, err = eng.StartManyTx(ctx, tx, ps)
+		_, err := eng.StartManyTx(ctx, tx, ps)
 		return err
 	}
 }
 
 type workflowKey struct{ tenantID, workflowID uuid.UUID }
-
-// startableWorkflows loads each workflow of os once and returns, for each
-// that cannot start a schedule's execution, why not (nil when it can).
-func startableWorkflows(ctx context.Context, tx store.Tx, os []Occurrence) (map[workflowKey]error, error) {
-	out := map[workflowKey]error{}
-	for _, o := range os {
-		k := workflowKey{o.TenantID, o.WorkflowID}
-		if _, seen := out[k]; seen {
-			continue
-		}
-		wf, err := tx.WorkflowGetByID(ctx, o.TenantID, o.WorkflowID)
-		if err != nil {
-			return nil, fmt.Errorf("load workflow %s: %w", o.WorkflowID, err)
-		}
-		switch {
-		case wf.CurrentVersionID == nil:
-			out[k] = fmt.Errorf("start workflow %s: %w", wf.ID, engine.ErrNoVersion)
-		case !wf.IsActive:
-			out[k] = fmt.Errorf("start workflow %s: %w", wf.ID, engine.ErrInactive)
-		default:
-			out[k] = nil
-		}
-	}
-	return out, nil
-}
 
 // startParams is the engine start of an occurrence.
 func startParams(o Occurrence) engine.StartParams {

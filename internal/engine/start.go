@@ -225,6 +225,19 @@ func (e *Engine) startEager(ctx context.Context, tx store.Tx, ne *newExecution) 
 	return r, nil
 }
 
+// Startable reports why workflow wf cannot start the execution p asks for
+// at its current published version (ErrNoVersion, or ErrInactive unless p
+// is a test or manual start), or nil when it can.
+func Startable(wf *domain.Workflow, p StartParams) error {
+	if wf.CurrentVersionID == nil {
+		return fmt.Errorf("start workflow %s: %w", wf.ID, ErrNoVersion)
+	}
+	if !wf.IsActive && !p.Test && p.TriggerType != TriggerManual {
+		return fmt.Errorf("start workflow %s: %w", wf.ID, ErrInactive)
+	}
+	return nil
+}
+
 // newExecution is an execution about to be inserted: its row, and the
 // context and graph an eager start runs it with.
 type newExecution struct {
@@ -248,11 +261,8 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 			}
 			cache.putWorkflow(wf)
 		}
-		if wf.CurrentVersionID == nil {
-			return nil, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrNoVersion)
-		}
-		if !wf.IsActive && !p.Test && p.TriggerType != TriggerManual {
-			return nil, fmt.Errorf("start workflow %s: %w", p.WorkflowID, ErrInactive)
+		if err := Startable(wf, p); err != nil {
+			return nil, err
 		}
 		versionID, version = *wf.CurrentVersionID, wf.CurrentVersion
 	}
