@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -236,7 +237,7 @@ func (a *App) Run(ctx context.Context) error {
 		}()
 	}
 	queueStarted := false
-	wakeupsDone := make(chan struct{})
+	var wakeups sync.WaitGroup
 	wakeupsCtx, stopWakeups := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWakeups()
 	if a.cfg.Role != config.RoleAPI && a.workersRegistered {
@@ -245,10 +246,8 @@ func (a *App) Run(ctx context.Context) error {
 		}
 		queueStarted = true
 		// Timers kept on execution rows become jobs as they come due.
-		go func() { defer close(wakeupsDone); a.engine.RunWakeups(wakeupsCtx) }()
+		wakeups.Go(func() { a.engine.RunWakeups(wakeupsCtx) })
 		a.log.Info("workers started", "role", a.cfg.Role)
-	} else {
-		close(wakeupsDone)
 	}
 
 	var runErr error
@@ -267,7 +266,7 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 	stopWakeups()
-	<-wakeupsDone
+	wakeups.Wait()
 	if queueStarted {
 		if err := a.store.Queue().Stop(shutdownCtx); err != nil {
 			a.log.Warn("queue shutdown", "err", err)
