@@ -103,8 +103,9 @@ func benchWaiting(ctx context.Context, db string, n int, stdout io.Writer) error
 	fmt.Fprintf(stdout, "worker resident memory: %.1f MB before, %.1f MB after\n", float64(rssBefore)/1e6, float64(rssAfter)/1e6)
 	if before >= 0 && after >= 0 {
 		printSizes(stdout, "database", n, before, after, beforeTables, afterTables)
-		// Dead row versions (each execution's row was written twice) stay
-		// until vacuum; compacted, the figures are what the rows need.
+		// Space left free in pages (index pages split as they filled, dead
+		// row versions) stays until VACUUM FULL; compacted, the figures are
+		// what the rows need.
 		if pg, ok := st.(*postgres.Store); ok {
 			if err := pg.Compact(ctx); err != nil {
 				return err
