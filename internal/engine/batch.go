@@ -191,10 +191,8 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		for _, exec := range locked {
 			execs[exec.ID] = exec
 		}
-		var steps []*store.StepInsertParams
+		var w runWrites
 		var updates []*store.ExecutionUpdateParams
-		var jobs []river.InsertManyParams
-		var stepUpdates []*store.StepUpdateParams
 		for i, r := range reqs {
 			exec := execs[r.args.ExecutionID]
 			if exec == nil || exec.Status.Terminal() || exec.Token != r.args.Token {
@@ -204,10 +202,7 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 			if err != nil {
 				return err
 			}
-			steps = append(steps, run.steps...)
-			jobs = append(jobs, run.jobs...)
-			stepUpdates = append(stepUpdates, run.stepUpdates...)
-			run.steps = nil
+			w.add(run)
 			up, err := run.finish()
 			if err != nil {
 				return err
@@ -215,30 +210,63 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 			updates = append(updates, up)
 			results[i] = advanceResult{effect: run.effect, events: run.events}
 		}
-		if len(steps) > 0 {
-			if err := tx.StepInsertMany(ctx, steps); err != nil {
-				return fmt.Errorf("record %d steps: %w", len(steps), err)
-			}
-		}
-		if len(stepUpdates) > 0 {
-			if err := tx.StepUpdateMany(ctx, stepUpdates); err != nil {
-				return fmt.Errorf("record the outcome of %d steps: %w", len(stepUpdates), err)
-			}
+		if err := w.writeSteps(ctx, tx); err != nil {
+			return err
 		}
 		if err := tx.ExecutionUpdateMany(ctx, updates); err != nil {
 			return fmt.Errorf("update %d executions: %w", len(updates), err)
 		}
-		if len(jobs) > 0 {
-			if err := tx.JobInsertMany(ctx, jobs); err != nil {
-				return fmt.Errorf("enqueue %d advance jobs: %w", len(jobs), err)
-			}
-		}
-		return nil
+		return w.writeJobs(ctx, tx)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return results, nil
+}
+
+// runWrites gathers what batched runs leave for their caller to write
+// together: new steps, step outcomes and advance jobs.
+type runWrites struct {
+	steps       []*store.StepInsertParams
+	stepUpdates []*store.StepUpdateParams
+	jobs        []river.InsertManyParams
+}
+
+// add takes r's pending writes.
+func (w *runWrites) add(r *run) {
+	w.steps = append(w.steps, r.steps...)
+	w.stepUpdates = append(w.stepUpdates, r.stepUpdates...)
+	w.jobs = append(w.jobs, r.jobs...)
+	r.steps, r.stepUpdates, r.jobs = nil, nil, nil
+}
+
+// writeSteps inserts the new steps, then records the step outcomes, and
+// forgets both. Steps refer to their executions: write them after new
+// executions' rows.
+func (w *runWrites) writeSteps(ctx context.Context, tx store.Tx) error {
+	if len(w.steps) > 0 {
+		if err := tx.StepInsertMany(ctx, w.steps); err != nil {
+			return fmt.Errorf("record %d steps: %w", len(w.steps), err)
+		}
+	}
+	if len(w.stepUpdates) > 0 {
+		if err := tx.StepUpdateMany(ctx, w.stepUpdates); err != nil {
+			return fmt.Errorf("record the outcome of %d steps: %w", len(w.stepUpdates), err)
+		}
+	}
+	w.steps, w.stepUpdates = w.steps[:0], w.stepUpdates[:0]
+	return nil
+}
+
+// writeJobs inserts the advance jobs.
+func (w *runWrites) writeJobs(ctx context.Context, tx store.Tx) error {
+	if len(w.jobs) == 0 {
+		return nil
+	}
+	if err := tx.JobInsertMany(ctx, w.jobs); err != nil {
+		return fmt.Errorf("enqueue %d advance jobs: %w", len(w.jobs), err)
+	}
+	return nil
 }
 
 // advanceAlone advances one execution in its own transaction.

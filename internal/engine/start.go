@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
@@ -96,8 +95,7 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 	cache := &startCache{workflows: map[uuid.UUID]*domain.Workflow{}, versions: map[uuid.UUID]*domain.WorkflowVersion{}}
 	out := make([]*domain.Execution, len(ps))
 	var (
-		jobs   []river.InsertManyParams
-		steps  []*store.StepInsertParams
+		w      runWrites
 		events []live.Event
 		// The executions of one tenant are inserted in one round trip; runs
 		// are the eager runs of batch (nil without eager start).
@@ -127,23 +125,16 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 			}
 			out[batchAt[i]] = exec
 			r := runs[i]
-			if r == nil {
-				jobs = append(jobs, advanceJob(exec, time.Time{}))
-				continue
+			if r != nil {
+				w.add(r)
+				events = append(events, r.events...)
 			}
-			steps, jobs, events = append(steps, r.steps...), append(jobs, r.jobs...), append(events, r.events...)
-			if r.handOff {
-				jobs = append(jobs, advanceJob(exec, time.Time{}))
-			}
-		}
-		// Steps refer to their executions: written after them.
-		if len(steps) > 0 {
-			if err := tx.StepInsertMany(ctx, steps); err != nil {
-				return fmt.Errorf("record %d steps of started executions: %w", len(steps), err)
+			if r == nil || r.handOff {
+				w.jobs = append(w.jobs, advanceJob(exec, time.Time{}))
 			}
 		}
-		batch, runs, batchAt, steps = batch[:0], runs[:0], batchAt[:0], steps[:0]
-		return nil
+		batch, runs, batchAt = batch[:0], runs[:0], batchAt[:0]
+		return w.writeSteps(ctx, tx) // after the executions they refer to
 	}
 	for i, p := range ps {
 		if p.IdempotencyKey != "" {
@@ -180,10 +171,8 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 	if err := flush(); err != nil {
 		return nil, err
 	}
-	if len(jobs) > 0 {
-		if err := tx.JobInsertMany(ctx, jobs); err != nil {
-			return nil, fmt.Errorf("enqueue %d executions: %w", len(jobs), err)
-		}
+	if err := w.writeJobs(ctx, tx); err != nil {
+		return nil, err
 	}
 	if len(events) > 0 {
 		tx.AfterCommit(func(ctx context.Context) { e.publish(ctx, events) })
