@@ -201,16 +201,13 @@ func (e *Engine) startEager(ctx context.Context, tx store.Tx, ne *newExecution) 
 	if err := r.loop(ctx); err != nil {
 		return nil, err
 	}
-	data, err := r.c.encode()
+	// The state a job would write as an update is the new row's.
+	up, err := r.finish()
 	if err != nil {
 		return nil, err
 	}
-	if exec.Status != r.status0 {
-		r.event(live.KindExecution, string(exec.Status), uuid.Nil, "")
-	}
-	p.Status, p.Context, p.CurrentNodeID, p.Token = exec.Status, data, exec.CurrentNodeID, exec.Token
-	p.StepCount, p.Error, p.StartedAt, p.FinishedAt = exec.StepCount, exec.Error, exec.StartedAt, exec.FinishedAt
-	p.WakeAt = exec.WakeAt
+	p.Status, p.Context, p.CurrentNodeID, p.Token = up.Status, up.Context, up.CurrentNodeID, up.Token
+	p.StepCount, p.Error, p.StartedAt, p.FinishedAt, p.WakeAt = up.StepCount, up.Error, up.StartedAt, up.FinishedAt, up.WakeAt
 	return r, nil
 }
 
