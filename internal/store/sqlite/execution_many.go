@@ -112,25 +112,23 @@ func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 // StepUpdateMany updates several steps of one tenant (statements are cheap
 // in process: one each).
 func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) error {
-	if err := store.OneTenant(ps, func(p *store.StepUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
-		return fmt.Errorf("update steps: %w", err)
-	}
-	for _, p := range ps {
-		if err := t.StepUpdate(ctx, p); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachOfOneTenant(ctx, "update steps", ps, func(p *store.StepUpdateParams) uuid.UUID { return p.TenantID }, t.StepUpdate)
 }
 
 // ExecutionUpdateMany writes the states of several executions (one
 // statement each: on SQLite a statement costs no round trip).
 func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error {
-	if err := store.OneTenant(ps, func(p *store.ExecutionUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
-		return fmt.Errorf("update executions: %w", err)
+	return eachOfOneTenant(ctx, "update executions", ps, func(p *store.ExecutionUpdateParams) uuid.UUID { return p.TenantID }, t.ExecutionUpdate)
+}
+
+// eachOfOneTenant checks that ps belong to one tenant and applies one to
+// each, stopping at the first error.
+func eachOfOneTenant[P any](ctx context.Context, what string, ps []P, tenant func(P) uuid.UUID, one func(context.Context, P) error) error {
+	if err := store.OneTenant(ps, tenant); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	for _, p := range ps {
-		if err := t.ExecutionUpdate(ctx, p); err != nil {
+		if err := one(ctx, p); err != nil {
 			return err
 		}
 	}
