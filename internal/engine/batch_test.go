@@ -35,100 +35,94 @@ const batchChain = `{"nodes": [
 // per tenant.
 func TestAdvanceBatch(t *testing.T) {
 	t.Parallel()
-	for name, open := range map[string]func(testing.TB, ...storetest.Option) store.Store{
-		"sqlite": storetest.SQLite, "postgres": storetest.Postgres,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			// Queued starts: the batch advances the executions from their
-			// triggers. The queue is never started.
-			a := stoppedBundle(t, open, Options{QueuedStart: true})
-			st, eng, hub := a.st, a.eng, a.hub
-			b := &bundle{st: st, eng: eng, hub: hub, tenant: newTenant(t, st)}
-			wfA, wfB := a.publish(t, batchChain), b.publish(t, batchChain)
+	eachStopped(t, Options{QueuedStart: true}, func(t *testing.T, a *bundle) {
+		// Queued starts: the batch advances the executions from their
+		// triggers. The queue is never started.
+		ctx := context.Background()
+		st, eng, hub := a.st, a.eng, a.hub
+		b := &bundle{st: st, eng: eng, hub: hub, tenant: newTenant(t, st)}
+		wfA, wfB := a.publish(t, batchChain), b.publish(t, batchChain)
 
-			startMany := func(bd *bundle, wf uuid.UUID, inputs ...string) []*domain.Execution {
-				ps := make([]StartParams, len(inputs))
-				for i, in := range inputs {
-					ps[i] = StartParams{TenantID: bd.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: []byte(in)}
-				}
-				var execs []*domain.Execution
-				require.NoError(t, st.InTx(ctx, bd.tenant, func(tx store.Tx) error {
-					var err error
-					execs, err = eng.StartManyTx(ctx, tx, ps)
-					return err
-				}))
-				return execs
+		startMany := func(bd *bundle, wf uuid.UUID, inputs ...string) []*domain.Execution {
+			ps := make([]StartParams, len(inputs))
+			for i, in := range inputs {
+				ps[i] = StartParams{TenantID: bd.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: []byte(in)}
 			}
-			execsA := startMany(a, wfA, `{"n": 1}`, `{"n": 2}`, `{"n": 3}`, `{}`)
-			execsB := startMany(b, wfB, `{"n": 5}`, `{"n": 0}`)
+			var execs []*domain.Execution
+			require.NoError(t, st.InTx(ctx, bd.tenant, func(tx store.Tx) error {
+				var err error
+				execs, err = eng.StartManyTx(ctx, tx, ps)
+				return err
+			}))
+			return execs
+		}
+		execsA := startMany(a, wfA, `{"n": 1}`, `{"n": 2}`, `{"n": 3}`, `{}`)
+		execsB := startMany(b, wfB, `{"n": 5}`, `{"n": 0}`)
 
-			var reqs []*advanceRequest
-			req := func(exec *domain.Execution, token int64) *advanceRequest {
-				r := &advanceRequest{ctx: ctx, args: AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: token}, done: make(chan advanceResult, 1)}
-				reqs = append(reqs, r)
-				return r
-			}
-			for _, exec := range append(append([]*domain.Execution{}, execsA...), execsB...) {
-				req(exec, exec.Token)
-			}
-			dup := req(execsA[0], execsA[0].Token)
-			stale := req(execsB[0], execsB[0].Token+7)
-			eng.advanceBatch(reqs)
-			require.EqualValues(t, 2, eng.batchCommits.Load(), "one shared transaction per tenant")
+		var reqs []*advanceRequest
+		req := func(exec *domain.Execution, token int64) *advanceRequest {
+			r := &advanceRequest{ctx: ctx, args: AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: token}, done: make(chan advanceResult, 1)}
+			reqs = append(reqs, r)
+			return r
+		}
+		for _, exec := range append(append([]*domain.Execution{}, execsA...), execsB...) {
+			req(exec, exec.Token)
+		}
+		dup := req(execsA[0], execsA[0].Token)
+		stale := req(execsB[0], execsB[0].Token+7)
+		eng.advanceBatch(reqs)
+		require.EqualValues(t, 2, eng.batchCommits.Load(), "one shared transaction per tenant")
 
-			for _, r := range reqs {
-				res := <-r.done
-				require.NoError(t, res.err)
-				require.Nil(t, res.effect)
-				if r == dup || r == stale {
-					require.Empty(t, res.events, "a duplicate or stale request changes nothing")
-				}
+		for _, r := range reqs {
+			res := <-r.done
+			require.NoError(t, res.err)
+			require.Nil(t, res.effect)
+			if r == dup || r == stale {
+				require.Empty(t, res.events, "a duplicate or stale request changes nothing")
 			}
-			// n > 1 parks on the delay (WAITING, its wake-up job enqueued);
-			// the others complete through "small".
-			check := func(bd *bundle, exec *domain.Execution, want domain.ExecutionStatus, nodes ...string) {
-				t.Helper()
-				got, steps := bd.get(t, exec.ID)
-				require.Equal(t, want, got.Status, "execution %s", exec.ID)
-				var visited []string
-				for _, s := range steps {
-					visited = append(visited, s.NodeID)
-				}
-				require.Equal(t, nodes, visited)
-				require.Equal(t, len(nodes), got.StepCount)
+		}
+		// n > 1 parks on the delay (WAITING, its wake-up job enqueued);
+		// the others complete through "small".
+		check := func(bd *bundle, exec *domain.Execution, want domain.ExecutionStatus, nodes ...string) {
+			t.Helper()
+			got, steps := bd.get(t, exec.ID)
+			require.Equal(t, want, got.Status, "execution %s", exec.ID)
+			var visited []string
+			for _, s := range steps {
+				visited = append(visited, s.NodeID)
 			}
-			check(a, execsA[0], domain.ExecutionCompleted, "start", "check", "small", "done")
-			check(a, execsA[1], domain.ExecutionWaiting, "start", "check", "big", "wait")
-			check(a, execsA[2], domain.ExecutionWaiting, "start", "check", "big", "wait")
-			check(a, execsA[3], domain.ExecutionCompleted, "start", "check", "small", "done")
-			check(b, execsB[0], domain.ExecutionWaiting, "start", "check", "big", "wait")
-			check(b, execsB[1], domain.ExecutionCompleted, "start", "check", "small", "done")
+			require.Equal(t, nodes, visited)
+			require.Equal(t, len(nodes), got.StepCount)
+		}
+		check(a, execsA[0], domain.ExecutionCompleted, "start", "check", "small", "done")
+		check(a, execsA[1], domain.ExecutionWaiting, "start", "check", "big", "wait")
+		check(a, execsA[2], domain.ExecutionWaiting, "start", "check", "big", "wait")
+		check(a, execsA[3], domain.ExecutionCompleted, "start", "check", "small", "done")
+		check(b, execsB[0], domain.ExecutionWaiting, "start", "check", "big", "wait")
+		check(b, execsB[1], domain.ExecutionCompleted, "start", "check", "small", "done")
 
-			// The waiting ones resume in a second batch with their new
-			// tokens and complete.
-			reqs = nil
-			for _, pair := range []struct {
-				bd   *bundle
-				exec *domain.Execution
-			}{{a, execsA[1]}, {a, execsA[2]}, {b, execsB[0]}} {
-				got, _ := pair.bd.get(t, pair.exec.ID)
-				req(got, got.Token)
-			}
-			eng.advanceBatch(reqs)
-			for _, r := range reqs {
-				require.NoError(t, (<-r.done).err)
-			}
-			check(a, execsA[1], domain.ExecutionCompleted, "start", "check", "big", "wait", "done")
-			check(b, execsB[0], domain.ExecutionCompleted, "start", "check", "big", "wait", "done")
-		})
-	}
+		// The waiting ones resume in a second batch with their new
+		// tokens and complete.
+		reqs = nil
+		for _, pair := range []struct {
+			bd   *bundle
+			exec *domain.Execution
+		}{{a, execsA[1]}, {a, execsA[2]}, {b, execsB[0]}} {
+			got, _ := pair.bd.get(t, pair.exec.ID)
+			req(got, got.Token)
+		}
+		eng.advanceBatch(reqs)
+		for _, r := range reqs {
+			require.NoError(t, (<-r.done).err)
+		}
+		check(a, execsA[1], domain.ExecutionCompleted, "start", "check", "big", "wait", "done")
+		check(b, execsB[0], domain.ExecutionCompleted, "start", "check", "big", "wait", "done")
+	})
 }
 
 // stoppedBundle is a bundle over a fresh store whose queue is not started
 // (a test starts it, or advances by hand).
-func stoppedBundle(t *testing.T, open func(testing.TB, ...storetest.Option) store.Store, opts Options) *bundle {
+func stoppedBundle(t *testing.T, open storeOpener, opts Options) *bundle {
 	t.Helper()
 	workers := river.NewWorkers()
 	st := open(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))

@@ -37,19 +37,36 @@ type bundle struct {
 // engine and running queue. opts tweak the engine.
 func each(t *testing.T, fn func(t *testing.T, b *bundle), opts ...func(*Options)) {
 	t.Helper()
-	backends := map[string]func(testing.TB, ...storetest.Option) store.Store{
-		"sqlite":   storetest.SQLite,
-		"postgres": storetest.Postgres,
-	}
+	eachBackend(t, func(t *testing.T, open storeOpener) {
+		workers := river.NewWorkers()
+		st := open(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
+		fn(t, newBundle(t, st, workers, opts...))
+	})
+}
+
+// storeOpener opens a fresh store of one backend (storetest.SQLite,
+// storetest.Postgres).
+type storeOpener = func(testing.TB, ...storetest.Option) store.Store
+
+// eachBackend runs fn in a parallel subtest for SQLite and one for
+// PostgreSQL, with the backend's store opener.
+func eachBackend(t *testing.T, fn func(t *testing.T, open storeOpener)) {
+	t.Helper()
+	backends := map[string]storeOpener{"sqlite": storetest.SQLite, "postgres": storetest.Postgres}
 	for _, name := range []string{"sqlite", "postgres"} {
 		open := backends[name]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			workers := river.NewWorkers()
-			st := open(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
-			fn(t, newBundle(t, st, workers, opts...))
+			fn(t, open)
 		})
 	}
+}
+
+// eachStopped is each with a queue that is not started (see
+// stoppedBundle): the test starts it, or advances by hand.
+func eachStopped(t *testing.T, opts Options, fn func(t *testing.T, b *bundle)) {
+	t.Helper()
+	eachBackend(t, func(t *testing.T, open storeOpener) { fn(t, stoppedBundle(t, open, opts)) })
 }
 
 func newBundle(t *testing.T, st store.Store, workers *river.Workers, opts ...func(*Options)) *bundle {
