@@ -118,7 +118,7 @@ func benchWaiting(ctx context.Context, db string, n int, stdout io.Writer) error
 }
 
 // printSizes reports the bytes per waiting execution, in total and by
-// table.
+// table and index.
 func printSizes(w io.Writer, label string, n int, before, after int64, beforeTables, afterTables map[string]int64) {
 	fmt.Fprintf(w, "%s: %.1f MB before, %.1f MB after, %.0f bytes per waiting execution (rows, indexes, River jobs)\n",
 		label, float64(before)/1e6, float64(after)/1e6, float64(after-before)/float64(n))
@@ -131,16 +131,16 @@ func printSizes(w io.Writer, label string, n int, before, after int64, beforeTab
 	})
 	for _, name := range names {
 		if d := afterTables[name] - beforeTables[name]; d > 0 && float64(d)/float64(n) >= 1 {
-			fmt.Fprintf(w, "  %-28s %6.0f bytes per waiting execution\n", name, float64(d)/float64(n))
+			fmt.Fprintf(w, "  %-46s %6.0f bytes per waiting execution\n", name, float64(d)/float64(n))
 		}
 	}
 }
 
 // sizes is the database size in bytes (-1 when unknown) and its bytes by
-// table.
+// table and index.
 func sizes(ctx context.Context, st store.Store) (int64, map[string]int64) {
 	if pg, ok := st.(*postgres.Store); ok {
-		m, err := pg.TableBytes(ctx)
+		m, err := pg.RelationBytes(ctx)
 		if err != nil {
 			return -1, nil
 		}

@@ -80,11 +80,31 @@ func executionDTO(e *domain.Execution, withContext bool) ExecutionDTO {
 		TriggerType: e.TriggerType, CurrentNodeID: e.CurrentNodeID, StepCount: e.StepCount, Error: e.Error,
 		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, StartedAt: e.StartedAt, FinishedAt: e.FinishedAt}
 	if withContext {
-		if m, ok := rawToAny(e.Context).(map[string]any); ok {
-			d.Context = m
-		}
+		d.Context = contextDTO(e.Context)
 	}
 	return d
+}
+
+// contextDTO is the documented view of a stored execution context: its
+// trigger, contact, steps and vars, each an object even when the engine
+// left an empty one out, and none of the engine's own bookkeeping (keys
+// starting with "$").
+func contextDTO(raw json.RawMessage) map[string]any {
+	m, ok := rawToAny(raw).(map[string]any)
+	if !ok {
+		return nil
+	}
+	for k := range m {
+		if strings.HasPrefix(k, "$") {
+			delete(m, k)
+		}
+	}
+	for _, k := range []string{"trigger", "contact", "steps", "vars"} {
+		if m[k] == nil {
+			m[k] = map[string]any{}
+		}
+	}
+	return m
 }
 
 func stepDTO(s *domain.Step) StepDTO {

@@ -15,11 +15,13 @@ import (
 // under "$engine" (which expressions do not see). The "execution" part
 // (id, workflowId, version) is not stored: it repeats the execution's
 // columns, and a waiting execution should cost as few bytes as it can.
+// For the same reason an empty contact, steps or vars is left out;
+// decodeContext restores it.
 type execContext struct {
 	Trigger   map[string]any `json:"trigger"`
-	Contact   map[string]any `json:"contact"`
-	Steps     map[string]any `json:"steps"`
-	Vars      map[string]any `json:"vars"`
+	Contact   map[string]any `json:"contact,omitempty"`
+	Steps     map[string]any `json:"steps,omitempty"`
+	Vars      map[string]any `json:"vars,omitempty"`
 	Execution map[string]any `json:"-"`
 	Engine    engineState    `json:"$engine,omitzero"`
 }

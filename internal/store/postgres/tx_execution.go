@@ -517,7 +517,7 @@ func (t *tx) CronJobDelete(ctx context.Context, tenantID, id uuid.UUID) error {
 // the arrays are zipped row by row.
 const stepInsertManySQL = `INSERT INTO workflow_execution_steps (id, tenant_id, execution_id, seq, node_id, node_type, status,
     attempt, input, output, error, handle, started_at, finished_at)
-SELECT u.id, $1, u.execution_id, u.seq, u.node_id, u.node_type, u.status, u.attempt, u.input::jsonb, u.output::jsonb,
+SELECT u.id, $1, u.execution_id, u.seq, u.node_id, u.node_type, u.status, u.attempt, u.input::json, u.output::json,
     u.error, u.handle, u.started_at, u.finished_at
 FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[],
     $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[])
@@ -580,7 +580,7 @@ func jsonOrNil(raw json.RawMessage) *string {
 const executionInsertManySQL = `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status,
     contact_id, trigger_type, context, current_node_id, idempotency_key, created_at, updated_at,
     token, step_count, error, started_at, finished_at, wake_at)
-SELECT u.id, $1, u.workflow_id, u.version_id, u.version, u.status, u.contact_id, u.trigger_type, u.context::jsonb,
+SELECT u.id, $1, u.workflow_id, u.version_id, u.version, u.status, u.contact_id, u.trigger_type, u.context::json,
     u.current_node_id, u.idempotency_key, $12, $12, u.token, u.step_count, u.error, u.started_at, u.finished_at, u.wake_at
 FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[],
     $13::bigint[], $14::int[], $15::text[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[])
@@ -663,7 +663,7 @@ func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 // executionUpdateManySQL writes the state of several executions of one
 // tenant in one round trip; the arrays are zipped row by row.
 const executionUpdateManySQL = `UPDATE workflow_executions AS e
-SET status = u.status, context = u.context::jsonb, current_node_id = u.current_node_id, token = u.token,
+SET status = u.status, context = u.context::json, current_node_id = u.current_node_id, token = u.token,
     step_count = u.step_count, error = u.error, started_at = u.started_at, finished_at = u.finished_at,
     wake_at = u.wake_at, updated_at = clock_timestamp()
 FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::text[],
@@ -707,7 +707,7 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 // stepUpdateManySQL writes the outcome of several steps of one tenant in
 // one round trip; the arrays are zipped row by row.
 const stepUpdateManySQL = `UPDATE workflow_execution_steps AS s
-SET status = u.status, attempt = u.attempt, output = u.output::jsonb, error = u.error, handle = u.handle,
+SET status = u.status, attempt = u.attempt, output = u.output::json, error = u.error, handle = u.handle,
     finished_at = u.finished_at
 FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
     AS u(id, status, attempt, output, error, handle, finished_at)
