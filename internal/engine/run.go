@@ -138,7 +138,7 @@ func (r *run) flushSteps(ctx context.Context) error {
 // updateStep records the end (or progress) of an open step.
 func (r *run) updateStep(ctx context.Context, open *openStep, status domain.StepStatus, output json.RawMessage, handle, errMsg string) error {
 	p := &store.StepUpdateParams{
-		TenantID: r.exec.TenantID, ID: open.ID, Status: status, Attempt: open.Attempt,
+		TenantID: r.exec.TenantID, ExecutionID: r.exec.ID, Seq: open.Seq, Status: status, Attempt: open.Attempt,
 		Output: output, Error: errMsg, Handle: handle,
 	}
 	if status != domain.StepRunning && status != domain.StepWaiting {

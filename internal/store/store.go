@@ -245,12 +245,15 @@ type Tx interface {
 	// StepInsertMany records several node visits of one tenant; a step that
 	// exists already is ErrConflict.
 	StepInsertMany(ctx context.Context, ps []*StepInsertParams) error
+	// StepUpdate records a step's progress or result; a step that does not
+	// exist is ErrNotFound.
 	StepUpdate(ctx context.Context, p *StepUpdateParams) error
 	// StepUpdateMany is StepUpdate for several steps of one tenant in one
 	// round trip (the engine's group commit); a step that does not exist
 	// is ErrNotFound.
 	StepUpdateMany(ctx context.Context, ps []*StepUpdateParams) error
-	StepGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Step, error)
+	// StepGet loads the step with sequence number seq of an execution.
+	StepGet(ctx context.Context, tenantID, executionID uuid.UUID, seq int) (*domain.Step, error)
 	StepListByExecution(ctx context.Context, tenantID, executionID uuid.UUID) ([]domain.Step, error)
 	// StepCountByNode counts a workflow's step visits per node and status
 	// (the builder's execution overlay).
@@ -502,10 +505,13 @@ type StepInsertParams struct {
 	FinishedAt  *time.Time
 }
 
-// StepUpdateParams records a step's progress or result.
+// StepUpdateParams records a step's progress or result. A step is
+// addressed by its execution and sequence number, the key its rows are
+// stored under (its ID is not indexed).
 type StepUpdateParams struct {
-	TenantID   uuid.UUID
-	ID         uuid.UUID
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+	Seq         int
 	Status     domain.StepStatus
 	Attempt    int
 	Output     json.RawMessage

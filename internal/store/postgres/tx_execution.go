@@ -243,23 +243,24 @@ func (t *tx) StepInsert(ctx context.Context, p *store.StepInsertParams) (*domain
 // StepUpdate records a step's progress or result.
 func (t *tx) StepUpdate(ctx context.Context, p *store.StepUpdateParams) error {
 	n, err := t.q.StepUpdate(ctx, dbsqlc.StepUpdateParams{
-		TenantID:   p.TenantID,
-		ID:         p.ID,
-		Status:     string(p.Status),
-		Attempt:    int32(p.Attempt),
-		Output:     p.Output,
-		Error:      p.Error,
-		Handle:     p.Handle,
-		FinishedAt: p.FinishedAt,
+		TenantID:    p.TenantID,
+		ExecutionID: p.ExecutionID,
+		Seq:         int32(p.Seq),
+		Status:      string(p.Status),
+		Attempt:     int32(p.Attempt),
+		Output:      p.Output,
+		Error:       p.Error,
+		Handle:      p.Handle,
+		FinishedAt:  p.FinishedAt,
 	})
-	return affected(n, err, "update step %s", p.ID)
+	return affected(n, err, "update step %d of execution %s", p.Seq, p.ExecutionID)
 }
 
-// StepGetByID loads a step.
-func (t *tx) StepGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Step, error) {
-	r, err := t.q.StepGetByID(ctx, dbsqlc.StepGetByIDParams{TenantID: tenantID, ID: id})
+// StepGet loads the step with sequence number seq of an execution.
+func (t *tx) StepGet(ctx context.Context, tenantID, executionID uuid.UUID, seq int) (*domain.Step, error) {
+	r, err := t.q.StepGet(ctx, dbsqlc.StepGetParams{TenantID: tenantID, ExecutionID: executionID, Seq: int32(seq)})
 	if err != nil {
-		return nil, translate(err, "get step %s", id)
+		return nil, translate(err, "get step %d of execution %s", seq, executionID)
 	}
 	return toStep(r), nil
 }
@@ -709,9 +710,9 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 const stepUpdateManySQL = `UPDATE workflow_execution_steps AS s
 SET status = u.status, attempt = u.attempt, output = u.output::json, error = u.error, handle = u.handle,
     finished_at = u.finished_at
-FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-    AS u(id, status, attempt, output, error, handle, finished_at)
-WHERE s.tenant_id = $1 AND s.id = u.id`
+FROM unnest($2::uuid[], $3::int[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+    AS u(execution_id, seq, status, attempt, output, error, handle, finished_at)
+WHERE s.tenant_id = $1 AND s.execution_id = u.execution_id AND s.seq = u.seq`
 
 // StepUpdateMany records the outcome of several steps of one tenant in one
 // round trip; a step that does not exist is store.ErrNotFound.
@@ -720,7 +721,7 @@ func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) e
 	if n == 0 {
 		return nil
 	}
-	ids, attempts := make([]uuid.UUID, n), make([]int32, n)
+	execs, seqs, attempts := make([]uuid.UUID, n), make([]int32, n), make([]int32, n)
 	statuses, errs, handles := make([]string, n), make([]string, n), make([]string, n)
 	outputs, finished := make([]*string, n), make([]*time.Time, n)
 	tenantID := ps[0].TenantID
@@ -728,11 +729,11 @@ func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) e
 		return fmt.Errorf("update steps: %w", err)
 	}
 	for i, p := range ps {
-		ids[i], statuses[i], attempts[i] = p.ID, string(p.Status), int32(p.Attempt)
+		execs[i], seqs[i], statuses[i], attempts[i] = p.ExecutionID, int32(p.Seq), string(p.Status), int32(p.Attempt)
 		outputs[i], errs[i], handles[i], finished[i] = jsonOrNil(p.Output), p.Error, p.Handle, p.FinishedAt
 	}
 	// Planned on each call, as ExecutionUpdateMany.
-	tag, err := t.tx.Exec(ctx, stepUpdateManySQL, pgx.QueryExecModeDescribeExec, tenantID, ids, statuses, attempts, outputs, errs, handles, finished)
+	tag, err := t.tx.Exec(ctx, stepUpdateManySQL, pgx.QueryExecModeDescribeExec, tenantID, execs, seqs, statuses, attempts, outputs, errs, handles, finished)
 	if err != nil {
 		return translate(err, "update %d steps", n)
 	}

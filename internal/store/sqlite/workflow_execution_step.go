@@ -66,23 +66,25 @@ func (t *tx) StepInsert(ctx context.Context, p *store.StepInsertParams) (*domain
 // StepUpdate records a step's progress or result.
 func (t *tx) StepUpdate(ctx context.Context, p *store.StepUpdateParams) error {
 	n, err := t.q.StepUpdate(ctx, t.tx, &dbsqlc.StepUpdateParams{
-		TenantID:   p.TenantID,
-		ID:         p.ID,
-		Status:     string(p.Status),
-		Attempt:    int64(p.Attempt),
-		Output:     jsonText(p.Output),
-		Error:      p.Error,
-		Handle:     p.Handle,
-		FinishedAt: nullTime(p.FinishedAt),
+		TenantID:    p.TenantID,
+		ExecutionID: p.ExecutionID,
+		Seq:         int64(p.Seq),
+		Status:      string(p.Status),
+		Attempt:     int64(p.Attempt),
+		Output:      jsonText(p.Output),
+		Error:       p.Error,
+		Handle:      p.Handle,
+		FinishedAt:  nullTime(p.FinishedAt),
 	})
-	return affected(n, err, "update step %s", p.ID)
+	return affected(n, err, "update step %d of execution %s", p.Seq, p.ExecutionID)
 }
 
-// StepGetByID returns a tenant's step.
-func (t *tx) StepGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Step, error) {
-	r, err := t.q.StepGetByID(ctx, t.tx, &dbsqlc.StepGetByIDParams{TenantID: tenantID, ID: id})
+// StepGet returns the step with sequence number seq of a tenant's
+// execution.
+func (t *tx) StepGet(ctx context.Context, tenantID, executionID uuid.UUID, seq int) (*domain.Step, error) {
+	r, err := t.q.StepGet(ctx, t.tx, &dbsqlc.StepGetParams{TenantID: tenantID, ExecutionID: executionID, Seq: int64(seq)})
 	if err != nil {
-		return nil, wrap(err, "get step %s", id)
+		return nil, wrap(err, "get step %d of execution %s", seq, executionID)
 	}
 	return stepFromRow(r), nil
 }

@@ -310,15 +310,20 @@ func exerciseStepUpdateMany(t *testing.T, f *fixture) {
 	foreign := f.newStep(t, other.e, 1, "pause", domain.StepWaiting)
 	now := ts()
 	ups := []*store.StepUpdateParams{
-		{TenantID: f.tenantA.ID, ID: s1.ID, Status: domain.StepCompleted, Attempt: 1, Output: json.RawMessage(`{"resumedAt": "x"}`), FinishedAt: &now},
-		{TenantID: f.tenantA.ID, ID: s2.ID, Status: domain.StepFailed, Attempt: 3, Error: "boom", Handle: "error", FinishedAt: &now},
+		{TenantID: f.tenantA.ID, ExecutionID: c.e.ID, Seq: s1.Seq, Status: domain.StepCompleted, Attempt: 1, Output: json.RawMessage(`{"resumedAt": "x"}`), FinishedAt: &now},
+		{TenantID: f.tenantA.ID, ExecutionID: c.e.ID, Seq: s2.Seq, Status: domain.StepFailed, Attempt: 3, Error: "boom", Handle: "error", FinishedAt: &now},
 	}
 	f.in(t, f.tenantA.ID, func(tx store.Tx) { require.NoError(t, tx.StepUpdateMany(f.ctx, ups)) })
-	for _, bad := range []uuid.UUID{domain.NewID(), foreign.ID} {
+	// A missing sequence number, a missing execution, another tenant's
+	// step.
+	for _, bad := range []struct {
+		exec uuid.UUID
+		seq  int
+	}{{c.e.ID, 9}, {domain.NewID(), 1}, {other.e.ID, foreign.Seq}} {
 		err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
 			return tx.StepUpdateMany(f.ctx, []*store.StepUpdateParams{
-				{TenantID: f.tenantA.ID, ID: s3.ID, Status: domain.StepCompleted, Attempt: 1, FinishedAt: &now},
-				{TenantID: f.tenantA.ID, ID: bad, Status: domain.StepCompleted, Attempt: 1, FinishedAt: &now},
+				{TenantID: f.tenantA.ID, ExecutionID: c.e.ID, Seq: s3.Seq, Status: domain.StepCompleted, Attempt: 1, FinishedAt: &now},
+				{TenantID: f.tenantA.ID, ExecutionID: bad.exec, Seq: bad.seq, Status: domain.StepCompleted, Attempt: 1, FinishedAt: &now},
 			})
 		})
 		require.ErrorIs(t, err, store.ErrNotFound)
@@ -337,7 +342,7 @@ func exerciseStepUpdateMany(t *testing.T, f *fixture) {
 		require.Equal(t, domain.StepRunning, steps[2].Status, "the failed batches wrote nothing")
 	})
 	f.read(t, f.tenantB.ID, func(tx store.Tx) {
-		st, err := tx.StepGetByID(f.ctx, f.tenantB.ID, foreign.ID)
+		st, err := tx.StepGet(f.ctx, f.tenantB.ID, other.e.ID, foreign.Seq)
 		require.NoError(t, err)
 		require.Equal(t, domain.StepWaiting, st.Status)
 	})

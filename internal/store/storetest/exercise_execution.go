@@ -292,16 +292,16 @@ func executionCases() []exerciseCase {
 			require.ErrorIs(t, err, store.ErrNotFound, "a step cannot be filed under another tenant's execution")
 
 			f.in(t, f.tenantA.ID, func(tx store.Tx) {
-				got, err := tx.StepGetByID(f.ctx, f.tenantA.ID, s1.ID)
+				got, err := tx.StepGet(f.ctx, f.tenantA.ID, c.e.ID, 1)
 				require.NoError(t, err)
 				require.Equal(t, s1, got)
 
 				fin := ts()
 				require.NoError(t, tx.StepUpdate(f.ctx, &store.StepUpdateParams{
-					TenantID: f.tenantA.ID, ID: s2.ID, Status: domain.StepFailed, Attempt: 2,
+					TenantID: f.tenantA.ID, ExecutionID: c.e.ID, Seq: 2, Status: domain.StepFailed, Attempt: 2,
 					Output: json.RawMessage(`{"result": true}`), Error: "boom", Handle: "error", FinishedAt: &fin,
 				}))
-				got, err = tx.StepGetByID(f.ctx, f.tenantA.ID, s2.ID)
+				got, err = tx.StepGet(f.ctx, f.tenantA.ID, c.e.ID, 2)
 				require.NoError(t, err)
 				require.Equal(t, domain.StepFailed, got.Status)
 				require.Equal(t, 2, got.Attempt)
@@ -325,9 +325,11 @@ func executionCases() []exerciseCase {
 				}, counts)
 
 				// Tenant A's ID never reaches tenant B's steps.
-				_, err = tx.StepGetByID(f.ctx, f.tenantA.ID, sB.ID)
+				_, err = tx.StepGet(f.ctx, f.tenantA.ID, other.e.ID, sB.Seq)
 				require.ErrorIs(t, err, store.ErrNotFound)
-				require.ErrorIs(t, tx.StepUpdate(f.ctx, &store.StepUpdateParams{TenantID: f.tenantA.ID, ID: sB.ID, Status: domain.StepFailed}), store.ErrNotFound)
+				require.ErrorIs(t, tx.StepUpdate(f.ctx, &store.StepUpdateParams{TenantID: f.tenantA.ID, ExecutionID: other.e.ID, Seq: sB.Seq, Status: domain.StepFailed}), store.ErrNotFound)
+				_, err = tx.StepGet(f.ctx, f.tenantA.ID, c.e.ID, 7)
+				require.ErrorIs(t, err, store.ErrNotFound, "no step with that sequence number")
 				steps, err = tx.StepListByExecution(f.ctx, f.tenantA.ID, other.e.ID)
 				require.NoError(t, err)
 				require.Empty(t, steps)

@@ -53,17 +53,18 @@ func (q *Queries) StepCountByNode(ctx context.Context, arg StepCountByNodeParams
 	return items, nil
 }
 
-const stepGetByID = `-- name: StepGetByID :one
-SELECT id, tenant_id, execution_id, seq, node_id, node_type, status, attempt, input, output, error, handle, started_at, finished_at FROM workflow_execution_steps WHERE tenant_id = $1 AND id = $2
+const stepGet = `-- name: StepGet :one
+SELECT id, tenant_id, execution_id, seq, node_id, node_type, status, attempt, input, output, error, handle, started_at, finished_at FROM workflow_execution_steps WHERE tenant_id = $1 AND execution_id = $2 AND seq = $3
 `
 
-type StepGetByIDParams struct {
-	TenantID uuid.UUID
-	ID       uuid.UUID
+type StepGetParams struct {
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+	Seq         int32
 }
 
-func (q *Queries) StepGetByID(ctx context.Context, arg StepGetByIDParams) (WorkflowExecutionStep, error) {
-	row := q.db.QueryRow(ctx, stepGetByID, arg.TenantID, arg.ID)
+func (q *Queries) StepGet(ctx context.Context, arg StepGetParams) (WorkflowExecutionStep, error) {
+	row := q.db.QueryRow(ctx, stepGet, arg.TenantID, arg.ExecutionID, arg.Seq)
 	var i WorkflowExecutionStep
 	err := row.Scan(
 		&i.ID,
@@ -197,18 +198,19 @@ const stepUpdate = `-- name: StepUpdate :execrows
 UPDATE workflow_execution_steps
 SET status = $1, attempt = $2, output = $3, error = $4, handle = $5,
     finished_at = $6
-WHERE tenant_id = $7 AND id = $8
+WHERE tenant_id = $7 AND execution_id = $8 AND seq = $9
 `
 
 type StepUpdateParams struct {
-	Status     string
-	Attempt    int32
-	Output     json.RawMessage
-	Error      string
-	Handle     string
-	FinishedAt *time.Time
-	TenantID   uuid.UUID
-	ID         uuid.UUID
+	Status      string
+	Attempt     int32
+	Output      json.RawMessage
+	Error       string
+	Handle      string
+	FinishedAt  *time.Time
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+	Seq         int32
 }
 
 func (q *Queries) StepUpdate(ctx context.Context, arg StepUpdateParams) (int64, error) {
@@ -220,7 +222,8 @@ func (q *Queries) StepUpdate(ctx context.Context, arg StepUpdateParams) (int64, 
 		arg.Handle,
 		arg.FinishedAt,
 		arg.TenantID,
-		arg.ID,
+		arg.ExecutionID,
+		arg.Seq,
 	)
 	if err != nil {
 		return 0, err

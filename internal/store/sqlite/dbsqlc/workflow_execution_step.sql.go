@@ -56,17 +56,18 @@ func (q *Queries) StepCountByNode(ctx context.Context, db DBTX, arg *StepCountBy
 	return items, nil
 }
 
-const stepGetByID = `-- name: StepGetByID :one
-SELECT id, tenant_id, execution_id, seq, node_id, node_type, status, attempt, input, output, error, handle, started_at, finished_at FROM workflow_execution_steps WHERE tenant_id = ?1 AND id = ?2
+const stepGet = `-- name: StepGet :one
+SELECT id, tenant_id, execution_id, seq, node_id, node_type, status, attempt, input, output, error, handle, started_at, finished_at FROM workflow_execution_steps WHERE tenant_id = ?1 AND execution_id = ?2 AND seq = ?3
 `
 
-type StepGetByIDParams struct {
-	TenantID uuid.UUID
-	ID       uuid.UUID
+type StepGetParams struct {
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+	Seq         int64
 }
 
-func (q *Queries) StepGetByID(ctx context.Context, db DBTX, arg *StepGetByIDParams) (WorkflowExecutionStep, error) {
-	row := db.QueryRowContext(ctx, stepGetByID, arg.TenantID, arg.ID)
+func (q *Queries) StepGet(ctx context.Context, db DBTX, arg *StepGetParams) (WorkflowExecutionStep, error) {
+	row := db.QueryRowContext(ctx, stepGet, arg.TenantID, arg.ExecutionID, arg.Seq)
 	var i WorkflowExecutionStep
 	err := row.Scan(
 		&i.ID,
@@ -202,18 +203,19 @@ func (q *Queries) StepListByExecution(ctx context.Context, db DBTX, arg *StepLis
 const stepUpdate = `-- name: StepUpdate :execrows
 UPDATE workflow_execution_steps
 SET status = ?1, attempt = ?2, output = ?3, error = ?4, handle = ?5, finished_at = ?6
-WHERE tenant_id = ?7 AND id = ?8
+WHERE tenant_id = ?7 AND execution_id = ?8 AND seq = ?9
 `
 
 type StepUpdateParams struct {
-	Status     string
-	Attempt    int64
-	Output     sql.NullString
-	Error      string
-	Handle     string
-	FinishedAt sql.NullTime
-	TenantID   uuid.UUID
-	ID         uuid.UUID
+	Status      string
+	Attempt     int64
+	Output      sql.NullString
+	Error       string
+	Handle      string
+	FinishedAt  sql.NullTime
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+	Seq         int64
 }
 
 func (q *Queries) StepUpdate(ctx context.Context, db DBTX, arg *StepUpdateParams) (int64, error) {
@@ -225,7 +227,8 @@ func (q *Queries) StepUpdate(ctx context.Context, db DBTX, arg *StepUpdateParams
 		arg.Handle,
 		arg.FinishedAt,
 		arg.TenantID,
-		arg.ID,
+		arg.ExecutionID,
+		arg.Seq,
 	)
 	if err != nil {
 		return 0, err

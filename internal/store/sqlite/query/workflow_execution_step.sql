@@ -9,10 +9,10 @@ RETURNING *;
 -- name: StepUpdate :execrows
 UPDATE workflow_execution_steps
 SET status = @status, attempt = @attempt, output = @output, error = @error, handle = @handle, finished_at = @finished_at
-WHERE tenant_id = @tenant_id AND id = @id;
+WHERE tenant_id = @tenant_id AND execution_id = @execution_id AND seq = @seq;
 
--- name: StepGetByID :one
-SELECT * FROM workflow_execution_steps WHERE tenant_id = @tenant_id AND id = @id;
+-- name: StepGet :one
+SELECT * FROM workflow_execution_steps WHERE tenant_id = @tenant_id AND execution_id = @execution_id AND seq = @seq;
 
 -- name: StepListByExecution :many
 SELECT * FROM workflow_execution_steps
