@@ -4,10 +4,13 @@
 // timestamp).
 //
 // An Env caches compiled programs in a bounded LRU map and limits each
-// evaluation by CEL's cost model and a wall-clock timeout, so a hostile
-// expression cannot hang a worker. Results are converted to plain Go values
-// (map[string]any, []any, string, int64, float64, bool, time.Time, nil) that
-// marshal to JSON.
+// evaluation by CEL's cost model and, for expressions that loop (the
+// comprehension macros all, exists, exists_one, map, filter, sortBy), a
+// wall-clock timeout, so a hostile expression cannot hang a worker. An
+// expression without a loop evaluates each of its nodes at most once, and
+// CEL would not consult a deadline there anyway, so it gets none. Results
+// are converted to plain Go values (map[string]any, []any, string, int64,
+// float64, bool, time.Time, nil) that marshal to JSON.
 //
 // Numbers decoded from JSON are float64 in Go but CEL keeps int and double
 // apart (1 + 1.0 is an error), so whole numbers in the activation are passed
@@ -26,6 +29,7 @@ import (
 	"time"
 
 	"github.com/google/cel-go/cel"
+	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
@@ -52,7 +56,10 @@ type Options struct {
 	CacheSize int
 	// CostLimit bounds CEL's runtime cost of one evaluation (default 1e6).
 	CostLimit uint64
-	// Timeout bounds the wall-clock time of one evaluation (default 100ms).
+	// Timeout bounds the wall-clock time of one evaluation of an expression
+	// with a comprehension (default 100ms). CEL checks for it only between
+	// comprehension iterations, so expressions without one are not given a
+	// deadline of their own.
 	Timeout time.Duration
 	// MaxSourceLen bounds the length of an expression in characters
 	// (default 4096).
@@ -120,6 +127,12 @@ type Program struct {
 	prg     cel.Program
 	outType *cel.Type
 	timeout time.Duration
+	// refs are the variables (of Variables()) the expression references, in
+	// Variables() order; eval builds and normalizes only these.
+	refs []string
+	// loops reports whether the expression has a comprehension, the only
+	// place CEL checks the context, and so needs the timeout.
+	loops bool
 }
 
 // Compile parses and type-checks src, or returns the cached program for it.
@@ -142,7 +155,8 @@ func (e *Env) Compile(src string) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrCompile, err)
 	}
-	p := &Program{src: src, prg: prg, outType: ast.OutputType(), timeout: e.opts.Timeout}
+	refs, loops := analyze(ast.NativeRep())
+	p := &Program{src: src, prg: prg, outType: ast.OutputType(), timeout: e.opts.Timeout, refs: refs, loops: loops}
 	e.store(src, p)
 	return p, nil
 }
@@ -226,10 +240,35 @@ func (p *Program) EvalBool(ctx context.Context, activation map[string]any) (bool
 	return bool(b), nil
 }
 
+// analyze walks a checked expression (macros already expanded) and returns
+// the variables of Variables() it references, in that order, and whether it
+// has a comprehension. A comprehension's iteration variable that shares a
+// variable's name (`[1].exists(vars, vars > 0)`) is counted too, which only
+// costs that variable's normalization.
+func analyze(a *celast.AST) (refs []string, loops bool) {
+	used := map[string]bool{}
+	celast.PreOrderVisit(a.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		switch e.Kind() {
+		case celast.IdentKind:
+			used[e.AsIdent()] = true
+		case celast.ComprehensionKind:
+			loops = true
+		}
+	}))
+	for _, name := range Variables() {
+		if used[name] {
+			refs = append(refs, name)
+		}
+	}
+	return refs, loops
+}
+
 func (p *Program) eval(ctx context.Context, activation map[string]any) (ref.Val, error) {
-	names := Variables()
-	vars := make(map[string]any, len(names))
-	for _, name := range names {
+	// Only the variables the expression references are bound: CEL looks up
+	// a variable when it evaluates its identifier, so an unreferenced one is
+	// never asked for, and normalizing it would be wasted copying.
+	vars := make(map[string]any, len(p.refs))
+	for _, name := range p.refs {
 		if v, ok := activation[name]; ok && v != nil {
 			vars[name] = normalize(v)
 		} else if name == "now" {
@@ -238,9 +277,22 @@ func (p *Program) eval(ctx context.Context, activation map[string]any) (ref.Val,
 			vars[name] = map[string]any{}
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	v, _, err := p.prg.ContextEval(ctx, vars)
+	var (
+		v   ref.Val
+		err error
+	)
+	if p.loops {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.timeout)
+		defer cancel()
+		v, _, err = p.prg.ContextEval(ctx, vars)
+	} else {
+		// CEL consults the context only between comprehension iterations
+		// (and for asynchronous functions, which the Env has none of), so
+		// without a comprehension ContextEval would merely pay for a
+		// context.WithCancel; Eval runs the same plan, cost limit included.
+		v, _, err = p.prg.Eval(vars)
+	}
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("%w: %q: %w (%w)", ErrEval, p.src, err, ctxErr)
