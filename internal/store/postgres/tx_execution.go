@@ -216,7 +216,9 @@ func toStep(r dbsqlc.WorkflowExecutionStep) *domain.Step {
 	}
 }
 
-// StepInsert records a node visit.
+// StepInsert records a node visit. A step whose execution is not the
+// tenant's is ErrNotFound (the statement checks it: steps have no foreign
+// key, see migration 00007), one that exists already ErrConflict.
 func (t *tx) StepInsert(ctx context.Context, p *store.StepInsertParams) (*domain.Step, error) {
 	r, err := t.q.StepInsert(ctx, dbsqlc.StepInsertParams{
 		ID:          newID(p.ID),
@@ -234,10 +236,30 @@ func (t *tx) StepInsert(ctx context.Context, p *store.StepInsertParams) (*domain
 		StartedAt:   p.StartedAt,
 		FinishedAt:  p.FinishedAt,
 	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = t.stepsWithoutExecution(ctx, p.TenantID, []uuid.UUID{p.ExecutionID})
+	}
 	if err != nil {
 		return nil, translateInsert(err, "insert step %d of execution %s", p.Seq, p.ExecutionID)
 	}
 	return toStep(r), nil
+}
+
+// stepsWithoutExecution explains why steps of the given executions were
+// not all written: store.ErrNotFound when one of the executions is not the
+// tenant's, else pgx.ErrNoRows (a step that exists already: a conflict).
+func (t *tx) stepsWithoutExecution(ctx context.Context, tenantID uuid.UUID, executionIDs []uuid.UUID) error {
+	var missing uuid.UUID
+	err := t.tx.QueryRow(ctx, `SELECT x FROM unnest($2::uuid[]) AS x
+WHERE NOT EXISTS (SELECT FROM workflow_executions e WHERE e.tenant_id = $1 AND e.id = x) LIMIT 1`,
+		tenantID, executionIDs).Scan(&missing)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return pgx.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("look up executions: %w", err)
+	}
+	return fmt.Errorf("execution %s: %w", missing, store.ErrNotFound)
 }
 
 // StepUpdate records a step's progress or result.
@@ -523,6 +545,10 @@ SELECT u.id, $1, u.execution_id, u.seq, u.node_id, u.node_type, u.status, u.atte
 FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[],
     $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[])
     AS u(id, execution_id, seq, node_id, node_type, status, attempt, input, output, error, handle, started_at, finished_at)
+    -- The reference check a foreign key would make (see migration 00007):
+    -- a row whose execution is not the tenant's is left out. LIMIT keeps
+    -- it one index probe per row, whatever the plan.
+    CROSS JOIN LATERAL (SELECT FROM workflow_executions e WHERE e.tenant_id = $1 AND e.id = u.execution_id LIMIT 1) AS known
 ON CONFLICT DO NOTHING`
 
 // StepInsertMany records several node visits of one tenant in one round
@@ -559,9 +585,13 @@ func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) e
 	if err != nil {
 		return translateInsert(err, "insert %d steps of execution %s", n, ps[0].ExecutionID)
 	}
-	if int(tag.RowsAffected()) != n {
-		// Like StepInsert: a step that exists already is a conflict.
-		return fmt.Errorf("insert %d steps of execution %s: %d existed: %w", n, ps[0].ExecutionID, n-int(tag.RowsAffected()), store.ErrConflict)
+	if written := int(tag.RowsAffected()); written != n {
+		// Like StepInsert: a step of an execution that is not the tenant's
+		// is not found, one that exists already is a conflict.
+		if err := t.stepsWithoutExecution(ctx, tenantID, execs); !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("insert %d steps: %w", n, err)
+		}
+		return fmt.Errorf("insert %d steps of execution %s: %d existed: %w", n, ps[0].ExecutionID, n-written, store.ErrConflict)
 	}
 	return nil
 }

@@ -66,6 +66,9 @@ func accountCases() []exerciseCase {
 		}},
 		{"TenantDeleteCascades", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantB.ID)
+			f.newStep(t, c.e, 1, "start", domain.StepCompleted)
+			kept := f.newChain(t, f.tenantA.ID)
+			f.newStep(t, kept.e, 1, "start", domain.StepCompleted)
 			f.system(t, func(tx store.Tx) {
 				_, err := tx.MembershipInsert(f.ctx, &store.MembershipInsertParams{TenantID: f.tenantB.ID, UserID: f.user.ID, Role: domain.RoleOwner})
 				require.NoError(t, err)
@@ -78,6 +81,14 @@ func accountCases() []exerciseCase {
 				require.ErrorIs(t, err, store.ErrNotFound)
 				_, err = tx.ExecutionGetByID(f.ctx, f.tenantB.ID, c.e.ID)
 				require.ErrorIs(t, err, store.ErrNotFound)
+				steps, err := tx.StepListByExecution(f.ctx, f.tenantB.ID, c.e.ID)
+				require.NoError(t, err)
+				require.Empty(t, steps, "steps go with their execution")
+			})
+			f.read(t, f.tenantA.ID, func(tx store.Tx) {
+				steps, err := tx.StepListByExecution(f.ctx, f.tenantA.ID, kept.e.ID)
+				require.NoError(t, err)
+				require.Len(t, steps, 1, "another tenant's steps stay")
 			})
 			f.system(t, func(tx store.Tx) {
 				ms, err := tx.MembershipListByUser(f.ctx, f.user.ID)

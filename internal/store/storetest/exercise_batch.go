@@ -82,6 +82,15 @@ func exerciseStepInsertMany(t *testing.T, f *fixture) {
 	mixed[1].TenantID = f.tenantB.ID
 	err = f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error { return tx.StepInsertMany(f.ctx, mixed) })
 	require.Error(t, err)
+	// A step filed under another tenant's execution, or under none: not
+	// found, and nothing of the batch is written.
+	other := f.newChain(t, f.tenantB.ID)
+	for _, exec := range []uuid.UUID{other.e.ID, domain.NewID()} {
+		stray := steps(50, 3)
+		stray[2].ExecutionID = exec
+		err = f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error { return tx.StepInsertMany(f.ctx, stray) })
+		require.ErrorIs(t, err, store.ErrNotFound)
+	}
 	f.read(t, f.tenantA.ID, func(tx store.Tx) {
 		got, err := tx.StepListByExecution(f.ctx, f.tenantA.ID, c.e.ID)
 		require.NoError(t, err)

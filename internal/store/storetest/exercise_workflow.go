@@ -98,6 +98,24 @@ func workflowCases() []exerciseCase {
 				require.ErrorIs(t, tx.WorkflowDelete(f.ctx, f.tenantA.ID, wf.ID), store.ErrNotFound)
 			})
 		}},
+		{"WorkflowDeleteTakesExecutionsAndSteps", func(t *testing.T, f *fixture) {
+			gone, kept := f.newChain(t, f.tenantA.ID), f.newChain(t, f.tenantA.ID)
+			for seq := 1; seq <= 3; seq++ {
+				f.newStep(t, gone.e, seq, "n", domain.StepCompleted)
+				f.newStep(t, kept.e, seq, "n", domain.StepCompleted)
+			}
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				require.NoError(t, tx.WorkflowDelete(f.ctx, f.tenantA.ID, gone.wf.ID))
+				_, err := tx.ExecutionGetByID(f.ctx, f.tenantA.ID, gone.e.ID)
+				require.ErrorIs(t, err, store.ErrNotFound)
+				steps, err := tx.StepListByExecution(f.ctx, f.tenantA.ID, gone.e.ID)
+				require.NoError(t, err)
+				require.Empty(t, steps, "steps go with their execution")
+				steps, err = tx.StepListByExecution(f.ctx, f.tenantA.ID, kept.e.ID)
+				require.NoError(t, err)
+				require.Len(t, steps, 3, "another workflow's steps stay")
+			})
+		}},
 		{"WorkflowList", func(t *testing.T, f *fixture) {
 			var ids []string
 			for i, name := range []string{"Welcome series", "Cart abandoned", "WELCOME back", "Winback", "Newsletter"} {

@@ -88,8 +88,9 @@ func (q *Queries) StepGet(ctx context.Context, arg StepGetParams) (WorkflowExecu
 const stepInsert = `-- name: StepInsert :one
 INSERT INTO workflow_execution_steps (id, tenant_id, execution_id, seq, node_id, node_type, status,
     attempt, input, output, error, handle, started_at, finished_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7,
-    $8, $9, $10, $11, $12, $13, $14)
+SELECT $1, $2, $3, $4, $5, $6, $7,
+    $8, $9, $10, $11, $12, $13, $14
+WHERE EXISTS (SELECT FROM workflow_executions WHERE tenant_id = $2 AND id = $3)
 ON CONFLICT DO NOTHING
 RETURNING id, tenant_id, execution_id, seq, node_id, node_type, status, attempt, input, output, error, handle, started_at, finished_at
 `

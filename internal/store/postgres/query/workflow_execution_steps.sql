@@ -1,8 +1,9 @@
 -- name: StepInsert :one
 INSERT INTO workflow_execution_steps (id, tenant_id, execution_id, seq, node_id, node_type, status,
     attempt, input, output, error, handle, started_at, finished_at)
-VALUES (@id, @tenant_id, @execution_id, @seq, @node_id, @node_type, @status,
-    @attempt, @input, @output, @error, @handle, @started_at, sqlc.narg('finished_at'))
+SELECT @id, @tenant_id, @execution_id, @seq, @node_id, @node_type, @status,
+    @attempt, @input, @output, @error, @handle, @started_at, sqlc.narg('finished_at')
+WHERE EXISTS (SELECT FROM workflow_executions WHERE tenant_id = @tenant_id AND id = @execution_id)
 ON CONFLICT DO NOTHING
 RETURNING *;
 
