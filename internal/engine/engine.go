@@ -292,17 +292,21 @@ func (w *advanceWorker) Work(ctx context.Context, job *river.Job[AdvanceArgs]) e
 // enqueue inserts the advance job for exec's current token, at runAt (zero:
 // now).
 func enqueue(ctx context.Context, tx store.Tx, exec *domain.Execution, runAt time.Time) error {
-	job := advanceJob(exec, runAt)
+	job := advanceJob(advanceArgs(exec), runAt)
 	if _, err := tx.JobInsert(ctx, job.Args, job.InsertOpts); err != nil {
 		return fmt.Errorf("enqueue advance of execution %s: %w", exec.ID, err)
 	}
 	return nil
 }
 
-// advanceJob is the advance job for exec's current token, at runAt (zero:
-// now).
-func advanceJob(exec *domain.Execution, runAt time.Time) river.InsertManyParams {
-	job := river.InsertManyParams{Args: AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}}
+// advanceArgs names exec at its current token.
+func advanceArgs(exec *domain.Execution) AdvanceArgs {
+	return AdvanceArgs{TenantID: exec.TenantID, ExecutionID: exec.ID, Token: exec.Token}
+}
+
+// advanceJob is the advance job of args, at runAt (zero: now).
+func advanceJob(args AdvanceArgs, runAt time.Time) river.InsertManyParams {
+	job := river.InsertManyParams{Args: args}
 	// A time already passed is inserted as available: River would leave a
 	// past "scheduled" job to its scheduler, seconds later.
 	if runAt.After(time.Now()) {

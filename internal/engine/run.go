@@ -53,7 +53,7 @@ func (r *run) enqueue(ctx context.Context, runAt time.Time) error {
 		return nil
 	}
 	if r.batched {
-		r.jobs = append(r.jobs, advanceJob(r.exec, runAt))
+		r.jobs = append(r.jobs, advanceJob(advanceArgs(r.exec), runAt))
 		return nil
 	}
 	return enqueue(ctx, r.tx, r.exec, runAt)

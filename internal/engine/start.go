@@ -130,7 +130,7 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 				events = append(events, r.events...)
 			}
 			if r == nil || r.handOff {
-				w.jobs = append(w.jobs, advanceJob(exec, time.Time{}))
+				w.jobs = append(w.jobs, advanceJob(advanceArgs(exec), time.Time{}))
 			}
 		}
 		batch, runs, batchAt = batch[:0], runs[:0], batchAt[:0]

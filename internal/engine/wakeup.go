@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
-	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
@@ -47,7 +46,7 @@ func (e *Engine) SweepWakeups(ctx context.Context) (int, error) {
 			}
 			jobs := make([]river.InsertManyParams, n)
 			for i, w := range due {
-				jobs[i] = advanceJob(&domain.Execution{TenantID: w.TenantID, ID: w.ExecutionID, Token: w.Token}, w.At)
+				jobs[i] = advanceJob(AdvanceArgs{TenantID: w.TenantID, ExecutionID: w.ExecutionID, Token: w.Token}, w.At)
 			}
 			return tx.JobInsertMany(ctx, jobs)
 		})
