@@ -83,3 +83,27 @@ func BenchmarkEval(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNormalize normalizes every variable of benchActivation as decoded
+// from JSON (whole numbers scattered through it, so the paths to them are
+// copied) and once more after normalizing, when nothing is left to convert.
+func BenchmarkNormalize(b *testing.B) {
+	decoded := benchActivation(b)
+	converted := map[string]any{}
+	for k, v := range decoded {
+		converted[k] = normalize(v)
+	}
+	for _, bc := range []struct {
+		name string
+		act  map[string]any
+	}{{"decoded", decoded}, {"converted", converted}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, v := range bc.act {
+					_ = normalize(v)
+				}
+			}
+		})
+	}
+}

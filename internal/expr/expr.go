@@ -19,12 +19,15 @@
 package expr
 
 import (
+	"bytes"
 	"container/list"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -305,37 +308,72 @@ func (p *Program) eval(ctx context.Context, activation map[string]any) (ref.Val,
 // normalize returns v with JSON-decoded numbers made CEL-friendly: a
 // float64 (or json.Number) holding a whole number within ±2^53 becomes an
 // int64, so `vars.count + 1` and `trigger.input.amount > 100` work as users
-// expect; other numbers stay float64. Maps and slices are copied, never
-// modified.
+// expect; other float64s stay as they are, and a json.Number that is not
+// whole becomes a float64 (or, when it does not parse, its string).
+//
+// The caller's maps and slices are never modified. They are copied on
+// write: a map[string]any or []any is copied only when something beneath it
+// converts, and then only it and its ancestors are copied; a subtree with
+// nothing to convert is shared with v, not copied. Sharing is safe because
+// CEL only reads the native values it is given (its mutable lists and maps
+// are fresh accumulators of comprehensions), and toGo builds new maps,
+// lists and byte slices for results, so no result aliases the activation.
 func normalize(v any) any {
-	switch v := v.(type) {
+	out, _ := normalized(v)
+	return out
+}
+
+// normalized is normalize, also reporting whether the result differs from v;
+// when it does not, the result is v itself.
+func normalized(v any) (any, bool) {
+	// Unchanged values are returned as v, not as the switch's typed x:
+	// boxing x again would allocate (for a float64, say).
+	switch x := v.(type) {
 	case float64:
-		if v == math.Trunc(v) && math.Abs(v) <= 1<<53 {
-			return int64(v)
+		if x == math.Trunc(x) && math.Abs(x) <= 1<<53 {
+			return int64(x), true
 		}
-		return v
 	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return i
+		// Always converted: to int64, float64 or string.
+		if i, err := x.Int64(); err == nil {
+			return i, true
 		}
-		if f, err := v.Float64(); err == nil {
-			return normalize(f)
+		if f, err := x.Float64(); err == nil {
+			return normalize(f), true
 		}
-		return v.String()
+		return x.String(), true
 	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[k] = normalize(x)
+		var out map[string]any // nil until a value converts
+		for k, e := range x {
+			ne, changed := normalized(e)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = maps.Clone(x)
+			}
+			out[k] = ne
 		}
-		return out
+		if out != nil {
+			return out, true
+		}
 	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = normalize(x)
+		var out []any // nil until an element converts
+		for i, e := range x {
+			ne, changed := normalized(e)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = slices.Clone(x)
+			}
+			out[i] = ne
 		}
-		return out
+		if out != nil {
+			return out, true
+		}
 	}
-	return v
+	return v, false
 }
 
 // toGo converts a CEL value to plain Go.
@@ -367,7 +405,9 @@ func toGo(v ref.Val) (any, error) {
 	case types.String:
 		return string(v), nil
 	case types.Bytes:
-		return []byte(v), nil
+		// A []byte in the activation reaches CEL as types.Bytes over the
+		// same array; copy it so the result never aliases the caller's.
+		return bytes.Clone([]byte(v)), nil
 	case types.Timestamp:
 		return v.Time, nil
 	case types.Duration:

@@ -197,14 +197,15 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 // evalEveryVariable is Eval as it was before programs recorded the
-// variables they reference: every variable normalized and bound, and a
+// variables they reference: every variable normalized (by copying it
+// whole, as normalize did before copying on write) and bound, and a
 // timeout on every evaluation. TestOnlyReferencedVariablesAreBound checks
 // that binding fewer changes no result.
 func evalEveryVariable(p *Program, activation map[string]any) (any, error) {
 	vars := map[string]any{}
 	for _, name := range Variables() {
 		if v, ok := activation[name]; ok && v != nil {
-			vars[name] = normalize(v)
+			vars[name] = normalizeByCopying(v)
 		} else if name == "now" {
 			vars[name] = time.Now().UTC()
 		} else {
