@@ -399,16 +399,24 @@ func (q *Queries) ExecutionLock(ctx context.Context, arg ExecutionLockParams) (W
 }
 
 const executionLockMany = `-- name: ExecutionLockMany :many
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions WHERE tenant_id = $1 AND id = ANY ($2::uuid[]) ORDER BY id FOR UPDATE
+SELECT e.id, e.tenant_id, e.workflow_id, e.version_id, e.version, e.status, e.contact_id, e.trigger_type, e.context, e.current_node_id, e.token, e.step_count, e.error, e.idempotency_key, e.created_at, e.updated_at, e.started_at, e.finished_at, e.wake_at FROM (SELECT DISTINCT x FROM unnest($1::uuid[]) AS x ORDER BY x) AS want
+CROSS JOIN LATERAL (
+    SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions WHERE tenant_id = $2 AND id = want.x FOR UPDATE
+) AS e
+ORDER BY e.id
 `
 
 type ExecutionLockManyParams struct {
-	TenantID uuid.UUID
 	Ids      []uuid.UUID
+	TenantID uuid.UUID
 }
 
+// One primary-key probe per ID, in ID order (so that two transactions lock
+// shared rows in the same order). The equivalent "id = ANY (@ids) ORDER BY
+// id" may be planned, while the table is small, as an ordered scan of all
+// the tenant's executions, and a prepared statement keeps that plan.
 func (q *Queries) ExecutionLockMany(ctx context.Context, arg ExecutionLockManyParams) ([]WorkflowExecution, error) {
-	rows, err := q.db.Query(ctx, executionLockMany, arg.TenantID, arg.Ids)
+	rows, err := q.db.Query(ctx, executionLockMany, arg.Ids, arg.TenantID)
 	if err != nil {
 		return nil, err
 	}

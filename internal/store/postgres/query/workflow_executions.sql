@@ -19,7 +19,15 @@ WHERE tenant_id = @tenant_id AND idempotency_key = @idempotency_key AND idempote
 SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
 
 -- name: ExecutionLockMany :many
-SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = ANY (@ids::uuid[]) ORDER BY id FOR UPDATE;
+-- One primary-key probe per ID, in ID order (so that two transactions lock
+-- shared rows in the same order). The equivalent "id = ANY (@ids) ORDER BY
+-- id" may be planned, while the table is small, as an ordered scan of all
+-- the tenant's executions, and a prepared statement keeps that plan.
+SELECT e.* FROM (SELECT DISTINCT x FROM unnest(@ids::uuid[]) AS x ORDER BY x) AS want
+CROSS JOIN LATERAL (
+    SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = want.x FOR UPDATE
+) AS e
+ORDER BY e.id;
 
 -- name: ExecutionUpdate :execrows
 UPDATE workflow_executions

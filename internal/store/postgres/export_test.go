@@ -1,0 +1,4 @@
+package postgres
+
+// StepInsertManySQL exposes the statement to the plan test.
+const StepInsertManySQL = stepInsertManySQL
