@@ -243,7 +243,8 @@ type Tx interface {
 
 	StepInsert(ctx context.Context, p *StepInsertParams) (*domain.Step, error)
 	// StepInsertMany records several node visits of one tenant; a step that
-	// exists already is ErrConflict.
+	// exists already is ErrConflict, one of an execution that is not the
+	// tenant's ErrNotFound.
 	StepInsertMany(ctx context.Context, ps []*StepInsertParams) error
 	// StepUpdate records a step's progress or result; a step that does not
 	// exist is ErrNotFound.
@@ -507,17 +508,17 @@ type StepInsertParams struct {
 
 // StepUpdateParams records a step's progress or result. A step is
 // addressed by its execution and sequence number, the key its rows are
-// stored under (its ID is not indexed).
+// stored under (on PostgreSQL its ID is not indexed).
 type StepUpdateParams struct {
 	TenantID    uuid.UUID
 	ExecutionID uuid.UUID
 	Seq         int
-	Status     domain.StepStatus
-	Attempt    int
-	Output     json.RawMessage
-	Error      string
-	Handle     string
-	FinishedAt *time.Time
+	Status      domain.StepStatus
+	Attempt     int
+	Output      json.RawMessage
+	Error       string
+	Handle      string
+	FinishedAt  *time.Time
 }
 
 // NodeCount is the number of step visits of one node in one status.
