@@ -31,6 +31,7 @@ web: web-deps
 	cp -R web/out/. $(WEB_DIST)/
 
 vet:
+	@GOFMT="$$($(GO) env GOROOT)/bin/gofmt"; test -z "$$($$GOFMT -l cmd internal)" || ($$GOFMT -l cmd internal; echo "gofmt: the files above need formatting (gofmt -w)"; exit 1)
 	$(GO) vet $(GO_PKGS)
 
 test-go:
