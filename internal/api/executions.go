@@ -85,24 +85,15 @@ func executionDTO(e *domain.Execution, withContext bool) ExecutionDTO {
 	return d
 }
 
-// contextDTO is the documented view of a stored execution context: its
-// trigger, contact, steps and vars, each an object even when the engine
-// left an empty one out, and none of the engine's own bookkeeping (keys
-// starting with "$").
+// contextDTO is the documented view of a stored execution context
+// (engine.ContextView); nil when none is stored or it cannot be read.
 func contextDTO(raw json.RawMessage) map[string]any {
-	m, ok := rawToAny(raw).(map[string]any)
-	if !ok {
+	if len(raw) == 0 {
 		return nil
 	}
-	for k := range m {
-		if strings.HasPrefix(k, "$") {
-			delete(m, k)
-		}
-	}
-	for _, k := range []string{"trigger", "contact", "steps", "vars"} {
-		if m[k] == nil {
-			m[k] = map[string]any{}
-		}
+	m, err := engine.ContextView(raw)
+	if err != nil {
+		return nil
 	}
 	return m
 }

@@ -89,6 +89,17 @@ func decodeContext(data []byte) (*execContext, error) {
 	return c, nil
 }
 
+// ContextView is a stored execution context as users see it: its trigger,
+// contact, steps and vars, each an object even when the engine left an
+// empty one out, and none of the engine's own bookkeeping.
+func ContextView(raw json.RawMessage) (map[string]any, error) {
+	c, err := decodeContext(raw)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"trigger": c.Trigger, "contact": c.Contact, "steps": c.Steps, "vars": c.Vars}, nil
+}
+
 func (c *execContext) encode() (json.RawMessage, error) {
 	data, err := json.Marshal(c)
 	if err != nil {
