@@ -70,6 +70,11 @@ type HTTPOptions struct {
 	Timeout time.Duration
 	// MaxResponseBytes caps the response body (DefaultMaxResponseBytes).
 	MaxResponseBytes int64
+	// Ports are the destination ports allowed besides allow-listed
+	// destinations (NEXTFLOW_HTTP_PORTS); nil means netguard.DefaultPorts
+	// (80, 443). AnyPort allows every port.
+	Ports   []uint16
+	AnyPort bool
 }
 
 // Options configures an Engine. Zero fields take defaults.
@@ -208,7 +213,7 @@ func New(st store.Store, opts Options) *Engine {
 	httpFX, err := NewHTTPRequest(opts.HTTP, e.tmpl)
 	if err != nil {
 		e.log.Error("http.request allow-list ignored", "error", err)
-		httpFX, _ = NewHTTPRequest(HTTPOptions{Timeout: opts.HTTP.Timeout, MaxResponseBytes: opts.HTTP.MaxResponseBytes}, e.tmpl)
+		httpFX, _ = NewHTTPRequest(HTTPOptions{Timeout: opts.HTTP.Timeout, MaxResponseBytes: opts.HTTP.MaxResponseBytes, Ports: opts.HTTP.Ports, AnyPort: opts.HTTP.AnyPort}, e.tmpl)
 	}
 	e.effects[httpFX.Kind()] = httpFX
 	if opts.AdvanceBatch <= 0 {

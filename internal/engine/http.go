@@ -38,7 +38,7 @@ func NewHTTPRequest(opts HTTPOptions, engine *tmpl.Engine) (*HTTPRequest, error)
 	if engine == nil {
 		engine = tmpl.New(tmpl.Options{})
 	}
-	g, err := netguard.New(opts.Allow)
+	g, err := netguard.New(opts.Allow, opts.guardOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("http.request allow-list: %w", err)
 	}
@@ -52,6 +52,17 @@ func NewHTTPRequest(opts HTTPOptions, engine *tmpl.Engine) (*HTTPRequest, error)
 	// The per-request context carries each node's own timeout.
 	h.client = g.Client(0)
 	return h, nil
+}
+
+// guardOptions turns the port settings into netguard options.
+func (opts HTTPOptions) guardOptions() []netguard.Option {
+	switch {
+	case opts.AnyPort:
+		return []netguard.Option{netguard.WithAnyPort()}
+	case len(opts.Ports) > 0:
+		return []netguard.Option{netguard.WithPorts(opts.Ports...)}
+	}
+	return nil
 }
 
 // Kind implements SideEffect.
