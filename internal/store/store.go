@@ -96,6 +96,13 @@ type QueueConfig struct {
 	// CompletedRetention is how long River keeps a completed job's row
 	// (default DefaultCompletedRetention; River's own default is a day).
 	CompletedRetention time.Duration
+	// NodeID is the River client ID (default NewNodeID()); see QueueLease.
+	NodeID string
+	// LeaseInterval (default DefaultLeaseInterval) and LeaseExpiry (default
+	// DefaultLeaseExpiry) tune job leases; a negative LeaseInterval runs no
+	// lease loop (tests that renew and expire by hand).
+	LeaseInterval time.Duration
+	LeaseExpiry   time.Duration
 }
 
 // DefaultCompletedRetention is QueueConfig.CompletedRetention's default.

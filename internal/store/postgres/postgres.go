@@ -39,7 +39,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -123,6 +122,9 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	if opts.Queue.NodeID == "" {
+		opts.Queue.NodeID = store.NewNodeID()
+	}
 	client, err := newRiverClient(pool, opts.Queue, opts.Schema, logger)
 	if err != nil {
 		pool.Close()
@@ -135,12 +137,13 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		schema: opts.Schema,
 		logger: logger,
 	}
-	s.queue = &queue{client: client, workNone: opts.Queue.WorkNone}
+	s.queue = newQueue(client, pool, opts.Queue, logger)
 	return s, nil
 }
 
 func newRiverClient(pool *pgxpool.Pool, qc store.QueueConfig, schema string, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
 	cfg := &river.Config{
+		ID:     qc.NodeID,
 		Logger: logger,
 		Schema: schema,
 		// See store.DefaultCompletedRetention.
@@ -294,75 +297,6 @@ func (s *Store) run(ctx context.Context, tenantID uuid.UUID, readOnly bool, fn f
 		after(ctx)
 	}
 	return nil
-}
-
-// queue is the store.Queue face of the River client.
-type queue struct {
-	client   *river.Client[pgx.Tx]
-	workNone bool
-
-	mu      sync.Mutex
-	running bool
-}
-
-func (q *queue) started() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.running
-}
-
-// Start begins working jobs. On an insert-only queue (WorkNone) it does
-// nothing.
-func (q *queue) Start(ctx context.Context) error {
-	if q.workNone {
-		return nil
-	}
-	if err := q.client.Start(ctx); err != nil {
-		return fmt.Errorf("start queue: %w", err)
-	}
-	q.mu.Lock()
-	q.running = true
-	q.mu.Unlock()
-	return nil
-}
-
-// Stop waits for running jobs to finish; when ctx ends first it cancels
-// them and waits a little longer for them to return.
-func (q *queue) Stop(ctx context.Context) error {
-	q.mu.Lock()
-	running := q.running
-	q.running = false
-	q.mu.Unlock()
-	if !running {
-		return nil
-	}
-	err := q.client.Stop(ctx)
-	if err == nil {
-		return nil
-	}
-	if ctx.Err() == nil {
-		return fmt.Errorf("stop queue: %w", err)
-	}
-	hardCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if hardErr := q.client.StopAndCancel(hardCtx); hardErr != nil {
-		return fmt.Errorf("stop queue: %w", errors.Join(err, hardErr))
-	}
-	return nil
-}
-
-// Insert inserts a job in its own transaction.
-func (q *queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	res, err := q.client.Insert(ctx, args, opts)
-	if err != nil {
-		return nil, fmt.Errorf("insert %s job: %w", args.Kind(), err)
-	}
-	return res, nil
-}
-
-// Subscribe returns River events of the given kinds.
-func (q *queue) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
-	return q.client.Subscribe(kinds...)
 }
 
 // migrateLockKey is the advisory lock Migrate holds, one per schema so that

@@ -80,6 +80,20 @@ func TestExerciseAppRole(t *testing.T) {
 	storetest.Exercise(t, func(t *testing.T) store.Store { return storetest.PostgresAppRole(t) })
 }
 
+// TestExerciseQueueLease runs the job lease cases as the test database's
+// user and as an ordinary role.
+func TestExerciseQueueLease(t *testing.T) {
+	t.Parallel()
+	t.Run("Superuser", func(t *testing.T) {
+		t.Parallel()
+		storetest.ExerciseQueueLease(t, func(t *testing.T, opts ...storetest.Option) store.Store { return storetest.Postgres(t, opts...) })
+	})
+	t.Run("AppRole", func(t *testing.T) {
+		t.Parallel()
+		storetest.ExerciseQueueLease(t, func(t *testing.T, opts ...storetest.Option) store.Store { return storetest.PostgresAppRole(t, opts...) })
+	})
+}
+
 func TestSmoke(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -3,9 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -15,13 +15,29 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
-// queue is the store's River client behind store.Queue.
+// queue is the store's River client behind store.Queue, with the job
+// leases of its process (store.QueueLease). SQLite has one working
+// process: its leases keep River's rescuer off the jobs it is still
+// running, and the jobs a previous process left running are handed back
+// when the queue starts.
 type queue struct {
 	client   *river.Client[*sql.Tx]
+	db       *sql.DB
 	workNone bool
+	nodeID   string
+	interval time.Duration
+	logger   *slog.Logger
+
+	mu        sync.Mutex
+	running   bool
+	leaseStop context.CancelFunc
+	leaseDone chan struct{}
 }
 
-var _ store.Queue = (*queue)(nil)
+var (
+	_ store.Queue      = (*queue)(nil)
+	_ store.QueueLease = (*queue)(nil)
+)
 
 // riverConfig turns a store.QueueConfig into River's configuration with the
 // SQLite defaults applied.
@@ -31,6 +47,7 @@ func riverConfig(cfg store.QueueConfig, logger *slog.Logger) *river.Config {
 		maxWorkers = defaultMaxWorkers
 	}
 	rc := &river.Config{
+		ID:                cfg.NodeID,
 		FetchCooldown:     durationOr(cfg.FetchCooldown, defaultFetchCooldown),
 		FetchPollInterval: durationOr(cfg.FetchPollInterval, defaultFetchPollInterval),
 		JobTimeout:        durationOr(cfg.JobTimeout, defaultJobTimeout),
@@ -70,42 +87,119 @@ func durationOr(d, def time.Duration) time.Duration {
 	return d
 }
 
-func newQueue(driver *riversqlite.Driver, cfg store.QueueConfig, logger *slog.Logger) (*queue, error) {
+func newQueue(driver *riversqlite.Driver, db *sql.DB, cfg store.QueueConfig, logger *slog.Logger) (*queue, error) {
+	if cfg.NodeID == "" {
+		cfg.NodeID = store.NewNodeID()
+	}
 	client, err := river.NewClient(driver, riverConfig(cfg, logger))
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)
 	}
-	return &queue{client: client, workNone: cfg.WorkNone}, nil
+	return &queue{client: client, db: db, workNone: cfg.WorkNone, nodeID: cfg.NodeID,
+		interval: cfg.LeaseInterval, logger: logger}, nil
 }
 
-// Start begins working jobs. On an insert-only queue (WorkNone) it does
-// nothing.
+// Start hands back the jobs a previous process left running, then begins
+// working jobs and renewing their leases. On an insert-only queue
+// (WorkNone) it does nothing. The client runs until Stop, whatever becomes
+// of ctx.
 func (q *queue) Start(ctx context.Context) error {
 	if q.workNone {
 		return nil
 	}
-	if err := q.client.Start(ctx); err != nil {
+	expired, err := q.LeaseExpire(ctx, 0)
+	if err != nil {
 		return fmt.Errorf("start river client: %w", err)
+	}
+	if len(expired) > 0 {
+		q.logger.WarnContext(ctx, "handed back the jobs a previous process left running", "jobs", len(expired))
+	}
+	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start river client: %w", err)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.running = true
+	if q.interval >= 0 {
+		leaseCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		q.leaseStop, q.leaseDone = stop, done
+		go func() {
+			defer close(done)
+			store.LeaseLoop(leaseCtx, q, q.interval, 0, false, q.logger)
+		}()
 	}
 	return nil
 }
 
-// Stop waits for running jobs to finish; when ctx ends first, it cancels
-// them and waits a little longer for them to return.
+// Stop stops fetching at once and waits for running jobs, cancelling them
+// near ctx's deadline (store.StopQueue); it returns by the deadline. A
+// second Stop does nothing.
 func (q *queue) Stop(ctx context.Context) error {
-	err := q.client.Stop(ctx)
-	if err == nil {
+	q.mu.Lock()
+	running := q.running
+	q.running = false
+	leaseStop, leaseDone := q.leaseStop, q.leaseDone
+	q.leaseStop, q.leaseDone = nil, nil
+	q.mu.Unlock()
+	if !running {
 		return nil
 	}
-	if ctx.Err() == nil {
-		return fmt.Errorf("stop river client: %w", err)
+	err := store.StopQueue(ctx, q.client.Stop, q.client.StopAndCancel)
+	if leaseStop != nil {
+		leaseStop()
+		<-leaseDone
 	}
-	hardCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if hardErr := q.client.StopAndCancel(hardCtx); hardErr != nil {
-		return fmt.Errorf("stop river client: %w", errors.Join(err, hardErr))
+	return err
+}
+
+// NodeID is this process's River client ID.
+func (q *queue) NodeID() string { return q.nodeID }
+
+// LeaseRenew sets attempted_at to now on the running jobs this process
+// fetched last.
+func (q *queue) LeaseRenew(ctx context.Context) (int, error) {
+	res, err := q.db.ExecContext(ctx, `UPDATE river_job SET attempted_at = datetime('now', 'subsec')
+WHERE state = 'running' AND json_extract(attempted_by, '$[#-1]') = ?`, q.nodeID)
+	if err != nil {
+		return 0, fmt.Errorf("renew job leases of %s: %w", q.nodeID, err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// LeaseExpire makes running jobs whose attempted_at is older than expiry
+// (any running job when expiry is not positive) available again at once; a
+// job whose cancellation was requested is cancelled instead.
+func (q *queue) LeaseExpire(ctx context.Context, expiry time.Duration) ([]store.ExpiredLease, error) {
+	horizon := "+1 day"
+	if expiry > 0 {
+		horizon = fmt.Sprintf("-%.3f seconds", expiry.Seconds())
+	}
+	rows, err := q.db.QueryContext(ctx, `UPDATE river_job SET
+	state = CASE WHEN json_extract(metadata, '$.cancel_attempted_at') IS NOT NULL THEN 'cancelled' ELSE 'available' END,
+	finalized_at = CASE WHEN json_extract(metadata, '$.cancel_attempted_at') IS NOT NULL THEN datetime('now', 'subsec') END,
+	scheduled_at = CASE WHEN json_extract(metadata, '$.cancel_attempted_at') IS NOT NULL THEN scheduled_at ELSE datetime('now', 'subsec') END
+WHERE state = 'running' AND (attempted_at IS NULL OR attempted_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?))
+RETURNING id, coalesce(json_extract(attempted_by, '$[#-1]'), ''), coalesce(attempted_at, '')`, horizon)
+	if err != nil {
+		return nil, fmt.Errorf("hand back expired job leases: %w", err)
+	}
+	defer rows.Close()
+	var out []store.ExpiredLease
+	for rows.Next() {
+		var e store.ExpiredLease
+		var at string
+		if err := rows.Scan(&e.JobID, &e.NodeID, &at); err != nil {
+			return nil, fmt.Errorf("hand back expired job leases: %w", err)
+		}
+		e.RenewedAt, _ = time.Parse("2006-01-02 15:04:05.999999999", at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("hand back expired job leases: %w", err)
+	}
+	return out, nil
 }
 
 // Insert inserts a job in its own transaction. Do not call it inside InTx:

@@ -11,3 +11,8 @@ func TestExercise(t *testing.T) {
 	t.Parallel()
 	storetest.Exercise(t, func(t *testing.T) store.Store { return storetest.SQLite(t) })
 }
+
+func TestExerciseQueueLease(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseQueueLease(t, func(t *testing.T, opts ...storetest.Option) store.Store { return storetest.SQLite(t, opts...) })
+}

@@ -109,7 +109,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		queries: dbsqlc.New(),
 		logger:  logger,
 	}
-	q, err := newQueue(riversqlite.New(writer), opts.Queue, logger)
+	q, err := newQueue(riversqlite.New(writer), writer, opts.Queue, logger)
 	if err != nil {
 		_ = s.closeDBs()
 		return nil, err

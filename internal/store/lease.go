@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+)
+
+// Job leases: how a node's death is told apart from a node that is alive
+// but slow (see DESIGN.md, "Takeover").
+//
+// Every worker node runs River under a client ID of its own (NodeID), which
+// River appends to a job's attempted_by when the node fetches it. While the
+// node lives it renews the jobs it is running every LeaseInterval by
+// setting their attempted_at to now. A running job whose attempted_at is
+// older than LeaseExpiry therefore belongs to a node that stopped: the first
+// node to notice hands it back (makes it available again), so its work
+// resumes within LeaseExpiry plus a sweep interval of the death.
+//
+// Renewal also keeps River's own rescuer (RescueStuckJobsAfter, measured
+// from attempted_at) off the jobs of a live node: a job is only ever taken
+// from a node that stopped renewing, so an execution never has two workers
+// in it because one of them was slow.
+const (
+	// DefaultLeaseInterval is how often a node renews its running jobs
+	// and looks for expired ones.
+	DefaultLeaseInterval = 2 * time.Second
+	// DefaultLeaseExpiry is how old a running job's lease may get before
+	// the job is handed back.
+	DefaultLeaseExpiry = 10 * time.Second
+)
+
+// QueueLease is the lease side of a Queue whose client works jobs.
+type QueueLease interface {
+	// NodeID is the River client ID of this process, as it appears in the
+	// attempted_by of the jobs it works.
+	NodeID() string
+	// LeaseRenew renews the lease of the running jobs this node fetched
+	// last and returns how many it renewed.
+	LeaseRenew(ctx context.Context) (int, error)
+	// LeaseExpire hands back running jobs whose lease is older than
+	// expiry: they become available at once (a job whose cancellation was
+	// requested is cancelled instead). It returns the jobs handed back.
+	LeaseExpire(ctx context.Context, expiry time.Duration) ([]ExpiredLease, error)
+}
+
+// ExpiredLease is a running job handed back because its lease expired.
+type ExpiredLease struct {
+	JobID int64
+	// NodeID is the node that was running it.
+	NodeID string
+	// RenewedAt is when its lease was last renewed (or the job fetched).
+	RenewedAt time.Time
+}
+
+// NewNodeID returns a River client ID unique to this process: host name,
+// process ID and random bits (two processes on one host never share one,
+// and a restarted process never reuses its predecessor's).
+func NewNodeID() string {
+	host, _ := os.Hostname()
+	host = strings.NewReplacer(".", "_", " ", "_").Replace(host)
+	if host == "" {
+		host = "host"
+	}
+	if len(host) > 60 {
+		host = host[:60]
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s_%d_%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// LeaseLoop keeps a node's leases: it renews them every interval and, when
+// sweep is set, hands back the expired jobs of other nodes. It sweeps only
+// once its own renewals have succeeded without a gap for a whole expiry, so
+// that after an outage of the database (when no node could renew) the
+// first node back does not take the jobs of nodes that are alive but have
+// not renewed yet. It returns when ctx ends.
+func LeaseLoop(ctx context.Context, q QueueLease, interval, expiry time.Duration, sweep bool, log *slog.Logger) {
+	if interval <= 0 {
+		interval = DefaultLeaseInterval
+	}
+	if expiry <= 0 {
+		expiry = DefaultLeaseExpiry
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	var healthySince time.Time
+	failing := false
+	for {
+		opCtx, cancel := context.WithTimeout(ctx, interval)
+		_, err := q.LeaseRenew(opCtx)
+		if err == nil && sweep && !healthySince.IsZero() && time.Since(healthySince) >= expiry {
+			var expired []ExpiredLease
+			if expired, err = q.LeaseExpire(opCtx, expiry); err == nil {
+				logExpired(ctx, log, expired)
+			}
+		}
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			healthySince = time.Time{}
+			if !failing {
+				log.WarnContext(ctx, "job lease: cannot renew or sweep; another node may take this node's jobs", "node", q.NodeID(), "err", err)
+			}
+			failing = true
+		default:
+			if healthySince.IsZero() {
+				healthySince = time.Now()
+			}
+			if failing {
+				log.InfoContext(ctx, "job lease: renewing again", "node", q.NodeID())
+			}
+			failing = false
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+func logExpired(ctx context.Context, log *slog.Logger, expired []ExpiredLease) {
+	if len(expired) == 0 {
+		return
+	}
+	byNode := map[string]int{}
+	oldest := time.Now()
+	for _, e := range expired {
+		byNode[e.NodeID]++
+		if e.RenewedAt.Before(oldest) {
+			oldest = e.RenewedAt
+		}
+	}
+	for node, n := range byNode {
+		log.WarnContext(ctx, "job lease expired: handed back the jobs of a node that stopped renewing",
+			"dead_node", node, "jobs", n, "last_renewed_ago", time.Since(oldest).Round(time.Millisecond))
+	}
+}
