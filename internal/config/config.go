@@ -44,6 +44,15 @@ type Config struct {
 	// HTTPAllow lists hosts or CIDRs http.request may reach despite the SSRF
 	// guard (NEXTFLOW_HTTP_ALLOW, comma separated).
 	HTTPAllow []string
+	// HTTPPorts are the ports tenant-driven outbound calls may reach besides
+	// allow-listed destinations (NEXTFLOW_HTTP_PORTS: "80,443" or "any");
+	// HTTPAnyPort is set for "any".
+	HTTPPorts   []uint16
+	HTTPAnyPort bool
+	// Rate limits (limits.go): webhook posts per workflow and per tenant,
+	// authenticated API calls per tenant, unauthenticated API calls per
+	// client IP.
+	RateLimits RateLimits
 	// LogLevel and LogFormat (NEXTFLOW_LOG_LEVEL, NEXTFLOW_LOG_FORMAT: json|text).
 	LogLevel  slog.Level
 	LogFormat string
@@ -105,6 +114,8 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	redisURL := fs.String("redis-url", env("REDIS_URL", ""), "Redis URL")
 	baseURL := fs.String("base-url", env("NEXTFLOW_BASE_URL", ""), "public URL")
 	httpAllow := fs.String("http-allow", env("NEXTFLOW_HTTP_ALLOW", ""), "hosts or CIDRs http.request may reach")
+	httpPorts := fs.String("http-ports", env("NEXTFLOW_HTTP_PORTS", DefaultHTTPPorts), "ports outbound calls may reach: a list or any")
+	rates := rateFlags(fs, env)
 	logLevel := fs.String("log-level", env("NEXTFLOW_LOG_LEVEL", "info"), "log level")
 	logFormat := fs.String("log-format", env("NEXTFLOW_LOG_FORMAT", "json"), "log format: json or text")
 	migrate := fs.Bool("migrate", env("NEXTFLOW_MIGRATE", "") == "true" || env("NEXTFLOW_MIGRATE", "") == "1", "apply migrations on start")
@@ -169,6 +180,9 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 			}
 			c.HTTPAllow = append(c.HTTPAllow, h)
 		}
+	}
+	if err := c.parseOutbound(*httpPorts, rates); err != nil {
+		return nil, err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		return nil, &Error{Name: "NEXTFLOW_LOG_LEVEL", Msg: fmt.Sprintf("must be debug, info, warn or error, got %q", *logLevel)}
