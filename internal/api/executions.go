@@ -366,49 +366,11 @@ func (s *Server) registerExecutions() {
 	if s.deps.Live != nil {
 		sse.Register(api, huma.Operation{
 			OperationID: "stream-executions", Method: http.MethodGet, Path: Prefix + "/executions/stream",
-			Summary:     "Server-sent events of execution and step changes in the workspace",
-			Description: "Each `change` event carries {kind: execution|step, executionId, workflowId, status, stepId?, nodeId?, at}. Filter with workflowId or executionId. A `ping` comment-like event is sent every 15 s.",
-			Tags:        []string{"executions"}, Metadata: map[string]any{MetaPermission: PermExecutionsRead, MetaNoTenant: true},
-		}, map[string]any{"change": live.Event{}, "ping": pingEvent{}}, func(ctx context.Context, in *struct {
-			WorkflowID  string `query:"workflowId"`
-			ExecutionID string `query:"executionId"`
-		}, send sse.Sender) {
-			c, ok := CallerFrom(ctx)
-			if !ok {
-				return
-			}
-			events, cancel, err := s.deps.Live.Subscribe(ctx, c.TenantID)
-			if err != nil {
-				s.log.WarnContext(ctx, "stream subscribe", "err", err)
-				return
-			}
-			defer cancel()
-			ticker := time.NewTicker(15 * time.Second)
-			defer ticker.Stop()
-			_ = send.Data(pingEvent{At: time.Now().UTC()})
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-ticker.C:
-					if err := send.Data(pingEvent{At: time.Now().UTC()}); err != nil {
-						return
-					}
-				case ev, ok := <-events:
-					if !ok {
-						return
-					}
-					if ev.TenantID != c.TenantID ||
-						(in.WorkflowID != "" && ev.WorkflowID.String() != in.WorkflowID) ||
-						(in.ExecutionID != "" && ev.ExecutionID.String() != in.ExecutionID) {
-						continue
-					}
-					if err := send.Data(ev); err != nil {
-						return
-					}
-				}
-			}
-		})
+			Summary: "Server-sent events of execution and step changes in the workspace",
+			Description: "Each `change` event carries {kind: execution|step, executionId, workflowId, status, stepId?, nodeId?, at}. Filter with workflowId or executionId. A `ping` comment-like event is sent every 15 s. " +
+				"The stream rechecks its credentials every few seconds: after logout, removal from the workspace, a role or key that no longer reads executions, or a revoked API key it sends one `revoked` event and ends (do not reconnect). It also ends, without that event, when the server shuts down (reconnect).",
+			Tags: []string{"executions"}, Metadata: map[string]any{MetaPermission: PermExecutionsRead, MetaNoTenant: true},
+		}, map[string]any{"change": live.Event{}, "ping": pingEvent{}, "revoked": revokedEvent{}}, s.streamExecutions)
 	}
 }
 

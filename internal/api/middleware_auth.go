@@ -64,6 +64,7 @@ func NewAccounts(opts AccountsOptions) *Accounts {
 func (a *Accounts) Install(deps *Deps) {
 	deps.Middleware = append([]func(huma.Context, func(huma.Context)){a.Middleware}, deps.Middleware...)
 	deps.Hooks = append(deps.Hooks, a.Register)
+	deps.Recheck = a.svc.Recheck
 }
 
 // Register registers the accounts operations on api.

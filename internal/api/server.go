@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/config"
 	"github.com/nextflow-dev/nextflow/internal/cron"
 	"github.com/nextflow-dev/nextflow/internal/engine"
@@ -61,6 +62,13 @@ type Deps struct {
 	// Middleware are huma middlewares applied to every operation, in order
 	// (authentication goes here).
 	Middleware []func(ctx huma.Context, next func(huma.Context))
+	// Recheck tells whether a request's principal still stands and holds
+	// perm (auth.Service.Recheck; set by Accounts.Install): long-lived
+	// streams call it every StreamRecheck and end when it fails.
+	Recheck func(ctx context.Context, p *auth.Principal, perm auth.Permission) error
+	// StreamRecheck is how often an open stream rechecks its principal
+	// (default DefaultStreamRecheck).
+	StreamRecheck time.Duration
 }
 
 // Server is the HTTP API.
@@ -69,7 +77,16 @@ type Server struct {
 	api  huma.API
 	mux  *http.ServeMux
 	log  *slog.Logger
+	// streams ends when CloseStreams is called; every open stream watches it.
+	streams      context.Context
+	closeStreams context.CancelFunc
 }
+
+// CloseStreams ends every open server-sent-events stream at once (call it
+// at the start of shutdown: http.Server.Shutdown does not wait for them
+// otherwise). Clients reconnect, to another node if this one is going.
+// Streams opened afterwards end at once too.
+func (s *Server) CloseStreams() { s.closeStreams() }
 
 // NewConfig returns the huma configuration of the NextFlow API.
 func NewConfig() huma.Config {
@@ -99,6 +116,7 @@ func New(deps Deps) *Server {
 	}
 	mux := http.NewServeMux()
 	s := &Server{deps: deps, mux: mux, log: deps.Logger}
+	s.streams, s.closeStreams = context.WithCancel(context.Background())
 	s.api = humago.New(mux, NewConfig())
 	for _, mw := range deps.Middleware {
 		s.api.UseMiddleware(mw)

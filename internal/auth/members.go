@@ -57,7 +57,9 @@ func checkOwnerChange(ctx context.Context, tx store.Tx, tenantID uuid.UUID) erro
 
 // ChangeMemberRole gives userID a new role in the principal's workspace.
 // Granting or taking away OWNER needs owners:manage (OWNERs only), and the
-// last OWNER cannot be demoted.
+// last OWNER cannot be demoted. The member's API keys stay, but a key
+// never does more than its creator's current role allows
+// (Principal.CreatorRole), so a lowered role lowers their keys at once.
 func (s *Service) ChangeMemberRole(ctx context.Context, p *Principal, userID uuid.UUID, role domain.Role, meta RequestMeta) (*domain.Membership, error) {
 	if err := p.Require(PermMembersManage); err != nil {
 		return nil, err
@@ -101,7 +103,10 @@ func (s *Service) ChangeMemberRole(ctx context.Context, p *Principal, userID uui
 }
 
 // RemoveMember removes userID from the principal's workspace. Removing an
-// OWNER needs owners:manage, and the last OWNER cannot be removed.
+// OWNER needs owners:manage, and the last OWNER cannot be removed. The API
+// keys the member created in the workspace are revoked in the same
+// transaction, each with an "apikey.revoked" audit entry (reason
+// member_removed); their open streams end at their next recheck.
 func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID uuid.UUID, meta RequestMeta) error {
 	if err := p.Require(PermMembersManage); err != nil {
 		return err
@@ -125,8 +130,12 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID uuid.UU
 		if err := tx.MembershipDelete(ctx, p.TenantID, userID); err != nil {
 			return err
 		}
+		revoked, err := s.revokeKeysOf(ctx, tx, p, userID, meta)
+		if err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, p.TenantID, p, "member.removed", "user", userID.String(),
-			map[string]any{"role": cur.Role}, meta.IP)
+			map[string]any{"role": cur.Role, "apiKeysRevoked": revoked}, meta.IP)
 	})
 	if err != nil {
 		return fmt.Errorf("remove member %s: %w", userID, err)
@@ -136,3 +145,29 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID uuid.UU
 
 // isNotFound reports whether err is store.ErrNotFound.
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// revokeKeysOf revokes, within tx, every unrevoked API key userID created
+// in the principal's workspace, auditing each; it returns their IDs.
+func (s *Service) revokeKeysOf(ctx context.Context, tx store.Tx, p *Principal, userID uuid.UUID, meta RequestMeta) ([]string, error) {
+	keys, err := tx.APIKeyListByTenant(ctx, p.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list API keys: %w", err)
+	}
+	now := s.now().UTC()
+	revoked := []string{}
+	for i := range keys {
+		k := &keys[i]
+		if k.CreatedBy == nil || *k.CreatedBy != userID || k.RevokedAt != nil {
+			continue
+		}
+		if err := tx.APIKeyRevoke(ctx, p.TenantID, k.ID, now); err != nil {
+			return nil, fmt.Errorf("revoke API key %s: %w", k.ID, err)
+		}
+		if err := s.audit(ctx, tx, p.TenantID, p, "apikey.revoked", "api_key", k.ID.String(),
+			map[string]any{"name": k.Name, "prefix": k.Prefix, "reason": "member_removed", "member": userID.String()}, meta.IP); err != nil {
+			return nil, err
+		}
+		revoked = append(revoked, k.ID.String())
+	}
+	return revoked, nil
+}

@@ -92,6 +92,10 @@ type Principal struct {
 	// APIKey and Scopes are set for API keys.
 	APIKey *domain.APIKey
 	Scopes []string
+	// CreatorRole is, for an API key, its creator's current role in the
+	// workspace: a key never does more than the member who made it could
+	// do now (empty: a key made by no user, capped by its scopes only).
+	CreatorRole domain.Role
 }
 
 // UserID returns the user's ID, or nil for an API key.
@@ -124,7 +128,7 @@ func (p *Principal) Can(perm Permission) bool {
 		return false
 	}
 	if p.Kind == KindAPIKey {
-		return ScopeAllowed(p.Scopes, perm)
+		return ScopeAllowed(p.Scopes, perm) && (p.CreatorRole == "" || Allowed(p.CreatorRole, perm))
 	}
 	return Allowed(p.Role, perm)
 }
@@ -139,6 +143,8 @@ func (p *Principal) Require(perm Permission) error {
 		return ErrNoWorkspace
 	case p.Can(perm):
 		return nil
+	case p.Kind == KindAPIKey && ScopeAllowed(p.Scopes, perm):
+		return &PermissionError{Permission: perm, Reason: fmt.Sprintf("the key's creator's role %s does not include it", p.CreatorRole)}
 	case p.Kind == KindAPIKey:
 		return &PermissionError{Permission: perm, Reason: fmt.Sprintf("API key scopes %v do not include it", p.Scopes)}
 	default:

@@ -581,12 +581,16 @@ func (s *Service) ResolveAPIKey(ctx context.Context, bearer string) (*Principal,
 		return nil, ErrUnauthenticated
 	}
 	var key *domain.APIKey
+	var creatorRole domain.Role
 	err := s.st.Read(ctx, uuid.Nil, func(tx store.Tx) error {
 		var err error
-		key, err = tx.APIKeyGetByPrefix(ctx, prefix)
+		if key, err = tx.APIKeyGetByPrefix(ctx, prefix); err != nil {
+			return err
+		}
+		creatorRole, err = keyCreatorRole(ctx, tx, key)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, ErrUnauthenticated) {
 		return nil, ErrUnauthenticated
 	}
 	if err != nil {
@@ -605,7 +609,7 @@ func (s *Service) ResolveAPIKey(ctx context.Context, bearer string) (*Principal,
 			key.LastUsedAt = &now
 		}
 	}
-	return &Principal{Kind: KindAPIKey, TenantID: key.TenantID, APIKey: key, Scopes: key.Scopes}, nil
+	return &Principal{Kind: KindAPIKey, TenantID: key.TenantID, APIKey: key, Scopes: key.Scopes, CreatorRole: creatorRole}, nil
 }
 
 // SwitchTenant makes tenantID the session's active workspace. A workspace
