@@ -89,7 +89,7 @@ type httpCall struct {
 }
 
 // Prepare renders the URL, headers and body templates over the context.
-func (h *HTTPRequest) Prepare(_ context.Context, in PrepareInput) (json.RawMessage, error) {
+func (h *HTTPRequest) Prepare(ctx context.Context, in PrepareInput) (json.RawMessage, error) {
 	var cfg httpConfig
 	if len(in.Config) > 0 {
 		if err := json.Unmarshal(in.Config, &cfg); err != nil {
@@ -101,7 +101,7 @@ func (h *HTTPRequest) Prepare(_ context.Context, in PrepareInput) (json.RawMessa
 		call.Method = http.MethodGet
 	}
 	var err error
-	if call.URL, err = h.render(cfg.URL, in.Data); err != nil {
+	if call.URL, err = h.render(ctx, cfg.URL, in.Data); err != nil {
 		return nil, fmt.Errorf("url: %w", err)
 	}
 	u, err := url.Parse(strings.TrimSpace(call.URL))
@@ -110,14 +110,14 @@ func (h *HTTPRequest) Prepare(_ context.Context, in PrepareInput) (json.RawMessa
 	}
 	call.URL = u.String()
 	for k, v := range cfg.Headers {
-		if call.Headers[k], err = h.render(v, in.Data); err != nil {
+		if call.Headers[k], err = h.render(ctx, v, in.Data); err != nil {
 			return nil, fmt.Errorf("header %s: %w", k, err)
 		}
 	}
 	if len(cfg.Body) > 0 && string(cfg.Body) != "null" {
 		var s string
 		if json.Unmarshal(cfg.Body, &s) == nil {
-			if call.Body, err = h.render(s, in.Data); err != nil {
+			if call.Body, err = h.render(ctx, s, in.Data); err != nil {
 				return nil, fmt.Errorf("body: %w", err)
 			}
 		} else {
@@ -126,7 +126,7 @@ func (h *HTTPRequest) Prepare(_ context.Context, in PrepareInput) (json.RawMessa
 			if err := json.Unmarshal(cfg.Body, &v); err != nil {
 				return nil, fmt.Errorf("body: %w", err)
 			}
-			if v, err = h.renderValue(v, in.Data); err != nil {
+			if v, err = h.renderValue(ctx, v, in.Data); err != nil {
 				return nil, fmt.Errorf("body: %w", err)
 			}
 			b, err := json.Marshal(v)
@@ -163,24 +163,24 @@ func hasHeader(h map[string]string, name string) bool {
 	return false
 }
 
-func (h *HTTPRequest) render(src string, data map[string]any) (string, error) {
+func (h *HTTPRequest) render(ctx context.Context, src string, data map[string]any) (string, error) {
 	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
 		return src, nil
 	}
-	out, err := h.tmpl.Render(src, data)
+	out, err := h.tmpl.Render(ctx, src, data)
 	if err != nil {
 		return "", fmt.Errorf("render template: %w", err)
 	}
 	return out, nil
 }
 
-func (h *HTTPRequest) renderValue(v any, data map[string]any) (any, error) {
+func (h *HTTPRequest) renderValue(ctx context.Context, v any, data map[string]any) (any, error) {
 	switch t := v.(type) {
 	case string:
-		return h.render(t, data)
+		return h.render(ctx, t, data)
 	case map[string]any:
 		for k, x := range t {
-			r, err := h.renderValue(x, data)
+			r, err := h.renderValue(ctx, x, data)
 			if err != nil {
 				return nil, err
 			}
@@ -188,7 +188,7 @@ func (h *HTTPRequest) renderValue(v any, data map[string]any) (any, error) {
 		}
 	case []any:
 		for i, x := range t {
-			r, err := h.renderValue(x, data)
+			r, err := h.renderValue(ctx, x, data)
 			if err != nil {
 				return nil, err
 			}

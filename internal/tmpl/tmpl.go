@@ -6,14 +6,24 @@
 // Missing variables render empty. RenderHTML escapes every output for HTML
 // unless it ends with the raw filter ({{ steps.body.output.html | raw }}).
 // Parsed templates are cached in a bounded LRU map inside the Engine.
+//
+// Templates come from tenants, so every render is bounded in loop
+// iterations, bytes built, output size and time (see Options), and fails
+// with an error wrapping ErrLimit past a bound instead of taking the
+// process down. Liquid offers no such hooks, so the Engine adds them: a
+// tag put first in every loop body spends an iteration and checks the
+// clock and the context, every filter goes through a wrapper that charges
+// its estimated output before it runs, and capture blocks write through a
+// buffer that charges each write. include and render are not available.
 package tmpl
 
 import (
 	"container/list"
+	"context"
 	"errors"
 	"fmt"
-	"html"
 	"io"
+	"maps"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -21,7 +31,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/osteele/liquid"
+	"github.com/osteele/liquid/parser"
+	"github.com/osteele/liquid/render"
+	"github.com/osteele/liquid/tags"
 )
 
 // ErrParse is wrapped by errors about template source that does not parse.
@@ -31,26 +43,73 @@ var ErrParse = errors.New("invalid template")
 var ErrRender = errors.New("template rendering failed")
 
 // ErrOutputTooLarge is wrapped by render errors when the output exceeds
-// Options.MaxOutputBytes.
+// Options.MaxOutputBytes; those errors wrap ErrLimit too.
 var ErrOutputTooLarge = errors.New("template output too large")
 
 // escapeFilter is the filter RenderHTML appends to every output.
 const escapeFilter = "nf_html_escape"
 
 // Options configures an Engine. Zero fields take the defaults below.
+//
+// Every render is bounded: loops may run MaxIterations times in all
+// (counted across nesting), filters and captures may build MaxBytes bytes
+// in all (each checked before it allocates), the output may be
+// MaxOutputBytes long, and the render may take Timeout or until the
+// caller's context is done, whichever comes first (checked at every loop
+// iteration and filter call). A render past a bound fails with an error
+// wrapping ErrLimit that names the bound.
 type Options struct {
 	// CacheSize is how many parsed templates the Engine keeps (default 1024).
 	CacheSize int
 	// MaxOutputBytes bounds the rendered output (default 1 MiB).
 	MaxOutputBytes int
+	// MaxIterations bounds the loop iterations of one render, all loops
+	// and nesting levels together (default 100,000).
+	MaxIterations int
+	// MaxBytes bounds the bytes that filters (append, replace, join, …)
+	// and capture blocks build during one render, in all (default 16 MiB).
+	MaxBytes int64
+	// Timeout bounds the wall-clock time of one render (default 1s).
+	Timeout time.Duration
+	// MaxSourceBytes bounds the length of a template (default 512 KiB).
+	MaxSourceBytes int
+}
+
+func (o Options) withDefaults() Options {
+	if o.CacheSize <= 0 {
+		o.CacheSize = 1024
+	}
+	if o.MaxOutputBytes <= 0 {
+		o.MaxOutputBytes = 1 << 20
+	}
+	if o.MaxIterations <= 0 {
+		o.MaxIterations = 100_000
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = 16 << 20
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = time.Second
+	}
+	if o.MaxSourceBytes <= 0 {
+		o.MaxSourceBytes = 512 << 10
+	}
+	return o
 }
 
 // Engine parses and renders Liquid templates. It is safe for concurrent
 // use; create one and share it.
 type Engine struct {
-	liquid  *liquid.Engine
-	opts    Options
-	filters map[string]bool // names Parse accepts
+	opts Options
+	// base is the grammar templates are compiled with: Liquid's standard
+	// tags without include and render (templates come from tenants, not
+	// files), the engine's loop tick and its bounded capture. It has no
+	// filters; each slot adds its own.
+	base      *render.Config
+	tick      render.Node // the compiled tick tag put first in loop bodies
+	filterFns filterSet   // every filter, by name
+	filters   map[string]bool
+	slots     *sync.Pool // of *slot
 
 	mu    sync.Mutex
 	cache map[cacheKey]*list.Element // Value is *cacheEntry
@@ -63,38 +122,53 @@ type cacheKey struct {
 }
 
 type cacheEntry struct {
-	key cacheKey
-	tpl *liquid.Template
+	key  cacheKey
+	root render.Node
 }
 
 // New returns an Engine with the standard Liquid filters plus raw (which
 // marks an output as safe HTML).
 func New(opts Options) *Engine {
-	if opts.CacheSize <= 0 {
-		opts.CacheSize = 1024
+	opts = opts.withDefaults()
+	base := render.NewConfig()
+	tags.AddStandardTags(&base)
+	base.UnregisterTag("include")
+	base.UnregisterTag("render")
+	base.TemplateStore = noTemplates{}
+	base.AddTag(tickTag, tickCompiler)
+	base.AddBlock(captureTag).Compiler(captureCompiler)
+	e := &Engine{
+		opts: opts, base: &base, filterFns: standardFilters(), filters: map[string]bool{},
+		cache: map[cacheKey]*list.Element{}, order: list.New(),
 	}
-	if opts.MaxOutputBytes <= 0 {
-		opts.MaxOutputBytes = 1 << 20
-	}
-	e := &Engine{liquid: liquid.NewEngine(), opts: opts, filters: map[string]bool{}, cache: map[cacheKey]*list.Element{}, order: list.New()}
-	// The standard filters of github.com/osteele/liquid v1.6.
-	for _, name := range strings.Fields(`abs append capitalize ceil compact concat date default divided_by
-		downcase escape escape_once first floor inspect join json last lstrip map minus modulo newline_to_br
-		plus prepend remove remove_first replace replace_first reverse round rstrip size slice sort
-		sort_natural split strip strip_html strip_newlines times truncate truncatewords type uniq upcase
-		url_decode url_encode`) {
+	for name := range e.filterFns {
 		e.filters[name] = true
 	}
+	tick, err := base.Compile("{% "+tickTag+" %}", parser.SourceLoc{LineNo: 1})
+	if err != nil {
+		panic(fmt.Sprintf("compile the loop tick: %v", err)) // a bug, not input
+	}
+	e.tick = tick.(*render.SeqNode).Children[0]
 	e.RegisterFilter("raw", func(v any) any { return v })
-	e.RegisterFilter(escapeFilter, func(v any) string { return html.EscapeString(stringify(v)) })
+	e.RegisterFilter(escapeFilter, htmlEscape)
 	return e
 }
 
-// RegisterFilter adds a filter (see liquid.Engine.RegisterFilter). Register
+// noTemplates is the template store: templates cannot include others.
+type noTemplates struct{}
+
+func (noTemplates) ReadTemplate(name string) ([]byte, error) {
+	return nil, fmt.Errorf("template %q: include and render are not supported", name)
+}
+
+// RegisterFilter adds a filter (see liquid.Engine.RegisterFilter). Its
+// calls are bounded like the standard filters': the wrapper charges the
+// size of its arguments before the call and of its result after. Register
 // filters before the Engine is shared.
 func (e *Engine) RegisterFilter(name string, fn any) {
-	e.liquid.RegisterFilter(name, fn)
+	e.filterFns.AddFilter(name, fn)
 	e.filters[name] = true
+	e.slots = &sync.Pool{New: func() any { return e.newSlot() }}
 }
 
 // Parse reports whether src is a valid template; the error wraps ErrParse
@@ -104,47 +178,69 @@ func (e *Engine) Parse(src string) error {
 	return err
 }
 
-// Render renders src over data as plain text.
-func (e *Engine) Render(src string, data map[string]any) (string, error) {
-	return e.render(src, data, false)
+// Render renders src over data as plain text, within the Engine's bounds
+// and ctx (see Options).
+func (e *Engine) Render(ctx context.Context, src string, data map[string]any) (string, error) {
+	return e.render(ctx, src, data, false)
 }
 
 // RenderHTML renders src over data for an HTML body: each {{ output }} is
 // HTML-escaped unless its last filter is raw. Literal template text is
-// left as written.
-func (e *Engine) RenderHTML(src string, data map[string]any) (string, error) {
-	return e.render(src, data, true)
+// left as written. It is bounded like Render.
+func (e *Engine) RenderHTML(ctx context.Context, src string, data map[string]any) (string, error) {
+	return e.render(ctx, src, data, true)
 }
 
-func (e *Engine) render(src string, data map[string]any, escape bool) (string, error) {
+func (e *Engine) render(ctx context.Context, src string, data map[string]any, escape bool) (string, error) {
 	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
 		return src, nil
 	}
-	tpl, err := e.template(src, escape)
+	root, err := e.template(src, escape)
 	if err != nil {
 		return "", err
 	}
+	b := newBudget(ctx, e.opts, time.Now())
+	if err := b.check(); err != nil {
+		return "", err
+	}
+	vars := make(map[string]any, len(data)+1)
+	maps.Copy(vars, data)
+	vars[budgetKey] = b
+	s := e.slots.Get().(*slot)
+	s.b = b
 	var sb strings.Builder
 	w := &limitWriter{w: &sb, left: e.opts.MaxOutputBytes}
-	if err := safeRender(tpl, w, data); err != nil {
-		if w.exceeded {
-			return "", fmt.Errorf("%w: more than %d bytes", ErrOutputTooLarge, e.opts.MaxOutputBytes)
+	err = safeRender(root, w, vars, s.cfg)
+	s.b = nil
+	e.slots.Put(s)
+	switch {
+	case b.err != nil:
+		return "", b.err
+	case w.exceeded:
+		return "", &limitError{msg: fmt.Sprintf("output longer than %d bytes", e.opts.MaxOutputBytes), also: ErrOutputTooLarge}
+	case err != nil:
+		var le *limitError
+		if errors.As(err, &le) {
+			return "", le
 		}
 		return "", fmt.Errorf("%w: %s", ErrRender, err)
 	}
 	return sb.String(), nil
 }
 
-func (e *Engine) template(src string, escape bool) (*liquid.Template, error) {
+func (e *Engine) template(src string, escape bool) (render.Node, error) {
 	key := cacheKey{src: src, html: escape}
 	e.mu.Lock()
 	if el, ok := e.cache[key]; ok {
 		e.order.MoveToFront(el)
 		e.mu.Unlock()
-		return el.Value.(*cacheEntry).tpl, nil
+		return el.Value.(*cacheEntry).root, nil
 	}
 	e.mu.Unlock()
 
+	if len(src) > e.opts.MaxSourceBytes {
+		return nil, fmt.Errorf("%w: longer than %d bytes", ErrParse, e.opts.MaxSourceBytes)
+	}
 	if err := checkDelimiters(src); err != nil {
 		return nil, err
 	}
@@ -158,7 +254,7 @@ func (e *Engine) template(src string, escape bool) (*liquid.Template, error) {
 	if escape {
 		text = escapeOutputs(src)
 	}
-	tpl, err := e.parse(text)
+	root, err := e.parse(text)
 	if err != nil {
 		return nil, err
 	}
@@ -167,30 +263,100 @@ func (e *Engine) template(src string, escape bool) (*liquid.Template, error) {
 	defer e.mu.Unlock()
 	if el, ok := e.cache[key]; ok {
 		e.order.MoveToFront(el)
-		return el.Value.(*cacheEntry).tpl, nil
+		return el.Value.(*cacheEntry).root, nil
 	}
-	e.cache[key] = e.order.PushFront(&cacheEntry{key: key, tpl: tpl})
+	e.cache[key] = e.order.PushFront(&cacheEntry{key: key, root: root})
 	for e.order.Len() > e.opts.CacheSize {
 		last := e.order.Back()
 		e.order.Remove(last)
 		delete(e.cache, last.Value.(*cacheEntry).key)
 	}
-	return tpl, nil
+	return root, nil
 }
 
-// parse parses text, turning a panic inside the Liquid parser into an error
-// so hostile input cannot crash a caller.
-func (e *Engine) parse(text string) (tpl *liquid.Template, err error) {
+// parse compiles text and bounds the result (see bound), turning a panic
+// inside the Liquid parser into an error so hostile input cannot crash a
+// caller.
+func (e *Engine) parse(text string) (root render.Node, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			tpl, err = nil, fmt.Errorf("%w: %v", ErrParse, r)
+			root, err = nil, fmt.Errorf("%w: %v", ErrParse, r)
 		}
 	}()
-	t, serr := e.liquid.ParseString(text)
-	if serr != nil {
-		return nil, fmt.Errorf("%w: %s", ErrParse, serr)
+	n, perr := e.base.Compile(text, parser.SourceLoc{LineNo: 1})
+	if perr != nil {
+		return nil, fmt.Errorf("%w: %s", ErrParse, perr)
 	}
-	return t, nil
+	if err := e.bound(n); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// bound rewrites a compiled template so that rendering it spends the
+// render's budget: every for and tablerow body starts with the tick tag,
+// and every capture block becomes the engine's bounded capture over the
+// same body.
+func (e *Engine) bound(n render.Node) error {
+	var fix func(nodes []render.Node) error
+	fixBlock := func(b *render.BlockNode) error {
+		if err := fix(b.Body); err != nil {
+			return err
+		}
+		for _, c := range b.Clauses {
+			if err := fix(c.Body); err != nil {
+				return err
+			}
+		}
+		if b.Name == "for" || b.Name == "tablerow" {
+			b.Body = append([]render.Node{e.tick}, b.Body...)
+		}
+		return nil
+	}
+	fix = func(nodes []render.Node) error {
+		for i, n := range nodes {
+			switch n := n.(type) {
+			case *render.SeqNode:
+				if err := fix(n.Children); err != nil {
+					return err
+				}
+			case *render.BlockNode:
+				if err := fixBlock(n); err != nil {
+					return err
+				}
+				if n.Name == "capture" {
+					c, err := e.capture(n)
+					if err != nil {
+						return err
+					}
+					nodes[i] = c
+				}
+			}
+		}
+		return nil
+	}
+	return fix([]render.Node{n})
+}
+
+// capture compiles the engine's capture block with the arguments of a
+// Liquid capture and gives it that capture's body and source location.
+func (e *Engine) capture(orig *render.BlockNode) (*render.BlockNode, error) {
+	stub, err := e.base.Compile("{% "+captureTag+" "+orig.Args+" %}{% end"+captureTag+" %}", orig.SourceLoc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrParse, err)
+	}
+	seq, ok := stub.(*render.SeqNode)
+	if !ok || len(seq.Children) != 1 {
+		return nil, fmt.Errorf("%w: capture %q", ErrParse, orig.Args)
+	}
+	c, ok := seq.Children[0].(*render.BlockNode)
+	if !ok {
+		return nil, fmt.Errorf("%w: capture %q", ErrParse, orig.Args)
+	}
+	c.Body = orig.Body
+	c.Token = orig.Token
+	c.Name = captureTag
+	return c, nil
 }
 
 // cacheLen reports how many templates are cached (for tests).
@@ -200,34 +366,22 @@ func (e *Engine) cacheLen() int {
 	return e.order.Len()
 }
 
-// safeRender renders tpl into w, turning a panic inside the Liquid renderer
-// (which it raises on some write errors) into an error.
-func safeRender(tpl *liquid.Template, w io.Writer, data map[string]any) (err error) {
+// safeRender renders root into w, turning a panic inside the Liquid
+// renderer (which it raises on some write errors) into an error.
+func safeRender(root render.Node, w io.Writer, vars map[string]any, cfg render.Config) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
+			if e, ok := r.(error); ok {
+				err = fmt.Errorf("%w", e)
+			} else {
+				err = fmt.Errorf("%v", r)
+			}
 		}
 	}()
-	if serr := tpl.FRender(w, liquid.Bindings(data)); serr != nil {
-		return serr
+	if rerr := render.Render(root, w, vars, cfg); rerr != nil {
+		return rerr
 	}
 	return nil
-}
-
-// limitWriter fails once more than left bytes are written.
-type limitWriter struct {
-	w        io.Writer
-	left     int
-	exceeded bool
-}
-
-func (l *limitWriter) Write(p []byte) (int, error) {
-	if len(p) > l.left {
-		l.exceeded = true
-		return 0, ErrOutputTooLarge
-	}
-	l.left -= len(p)
-	return l.w.Write(p)
 }
 
 // stringify renders a value the way Liquid writes an output.
@@ -399,9 +553,9 @@ func withoutStrings(s string) string {
 	return string(b)
 }
 
-// maxRange is the largest literal range ((1..n)) a template may loop over;
-// Liquid cannot be interrupted, so a loop over a billion numbers would hold a
-// worker for minutes.
+// maxRange is the largest literal range ((1..n)) a template may write; a
+// longer one is refused when the template is saved rather than when a
+// render meets Options.MaxIterations.
 const maxRange = 10_000
 
 var rangeRe = regexp.MustCompile(`\(\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*\)`)

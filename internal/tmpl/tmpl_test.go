@@ -46,7 +46,7 @@ func TestRender(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {
 			t.Parallel()
-			got, err := e.Render(tc.src, data(t))
+			got, err := e.Render(t.Context(), tc.src, data(t))
 			require.NoError(t, err)
 			require.Equal(t, tc.want, got)
 		})
@@ -73,7 +73,7 @@ func TestRenderHTMLEscapes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {
 			t.Parallel()
-			got, err := e.RenderHTML(tc.src, data(t))
+			got, err := e.RenderHTML(t.Context(), tc.src, data(t))
 			require.NoError(t, err)
 			require.Equal(t, tc.want, got)
 		})
@@ -93,9 +93,9 @@ func TestParseErrors(t *testing.T) {
 	} {
 		err := e.Parse(src)
 		require.ErrorIs(t, err, ErrParse, src)
-		_, err = e.Render(src, nil)
+		_, err = e.Render(t.Context(), src, nil)
 		require.ErrorIs(t, err, ErrParse, src)
-		_, err = e.RenderHTML(src, nil)
+		_, err = e.RenderHTML(t.Context(), src, nil)
 		require.ErrorIs(t, err, ErrParse, src)
 	}
 	for _, src := range []string{`Hello {{ contact.email }}`, `{% if a %}x{% endif %}`, `no tags`, `{{ x | default: "y" }}`} {
@@ -106,7 +106,7 @@ func TestParseErrors(t *testing.T) {
 func TestOutputLimit(t *testing.T) {
 	t.Parallel()
 	e := New(Options{MaxOutputBytes: 1000})
-	_, err := e.Render(`{% for i in (1..1000) %}xxxxxxxxxx{% endfor %}`, nil)
+	_, err := e.Render(t.Context(), `{% for i in (1..1000) %}xxxxxxxxxx{% endfor %}`, nil)
 	require.ErrorIs(t, err, ErrOutputTooLarge)
 }
 
@@ -120,7 +120,7 @@ func TestCacheBoundedAndConcurrent(t *testing.T) {
 			defer wg.Done()
 			for j := range 40 {
 				n := (i + j) % 9
-				got, err := e.RenderHTML(fmt.Sprintf("{{ contact.attributes.first_name }}-%d", n), data(t))
+				got, err := e.RenderHTML(t.Context(), fmt.Sprintf("{{ contact.attributes.first_name }}-%d", n), data(t))
 				if err != nil || got != fmt.Sprintf("Ada-%d", n) {
 					t.Errorf("got %q, %v", got, err)
 					return
@@ -157,7 +157,7 @@ func TestUnknownFilterIsAParseError(t *testing.T) {
 	require.Contains(t, err.Error(), `line 2: unknown filter "nosuchfilter"`)
 	require.NoError(t, e.Parse(`{{ "a | nosuch" | upcase }} {% assign x = y | default: "z" %}{% raw %}{{ a | nope }}{% endraw %}`))
 	e.RegisterFilter("shout", func(s string) string { return s + "!" })
-	got, err := e.Render(`{{ "hi" | shout }}`, nil)
+	got, err := e.Render(t.Context(), `{{ "hi" | shout }}`, nil)
 	require.NoError(t, err)
 	require.Equal(t, "hi!", got)
 }
