@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -97,7 +99,7 @@ func principalOf(res *auth.SessionResult) *auth.Principal {
 type signupInput struct {
 	Body struct {
 		Email         string `json:"email" format:"email" maxLength:"254"`
-		Password      string `json:"password" minLength:"10" maxLength:"256" doc:"10 to 256 characters"`
+		Password      string `json:"password" minLength:"10" maxLength:"256" doc:"10 to 256 characters, not only whitespace and not easy to guess (zxcvbn score 2 or more)"`
 		Name          string `json:"name" minLength:"1" maxLength:"200"`
 		WorkspaceName string `json:"workspaceName" minLength:"1" maxLength:"200"`
 	}
@@ -123,6 +125,19 @@ type logoutOutput struct {
 	}
 }
 
+// passwordProblem maps the errors of operations that check or hash a
+// password: a saturated hashing gate (auth.BusyError) is 503 with
+// Retry-After; the rest as accountsProblem maps them.
+func (a *Accounts) passwordProblem(ctx context.Context, what string, err error) error {
+	var be *auth.BusyError
+	if errors.As(err, &be) {
+		a.log.WarnContext(ctx, "password hashing saturated, request shed", "what", what, "request_id", RequestIDFrom(ctx))
+		return huma.ErrorWithHeaders(huma.Error503ServiceUnavailable(auth.ErrBusy.Error()),
+			http.Header{"Retry-After": {strconv.Itoa(be.RetryAfterSeconds)}})
+	}
+	return a.accountsProblem(ctx, what, err)
+}
+
 func (a *Accounts) registerAuth(api huma.API) {
 	public := map[string]any{MetaPublic: true, MetaCSRF: true}
 	self := map[string]any{MetaNoTenant: true}
@@ -133,14 +148,14 @@ func (a *Accounts) registerAuth(api huma.API) {
 		OperationID: "signup", Method: http.MethodPost, Path: Prefix + "/auth/signup",
 		Summary: "Create an account and its first workspace, and sign in", Tags: tags,
 		DefaultStatus: http.StatusCreated, Security: []map[string][]string{}, Metadata: public,
-		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity, http.StatusTooManyRequests},
+		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *signupInput) (*meOutput, error) {
 		ri := requestInfoFrom(ctx)
 		res, err := a.svc.Signup(ctx, auth.SignupInput{
 			Email: in.Body.Email, Password: in.Body.Password, Name: in.Body.Name, WorkspaceName: in.Body.WorkspaceName,
 		}, ri.meta())
 		if err != nil {
-			return nil, a.accountsProblem(ctx, "account", err)
+			return nil, a.passwordProblem(ctx, "account", err)
 		}
 		out, err := a.meOutput(ctx, principalOf(res))
 		if err != nil {
@@ -154,12 +169,12 @@ func (a *Accounts) registerAuth(api huma.API) {
 		OperationID: "login", Method: http.MethodPost, Path: Prefix + "/auth/login",
 		Summary: "Sign in with email and password", Tags: tags,
 		Security: []map[string][]string{}, Metadata: public,
-		Errors: []int{http.StatusUnauthorized, http.StatusTooManyRequests},
+		Errors: []int{http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *loginInput) (*meOutput, error) {
 		ri := requestInfoFrom(ctx)
 		res, err := a.svc.Login(ctx, in.Body.Email, in.Body.Password, ri.meta())
 		if err != nil {
-			return nil, a.accountsProblem(ctx, "account", err)
+			return nil, a.passwordProblem(ctx, "account", err)
 		}
 		out, err := a.meOutput(ctx, principalOf(res))
 		if err != nil {

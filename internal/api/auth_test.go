@@ -527,7 +527,8 @@ func TestCSRFSparesWebhooks(t *testing.T) {
 func TestLogoutAndThrottleHTTP(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t, storetest.SQLite(t), func(_ *AccountsOptions, o *auth.Options) {
-		o.AccountLimiter = auth.NewMemoryLimiter(auth.ThrottleRule{Max: 3, Window: time.Minute}, nil)
+		o.LoginPolicy = auth.DefaultLoginPolicy
+		o.LoginPolicy.Client.Free = 3
 	})
 	ada := a.signup("ada@example.com", "Acme")
 	login := func(pw string) *response {

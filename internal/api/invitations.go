@@ -124,7 +124,7 @@ func (a *Accounts) registerInvitations(api huma.API) {
 		Summary: "Accept an invitation and sign in", Tags: tags, Security: []map[string][]string{},
 		Description: "A new account sends name and password; an existing account sends its password (or is already signed in as the invited email).",
 		Metadata:    map[string]any{MetaPublic: true, MetaCSRF: true},
-		Errors:      []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusTooManyRequests},
+		Errors:      []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *acceptInvitationInput) (*meOutput, error) {
 		ri := requestInfoFrom(ctx)
 		var current *auth.Principal
@@ -135,7 +135,7 @@ func (a *Accounts) registerInvitations(api huma.API) {
 			Token: in.Body.Token, Name: in.Body.Name, Password: in.Body.Password, Current: current,
 		}, ri.meta())
 		if err != nil {
-			return nil, a.accountsProblem(ctx, "invitation", err)
+			return nil, a.passwordProblem(ctx, "invitation", err)
 		}
 		out, err := a.meOutput(ctx, principalOf(res))
 		if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/execlock"
 	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/ratelimit"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 	"github.com/nextflow-dev/nextflow/internal/store/storeopen"
@@ -99,10 +100,12 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	var publisher live.Publisher
 	var subscriber live.Subscriber
 	// Sign-in throttles: in process, or shared through Redis when set.
-	var loginAccountLimiter, loginIPLimiter auth.Limiter
+	var loginLimiter auth.Limiter
 	// The execution lock in front of the database lock: through Redis when
 	// set, else none (the database lock alone).
 	var locker execlock.Locker
+	// Request rate limits: shared through Redis when set, else in process.
+	var rateLimiter ratelimit.Limiter
 	if cfg.RedisURL != "" {
 		ropts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -114,8 +117,9 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		if err := rdb.Ping(pingCtx).Err(); err != nil {
 			return nil, &config.Error{Name: "REDIS_URL", Msg: fmt.Sprintf("cannot reach Redis: %v", err)}
 		}
-		loginAccountLimiter, loginIPLimiter = auth.NewRedisLoginLimiters(rdb)
+		loginLimiter = auth.NewRedisLimiter(rdb, auth.DefaultRedisThrottlePrefix, nil)
 		locker = execlock.NewRedis(rdb, execlock.DefaultRedisPrefix)
+		rateLimiter = ratelimit.NewRedis(rdb, ratelimit.RedisOptions{Logger: log})
 		r := live.NewRedis(rdb, live.DefaultRedisPrefix, log)
 		a.closers = append(a.closers, r.Close, rdb.Close)
 		publisher, subscriber = r, r
@@ -131,10 +135,13 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		hub := live.NewHub()
 		publisher, subscriber = hub, hub
 	}
+	if rateLimiter == nil {
+		rateLimiter = ratelimit.NewMemory(ratelimit.MemoryOptions{})
+	}
 	registry := workflow.Default()
 	eng := engine.New(st, engine.Options{
 		Logger:    log,
-		HTTP:      engine.HTTPOptions{Allow: cfg.HTTPAllow},
+		HTTP:      engine.HTTPOptions{Allow: cfg.HTTPAllow, Ports: cfg.HTTPPorts, AnyPort: cfg.HTTPAnyPort},
 		Publisher: publisher,
 		Locker:    locker,
 	})
@@ -152,7 +159,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		mailer = m
 	}
 	authSvc, err := auth.New(auth.Options{Store: st, Logger: log, BaseURL: cfg.BaseURL, Mailer: mailer,
-		AccountLimiter: loginAccountLimiter, IPLimiter: loginIPLimiter})
+		Limiter: loginLimiter})
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
@@ -168,6 +175,9 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		Lifecycle: sched,
 	}
 	api.NewAccounts(api.AccountsOptions{Service: authSvc, Logger: log, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy}).Install(deps)
+	// After the accounts: webhook limits go before authentication, API
+	// limits after it.
+	api.NewRateLimiter(rateLimiter, cfg.RateLimits, log).Install(deps)
 	return deps, nil
 }
 

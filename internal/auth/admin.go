@@ -21,10 +21,10 @@ func (s *Service) CreateUser(ctx context.Context, email, password, name string) 
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidatePassword(password); err != nil {
+	if err := ValidatePassword(password, email, name); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(password, s.pwParams)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return nil, err
 	}

@@ -212,10 +212,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, meta Req
 		if err != nil {
 			return nil, err
 		}
-		if err := ValidatePassword(in.Password); err != nil {
+		if err := ValidatePassword(in.Password, inv.Email, name); err != nil {
 			return nil, err
 		}
-		hash, err := HashPassword(in.Password, s.pwParams)
+		hash, err := s.hashPassword(ctx, in.Password)
 		if err != nil {
 			return nil, err
 		}
@@ -279,21 +279,24 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, meta Req
 	return res, nil
 }
 
-// verifyForAccept checks an existing account's password, throttled like a
-// sign-in.
+// verifyForAccept checks an existing account's password, throttled and
+// gated like a sign-in.
 func (s *Service) verifyForAccept(ctx context.Context, user *domain.User, password string, meta RequestMeta) error {
-	acctKey, ipKey := "login:account:"+NormalizeEmail(user.Email), "login:ip:"+meta.IP
-	if err := s.checkThrottle(ctx, s.acctLim, acctKey); err != nil {
+	keys := s.loginKeys(NormalizeEmail(user.Email), meta.IP)
+	var ok bool
+	err := s.gate.Do(ctx, func() error {
+		if err := s.take(ctx, keys...); err != nil {
+			return err
+		}
+		ok = s.checkPassword(ctx, user, password)
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	if err := s.checkThrottle(ctx, s.ipLim, ipKey); err != nil {
-		return err
-	}
-	ok, err := VerifyPassword(password, user.PasswordHash)
-	if err != nil || !ok {
-		s.fail(ctx, s.acctLim, acctKey)
-		s.fail(ctx, s.ipLim, ipKey)
+	if !ok {
 		return ErrInvalidCredentials
 	}
+	s.resetThrottle(ctx, loginResetKeys(keys)...)
 	return nil
 }

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -40,8 +42,24 @@ const (
 
 var errMalformedHash = errors.New("malformed password hash")
 
-// ValidatePassword checks a new password's length.
-func ValidatePassword(pw string) error {
+// Password strength policy: a new password needs at least this zxcvbn
+// score (0 to 4; 2 means "somewhat guessable", about 10^6 to 10^8 guesses,
+// so it holds against throttled online guessing). Only the first
+// strengthRunes characters are scored: zxcvbn's cost grows steeply with
+// length (a 256-character password takes a third of a CPU second), and a
+// password whose first 48 characters are guessable is refused anyway.
+const (
+	MinPasswordScore = 2
+	strengthRunes    = 48
+)
+
+// ValidatePassword checks a new password: valid UTF-8, 10 to 256
+// characters, not only whitespace, and not easy to guess. Strength is
+// zxcvbn's estimate, which knows the most common passwords, keyboard
+// patterns, repeats, sequences, dates and dictionary words; userInputs
+// (the account's email, name, workspace) count as known words too, so
+// "ada@example.com1" is refused for Ada.
+func ValidatePassword(pw string, userInputs ...string) error {
 	n := utf8.RuneCountInString(pw)
 	if !utf8.ValidString(pw) {
 		return invalid("password", "must be valid UTF-8")
@@ -52,7 +70,42 @@ func ValidatePassword(pw string) error {
 	if n > MaxPasswordLength {
 		return invalid("password", fmt.Sprintf("must be at most %d characters", MaxPasswordLength))
 	}
+	if strings.TrimFunc(pw, unicode.IsSpace) == "" {
+		return invalid("password", "must not be only whitespace")
+	}
+	if PasswordScore(pw, userInputs...) < MinPasswordScore {
+		return invalid("password", "is too easy to guess (a common password, a pattern such as 1234567890 or qwertyuiop, "+
+			"a repeat, or your own name or email): use a few unrelated words or a longer mix of characters")
+	}
 	return nil
+}
+
+// PasswordScore is zxcvbn's strength score of pw, 0 (too guessable) to 4
+// (very unguessable), with userInputs as known words; only the first 48
+// characters are scored (see MinPasswordScore).
+func PasswordScore(pw string, userInputs ...string) int {
+	if n := 0; utf8.RuneCountInString(pw) > strengthRunes {
+		for i := range pw {
+			if n == strengthRunes {
+				pw = pw[:i]
+				break
+			}
+			n++
+		}
+	}
+	var words []string
+	for _, in := range userInputs {
+		in = strings.ToLower(strings.TrimSpace(in))
+		if in == "" {
+			continue
+		}
+		words = append(words, in)
+		// The parts of an email or a name are words on their own.
+		words = append(words, strings.FieldsFunc(in, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		})...)
+	}
+	return zxcvbn.PasswordStrength(pw, words).Score
 }
 
 // HashPassword hashes pw with argon2id into a PHC string:

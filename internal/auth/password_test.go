@@ -47,12 +47,43 @@ func TestVerifyPasswordMalformed(t *testing.T) {
 func TestValidatePassword(t *testing.T) {
 	t.Parallel()
 	require.Error(t, ValidatePassword("short"))
-	require.Error(t, ValidatePassword("123456789"))
-	require.NoError(t, ValidatePassword("1234567890"))
+	require.Error(t, ValidatePassword("sx7!Kq2p"), "too short however random")
+	require.NoError(t, ValidatePassword("tQ8#vL2!mZ"))
 	require.NoError(t, ValidatePassword(strings.Repeat("é", 10)), "counts characters, not bytes")
-	require.NoError(t, ValidatePassword(strings.Repeat("a", 256)))
-	require.Error(t, ValidatePassword(strings.Repeat("a", 257)))
+	long := "tQ8#vL2!mZ-" + strings.Repeat("x", 245)
+	require.NoError(t, ValidatePassword(long), "256 characters")
+	require.Error(t, ValidatePassword(long+"a"))
 	require.Error(t, ValidatePassword("abcdefghij\xff"))
+	require.NoError(t, ValidatePassword("correct horse battery"))
+}
+
+// TestPasswordPolicy: whitespace, the most common passwords, patterns and
+// the user's own name or email are refused, naming the field.
+func TestPasswordPolicy(t *testing.T) {
+	t.Parallel()
+	for _, pw := range []string{
+		"          ", "\t\t\t\t\t\n\n\n\n\n", "\u3000\u3000\u3000\u3000\u3000\u3000\u3000\u3000\u3000\u3000",
+		"1234567890", "0987654321", "password123", "Password1!", "qwertyuiop", "iloveyou12345", "changeme123",
+		"aaaaaaaaaaaa", "abcdefghijkl", "letmeinletmein", "passwordpassword", "1111111111",
+		strings.Repeat("a", 256), strings.Repeat("password", 32),
+	} {
+		err := ValidatePassword(pw)
+		var ie *InvalidInputError
+		require.ErrorAs(t, err, &ie, "%q", pw)
+		require.Equal(t, "password", ie.Field)
+		require.NotEmpty(t, ie.Message)
+	}
+	// The user's own email or name is a known word.
+	require.NoError(t, ValidatePassword("lovelace1815"))
+	require.Error(t, ValidatePassword("lovelace1815", "ada.lovelace@example.com", "Ada Lovelace"))
+	require.Error(t, ValidatePassword("ada@example.com1", "ada@example.com"))
+	var ie *InvalidInputError
+	require.ErrorAs(t, ValidatePassword("          "), &ie)
+	require.Contains(t, ie.Message, "whitespace")
+
+	// Scoring is bounded: a long password costs no more than 48 characters.
+	prefix := "tQ8#vL2!mZ-" + strings.Repeat("x", 37)
+	require.Equal(t, PasswordScore(prefix), PasswordScore(prefix+strings.Repeat("é", 208)))
 }
 
 func TestTokens(t *testing.T) {

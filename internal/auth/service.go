@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -62,12 +63,20 @@ type Options struct {
 	// the token as ?token= (default "/invite"). The access log records
 	// paths only, so the token stays out of server logs.
 	InvitationPath string
-	// AccountLimiter and IPLimiter throttle failed sign-ins (default:
-	// in-process with DefaultAccountRule and DefaultIPRule).
-	AccountLimiter Limiter
-	IPLimiter      Limiter
+	// Limiter throttles sign-ins and sign-ups (default: in process; a
+	// RedisLimiter shares it between processes) under LoginPolicy (default
+	// DefaultLoginPolicy).
+	Limiter     Limiter
+	LoginPolicy LoginPolicy
 	// PasswordParams are the argon2id costs (default DefaultPasswordParams).
 	PasswordParams PasswordParams
+	// HashConcurrency bounds the password hashes that run at once (default
+	// GOMAXPROCS); HashQueue callers more may wait (default 16 per slot),
+	// each at most HashWait (default 2 s); the rest get a BusyError. See
+	// HashGate.
+	HashConcurrency int
+	HashQueue       int
+	HashWait        time.Duration
 	// SessionIdle ends a session not used for this long (sliding), and
 	// SessionMaxAge ends every session this long after sign-in.
 	SessionIdle   time.Duration
@@ -84,8 +93,10 @@ type Service struct {
 	mailer    Mailer
 	baseURL   string
 	invPath   string
-	acctLim   Limiter
-	ipLim     Limiter
+	lim       Limiter
+	policy    LoginPolicy
+	gate      *HashGate
+	fallback  *MemoryLimiter
 	pwParams  PasswordParams
 	idle      time.Duration
 	maxAge    time.Duration
@@ -107,7 +118,8 @@ func New(opts Options) (*Service, error) {
 	s := &Service{
 		st: opts.Store, log: opts.Logger, now: opts.Now, mailer: opts.Mailer,
 		baseURL: strings.TrimRight(opts.BaseURL, "/"), invPath: opts.InvitationPath,
-		acctLim: opts.AccountLimiter, ipLim: opts.IPLimiter, pwParams: opts.PasswordParams,
+		lim: opts.Limiter, policy: opts.LoginPolicy, pwParams: opts.PasswordParams,
+		gate: NewHashGate(opts.HashConcurrency, opts.HashQueue, opts.HashWait),
 		idle: opts.SessionIdle, maxAge: opts.SessionMaxAge, invTTL: opts.InvitationTTL,
 	}
 	if s.log == nil {
@@ -119,11 +131,12 @@ func New(opts Options) (*Service, error) {
 	if s.invPath == "" {
 		s.invPath = DefaultInvitationPath
 	}
-	if s.acctLim == nil {
-		s.acctLim = NewMemoryLimiter(DefaultAccountRule, s.now)
+	s.fallback = NewMemoryLimiter(s.now)
+	if s.lim == nil {
+		s.lim = s.fallback
 	}
-	if s.ipLim == nil {
-		s.ipLim = NewMemoryLimiter(DefaultIPRule, s.now)
+	if s.policy == (LoginPolicy{}) {
+		s.policy = DefaultLoginPolicy
 	}
 	if s.pwParams.Memory == 0 {
 		s.pwParams = DefaultPasswordParams
@@ -221,17 +234,22 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, meta RequestMeta) 
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidatePassword(in.Password); err != nil {
+	if err := ValidatePassword(in.Password, email, name, wsName); err != nil {
 		return nil, err
 	}
-	// Sign-ups count against the IP's budget: they reveal whether an email
-	// is registered, so they must not be an unthrottled oracle.
-	ipKey := "signup:" + meta.IP
-	if err := s.checkThrottle(ctx, s.ipLim, ipKey); err != nil {
-		return nil, err
-	}
-	s.fail(ctx, s.ipLim, ipKey)
-	hash, err := HashPassword(in.Password, s.pwParams)
+	// Sign-ups count against the IP's sign-up budget: they reveal whether
+	// an email is registered, so they must not be an unthrottled oracle.
+	// The attempt is counted in the hashing slot, so a sign-up shed by the
+	// gate costs no budget.
+	var hash string
+	err = s.gate.Do(ctx, func() error {
+		if err := s.take(ctx, LimitKey{Key: "signup:" + meta.IP, Rule: s.policy.Signup}); err != nil {
+			return err
+		}
+		var err error
+		hash, err = HashPassword(in.Password, s.pwParams)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -326,57 +344,110 @@ func truncate(s string, n int) string {
 	return s
 }
 
-func (s *Service) checkThrottle(ctx context.Context, lim Limiter, key string) error {
-	blocked, retry, err := lim.Blocked(ctx, key)
+// take charges one attempt to keys, or returns a ThrottledError when one
+// of them asks to wait. When the limiter fails (Redis down) the attempt is
+// charged to the in-process fallback instead: failing open would drop the
+// throttle, failing closed would lock everyone out.
+func (s *Service) take(ctx context.Context, keys ...LimitKey) error {
+	wait, err := s.lim.Take(ctx, keys...)
 	if err != nil {
-		// Fail closed would lock everyone out when Redis is down; fail open
-		// and say so loudly.
-		s.log.ErrorContext(ctx, "login throttle unavailable", "err", err)
-		return nil
+		s.log.ErrorContext(ctx, "login throttle unavailable, throttling in process", "err", err)
+		wait, _ = s.fallback.Take(ctx, keys...)
 	}
-	if blocked {
-		secs := int(retry.Round(time.Second) / time.Second)
-		if secs < 1 {
-			secs = 1
-		}
-		return &ThrottledError{RetryAfterSeconds: secs}
+	if wait > 0 {
+		return &ThrottledError{RetryAfterSeconds: retryAfterSeconds(wait)}
 	}
 	return nil
 }
 
-func (s *Service) fail(ctx context.Context, lim Limiter, key string) {
-	if err := lim.Fail(ctx, key); err != nil {
+// resetThrottle forgets the attempts of keys after a successful sign-in.
+func (s *Service) resetThrottle(ctx context.Context, keys ...string) {
+	if err := s.lim.Reset(ctx, keys...); err != nil {
 		s.log.ErrorContext(ctx, "login throttle unavailable", "err", err)
 	}
+	_ = s.fallback.Reset(ctx, keys...)
+}
+
+// loginKeys are the throttle counters a password check on email from ip
+// is charged to (see LoginPolicy): Client first, Account, IP.
+func (s *Service) loginKeys(email, ip string) []LimitKey {
+	return []LimitKey{
+		{Key: "login:client:" + strconv.Itoa(len(ip)) + ":" + ip + ":" + email, Rule: s.policy.Client},
+		{Key: "login:account:" + email, Rule: s.policy.Account},
+		{Key: "login:ip:" + ip, Rule: s.policy.IP},
+	}
+}
+
+// loginResetKeys are the counters a successful sign-in forgets: not the
+// IP's, or an attacker could reset theirs by signing in to an account of
+// their own between guesses.
+func loginResetKeys(keys []LimitKey) []string { return []string{keys[0].Key, keys[1].Key} }
+
+// checkPassword reports whether pw is user's password. The caller holds a
+// hashing slot. An unknown user (nil) or a malformed stored hash is
+// checked against the dummy hash, so that every answer costs the same
+// argon2id work, and is never a match.
+func (s *Service) checkPassword(ctx context.Context, user *domain.User, pw string) bool {
+	if user != nil {
+		ok, err := VerifyPassword(pw, user.PasswordHash)
+		if err == nil {
+			return ok
+		}
+		s.log.ErrorContext(ctx, "stored password hash is malformed", "user_id", user.ID)
+	}
+	_, _ = VerifyPassword(pw, s.dummyHash)
+	return false
+}
+
+// hashPassword hashes a new password in a hashing slot.
+func (s *Service) hashPassword(ctx context.Context, pw string) (string, error) {
+	var hash string
+	err := s.gate.Do(ctx, func() error {
+		var err error
+		hash, err = HashPassword(pw, s.pwParams)
+		return err
+	})
+	return hash, err
 }
 
 // Login signs a user in by email and password. Unknown email and wrong
 // password give the same ErrInvalidCredentials after the same work.
-// Failures are throttled per account and per client IP.
+//
+// Every check runs in a hashing slot (see HashGate; a BusyError when the
+// server is saturated), and is first charged to the throttle's counters in
+// one atomic step (see LoginPolicy; a ThrottledError when one asks to
+// wait), so parallel attempts get exactly the policy's number of password
+// checks. A successful sign-in forgets the account's counters.
 func (s *Service) Login(ctx context.Context, email, password string, meta RequestMeta) (*SessionResult, error) {
 	email = NormalizeEmail(email)
-	acctKey, ipKey := "login:account:"+email, "login:ip:"+meta.IP
-	if err := s.checkThrottle(ctx, s.acctLim, acctKey); err != nil {
+	keys := s.loginKeys(email, meta.IP)
+	var (
+		user        *domain.User
+		memberships []domain.MembershipWithTenant
+		ok          bool
+		rehash      string
+	)
+	err := s.gate.Do(ctx, func() error {
+		if err := s.take(ctx, keys...); err != nil {
+			return err
+		}
+		var err error
+		user, memberships, err = s.userWithMemberships(ctx, email)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("login: %w", err)
+		}
+		ok = s.checkPassword(ctx, user, password)
+		if ok && NeedsRehash(user.PasswordHash, s.pwParams) {
+			if h, err := HashPassword(password, s.pwParams); err == nil {
+				rehash = h
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := s.checkThrottle(ctx, s.ipLim, ipKey); err != nil {
-		return nil, err
-	}
-	user, memberships, err := s.userWithMemberships(ctx, email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("login: %w", err)
-	}
-	hash := s.dummyHash
-	if user != nil {
-		hash = user.PasswordHash
-	}
-	ok, verr := VerifyPassword(password, hash)
-	if verr != nil && user != nil {
-		s.log.ErrorContext(ctx, "stored password hash is malformed", "user_id", user.ID)
-	}
-	if user == nil || !ok {
-		s.fail(ctx, s.acctLim, acctKey)
-		s.fail(ctx, s.ipLim, ipKey)
+	if !ok {
 		if user != nil && len(memberships) > 0 {
 			// Recorded in the background: the answer must not take longer
 			// for a known account than for an unknown one.
@@ -397,9 +468,7 @@ func (s *Service) Login(ctx context.Context, email, password string, meta Reques
 		s.log.InfoContext(ctx, "login failed", "ip", meta.IP, "known_account", user != nil)
 		return nil, ErrInvalidCredentials
 	}
-	if err := s.acctLim.Reset(ctx, acctKey); err != nil {
-		s.log.ErrorContext(ctx, "login throttle unavailable", "err", err)
-	}
+	s.resetThrottle(ctx, loginResetKeys(keys)...)
 	var tenantID uuid.UUID
 	var role domain.Role
 	if len(memberships) > 0 {
@@ -407,11 +476,9 @@ func (s *Service) Login(ctx context.Context, email, password string, meta Reques
 	}
 	var res *SessionResult
 	err = s.st.InTx(ctx, tenantID, func(tx store.Tx) error {
-		if NeedsRehash(user.PasswordHash, s.pwParams) {
-			if h, err := HashPassword(password, s.pwParams); err == nil {
-				if err := tx.UserUpdatePassword(ctx, user.ID, h); err != nil {
-					return fmt.Errorf("rehash password: %w", err)
-				}
+		if rehash != "" {
+			if err := tx.UserUpdatePassword(ctx, user.ID, rehash); err != nil {
+				return fmt.Errorf("rehash password: %w", err)
 			}
 		}
 		var err error

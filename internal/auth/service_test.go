@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -76,8 +77,9 @@ func setup(t *testing.T, st store.Store) *bundle {
 	svc, err := auth.New(auth.Options{
 		Store: st, Now: b.clock.Now, Mailer: b.mailer, BaseURL: "https://app.example.com",
 		PasswordParams: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-		AccountLimiter: auth.NewMemoryLimiter(auth.ThrottleRule{Max: 5, Window: 15 * time.Minute}, b.clock.Now),
-		IPLimiter:      auth.NewMemoryLimiter(auth.ThrottleRule{Max: 50, Window: 15 * time.Minute}, b.clock.Now),
+		Limiter:        auth.NewMemoryLimiter(b.clock.Now),
+		// A queue long enough that the throttle tests never meet the gate.
+		HashQueue: 1000, HashWait: time.Minute,
 	})
 	require.NoError(t, err)
 	b.svc = svc
@@ -193,6 +195,8 @@ func TestSignupLoginLogout(t *testing.T) {
 	})
 }
 
+// TestLoginThrottle: the attacker's address runs out of tries on an
+// account, with backoff; the owner from another address signs in.
 func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, st store.Store) {
@@ -200,28 +204,167 @@ func TestLoginThrottle(t *testing.T) {
 		ctx := context.Background()
 		b := setup(t, st)
 		b.signup(t, "ada@example.com", "Acme")
+		attacker := auth.RequestMeta{IP: "203.0.113.66"}
 		for i := 0; i < 5; i++ {
-			_, err := b.svc.Login(ctx, "ada@example.com", "wrong password!", meta)
+			_, err := b.svc.Login(ctx, "ada@example.com", "wrong password!", attacker)
 			require.ErrorIs(t, err, auth.ErrInvalidCredentials)
 		}
-		// Now even the right password is refused, from any IP.
-		_, err := b.svc.Login(ctx, "ada@example.com", password, auth.RequestMeta{IP: "198.51.100.7"})
+		// Now the attacker's address waits, even with the right password
+		// (it must not learn whether a guess was right)…
+		_, err := b.svc.Login(ctx, "ada@example.com", password, attacker)
 		var te *auth.ThrottledError
 		require.ErrorAs(t, err, &te)
 		require.ErrorIs(t, err, auth.ErrThrottled)
-		require.Greater(t, te.RetryAfterSeconds, 0)
-		// Unknown accounts are throttled the same way (no existence oracle).
-		for i := 0; i < 5; i++ {
-			_, err := b.svc.Login(ctx, "ghost@example.com", "wrong password!", meta)
+		require.Equal(t, 1, te.RetryAfterSeconds)
+		// …with a growing wait: 1 s, 2 s, 4 s, …
+		for _, want := range []int{1, 2, 4, 8} {
+			b.clock.Advance(time.Duration(want) * time.Second)
+			_, err = b.svc.Login(ctx, "ada@example.com", "wrong password!", attacker)
 			require.ErrorIs(t, err, auth.ErrInvalidCredentials)
+			_, err = b.svc.Login(ctx, "ada@example.com", "wrong password!", attacker)
+			require.ErrorAs(t, err, &te)
+			require.Equal(t, want*2, te.RetryAfterSeconds)
 		}
-		_, err = b.svc.Login(ctx, "ghost@example.com", "wrong password!", meta)
-		require.ErrorIs(t, err, auth.ErrThrottled)
-
-		b.clock.Advance(16 * time.Minute)
+		// …but the owner, from her own address, is not locked out.
 		_, err = b.svc.Login(ctx, "ada@example.com", password, meta)
 		require.NoError(t, err)
+
+		// Unknown accounts are throttled the same way (no existence oracle).
+		for i := 0; i < 5; i++ {
+			_, err := b.svc.Login(ctx, "ghost@example.com", "wrong password!", attacker)
+			require.ErrorIs(t, err, auth.ErrInvalidCredentials)
+		}
+		_, err = b.svc.Login(ctx, "ghost@example.com", "wrong password!", attacker)
+		require.ErrorIs(t, err, auth.ErrThrottled)
+
+		// The owner's own mistakes are forgotten when she signs in.
+		for i := 0; i < 4; i++ {
+			_, err = b.svc.Login(ctx, "ada@example.com", "wrong password!", meta)
+			require.ErrorIs(t, err, auth.ErrInvalidCredentials)
+		}
+		_, err = b.svc.Login(ctx, "ada@example.com", password, meta)
+		require.NoError(t, err)
+		for i := 0; i < 5; i++ {
+			_, err = b.svc.Login(ctx, "ada@example.com", "wrong password!", meta)
+			require.ErrorIs(t, err, auth.ErrInvalidCredentials)
+		}
+		_, err = b.svc.Login(ctx, "ada@example.com", password, meta)
+		require.ErrorIs(t, err, auth.ErrThrottled)
+		b.svc.Wait()
 	})
+}
+
+// TestLoginThrottleParallel makes 40 wrong guesses at once on one account
+// from one address: exactly the free five are checked, the rest refused
+// without a password check.
+func TestLoginThrottleParallel(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.SQLite(t))
+	b.signup(t, "ada@example.com", "Acme")
+	invalid, throttled := parallelWrongLogins(t, []*auth.Service{b.svc}, "ada@example.com", 40)
+	require.Equal(t, auth.DefaultLoginPolicy.Client.Free, invalid)
+	require.Equal(t, 40-invalid, throttled)
+	b.svc.Wait()
+}
+
+// parallelWrongLogins runs n wrong sign-ins on email from one address at
+// once, spread over svcs, and counts the answers: invalid (the password
+// was checked) and throttled (it was not).
+func parallelWrongLogins(t *testing.T, svcs []*auth.Service, email string, n int) (invalid, throttled int) {
+	t.Helper()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	var other []error
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := svcs[i%len(svcs)].Login(context.Background(), email, "wrong password!", auth.RequestMeta{IP: "203.0.113.66"})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, auth.ErrInvalidCredentials):
+				invalid++
+			case errors.Is(err, auth.ErrThrottled):
+				throttled++
+			default:
+				other = append(other, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	require.Empty(t, other)
+	return invalid, throttled
+}
+
+// TestLoginThrottleManyAddresses: guesses from many addresses meet the
+// per-account ceiling, which slows the account down but never makes its
+// owner wait more than the ceiling's cap.
+func TestLoginThrottleManyAddresses(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.SQLite(t))
+	ctx := context.Background()
+	b.signup(t, "ada@example.com", "Acme")
+	ceiling := auth.DefaultLoginPolicy.Account
+	refused := 0
+	for i := 0; i < 200; i++ {
+		_, err := b.svc.Login(ctx, "ada@example.com", "wrong password!", auth.RequestMeta{IP: fmt.Sprintf("198.51.100.%d", i)})
+		var te *auth.ThrottledError
+		if errors.As(err, &te) {
+			refused++
+			require.LessOrEqual(t, te.RetryAfterSeconds, int(ceiling.Max/time.Second))
+			continue
+		}
+		require.ErrorIs(t, err, auth.ErrInvalidCredentials)
+		b.clock.Advance(time.Second)
+	}
+	require.Positive(t, refused, "the ceiling applies across addresses")
+	// The owner, from a new address, waits at most the cap, then signs in.
+	_, err := b.svc.Login(ctx, "ada@example.com", password, meta)
+	var te *auth.ThrottledError
+	if errors.As(err, &te) {
+		require.LessOrEqual(t, te.RetryAfterSeconds, int(ceiling.Max/time.Second))
+		b.clock.Advance(time.Duration(te.RetryAfterSeconds) * time.Second)
+		_, err = b.svc.Login(ctx, "ada@example.com", password, meta)
+	}
+	require.NoError(t, err)
+	b.svc.Wait()
+}
+
+// TestSignupThrottle: sign-ups from one address are counted, with backoff.
+func TestSignupThrottle(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.SQLite(t))
+	ctx := context.Background()
+	free := auth.DefaultLoginPolicy.Signup.Free
+	for i := 0; i < free; i++ {
+		_, err := b.svc.Signup(ctx, auth.SignupInput{Email: fmt.Sprintf("u%d@example.com", i), Password: password, Name: "U", WorkspaceName: "W"}, meta)
+		require.NoError(t, err)
+	}
+	_, err := b.svc.Signup(ctx, auth.SignupInput{Email: "late@example.com", Password: password, Name: "U", WorkspaceName: "W"}, meta)
+	require.ErrorIs(t, err, auth.ErrThrottled)
+	_, err = b.svc.Signup(ctx, auth.SignupInput{Email: "other@example.com", Password: password, Name: "U", WorkspaceName: "W"}, auth.RequestMeta{IP: "198.51.100.1"})
+	require.NoError(t, err)
+}
+
+// TestSignupPasswordPolicy: weak passwords are refused, naming the field,
+// and nothing is written.
+func TestSignupPasswordPolicy(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.SQLite(t))
+	ctx := context.Background()
+	for _, pw := range []string{"            ", "password123", "1234567890", "qwertyuiop", "ada@example.com", "Ada Lovelace 1"} {
+		_, err := b.svc.Signup(ctx, auth.SignupInput{Email: "ada@example.com", Password: pw, Name: "Ada Lovelace", WorkspaceName: "Acme"}, meta)
+		var ie *auth.InvalidInputError
+		require.ErrorAs(t, err, &ie, "%q", pw)
+		require.Equal(t, "password", ie.Field)
+	}
+	_, err := b.svc.Login(ctx, "ada@example.com", "password123", meta)
+	require.ErrorIs(t, err, auth.ErrInvalidCredentials, "no account was made")
+	b.signup(t, "ada@example.com", "Acme")
 }
 
 func TestSessionExpiry(t *testing.T) {
@@ -589,8 +732,8 @@ func TestLoginThrottleAcrossNodes(t *testing.T) {
 		svc, err := auth.New(auth.Options{
 			Store:          st,
 			PasswordParams: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-			AccountLimiter: auth.NewRedisLimiter(rdb, prefix+"account:", auth.ThrottleRule{Max: 4, Window: time.Minute}, nil),
-			IPLimiter:      auth.NewRedisLimiter(rdb, prefix+"ip:", auth.DefaultIPRule, nil),
+			Limiter:        auth.NewRedisLimiter(rdb, prefix, nil),
+			HashQueue:      1000, HashWait: time.Minute,
 		})
 		require.NoError(t, err)
 		return svc
@@ -604,10 +747,23 @@ func TestLoginThrottleAcrossNodes(t *testing.T) {
 		_, err = n2.Login(ctx, "ada@example.com", "wrong password!", meta)
 		require.ErrorIs(t, err, auth.ErrInvalidCredentials)
 	}
+	_, err = n1.Login(ctx, "ada@example.com", "wrong password!", meta)
+	require.ErrorIs(t, err, auth.ErrInvalidCredentials)
 	_, err = n1.Login(ctx, "ada@example.com", password, meta)
 	require.ErrorIs(t, err, auth.ErrThrottled)
 	_, err = n2.Login(ctx, "ada@example.com", password, meta)
 	require.ErrorIs(t, err, auth.ErrThrottled)
+	// The owner from another address signs in on either node.
+	_, err = n2.Login(ctx, "ada@example.com", password, auth.RequestMeta{IP: "198.51.100.7"})
+	require.NoError(t, err)
+
+	// 40 parallel wrong guesses over both nodes: the free five are
+	// checked, no more.
+	_, err = n1.Signup(ctx, auth.SignupInput{Email: "bob@example.com", Password: password, Name: "Bob", WorkspaceName: "Bobs"}, auth.RequestMeta{IP: "198.51.100.8"})
+	require.NoError(t, err)
+	invalid, throttled := parallelWrongLogins(t, []*auth.Service{n1, n2}, "bob@example.com", 40)
+	require.Equal(t, auth.DefaultLoginPolicy.Client.Free, invalid)
+	require.Equal(t, 40-invalid, throttled)
 	n1.Wait()
 	n2.Wait()
 }

@@ -2,204 +2,276 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// Limiter counts failures per key in a sliding window. Login uses one key
-// per account and one per client IP.
+// BackoffRule is the throttle of one counter of failed attempts: Free
+// failures cost nothing, then each further attempt must wait Base after
+// the previous one, doubling with every failure, up to Max. Failures are
+// forgotten once none has happened for Forget, and all of them on a
+// successful sign-in.
+type BackoffRule struct {
+	Free   int
+	Base   time.Duration
+	Max    time.Duration
+	Forget time.Duration
+}
+
+// Delay is how long after the latest of n counted failures the next
+// attempt must wait.
+func (r BackoffRule) Delay(n int) time.Duration {
+	if n < r.Free {
+		return 0
+	}
+	k := n - r.Free
+	if k >= 40 {
+		return r.Max
+	}
+	d := r.Base << k
+	if d > r.Max || d <= 0 {
+		return r.Max
+	}
+	return d
+}
+
+// LoginPolicy is the sign-in throttle. Every password check is charged,
+// before it runs and in one atomic step, to three counters:
+//
+//   - Client, keyed by (account, client IP): the strict one. Five free
+//     failures, then 1 s, 2 s, 4 s … up to 15 minutes between attempts.
+//     It stops one client guessing one account without touching anyone
+//     else: the owner signing in from another address is not affected.
+//   - Account, keyed by account across all clients: the ceiling against
+//     guessing from many addresses. It is loose (20 free failures) and it
+//     slows rather than locks: the wait it asks for never exceeds 30 s, so
+//     an attacker can never keep the owner out for long, and attempts it
+//     refuses are not counted.
+//   - IP, keyed by client IP across all accounts: against one address
+//     spraying many accounts (50 free failures, then up to 15 minutes).
+//
+// An attempt any counter refuses is answered 429 with Retry-After, counts
+// nowhere and checks no password. A successful sign-in forgets the
+// Client and Account counters (not the IP one: an attacker signing in to
+// their own account must not reset it). Unknown emails are throttled
+// exactly like known ones, so the throttle reveals nothing.
+//
+// Signup charges each sign-up to its own per-IP counter (a sign-up tells
+// whether an email is registered, so it must not be a free oracle).
+type LoginPolicy struct {
+	Client  BackoffRule
+	Account BackoffRule
+	IP      BackoffRule
+	Signup  BackoffRule
+}
+
+// DefaultLoginPolicy is the sign-in throttle of a server.
+var DefaultLoginPolicy = LoginPolicy{
+	Client:  BackoffRule{Free: 5, Base: time.Second, Max: 15 * time.Minute, Forget: 24 * time.Hour},
+	Account: BackoffRule{Free: 20, Base: time.Second, Max: 30 * time.Second, Forget: time.Hour},
+	IP:      BackoffRule{Free: 50, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour},
+	Signup:  BackoffRule{Free: 20, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour},
+}
+
+// LimitKey is a counter an attempt is charged to, under its rule.
+type LimitKey struct {
+	Key  string
+	Rule BackoffRule
+}
+
+// Limiter counts failed attempts per key under backoff rules. Take is
+// atomic (check and count in one step), so parallel attempts cannot all
+// pass a check made before any of them was counted.
 type Limiter interface {
-	// Blocked reports whether key has reached its limit, and how long until
-	// the oldest counted failure leaves the window.
-	Blocked(ctx context.Context, key string) (blocked bool, retryAfter time.Duration, err error)
-	// Fail records a failure for key.
-	Fail(ctx context.Context, key string) error
-	// Reset forgets key's failures (after a successful sign-in).
-	Reset(ctx context.Context, key string) error
+	// Take checks every key and, only when none of them asks to wait,
+	// counts one attempt on each, in one atomic step. It returns 0 when
+	// the attempt may go ahead, else how long to wait (and counts nothing).
+	// An attempt that turns out to succeed is forgotten with Reset.
+	Take(ctx context.Context, keys ...LimitKey) (wait time.Duration, err error)
+	// Reset forgets keys' counted attempts.
+	Reset(ctx context.Context, keys ...string) error
 }
 
-// ThrottleRule is a limit of Max failures per Window.
-type ThrottleRule struct {
-	Max    int
-	Window time.Duration
-}
-
-// Default login limits: 10 failures per account or 50 per IP in 15 minutes.
-var (
-	DefaultAccountRule = ThrottleRule{Max: 10, Window: 15 * time.Minute}
-	DefaultIPRule      = ThrottleRule{Max: 50, Window: 15 * time.Minute}
-)
-
-// MemoryLimiter is an in-process sliding-window Limiter, for one process
-// (the single-machine mode). Its memory is bounded: windows expire and the
+// MemoryLimiter is an in-process Limiter, for one process (the
+// single-machine mode). Its memory is bounded: counters expire and the
 // number of tracked keys is capped.
 type MemoryLimiter struct {
-	rule    ThrottleRule
 	now     func() time.Time
 	maxKeys int
 
-	mu   sync.Mutex
-	hits map[string][]time.Time
+	mu      sync.Mutex
+	entries map[string]memoryEntry
+}
+
+type memoryEntry struct {
+	n      int
+	last   time.Time
+	forget time.Duration
 }
 
 // NewMemoryLimiter returns an in-process limiter; now nil means time.Now.
-func NewMemoryLimiter(rule ThrottleRule, now func() time.Time) *MemoryLimiter {
+func NewMemoryLimiter(now func() time.Time) *MemoryLimiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryLimiter{rule: rule, now: now, maxKeys: 100_000, hits: map[string][]time.Time{}}
+	return &MemoryLimiter{now: now, maxKeys: 100_000, entries: map[string]memoryEntry{}}
 }
 
-func (m *MemoryLimiter) prune(key string, now time.Time) []time.Time {
-	h := m.hits[key]
-	cut := now.Add(-m.rule.Window)
-	i := 0
-	for i < len(h) && !h[i].After(cut) {
-		i++
-	}
-	h = h[i:]
-	if len(h) == 0 {
-		delete(m.hits, key)
-		return nil
-	}
-	m.hits[key] = h
-	return h
-}
-
-// Blocked implements Limiter.
-func (m *MemoryLimiter) Blocked(_ context.Context, key string) (bool, time.Duration, error) {
+// Take implements Limiter.
+func (m *MemoryLimiter) Take(_ context.Context, keys ...LimitKey) (time.Duration, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	h := m.prune(key, now)
-	if len(h) < m.rule.Max {
-		return false, 0, nil
+	var wait time.Duration
+	counts := make([]int, len(keys))
+	for i, k := range keys {
+		e, ok := m.entries[k.Key]
+		if !ok || now.Sub(e.last) >= k.Rule.Forget {
+			continue
+		}
+		counts[i] = e.n
+		if w := e.last.Add(k.Rule.Delay(e.n)).Sub(now); w > wait {
+			wait = w
+		}
 	}
-	return true, h[len(h)-m.rule.Max].Add(m.rule.Window).Sub(now), nil
+	if wait > 0 {
+		return wait, nil
+	}
+	for i, k := range keys {
+		if _, ok := m.entries[k.Key]; !ok && len(m.entries) >= m.maxKeys {
+			m.evict(now)
+		}
+		m.entries[k.Key] = memoryEntry{n: min(counts[i]+1, k.Rule.Free+64), last: now, forget: k.Rule.Forget}
+	}
+	return 0, nil
 }
 
-// Fail implements Limiter.
-func (m *MemoryLimiter) Fail(_ context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
-	if len(m.hits) >= m.maxKeys {
-		for k := range m.hits {
-			m.prune(k, now)
-		}
-		if len(m.hits) >= m.maxKeys {
-			// Still full of live windows: drop an arbitrary key rather than
-			// grow without bound.
-			for k := range m.hits {
-				delete(m.hits, k)
-				break
-			}
+// evict makes room for a key: it drops forgotten counters, and when all
+// are live, an arbitrary tenth of them rather than grow without bound.
+func (m *MemoryLimiter) evict(now time.Time) {
+	for k, e := range m.entries {
+		if now.Sub(e.last) >= e.forget {
+			delete(m.entries, k)
 		}
 	}
-	h := append(m.prune(key, now), now)
-	if len(h) > m.rule.Max*2 {
-		h = h[len(h)-m.rule.Max*2:]
+	drop := m.maxKeys/10 + 1
+	for k := range m.entries {
+		if len(m.entries) < m.maxKeys || drop == 0 {
+			return
+		}
+		delete(m.entries, k)
+		drop--
 	}
-	m.hits[key] = h
-	return nil
 }
 
 // Reset implements Limiter.
-func (m *MemoryLimiter) Reset(_ context.Context, key string) error {
+func (m *MemoryLimiter) Reset(_ context.Context, keys ...string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.hits, key)
+	for _, k := range keys {
+		delete(m.entries, k)
+	}
 	return nil
 }
 
-// RedisLimiter is a sliding-window Limiter shared by every process through
-// Redis (a sorted set of failure times per key).
+// DefaultRedisThrottlePrefix namespaces the throttle's Redis keys.
+const DefaultRedisThrottlePrefix = "nextflow:throttle:"
+
+// RedisLimiter is a Limiter shared by every process through Redis: one
+// hash (count, time of the latest failure) per key, checked and counted by
+// one Lua script, so it is atomic across processes too.
 type RedisLimiter struct {
 	client *redis.Client
-	rule   ThrottleRule
 	prefix string
 	now    func() time.Time
 }
 
 // NewRedisLimiter returns a Redis-backed limiter. prefix namespaces the
-// keys (e.g. "nextflow:throttle:login:account:"); now nil means time.Now.
-func NewRedisLimiter(client *redis.Client, prefix string, rule ThrottleRule, now func() time.Time) *RedisLimiter {
+// keys (DefaultRedisThrottlePrefix); now nil means time.Now.
+func NewRedisLimiter(client *redis.Client, prefix string, now func() time.Time) *RedisLimiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &RedisLimiter{client: client, rule: rule, prefix: prefix, now: now}
+	return &RedisLimiter{client: client, prefix: prefix, now: now}
 }
 
-// NewRedisLoginLimiters returns the sign-in limiters (per account, per IP)
-// over Redis, shared by every process, with the default rules.
-func NewRedisLoginLimiters(client *redis.Client) (account, ip Limiter) {
-	return NewRedisLimiter(client, "nextflow:throttle:account:", DefaultAccountRule, nil),
-		NewRedisLimiter(client, "nextflow:throttle:ip:", DefaultIPRule, nil)
-}
-
-// redisKey hashes key (an email or IP address) so Redis holds no personal
-// data in clear.
+// redisKey hashes key (it holds an email or an IP address) so Redis holds
+// no personal data in clear.
 func (r *RedisLimiter) redisKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return r.prefix + hex.EncodeToString(sum[:16])
 }
 
-// Blocked implements Limiter.
-func (r *RedisLimiter) Blocked(ctx context.Context, key string) (bool, time.Duration, error) {
-	k := r.redisKey(key)
-	now := r.now()
-	pipe := r.client.TxPipeline()
-	pipe.ZRemRangeByScore(ctx, k, "-inf", strconv.FormatInt(now.Add(-r.rule.Window).UnixMicro(), 10))
-	card := pipe.ZCard(ctx, k)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return false, 0, fmt.Errorf("throttle %s: %w", key, err)
-	}
-	n := card.Val()
-	if n < int64(r.rule.Max) {
-		return false, 0, nil
-	}
-	// The failure that must leave the window before another try is allowed.
-	oldest, err := r.client.ZRangeWithScores(ctx, k, n-int64(r.rule.Max), n-int64(r.rule.Max)).Result()
-	if err != nil {
-		return false, 0, fmt.Errorf("throttle %s: %w", key, err)
-	}
-	retry := r.rule.Window
-	if len(oldest) == 1 {
-		retry = time.UnixMicro(int64(oldest[0].Score)).Add(r.rule.Window).Sub(now)
-	}
-	return true, retry, nil
-}
+// takeScript checks every key's backoff and, when none asks to wait,
+// counts one attempt on each. ARGV[1] is now in milliseconds; then per key
+// free, base, max and forget (milliseconds). It returns the wait in
+// milliseconds, 0 when the attempt was counted.
+var takeScript = redis.NewScript(`
+local now = tonumber(ARGV[1])
+local wait = 0
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local o = 1 + (i - 1) * 4
+  local free, base, max, forget = tonumber(ARGV[o+1]), tonumber(ARGV[o+2]), tonumber(ARGV[o+3]), tonumber(ARGV[o+4])
+  local v = redis.call('HMGET', key, 'n', 't')
+  local n, t = tonumber(v[1]) or 0, tonumber(v[2]) or 0
+  if n > 0 and now - t >= forget then n = 0 end
+  if n >= free then
+    local k = n - free
+    local d = max
+    if k < 40 then d = math.min(base * (2 ^ k), max) end
+    local w = t + d - now
+    if w > wait then wait = w end
+  end
+  counts[i] = n
+end
+if wait > 0 then return math.ceil(wait) end
+for i, key in ipairs(KEYS) do
+  local o = 1 + (i - 1) * 4
+  local free, forget = tonumber(ARGV[o+1]), tonumber(ARGV[o+4])
+  redis.call('HSET', key, 'n', math.min(counts[i] + 1, free + 64), 't', now)
+  redis.call('PEXPIRE', key, forget)
+end
+return 0
+`)
 
-// Fail implements Limiter.
-func (r *RedisLimiter) Fail(ctx context.Context, key string) error {
-	k := r.redisKey(key)
-	now := r.now()
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
-	member := strconv.FormatInt(now.UnixNano(), 10) + ":" + hex.EncodeToString(nonce[:])
-	pipe := r.client.TxPipeline()
-	pipe.ZAdd(ctx, k, redis.Z{Score: float64(now.UnixMicro()), Member: member})
-	pipe.ZRemRangeByScore(ctx, k, "-inf", strconv.FormatInt(now.Add(-r.rule.Window).UnixMicro(), 10))
-	// Keep the set small: only the newest 2×Max failures matter.
-	pipe.ZRemRangeByRank(ctx, k, 0, -int64(r.rule.Max*2)-1)
-	pipe.PExpire(ctx, k, r.rule.Window)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("throttle %s: %w", key, err)
+// Take implements Limiter.
+func (r *RedisLimiter) Take(ctx context.Context, keys ...LimitKey) (time.Duration, error) {
+	rkeys := make([]string, len(keys))
+	args := make([]any, 0, 1+4*len(keys))
+	args = append(args, r.now().UnixMilli())
+	for i, k := range keys {
+		rkeys[i] = r.redisKey(k.Key)
+		args = append(args, k.Rule.Free, k.Rule.Base.Milliseconds(), k.Rule.Max.Milliseconds(), max(k.Rule.Forget.Milliseconds(), 1))
 	}
-	return nil
+	ms, err := takeScript.Run(ctx, r.client, rkeys, args...).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("throttle: %w", err)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
 }
 
 // Reset implements Limiter.
-func (r *RedisLimiter) Reset(ctx context.Context, key string) error {
-	if err := r.client.Del(ctx, r.redisKey(key)).Err(); err != nil {
-		return fmt.Errorf("throttle reset %s: %w", key, err)
+func (r *RedisLimiter) Reset(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	rkeys := make([]string, len(keys))
+	for i, k := range keys {
+		rkeys[i] = r.redisKey(k)
+	}
+	if err := r.client.Del(ctx, rkeys...).Err(); err != nil {
+		return fmt.Errorf("throttle reset: %w", err)
 	}
 	return nil
+}
+
+// retryAfterSeconds rounds a wait up to whole seconds, at least 1.
+func retryAfterSeconds(d time.Duration) int {
+	return max(int((d+time.Second-1)/time.Second), 1)
 }

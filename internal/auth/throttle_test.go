@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,58 +34,117 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+var testRule = BackoffRule{Free: 3, Base: time.Second, Max: 8 * time.Second, Forget: time.Minute}
+
+func TestBackoffRuleDelay(t *testing.T) {
+	t.Parallel()
+	r := BackoffRule{Free: 5, Base: time.Second, Max: 15 * time.Minute}
+	for n, want := range map[int]time.Duration{
+		0: 0, 4: 0, 5: time.Second, 6: 2 * time.Second, 7: 4 * time.Second, 14: 512 * time.Second,
+		15: 15 * time.Minute, 16: 15 * time.Minute, 100: 15 * time.Minute, 1 << 30: 15 * time.Minute,
+	} {
+		require.Equal(t, want, r.Delay(n), "n=%d", n)
+	}
+}
+
 func exerciseLimiter(t *testing.T, lim Limiter, clock *fakeClock) {
 	ctx := context.Background()
-	key := "k-" + domain.NewID().String()
-	for i := 0; i < 3; i++ {
-		blocked, _, err := lim.Blocked(ctx, key)
+	key := LimitKey{Key: "k-" + domain.NewID().String(), Rule: testRule}
+	take := func(keys ...LimitKey) time.Duration {
+		t.Helper()
+		wait, err := lim.Take(ctx, keys...)
 		require.NoError(t, err)
-		require.False(t, blocked, "attempt %d", i)
-		require.NoError(t, lim.Fail(ctx, key))
-		clock.Advance(time.Second)
+		return wait
 	}
-	blocked, retry, err := lim.Blocked(ctx, key)
-	require.NoError(t, err)
-	require.True(t, blocked)
-	require.InDelta(t, (60-3)*float64(time.Second), float64(retry), float64(10*time.Millisecond))
+	for i := 0; i < 3; i++ {
+		require.Zero(t, take(key), "free attempt %d", i)
+	}
+	// Backoff: 1 s after the third failure, then 2 s, 4 s, capped at 8 s.
+	require.Equal(t, time.Second, take(key))
+	clock.Advance(400 * time.Millisecond)
+	require.Equal(t, 600*time.Millisecond, take(key), "a refused attempt is not counted")
+	for _, d := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
+		clock.Advance(d)
+		require.Zero(t, take(key))
+	}
+	require.Equal(t, 8*time.Second, take(key), "capped")
 
-	other := "k-" + domain.NewID().String()
-	blocked, _, err = lim.Blocked(ctx, other)
-	require.NoError(t, err)
-	require.False(t, blocked, "keys are independent")
+	// Keys are independent; an attempt charged to several keys is refused
+	// as a whole when one of them asks to wait, and then counts on none.
+	other := LimitKey{Key: "k-" + domain.NewID().String(), Rule: testRule}
+	for i := 0; i < 10; i++ {
+		require.Equal(t, 8*time.Second, take(other, key))
+	}
+	for i := 0; i < 3; i++ {
+		require.Zero(t, take(other), "other is untouched")
+	}
+	require.Equal(t, time.Second, take(other))
 
-	// The window slides: once the first failure is a minute old, one more
-	// attempt is allowed.
-	clock.Advance(57 * time.Second)
-	blocked, _, err = lim.Blocked(ctx, key)
-	require.NoError(t, err)
-	require.False(t, blocked)
-	require.NoError(t, lim.Fail(ctx, key))
-	blocked, _, err = lim.Blocked(ctx, key)
-	require.NoError(t, err)
-	require.True(t, blocked)
+	// Counts are forgotten a Forget after the latest failure.
+	clock.Advance(time.Minute)
+	for i := 0; i < 3; i++ {
+		require.Zero(t, take(key, other))
+	}
+	require.Equal(t, time.Second, take(key))
 
-	require.NoError(t, lim.Reset(ctx, key))
-	blocked, _, err = lim.Blocked(ctx, key)
-	require.NoError(t, err)
-	require.False(t, blocked)
+	require.NoError(t, lim.Reset(ctx, key.Key, other.Key))
+	require.Zero(t, take(key))
+	require.Zero(t, take(other))
+}
+
+// exerciseAtomic makes 40 parallel attempts on one key with 10 free: the
+// check and the count are one step, so exactly 10 go ahead.
+func exerciseAtomic(t *testing.T, lims ...Limiter) {
+	ctx := context.Background()
+	rule := BackoffRule{Free: 10, Base: time.Minute, Max: time.Hour, Forget: time.Hour}
+	key := LimitKey{Key: "k-" + domain.NewID().String(), Rule: rule}
+	var allowed, refused atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			wait, err := lims[i%len(lims)].Take(ctx, key)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if wait == 0 {
+				allowed.Add(1)
+			} else {
+				refused.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	require.EqualValues(t, 10, allowed.Load())
+	require.EqualValues(t, 30, refused.Load())
 }
 
 func TestMemoryLimiter(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	exerciseLimiter(t, NewMemoryLimiter(ThrottleRule{Max: 3, Window: time.Minute}, clock.Now), clock)
+	exerciseLimiter(t, NewMemoryLimiter(clock.Now), clock)
+}
+
+func TestMemoryLimiterAtomic(t *testing.T) {
+	t.Parallel()
+	exerciseAtomic(t, NewMemoryLimiter(nil))
 }
 
 func TestMemoryLimiterBounded(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	lim := NewMemoryLimiter(ThrottleRule{Max: 3, Window: time.Minute}, clock.Now)
+	lim := NewMemoryLimiter(clock.Now)
 	lim.maxKeys = 10
 	for i := 0; i < 100; i++ {
-		require.NoError(t, lim.Fail(context.Background(), domain.NewID().String()))
+		_, err := lim.Take(context.Background(), LimitKey{Key: domain.NewID().String(), Rule: testRule})
+		require.NoError(t, err)
 	}
-	require.LessOrEqual(t, len(lim.hits), 10)
+	require.LessOrEqual(t, len(lim.entries), 10)
 }
 
 // testRedis returns a client of the test Redis, or skips (fails under CI).
@@ -112,18 +172,35 @@ func TestRedisLimiter(t *testing.T) {
 	c := testRedis(t)
 	clock := newFakeClock()
 	prefix := "nextflow:test:throttle:" + domain.NewID().String() + ":"
-	lim := NewRedisLimiter(c, prefix, ThrottleRule{Max: 3, Window: time.Minute}, clock.Now)
+	lim := NewRedisLimiter(c, prefix, clock.Now)
 	exerciseLimiter(t, lim, clock)
 	// Two processes share the count.
-	lim2 := NewRedisLimiter(c, prefix, ThrottleRule{Max: 3, Window: time.Minute}, clock.Now)
+	lim2 := NewRedisLimiter(c, prefix, clock.Now)
 	ctx := context.Background()
-	require.NoError(t, lim.Fail(ctx, "shared"))
-	require.NoError(t, lim2.Fail(ctx, "shared"))
-	require.NoError(t, lim.Fail(ctx, "shared"))
-	blocked, _, err := lim2.Blocked(ctx, "shared")
+	shared := LimitKey{Key: "shared", Rule: testRule}
+	for _, l := range []Limiter{lim, lim2, lim} {
+		wait, err := l.Take(ctx, shared)
+		require.NoError(t, err)
+		require.Zero(t, wait)
+	}
+	wait, err := lim2.Take(ctx, shared)
 	require.NoError(t, err)
-	require.True(t, blocked)
+	require.Equal(t, time.Second, wait)
 	ttl, err := c.PTTL(ctx, lim.redisKey("shared")).Result()
 	require.NoError(t, err)
 	require.Greater(t, ttl, time.Duration(0), "keys expire")
+	require.LessOrEqual(t, ttl, testRule.Forget)
+	keys, err := c.Keys(ctx, prefix+"*").Result()
+	require.NoError(t, err)
+	for _, k := range keys {
+		require.NotContains(t, k, "shared", "keys are hashed")
+	}
+}
+
+func TestRedisLimiterAtomic(t *testing.T) {
+	t.Parallel()
+	c := testRedis(t)
+	prefix := "nextflow:test:throttle:" + domain.NewID().String() + ":"
+	// Two limiters: two processes sharing one Redis.
+	exerciseAtomic(t, NewRedisLimiter(c, prefix, nil), NewRedisLimiter(c, prefix, nil))
 }
