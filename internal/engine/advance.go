@@ -52,7 +52,7 @@ func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
 	pe, events, err := res.effect, res.events, res.err
 	_ = unlock(ctx)
 	if err != nil {
-		return fmt.Errorf("advance execution %s: %w", args.ExecutionID, err)
+		return jobError(ctx, fmt.Errorf("advance execution %s: %w", args.ExecutionID, err))
 	}
 	e.publish(ctx, events)
 	began := time.Now()
@@ -60,11 +60,14 @@ func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
 		// Past a few calls or some time, the next side effect goes to a new
 		// job, so one job stays well within River's job timeout.
 		handOff := n >= inlineEffects || time.Since(began) > inlineEffectTime
+		if e.draining.Load() {
+			handOff = true // the process is stopping: no call after this one
+		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < inlineEffectMargin {
 			handOff = true // too little of the job's time left for another call
 		}
 		if pe, err = e.perform(ctx, pe, handOff); err != nil {
-			return fmt.Errorf("advance execution %s: %w", args.ExecutionID, err)
+			return jobError(ctx, fmt.Errorf("advance execution %s: %w", args.ExecutionID, err))
 		}
 	}
 	return nil
@@ -79,10 +82,16 @@ func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
 func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (*pendingEffect, error) {
 	output, perr := pe.output, error(nil)
 	if !pe.done {
+		if err := ctx.Err(); err != nil {
+			// Cancelled before the call: hand the job back, no call made.
+			return nil, fmt.Errorf("before the call of %s: %w", pe.req.IdempotencyKey, err)
+		}
 		if pe.fx == nil {
 			perr = Permanent(fmt.Errorf("no side effect registered for node type of %s", pe.req.NodeID))
 		} else {
-			output, perr = pe.fx.Perform(ctx, pe.req)
+			callCtx, cancel := callContext(ctx)
+			output, perr = pe.fx.Perform(callCtx, pe.req)
+			cancel()
 		}
 		// Record the outcome at once, on its own: whatever happens next, a
 		// call that succeeded is not made again.

@@ -158,6 +158,8 @@ type Engine struct {
 	// recorded and before the execution moves on; an error simulates a
 	// crash at that point.
 	afterPerform func(stepID uuid.UUID) error
+	// draining is set by Drain: the process is stopping.
+	draining atomic.Bool
 }
 
 // New builds an engine over st. Register its workers with RegisterWorkers
