@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/nextflow-dev/nextflow/internal/auth"
+	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
 // SessionCookie is the name of the browser session cookie.
@@ -217,6 +218,11 @@ func (a *Accounts) Middleware(ctx huma.Context, next func(huma.Context)) {
 		p, err = a.svc.ResolveAPIKey(ctx.Context(), strings.TrimSpace(cred))
 	case cookie != "":
 		p, err = a.svc.ResolveSession(ctx.Context(), cookie)
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		a.log.WarnContext(ctx.Context(), "authenticate: database unavailable", "err", err, "request_id", RequestIDFrom(ctx.Context()))
+		a.writeProblem(ctx, Unavailable())
+		return
 	}
 	if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
 		a.log.ErrorContext(ctx.Context(), "authenticate", "err", err, "request_id", RequestIDFrom(ctx.Context()))

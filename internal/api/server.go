@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -196,7 +197,7 @@ func (s *Server) registerOps() {
 		}
 		if err := s.deps.Store.Ping(ctx); err != nil {
 			s.log.WarnContext(ctx, "readyz: database unreachable", "err", err)
-			return nil, huma.Error503ServiceUnavailable("database unreachable")
+			return nil, Unavailable()
 		}
 		st, err := s.deps.Store.MigrationStatus(ctx)
 		if err != nil {
@@ -221,9 +222,33 @@ func (s *Server) problem(ctx context.Context, what string, err error) error {
 	return Problem(ctx, s.log, what, err)
 }
 
+// RetryAfterUnavailable is the Retry-After (seconds) of a 503 answered
+// while the database is unavailable.
+const RetryAfterUnavailable = 5
+
+// Unavailable is the problem answered while the database cannot be
+// reached: 503 with Retry-After, so clients and load balancers retry.
+func Unavailable() huma.StatusError {
+	return &problemWithHeaders{
+		ErrorModel: huma.Error503ServiceUnavailable("database unavailable: try again in a few seconds").(*huma.ErrorModel),
+		headers:    http.Header{"Retry-After": {strconv.Itoa(RetryAfterUnavailable)}},
+	}
+}
+
+// problemWithHeaders is a problem that is also a huma.HeadersError, so
+// both handlers and the authentication middleware send its headers.
+type problemWithHeaders struct {
+	*huma.ErrorModel
+	headers http.Header
+}
+
+// GetHeaders implements huma.HeadersError.
+func (p *problemWithHeaders) GetHeaders() http.Header { return p.headers }
+
 // Problem maps domain and store errors to RFC 9457 problems: ErrNotFound
-// → 404, ErrConflict → 409, ErrStale → 412; a huma.StatusError passes
-// through; anything else is logged and becomes a bare 500.
+// → 404, ErrConflict → 409, ErrStale → 412, ErrUnavailable → 503 with
+// Retry-After; a huma.StatusError passes through; anything else is logged
+// and becomes a bare 500.
 func Problem(ctx context.Context, log *slog.Logger, what string, err error) error {
 	var se huma.StatusError
 	switch {
@@ -239,6 +264,9 @@ func Problem(ctx context.Context, log *slog.Logger, what string, err error) erro
 		return huma.NewError(http.StatusPreconditionFailed, what+" was changed by someone else")
 	case errors.Is(err, context.Canceled):
 		return huma.NewError(499, "request cancelled")
+	case errors.Is(err, store.ErrUnavailable):
+		log.WarnContext(ctx, "database unavailable", "what", what, "err", err, "request_id", RequestIDFrom(ctx))
+		return Unavailable()
 	}
 	log.ErrorContext(ctx, "internal error", "what", what, "err", err, "request_id", RequestIDFrom(ctx))
 	return huma.Error500InternalServerError("internal error (request " + RequestIDFrom(ctx) + ")")

@@ -27,6 +27,11 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrStale: an optimistic-concurrency check failed (the row moved on).
 	ErrStale = errors.New("stale revision")
+	// ErrUnavailable: the database cannot be reached or refuses work for
+	// now (connection refused, shutting down or starting up, too many
+	// connections, busy beyond its timeout). Trying again later may work;
+	// the API answers 503 with Retry-After.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // Dialects.

@@ -214,7 +214,7 @@ func (s *Store) Queue() store.Queue { return s.queue }
 // Ping checks the database is reachable.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("ping postgres: %w", err)
+		return markUnavailable(ctx, fmt.Errorf("ping postgres: %w", err))
 	}
 	return nil
 }
@@ -265,6 +265,7 @@ func beginQuery(tenantID uuid.UUID, readOnly bool) string {
 }
 
 func (s *Store) run(ctx context.Context, tenantID uuid.UUID, readOnly bool, fn func(tx store.Tx) error) (err error) {
+	defer func() { err = markUnavailable(ctx, err) }()
 	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: beginQuery(tenantID, readOnly)})
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -182,6 +182,7 @@ func (s *Store) Read(ctx context.Context, tenantID uuid.UUID, fn func(tx store.T
 }
 
 func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(tx store.Tx) error) (err error) {
+	defer func() { err = markUnavailable(err) }()
 	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
