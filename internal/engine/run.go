@@ -315,6 +315,11 @@ func (r *run) loop(ctx context.Context) error {
 		case catPure:
 			res, nerr := r.e.runPure(ctx, n, r.g.prepared(r.e, n), r.c, r.exec.ID)
 			if nerr != nil {
+				if err := ctx.Err(); err != nil {
+					// The job was cancelled mid-evaluation: not the node's
+					// failure; the job runs again.
+					return fmt.Errorf("node %s: %s: %w", n.ID, nerr.msg, err)
+				}
 				goOn, err := r.nodeFailed(ctx, n, nil, nerr.msg, nil)
 				if err != nil || !goOn {
 					return err
@@ -442,6 +447,13 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 		TenantID: r.exec.TenantID, ExecutionID: r.exec.ID, NodeID: n.ID, Config: n.Config, Data: r.c.templateData(),
 	})
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// The job was cancelled while rendering: not the node's
+			// failure; the job runs again.
+			return fmt.Errorf("prepare node %s: %w (%w)", n.ID, err, cerr)
+		}
+		// A template or expression past its bounds (tmpl.ErrLimit,
+		// expr.ErrLimit) fails the same way again: the node fails for good.
 		goOn, ferr := r.nodeFailed(ctx, n, nil, err.Error(), nil)
 		if ferr != nil || !goOn {
 			return ferr

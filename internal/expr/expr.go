@@ -4,9 +4,11 @@
 // timestamp).
 //
 // An Env caches compiled programs in a bounded LRU map and limits each
-// evaluation by CEL's cost model and, for expressions that loop (the
-// comprehension macros all, exists, exists_one, map, filter, sortBy), a
-// wall-clock timeout, so a hostile expression cannot hang a worker. An
+// evaluation by CEL's cost model, the size of its result and, for
+// expressions that loop (the comprehension macros all, exists, exists_one,
+// map, filter, sortBy), a wall-clock timeout and the caller's context, so a
+// hostile expression cannot hang a worker or exhaust its memory; past a
+// bound the error wraps ErrLimit. An
 // expression without a loop evaluates each of its nodes at most once, and
 // CEL would not consult a deadline there anyway, so it gets none. Results
 // are converted to plain Go values (map[string]any, []any, string, int64,
@@ -37,6 +39,7 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
 	"github.com/google/cel-go/ext"
+	"github.com/google/cel-go/interpreter"
 )
 
 // Variables returns the names every expression may use. All but "now" are
@@ -53,6 +56,13 @@ var ErrCompile = errors.New("invalid expression")
 // exceeding the cost limit or the timeout.
 var ErrEval = errors.New("expression evaluation failed")
 
+// ErrLimit is wrapped (with ErrEval) by evaluation errors that exceed a
+// bound: the cost limit, the timeout, the caller's deadline, or the size of
+// the result. The message names the bound and its value. Evaluating the
+// expression over the same data exceeds it again: callers should fail for
+// good, not retry.
+var ErrLimit = errors.New("expression limit exceeded")
+
 // Options configures an Env. Zero fields take the defaults below.
 type Options struct {
 	// CacheSize is how many compiled programs the Env keeps (default 1024).
@@ -67,6 +77,10 @@ type Options struct {
 	// MaxSourceLen bounds the length of an expression in characters
 	// (default 4096).
 	MaxSourceLen int
+	// MaxResultBytes bounds the size of a result of Eval, counting a
+	// string's or bytes' length, 8 bytes a scalar and 16 an element of a
+	// list or map (default 1 MiB).
+	MaxResultBytes int64
 }
 
 func (o Options) withDefaults() Options {
@@ -81,6 +95,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxSourceLen <= 0 {
 		o.MaxSourceLen = 4096
+	}
+	if o.MaxResultBytes <= 0 {
+		o.MaxResultBytes = 1 << 20
 	}
 	return o
 }
@@ -130,6 +147,9 @@ type Program struct {
 	prg     cel.Program
 	outType *cel.Type
 	timeout time.Duration
+	// cost and maxResult are the Env's CostLimit and MaxResultBytes.
+	cost      uint64
+	maxResult int64
 	// refs are the variables (of Variables()) the expression references, in
 	// Variables() order; eval builds and normalizes only these.
 	refs []string
@@ -159,7 +179,10 @@ func (e *Env) Compile(src string) (*Program, error) {
 		return nil, fmt.Errorf("%w: %s", ErrCompile, err)
 	}
 	refs, loops := analyze(ast.NativeRep())
-	p := &Program{src: src, prg: prg, outType: ast.OutputType(), timeout: e.opts.Timeout, refs: refs, loops: loops}
+	p := &Program{
+		src: src, prg: prg, outType: ast.OutputType(), timeout: e.opts.Timeout,
+		cost: e.opts.CostLimit, maxResult: e.opts.MaxResultBytes, refs: refs, loops: loops,
+	}
 	e.store(src, p)
 	return p, nil
 }
@@ -222,7 +245,11 @@ func (p *Program) Eval(ctx context.Context, activation map[string]any) (any, err
 	if err != nil {
 		return nil, err
 	}
-	out, err := toGo(v)
+	left := p.maxResult
+	out, err := toGo(v, &left)
+	if errors.Is(err, errResultTooLarge) {
+		return nil, fmt.Errorf("%w: %w: %q: result larger than %d bytes", ErrEval, ErrLimit, p.src, p.maxResult)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %w", ErrEval, p.src, err)
 	}
@@ -284,6 +311,7 @@ func (p *Program) eval(ctx context.Context, activation map[string]any) (ref.Val,
 		v   ref.Val
 		err error
 	)
+	parent := ctx
 	if p.loops {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.timeout)
@@ -297,13 +325,31 @@ func (p *Program) eval(ctx context.Context, activation map[string]any) (ref.Val,
 		v, _, err = p.prg.Eval(vars)
 	}
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("%w: %q: %w (%w)", ErrEval, p.src, err, ctxErr)
-		}
-		return nil, fmt.Errorf("%w: %q: %w", ErrEval, p.src, err)
+		return nil, p.evalError(parent, ctx, err)
 	}
 	return v, nil
 }
+
+// evalError wraps an evaluation error, telling a bound exceeded (ErrLimit)
+// from the caller cancelling (a shutdown, say: not the expression's fault)
+// and from other failures.
+func (p *Program) evalError(parent, ctx context.Context, err error) error {
+	var cancelled interpreter.EvalCancelledError
+	switch {
+	case errors.As(err, &cancelled) && cancelled.Cause == interpreter.CostLimitExceeded:
+		return fmt.Errorf("%w: %w: %q: cost limit of %d exceeded", ErrEval, ErrLimit, p.src, p.cost)
+	case errors.Is(parent.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w: %w: %q: the caller's deadline passed (%w)", ErrEval, ErrLimit, p.src, parent.Err())
+	case parent.Err() != nil:
+		return fmt.Errorf("%w: %q: %w (%w)", ErrEval, p.src, err, parent.Err())
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w: %w: %q: took longer than %s (%w)", ErrEval, ErrLimit, p.src, p.timeout, ctx.Err())
+	}
+	return fmt.Errorf("%w: %q: %w", ErrEval, p.src, err)
+}
+
+// errResultTooLarge is returned by toGo past the result budget.
+var errResultTooLarge = errors.New("result too large")
 
 // normalize returns v with JSON-decoded numbers made CEL-friendly: a
 // float64 (or json.Number) holding a whole number within ±2^53 becomes an
@@ -376,13 +422,29 @@ func normalized(v any) (any, bool) {
 	return v, false
 }
 
-// toGo converts a CEL value to plain Go.
-func toGo(v ref.Val) (any, error) {
+// toGo converts a CEL value to plain Go, spending the size of what it
+// builds from *left (see Options.MaxResultBytes) and failing with
+// errResultTooLarge once that runs out.
+func toGo(v ref.Val, left *int64) (any, error) {
 	if types.IsError(v) {
 		if err, ok := v.Value().(error); ok {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%v", v)
+	}
+	var n int64 = 8
+	switch v := v.(type) {
+	case types.String:
+		n = int64(len(v))
+	case types.Bytes:
+		n = int64(len(v))
+	case traits.Sizer:
+		if size, ok := v.Size().(types.Int); ok {
+			n = 16 * int64(size)
+		}
+	}
+	if *left -= n; *left < 0 {
+		return nil, errResultTooLarge
 	}
 	switch v := v.(type) {
 	case types.Null:
@@ -416,13 +478,13 @@ func toGo(v ref.Val) (any, error) {
 		if !v.HasValue() {
 			return nil, nil
 		}
-		return toGo(v.GetValue())
+		return toGo(v.GetValue(), left)
 	case traits.Mapper:
 		out := map[string]any{}
 		it := v.Iterator()
 		for it.HasNext() == types.True {
 			k := it.Next()
-			val, err := toGo(v.Get(k))
+			val, err := toGo(v.Get(k), left)
 			if err != nil {
 				return nil, err
 			}
@@ -441,7 +503,7 @@ func toGo(v ref.Val) (any, error) {
 		}
 		out := make([]any, 0, int(n))
 		for i := types.Int(0); i < n; i++ {
-			val, err := toGo(v.Get(i))
+			val, err := toGo(v.Get(i), left)
 			if err != nil {
 				return nil, err
 			}

@@ -218,7 +218,8 @@ func evalEveryVariable(p *Program, activation map[string]any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %q over every variable: %w", p.src, err)
 	}
-	return toGo(v)
+	left := p.maxResult
+	return toGo(v, &left)
 }
 
 func TestOnlyReferencedVariablesAreBound(t *testing.T) {
