@@ -46,6 +46,9 @@ type App struct {
 	// workersRegistered is set once job workers are added (River refuses
 	// to start with an empty bundle).
 	workersRegistered bool
+	// streams ends when shutdown begins; live streams end with it.
+	streams    context.Context
+	endStreams context.CancelFunc
 }
 
 // Options are what the caller supplies beside the configuration.
@@ -82,6 +85,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		}
 	}
 	a := &App{cfg: cfg, log: log, store: st, workers: workers, version: opts.Version}
+	a.streams, a.endStreams = context.WithCancel(context.Background())
 	deps, err := a.wire(ctx)
 	if err != nil {
 		st.Close()
@@ -210,6 +214,14 @@ func (a *App) Handler() http.Handler {
 	web := webui.Handler(a.cfg.WebDir)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
+		if p == api.Prefix+"/executions/stream" && a.streams != nil {
+			// A live stream ends when shutdown begins, so that draining
+			// HTTP does not wait for it until the deadline.
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			defer context.AfterFunc(a.streams, cancel)()
+			r = r.WithContext(ctx)
+		}
 		if strings.HasPrefix(p, api.Prefix+"/") || p == api.Prefix || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/webhooks/") {
 			apiHandler.ServeHTTP(w, r)
 			return
@@ -219,11 +231,17 @@ func (a *App) Handler() http.Handler {
 }
 
 // Run serves HTTP (roles all and api) and works jobs (roles all and
-// worker) until ctx ends, then stops accepting requests, lets in-flight
-// requests and jobs finish within the shutdown deadline, and closes the
-// store.
+// worker) until ctx ends, then shuts down within the shutdown deadline
+// (NEXTFLOW_SHUTDOWN_TIMEOUT): it stops fetching jobs at once and lets
+// running jobs finish (cancelling those still running near the deadline,
+// which never cuts a call: see engine.Drain), ends live streams, drains
+// HTTP, and closes the store. It returns by the deadline plus closeSlack
+// even when a job ignores its context.
 func (a *App) Run(ctx context.Context) error {
-	defer a.close()
+	// The deadline is set when shutdown begins; until then a failed start
+	// gets a whole shutdown timeout to close.
+	var deadline time.Time
+	defer func() { a.closeBy(deadline) }()
 	errc := make(chan error, 2)
 
 	var srv *http.Server
@@ -251,13 +269,16 @@ func (a *App) Run(ctx context.Context) error {
 	wakeupsCtx, stopWakeups := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWakeups()
 	if a.cfg.Role != config.RoleAPI && a.workersRegistered {
-		if err := a.store.Queue().Start(ctx); err != nil {
+		// Not ctx: the queue outlives the signal until its jobs are done
+		// (a queue started with the signal's context cancels its running
+		// jobs the moment the signal arrives).
+		if err := a.store.Queue().Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("start queue: %w", err)
 		}
 		queueStarted = true
 		// Timers kept on execution rows become jobs as they come due.
 		wakeups.Go(func() { a.engine.RunWakeups(wakeupsCtx) })
-		a.log.Info("workers started", "role", a.cfg.Role)
+		a.log.Info("workers started", "role", a.cfg.Role, "node", nodeID(a.store.Queue()))
 	}
 
 	var runErr error
@@ -267,9 +288,20 @@ func (a *App) Run(ctx context.Context) error {
 	case runErr = <-errc:
 		a.log.Error("shutting down after error", "err", runErr)
 	}
-
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	began := time.Now()
+	deadline = began.Add(a.cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+
+	// Stop fetching at once; running jobs go on until they finish or the
+	// deadline nears (store.StopQueue), while HTTP drains.
+	var queueDone chan error
+	if queueStarted {
+		a.engine.Drain()
+		queueDone = make(chan error, 1)
+		go func() { queueDone <- a.store.Queue().Stop(shutdownCtx) }()
+	}
+	a.closeStreams()
 	if srv != nil {
 		if err := srv.Shutdown(shutdownCtx); err != nil {
 			a.log.Warn("http shutdown", "err", err)
@@ -277,11 +309,54 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopWakeups()
 	wakeups.Wait()
-	if queueStarted {
-		if err := a.store.Queue().Stop(shutdownCtx); err != nil {
-			a.log.Warn("queue shutdown", "err", err)
+	if queueDone != nil {
+		if err := <-queueDone; err != nil {
+			a.log.Warn("queue shutdown: jobs still running at the deadline are handed to other nodes when their lease expires", "err", err)
 		}
 	}
-	a.log.Info("stopped")
+	a.log.Info("stopped", "took", time.Since(began).Round(time.Millisecond))
 	return runErr
+}
+
+// closeSlack is how long after the shutdown deadline Run may spend closing
+// the store and services before it returns regardless.
+const closeSlack = 2 * time.Second
+
+// closeBy closes the services and the store, giving up at deadline plus
+// closeSlack (a zero deadline: a whole shutdown timeout from now): a job
+// that ignored its context may still hold a connection the pool would wait
+// for.
+func (a *App) closeBy(deadline time.Time) {
+	if deadline.IsZero() {
+		deadline = time.Now().Add(a.cfg.ShutdownTimeout)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.close()
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Until(deadline.Add(closeSlack))):
+		a.log.Warn("closing the store outlasted the shutdown deadline; exiting without waiting")
+	}
+}
+
+// closeStreams ends the open live streams (the API's own hook, and the
+// stream requests' contexts).
+func (a *App) closeStreams() {
+	if s, ok := any(a.api).(interface{ CloseStreams() }); ok && a.api != nil {
+		s.CloseStreams()
+	}
+	if a.endStreams != nil {
+		a.endStreams()
+	}
+}
+
+// nodeID names this process's River client, when the queue keeps leases.
+func nodeID(q store.Queue) string {
+	if l, ok := q.(store.QueueLease); ok {
+		return l.NodeID()
+	}
+	return ""
 }
