@@ -309,6 +309,8 @@ type Tx interface {
 	// schedule that does not exist is ErrNotFound.
 	CronJobAdvanceMany(ctx context.Context, ps []CronJobAdvanceParams) error
 	CronJobDelete(ctx context.Context, tenantID, id uuid.UUID) error
+
+	CredentialStore
 }
 
 // TenantInsertParams creates a tenant.

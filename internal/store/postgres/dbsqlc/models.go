@@ -37,6 +37,19 @@ type AuditLog struct {
 	CreatedAt  time.Time
 }
 
+type Credential struct {
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+	Name        string
+	Kind        string
+	Description string
+	Ciphertext  []byte
+	KeyID       string
+	CreatedBy   *uuid.UUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 type CronJob struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID

@@ -37,6 +37,19 @@ type AuditLog struct {
 	CreatedAt  time.Time
 }
 
+type Credential struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Name        string
+	Kind        string
+	Description string
+	Ciphertext  []byte
+	KeyID       string
+	CreatedBy   uuid.NullUUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 type CronJob struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
