@@ -116,9 +116,11 @@ func builtinTypeList() []NodeType {
 			ConfigSchema: schema("Webhook trigger", `
 				"respond":{"type":"string","title":"Respond","description":"Answer the caller at once, or when the execution completes (up to the timeout).","enum":["immediately","on_completion"],"default":"immediately"},
 				"timeout":{"type":"string","title":"Timeout","description":"How long an on_completion caller waits, e.g. 10s.","default":"10s"},
-				"secret":{"type":"string","title":"Secret","description":"Shared secret the caller must send (HMAC signature or bearer token).","minLength":16}`),
+				"auth":{"type":"string","title":"Authentication","description":"How callers prove they hold the credential: signature (X-NextFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body>), bearer (Authorization: Bearer <credential value>), or none (anyone with the URL). Default: signature when a credential is set, else none.","enum":["none","signature","bearer"]},
+				"secretCredential":{"type":"string","title":"Secret credential","description":"Name of the workspace credential holding the shared secret (Settings → Credentials); the value itself never appears in the workflow.","pattern":"^[A-Za-z0-9_]{1,64}$","errorMessage":"must be a credential name (letters, digits, _)","x-nextflow-credential":true}`),
 			Outputs: outHandle(), Pure: true,
-			Fields: []Field{{"/timeout", FieldDuration}},
+			Fields:      []Field{{"/timeout", FieldDuration}},
+			CheckConfig: checkWebhookAuth,
 		},
 		{
 			Type: TypeEmailSend, Category: CategoryMessage, Label: "Send email",
@@ -283,7 +285,7 @@ func builtinTypeList() []NodeType {
 			ConfigSchema: schema("HTTP request", `
 				"method":{"type":"string","title":"Method","enum":["GET","POST","PUT","PATCH","DELETE","HEAD"],"default":"GET"},
 				"url":{"type":"string","title":"URL","description":"http or https URL; private addresses are refused unless allowed by the operator.","minLength":1,"pattern":"^(https?://|\\{\\{)","errorMessage":"must start with http:// or https:// (or a {{ template }})","examples":["https://api.example.com/orders/{{ trigger.event.properties.order_id }}"]},
-				"headers":{"type":"object","title":"Headers","additionalProperties":{"type":"string"},"propertyNames":{"pattern":"^[!#$%&'*+.^_`+"`"+`|~0-9A-Za-z-]+$","errorMessage":"not a valid HTTP header name"}},
+				"headers":{"type":"object","title":"Headers","description":"Secrets (Authorization, API keys…) go in a workspace credential, referenced as {{ secrets.NAME }}, e.g. \"Bearer {{ secrets.STRIPE_KEY }}\"; plain values of such headers are refused.","additionalProperties":{"type":"string"},"propertyNames":{"pattern":"^[!#$%&'*+.^_`+"`"+`|~0-9A-Za-z-]+$","errorMessage":"not a valid HTTP header name"}},
 				"body":{"type":["string","object","array"],"title":"Body","description":"Request body: a string, or a JSON object or array sent as JSON; {{ }} placeholders are rendered in every string."},
 				"timeout":{"type":"string","title":"Timeout","default":"10s"},
 				"successStatus":{"type":"array","title":"Success status codes","description":"Responses with other codes fail the step; 2xx when left out.","items":{"type":"integer","minimum":100,"maximum":599}},

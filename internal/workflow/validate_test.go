@@ -314,7 +314,7 @@ func TestValidateValidGraphs(t *testing.T) {
 		"every node type": `{"nodes": [
 			{"id": "ev", "type": "trigger.event", "config": {"event": "order.completed", "filter": "trigger.event.properties.total > 10"}},
 			{"id": "cron", "type": "trigger.schedule", "config": {"cron": "@every 15m", "timezone": "America/New_York", "missedRuns": "catch_up"}},
-			{"id": "hook", "type": "trigger.webhook", "config": {"respond": "on_completion", "timeout": "10s", "secret": "0123456789abcdef"}},
+			{"id": "hook", "type": "trigger.webhook", "config": {"respond": "on_completion", "timeout": "10s", "auth": "bearer", "secretCredential": "HOOK_TOKEN"}},
 			{"id": "man", "type": "trigger.manual"},
 			{"id": "mail", "type": "email.send", "config": {"templateId": "tpl_1", "maxAttempts": 5}},
 			{"id": "wa", "type": "whatsapp.send", "config": {"text": "Hi {{ contact.attributes.first_name | default: \"there\" }}"}},
