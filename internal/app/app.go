@@ -163,7 +163,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		mailer = m
 	}
 	authSvc, err := auth.New(auth.Options{Store: st, Logger: log, BaseURL: cfg.BaseURL, Mailer: mailer,
-		Limiter: loginLimiter})
+		Limiter: loginLimiter, HashConcurrency: cfg.PasswordHashConcurrency})
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}

@@ -63,6 +63,10 @@ type Config struct {
 	WebDir string
 	// MaxBodyBytes caps request bodies (NEXTFLOW_MAX_BODY_BYTES).
 	MaxBodyBytes int64
+	// PasswordHashConcurrency bounds the password hashes (argon2id, 19 MiB
+	// each) that run at once; sign-ins beyond it queue briefly, then get
+	// 503 (NEXTFLOW_PASSWORD_HASH_CONCURRENCY; 0: one per CPU, GOMAXPROCS).
+	PasswordHashConcurrency int
 	// JobTimeout bounds one job; a job left running by a dead process is
 	// rescued JobTimeout+15s later (NEXTFLOW_JOB_TIMEOUT).
 	JobTimeout time.Duration
@@ -121,6 +125,7 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	migrate := fs.Bool("migrate", env("NEXTFLOW_MIGRATE", "") == "true" || env("NEXTFLOW_MIGRATE", "") == "1", "apply migrations on start")
 	webDir := fs.String("web-dir", env("NEXTFLOW_WEB_DIR", ""), "serve the dashboard from this folder")
 	maxBody := fs.String("max-body-bytes", env("NEXTFLOW_MAX_BODY_BYTES", "1048576"), "request body limit")
+	hashConcurrency := fs.String("password-hash-concurrency", env("NEXTFLOW_PASSWORD_HASH_CONCURRENCY", "0"), "password hashes at once (0: one per CPU)")
 	jobTimeout := fs.String("job-timeout", env("NEXTFLOW_JOB_TIMEOUT", "1m"), "timeout of one job")
 	shutdown := fs.String("shutdown-timeout", env("NEXTFLOW_SHUTDOWN_TIMEOUT", "20s"), "graceful shutdown deadline")
 	trustProxy := fs.Bool("trust-proxy", env("NEXTFLOW_TRUST_PROXY", "") == "true" || env("NEXTFLOW_TRUST_PROXY", "") == "1", "trust X-Forwarded-For/-Proto from a reverse proxy")
@@ -195,6 +200,11 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		return nil, &Error{Name: "NEXTFLOW_MAX_BODY_BYTES", Msg: fmt.Sprintf("must be an integer ≥ 1024, got %q", *maxBody)}
 	}
 	c.MaxBodyBytes = n
+	hc, err := strconv.Atoi(*hashConcurrency)
+	if err != nil || hc < 0 || hc > 1024 {
+		return nil, &Error{Name: "NEXTFLOW_PASSWORD_HASH_CONCURRENCY", Msg: fmt.Sprintf("must be an integer from 0 (one per CPU) to 1024, got %q", *hashConcurrency)}
+	}
+	c.PasswordHashConcurrency = hc
 	d, err := time.ParseDuration(*shutdown)
 	if err != nil || d <= 0 {
 		return nil, &Error{Name: "NEXTFLOW_SHUTDOWN_TIMEOUT", Msg: fmt.Sprintf("must be a positive duration like 20s, got %q", *shutdown)}
