@@ -79,7 +79,9 @@ type CredentialResealParams struct {
 // DefinitionRow is a stored definition (a draft or a version) with its
 // owner.
 type DefinitionRow struct {
-	TenantID   uuid.UUID
-	ID         uuid.UUID
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	// WorkflowID is the workflow's ID (ID itself for a draft).
+	WorkflowID uuid.UUID
 	Definition json.RawMessage
 }

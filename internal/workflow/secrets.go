@@ -251,9 +251,10 @@ type ExtractedSecret struct {
 // ExtractSecrets moves the plain secrets PlainSecrets finds (webhook
 // secrets and header values; a password in a URL is left for the author)
 // out of a definition: each config is rewritten to refer to a credential
-// named by name(nodeID, suffix), and the values are returned for the
-// caller to store. A definition without plain secrets is returned nil.
-func ExtractSecrets(raw json.RawMessage, name func(nodeID, suffix string) string) (json.RawMessage, []ExtractedSecret, error) {
+// named by name(nodeID, suffix, value) (which may store the value), and
+// the values are returned. A definition without plain secrets is returned
+// nil.
+func ExtractSecrets(raw json.RawMessage, name func(nodeID, suffix, value string) (string, error)) (json.RawMessage, []ExtractedSecret, error) {
 	var doc map[string]any
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, nil, fmt.Errorf("decode definition: %w", err)
@@ -278,7 +279,10 @@ func ExtractSecrets(raw json.RawMessage, name func(nodeID, suffix string) string
 			if s == "" || s == Redacted {
 				continue
 			}
-			cname := name(id, "SECRET")
+			cname, err := name(id, "SECRET", s)
+			if err != nil {
+				return nil, nil, err
+			}
 			cfg["secretCredential"] = cname
 			if _, ok := cfg["auth"]; !ok {
 				cfg["auth"] = WebhookAuthSignature
@@ -297,7 +301,10 @@ func ExtractSecrets(raw json.RawMessage, name func(nodeID, suffix string) string
 				if !ok || !sensitiveHeader(k) || !plainHeaderValue(v) || v == Redacted {
 					continue
 				}
-				cname := name(id, headerSuffix(k))
+				cname, err := name(id, headerSuffix(k), v)
+				if err != nil {
+					return nil, nil, err
+				}
 				headers[k] = "{{ secrets." + cname + " }}"
 				out = append(out, ExtractedSecret{NodeID: id, Name: cname, Kind: "http_header", Value: v,
 					What: fmt.Sprintf("header %s of node %s", k, id)})

@@ -54,7 +54,7 @@ func TestWebhookAuthNeedsCredential(t *testing.T) {
 
 func TestExtractSecretsRewritesConfigs(t *testing.T) {
 	t.Parallel()
-	out, got, err := ExtractSecrets([]byte(plainDef), func(node, suffix string) string { return "WF_" + node + "_" + suffix })
+	out, got, err := ExtractSecrets([]byte(plainDef), func(node, suffix, _ string) (string, error) { return "WF_" + node + "_" + suffix, nil })
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	require.Equal(t, ExtractedSecret{NodeID: "hook", Name: "WF_hook_SECRET", Kind: "webhook_secret", Value: "s3cret-s3cret-s3cret", What: "webhook secret of node hook"}, got[0])
@@ -69,7 +69,7 @@ func TestExtractSecretsRewritesConfigs(t *testing.T) {
 	require.NoError(t, json.Unmarshal(def.Nodes[0].Config, &hook))
 	require.Equal(t, map[string]any{"secretCredential": "WF_hook_SECRET", "auth": "signature"}, hook)
 
-	again, none, err := ExtractSecrets(out, func(node, suffix string) string { return "X" })
+	again, none, err := ExtractSecrets(out, func(node, suffix, _ string) (string, error) { return "X", nil })
 	require.NoError(t, err)
 	require.Nil(t, again, "nothing left to move: idempotent")
 	require.Empty(t, none)

@@ -111,7 +111,7 @@ func (t *tx) WorkflowListSecretCandidates(ctx context.Context, after uuid.UUID, 
 	}
 	out := make([]store.DefinitionRow, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, store.DefinitionRow{TenantID: r.TenantID, ID: r.ID, Definition: r.Definition})
+		out = append(out, store.DefinitionRow{TenantID: r.TenantID, ID: r.ID, WorkflowID: r.WorkflowID, Definition: r.Definition})
 	}
 	return out, nil
 }
@@ -125,7 +125,7 @@ func (t *tx) WorkflowVersionListSecretCandidates(ctx context.Context, after uuid
 	}
 	out := make([]store.DefinitionRow, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, store.DefinitionRow{TenantID: r.TenantID, ID: r.ID, Definition: r.Definition})
+		out = append(out, store.DefinitionRow{TenantID: r.TenantID, ID: r.ID, WorkflowID: r.WorkflowID, Definition: r.Definition})
 	}
 	return out, nil
 }

@@ -115,7 +115,7 @@ func (t *tx) WorkflowListSecretCandidates(ctx context.Context, after uuid.UUID, 
 	}
 	out := make([]store.DefinitionRow, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, store.DefinitionRow{TenantID: r.TenantID, ID: r.ID, Definition: json.RawMessage(r.Definition)})
+		out = append(out, store.DefinitionRow{TenantID: r.TenantID, ID: r.ID, WorkflowID: r.WorkflowID, Definition: json.RawMessage(r.Definition)})
 	}
 	return out, nil
 }
@@ -129,7 +129,7 @@ func (t *tx) WorkflowVersionListSecretCandidates(ctx context.Context, after uuid
 	}
 	out := make([]store.DefinitionRow, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, store.DefinitionRow{TenantID: r.TenantID, ID: r.ID, Definition: json.RawMessage(r.Definition)})
+		out = append(out, store.DefinitionRow{TenantID: r.TenantID, ID: r.ID, WorkflowID: r.WorkflowID, Definition: json.RawMessage(r.Definition)})
 	}
 	return out, nil
 }

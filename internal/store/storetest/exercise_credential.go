@@ -189,6 +189,8 @@ func credentialCases() []exerciseCase {
 			requireJSON(t, string(plain), drafts[0].Definition)
 			require.Len(t, versions, 1)
 			require.Equal(t, v.ID, versions[0].ID)
+			require.Equal(t, wf.ID, versions[0].WorkflowID)
+			require.Equal(t, wf.ID, drafts[0].WorkflowID)
 
 			rewritten := json.RawMessage(`{"nodes":[{"id":"hook","type":"trigger.webhook","config":{"secretCredential":"WEBHOOK_X"},"position":{"x":0,"y":0}}],"edges":[]}`)
 			f.in(t, f.tenantB.ID, func(tx store.Tx) {

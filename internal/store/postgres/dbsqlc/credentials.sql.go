@@ -245,7 +245,7 @@ func (q *Queries) CredentialUpdate(ctx context.Context, arg CredentialUpdatePara
 }
 
 const workflowListSecretCandidates = `-- name: WorkflowListSecretCandidates :many
-SELECT tenant_id, id, definition FROM workflows
+SELECT tenant_id, id, id AS workflow_id, definition FROM workflows
 WHERE id > $1 AND (definition::text LIKE '%"secret"%' OR definition::text LIKE '%"headers"%')
 ORDER BY id LIMIT $2
 `
@@ -258,6 +258,7 @@ type WorkflowListSecretCandidatesParams struct {
 type WorkflowListSecretCandidatesRow struct {
 	TenantID   uuid.UUID
 	ID         uuid.UUID
+	WorkflowID uuid.UUID
 	Definition json.RawMessage
 }
 
@@ -270,7 +271,12 @@ func (q *Queries) WorkflowListSecretCandidates(ctx context.Context, arg Workflow
 	items := []WorkflowListSecretCandidatesRow{}
 	for rows.Next() {
 		var i WorkflowListSecretCandidatesRow
-		if err := rows.Scan(&i.TenantID, &i.ID, &i.Definition); err != nil {
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.WorkflowID,
+			&i.Definition,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -301,7 +307,7 @@ func (q *Queries) WorkflowRewriteDefinition(ctx context.Context, arg WorkflowRew
 }
 
 const workflowVersionListSecretCandidates = `-- name: WorkflowVersionListSecretCandidates :many
-SELECT tenant_id, id, definition FROM workflow_versions
+SELECT tenant_id, id, workflow_id, definition FROM workflow_versions
 WHERE id > $1 AND (definition::text LIKE '%"secret"%' OR definition::text LIKE '%"headers"%')
 ORDER BY id LIMIT $2
 `
@@ -314,6 +320,7 @@ type WorkflowVersionListSecretCandidatesParams struct {
 type WorkflowVersionListSecretCandidatesRow struct {
 	TenantID   uuid.UUID
 	ID         uuid.UUID
+	WorkflowID uuid.UUID
 	Definition json.RawMessage
 }
 
@@ -326,7 +333,12 @@ func (q *Queries) WorkflowVersionListSecretCandidates(ctx context.Context, arg W
 	items := []WorkflowVersionListSecretCandidatesRow{}
 	for rows.Next() {
 		var i WorkflowVersionListSecretCandidatesRow
-		if err := rows.Scan(&i.TenantID, &i.ID, &i.Definition); err != nil {
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.WorkflowID,
+			&i.Definition,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -254,7 +254,7 @@ func (q *Queries) CredentialUpdate(ctx context.Context, db DBTX, arg *Credential
 }
 
 const workflowListSecretCandidates = `-- name: WorkflowListSecretCandidates :many
-SELECT tenant_id, id, definition FROM workflows
+SELECT tenant_id, id, id AS workflow_id, definition FROM workflows
 WHERE id > ?1 AND (definition LIKE '%"secret"%' OR definition LIKE '%"headers"%')
 ORDER BY id LIMIT ?2
 `
@@ -267,6 +267,7 @@ type WorkflowListSecretCandidatesParams struct {
 type WorkflowListSecretCandidatesRow struct {
 	TenantID   uuid.UUID
 	ID         uuid.UUID
+	WorkflowID uuid.UUID
 	Definition string
 }
 
@@ -279,7 +280,12 @@ func (q *Queries) WorkflowListSecretCandidates(ctx context.Context, db DBTX, arg
 	var items []WorkflowListSecretCandidatesRow
 	for rows.Next() {
 		var i WorkflowListSecretCandidatesRow
-		if err := rows.Scan(&i.TenantID, &i.ID, &i.Definition); err != nil {
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.WorkflowID,
+			&i.Definition,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -319,7 +325,7 @@ func (q *Queries) WorkflowRewriteDefinition(ctx context.Context, db DBTX, arg *W
 }
 
 const workflowVersionListSecretCandidates = `-- name: WorkflowVersionListSecretCandidates :many
-SELECT tenant_id, id, definition FROM workflow_versions
+SELECT tenant_id, id, workflow_id, definition FROM workflow_versions
 WHERE id > ?1 AND (definition LIKE '%"secret"%' OR definition LIKE '%"headers"%')
 ORDER BY id LIMIT ?2
 `
@@ -332,6 +338,7 @@ type WorkflowVersionListSecretCandidatesParams struct {
 type WorkflowVersionListSecretCandidatesRow struct {
 	TenantID   uuid.UUID
 	ID         uuid.UUID
+	WorkflowID uuid.UUID
 	Definition string
 }
 
@@ -344,7 +351,12 @@ func (q *Queries) WorkflowVersionListSecretCandidates(ctx context.Context, db DB
 	var items []WorkflowVersionListSecretCandidatesRow
 	for rows.Next() {
 		var i WorkflowVersionListSecretCandidatesRow
-		if err := rows.Scan(&i.TenantID, &i.ID, &i.Definition); err != nil {
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.WorkflowID,
+			&i.Definition,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -26,12 +26,12 @@ UPDATE credentials SET ciphertext = @ciphertext, key_id = @key_id
 WHERE tenant_id = @tenant_id AND id = @id AND key_id = @expected_key_id;
 
 -- name: WorkflowListSecretCandidates :many
-SELECT tenant_id, id, definition FROM workflows
+SELECT tenant_id, id, id AS workflow_id, definition FROM workflows
 WHERE id > @after AND (definition LIKE '%"secret"%' OR definition LIKE '%"headers"%')
 ORDER BY id LIMIT @lim;
 
 -- name: WorkflowVersionListSecretCandidates :many
-SELECT tenant_id, id, definition FROM workflow_versions
+SELECT tenant_id, id, workflow_id, definition FROM workflow_versions
 WHERE id > @after AND (definition LIKE '%"secret"%' OR definition LIKE '%"headers"%')
 ORDER BY id LIMIT @lim;
 
