@@ -25,6 +25,8 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/execlock"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/ratelimit"
+	"github.com/nextflow-dev/nextflow/internal/ratelog"
+	"github.com/nextflow-dev/nextflow/internal/redisconn"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 	"github.com/nextflow-dev/nextflow/internal/store/storeopen"
@@ -46,6 +48,12 @@ type App struct {
 	// workersRegistered is set once job workers are added (River refuses
 	// to start with an empty bundle).
 	workersRegistered bool
+	// redis is the optional Redis connection and its state (nil without
+	// REDIS_URL).
+	redis *redisconn.Conn
+	// live carries live events (Redis, with its fallback, when REDIS_URL is
+	// set).
+	live live.Bus
 	// streams ends when shutdown begins; live streams end with it.
 	streams    context.Context
 	endStreams context.CancelFunc
@@ -111,22 +119,39 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	// Request rate limits: shared through Redis when set, else in process.
 	var rateLimiter ratelimit.Limiter
 	if cfg.RedisURL != "" {
-		ropts, err := redis.ParseURL(cfg.RedisURL)
+		// Redis is optional even when set: a node starts and runs while it
+		// is down, each part below falling back (database lock only,
+		// in-process limits, the PostgreSQL or in-process live bus), and
+		// switches to Redis whenever it answers (redisconn watches it).
+		conn, err := redisconn.Open(cfg.RedisURL, log)
 		if err != nil {
 			return nil, &config.Error{Name: "REDIS_URL", Msg: err.Error()}
 		}
-		rdb := redis.NewClient(ropts)
-		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if err := rdb.Ping(pingCtx).Err(); err != nil {
-			return nil, &config.Error{Name: "REDIS_URL", Msg: fmt.Sprintf("cannot reach Redis: %v", err)}
+		// go-redis logs through a package-level logger: route it through
+		// slog, a repeated line at most once per interval. This sets it for
+		// the whole process (the last app assembled wins).
+		redis.SetLogger(ratelog.NewPrintf(log.With("component", "redis"), 0))
+		rdb := conn.Client()
+		loginLimiter = loginLimiterSwitch{up: conn.Up, redis: auth.NewRedisLimiter(rdb, auth.DefaultRedisThrottlePrefix, nil), local: auth.NewMemoryLimiter(nil)}
+		locker = execlock.Switch(execlock.NewRedis(rdb, execlock.DefaultRedisPrefix), conn.Up, conn.Failed)
+		localRate := ratelimit.NewMemory(ratelimit.MemoryOptions{})
+		rateLimiter = rateLimiterSwitch{up: conn.Up, redis: ratelimit.NewRedis(rdb, ratelimit.RedisOptions{Logger: log, Fallback: localRate}), local: localRate}
+		var fallback live.Bus
+		if pg, ok := st.(*postgres.Store); ok {
+			bus, err := pg.LiveBus(ctx, log)
+			if err != nil {
+				_ = conn.Close()
+				return nil, fmt.Errorf("live events: %w", err)
+			}
+			fallback = bus
+			a.closers = append(a.closers, bus.Close)
 		}
-		loginLimiter = auth.NewRedisLimiter(rdb, auth.DefaultRedisThrottlePrefix, nil)
-		locker = execlock.NewRedis(rdb, execlock.DefaultRedisPrefix)
-		rateLimiter = ratelimit.NewRedis(rdb, ratelimit.RedisOptions{Logger: log})
-		r := live.NewRedis(rdb, live.DefaultRedisPrefix, log)
-		a.closers = append(a.closers, r.Close, rdb.Close)
-		publisher, subscriber = r, r
+		sw := live.NewSwitch(live.SwitchOptions{Client: rdb, Up: conn.Up, Failed: conn.Failed, Fallback: fallback, Logger: log})
+		conn.OnChange(sw.SetRedis)
+		conn.Start(ctx, 2*time.Second)
+		a.redis, a.live = conn, sw
+		a.closers = append([]func() error{sw.Close}, append(a.closers, conn.Close)...)
+		publisher, subscriber = sw, sw
 	} else if pg, ok := st.(*postgres.Store); ok {
 		// Several nodes on one PostgreSQL without Redis: LISTEN/NOTIFY.
 		bus, err := pg.LiveBus(ctx, log)

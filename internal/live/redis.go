@@ -44,16 +44,21 @@ func NewRedis(client *redis.Client, prefix string, logger *slog.Logger) *Redis {
 
 // Publish sends events to every process's subscribers, one pipeline per call.
 func (r *Redis) Publish(ctx context.Context, events ...Event) error {
+	return publishRedis(ctx, r.client, r.prefix, events)
+}
+
+// publishRedis sends events to their tenants' channels in one pipeline.
+func publishRedis(ctx context.Context, client *redis.Client, prefix string, events []Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	pipe := r.client.Pipeline()
+	pipe := client.Pipeline()
 	for _, ev := range events {
 		data, err := json.Marshal(ev)
 		if err != nil {
 			return fmt.Errorf("encode live event: %w", err)
 		}
-		pipe.Publish(ctx, r.prefix+ev.TenantID.String(), data)
+		pipe.Publish(ctx, prefix+ev.TenantID.String(), data)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("publish live events: %w", err)
@@ -91,6 +96,12 @@ func (r *Redis) start() error {
 
 func (r *Redis) run(ctx context.Context, ps *redis.PubSub) {
 	defer close(r.done)
+	relayRedis(ctx, ps, r.prefix, r.hub, r.logger)
+}
+
+// relayRedis hands the events ps receives to hub until ctx ends or ps is
+// closed, and closes ps.
+func relayRedis(ctx context.Context, ps *redis.PubSub, prefix string, hub *Hub, logger *slog.Logger) {
 	defer ps.Close()
 	ch := ps.Channel()
 	for {
@@ -101,15 +112,15 @@ func (r *Redis) run(ctx context.Context, ps *redis.PubSub) {
 			if !ok {
 				return
 			}
-			if !strings.HasPrefix(msg.Channel, r.prefix) {
+			if !strings.HasPrefix(msg.Channel, prefix) {
 				continue
 			}
 			var ev Event
 			if err := json.Unmarshal([]byte(msg.Payload), &ev); err != nil {
-				r.logger.WarnContext(ctx, "decode live event", "channel", msg.Channel, "error", err)
+				logger.WarnContext(ctx, "decode live event", "channel", msg.Channel, "error", err)
 				continue
 			}
-			_ = r.hub.Publish(ctx, ev)
+			_ = hub.Publish(ctx, ev)
 		}
 	}
 }
