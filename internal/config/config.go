@@ -74,6 +74,11 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// SecretKeyGenerated is true when the key was created on this start.
 	SecretKeyGenerated bool
+	// SecretKeysPrevious still open credentials sealed before a key
+	// rotation (NEXTFLOW_SECRET_KEY_PREVIOUS, comma separated, same format
+	// as NEXTFLOW_SECRET_KEY); `nextflow secrets rotate-key` re-seals them
+	// under SecretKey, after which they can be dropped.
+	SecretKeysPrevious [][]byte
 	// TrustProxy honours X-Forwarded-For and X-Forwarded-Proto, for client
 	// IPs (sign-in throttling, audit) and Secure cookies behind a reverse
 	// proxy that sets them (NEXTFLOW_TRUST_PROXY, --trust-proxy).
@@ -215,10 +220,34 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		return nil, &Error{Name: "NEXTFLOW_JOB_TIMEOUT", Msg: fmt.Sprintf("must be a duration of at least 1s, got %q", *jobTimeout)}
 	}
 	c.JobTimeout = jt
-	if err := c.loadSecretKey(getenv("NEXTFLOW_SECRET_KEY")); err != nil {
+	if err := c.LoadSecretKeys(getenv); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// LoadSecretKeys loads NEXTFLOW_SECRET_KEY (or, on SQLite, the generated
+// key file) and NEXTFLOW_SECRET_KEY_PREVIOUS into c, for commands that
+// open credentials.
+func (c *Config) LoadSecretKeys(getenv func(string) string) error {
+	if err := c.loadSecretKey(getenv("NEXTFLOW_SECRET_KEY")); err != nil {
+		return err
+	}
+	c.SecretKeysPrevious = nil
+	for i, raw := range strings.Split(getenv("NEXTFLOW_SECRET_KEY_PREVIOUS"), ",") {
+		if raw = strings.TrimSpace(raw); raw == "" {
+			continue
+		}
+		if b, err := hex.DecodeString(raw); err == nil && len(b) >= 32 {
+			c.SecretKeysPrevious = append(c.SecretKeysPrevious, b)
+			continue
+		}
+		if len(raw) < 32 {
+			return &Error{Name: "NEXTFLOW_SECRET_KEY_PREVIOUS", Msg: fmt.Sprintf("key %d must be at least 32 bytes (e.g. 64 hex characters)", i+1)}
+		}
+		c.SecretKeysPrevious = append(c.SecretKeysPrevious, []byte(raw))
+	}
+	return nil
 }
 
 // LoadDatabase reads only what the migrate and admin commands need:
