@@ -184,7 +184,7 @@ export interface paths {
         };
         /**
          * Server-sent events of execution and step changes in the workspace
-         * @description Each `change` event carries {kind: execution|step, executionId, workflowId, status, stepId?, nodeId?, at}. Filter with workflowId or executionId. A `ping` comment-like event is sent every 15 s.
+         * @description Each `change` event carries {kind: execution|step, executionId, workflowId, status, stepId?, nodeId?, at}. Filter with workflowId or executionId. A `ping` comment-like event is sent every 15 s. The stream rechecks its credentials every few seconds: after logout, removal from the workspace, a role or key that no longer reads executions, or a revoked API key it sends one `revoked` event and ends (do not reconnect). It also ends, without that event, when the server shuts down (reconnect).
          */
         get: operations["stream-executions"];
         put?: never;
@@ -1077,6 +1077,15 @@ export interface components {
             /** @description JSON pointer inside the node's config */
             path?: string;
         };
+        RevokedEvent: {
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description unauthenticated: the session or key was revoked or the member removed; forbidden: the role or key no longer reads executions
+             * @enum {string}
+             */
+            reason: "unauthenticated" | "forbidden";
+        };
         ScheduleDTO: {
             /** Format: date-time */
             createdAt: string;
@@ -1115,7 +1124,7 @@ export interface components {
             /** Format: email */
             email: string;
             name: string;
-            /** @description 10 to 256 characters */
+            /** @description 10 to 256 characters, not only whitespace and not easy to guess (zxcvbn score 2 or more) */
             password: string;
             workspaceName: string;
         };
@@ -1558,6 +1567,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
         };
     };
     logout: {
@@ -1765,6 +1783,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
         };
     };
     "switch-tenant": {
@@ -1915,6 +1942,17 @@ export interface operations {
                          * @constant
                          */
                         event: "ping";
+                        /** @description The event ID. */
+                        id?: number;
+                        /** @description The retry time in milliseconds. */
+                        retry?: number;
+                    } | {
+                        data: components["schemas"]["RevokedEvent"];
+                        /**
+                         * @description The event name.
+                         * @constant
+                         */
+                        event: "revoked";
                         /** @description The event ID. */
                         id?: number;
                         /** @description The retry time in milliseconds. */
@@ -2267,6 +2305,15 @@ export interface operations {
             };
             /** @description Internal Server Error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
