@@ -8,7 +8,6 @@ package credential
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -130,11 +129,8 @@ func (s *Service) Open(c *domain.Credential) (string, error) {
 	return string(pt), nil
 }
 
-// ErrUnknown: the tenant has no credential of that name.
-var ErrUnknown = errors.New("unknown credential")
-
 // Resolve returns the value of a tenant's credential, for the call that
-// uses it. It never logs the value.
+// uses it; an unknown name is store.ErrNotFound. It never logs the value.
 func (s *Service) Resolve(ctx context.Context, tenantID uuid.UUID, name string) (string, error) {
 	var c *domain.Credential
 	err := s.st.Read(ctx, tenantID, func(tx store.Tx) error {
@@ -142,9 +138,6 @@ func (s *Service) Resolve(ctx context.Context, tenantID uuid.UUID, name string) 
 		c, err = tx.CredentialGetByName(ctx, tenantID, name)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return "", fmt.Errorf("credential %q: %w", name, ErrUnknown)
-	}
 	if err != nil {
 		return "", fmt.Errorf("load credential %q: %w", name, err)
 	}

@@ -78,7 +78,7 @@ func TestResolveAndRotate(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "value-a-A", v)
 		_, err = old.Resolve(ctx, a, "NOPE")
-		require.ErrorIs(t, err, ErrUnknown)
+		require.ErrorIs(t, err, store.ErrNotFound)
 
 		// A new key alone cannot read them.
 		fresh := New(st, keyring(t, 2), nil)

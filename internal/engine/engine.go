@@ -92,6 +92,9 @@ type Options struct {
 	PureBudget int
 	// HTTP configures http.request.
 	HTTP HTTPOptions
+	// Secrets opens the workspace credentials side effects refer to as
+	// {{ secrets.NAME }} (nil: a step that uses one fails).
+	Secrets SecretResolver
 	// SideEffects adds or replaces side-effect node types (email, AI…);
 	// http.request is built in.
 	SideEffects []SideEffect
@@ -217,6 +220,7 @@ func New(st store.Store, opts Options) *Engine {
 		e.log.Error("http.request allow-list ignored", "error", err)
 		httpFX, _ = NewHTTPRequest(HTTPOptions{Timeout: opts.HTTP.Timeout, MaxResponseBytes: opts.HTTP.MaxResponseBytes, Ports: opts.HTTP.Ports, AnyPort: opts.HTTP.AnyPort}, e.tmpl)
 	}
+	httpFX.secrets = opts.Secrets
 	e.effects[httpFX.Kind()] = httpFX
 	if opts.AdvanceBatch <= 0 {
 		opts.AdvanceBatch = DefaultAdvanceBatch

@@ -30,6 +30,9 @@ type HTTPRequest struct {
 	timeout time.Duration
 	maxBody int64
 	tmpl    *tmpl.Engine
+	// secrets opens the credentials {{ secrets.NAME }} refers to (nil:
+	// a call that uses one fails).
+	secrets SecretResolver
 }
 
 // NewHTTPRequest builds the http.request side effect, rendering templates
@@ -86,21 +89,27 @@ type httpCall struct {
 	Body      string            `json:"body,omitempty"`
 	TimeoutMS int64             `json:"timeoutMs"`
 	Success   []int             `json:"successStatus,omitempty"`
+	// Secrets maps the tokens standing for {{ secrets.NAME }} in URL,
+	// headers and body to credential names; Perform puts the values in.
+	Secrets map[string]string `json:"secrets,omitempty"`
 }
 
 // Prepare renders the URL, headers and body templates over the context.
 func (h *HTTPRequest) Prepare(ctx context.Context, in PrepareInput) (json.RawMessage, error) {
 	var cfg httpConfig
-	if len(in.Config) > 0 {
-		if err := json.Unmarshal(in.Config, &cfg); err != nil {
+	config, secretTokens, err := protectSecrets(in.Config)
+	if err != nil {
+		return nil, err
+	}
+	if len(config) > 0 {
+		if err := json.Unmarshal(config, &cfg); err != nil {
 			return nil, fmt.Errorf("decode http.request config: %w", err)
 		}
 	}
-	call := httpCall{Method: strings.ToUpper(strings.TrimSpace(cfg.Method)), Headers: map[string]string{}}
+	call := httpCall{Method: strings.ToUpper(strings.TrimSpace(cfg.Method)), Headers: map[string]string{}, Secrets: secretTokens}
 	if call.Method == "" {
 		call.Method = http.MethodGet
 	}
-	var err error
 	if call.URL, err = h.render(ctx, cfg.URL, in.Data); err != nil {
 		return nil, fmt.Errorf("url: %w", err)
 	}
@@ -207,10 +216,22 @@ type httpResponse struct {
 
 // Perform makes the call. Non-2xx responses fail: 5xx and 429 (and network
 // errors) are retryable, other statuses are not.
-func (h *HTTPRequest) Perform(ctx context.Context, req EffectRequest) (json.RawMessage, error) {
+func (h *HTTPRequest) Perform(ctx context.Context, req EffectRequest) (output json.RawMessage, rerr error) {
 	var call httpCall
 	if err := json.Unmarshal(req.Request, &call); err != nil {
 		return nil, Permanent(fmt.Errorf("decode http.request: %w", err))
+	}
+	// Credentials are opened only now, and their values are blanked from
+	// whatever the call records (a response or error that echoes them).
+	secrets, err := h.resolveSecrets(ctx, req.TenantID, &call)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { output, rerr = secrets.result(output, rerr) }()
+	if len(call.Secrets) > 0 {
+		if u, perr := url.Parse(call.URL); perr != nil || u.Host == "" {
+			return nil, Permanent(errors.New("the URL is not valid once its credentials are put in"))
+		}
 	}
 	timeout := time.Duration(call.TimeoutMS) * time.Millisecond
 	if timeout <= 0 {
