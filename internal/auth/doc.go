@@ -6,16 +6,25 @@
 //
 // Credentials are never stored. Passwords are argon2id PHC strings
 // (19 MiB, 2 passes; parameters read back from a hash are bounded so a
-// planted hash cannot exhaust memory), 10 to 256 characters. Session and
+// planted hash cannot exhaust memory), 10 to 256 characters, not only
+// whitespace and not easy to guess (zxcvbn score 2 or more, the user's
+// email and name counting as known words). Every hash and check runs
+// through a HashGate: at most GOMAXPROCS at once (configurable), a short
+// bounded queue, the rest refused with ErrBusy (503), so a burst of
+// sign-ins costs at most that many times 19 MiB. Session and
 // invitation tokens and API key secrets carry 256 random bits and are
 // stored as their SHA-256. API keys read nf_<prefix>_<secret>: the prefix
 // finds the row, the secret's hash is compared in constant time.
 //
 // Sign-in answers ErrInvalidCredentials for an unknown email and for a
-// wrong password alike, after the same argon2id work (a dummy hash for
-// unknown emails) and without waiting for the audit write. Failures are
-// throttled per account and per client IP in a sliding window, in process
-// or through Redis when several processes share the load.
+// wrong password alike, after the same argon2id work through the same
+// gate (a dummy hash of the same parameters for unknown emails) and
+// without waiting for the audit write. Each password check is first
+// charged, atomically, to the throttle (LoginPolicy): per (account,
+// client IP) with exponential backoff, per account across clients with a
+// short capped delay that slows guessing from many addresses without
+// locking the owner out, and per client IP; in process, or through Redis
+// when several processes share the load.
 //
 // Sessions expire after 30 idle days (touched at most once a minute) and
 // 90 days after sign-in at the latest; logout revokes one, "log out

@@ -297,6 +297,6 @@ func (s *Service) verifyForAccept(ctx context.Context, user *domain.User, passwo
 	if !ok {
 		return ErrInvalidCredentials
 	}
-	s.resetThrottle(ctx, loginResetKeys(keys)...)
+	s.settleSignIn(ctx, keys)
 	return nil
 }

@@ -360,12 +360,23 @@ func (s *Service) take(ctx context.Context, keys ...LimitKey) error {
 	return nil
 }
 
-// resetThrottle forgets the attempts of keys after a successful sign-in.
-func (s *Service) resetThrottle(ctx context.Context, keys ...string) {
-	if err := s.lim.Reset(ctx, keys...); err != nil {
+// settleSignIn settles the throttle after a successful sign-in charged to
+// keys (loginKeys): the account's counters are forgotten, and the attempt
+// is taken back from the IP's (see LoginPolicy).
+func (s *Service) settleSignIn(ctx context.Context, keys []LimitKey) {
+	reset := []string{keys[0].Key, keys[1].Key}
+	if err := s.lim.Reset(ctx, reset...); err != nil {
 		s.log.ErrorContext(ctx, "login throttle unavailable", "err", err)
 	}
-	_ = s.fallback.Reset(ctx, keys...)
+	_ = s.fallback.Reset(ctx, reset...)
+	if r, ok := s.lim.(Refunder); ok {
+		if err := r.Refund(ctx, keys[2].Key); err != nil {
+			s.log.ErrorContext(ctx, "login throttle unavailable", "err", err)
+		}
+	}
+	if s.lim != Limiter(s.fallback) {
+		_ = s.fallback.Refund(ctx, keys[2].Key)
+	}
 }
 
 // loginKeys are the throttle counters a password check on email from ip
@@ -377,11 +388,6 @@ func (s *Service) loginKeys(email, ip string) []LimitKey {
 		{Key: "login:ip:" + ip, Rule: s.policy.IP},
 	}
 }
-
-// loginResetKeys are the counters a successful sign-in forgets: not the
-// IP's, or an attacker could reset theirs by signing in to an account of
-// their own between guesses.
-func loginResetKeys(keys []LimitKey) []string { return []string{keys[0].Key, keys[1].Key} }
 
 // checkPassword reports whether pw is user's password. The caller holds a
 // hashing slot. An unknown user (nil) or a malformed stored hash is
@@ -468,7 +474,7 @@ func (s *Service) Login(ctx context.Context, email, password string, meta Reques
 		s.log.InfoContext(ctx, "login failed", "ip", meta.IP, "known_account", user != nil)
 		return nil, ErrInvalidCredentials
 	}
-	s.resetThrottle(ctx, loginResetKeys(keys)...)
+	s.settleSignIn(ctx, keys)
 	var tenantID uuid.UUID
 	var role domain.Role
 	if len(memberships) > 0 {

@@ -254,6 +254,28 @@ func TestLoginThrottle(t *testing.T) {
 	})
 }
 
+// TestLoginThrottleSharedAddress: successful sign-ins from one address
+// (an office behind NAT) never slow it down; its failures still count.
+func TestLoginThrottleSharedAddress(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.SQLite(t))
+	ctx := context.Background()
+	b.signup(t, "ada@example.com", "Acme")
+	office := auth.RequestMeta{IP: "198.51.100.77"}
+	for i := 0; i < 3*auth.DefaultLoginPolicy.IP.Free; i++ {
+		_, err := b.svc.Login(ctx, "ada@example.com", password, office)
+		require.NoError(t, err, "sign-in %d", i)
+	}
+	// Spraying many accounts from the address meets the per-IP limit.
+	for i := 0; i < auth.DefaultLoginPolicy.IP.Free; i++ {
+		_, err := b.svc.Login(ctx, fmt.Sprintf("user%d@example.com", i), "wrong password!", office)
+		require.ErrorIs(t, err, auth.ErrInvalidCredentials)
+	}
+	_, err := b.svc.Login(ctx, "someone@example.com", "wrong password!", office)
+	require.ErrorIs(t, err, auth.ErrThrottled)
+	b.svc.Wait()
+}
+
 // TestLoginThrottleParallel makes 40 wrong guesses at once on one account
 // from one address: exactly the free five are checked, the rest refused
 // without a password check.

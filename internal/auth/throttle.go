@@ -57,9 +57,11 @@ func (r BackoffRule) Delay(n int) time.Duration {
 //
 // An attempt any counter refuses is answered 429 with Retry-After, counts
 // nowhere and checks no password. A successful sign-in forgets the
-// Client and Account counters (not the IP one: an attacker signing in to
-// their own account must not reset it). Unknown emails are throttled
-// exactly like known ones, so the throttle reveals nothing.
+// Client and Account counters and takes its own attempt back from the IP
+// counter (see Refunder; it does not reset it, or an attacker could clear
+// their address's failures by signing in to an account of their own).
+// Unknown emails are throttled exactly like known ones, so the throttle
+// reveals nothing.
 //
 // Signup charges each sign-up to its own per-IP counter (a sign-up tells
 // whether an email is registered, so it must not be a free oracle).
@@ -75,7 +77,7 @@ var DefaultLoginPolicy = LoginPolicy{
 	Client:  BackoffRule{Free: 5, Base: time.Second, Max: 15 * time.Minute, Forget: 24 * time.Hour},
 	Account: BackoffRule{Free: 20, Base: time.Second, Max: 30 * time.Second, Forget: time.Hour},
 	IP:      BackoffRule{Free: 50, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour},
-	Signup:  BackoffRule{Free: 20, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour},
+	Signup:  BackoffRule{Free: 50, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour},
 }
 
 // LimitKey is a counter an attempt is charged to, under its rule.
@@ -95,6 +97,17 @@ type Limiter interface {
 	Take(ctx context.Context, keys ...LimitKey) (wait time.Duration, err error)
 	// Reset forgets keys' counted attempts.
 	Reset(ctx context.Context, keys ...string) error
+}
+
+// Refunder is a Limiter that can take back one counted attempt per key:
+// a sign-in that succeeded is refunded to the per-IP counter, so that an
+// office behind one address is not slowed by its colleagues' successful
+// sign-ins, while failures keep counting. MemoryLimiter and RedisLimiter
+// are Refunders; a Limiter that wraps them should forward Refund.
+type Refunder interface {
+	// Refund takes back one counted attempt of each key (never below
+	// zero; the time of the latest attempt stays).
+	Refund(ctx context.Context, keys ...string) error
 }
 
 // MemoryLimiter is an in-process Limiter, for one process (the
@@ -175,6 +188,24 @@ func (m *MemoryLimiter) Reset(_ context.Context, keys ...string) error {
 	defer m.mu.Unlock()
 	for _, k := range keys {
 		delete(m.entries, k)
+	}
+	return nil
+}
+
+// Refund implements Refunder.
+func (m *MemoryLimiter) Refund(_ context.Context, keys ...string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		e, ok := m.entries[k]
+		switch {
+		case !ok:
+		case e.n <= 1:
+			delete(m.entries, k)
+		default:
+			e.n--
+			m.entries[k] = e
+		}
 	}
 	return nil
 }
@@ -267,6 +298,32 @@ func (r *RedisLimiter) Reset(ctx context.Context, keys ...string) error {
 	}
 	if err := r.client.Del(ctx, rkeys...).Err(); err != nil {
 		return fmt.Errorf("throttle reset: %w", err)
+	}
+	return nil
+}
+
+// refundScript takes back one counted attempt of each key.
+var refundScript = redis.NewScript(`
+for _, key in ipairs(KEYS) do
+  local n = tonumber(redis.call('HGET', key, 'n'))
+  if n ~= nil then
+    if n <= 1 then redis.call('DEL', key) else redis.call('HSET', key, 'n', n - 1) end
+  end
+end
+return 0
+`)
+
+// Refund implements Refunder.
+func (r *RedisLimiter) Refund(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	rkeys := make([]string, len(keys))
+	for i, k := range keys {
+		rkeys[i] = r.redisKey(k)
+	}
+	if err := refundScript.Run(ctx, r.client, rkeys).Err(); err != nil {
+		return fmt.Errorf("throttle refund: %w", err)
 	}
 	return nil
 }

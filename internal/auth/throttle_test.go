@@ -90,6 +90,23 @@ func exerciseLimiter(t *testing.T, lim Limiter, clock *fakeClock) {
 	require.NoError(t, lim.Reset(ctx, key.Key, other.Key))
 	require.Zero(t, take(key))
 	require.Zero(t, take(other))
+
+	// Refund takes one attempt back, never below zero.
+	r := lim.(Refunder)
+	third := LimitKey{Key: "k-" + domain.NewID().String(), Rule: testRule}
+	require.NoError(t, r.Refund(ctx, third.Key), "an unknown key")
+	for i := 0; i < 3; i++ {
+		require.Zero(t, take(third))
+	}
+	require.Equal(t, time.Second, take(third))
+	require.NoError(t, r.Refund(ctx, third.Key))
+	require.Zero(t, take(third), "one attempt was taken back")
+	require.Equal(t, time.Second, take(third))
+	require.NoError(t, r.Refund(ctx, third.Key, third.Key, third.Key, third.Key, third.Key))
+	for i := 0; i < 3; i++ {
+		require.Zero(t, take(third), "back to zero, not below")
+	}
+	require.Equal(t, time.Second, take(third))
 }
 
 // exerciseAtomic makes 40 parallel attempts on one key with 10 free: the
