@@ -147,7 +147,7 @@ func (s *Server) Handler() http.Handler {
 	if s.deps.Config != nil && s.deps.Config.MaxBodyBytes > 0 {
 		maxBody = s.deps.Config.MaxBodyBytes
 	}
-	return RequestID(AccessLog(s.log, BodyLimit(maxBody, s.mux)))
+	return RequestID(AccessLog(s.log, SecurityHeaders(s.trustProxy(), BodyLimit(maxBody, TextHygiene(s.mux)))))
 }
 
 // Mux returns the underlying mux so the caller can mount more handlers
@@ -262,6 +262,8 @@ func Problem(ctx context.Context, log *slog.Logger, what string, err error) erro
 		return huma.Error409Conflict(what + " already exists")
 	case errors.Is(err, store.ErrStale):
 		return huma.NewError(http.StatusPreconditionFailed, what+" was changed by someone else")
+	case errors.Is(err, store.ErrInvalidText):
+		return huma.Error422UnprocessableEntity(what + ": a value cannot be stored (a NUL character, invalid UTF-8, or too long)")
 	case errors.Is(err, context.Canceled):
 		return huma.NewError(499, "request cancelled")
 	case errors.Is(err, store.ErrUnavailable):

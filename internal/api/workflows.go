@@ -368,10 +368,9 @@ func (s *Server) registerWorkflows() {
 		if err != nil {
 			return nil, s.problem(ctx, "workflow", err)
 		}
-		name := w.Name + " (copy)"
-		if len(name) > 200 {
-			name = name[:200]
-		}
+		// The copy's name keeps its " (copy)" within the 200-character
+		// limit, cut between characters, never inside one.
+		name := TruncateRunes(w.Name, maxWorkflowName-len(" (copy)")) + " (copy)"
 		return s.createWorkflow(ctx, name, w.Description, def)
 	})
 

@@ -236,7 +236,7 @@ func (a *App) Store() store.Store { return a.store }
 // Handler is the whole HTTP surface: API, health, dashboard.
 func (a *App) Handler() http.Handler {
 	apiHandler := a.api.Handler()
-	web := webui.Handler(a.cfg.WebDir)
+	web := webui.Handler(a.cfg.WebDir, webui.TrustProxy(a.cfg.TrustProxy))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
 		if p == api.Prefix+"/executions/stream" && a.streams != nil {

@@ -27,6 +27,10 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrStale: an optimistic-concurrency check failed (the row moved on).
 	ErrStale = errors.New("stale revision")
+	// ErrInvalidText: the database refused a value as text (U+0000,
+	// invalid UTF-8, or too large for an index). The API checks input
+	// first; this is the second line, answered 422 instead of 500.
+	ErrInvalidText = errors.New("value cannot be stored as text")
 	// ErrUnavailable: the database cannot be reached or refuses work for
 	// now (connection refused, shutting down or starting up, too many
 	// connections, busy beyond its timeout). Trying again later may work;

@@ -19,8 +19,11 @@ var distFS embed.FS
 var placeholderFS embed.FS
 
 // Handler returns the dashboard handler. dir, when not empty, serves the
-// build from disk instead of the embedded one.
-func Handler(dir string) http.Handler {
+// build from disk instead of the embedded one. Every response carries the
+// security headers (headers.go): nosniff, no framing, the referrer policy,
+// HSTS over https, and on pages a Content-Security-Policy that allows the
+// page's own inline scripts by hash.
+func Handler(dir string, opts ...Option) http.Handler {
 	var root fs.FS
 	switch {
 	case dir != "":
@@ -30,7 +33,11 @@ func Handler(dir string) http.Handler {
 	default:
 		root, _ = fs.Sub(placeholderFS, "placeholder")
 	}
-	return &handler{root: root}
+	h := &handler{root: root}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // Embedded reports whether the binary carries a dashboard build.
@@ -42,13 +49,16 @@ func hasIndex(f fs.FS, dir string) bool {
 }
 
 type handler struct {
-	root fs.FS
+	root       fs.FS
+	trustProxy bool
+	policies   pagePolicies
 }
 
 // ServeHTTP serves a file of the export, resolving Next.js's "page.html"
 // and "page/index.html" forms, falling back to the nearest index.html for
 // client-side routes. path.Clean and fs.FS keep requests inside the root.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.setSecurityHeaders(w, r)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -81,6 +91,8 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if path.Ext(name) == ".html" {
+		w.Header().Set("Content-Security-Policy", h.policies.policy(h.root, name))
+	}
 	http.ServeFileFS(w, r, h.root, name)
 }

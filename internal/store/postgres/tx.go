@@ -56,6 +56,12 @@ func limit(n, def, maxN int) int32 {
 const (
 	pgUniqueViolation     = "23505"
 	pgForeignKeyViolation = "23503"
+	// Text the database cannot store: invalid byte sequence (U+0000 or
+	// invalid UTF-8), untranslatable character (\u0000 in jsonb), and a
+	// value too large for an index row.
+	pgCharacterNotInRepertoire = "22021"
+	pgUntranslatableCharacter  = "22P05"
+	pgProgramLimitExceeded     = "54000"
 )
 
 // translate wraps err with what failed, turning "no rows" into
@@ -75,6 +81,9 @@ func translate(err error, format string, args ...any) error {
 	}
 	if errors.As(err, &pgErr) && pgErr.Code == pgForeignKeyViolation {
 		return fmt.Errorf("%s: referenced row missing: %w (%s)", what, store.ErrNotFound, pgErr.ConstraintName)
+	}
+	if errors.As(err, &pgErr) && (pgErr.Code == pgCharacterNotInRepertoire || pgErr.Code == pgUntranslatableCharacter || pgErr.Code == pgProgramLimitExceeded) {
+		return fmt.Errorf("%s: %w: %s", what, store.ErrInvalidText, pgErr.Message)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
