@@ -3,6 +3,7 @@
 #   make test       go vet, go test -race, web checks and end-to-end tests
 #   make generate   regenerate sqlc code, the OpenAPI document and the TypeScript client
 #   make bench      engine and cron benchmarks
+#   make chaos      SIGKILL x20 across three nodes, a PostgreSQL restart and a Redis outage under load
 
 GO        ?= go
 BIN       := bin/nextflow
@@ -12,7 +13,7 @@ WEB_DIST  := internal/webui/dist
 # Every Go package of ours (web/node_modules may hold stray Go files).
 GO_PKGS    = $(shell $(GO) list ./... | grep -v /node_modules/)
 
-.PHONY: run build web web-deps test test-go test-web test-e2e vet generate generate-check bench clean
+.PHONY: run build web web-deps test test-go test-web test-e2e vet generate generate-check bench chaos clean
 
 run: build
 	./$(BIN) serve --log-format text
@@ -64,6 +65,12 @@ bench: build
 	./$(BIN) bench engine --db sqlite --executions 2000 --steps 5
 	./$(BIN) bench engine --db postgres --executions 5000 --steps 5
 	./$(BIN) bench cron --schedules 1000
+
+# Not part of make test: it restarts the machine's PostgreSQL and stops and
+# starts its Redis (internal/e2e/chaos_test.go). NEXTFLOW_CHAOS_KILLS=N
+# changes the number of SIGKILLs.
+chaos:
+	$(GO) test -tags chaos -run TestChaos -count=1 -v -timeout 30m ./internal/e2e/
 
 clean:
 	rm -rf bin web/out web/.next
