@@ -148,6 +148,9 @@ func (e *Engine) runPure(ctx context.Context, n *workflow.Node, p *prepared, c *
 		return nodeResult{output: map[string]any{"variant": chosen}, handle: chosen}, nil
 
 	case typeSetAttribute:
+		// The attributes share one budget of time and result size, so
+		// their number multiplies no bound (#12).
+		ctx := e.expr.WithBudget(ctx)
 		act := c.activation(e.now())
 		out := make(map[string]any, len(p.attrs))
 		for _, a := range p.attrs {

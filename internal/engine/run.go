@@ -443,7 +443,9 @@ func (r *run) park(ctx context.Context, n *workflow.Node) error {
 // made after the commit.
 func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 	fx := r.e.effects[n.Type]
-	req, err := fx.Prepare(ctx, PrepareInput{
+	// The templates one side effect renders (URL, headers, body fields…)
+	// share one budget, so their number multiplies no bound (#12).
+	req, err := fx.Prepare(r.e.tmpl.WithBudget(ctx), PrepareInput{
 		TenantID: r.exec.TenantID, ExecutionID: r.exec.ID, NodeID: n.ID, Config: n.Config, Data: r.c.templateData(),
 	})
 	if err != nil {

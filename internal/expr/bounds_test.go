@@ -2,6 +2,7 @@ package expr
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -118,4 +119,36 @@ func TestCallerDeadlineIsALimitAndCancelIsNot(t *testing.T) {
 	require.ErrorIs(t, err, ErrEval)
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotErrorIs(t, err, ErrLimit)
+}
+
+func TestWithBudgetSharesBoundsAcrossEvaluations(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, Options{MaxResultBytes: 1000, Timeout: 10 * time.Millisecond, CostLimit: 1 << 62})
+	list := `lists.range(30)` // 30*16 + 30*8 = 720 bytes
+	p, err := env.Compile(list)
+	require.NoError(t, err)
+	// Alone, each evaluation is within the bound.
+	for range 3 {
+		_, err := p.Eval(t.Context(), nil)
+		require.NoError(t, err)
+	}
+	// Under one budget, results add up.
+	ctx := env.WithBudget(t.Context())
+	_, err = p.Eval(ctx, nil)
+	require.NoError(t, err)
+	_, err = p.Eval(ctx, nil)
+	require.ErrorIs(t, err, ErrLimit)
+	require.Contains(t, err.Error(), "results larger than 1000 bytes together")
+
+	// And so does time: ten times Timeout in all, here 100ms.
+	slow, err := env.CompileBool(`lists.range(1000).all(a, lists.range(1000).all(b, a+b >= 0))`)
+	require.NoError(t, err)
+	ctx = env.WithBudget(t.Context())
+	for range 100 {
+		if _, err = slow.EvalBool(ctx, nil); errors.Is(err, ErrLimit) && strings.Contains(err.Error(), "together") {
+			break
+		}
+	}
+	require.ErrorIs(t, err, ErrLimit)
+	require.Contains(t, err.Error(), "evaluations together took longer than 100ms")
 }

@@ -141,6 +141,27 @@ func NewEnv(opts Options) (*Env, error) {
 	return &Env{env: env, opts: opts, cache: map[string]*list.Element{}, order: list.New()}, nil
 }
 
+// budget is what evaluations under a context from WithBudget share.
+type budget struct {
+	deadline time.Time
+	total    time.Duration // for messages
+	left     int64         // result bytes
+}
+
+type budgetKey struct{}
+
+// WithBudget returns a context under which evaluations of the Env's
+// programs draw from one budget, created now: their results together may
+// hold MaxResultBytes, and together they may take ten times Timeout (one
+// second by default). A caller that evaluates many expressions for one
+// purpose (the attributes of one set_attribute node) uses it so that their
+// number multiplies no bound. Evaluations under the context must not run
+// concurrently.
+func (e *Env) WithBudget(ctx context.Context) context.Context {
+	total := 10 * e.opts.Timeout
+	return context.WithValue(ctx, budgetKey{}, &budget{deadline: time.Now().Add(total), total: total, left: e.opts.MaxResultBytes})
+}
+
 // Program is a compiled expression. It is safe for concurrent use.
 type Program struct {
 	src     string
@@ -245,10 +266,20 @@ func (p *Program) Eval(ctx context.Context, activation map[string]any) (any, err
 	if err != nil {
 		return nil, err
 	}
-	left := p.maxResult
+	left, limit := p.maxResult, p.maxResult
+	b, _ := ctx.Value(budgetKey{}).(*budget)
+	if b != nil {
+		left = b.left
+	}
 	out, err := toGo(v, &left)
+	if b != nil {
+		b.left = left
+	}
 	if errors.Is(err, errResultTooLarge) {
-		return nil, fmt.Errorf("%w: %w: %q: result larger than %d bytes", ErrEval, ErrLimit, p.src, p.maxResult)
+		if b != nil {
+			return nil, fmt.Errorf("%w: %w: %q: results larger than %d bytes together", ErrEval, ErrLimit, p.src, limit)
+		}
+		return nil, fmt.Errorf("%w: %w: %q: result larger than %d bytes", ErrEval, ErrLimit, p.src, limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %w", ErrEval, p.src, err)
@@ -312,9 +343,22 @@ func (p *Program) eval(ctx context.Context, activation map[string]any) (ref.Val,
 		err error
 	)
 	parent := ctx
+	timeout := p.timeout
+	if b, ok := ctx.Value(budgetKey{}).(*budget); ok {
+		left := time.Until(b.deadline)
+		if left <= 0 {
+			return nil, fmt.Errorf("%w: %w: %q: evaluations together took longer than %s", ErrEval, ErrLimit, p.src, b.total)
+		}
+		timeout = min(timeout, left)
+	}
+	if err := ctx.Err(); err != nil {
+		// Every evaluation honours its caller's context, even one that
+		// CEL would never interrupt.
+		return nil, p.evalError(parent, ctx, errNotEvaluated)
+	}
 	if p.loops {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.timeout)
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 		v, _, err = p.prg.ContextEval(ctx, vars)
 	} else {
@@ -343,10 +387,17 @@ func (p *Program) evalError(parent, ctx context.Context, err error) error {
 	case parent.Err() != nil:
 		return fmt.Errorf("%w: %q: %w (%w)", ErrEval, p.src, err, parent.Err())
 	case ctx.Err() != nil:
+		if b, ok := parent.Value(budgetKey{}).(*budget); ok && !time.Now().Before(b.deadline) {
+			return fmt.Errorf("%w: %w: %q: evaluations together took longer than %s (%w)", ErrEval, ErrLimit, p.src, b.total, ctx.Err())
+		}
 		return fmt.Errorf("%w: %w: %q: took longer than %s (%w)", ErrEval, ErrLimit, p.src, p.timeout, ctx.Err())
 	}
 	return fmt.Errorf("%w: %q: %w", ErrEval, p.src, err)
 }
+
+// errNotEvaluated is the error of an evaluation not started because its
+// caller's context was done.
+var errNotEvaluated = errors.New("not evaluated")
 
 // errResultTooLarge is returned by toGo past the result budget.
 var errResultTooLarge = errors.New("result too large")

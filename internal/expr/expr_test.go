@@ -352,13 +352,14 @@ func TestCallerContextReachesComprehensions(t *testing.T) {
 	require.ErrorIs(t, err, ErrEval)
 	require.ErrorIs(t, err, context.Canceled)
 
-	// Without a comprehension CEL never consults the context, before this
-	// optimisation as after: the expression evaluates.
+	// Without a comprehension CEL never consults the context, but Eval
+	// does before it starts: every node's work honours its context (#12).
 	p, err = env.Compile(`vars.n == 1`)
 	require.NoError(t, err)
-	ok, err := p.EvalBool(ctx, map[string]any{"vars": map[string]any{"n": 1.0}})
-	require.NoError(t, err)
-	require.True(t, ok)
+	_, err = p.EvalBool(ctx, map[string]any{"vars": map[string]any{"n": 1.0}})
+	require.ErrorIs(t, err, ErrEval)
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotErrorIs(t, err, ErrLimit)
 }
 
 func TestCostLimitWithoutComprehension(t *testing.T) {

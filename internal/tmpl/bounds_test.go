@@ -223,3 +223,37 @@ func TestLoopsAndCapturesStillWork(t *testing.T) {
 		require.Equal(t, tc.want, got, tc.src)
 	}
 }
+
+func TestWithBudgetSharesBoundsAcrossRenders(t *testing.T) {
+	t.Parallel()
+	e := New(Options{MaxIterations: 100, MaxOutputBytes: 10, MaxBytes: 1000})
+	loop := `{% for i in (1..60) %}{% endfor %}`
+	out := `{{ "aaaaaa" }}`
+	grow := `{% assign x = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" | append: "b" %}`
+	// Alone, each render is within the bounds.
+	for _, src := range []string{loop, out, grow} {
+		for range 3 {
+			_, err := e.Render(t.Context(), src, nil)
+			require.NoError(t, err, src)
+		}
+	}
+	// Under one budget, they add up.
+	for _, tc := range []struct{ src, msg string }{
+		{loop, "more than 100 loop iterations"},
+		{out, "output longer than 10 bytes"},
+		{grow, "past 1000"},
+	} {
+		ctx := e.WithBudget(t.Context())
+		var err error
+		for range 10 {
+			if _, err = e.Render(ctx, tc.src, nil); err != nil {
+				break
+			}
+		}
+		require.ErrorIs(t, err, ErrLimit, tc.src)
+		require.Contains(t, err.Error(), tc.msg)
+		// The budget stays spent.
+		_, err = e.Render(ctx, `{{ "x" }}`, nil)
+		require.ErrorIs(t, err, ErrLimit)
+	}
+}

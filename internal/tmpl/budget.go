@@ -56,13 +56,39 @@ type budget struct {
 
 	iterations, maxIterations int
 	bytes, maxBytes           int64
+	// output is what renders have written so far, of maxOutput.
+	output, maxOutput int
 
 	err error
 }
 
 func newBudget(ctx context.Context, o Options, now time.Time) *budget {
-	b := &budget{ctx: ctx, deadline: now.Add(o.Timeout), timeout: o.Timeout, maxIterations: o.MaxIterations, maxBytes: o.MaxBytes}
-	return b
+	return &budget{
+		ctx: ctx, deadline: now.Add(o.Timeout), timeout: o.Timeout,
+		maxIterations: o.MaxIterations, maxBytes: o.MaxBytes, maxOutput: o.MaxOutputBytes,
+	}
+}
+
+type budgetCtxKey struct{}
+
+// WithBudget returns a context under which every render of e draws from
+// one budget, created now: the bounds of Options (iterations, bytes built,
+// output, time) apply to those renders together rather than to each. A
+// caller that renders many templates for one purpose (the URL, headers
+// and body fields of one HTTP request) uses it so that their number
+// multiplies no bound. Renders under the context must not run
+// concurrently.
+func (e *Engine) WithBudget(ctx context.Context) context.Context {
+	return context.WithValue(ctx, budgetCtxKey{}, newBudget(ctx, e.opts, time.Now()))
+}
+
+// budgetFor returns the budget a render under ctx draws from: the one
+// WithBudget put there, or a new one.
+func (e *Engine) budgetFor(ctx context.Context) *budget {
+	if b, ok := ctx.Value(budgetCtxKey{}).(*budget); ok {
+		return b
+	}
+	return newBudget(ctx, e.opts, time.Now())
 }
 
 // check fails once the render is out of time or its context is done.
@@ -186,18 +212,19 @@ func (w *captureWriter) Write(p []byte) (int, error) {
 
 func (w *captureWriter) String() string { return string(w.buf) }
 
-// limitWriter fails once more than left bytes are written.
+// limitWriter writes a render's output, failing once the budget's output
+// bound would be passed.
 type limitWriter struct {
 	w        io.Writer
-	left     int
+	b        *budget
 	exceeded bool
 }
 
 func (l *limitWriter) Write(p []byte) (int, error) {
-	if len(p) > l.left {
+	if len(p) > l.b.maxOutput-l.b.output {
 		l.exceeded = true
 		return 0, ErrOutputTooLarge
 	}
-	l.left -= len(p)
+	l.b.output += len(p)
 	return l.w.Write(p)
 }

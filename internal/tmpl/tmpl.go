@@ -199,7 +199,7 @@ func (e *Engine) render(ctx context.Context, src string, data map[string]any, es
 	if err != nil {
 		return "", err
 	}
-	b := newBudget(ctx, e.opts, time.Now())
+	b := e.budgetFor(ctx)
 	if err := b.check(); err != nil {
 		return "", err
 	}
@@ -209,7 +209,7 @@ func (e *Engine) render(ctx context.Context, src string, data map[string]any, es
 	s := e.slots.Get().(*slot)
 	s.b = b
 	var sb strings.Builder
-	w := &limitWriter{w: &sb, left: e.opts.MaxOutputBytes}
+	w := &limitWriter{w: &sb, b: b}
 	err = safeRender(root, w, vars, s.cfg)
 	s.b = nil
 	e.slots.Put(s)
@@ -217,7 +217,8 @@ func (e *Engine) render(ctx context.Context, src string, data map[string]any, es
 	case b.err != nil:
 		return "", b.err
 	case w.exceeded:
-		return "", &limitError{msg: fmt.Sprintf("output longer than %d bytes", e.opts.MaxOutputBytes), also: ErrOutputTooLarge}
+		b.err = &limitError{msg: fmt.Sprintf("output longer than %d bytes", e.opts.MaxOutputBytes), also: ErrOutputTooLarge}
+		return "", b.err
 	case err != nil:
 		var le *limitError
 		if errors.As(err, &le) {
