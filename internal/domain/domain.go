@@ -283,7 +283,8 @@ type OutboxEntry struct {
 	IdempotencyKey string
 	Kind           string
 	Status         OutboxStatus
-	Attempts       int
+	Attempts       int        // calls begun under the key, each counted before it was made
+	AttemptedAt    *time.Time // when the last attempt began
 	Request        json.RawMessage
 	Response       json.RawMessage
 	Error          string

@@ -281,6 +281,16 @@ type Tx interface {
 	OutboxInsert(ctx context.Context, p *OutboxInsertParams) (entry *domain.OutboxEntry, created bool, err error)
 	OutboxGetByKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.OutboxEntry, error)
 	OutboxUpdate(ctx context.Context, p *OutboxUpdateParams) error
+	// OutboxAttempt counts one more attempt of an entry and stamps its
+	// attempted time, returning the new count. The engine commits it on
+	// its own before each call, so a call repeated after a crash (or after
+	// the database was unreachable when its result was to be recorded)
+	// shows as another attempt under the same key. ErrNotFound when the
+	// tenant has no such entry.
+	OutboxAttempt(ctx context.Context, tenantID, id uuid.UUID) (attempts int, err error)
+	// OutboxListByExecution returns an execution's outbox entries, oldest
+	// first.
+	OutboxListByExecution(ctx context.Context, tenantID, executionID uuid.UUID) ([]*domain.OutboxEntry, error)
 
 	WaitInsert(ctx context.Context, p *WaitInsertParams) (*domain.Wait, error)
 	// WaitListByEvent returns the waits an event resumes: same tenant and

@@ -323,6 +323,7 @@ func toOutbox(r dbsqlc.Outbox) *domain.OutboxEntry {
 		Kind:           r.Kind,
 		Status:         domain.OutboxStatus(r.Status),
 		Attempts:       int(r.Attempts),
+		AttemptedAt:    utcPtr(r.AttemptedAt),
 		Request:        rawJSON(r.Request),
 		Response:       rawJSON(r.Response),
 		Error:          r.Error,

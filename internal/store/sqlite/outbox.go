@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/google/uuid"
 
@@ -20,6 +21,7 @@ func outboxFromRow(r dbsqlc.Outbox) *domain.OutboxEntry {
 		Kind:           r.Kind,
 		Status:         domain.OutboxStatus(r.Status),
 		Attempts:       int(r.Attempts),
+		AttemptedAt:    timePtr(r.AttemptedAt),
 		Request:        jsonRaw(r.Request),
 		Response:       jsonRaw(r.Response),
 		Error:          r.Error,
@@ -80,4 +82,28 @@ func (t *tx) OutboxUpdate(ctx context.Context, p *store.OutboxUpdateParams) erro
 		Now:      now(),
 	})
 	return affected(n, err, "update outbox entry %s", p.ID)
+}
+
+// OutboxAttempt counts one more attempt of an entry and returns the count.
+func (t *tx) OutboxAttempt(ctx context.Context, tenantID, id uuid.UUID) (int, error) {
+	n, err := t.q.OutboxAttempt(ctx, t.tx, &dbsqlc.OutboxAttemptParams{
+		Now: sql.NullTime{Time: now(), Valid: true}, TenantID: tenantID, ID: id,
+	})
+	if err != nil {
+		return 0, wrap(err, "count attempt of outbox entry %s", id)
+	}
+	return int(n), nil
+}
+
+// OutboxListByExecution returns an execution's outbox entries, oldest first.
+func (t *tx) OutboxListByExecution(ctx context.Context, tenantID, executionID uuid.UUID) ([]*domain.OutboxEntry, error) {
+	rows, err := t.q.OutboxListByExecution(ctx, t.tx, &dbsqlc.OutboxListByExecutionParams{TenantID: tenantID, ExecutionID: executionID})
+	if err != nil {
+		return nil, wrap(err, "list outbox entries of execution %s", executionID)
+	}
+	out := make([]*domain.OutboxEntry, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, outboxFromRow(r))
+	}
+	return out, nil
 }

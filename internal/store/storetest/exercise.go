@@ -34,6 +34,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, accountCases()...)
 	cases = append(cases, workflowCases()...)
 	cases = append(cases, executionCases()...)
+	cases = append(cases, outboxCases()...)
 	cases = append(cases, jobCases()...)
 	cases = append(cases, cronCases()...)
 	cases = append(cases, batchCases()...)

@@ -98,6 +98,7 @@ type Outbox struct {
 	Error          string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	AttemptedAt    *time.Time
 }
 
 type Session struct {

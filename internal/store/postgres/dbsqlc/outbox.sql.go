@@ -12,8 +12,27 @@ import (
 	"github.com/google/uuid"
 )
 
+const outboxAttempt = `-- name: OutboxAttempt :one
+UPDATE outbox
+SET attempts = attempts + 1, attempted_at = clock_timestamp(), updated_at = clock_timestamp()
+WHERE tenant_id = $1 AND id = $2
+RETURNING attempts
+`
+
+type OutboxAttemptParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) OutboxAttempt(ctx context.Context, arg OutboxAttemptParams) (int32, error) {
+	row := q.db.QueryRow(ctx, outboxAttempt, arg.TenantID, arg.ID)
+	var attempts int32
+	err := row.Scan(&attempts)
+	return attempts, err
+}
+
 const outboxGetByKey = `-- name: OutboxGetByKey :one
-SELECT id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at FROM outbox WHERE tenant_id = $1 AND idempotency_key = $2
+SELECT id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at, attempted_at FROM outbox WHERE tenant_id = $1 AND idempotency_key = $2
 `
 
 type OutboxGetByKeyParams struct {
@@ -38,6 +57,7 @@ func (q *Queries) OutboxGetByKey(ctx context.Context, arg OutboxGetByKeyParams) 
 		&i.Error,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AttemptedAt,
 	)
 	return i, err
 }
@@ -46,7 +66,7 @@ const outboxInsert = `-- name: OutboxInsert :one
 INSERT INTO outbox (id, tenant_id, execution_id, step_id, idempotency_key, kind, status, request)
 VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7)
 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-RETURNING id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at
+RETURNING id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at, attempted_at
 `
 
 type OutboxInsertParams struct {
@@ -84,8 +104,53 @@ func (q *Queries) OutboxInsert(ctx context.Context, arg OutboxInsertParams) (Out
 		&i.Error,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AttemptedAt,
 	)
 	return i, err
+}
+
+const outboxListByExecution = `-- name: OutboxListByExecution :many
+SELECT id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at, attempted_at FROM outbox WHERE tenant_id = $1 AND execution_id = $2 ORDER BY created_at, id
+`
+
+type OutboxListByExecutionParams struct {
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+}
+
+func (q *Queries) OutboxListByExecution(ctx context.Context, arg OutboxListByExecutionParams) ([]Outbox, error) {
+	rows, err := q.db.Query(ctx, outboxListByExecution, arg.TenantID, arg.ExecutionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Outbox{}
+	for rows.Next() {
+		var i Outbox
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.ExecutionID,
+			&i.StepID,
+			&i.IdempotencyKey,
+			&i.Kind,
+			&i.Status,
+			&i.Attempts,
+			&i.Request,
+			&i.Response,
+			&i.Error,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.AttemptedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const outboxUpdate = `-- name: OutboxUpdate :execrows

@@ -11,3 +11,12 @@ SELECT * FROM outbox WHERE tenant_id = @tenant_id AND idempotency_key = @idempot
 UPDATE outbox
 SET status = @status, attempts = @attempts, response = @response, error = @error, updated_at = clock_timestamp()
 WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: OutboxAttempt :one
+UPDATE outbox
+SET attempts = attempts + 1, attempted_at = clock_timestamp(), updated_at = clock_timestamp()
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING attempts;
+
+-- name: OutboxListByExecution :many
+SELECT * FROM outbox WHERE tenant_id = @tenant_id AND execution_id = @execution_id ORDER BY created_at, id;

@@ -13,8 +13,28 @@ import (
 	"github.com/google/uuid"
 )
 
+const outboxAttempt = `-- name: OutboxAttempt :one
+UPDATE outbox
+SET attempts = attempts + 1, attempted_at = ?1, updated_at = ?1
+WHERE tenant_id = ?2 AND id = ?3
+RETURNING attempts
+`
+
+type OutboxAttemptParams struct {
+	Now      sql.NullTime
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) OutboxAttempt(ctx context.Context, db DBTX, arg *OutboxAttemptParams) (int64, error) {
+	row := db.QueryRowContext(ctx, outboxAttempt, arg.Now, arg.TenantID, arg.ID)
+	var attempts int64
+	err := row.Scan(&attempts)
+	return attempts, err
+}
+
 const outboxGetByKey = `-- name: OutboxGetByKey :one
-SELECT id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at FROM outbox WHERE tenant_id = ?1 AND idempotency_key = ?2
+SELECT id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at, attempted_at FROM outbox WHERE tenant_id = ?1 AND idempotency_key = ?2
 `
 
 type OutboxGetByKeyParams struct {
@@ -39,6 +59,7 @@ func (q *Queries) OutboxGetByKey(ctx context.Context, db DBTX, arg *OutboxGetByK
 		&i.Error,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AttemptedAt,
 	)
 	return i, err
 }
@@ -50,7 +71,7 @@ INSERT INTO outbox (
     ?1, ?2, ?3, ?4, ?5, ?6, 'PENDING', 0, ?7, NULL, '', ?8, ?8
 )
 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-RETURNING id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at
+RETURNING id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at, attempted_at
 `
 
 type OutboxInsertParams struct {
@@ -96,6 +117,54 @@ func (q *Queries) OutboxInsert(ctx context.Context, db DBTX, arg *OutboxInsertPa
 			&i.Error,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AttemptedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const outboxListByExecution = `-- name: OutboxListByExecution :many
+SELECT id, tenant_id, execution_id, step_id, idempotency_key, kind, status, attempts, request, response, error, created_at, updated_at, attempted_at FROM outbox WHERE tenant_id = ?1 AND execution_id = ?2 ORDER BY created_at, id
+`
+
+type OutboxListByExecutionParams struct {
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+}
+
+func (q *Queries) OutboxListByExecution(ctx context.Context, db DBTX, arg *OutboxListByExecutionParams) ([]Outbox, error) {
+	rows, err := db.QueryContext(ctx, outboxListByExecution, arg.TenantID, arg.ExecutionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Outbox
+	for rows.Next() {
+		var i Outbox
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.ExecutionID,
+			&i.StepID,
+			&i.IdempotencyKey,
+			&i.Kind,
+			&i.Status,
+			&i.Attempts,
+			&i.Request,
+			&i.Response,
+			&i.Error,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.AttemptedAt,
 		); err != nil {
 			return nil, err
 		}
