@@ -21,10 +21,7 @@ func (s *Service) CreateUser(ctx context.Context, email, password, name string) 
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidatePassword(password, email, name); err != nil {
-		return nil, err
-	}
-	hash, err := s.hashPassword(ctx, password)
+	hash, err := s.hashNewPassword(ctx, password, email, name)
 	if err != nil {
 		return nil, err
 	}

@@ -212,10 +212,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, meta Req
 		if err != nil {
 			return nil, err
 		}
-		if err := ValidatePassword(in.Password, inv.Email, name); err != nil {
-			return nil, err
-		}
-		hash, err := s.hashPassword(ctx, in.Password)
+		hash, err := s.hashNewPassword(ctx, in.Password, inv.Email, name)
 		if err != nil {
 			return nil, err
 		}

@@ -60,6 +60,15 @@ const (
 // (the account's email, name, workspace) count as known words too, so
 // "ada@example.com1" is refused for Ada.
 func ValidatePassword(pw string, userInputs ...string) error {
+	if err := validatePasswordShape(pw); err != nil {
+		return err
+	}
+	return validatePasswordStrength(pw, userInputs...)
+}
+
+// validatePasswordShape is the cheap part of ValidatePassword: encoding,
+// length, whitespace.
+func validatePasswordShape(pw string) error {
 	n := utf8.RuneCountInString(pw)
 	if !utf8.ValidString(pw) {
 		return invalid("password", "must be valid UTF-8")
@@ -73,6 +82,12 @@ func ValidatePassword(pw string, userInputs ...string) error {
 	if strings.TrimFunc(pw, unicode.IsSpace) == "" {
 		return invalid("password", "must not be only whitespace")
 	}
+	return nil
+}
+
+// validatePasswordStrength is the costly part of ValidatePassword (a few
+// milliseconds of CPU): the service runs it in a hashing slot.
+func validatePasswordStrength(pw string, userInputs ...string) error {
 	if PasswordScore(pw, userInputs...) < MinPasswordScore {
 		return invalid("password", "is too easy to guess (a common password, a pattern such as 1234567890 or qwertyuiop, "+
 			"a repeat, or your own name or email): use a few unrelated words or a longer mix of characters")

@@ -234,15 +234,19 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, meta RequestMeta) 
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidatePassword(in.Password, email, name, wsName); err != nil {
+	if err := validatePasswordShape(in.Password); err != nil {
 		return nil, err
 	}
 	// Sign-ups count against the IP's sign-up budget: they reveal whether
 	// an email is registered, so they must not be an unthrottled oracle.
-	// The attempt is counted in the hashing slot, so a sign-up shed by the
-	// gate costs no budget.
+	// The strength check (CPU) and the count run in the hashing slot, so a
+	// sign-up shed by the gate costs no budget, and a refused password
+	// neither.
 	var hash string
 	err = s.gate.Do(ctx, func() error {
+		if err := validatePasswordStrength(in.Password, email, name, wsName); err != nil {
+			return err
+		}
 		if err := s.take(ctx, LimitKey{Key: "signup:" + meta.IP, Rule: s.policy.Signup}); err != nil {
 			return err
 		}
@@ -405,10 +409,18 @@ func (s *Service) checkPassword(ctx context.Context, user *domain.User, pw strin
 	return false
 }
 
-// hashPassword hashes a new password in a hashing slot.
-func (s *Service) hashPassword(ctx context.Context, pw string) (string, error) {
+// hashNewPassword validates a new password (ValidatePassword, with
+// userInputs as known words) and hashes it; the costly strength check and
+// the hash run in a hashing slot.
+func (s *Service) hashNewPassword(ctx context.Context, pw string, userInputs ...string) (string, error) {
+	if err := validatePasswordShape(pw); err != nil {
+		return "", err
+	}
 	var hash string
 	err := s.gate.Do(ctx, func() error {
+		if err := validatePasswordStrength(pw, userInputs...); err != nil {
+			return err
+		}
 		var err error
 		hash, err = HashPassword(pw, s.pwParams)
 		return err

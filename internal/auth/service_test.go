@@ -386,7 +386,28 @@ func TestSignupPasswordPolicy(t *testing.T) {
 	}
 	_, err := b.svc.Login(ctx, "ada@example.com", "password123", meta)
 	require.ErrorIs(t, err, auth.ErrInvalidCredentials, "no account was made")
+	// Refused passwords cost no sign-up budget.
+	for i := 0; i < auth.DefaultLoginPolicy.Signup.Free+5; i++ {
+		_, err := b.svc.Signup(ctx, auth.SignupInput{Email: "ada@example.com", Password: "qwertyuiop", Name: "Ada", WorkspaceName: "Acme"}, meta)
+		require.Error(t, err)
+		require.NotErrorIs(t, err, auth.ErrThrottled)
+	}
 	b.signup(t, "ada@example.com", "Acme")
+
+	// The same policy for an invitation's new account and for the admin
+	// command.
+	ada := b.principal(t, b.signup(t, "grace@example.com", "Hopper").Token)
+	inv, err := b.svc.CreateInvitation(ctx, ada, "bob@example.com", domain.RoleViewer, "", meta)
+	require.NoError(t, err)
+	_, err = b.svc.AcceptInvitation(ctx, auth.AcceptInput{Token: inv.Token, Name: "Bob Smith", Password: "bob@example.com"}, meta)
+	var ie *auth.InvalidInputError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, "password", ie.Field)
+	_, err = b.svc.AcceptInvitation(ctx, auth.AcceptInput{Token: inv.Token, Name: "Bob Smith", Password: password}, meta)
+	require.NoError(t, err, "the invitation is still open")
+	_, err = b.svc.CreateUser(ctx, "root@example.com", "          ", "Root")
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, "password", ie.Field)
 }
 
 func TestSessionExpiry(t *testing.T) {
