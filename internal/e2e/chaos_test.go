@@ -226,17 +226,25 @@ func TestChaos(t *testing.T) {
 	began := time.Now()
 	var killTimes []time.Time
 	var events []string
+	// outages are the PostgreSQL restart's and the Redis outage's spans.
+	type span struct {
+		name     string
+		from, to time.Time
+	}
+	var outages []span
 	time.Sleep(5 * time.Second)
 	for k := 0; k < kills; k++ {
 		switch k {
 		case kills / 3:
 			at := time.Now()
 			restartPostgres(t)
+			outages = append(outages, span{"postgres", at, time.Now()})
 			events = append(events, fmt.Sprintf("PostgreSQL restarted at +%s (took %s)", at.Sub(began).Round(time.Second), time.Since(at).Round(time.Millisecond)))
 			time.Sleep(3 * time.Second)
 		case 2 * kills / 3:
 			at := time.Now()
 			redisOutage(t, 5*time.Second)
+			outages = append(outages, span{"redis", at, time.Now()})
 			events = append(events, fmt.Sprintf("Redis down for 5 s at +%s", at.Sub(began).Round(time.Second)))
 			time.Sleep(2 * time.Second)
 		}
@@ -280,18 +288,38 @@ func TestChaos(t *testing.T) {
 	sk.mu.Lock()
 	sameKey, sameKeyExplained := 0, 0
 	var takeovers []time.Duration
+	perKill := map[int]time.Duration{}
+	unexplained := map[string]int{}
 	for _, ds := range sk.byKey {
 		for j := 1; j < len(ds); j++ {
 			sameKey++
-			for _, k := range killTimes {
+			explained := false
+			for ki, k := range killTimes {
 				if ds[j-1].at.Before(k) && ds[j].at.After(k) {
 					sameKeyExplained++
+					explained = true
 					if ds[j-1].cut {
 						takeovers = append(takeovers, ds[j].at.Sub(k))
+						perKill[ki] = max(perKill[ki], ds[j].at.Sub(k))
 					}
 					break
 				}
 			}
+			if !explained {
+				why := "no outage"
+				for _, o := range outages {
+					if ds[j].at.After(o.from) && ds[j-1].at.Before(o.to.Add(30*time.Second)) {
+						why = "around the " + o.name + " outage"
+					}
+				}
+				unexplained[why]++
+			}
+		}
+	}
+	var perKillText []string
+	for ki := range killTimes {
+		if d, ok := perKill[ki]; ok {
+			perKillText = append(perKillText, fmt.Sprintf("#%d@+%s:%s", ki+1, killTimes[ki].Sub(began).Round(time.Second), d.Round(100*time.Millisecond)))
 		}
 	}
 	otherKeys := 0
@@ -313,6 +341,8 @@ func TestChaos(t *testing.T) {
 	t.Logf("chaos: lost executions (not COMPLETED): %d", len(all)-statuses["COMPLETED"])
 	t.Logf("chaos: %d calls under %d keys; repeated with the same key: %d (%d with a kill between the two deliveries, %d without)",
 		calls, keys, sameKey, sameKeyExplained, sameKey-sameKeyExplained)
+	t.Logf("chaos: same-key repeats without a kill between: %v", unexplained)
+	t.Logf("chaos: slowest takeover per kill: %s", strings.Join(perKillText, " "))
 	t.Logf("chaos: repeated under a different key (one step called twice): %d", otherKeys)
 	t.Logf("chaos: takeover (call cut by SIGKILL → made again): n=%d p50 %s p90 %s max %s",
 		len(takeovers), pct(0.5), pct(0.9), pct(1))

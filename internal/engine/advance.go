@@ -105,10 +105,7 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 		}
 		// Recorded even when the job's context has just ended: a call that
 		// was made should not be made again for want of this commit.
-		recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		err := e.store.InTx(recCtx, pe.req.TenantID, func(tx store.Tx) error { return tx.OutboxUpdate(recCtx, up) })
-		cancel()
-		if err != nil {
+		if err := e.recordOutcome(ctx, up); err != nil {
 			return nil, fmt.Errorf("record outcome of %s: %w", pe.req.IdempotencyKey, err)
 		}
 	}

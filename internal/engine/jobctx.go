@@ -3,8 +3,12 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
 // Job contexts and a stopping process.
@@ -45,4 +49,35 @@ func jobError(ctx context.Context, err error) error {
 		return river.JobSnooze(0)
 	}
 	return err
+}
+
+// Recording a call's outcome: each try has recordTry; while the database
+// is unavailable (store.ErrUnavailable: a restart, a failover) tries go on
+// for recordFor, so that a call made just before an outage is not made
+// again for want of its record.
+const (
+	recordTry = 10 * time.Second
+	recordFor = 30 * time.Second
+)
+
+// recordOutcome commits a side effect's outcome under a context detached
+// from the job's cancellation, retrying while the database is unavailable.
+func (e *Engine) recordOutcome(ctx context.Context, up *store.OutboxUpdateParams) error {
+	detached := context.WithoutCancel(ctx)
+	giveUp := time.Now().Add(recordFor)
+	wait := 100 * time.Millisecond
+	for {
+		tryCtx, cancel := context.WithTimeout(detached, recordTry)
+		err := e.store.InTx(tryCtx, up.TenantID, func(tx store.Tx) error { return tx.OutboxUpdate(tryCtx, up) })
+		cancel()
+		if err == nil || !errors.Is(err, store.ErrUnavailable) || time.Now().Add(wait).After(giveUp) {
+			if err != nil {
+				return fmt.Errorf("record outcome: %w", err)
+			}
+			return nil
+		}
+		e.log.WarnContext(ctx, "database unavailable: recording a call's outcome again shortly", "key", up.ID, "err", err)
+		time.Sleep(wait)
+		wait = min(2*wait, 2*time.Second)
+	}
 }

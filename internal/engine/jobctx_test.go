@@ -2,17 +2,20 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/storetest"
 )
 
 // A stop that reaches its deadline cancels the running jobs; a job in the
@@ -93,4 +96,32 @@ func TestJobErrorHandsBackACancelledJob(t *testing.T) {
 	defer cancelCall2()
 	_, ok := call2.Deadline()
 	require.True(t, ok, "a call keeps the job's deadline")
+}
+
+// flakyStore fails its first transactions as a database being restarted
+// does.
+type flakyStore struct {
+	store.Store
+	fails atomic.Int32
+}
+
+func (f *flakyStore) InTx(ctx context.Context, tenantID uuid.UUID, fn func(tx store.Tx) error) error {
+	if f.fails.Add(-1) >= 0 {
+		return fmt.Errorf("begin transaction: %w", store.ErrUnavailable)
+	}
+	return f.Store.InTx(ctx, tenantID, fn)
+}
+
+// A call's outcome is recorded through a short database outage, even by a
+// cancelled job, instead of being lost (the call would be made again).
+func TestRecordOutcomeOutlastsAnOutage(t *testing.T) {
+	t.Parallel()
+	flaky := &flakyStore{Store: storetest.SQLite(t)}
+	flaky.fails.Store(3)
+	e := New(flaky, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := e.recordOutcome(ctx, &store.OutboxUpdateParams{TenantID: uuid.New(), ID: uuid.New(), Status: domain.OutboxDone})
+	require.ErrorIs(t, err, store.ErrNotFound, "the database answered once it was back (no such entry here)")
+	require.Negative(t, flaky.fails.Load(), "tried again while the database was unavailable")
 }

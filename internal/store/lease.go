@@ -77,10 +77,11 @@ func NewNodeID() string {
 
 // LeaseLoop keeps a node's leases: it renews them every interval and, when
 // sweep is set, hands back the expired jobs of other nodes. It sweeps only
-// once its own renewals have succeeded without a gap for a whole expiry, so
-// that after an outage of the database (when no node could renew) the
-// first node back does not take the jobs of nodes that are alive but have
-// not renewed yet. It returns when ctx ends.
+// once its own renewals have succeeded without a gap for half an expiry
+// (at least two intervals), so that after an outage of the database (when
+// no node could renew) the first node back does not take the jobs of nodes
+// that are alive but have not renewed yet: they renew within an interval
+// of the database's return. It returns when ctx ends.
 func LeaseLoop(ctx context.Context, q QueueLease, interval, expiry time.Duration, sweep bool, log *slog.Logger) {
 	if interval <= 0 {
 		interval = DefaultLeaseInterval
@@ -93,12 +94,13 @@ func LeaseLoop(ctx context.Context, q QueueLease, interval, expiry time.Duration
 	}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
+	settle := max(expiry/2, 2*interval)
 	var healthySince time.Time
 	failing := false
 	for {
 		opCtx, cancel := context.WithTimeout(ctx, interval)
 		_, err := q.LeaseRenew(opCtx)
-		if err == nil && sweep && !healthySince.IsZero() && time.Since(healthySince) >= expiry {
+		if err == nil && sweep && !healthySince.IsZero() && time.Since(healthySince) >= settle {
 			var expired []ExpiredLease
 			if expired, err = q.LeaseExpire(opCtx, expiry); err == nil {
 				logExpired(ctx, log, expired)
