@@ -87,18 +87,18 @@ type Options struct {
 
 // Service is the accounts service.
 type Service struct {
-	st        store.Store
-	log       *slog.Logger
-	now       func() time.Time
-	mailer    Mailer
-	baseURL   string
-	invPath   string
-	lim       Limiter
-	policy    LoginPolicy
-	gate      *HashGate
-	fallback  *MemoryLimiter
+	st       store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	mailer   Mailer
+	baseURL  string
+	invPath  string
+	lim      Limiter
+	policy   LoginPolicy
+	gate     *HashGate
+	fallback *MemoryLimiter
 	// verify is VerifyPassword (a seam for tests that count the work).
-	verify func(pw, encoded string) (bool, error)
+	verify    func(pw, encoded string) (bool, error)
 	pwParams  PasswordParams
 	idle      time.Duration
 	maxAge    time.Duration
