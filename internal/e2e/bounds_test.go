@@ -44,13 +44,17 @@ func TestTemplateBombsFailTheStepNotTheProcess(t *testing.T) {
 	sk := newSink(t)
 	dataDir := t.TempDir()
 	procEnv := append(env("", sk.srv.URL), "GOMEMLIMIT=256MiB")
+	proctest.Binary(t)
+	begin := time.Now()
 	p := proctest.Serve(t, procEnv, "--data-dir", dataDir)
-	limitAddressSpace(t, p.Addr)
+	t.Logf("ready in %s", time.Since(begin).Round(100*time.Millisecond))
+	pid := limitAddressSpace(t, p.Addr)
 	health := watchHealth(t, p.URL())
 
 	c := &client{t: t, base: p.URL()}
 	require.Equal(t, http.StatusCreated, c.do(http.MethodPost, "/api/v1/auth/signup", map[string]string{
 		"email": "bombs@example.com", "password": "correct horse battery", "name": "B", "workspaceName": "Bombs"}, nil))
+	t.Logf("signed up at %s", time.Since(begin).Round(100*time.Millisecond))
 	var ids []string
 	for i, b := range templateBombs {
 		def := map[string]any{
@@ -84,6 +88,9 @@ func TestTemplateBombsFailTheStepNotTheProcess(t *testing.T) {
 	require.Positive(t, ok, "/healthz answered while the bombs ran")
 	require.Zero(t, failed, "/healthz failed %d times while the bombs ran", failed)
 	require.NotContains(t, p.Output(), "out of memory")
+	peak := procStatusKB(t, pid, "VmHWM")
+	t.Logf("server peak resident memory: %d MiB", peak>>10)
+	require.Less(t, peak, int64(1<<20), "peak resident memory in KiB, generous bound 1 GiB")
 	_, total, _ := sk.counts()
 	require.Zero(t, total, "no bomb was rendered into a request")
 
@@ -105,6 +112,7 @@ func TestTemplateBombsFailTheStepNotTheProcess(t *testing.T) {
 	require.Zero(t, failed)
 	_, total, _ = sk.counts()
 	require.Zero(t, total)
+	t.Logf("done in %s after the build", time.Since(begin).Round(100*time.Millisecond))
 }
 
 // watchHealth polls /healthz every 100 ms until the test ends; the
@@ -156,29 +164,38 @@ func watchHealth(t *testing.T, base string) func() (ok, failed int64) {
 const hardLimitBytes = 2 << 30
 
 // limitAddressSpace sets RLIMIT_AS (ulimit -v) of the server listening on
-// addr to its current size plus hardLimitBytes, with prlimit(1).
-func limitAddressSpace(t *testing.T, addr string) {
+// addr to its current size plus hardLimitBytes, with prlimit(1), and
+// returns the server's process ID.
+func limitAddressSpace(t *testing.T, addr string) int {
 	t.Helper()
+	pid := childPID(t, addr)
 	prlimit, err := exec.LookPath("prlimit")
 	if err != nil {
 		t.Logf("prlimit not found: the server runs under GOMEMLIMIT only")
-		return
+		return pid
 	}
-	pid := childPID(t, addr)
-	status, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	require.NoError(t, err)
-	var vmKB int64
-	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmSize:"); ok {
-			vmKB, err = strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			require.NoError(t, err)
-		}
-	}
-	require.Positive(t, vmKB, "VmSize of %d", pid)
+	vmKB := procStatusKB(t, pid, "VmSize")
 	limit := vmKB<<10 + hardLimitBytes
 	out, err := exec.Command(prlimit, "--pid", strconv.Itoa(pid), fmt.Sprintf("--as=%d", limit)).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	t.Logf("server %d: address space %d MiB, limited to %d MiB", pid, vmKB>>10, limit>>20)
+	return pid
+}
+
+// procStatusKB reads a "Name: N kB" field of /proc/<pid>/status.
+func procStatusKB(t *testing.T, pid int, field string) int64 {
+	t.Helper()
+	status, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			require.NoError(t, err)
+			return kb
+		}
+	}
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
+	return 0
 }
 
 // childPID finds the server started by this test process that listens on
