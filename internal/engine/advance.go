@@ -86,9 +86,16 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 			// Cancelled before the call: hand the job back, no call made.
 			return nil, fmt.Errorf("before the call of %s: %w", pe.req.IdempotencyKey, err)
 		}
+		attempts := pe.attempts
 		if pe.fx == nil {
 			perr = Permanent(fmt.Errorf("no side effect registered for node type of %s", pe.req.NodeID))
 		} else {
+			// Counted before the call, in a commit of its own: a call made
+			// and then lost still shows (see recordAttempt).
+			var err error
+			if attempts, err = e.recordAttempt(ctx, pe); err != nil {
+				return nil, err
+			}
 			callCtx, cancel := callContext(ctx)
 			output, perr = pe.fx.Perform(callCtx, pe.req)
 			cancel()
@@ -97,7 +104,7 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 		// call that succeeded is not made again.
 		up := &store.OutboxUpdateParams{
 			TenantID: pe.req.TenantID, ID: pe.outboxID, Status: domain.OutboxDone,
-			Attempts: pe.attempts + 1, Response: output,
+			Attempts: attempts, Response: output,
 		}
 		if perr != nil {
 			_, errOut := classify(perr)

@@ -7,12 +7,15 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
 // SideEffect is a node type that acts on the outside world (an HTTP call, a
 // message send, an AI call). The engine records each call in the outbox
-// under a unique idempotency key before performing it, and records the
-// result after; a call whose outbox entry is already DONE is not made again.
+// under a unique idempotency key before performing it, counts each attempt
+// in a commit of its own just before the call, and records the result
+// after; a call whose outbox entry is already DONE is not made again.
 // Register implementations through Options.SideEffects.
 type SideEffect interface {
 	// Kind is the node type implemented, e.g. "http.request".
@@ -87,4 +90,25 @@ func classify(err error) (retryable bool, output json.RawMessage) {
 // effectKey is the outbox idempotency key of the step with sequence seq.
 func effectKey(executionID uuid.UUID, seq int) string {
 	return fmt.Sprintf("%s:%d", executionID, seq)
+}
+
+// recordAttempt counts one more attempt of pe's call, in a commit of its
+// own, before the call is made, and returns the count (which the result
+// write keeps). A call that was made and then lost — the process died, or
+// the database was unreachable when the result was to be recorded — thus
+// still shows: the next attempt is counted as the second under the same
+// idempotency key, and the execution view says how many times the call
+// may have reached the provider. Failing to count (the database is down)
+// makes no call.
+func (e *Engine) recordAttempt(ctx context.Context, pe *pendingEffect) (int, error) {
+	n := 0
+	err := e.store.InTx(ctx, pe.req.TenantID, func(tx store.Tx) error {
+		var err error
+		n, err = tx.OutboxAttempt(ctx, pe.req.TenantID, pe.outboxID)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record attempt of %s: %w", pe.req.IdempotencyKey, err)
+	}
+	return n, nil
 }
