@@ -260,7 +260,7 @@ func (s *jsonScan) value(loc string, depth int) bool {
 	default:
 		// A number, true, false or null: up to the next delimiter.
 		start := s.i
-		for s.i < len(s.b) && !bytes.ContainsRune([]byte(",]} \t\r\n"), rune(s.b[s.i])) {
+		for s.i < len(s.b) && !isDelimiter(s.b[s.i]) {
 			s.i++
 		}
 		return s.i > start
@@ -333,6 +333,15 @@ func (s *jsonScan) str() (string, string, bool) {
 		}
 	}
 	return "", "", false
+}
+
+// isDelimiter reports whether c ends a JSON number or literal.
+func isDelimiter(c byte) bool {
+	switch c {
+	case ',', ']', '}', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
 }
 
 func firstMsg(cur, next string) string {
