@@ -273,6 +273,19 @@ func (e *Engine) newSlot() *slot {
 	for name, f := range e.filterFns {
 		s.cfg.AddFilter(name, s.wrap(name, f))
 	}
+	// RenderHTML applies the escape filter to every output: it is charged
+	// like the others, without the second reflective call of wrap.
+	s.cfg.AddFilter(escapeFilter, func(v any) (string, error) {
+		if b := s.b; b != nil {
+			if err := b.check(); err != nil {
+				return "", err
+			}
+			if err := b.spend(6*size(v), "filter "+escapeFilter); err != nil {
+				return "", err
+			}
+		}
+		return htmlEscape(v), nil
+	})
 	return s
 }
 
