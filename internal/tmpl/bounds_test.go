@@ -257,3 +257,25 @@ func TestWithBudgetSharesBoundsAcrossRenders(t *testing.T) {
 		require.ErrorIs(t, err, ErrLimit)
 	}
 }
+
+func TestSourceBounds(t *testing.T) {
+	t.Parallel()
+	e := New(Options{})
+	for _, tc := range []struct{ src, msg string }{
+		{strings.Repeat("x", 256<<10+1) + "{{ a }}", "longer than 262144 bytes"},
+		{strings.Repeat("{{ a }}", 5001), "more than 5000 tags and outputs"},
+		{"{{ " + strings.Repeat("(", 3000) + "1" + strings.Repeat(")", 3000) + " }}", "is longer than 4096 characters"},
+		{"line\n{% if " + strings.Repeat("a and ", 700) + "a %}x{% endif %}", "line 2:"},
+	} {
+		err := e.Parse(tc.src)
+		require.ErrorIs(t, err, ErrParse)
+		require.Contains(t, err.Error(), tc.msg)
+	}
+	// Deep nesting within the bounds parses, and renders within its bounds.
+	deep := strings.Repeat("{% if true %}", 2000) + "x" + strings.Repeat("{% endif %}", 2000)
+	got, err := e.Render(t.Context(), deep, nil)
+	require.NoError(t, err)
+	require.Equal(t, "x", got)
+	_, err = e.Render(t.Context(), strings.Repeat("{% for i in (1..2) %}", 2000)+"x"+strings.Repeat("{% endfor %}", 2000), nil)
+	require.ErrorIs(t, err, ErrLimit)
+}

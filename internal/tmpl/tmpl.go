@@ -71,7 +71,7 @@ type Options struct {
 	MaxBytes int64
 	// Timeout bounds the wall-clock time of one render (default 1s).
 	Timeout time.Duration
-	// MaxSourceBytes bounds the length of a template (default 512 KiB).
+	// MaxSourceBytes bounds the length of a template (default 256 KiB).
 	MaxSourceBytes int
 }
 
@@ -92,7 +92,7 @@ func (o Options) withDefaults() Options {
 		o.Timeout = time.Second
 	}
 	if o.MaxSourceBytes <= 0 {
-		o.MaxSourceBytes = 512 << 10
+		o.MaxSourceBytes = 256 << 10
 	}
 	return o
 }
@@ -469,13 +469,17 @@ func escapeOutputs(src string) string {
 }
 
 // checkDelimiters rejects a {{ or {% that is never closed, which Liquid
-// would otherwise print as literal text.
+// would otherwise print as literal text, a tag or output longer than
+// maxTagLen, and more than maxTags of them.
 func checkDelimiters(src string) error {
-	i := 0
+	i, n := 0, 0
 	for i < len(src) {
 		open := indexAny2(src, i)
 		if open < 0 {
 			return nil
+		}
+		if n++; n > maxTags {
+			return fmt.Errorf("%w: more than %d tags and outputs", ErrParse, maxTags)
 		}
 		output := src[open+1] == '{'
 		end := closing(src, open+2, output)
@@ -486,6 +490,10 @@ func checkDelimiters(src string) error {
 			}
 			line := 1 + strings.Count(src[:open], "\n")
 			return fmt.Errorf("%w: line %d: %q is not closed with %q", ErrParse, line, src[open:open+2], want)
+		}
+		if end-open-2 > maxTagLen {
+			line := 1 + strings.Count(src[:open], "\n")
+			return fmt.Errorf("%w: line %d: %q… is longer than %d characters", ErrParse, line, src[open:open+min(20, end-open)], maxTagLen)
 		}
 		i = end + 2
 		if !output && tagName(src[open:i]) == "raw" {
@@ -498,6 +506,15 @@ func checkDelimiters(src string) error {
 	}
 	return nil
 }
+
+// maxTags bounds the tags and outputs of one template, which Liquid
+// parses at some tens of microseconds each.
+const maxTags = 5000
+
+// maxTagLen bounds the text between a tag's or output's delimiters: Liquid
+// parses some long expressions (deeply nested parentheses, long property
+// chains) in time that grows faster than their length.
+const maxTagLen = 4096
 
 var filterRe = regexp.MustCompile(`\|\s*([A-Za-z_][A-Za-z0-9_]*)`)
 
