@@ -750,6 +750,33 @@ func TestAdminCommands(t *testing.T) {
 	})
 }
 
+// TestLoginThrottleRedisDown: when the shared limiter fails, sign-ins are
+// throttled in process rather than not at all.
+func TestLoginThrottleRedisDown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// Nothing listens on port 1.
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = rdb.Close() })
+	svc, err := auth.New(auth.Options{
+		Store:          storetest.SQLite(t),
+		PasswordParams: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		Limiter:        auth.NewRedisLimiter(rdb, "nextflow:test:", nil),
+	})
+	require.NoError(t, err)
+	_, err = svc.Signup(ctx, auth.SignupInput{Email: "ada@example.com", Password: password, Name: "Ada", WorkspaceName: "Acme"}, meta)
+	require.NoError(t, err)
+	for i := 0; i < auth.DefaultLoginPolicy.Client.Free; i++ {
+		_, err = svc.Login(ctx, "ada@example.com", "wrong password!", meta)
+		require.ErrorIs(t, err, auth.ErrInvalidCredentials)
+	}
+	_, err = svc.Login(ctx, "ada@example.com", password, meta)
+	require.ErrorIs(t, err, auth.ErrThrottled)
+	_, err = svc.Login(ctx, "ada@example.com", password, auth.RequestMeta{IP: "198.51.100.9"})
+	require.NoError(t, err)
+	svc.Wait()
+}
+
 // TestLoginThrottleAcrossNodes runs two services (two NextFlow processes)
 // over one database and one Redis: failures on one count on the other.
 func TestLoginThrottleAcrossNodes(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,9 @@ const (
 // or 429/503 with Retry-After, and its peak RSS stays bounded.
 func TestLoginBurstMemoryBounded(t *testing.T) {
 	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc and sets ulimit -v: Linux only")
+	}
 	srv := startLimitedServer(t, loginBurstAddressSpace, "GOMEMLIMIT=256MiB", "NEXTFLOW_TRUST_PROXY=true")
 	base := srv.url
 
