@@ -26,9 +26,10 @@ const (
 // The execution lock (Options.Locker) in front of the database lock.
 const (
 	// execLockTTL bounds how long a lock left by a process that died
-	// delays its execution; a transaction outliving it is still fenced by
-	// the database lock.
-	execLockTTL = 15 * time.Second
+	// delays its execution (no longer than the job lease, so the takeover
+	// of a dead node's work waits for the lease alone); a transaction
+	// outliving it is still fenced by the database lock.
+	execLockTTL = 10 * time.Second
 	// execLockSnooze is the least time an advance job that found the lock
 	// taken waits before it runs again; up to as much again is added at
 	// random so that waiting jobs do not come back together.

@@ -95,10 +95,13 @@ func LeaseLoop(ctx context.Context, q QueueLease, interval, expiry time.Duration
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	settle := max(expiry/2, 2*interval)
+	// A renewal slower than this counts as failed (a database too slow to
+	// renew within half an expiry may let leases lapse).
+	opTimeout := max(interval, expiry/2)
 	var healthySince time.Time
 	failing := false
 	for {
-		opCtx, cancel := context.WithTimeout(ctx, interval)
+		opCtx, cancel := context.WithTimeout(ctx, opTimeout)
 		_, err := q.LeaseRenew(opCtx)
 		if err == nil && sweep && !healthySince.IsZero() && time.Since(healthySince) >= settle {
 			var expired []ExpiredLease
