@@ -185,6 +185,9 @@ func TestWebhookFloodLimited(t *testing.T) {
 		// body gets 429, not 400.
 		r = a.do(http.MethodPost, hookA, []byte(`not json`), creds{NoOrigin: true})
 		require.Equal(t, http.StatusTooManyRequests, r.Status)
+		// … and before authentication: a bogus API key is not looked up.
+		r = a.do(http.MethodPost, hookA, []byte(`{}`), creds{Key: "nf_bogus"})
+		require.Equal(t, http.StatusTooManyRequests, r.Status, r.short())
 
 		// The tenant's other workflow has its own budget, within the
 		// tenant's: 30 - 20 left.
