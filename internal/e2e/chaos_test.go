@@ -289,7 +289,9 @@ func TestChaos(t *testing.T) {
 	sameKey, sameKeyExplained := 0, 0
 	// A kill shortly before the PostgreSQL restart cannot be taken over
 	// until the database is back: those takeovers are reported apart.
-	var takeovers, acrossRestart []time.Duration
+	// A call whose work two kills fell on (taken over by a node that was
+	// killed in turn) is reported apart too.
+	var takeovers, acrossRestart, twice []time.Duration
 	perKill := map[int]time.Duration{}
 	hitByRestart := func(k time.Time) bool {
 		for _, o := range outages {
@@ -304,12 +306,20 @@ func TestChaos(t *testing.T) {
 		for j := 1; j < len(ds); j++ {
 			sameKey++
 			explained := false
+			between := 0
+			for _, k := range killTimes {
+				if ds[j-1].at.Before(k) && ds[j].at.After(k) {
+					between++
+				}
+			}
 			for ki, k := range killTimes {
 				if ds[j-1].at.Before(k) && ds[j].at.After(k) {
 					sameKeyExplained++
 					explained = true
 					if ds[j-1].cut {
-						if hitByRestart(k) {
+						if between > 1 {
+							twice = append(twice, ds[j].at.Sub(k))
+						} else if hitByRestart(k) {
 							acrossRestart = append(acrossRestart, ds[j].at.Sub(k))
 						} else {
 							takeovers = append(takeovers, ds[j].at.Sub(k))
@@ -360,6 +370,10 @@ func TestChaos(t *testing.T) {
 	t.Logf("chaos: repeated under a different key (one step called twice): %d", otherKeys)
 	t.Logf("chaos: takeover (call cut by SIGKILL → made again): n=%d p50 %s p90 %s max %s",
 		len(takeovers), pct(0.5), pct(0.9), pct(1))
+	if len(twice) > 0 {
+		sort.Slice(twice, func(i, j int) bool { return twice[i] < twice[j] })
+		t.Logf("chaos: takeover of calls two kills fell on (from the first): n=%d max %s", len(twice), twice[len(twice)-1].Round(time.Millisecond))
+	}
 	if len(acrossRestart) > 0 {
 		sort.Slice(acrossRestart, func(i, j int) bool { return acrossRestart[i] < acrossRestart[j] })
 		t.Logf("chaos: takeover of kills in the %s before the PostgreSQL restart (waits for the database): n=%d max %s",
