@@ -82,7 +82,12 @@ func TestTemplateBombsFailTheStepNotTheProcess(t *testing.T) {
 	t.Logf("the bombs failed within %s", time.Since(started).Round(100*time.Millisecond))
 	for i, e := range execs {
 		require.Equal(t, "FAILED", e.Status, "%s: %+v", templateBombs[i].name, e)
-		require.Contains(t, e.Error, templateBombs[i].msg, templateBombs[i].name)
+		// On a loaded machine the time bound may come first; either way
+		// the step fails for a bound.
+		require.Contains(t, e.Error, "template limit exceeded", templateBombs[i].name)
+		if !strings.Contains(e.Error, "rendering took longer than 1s") {
+			require.Contains(t, e.Error, templateBombs[i].msg, templateBombs[i].name)
+		}
 	}
 	ok, failed := health()
 	require.Positive(t, ok, "/healthz answered while the bombs ran")

@@ -56,7 +56,12 @@ func TestTemplateAndExpressionBoundsFailTheStep(t *testing.T) {
 			wf := b.publish(t, bombDef(tc.node))
 			exec := b.start(t, wf, `{}`)
 			failed, steps := b.waitFor(t, exec.ID, domain.ExecutionFailed)
-			require.Contains(t, failed.Error, tc.msg, tc.name)
+			// On a loaded machine (or under -race) the time bound may come
+			// first; either way the step fails for a bound.
+			if !strings.Contains(failed.Error, "took longer than") {
+				require.Contains(t, failed.Error, tc.msg, tc.name)
+			}
+			require.Regexp(t, `(template|expression) limit exceeded`, failed.Error, tc.name)
 			require.Len(t, steps, 2, tc.name)
 			require.Equal(t, domain.StepFailed, steps[1].Status, tc.name)
 			require.Equal(t, 1, steps[1].Attempt, "%s: a bound is not retried", tc.name)
