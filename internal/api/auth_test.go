@@ -73,11 +73,12 @@ func newFullAPI(t *testing.T, open func(t *testing.T, opts ...storetest.Option) 
 	st := open(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := live.NewHub()
-	eng := engine.New(st, engine.Options{Logger: log, Publisher: hub})
+	creds := testCredentials(t, st)
+	eng := engine.New(st, engine.Options{Logger: log, Publisher: hub, Secrets: creds})
 	eng.RegisterWorkers(workers)
 	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log})
 	sched.RegisterWorkers(workers)
-	a := newTestAPIDeps(t, st, Deps{Engine: eng, Live: hub, Scheduler: sched, Lifecycle: sched}, mutate...)
+	a := newTestAPIDeps(t, st, Deps{Engine: eng, Live: hub, Scheduler: sched, Lifecycle: sched, Credentials: creds}, mutate...)
 	a.hub = hub
 	return a
 }
@@ -102,6 +103,9 @@ func newTestAPIDeps(t *testing.T, st store.Store, deps Deps, mutate ...func(*Acc
 	require.NoError(t, err)
 	acco.Service = svc
 	deps.Store, deps.Logger = st, log
+	if deps.Credentials == nil {
+		deps.Credentials = testCredentials(t, st)
+	}
 	NewAccounts(acco).Install(&deps)
 	srv := New(deps)
 	return &testAPI{t: t, srv: srv, handler: srv.Handler(), svc: svc, st: st}

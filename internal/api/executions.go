@@ -398,9 +398,13 @@ func (s *Server) executionProblem(ctx context.Context, err error) error {
 // webhook trigger --------------------------------------------------------
 
 type webhookConfig struct {
-	Respond string `json:"respond"`
-	Timeout string `json:"timeout"`
-	Secret  string `json:"secret"`
+	Respond          string `json:"respond"`
+	Timeout          string `json:"timeout"`
+	Auth             string `json:"auth"`
+	SecretCredential string `json:"secretCredential"`
+	// Secret is the plain secret of definitions from before credentials;
+	// they are moved into credentials on start, and refused on save.
+	Secret string `json:"secret"`
 }
 
 func (s *Server) registerWebhooks() {
@@ -410,18 +414,21 @@ func (s *Server) registerWebhooks() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "trigger-webhook", Method: http.MethodPost, Path: "/webhooks/{tenantId}/{id}",
 		Summary: "Start a workflow through its trigger.webhook node",
-		Description: "Public URL of a workflow with a trigger.webhook node. When the node has a secret, the request must carry " +
-			"`X-NextFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. With respond=immediately (default) the answer is " +
+		Description: "Public URL of a workflow with a trigger.webhook node. The node's auth decides what the request must carry: " +
+			"signature: `X-NextFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body keyed with the credential's value>`; " +
+			"bearer: `Authorization: Bearer <the credential's value>` (not a workspace API key); none: nothing. " +
+			"With respond=immediately (default) the answer is " +
 			"202 with the execution ID; with respond=on_completion the request waits up to the node's timeout for the execution " +
 			"to finish and answers with its status and context.",
-		Tags: []string{"webhooks"}, Security: []map[string][]string{}, Metadata: map[string]any{MetaPublic: true},
+		Tags: []string{"webhooks"}, Security: []map[string][]string{}, Metadata: map[string]any{MetaPublic: true, MetaOwnAuthorization: true},
 		DefaultStatus: http.StatusAccepted, MaxBodyBytes: 256 << 10,
 		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict},
 	}, func(ctx context.Context, in *struct {
-		TenantID  uuid.UUID `path:"tenantId"`
-		ID        uuid.UUID `path:"id"`
-		Signature string    `header:"X-NextFlow-Signature"`
-		RawBody   []byte
+		TenantID      uuid.UUID `path:"tenantId"`
+		ID            uuid.UUID `path:"id"`
+		Signature     string    `header:"X-NextFlow-Signature"`
+		Authorization string    `header:"Authorization" doc:"Bearer <credential value>, for a node with auth bearer"`
+		RawBody       []byte
 	}) (*struct {
 		Status int
 		Body   ExecutionDTO
@@ -458,13 +465,8 @@ func (s *Server) registerWebhooks() {
 		}
 		var cfg webhookConfig
 		_ = json.Unmarshal(node.Config, &cfg)
-		if cfg.Secret != "" {
-			mac := hmac.New(sha256.New, []byte(cfg.Secret))
-			mac.Write(in.RawBody)
-			want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-			if !hmac.Equal([]byte(want), []byte(strings.TrimSpace(in.Signature))) {
-				return nil, huma.Error401Unauthorized("X-NextFlow-Signature is missing or does not match the body")
-			}
+		if err := s.checkWebhookAuth(ctx, wf.TenantID, &cfg, in.Signature, in.Authorization, in.RawBody); err != nil {
+			return nil, err
 		}
 		input := json.RawMessage(`{}`)
 		if len(strings.TrimSpace(string(in.RawBody))) > 0 {
@@ -527,4 +529,57 @@ func (s *Server) waitTerminal(ctx context.Context, tenantID, id uuid.UUID, timeo
 		}
 		wait = min(wait*2, 250*time.Millisecond)
 	}
+}
+
+// checkWebhookAuth checks a webhook request against its node's auth mode,
+// with the secret from the node's credential, in constant time. Every
+// failure is the same 401, whatever was wrong.
+func (s *Server) checkWebhookAuth(ctx context.Context, tenantID uuid.UUID, cfg *webhookConfig, signature, authorization string, body []byte) error {
+	mode := workflow.WebhookAuthMode(cfg.Auth, cfg.SecretCredential)
+	if cfg.Secret != "" && cfg.SecretCredential == "" && cfg.Auth == "" {
+		mode = workflow.WebhookAuthSignature // a definition from before credentials
+	}
+	if mode == workflow.WebhookAuthNone {
+		return nil
+	}
+	refused := huma.Error401Unauthorized("X-NextFlow-Signature is missing or does not match the body")
+	if mode == workflow.WebhookAuthBearer {
+		refused = huma.Error401Unauthorized("Authorization: Bearer <token> is missing or wrong")
+	}
+	secret := cfg.Secret
+	if cfg.SecretCredential != "" {
+		if s.deps.Credentials == nil {
+			s.log.ErrorContext(ctx, "webhook names a credential but credentials are not configured", "request_id", RequestIDFrom(ctx))
+			return refused
+		}
+		v, err := s.deps.Credentials.Resolve(ctx, tenantID, cfg.SecretCredential)
+		if err != nil {
+			s.log.WarnContext(ctx, "webhook credential cannot be read", "credential", cfg.SecretCredential, "err", err, "request_id", RequestIDFrom(ctx))
+			return refused
+		}
+		secret = v
+	}
+	if secret == "" {
+		return refused
+	}
+	switch mode {
+	case workflow.WebhookAuthSignature:
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write(body)
+		want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+		if !hmac.Equal([]byte(want), []byte(strings.TrimSpace(signature))) {
+			return refused
+		}
+	case workflow.WebhookAuthBearer:
+		scheme, token, _ := strings.Cut(strings.TrimSpace(authorization), " ")
+		// Compare digests: equal lengths, so the time says nothing of the
+		// secret's length either.
+		got, want := sha256.Sum256([]byte(strings.TrimSpace(token))), sha256.Sum256([]byte(secret))
+		if !strings.EqualFold(scheme, "Bearer") || !hmac.Equal(got[:], want[:]) {
+			return refused
+		}
+	default:
+		return refused
+	}
+	return nil
 }

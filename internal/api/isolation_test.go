@@ -46,6 +46,7 @@ var objectKinds = map[string]string{
 	"api-keys":    "apikey",
 	"members":     "user",
 	"webhooks":    "workflow",
+	"credentials": "credential",
 }
 
 // bodyOverrides are request bodies for operations whose schema alone does
@@ -100,6 +101,9 @@ func seedTenantB(t *testing.T, a *testAPI) *tenantB {
 	r.JSON(t, &keys)
 	require.Len(t, keys, 1)
 	b.ids["apikey"] = keys[0].ID.String()
+	r = a.do(http.MethodPost, Prefix+"/credentials", map[string]any{"name": "BSECRETCRED", "value": "B secret credential value"}, c)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	b.ids["credential"] = "BSECRETCRED"
 
 	// Objects without routes of their own yet are written directly.
 	wfID := wf.ID
@@ -144,7 +148,7 @@ func seedTenantB(t *testing.T, a *testAPI) *tenantB {
 		return nil
 	}))
 
-	b.markers = []string{"Tenant B Secret", "B secret journey", "B secret context", "victim", b.tenantID.String(), owner.Me.ActiveTenant.Slug,
+	b.markers = []string{"Tenant B Secret", "B secret journey", "B secret context", "B secret credential value", "victim", b.tenantID.String(), owner.Me.ActiveTenant.Slug,
 		owner.Me.User.ID.String(), keys[0].Prefix}
 	for kind, id := range b.ids {
 		if kind != "version" {
@@ -233,6 +237,15 @@ func snapshot(t *testing.T, st store.Store, tenantID uuid.UUID) string {
 		}
 		sort.Strings(cs)
 		snap["schedules"] = cs
+		creds, err := tx.CredentialList(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		var crs []string
+		for _, c := range creds {
+			crs = append(crs, fmt.Sprintf("%s/%s/%s/%x", c.Name, c.Kind, c.Description, c.Ciphertext))
+		}
+		snap["credentials"] = crs
 		audit, err := tx.AuditListByTenant(ctx, &store.AuditListParams{TenantID: tenantID, Limit: 10000})
 		if err != nil {
 			return err

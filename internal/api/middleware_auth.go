@@ -20,6 +20,11 @@ import (
 // SessionCookie is the name of the browser session cookie.
 const SessionCookie = "nextflow_session"
 
+// MetaOwnAuthorization marks a public operation that reads the
+// Authorization header itself (the webhook trigger's bearer mode): the
+// middleware does not take it for an API key.
+const MetaOwnAuthorization = "nextflow.ownAuthorization"
+
 // MetaCSRF marks a public operation that signs a browser in (sign-up,
 // sign-in, accepting an invitation): a foreign Origin is refused there too.
 const MetaCSRF = "nextflow.csrf"
@@ -203,6 +208,11 @@ func (a *Accounts) Middleware(ctx huma.Context, next func(huma.Context)) {
 	public := metaBool(op, MetaPublic)
 
 	authz := strings.TrimSpace(ctx.Header("Authorization"))
+	if public && metaBool(op, MetaOwnAuthorization) {
+		// The operation checks Authorization itself (a webhook's bearer
+		// token); it is not a workspace API key.
+		authz = ""
+	}
 	cookie := sessionCookieValue(ctx)
 	bearer := false
 	var p *auth.Principal

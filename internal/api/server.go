@@ -16,6 +16,7 @@ import (
 
 	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/config"
+	"github.com/nextflow-dev/nextflow/internal/credential"
 	"github.com/nextflow-dev/nextflow/internal/cron"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/live"
@@ -55,6 +56,10 @@ type Deps struct {
 	Scheduler *cron.Scheduler
 	// Lifecycle acts inside workflow activation transactions (optional).
 	Lifecycle WorkflowLifecycle
+	// Credentials seals and opens workspace credentials (optional: nil
+	// leaves the credentials routes out, and webhooks that name a
+	// credential are refused).
+	Credentials *credential.Service
 	// Version is the binary's version, shown by /healthz.
 	Version string
 	// Hooks lets other packages register their operations (accounts,
@@ -127,6 +132,7 @@ func New(deps Deps) *Server {
 	s.registerSchedules()
 	s.registerExecutions()
 	s.registerWebhooks()
+	s.registerCredentials()
 	for _, hook := range deps.Hooks {
 		hook(s.api)
 	}

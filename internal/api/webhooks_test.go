@@ -19,8 +19,10 @@ func TestWebhookTrigger(t *testing.T) {
 		t.Cleanup(func() { _ = a.st.Queue().Stop(context.Background()) })
 		acc := a.signup("owner@example.com", "Acme")
 		c := creds{Cookie: acc.Cookie}
+		r := a.do(http.MethodPost, Prefix+"/credentials", map[string]any{"name": "ORDERS_HOOK", "kind": "webhook_secret", "value": "s3cret-s3cret-s3cret"}, c)
+		require.Equal(t, http.StatusCreated, r.Status, r.short())
 		def := `{"nodes":[
-		 {"id":"hook","type":"trigger.webhook","config":{"respond":"on_completion","timeout":"10s","secret":"s3cret-s3cret-s3cret"},"position":{"x":0,"y":0}},
+		 {"id":"hook","type":"trigger.webhook","config":{"respond":"on_completion","timeout":"10s","auth":"signature","secretCredential":"ORDERS_HOOK"},"position":{"x":0,"y":0}},
 		 {"id":"big","type":"condition","config":{"expression":"trigger.input.total > 100"},"position":{"x":0,"y":100}},
 		 {"id":"done","type":"end","config":{},"position":{"x":0,"y":200}}],
 		 "edges":[{"id":"e1","source":"hook","target":"big"},{"id":"e2","source":"big","sourceHandle":"true","target":"done"},{"id":"e3","source":"big","sourceHandle":"false","target":"done"}]}`
@@ -29,7 +31,7 @@ func TestWebhookTrigger(t *testing.T) {
 		body := []byte(`{"total":250}`)
 
 		// Not active yet: the URL does not exist.
-		r := a.do(http.MethodPost, url, body, creds{NoOrigin: true})
+		r = a.do(http.MethodPost, url, body, creds{NoOrigin: true})
 		require.Equal(t, http.StatusNotFound, r.Status, r.short())
 		pub := a.do(http.MethodPost, Prefix+"/workflows/"+w.ID.String()+"/publish", nil, c)
 		require.Equal(t, http.StatusOK, pub.Status, pub.short())

@@ -80,6 +80,9 @@ func decodeStored(raw json.RawMessage) (*workflow.Definition, error) {
 	if def.Edges == nil {
 		def.Edges = []workflow.Edge{}
 	}
+	// A second wall behind the refusal on save and the move into
+	// credentials on start: no plain secret is shown.
+	workflow.RedactSecrets(def)
 	return def, nil
 }
 
@@ -404,6 +407,13 @@ func (s *Server) registerWorkflows() {
 		if err != nil {
 			return nil, err
 		}
+		if err := s.deps.Store.Read(ctx, w.TenantID, func(tx store.Tx) error {
+			more, err := s.secretProblems(ctx, tx, w.TenantID, raw)
+			problems = append(problems, more...)
+			return err
+		}); err != nil {
+			return nil, s.problem(ctx, "workflow", err)
+		}
 		out := &struct {
 			Body struct {
 				Valid    bool         `json:"valid"`
@@ -435,7 +445,11 @@ func (s *Server) registerWorkflows() {
 			if err != nil {
 				return err
 			}
-			if len(problems) > 0 {
+			more, err := s.secretProblems(ctx, tx, c.TenantID, w.Definition)
+			if err != nil {
+				return err
+			}
+			if problems = append(problems, more...); len(problems) > 0 {
 				return invalidDefinition(problems)
 			}
 			max, err := tx.WorkflowVersionMax(ctx, c.TenantID, w.ID)
@@ -731,7 +745,45 @@ func (s *Server) encodeDraft(def *workflow.Definition) (json.RawMessage, error) 
 	if _, _, err := s.deps.Registry.DecodeAndValidate(raw, defaultLimits); err != nil {
 		return nil, definitionError(err)
 	}
+	if plain := workflow.PlainSecrets(def); len(plain) > 0 {
+		return nil, plainSecretsProblem(plain)
+	}
 	return raw, nil
+}
+
+// secretProblems are a definition's plain secrets and references to
+// credentials the tenant does not have.
+func (s *Server) secretProblems(ctx context.Context, tx store.Tx, tenantID uuid.UUID, raw []byte) ([]workflow.Problem, error) {
+	def, err := workflow.Parse(raw)
+	if err != nil {
+		return nil, nil // reported by validate
+	}
+	problems := workflow.PlainSecrets(def)
+	if len(workflow.SecretRefs(def)) == 0 {
+		return problems, nil
+	}
+	list, err := tx.CredentialList(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]bool, len(list))
+	for _, c := range list {
+		have[c.Name] = true
+	}
+	return append(problems, workflow.UnknownCredentials(def, func(name string) bool { return have[name] })...), nil
+}
+
+// plainSecretsProblem is the 422 answer to a definition that carries
+// secrets in plain text: nothing is saved.
+func plainSecretsProblem(problems []workflow.Problem) error {
+	err := invalidDefinition(problems)
+	var se huma.StatusError
+	if errors.As(err, &se) {
+		if m, ok := se.(*huma.ErrorModel); ok {
+			m.Detail = "secrets may not be stored in a workflow: put each in a workspace credential (Settings → Credentials) and refer to it as {{ secrets.NAME }}, or name it in the webhook's secretCredential"
+		}
+	}
+	return err
 }
 
 func (s *Server) validate(raw []byte) ([]workflow.Problem, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/api"
 	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/config"
+	"github.com/nextflow-dev/nextflow/internal/credential"
 	"github.com/nextflow-dev/nextflow/internal/cron"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/execlock"
@@ -27,6 +28,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/ratelimit"
 	"github.com/nextflow-dev/nextflow/internal/ratelog"
 	"github.com/nextflow-dev/nextflow/internal/redisconn"
+	"github.com/nextflow-dev/nextflow/internal/secret"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 	"github.com/nextflow-dev/nextflow/internal/store/storeopen"
@@ -99,6 +101,13 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	// Plain secrets of definitions from before credentials move into
+	// credentials before anything serves them (idempotent, and safe on
+	// several nodes at once).
+	if _, err := deps.Credentials.MigratePlain(ctx); err != nil {
+		a.close()
+		return nil, fmt.Errorf("move plain secrets into credentials: %w", err)
+	}
 	a.api = api.New(*deps)
 	a.engine = deps.Engine
 	a.workersRegistered = true
@@ -168,7 +177,13 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		rateLimiter = ratelimit.NewMemory(ratelimit.MemoryOptions{})
 	}
 	registry := workflow.Default()
+	keyring, err := secret.NewKeyring(cfg.SecretKey, cfg.SecretKeysPrevious...)
+	if err != nil {
+		return nil, &config.Error{Name: "NEXTFLOW_SECRET_KEY", Msg: err.Error()}
+	}
+	credentials := credential.New(st, keyring, log)
 	eng := engine.New(st, engine.Options{
+		Secrets:   credentials,
 		Logger:    log,
 		HTTP:      engine.HTTPOptions{Allow: cfg.HTTPAllow, Ports: cfg.HTTPPorts, AnyPort: cfg.HTTPAnyPort},
 		Publisher: publisher,
@@ -203,6 +218,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		Scheduler: sched,
 		Lifecycle: sched,
 	}
+	deps.Credentials = credentials
 	api.NewAccounts(api.AccountsOptions{Service: authSvc, Logger: log, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy}).Install(deps)
 	// After the accounts: webhook limits go before authentication, API
 	// limits after it.
@@ -213,7 +229,8 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 // OpenAPI returns the API document without a database (for `nextflow
 // openapi` and the generated client).
 func OpenAPI(version string) any {
-	cfg := &config.Config{}
+	// The document needs no key; a zero one builds the credentials routes.
+	cfg := &config.Config{SecretKey: make([]byte, 32)}
 	a := &App{cfg: cfg, log: slog.New(slog.DiscardHandler), workers: river.NewWorkers(), version: version, store: nilStore{}}
 	deps, err := a.wire(context.Background())
 	if err != nil {

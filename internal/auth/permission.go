@@ -41,6 +41,14 @@ const (
 	PermOwnersManage Permission = "owners:manage"
 )
 
+// Credential permissions: every member sees the names and metadata of
+// the workspace's credentials (never their values), so authors can pick
+// one; ADMIN creates, replaces and deletes them.
+const (
+	PermCredentialsRead   Permission = "credentials:read"
+	PermCredentialsManage Permission = "credentials:manage"
+)
+
 // The permission matrix, written once. Each role holds its own list plus
 // everything of the role below it: VIEWER reads; OPERATOR runs and edits
 // journeys; ADMIN manages channels, keys and members; OWNER also billing
@@ -49,6 +57,7 @@ var (
 	viewerPerms = []Permission{
 		PermWorkflowsRead, PermExecutionsRead, PermSchedulesRead, PermContactsRead,
 		PermTemplatesRead, PermChannelsRead, PermMembersRead, PermWorkspaceRead,
+		PermCredentialsRead,
 	}
 	operatorPerms = append(slices.Clone(viewerPerms),
 		PermWorkflowsWrite, PermExecutionsRun, PermSchedulesWrite, PermContactsWrite,
@@ -56,7 +65,7 @@ var (
 	)
 	adminPerms = append(slices.Clone(operatorPerms),
 		PermChannelsManage, PermMembersManage, PermAPIKeysRead, PermAPIKeysManage,
-		PermAuditRead, PermWorkspaceManage,
+		PermAuditRead, PermWorkspaceManage, PermCredentialsManage,
 	)
 	ownerPerms = append(slices.Clone(adminPerms),
 		PermBillingManage, PermWorkspaceDelete, PermOwnersManage,
@@ -69,12 +78,13 @@ var (
 		domain.RoleOwner:    ownerPerms,
 	}
 
-	// API keys never manage identities (members, keys), billing or the
-	// workspace itself: a leaked key cannot mint more keys or lock the
-	// owners out. "full" is everything else an ADMIN may do.
+	// API keys never manage identities (members, keys), credentials,
+	// billing or the workspace itself: a leaked key cannot mint more keys,
+	// swap a secret or lock the owners out. "full" is everything else an ADMIN may do.
 	scopePerms = map[string][]Permission{
 		domain.ScopeFull: slices.DeleteFunc(slices.Clone(adminPerms), func(p Permission) bool {
-			return p == PermMembersManage || p == PermAPIKeysRead || p == PermAPIKeysManage || p == PermWorkspaceManage
+			return p == PermMembersManage || p == PermAPIKeysRead || p == PermAPIKeysManage || p == PermWorkspaceManage ||
+				p == PermCredentialsManage
 		}),
 		domain.ScopeEventsWrite: {PermEventsWrite},
 	}

@@ -52,6 +52,11 @@ func (s *Service) MigratePlain(ctx context.Context) (MigrateResult, error) {
 			after = page[len(page)-1].ID
 			for _, row := range page {
 				n, changed, err := s.migrateRow(ctx, row, versions)
+				for try := 0; errors.Is(err, store.ErrConflict) && try < 3; try++ {
+					// Another node moved the same secret at the same time:
+					// again, it now finds the credential (or nothing left).
+					n, changed, err = s.migrateRow(ctx, row, versions)
+				}
 				if err != nil {
 					return res, err
 				}
