@@ -30,6 +30,9 @@ var attacks = []struct {
 	{"range from a variable into a filter",
 		`{% assign n = 2000000000 %}{{ (1..n) | join: "," }}`,
 		"filter join would take"},
+	{"range wider than an int into join",
+		`{% assign a = -9000000000000000000 %}{% assign b = 9000000000000000000 %}{{ (a..b) | join }}`,
+		"filter join would take"},
 	{"range into sort",
 		`{% assign n = 2000000000 %}{{ (1..n) | sort | size }}`,
 		"filter sort would take"},
@@ -215,6 +218,7 @@ func TestLoopsAndCapturesStillWork(t *testing.T) {
 		{`{% tablerow i in items cols: 2 %}{{ i }}{% endtablerow %}`, `<tr class="row1"><td class="col1">a</td><td class="col2">b</td></tr><tr class="row2"><td class="col1">c</td></tr>`},
 		{`{% for kv in m %}{{ kv[0] }}={{ kv[1] }}{% endfor %}`, `k=v`},
 		{`{{ "a,b" | split: "," | join: "-" }} {{ "x" | replace: "x", "yy" }} {{ items | size }} {{ "a b c d" | truncatewords: 2 }}`, `a-b yy 3 a b...`},
+		{`{{ (1..3) | join: "," }}`, `1,2,3`},
 		{`{{ "Hello" | slice: 1, 3 }} {{ 3 | plus: 4 }} {{ items | first }}{{ items | last }} {{ nil | default: "d" }}`, `ell 7 ac d`},
 	}
 	for _, tc := range tests {

@@ -3,6 +3,7 @@ package tmpl
 import (
 	"fmt"
 	"html"
+	"math"
 	"reflect"
 	"strings"
 	"time"
@@ -88,11 +89,18 @@ func size(v any) int64 {
 	case []byte:
 		return int64(len(v))
 	case values.Range:
-		n := int64(v.Len())
-		if n < 0 {
+		// Len wraps for ranges wider than an int: count in float64 from
+		// the bounds (the last is first + Len - 1, wrapping back).
+		first, _ := v.Index(0).(int)
+		last := first + v.Len() - 1
+		n := float64(last) - float64(first) + 1
+		switch {
+		case n <= 0:
 			return 0
+		case n > math.MaxInt64/16:
+			return math.MaxInt64
 		}
-		return 16 * n
+		return 16 * int64(n)
 	case []any:
 		return 16 * int64(len(v))
 	case map[string]any:
