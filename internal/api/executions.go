@@ -62,6 +62,21 @@ type StepDTO struct {
 	StartedAt  time.Time         `json:"startedAt"`
 	FinishedAt *time.Time        `json:"finishedAt,omitempty"`
 	DurationMs *int64            `json:"durationMs,omitempty"`
+	// Effect is the outbox record of a side-effect step (get-execution only).
+	Effect *StepEffectDTO `json:"effect,omitempty"`
+}
+
+// StepEffectDTO is the outbox record of a side-effect step's call: the
+// idempotency key it is made under and how many times it was attempted.
+type StepEffectDTO struct {
+	IdempotencyKey string              `json:"idempotencyKey" doc:"Sent as the Idempotency-Key header; the same on every attempt"`
+	Attempts       int                 `json:"attempts" doc:"Calls begun under the key, each counted before it was made. More than 1 means the provider may have received the call more than once (a repeat after a crash or a lost result), always with this key"`
+	Status         domain.OutboxStatus `json:"status" enum:"PENDING,DONE,FAILED"`
+	LastAttemptAt  *time.Time          `json:"lastAttemptAt,omitempty"`
+}
+
+func stepEffectDTO(o *domain.OutboxEntry) *StepEffectDTO {
+	return &StepEffectDTO{IdempotencyKey: o.IdempotencyKey, Attempts: o.Attempts, Status: o.Status, LastAttemptAt: o.AttemptedAt}
 }
 
 func rawToAny(raw json.RawMessage) any {
@@ -261,20 +276,32 @@ func (s *Server) registerExecutions() {
 		}
 		var exec *domain.Execution
 		var steps []domain.Step
+		var effects []*domain.OutboxEntry
 		err = s.deps.Store.Read(ctx, c.TenantID, func(tx store.Tx) error {
 			if exec, err = tx.ExecutionGetByID(ctx, c.TenantID, in.ID); err != nil {
 				return err
 			}
-			steps, err = tx.StepListByExecution(ctx, c.TenantID, in.ID)
+			if steps, err = tx.StepListByExecution(ctx, c.TenantID, in.ID); err != nil {
+				return err
+			}
+			effects, err = tx.OutboxListByExecution(ctx, c.TenantID, in.ID)
 			return err
 		})
 		if err != nil {
 			return nil, s.problem(ctx, "execution", err)
 		}
+		effectOf := make(map[uuid.UUID]*domain.OutboxEntry, len(effects))
+		for _, o := range effects {
+			effectOf[o.StepID] = o
+		}
 		d := executionDTO(exec, true)
 		d.Steps = make([]StepDTO, 0, len(steps))
 		for i := range steps {
-			d.Steps = append(d.Steps, stepDTO(&steps[i]))
+			sd := stepDTO(&steps[i])
+			if o := effectOf[steps[i].ID]; o != nil {
+				sd.Effect = stepEffectDTO(o)
+			}
+			d.Steps = append(d.Steps, sd)
 		}
 		return &executionOutput{Body: d}, nil
 	})

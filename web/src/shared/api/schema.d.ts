@@ -1151,6 +1151,7 @@ export interface components {
             attempt: number;
             /** Format: int64 */
             durationMs?: number;
+            effect?: components["schemas"]["StepEffectDTO"];
             error?: string;
             /** Format: date-time */
             finishedAt?: string;
@@ -1166,6 +1167,19 @@ export interface components {
             startedAt: string;
             /** @enum {string} */
             status: "RUNNING" | "WAITING" | "COMPLETED" | "FAILED" | "CANCELLED";
+        };
+        StepEffectDTO: {
+            /**
+             * Format: int64
+             * @description Calls begun under the key, each counted before it was made. More than 1 means the provider may have received the call more than once (a repeat after a crash or a lost result), always with this key
+             */
+            attempts: number;
+            /** @description Sent as the Idempotency-Key header; the same on every attempt */
+            idempotencyKey: string;
+            /** Format: date-time */
+            lastAttemptAt?: string;
+            /** @enum {string} */
+            status: "PENDING" | "DONE" | "FAILED";
         };
         SwitchTenantInputBody: {
             /** @description A workspace the user is a member of */

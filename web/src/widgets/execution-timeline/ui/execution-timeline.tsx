@@ -27,6 +27,33 @@ function JsonBlock({ label, value, tone = "plain" }: { label: string; value: unk
   );
 }
 
+/** The outbox record of a side-effect step: how many times its call was attempted under its idempotency key. */
+function EffectAttempts({ effect }: { effect: NonNullable<ExecutionStep["effect"]> }) {
+  const repeated = effect.attempts > 1;
+  return (
+    <div
+      data-testid="step-effect"
+      data-attempts={effect.attempts}
+      className={cn(
+        "rounded-md border px-3 py-2 text-xs",
+        repeated ? "border-amber-200 bg-amber-50 text-amber-900" : "border-slate-200 bg-slate-50 text-slate-600",
+      )}
+    >
+      <div>
+        Attempted {effect.attempts} {effect.attempts === 1 ? "time" : "times"} under key{" "}
+        <code className="font-mono break-all">{effect.idempotencyKey}</code>
+        {effect.lastAttemptAt && <span> · last {formatDateTime(effect.lastAttemptAt)}</span>}
+      </div>
+      {repeated && (
+        <div className="mt-1">
+          The call was repeated (after a crash or a lost result): the provider may have received it {effect.attempts} times, always with this
+          Idempotency-Key.
+        </div>
+      )}
+    </div>
+  );
+}
+
 const Step = memo(function Step({ step, last, label }: { step: ExecutionStep; last: boolean; label?: string }) {
   const failed = String(step.status).toUpperCase() === "FAILED";
   const [open, setOpen] = useState(failed);
@@ -57,6 +84,11 @@ const Step = memo(function Step({ step, last, label }: { step: ExecutionStep; la
               → {step.handle}
             </span>
           )}
+          {step.effect && step.effect.attempts > 1 && (
+            <span className="rounded bg-amber-100 px-1.5 py-0.5 text-[11px] text-amber-800" title="Calls attempted under the same idempotency key">
+              called ×{step.effect.attempts}
+            </span>
+          )}
           {step.attempt > 1 && (
             <span className="inline-flex items-center gap-1 text-xs text-amber-700" title="Attempt">
               <RotateCw className="size-3" aria-hidden /> attempt {step.attempt}
@@ -73,6 +105,7 @@ const Step = memo(function Step({ step, last, label }: { step: ExecutionStep; la
               <span>Started {formatDateTime(step.startedAt)}</span>
               <span>Finished {formatDateTime(step.finishedAt)}</span>
             </div>
+            {step.effect && <EffectAttempts effect={step.effect} />}
             <JsonBlock label="Error" value={step.error} tone="error" />
             <JsonBlock label="Input" value={step.input} />
             <JsonBlock label="Output" value={step.output} />
