@@ -4,6 +4,7 @@
 //	nextflow serve [--role all|api|worker] [--migrate]   run the server
 //	nextflow migrate up|status                           manage the schema
 //	nextflow admin create-user|create-tenant             bootstrap accounts
+//	nextflow secrets rotate-key                          re-seal credentials under the current key
 //	nextflow bench engine|cron                           measure throughput
 //	nextflow openapi                                     print the OpenAPI document
 //	nextflow version                                     print the version
@@ -30,6 +31,7 @@ commands:
   serve     run the API, dashboard and workers (flags: --addr --data-dir --role --migrate …)
   migrate   up | status: apply or show database migrations
   admin     create-user | create-tenant: bootstrap accounts from the shell
+  secrets   rotate-key: re-seal every credential under NEXTFLOW_SECRET_KEY
   bench     engine | cron: measure the engine and the scheduler
   openapi   print the OpenAPI 3.1 document
   version   print the version
@@ -55,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, args[1:], stdout)
 	case "admin":
 		err = cmdAdmin(ctx, args[1:], stdout)
+	case "secrets":
+		err = cmdSecrets(ctx, args[1:], stdout, os.Getenv)
 	case "bench":
 		err = cmdBench(ctx, args[1:], stdout)
 	case "openapi":

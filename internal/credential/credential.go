@@ -50,6 +50,9 @@ func New(st store.Store, kr *secret.Keyring, log *slog.Logger) *Service {
 	return &Service{st: st, kr: kr, log: log}
 }
 
+// Store returns the service's store.
+func (s *Service) Store() store.Store { return s.st }
+
 // Keyring returns the service's keyring.
 func (s *Service) Keyring() *secret.Keyring { return s.kr }
 
