@@ -57,3 +57,19 @@ func (s rateLimiterSwitch) Allow(ctx context.Context, key string, rule ratelimit
 	}
 	return s.local.Allow(ctx, key, rule)
 }
+
+// AllowAll implements ratelimit.Limiter.
+func (s rateLimiterSwitch) AllowAll(ctx context.Context, reqs ...ratelimit.Request) ([]ratelimit.Result, error) {
+	if s.up() {
+		return s.redis.AllowAll(ctx, reqs...)
+	}
+	return s.local.AllowAll(ctx, reqs...)
+}
+
+// Peek implements ratelimit.Limiter.
+func (s rateLimiterSwitch) Peek(ctx context.Context, key string, rule ratelimit.Rule) (ratelimit.Result, error) {
+	if s.up() {
+		return s.redis.Peek(ctx, key, rule)
+	}
+	return s.local.Peek(ctx, key, rule)
+}

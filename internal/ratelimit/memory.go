@@ -55,23 +55,70 @@ func NewMemory(opts MemoryOptions) *Memory {
 
 // Allow implements Limiter.
 func (m *Memory) Allow(_ context.Context, key string, rule Rule) (Result, error) {
-	if !rule.Enabled() {
-		return Result{Allowed: true}, nil
+	return m.decide(true, []Request{{Key: key, Rule: rule}})[0], nil
+}
+
+// AllowAll implements Limiter: the shards of all keys are held together,
+// so the decision is atomic.
+func (m *Memory) AllowAll(_ context.Context, reqs ...Request) ([]Result, error) {
+	return m.decide(true, reqs), nil
+}
+
+// Peek implements Limiter.
+func (m *Memory) Peek(_ context.Context, key string, rule Rule) (Result, error) {
+	return m.decide(false, []Request{{Key: key, Rule: rule}})[0], nil
+}
+
+// decide runs GCRA over reqs with their shards locked (in shard order, so
+// concurrent calls cannot deadlock) and, when commit is set and every key
+// allows the event, stores the new TATs.
+func (m *Memory) decide(commit bool, reqs []Request) []Result {
+	results := make([]Result, len(reqs))
+	shardOf := make([]int, len(reqs))
+	var locked [shards]bool
+	for i, r := range reqs {
+		if r.Rule.Enabled() {
+			shardOf[i] = int(maphash.String(m.seed, r.Key) % shards)
+			locked[shardOf[i]] = true
+		}
+	}
+	for i := range locked {
+		if locked[i] {
+			m.shards[i].mu.Lock()
+			defer m.shards[i].mu.Unlock()
+		}
 	}
 	now := m.now().UnixNano()
-	s := &m.shards[maphash.String(m.seed, key)%shards]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tat, known := s.tats[key]
-	res, newTAT := gcra(now, tat, int64(rule.Interval()), rule.Burst, time.Nanosecond)
-	if newTAT == 0 {
-		return res, nil
+	newTATs := make([]int64, len(reqs))
+	all := true
+	for i, r := range reqs {
+		if !r.Rule.Enabled() {
+			results[i] = Result{Allowed: true}
+			continue
+		}
+		tat := m.shards[shardOf[i]].tats[r.Key]
+		results[i], newTATs[i] = gcra(now, tat, int64(r.Rule.Interval()), r.Rule.Burst, time.Nanosecond)
+		all = all && newTATs[i] != 0
 	}
-	if !known && len(s.tats) >= m.perCap {
-		s.makeRoom(now, m.perCap)
+	if !commit || !all {
+		for i, r := range reqs {
+			if results[i].Allowed && r.Rule.Enabled() {
+				results[i] = untaken(results[i], r.Rule)
+			}
+		}
+		return results
 	}
-	s.tats[key] = newTAT
-	return res, nil
+	for i, r := range reqs {
+		if newTATs[i] == 0 {
+			continue
+		}
+		s := &m.shards[shardOf[i]]
+		if _, known := s.tats[r.Key]; !known && len(s.tats) >= m.perCap {
+			s.makeRoom(now, m.perCap)
+		}
+		s.tats[r.Key] = newTATs[i]
+	}
+	return results
 }
 
 // makeRoom drops the keys whose allowance has fully come back and, if the

@@ -122,10 +122,48 @@ type Result struct {
 	Reset time.Duration
 }
 
-// Limiter decides whether key may act under rule, counting the event when
-// it may. Implementations are safe for concurrent use.
+// Request is one key under one rule, for AllowAll.
+type Request struct {
+	Key  string
+	Rule Rule
+}
+
+// Limiter decides whether keys may act under their rules. Implementations
+// are safe for concurrent use.
 type Limiter interface {
+	// Allow decides one event of key under rule, counting it when allowed.
 	Allow(ctx context.Context, key string, rule Rule) (Result, error)
+	// AllowAll decides one event for several distinct keys at once, all or
+	// nothing: it is counted against every key when each of them allows
+	// it, and against none when any refuses (a post refused by a tenant's
+	// limit does not use up its workflow's or its client's budget).
+	// results[i] is reqs[i]'s outcome; the event went ahead exactly when
+	// every result is Allowed (see AllAllowed). When it did not, nothing
+	// was counted: a key that would have allowed it reports Allowed with
+	// the Remaining and Reset it has now.
+	AllowAll(ctx context.Context, reqs ...Request) ([]Result, error)
+	// Peek reports what Allow would decide for key now, without counting
+	// anything: Remaining and Reset are the key's current state.
+	Peek(ctx context.Context, key string, rule Rule) (Result, error)
+}
+
+// AllAllowed reports whether every result allowed its event (so
+// AllowAll counted it).
+func AllAllowed(results []Result) bool {
+	for _, r := range results {
+		if !r.Allowed {
+			return false
+		}
+	}
+	return true
+}
+
+// untaken turns an allowed result computed as if the event were counted
+// into the key's state without it.
+func untaken(res Result, rule Rule) Result {
+	res.Remaining = min(res.Remaining+1, rule.Burst)
+	res.Reset = max(res.Reset-rule.Interval(), 0)
+	return res
 }
 
 // gcra decides on one event at now for a key whose theoretical arrival

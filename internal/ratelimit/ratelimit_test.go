@@ -218,3 +218,131 @@ func TestRedisDownFallsBack(t *testing.T) {
 	}
 	require.Equal(t, 3, n)
 }
+
+// TestAllowAllAllOrNothing: an event refused by one key is counted against
+// none, so a tenant's spent budget does not use up a workflow's.
+func TestAllowAllAllOrNothing(t *testing.T) {
+	t.Parallel()
+	eachLimiter(t, func(t *testing.T, l ratelimit.Limiter) {
+		ctx := context.Background()
+		wide := ratelimit.Rule{Rate: 1, Per: time.Hour, Burst: 5}
+		narrow := ratelimit.Rule{Rate: 1, Per: time.Hour, Burst: 2}
+		off := ratelimit.Rule{}
+		reqs := []ratelimit.Request{{Key: "workflow", Rule: wide}, {Key: "off", Rule: off}, {Key: "tenant", Rule: narrow}}
+		for i := range 2 {
+			res, err := l.AllowAll(ctx, reqs...)
+			require.NoError(t, err)
+			require.True(t, ratelimit.AllAllowed(res))
+			require.Equal(t, 4-i, res[0].Remaining)
+			require.Equal(t, 1-i, res[2].Remaining)
+		}
+		for range 5 {
+			res, err := l.AllowAll(ctx, reqs...)
+			require.NoError(t, err)
+			require.False(t, ratelimit.AllAllowed(res))
+			require.True(t, res[0].Allowed, "the workflow would allow it")
+			require.Equal(t, 3, res[0].Remaining, "and was not charged")
+			require.True(t, res[1].Allowed)
+			require.False(t, res[2].Allowed)
+			require.Greater(t, res[2].RetryAfter, 3000*time.Second)
+		}
+		p, err := l.Peek(ctx, "workflow", wide)
+		require.NoError(t, err)
+		require.True(t, p.Allowed)
+		require.Equal(t, 3, p.Remaining)
+		// The workflow alone still has its 3.
+		for range 3 {
+			r, err := l.Allow(ctx, "workflow", wide)
+			require.NoError(t, err)
+			require.True(t, r.Allowed)
+		}
+		r, err := l.Allow(ctx, "workflow", wide)
+		require.NoError(t, err)
+		require.False(t, r.Allowed)
+	})
+}
+
+// TestPeekCountsNothing: looking never uses up the budget.
+func TestPeekCountsNothing(t *testing.T) {
+	t.Parallel()
+	eachLimiter(t, func(t *testing.T, l ratelimit.Limiter) {
+		ctx := context.Background()
+		rule := ratelimit.Rule{Rate: 1, Per: time.Hour, Burst: 3}
+		for range 10 {
+			p, err := l.Peek(ctx, "k", rule)
+			require.NoError(t, err)
+			require.True(t, p.Allowed)
+			require.Equal(t, 3, p.Remaining)
+			require.Zero(t, p.Reset)
+		}
+		for range 3 {
+			r, err := l.Allow(ctx, "k", rule)
+			require.NoError(t, err)
+			require.True(t, r.Allowed)
+		}
+		p, err := l.Peek(ctx, "k", rule)
+		require.NoError(t, err)
+		require.False(t, p.Allowed)
+		require.Greater(t, p.RetryAfter, 3000*time.Second)
+		require.Zero(t, p.Remaining)
+	})
+}
+
+// TestConcurrentAllowAllAtomic: 400 parallel posts from 10 clients to one
+// tenant are counted all or nothing: the tenant allows exactly its burst,
+// no client more than its own, and the counts agree afterwards.
+func TestConcurrentAllowAllAtomic(t *testing.T) {
+	t.Parallel()
+	eachLimiter(t, func(t *testing.T, l ratelimit.Limiter) {
+		ctx := context.Background()
+		client := ratelimit.Rule{Rate: 1, Per: time.Hour, Burst: 2}
+		tenant := ratelimit.Rule{Rate: 1, Per: time.Hour, Burst: 15}
+		var mu sync.Mutex
+		perClient := map[int]int{}
+		var wg sync.WaitGroup
+		for i := range 400 {
+			wg.Go(func() {
+				res, err := l.AllowAll(ctx, ratelimit.Request{Key: fmt.Sprint("ip:", i%10), Rule: client}, ratelimit.Request{Key: "tenant", Rule: tenant})
+				if err == nil && ratelimit.AllAllowed(res) {
+					mu.Lock()
+					perClient[i%10]++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		total := 0
+		for ip, n := range perClient {
+			require.LessOrEqual(t, n, 2, "client %d", ip)
+			total += n
+		}
+		require.Equal(t, 15, total)
+		// Clients refused because the tenant was spent kept their budget.
+		left := 0
+		for ip := range 10 {
+			p, err := l.Peek(ctx, fmt.Sprint("ip:", ip), client)
+			require.NoError(t, err)
+			left += p.Remaining
+		}
+		require.Equal(t, 20-15, left)
+	})
+}
+
+// TestRedisDownAllowAllFallsBack: with Redis unreachable, AllowAll and
+// Peek decide in process, all or nothing still.
+func TestRedisDownAllowAllFallsBack(t *testing.T) {
+	t.Parallel()
+	l := ratelimit.NewRedis(execlocktest.ClosedRedis(t), ratelimit.RedisOptions{})
+	a := ratelimit.Rule{Rate: 1, Per: time.Hour, Burst: 3}
+	b := ratelimit.Rule{Rate: 1, Per: time.Hour, Burst: 1}
+	ctx := context.Background()
+	res, err := l.AllowAll(ctx, ratelimit.Request{Key: "a", Rule: a}, ratelimit.Request{Key: "b", Rule: b})
+	require.NoError(t, err)
+	require.True(t, ratelimit.AllAllowed(res))
+	res, err = l.AllowAll(ctx, ratelimit.Request{Key: "a", Rule: a}, ratelimit.Request{Key: "b", Rule: b})
+	require.NoError(t, err)
+	require.False(t, ratelimit.AllAllowed(res))
+	p, err := l.Peek(ctx, "a", a)
+	require.NoError(t, err)
+	require.Equal(t, 2, p.Remaining)
+}
