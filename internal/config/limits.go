@@ -17,8 +17,13 @@ const DefaultHTTPPorts = "80,443"
 const (
 	DefaultRateWebhook       = "50/s,100"
 	DefaultRateWebhookTenant = "200/s,400"
-	DefaultRateAPI           = "100/s,200"
-	DefaultRatePublic        = "10/s,20"
+	// DefaultRateWebhookIP lets one client address use one workflow's
+	// whole webhook budget but at most a quarter of a tenant's.
+	DefaultRateWebhookIP = "50/s,100"
+	DefaultRateAPI       = "100/s,200"
+	DefaultRatePublic    = "10/s,20"
+	// DefaultRateAuthFailures: failed credential checks per client address.
+	DefaultRateAuthFailures = "10/s,50"
 )
 
 // RateLimits are the request rate limits. A zero Rule is no limit.
@@ -29,17 +34,26 @@ type RateLimits struct {
 	// WebhookTenant limits posts to all of a tenant's webhooks together
 	// (NEXTFLOW_RATE_WEBHOOK_TENANT, --rate-webhook-tenant).
 	WebhookTenant ratelimit.Rule
+	// WebhookIP limits webhook posts per client IP across all tenants,
+	// checked first, so one source cannot spend a tenant's budget
+	// (NEXTFLOW_RATE_WEBHOOK_IP, --rate-webhook-ip).
+	WebhookIP ratelimit.Rule
 	// API limits authenticated /api/v1 calls per tenant (per user for a
 	// user without a workspace) (NEXTFLOW_RATE_API, --rate-api).
 	API ratelimit.Rule
 	// Public limits unauthenticated /api/v1 calls other than sign-in, per
 	// client IP (NEXTFLOW_RATE_PUBLIC, --rate-public).
 	Public ratelimit.Rule
+	// AuthFailures limits credentials (API keys, session cookies) that do
+	// not resolve, per client IP: past it, a request carrying a credential
+	// is refused before the credential is looked up
+	// (NEXTFLOW_RATE_AUTH_FAILURES, --rate-auth-failures).
+	AuthFailures ratelimit.Rule
 }
 
 // rateSettings are the raw rate-limit flags.
 type rateSettings struct {
-	webhook, webhookTenant, api, public *string
+	webhook, webhookTenant, webhookIP, api, public, authFailures *string
 }
 
 func rateFlags(fs *flag.FlagSet, env func(name, def string) string) rateSettings {
@@ -47,8 +61,10 @@ func rateFlags(fs *flag.FlagSet, env func(name, def string) string) rateSettings
 	return rateSettings{
 		webhook:       fs.String("rate-webhook", env("NEXTFLOW_RATE_WEBHOOK", DefaultRateWebhook), "webhook posts per workflow"+form),
 		webhookTenant: fs.String("rate-webhook-tenant", env("NEXTFLOW_RATE_WEBHOOK_TENANT", DefaultRateWebhookTenant), "webhook posts per tenant"+form),
+		webhookIP:     fs.String("rate-webhook-ip", env("NEXTFLOW_RATE_WEBHOOK_IP", DefaultRateWebhookIP), "webhook posts per client IP"+form),
 		api:           fs.String("rate-api", env("NEXTFLOW_RATE_API", DefaultRateAPI), "authenticated API calls per tenant"+form),
 		public:        fs.String("rate-public", env("NEXTFLOW_RATE_PUBLIC", DefaultRatePublic), "unauthenticated API calls per client IP"+form),
+		authFailures:  fs.String("rate-auth-failures", env("NEXTFLOW_RATE_AUTH_FAILURES", DefaultRateAuthFailures), "failed credential checks per client IP"+form),
 	}
 }
 
@@ -63,6 +79,8 @@ func (r rateSettings) parse() (RateLimits, error) {
 		{"NEXTFLOW_RATE_WEBHOOK_TENANT", *r.webhookTenant, &out.WebhookTenant},
 		{"NEXTFLOW_RATE_API", *r.api, &out.API},
 		{"NEXTFLOW_RATE_PUBLIC", *r.public, &out.Public},
+		{"NEXTFLOW_RATE_WEBHOOK_IP", *r.webhookIP, &out.WebhookIP},
+		{"NEXTFLOW_RATE_AUTH_FAILURES", *r.authFailures, &out.AuthFailures},
 	} {
 		rule, err := ratelimit.ParseRule(s.raw)
 		if err != nil {

@@ -20,6 +20,9 @@ func TestLoadLimitsDefaults(t *testing.T) {
 	require.Equal(t, ratelimit.Rule{Rate: 200, Per: time.Second, Burst: 400}, cfg.RateLimits.WebhookTenant)
 	require.Equal(t, ratelimit.Rule{Rate: 100, Per: time.Second, Burst: 200}, cfg.RateLimits.API)
 	require.Equal(t, ratelimit.Rule{Rate: 10, Per: time.Second, Burst: 20}, cfg.RateLimits.Public)
+	require.Equal(t, ratelimit.Rule{Rate: 50, Per: time.Second, Burst: 100}, cfg.RateLimits.WebhookIP)
+	require.Equal(t, ratelimit.Rule{Rate: 10, Per: time.Second, Burst: 50}, cfg.RateLimits.AuthFailures)
+	require.Less(t, cfg.RateLimits.WebhookIP.Rate, cfg.RateLimits.WebhookTenant.Rate, "one address cannot spend a tenant's budget")
 }
 
 func TestLoadLimitsSet(t *testing.T) {
@@ -30,6 +33,8 @@ func TestLoadLimitsSet(t *testing.T) {
 		"NEXTFLOW_RATE_WEBHOOK_TENANT": "0",
 		"NEXTFLOW_RATE_API":            "1/s",
 		"NEXTFLOW_RATE_PUBLIC":         "5/10s,5",
+		"NEXTFLOW_RATE_WEBHOOK_IP":     "off",
+		"NEXTFLOW_RATE_AUTH_FAILURES":  "100/m,20",
 	}))
 	require.NoError(t, err)
 	require.True(t, cfg.HTTPAnyPort)
@@ -37,6 +42,8 @@ func TestLoadLimitsSet(t *testing.T) {
 	require.False(t, cfg.RateLimits.WebhookTenant.Enabled())
 	require.Equal(t, ratelimit.Rule{Rate: 600, Per: time.Minute, Burst: 30}, cfg.RateLimits.API, "the flag wins")
 	require.Equal(t, ratelimit.Rule{Rate: 5, Per: 10 * time.Second, Burst: 5}, cfg.RateLimits.Public)
+	require.False(t, cfg.RateLimits.WebhookIP.Enabled())
+	require.Equal(t, ratelimit.Rule{Rate: 100, Per: time.Minute, Burst: 20}, cfg.RateLimits.AuthFailures)
 
 	cfg, err = Load([]string{"--data-dir", t.TempDir()}, envOf(map[string]string{"NEXTFLOW_HTTP_PORTS": "443, 8443"}))
 	require.NoError(t, err)
@@ -51,6 +58,8 @@ func TestLoadLimitsInvalid(t *testing.T) {
 		"NEXTFLOW_RATE_WEBHOOK_TENANT": "10/s,0",
 		"NEXTFLOW_RATE_API":            "10/day",
 		"NEXTFLOW_RATE_PUBLIC":         "-5/s",
+		"NEXTFLOW_RATE_WEBHOOK_IP":     "20/s,",
+		"NEXTFLOW_RATE_AUTH_FAILURES":  "1/fortnight",
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
