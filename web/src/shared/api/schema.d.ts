@@ -158,6 +158,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the workspace's credentials (names and metadata; values are never returned) */
+        get: operations["list-credentials"];
+        put?: never;
+        /**
+         * Create a credential
+         * @description The value is encrypted at rest and never returned, not even to an ADMIN. Node configs refer to it as `{{ secrets.NAME }}` or, on trigger.webhook, with `secretCredential: NAME`.
+         */
+        post: operations["create-credential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credentials/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a credential's value (and kind and description) */
+        put: operations["replace-credential"];
+        post?: never;
+        /**
+         * Delete a credential
+         * @description Refused with 409, naming the workflows, while a workflow's draft or published version refers to it: change those workflows first.
+         */
+        delete: operations["delete-credential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/executions": {
         parameters: {
             query?: never;
@@ -748,7 +790,7 @@ export interface paths {
         put?: never;
         /**
          * Start a workflow through its trigger.webhook node
-         * @description Public URL of a workflow with a trigger.webhook node. When the node has a secret, the request must carry `X-NextFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. With respond=immediately (default) the answer is 202 with the execution ID; with respond=on_completion the request waits up to the node's timeout for the execution to finish and answers with its status and context.
+         * @description Public URL of a workflow with a trigger.webhook node. The node's auth decides what the request must carry: signature: `X-NextFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body keyed with the credential's value>`; bearer: `Authorization: Bearer <the credential's value>` (not a workspace API key); none: nothing. With respond=immediately (default) the answer is 202 with the execution ID; with respond=on_completion the request waits up to the node's timeout for the execution to finish and answers with its status and context.
          */
         post: operations["trigger-webhook"];
         delete?: never;
@@ -817,6 +859,18 @@ export interface components {
             /** @description full, or events:write for ingestion only */
             scopes: string[] | null;
         };
+        "Create-credentialRequest": {
+            description?: string;
+            /**
+             * @default generic
+             * @enum {string}
+             */
+            kind: "generic" | "http_header" | "webhook_secret";
+            /** @description Letters, digits and _; unique in the workspace */
+            name: string;
+            /** @description The secret; stored encrypted and never returned */
+            value: string;
+        };
         "Create-invitationRequest": {
             /** Format: email */
             email: string;
@@ -836,6 +890,33 @@ export interface components {
             /** @description IANA time zone, default UTC */
             timezone?: string;
             workflowId: string;
+        };
+        CredentialDTO: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy?: string;
+            description: string;
+            /** @enum {string} */
+            kind: "generic" | "http_header" | "webhook_secret";
+            /** @example STRIPE_KEY */
+            name: string;
+            /**
+             * @description How a node config refers to it in templates
+             * @example {{ secrets.STRIPE_KEY }}
+             */
+            reference: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CredentialValueBody: {
+            description?: string;
+            /**
+             * @default generic
+             * @enum {string}
+             */
+            kind: "generic" | "http_header" | "webhook_secret";
+            /** @description The secret; stored encrypted and never returned */
+            value: string;
         };
         "Deactivate-workflowRequest": {
             /** @description Cancel executions that are still running */
@@ -1852,6 +1933,287 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialDTO"][] | null;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-credential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Create-credentialRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "replace-credential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialValueBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "delete-credential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3683,6 +4045,8 @@ export interface operations {
             query?: never;
             header?: {
                 "X-NextFlow-Signature"?: string;
+                /** @description Bearer <credential value>, for a node with auth bearer */
+                Authorization?: string;
             };
             path: {
                 tenantId: string;
