@@ -176,6 +176,11 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	if rateLimiter == nil {
 		rateLimiter = ratelimit.NewMemory(ratelimit.MemoryOptions{})
 	}
+	if pg, ok := st.(*postgres.Store); ok {
+		// A superuser or BYPASSRLS role turns row-level security off: say
+		// so loudly at every start.
+		pg.WarnRole(ctx, log)
+	}
 	registry := workflow.Default()
 	keyring, err := secret.NewKeyring(cfg.SecretKey, cfg.SecretKeysPrevious...)
 	if err != nil {
