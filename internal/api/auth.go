@@ -131,7 +131,9 @@ type logoutOutput struct {
 func (a *Accounts) passwordProblem(ctx context.Context, what string, err error) error {
 	var be *auth.BusyError
 	if errors.As(err, &be) {
-		a.log.WarnContext(ctx, "password hashing saturated, request shed", "what", what, "request_id", RequestIDFrom(ctx))
+		// auth logs a summary of shed requests; one line each would flood
+		// the log in the very burst that sheds them.
+		a.log.DebugContext(ctx, "password hashing saturated, request shed", "what", what, "request_id", RequestIDFrom(ctx))
 		return huma.ErrorWithHeaders(huma.Error503ServiceUnavailable(auth.ErrBusy.Error()),
 			http.Header{"Retry-After": {strconv.Itoa(be.RetryAfterSeconds)}})
 	}

@@ -281,7 +281,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, meta Req
 func (s *Service) verifyForAccept(ctx context.Context, user *domain.User, password string, meta RequestMeta) error {
 	keys := s.loginKeys(NormalizeEmail(user.Email), meta.IP)
 	var ok bool
-	err := s.gate.Do(ctx, func() error {
+	err := s.inHashSlot(ctx, func() error {
 		if err := s.take(ctx, keys...); err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -57,4 +59,68 @@ func TestLoginSameWork(t *testing.T) {
 	}
 	require.True(t, inSlot, "every verification ran in a hashing slot")
 	svc.Wait()
+}
+
+// TestLoginShedWhenSaturated: with every hashing slot taken and no queue,
+// sign-ins, sign-ups and invitation accepts are refused at once with a
+// BusyError, charge nothing to the throttle, and the log gets one line
+// for the burst, not one per request.
+func TestLoginShedWhenSaturated(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var logs lockedBuffer
+	svc, err := New(Options{
+		Store: storetest.SQLite(t), PasswordParams: fastParams, HashConcurrency: 1, HashQueue: -1,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	require.NoError(t, err)
+	_, err = svc.Signup(ctx, SignupInput{Email: "ada@example.com", Password: "correct horse battery", Name: "Ada", WorkspaceName: "Acme"}, RequestMeta{IP: "192.0.2.1"})
+	require.NoError(t, err)
+
+	release := make(chan struct{})
+	held := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = svc.gate.Do(ctx, func() error { close(held); <-release; return nil })
+	}()
+	<-held
+	attacker := RequestMeta{IP: "203.0.113.66"}
+	for i := 0; i < 20; i++ {
+		_, err := svc.Login(ctx, "ada@example.com", "wrong password!", attacker)
+		var be *BusyError
+		require.ErrorAs(t, err, &be)
+		require.Positive(t, be.RetryAfterSeconds)
+	}
+	_, err = svc.Signup(ctx, SignupInput{Email: "bob@example.com", Password: "correct horse battery", Name: "Bob", WorkspaceName: "Bobs"}, attacker)
+	require.ErrorIs(t, err, ErrBusy)
+	close(release)
+	<-done
+
+	require.Equal(t, 1, strings.Count(logs.String(), "password hashing saturated"), logs.String())
+	// Nothing was charged: the attacker's address still has its free tries.
+	for i := 0; i < DefaultLoginPolicy.Client.Free; i++ {
+		_, err := svc.Login(ctx, "ada@example.com", "wrong password!", attacker)
+		require.ErrorIs(t, err, ErrInvalidCredentials)
+	}
+	_, err = svc.Login(ctx, "ada@example.com", "wrong password!", attacker)
+	require.ErrorIs(t, err, ErrThrottled)
+	svc.Wait()
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -97,6 +97,11 @@ type Service struct {
 	policy   LoginPolicy
 	gate     *HashGate
 	fallback *MemoryLimiter
+	// shed counts requests the hashing gate refused since shedLogged, the
+	// last warning about them.
+	shedMu     sync.Mutex
+	shed       int
+	shedLogged time.Time
 	// verify is VerifyPassword (a seam for tests that count the work).
 	verify    func(pw, encoded string) (bool, error)
 	pwParams  PasswordParams
@@ -246,7 +251,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, meta RequestMeta) 
 	// sign-up shed by the gate costs no budget, and a refused password
 	// neither.
 	var hash string
-	err = s.gate.Do(ctx, func() error {
+	err = s.inHashSlot(ctx, func() error {
 		if err := validatePasswordStrength(in.Password, email, name, wsName); err != nil {
 			return err
 		}
@@ -412,6 +417,29 @@ func (s *Service) checkPassword(ctx context.Context, user *domain.User, pw strin
 	return false
 }
 
+// inHashSlot runs fn in a hashing slot (HashGate.Do). Requests the gate
+// sheds are logged as one warning a minute at most, with their count, so
+// that a burst does not flood the log.
+func (s *Service) inHashSlot(ctx context.Context, fn func() error) error {
+	err := s.gate.Do(ctx, fn)
+	if err == nil || !errors.Is(err, ErrBusy) {
+		return err
+	}
+	s.shedMu.Lock()
+	s.shed++
+	now := s.now()
+	var n int
+	if now.Sub(s.shedLogged) >= time.Minute {
+		n, s.shed, s.shedLogged = s.shed, 0, now
+	}
+	s.shedMu.Unlock()
+	if n > 0 {
+		s.log.WarnContext(ctx, "password hashing saturated: requests shed with 503", "shed", n,
+			"concurrency", s.gate.Concurrency(), "since", "last warning or start")
+	}
+	return err
+}
+
 // hashNewPassword validates a new password (ValidatePassword, with
 // userInputs as known words) and hashes it; the costly strength check and
 // the hash run in a hashing slot.
@@ -420,7 +448,7 @@ func (s *Service) hashNewPassword(ctx context.Context, pw string, userInputs ...
 		return "", err
 	}
 	var hash string
-	err := s.gate.Do(ctx, func() error {
+	err := s.inHashSlot(ctx, func() error {
 		if err := validatePasswordStrength(pw, userInputs...); err != nil {
 			return err
 		}
@@ -448,7 +476,7 @@ func (s *Service) Login(ctx context.Context, email, password string, meta Reques
 		ok          bool
 		rehash      string
 	)
-	err := s.gate.Do(ctx, func() error {
+	err := s.inHashSlot(ctx, func() error {
 		if err := s.take(ctx, keys...); err != nil {
 			return err
 		}
