@@ -29,7 +29,15 @@
 // Sessions expire after 30 idle days (touched at most once a minute) and
 // 90 days after sign-in at the latest; logout revokes one, "log out
 // everywhere" all of a user's. A session's role is read afresh on every
-// request, so a role change or removal applies at once.
+// request, so a role change or removal applies at once. Work that outlives
+// its request (the live stream) calls Recheck every few seconds and ends
+// when the session, membership or key no longer stands.
+//
+// An API key acts with its scopes, capped by its creator's current role
+// in the workspace (Principal.CreatorRole): lowering a member's role
+// lowers their keys at once, raising it again restores them. Removing a
+// member revokes the keys they created there, in the same transaction,
+// each audited (apikey.revoked, reason member_removed).
 //
 // Authorisation is one matrix (permission.go): every API operation names
 // the permission it needs and the middleware refuses what the caller's
