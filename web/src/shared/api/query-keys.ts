@@ -28,6 +28,7 @@ export const queryKeys = {
   members: { all: ["members"] as const },
   invitations: { all: ["invitations"] as const },
   apiKeys: { all: ["api-keys"] as const },
+  credentials: { all: ["credentials"] as const },
   auditLog: { all: ["audit-log"] as const, list: (f: Record<string, unknown> = {}) => ["audit-log", "list", f] as const },
   usage: ["usage"] as const,
 } as const;

@@ -80,3 +80,7 @@ export interface Page<T> {
   items: T[] | null;
   nextCursor?: string;
 }
+
+/** A workspace credential: name and metadata only; its value is write-only. */
+export type Credential = S["CredentialDTO"];
+export type CredentialKind = "generic" | "http_header" | "webhook_secret";

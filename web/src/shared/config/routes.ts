@@ -17,6 +17,7 @@ export const routes = {
   channels: "/channels",
   members: "/settings/members",
   apiKeys: "/settings/api-keys",
+  credentials: "/settings/credentials",
   workspace: "/settings/workspace",
   auditLog: "/settings/audit-log",
 } as const;

@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { Activity, CalendarClock, KeyRound, Radio, Settings, Users, UsersRound, Workflow, ScrollText } from "lucide-react";
+import { Activity, CalendarClock, KeyRound, LockKeyhole, Radio, Settings, Users, UsersRound, Workflow, ScrollText } from "lucide-react";
 import { routes } from "@/shared/config";
 import { cn } from "@/shared/lib";
 
@@ -26,6 +26,7 @@ const sections = [
     items: [
       { href: routes.members, label: "Members", Icon: Users },
       { href: routes.apiKeys, label: "API keys", Icon: KeyRound },
+      { href: routes.credentials, label: "Credentials", Icon: LockKeyhole },
       { href: routes.auditLog, label: "Audit log", Icon: ScrollText },
       { href: routes.workspace, label: "Settings", Icon: Settings },
     ],

@@ -1,0 +1,2 @@
+export { credentialApi, useCredentials, type CredentialInput } from "./api/credential-api";
+export { CredentialPicker } from "./ui/credential-picker";
