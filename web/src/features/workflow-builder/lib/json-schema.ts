@@ -23,6 +23,8 @@ export interface JsonSchema {
   $ref?: string;
   $defs?: Record<string, JsonSchema>;
   "x-multiline"?: boolean;
+  /** The string names a workspace credential: the form offers a picker. */
+  "x-nextflow-credential"?: boolean;
 }
 
 export type FieldKind = "string" | "text" | "number" | "integer" | "boolean" | "enum" | "object" | "map" | "array-objects" | "array-strings" | "json";

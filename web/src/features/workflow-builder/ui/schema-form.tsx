@@ -1,6 +1,7 @@
 "use client";
 import { memo, useState } from "react";
 import { Plus, Trash2 } from "lucide-react";
+import { CredentialPicker } from "@/entities/credential";
 import { Button, Field, Input, Select, Switch, Textarea } from "@/shared/ui";
 import { cn } from "@/shared/lib";
 import { emptyValue, enumOptions, fieldKind, humanize, resolve, type JsonSchema } from "../lib/json-schema";
@@ -86,6 +87,14 @@ const PropertyField = memo(function PropertyField({ root, schema, name, path, va
   const label = schema.title ?? humanize(name);
   const hint = schema.description;
   const testId = `field-${path}`;
+  if (schema["x-nextflow-credential"]) {
+    // Secrets live in credentials: the config names one, never holds a value.
+    return (
+      <Field label={label} hint={hint} error={error} required={required}>
+        {(ids) => <CredentialPicker id={ids.id} value={typeof value === "string" ? value : ""} onChange={(v) => onChange(v === "" ? undefined : v)} kind="webhook_secret" />}
+      </Field>
+    );
+  }
   switch (kind) {
     case "string":
     case "text":
