@@ -41,6 +41,18 @@ func (s loginLimiterSwitch) Reset(ctx context.Context, keys ...string) error {
 	return nil
 }
 
+// Refund implements auth.Refunder: a successful sign-in takes its attempt
+// back from the limiter that counted it (the per-IP counter must not grow
+// with an office's own sign-ins).
+func (s loginLimiterSwitch) Refund(ctx context.Context, keys ...string) error {
+	if r, ok := s.pick().(auth.Refunder); ok {
+		return r.Refund(ctx, keys...)
+	}
+	return nil
+}
+
+var _ auth.Refunder = loginLimiterSwitch{}
+
 // rateLimiterSwitch limits requests through Redis while it is up and with
 // local (the Redis limiter's own fallback, so counts carry over) while it
 // is down.
