@@ -302,3 +302,29 @@ func TestKeyCappedByCreatorRole(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, r.short())
 	})
 }
+
+// TestStreamRevocationAcrossNodes: a stream on one node ends when the
+// session is revoked through another node sharing the database.
+func TestStreamRevocationAcrossNodes(t *testing.T) {
+	t.Parallel()
+	st := storetest.Postgres(t)
+	nodeA := newTestAPIDeps(t, st, Deps{})
+	eng := engine.New(st, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	nodeB := newTestAPIDeps(t, st, Deps{Engine: eng, Live: live.NewHub(), StreamRecheck: 100 * time.Millisecond})
+	srvB := httptest.NewServer(nodeB.handler)
+	t.Cleanup(srvB.Close)
+	ada := nodeA.signup("ada@example.com", "Acme")
+	key := nodeA.apiKey(ada, "full")
+	byCookie := openStream(t, srvB.URL, creds{Cookie: ada.Cookie})
+	byKey := openStream(t, srvB.URL, creds{Key: key})
+	r := nodeA.do(http.MethodPost, Prefix+"/auth/logout-all", nil, creds{Cookie: ada.Cookie})
+	require.Less(t, r.Status, 300, r.short())
+	requireRevoked(t, byCookie, "unauthenticated")
+	// The key is not a session: logout leaves its stream open.
+	select {
+	case l, ok := <-byKey:
+		require.True(t, ok, "the key's stream ended")
+		require.NotEqual(t, "event: revoked", l)
+	case <-time.After(500 * time.Millisecond):
+	}
+}
