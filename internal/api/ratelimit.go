@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -23,26 +24,34 @@ import (
 // Rate-limit policy names, as they appear in the RateLimit-Policy and
 // RateLimit headers and in 429 problems.
 const (
+	PolicyWebhookIP     = "webhook-ip"
 	PolicyWebhook       = "webhook"
 	PolicyWebhookTenant = "webhook-tenant"
 	PolicyAPI           = "api"
 	PolicyPublic        = "public"
+	PolicyAuthFailures  = "auth-failures"
 )
 
 // webhookPathPrefix marks the webhook operations, limited before
 // authentication, body parsing and the signature check.
 const webhookPathPrefix = "/webhooks/"
 
-// RateLimiter limits webhook posts per workflow and per tenant, and API
-// calls per tenant (authenticated) or per client IP (unauthenticated,
-// sign-in aside: it has its own throttle). Every answer it lets through
-// carries RateLimit-Policy and RateLimit headers (IETF
+// RateLimiter limits webhook posts per client IP, per workflow and per
+// tenant (all or nothing), API calls per tenant (authenticated) or per
+// client IP (unauthenticated, sign-in aside: it has its own throttle), and
+// failed credentials per client IP (past that limit a credential is
+// refused before it is looked up). Every answer it lets through carries
+// RateLimit-Policy and RateLimit headers (IETF
 // draft-ietf-httpapi-ratelimit-headers); a refusal is a 429 problem naming
 // the limit, with Retry-After.
 type RateLimiter struct {
 	limiter ratelimit.Limiter
 	rules   config.RateLimits
 	log     *slog.Logger
+	// trustProxy takes the client IP from X-Forwarded-For, as the
+	// authentication middleware does (NEXTFLOW_TRUST_PROXY, read from
+	// Deps.Config by Install).
+	trustProxy bool
 }
 
 // NewRateLimiter builds the rate-limit middlewares over limiter (a
@@ -56,11 +65,17 @@ func NewRateLimiter(limiter ratelimit.Limiter, rules config.RateLimits, log *slo
 }
 
 // Install adds the middlewares to deps: the webhook limits first of all
-// (before authentication), the API limits after authentication, which
-// tells the tenant. Call it after Accounts.Install.
+// and then the failed-credential gate (both before authentication), the
+// API limits after authentication, which tells the tenant. It also
+// declares the 429 and 503 answers in the OpenAPI document. Call it after
+// Accounts.Install.
 func (rl *RateLimiter) Install(deps *Deps) {
-	deps.Middleware = append([]func(huma.Context, func(huma.Context)){rl.WebhookMiddleware}, deps.Middleware...)
+	if deps.Config != nil {
+		rl.trustProxy = deps.Config.TrustProxy
+	}
+	deps.Middleware = append([]func(huma.Context, func(huma.Context)){rl.WebhookMiddleware, rl.AuthFailureMiddleware}, deps.Middleware...)
 	deps.Middleware = append(deps.Middleware, rl.APIMiddleware)
+	deps.Hooks = append(deps.Hooks, documentErrors)
 }
 
 // limit is one policy applied to one key.
@@ -72,8 +87,11 @@ type limit struct {
 	scope string
 }
 
-// WebhookMiddleware limits posts to /webhooks/{tenantId}/{id}: per workflow,
-// then per tenant across all its webhooks.
+// WebhookMiddleware limits posts to /webhooks/{tenantId}/{id}: per client
+// IP, per workflow and per tenant across all its webhooks, all or nothing
+// (a post one limit refuses uses up none of the others), before any
+// database access. The client limit comes first, so one source posting to
+// random workflow IDs of a tenant spends its own budget, not the tenant's.
 func (rl *RateLimiter) WebhookMiddleware(ctx huma.Context, next func(huma.Context)) {
 	op := ctx.Operation()
 	if op == nil || !strings.HasPrefix(op.Path, webhookPathPrefix) {
@@ -88,6 +106,7 @@ func (rl *RateLimiter) WebhookMiddleware(ctx huma.Context, next func(huma.Contex
 		return
 	}
 	rl.apply(ctx, next,
+		limit{PolicyWebhookIP, "webhook:ip:" + rl.clientKey(ctx), rl.rules.WebhookIP, "this client address's webhook posts"},
 		limit{PolicyWebhook, "webhook:workflow:" + tenantID.String() + ":" + workflowID.String(), rl.rules.Webhook, "this workflow's webhook"},
 		limit{PolicyWebhookTenant, "webhook:tenant:" + tenantID.String(), rl.rules.WebhookTenant, "this workspace's webhooks together"},
 	)
@@ -100,9 +119,11 @@ func (rl *RateLimiter) APIMiddleware(ctx huma.Context, next func(huma.Context)) 
 	op := ctx.Operation()
 	if op == nil || strings.HasPrefix(op.Path, webhookPathPrefix) || op.OperationID == "login" ||
 		op.Path == "/healthz" || op.Path == "/readyz" {
+		markAuthReached(ctx)
 		next(ctx)
 		return
 	}
+	markAuthReached(ctx)
 	if c, ok := CallerFrom(ctx.Context()); ok && !metaBool(op, MetaPublic) {
 		rl.apply(ctx, next, limit{PolicyAPI, "api:tenant:" + c.TenantID.String(), rl.rules.API, "this workspace"})
 		return
@@ -113,47 +134,131 @@ func (rl *RateLimiter) APIMiddleware(ctx huma.Context, next func(huma.Context)) 
 			return
 		}
 	}
-	rl.apply(ctx, next, limit{PolicyPublic, "public:ip:" + clientKey(ctx), rl.rules.Public, "this client address without signing in"})
+	rl.apply(ctx, next, limit{PolicyPublic, "public:ip:" + rl.clientKey(ctx), rl.rules.Public, "this client address without signing in"})
 }
 
-// apply takes one unit of each limit in order, stopping at the first
-// refusal, and answers 429 or calls next with the headers set.
+// apply takes one unit of every enabled limit, all or nothing, and
+// answers 429 (naming the first limit that refused, with the longest wait
+// of those that did) or calls next, with the headers set either way.
 func (rl *RateLimiter) apply(ctx huma.Context, next func(huma.Context), limits ...limit) {
-	var policies, states []string
+	active := make([]limit, 0, len(limits))
 	for _, l := range limits {
-		if !l.rule.Enabled() {
-			continue
+		if l.rule.Enabled() {
+			active = append(active, l)
 		}
-		policies = append(policies, fmt.Sprintf("%q;q=%d;w=%d", l.policy, l.rule.Burst, l.rule.Window()))
 	}
-	if len(policies) == 0 {
+	if len(active) == 0 {
 		next(ctx)
 		return
 	}
+	policies := make([]string, len(active))
+	reqs := make([]ratelimit.Request, len(active))
+	for i, l := range active {
+		policies[i] = policyHeader(l)
+		reqs[i] = ratelimit.Request{Key: l.key, Rule: l.rule}
+	}
 	ctx.SetHeader("RateLimit-Policy", strings.Join(policies, ", "))
-	for _, l := range limits {
-		if !l.rule.Enabled() {
+	results, err := rl.limiter.AllowAll(ctx.Context(), reqs...)
+	if err != nil {
+		// Only a cancelled request gets here (Redis failures fall back
+		// in process): let it end on its own.
+		rl.log.DebugContext(ctx.Context(), "rate limit", "err", err, "policy", active[0].policy)
+		next(ctx)
+		return
+	}
+	states := make([]string, len(active))
+	refused, retry := -1, 0
+	for i, res := range results {
+		if res.Allowed {
+			states[i] = fmt.Sprintf("%q;r=%d;t=%d", active[i].policy, res.Remaining, int(math.Ceil(res.Reset.Seconds())))
 			continue
 		}
-		res, err := rl.limiter.Allow(ctx.Context(), l.key, l.rule)
-		if err != nil {
-			// Only a cancelled request gets here (Redis failures fall back
-			// in process): let it end on its own.
-			rl.log.DebugContext(ctx.Context(), "rate limit", "err", err, "policy", l.policy)
-			next(ctx)
-			return
+		wait := ceilSeconds(res.RetryAfter)
+		states[i] = fmt.Sprintf("%q;r=0;t=%d", active[i].policy, wait)
+		if refused < 0 {
+			refused = i
 		}
-		if !res.Allowed {
-			retry := ceilSeconds(res.RetryAfter)
-			states = append(states, fmt.Sprintf("%q;r=0;t=%d", l.policy, retry))
-			ctx.SetHeader("RateLimit", strings.Join(states, ", "))
-			rl.refuse(ctx, l, retry)
-			return
-		}
-		states = append(states, fmt.Sprintf("%q;r=%d;t=%d", l.policy, res.Remaining, ceilSeconds(res.Reset)))
+		retry = max(retry, wait)
 	}
 	ctx.SetHeader("RateLimit", strings.Join(states, ", "))
+	if refused >= 0 {
+		rl.refuse(ctx, active[refused], retry)
+		return
+	}
 	next(ctx)
+}
+
+// policyHeader is l's entry in RateLimit-Policy.
+func policyHeader(l limit) string {
+	return fmt.Sprintf("%q;q=%d;w=%d", l.policy, l.rule.Burst, l.rule.Window())
+}
+
+// authProbe records, for the failed-credential gate, what became of a
+// request's credential inside the authentication middleware.
+type authProbe struct {
+	// reached: authentication let the request through.
+	reached bool
+	// resolved: the credential named a principal.
+	resolved bool
+}
+
+type authProbeKey struct{}
+
+// markAuthReached tells the gate, from after authentication, that the
+// request got through it and whether its credential resolved.
+func markAuthReached(ctx huma.Context) {
+	if p, ok := ctx.Context().Value(authProbeKey{}).(*authProbe); ok {
+		p.reached = true
+		p.resolved = auth.FromContext(ctx.Context()) != nil
+	}
+}
+
+// AuthFailureMiddleware bounds what wrong credentials cost: a request
+// carrying an API key or a session cookie from a client IP whose failed
+// credentials are over the AuthFailures limit is answered 429 before its
+// credential is looked up (no database read). A credential fails when
+// authentication answers 401, or lets a public operation through without
+// a principal; a refusal for another reason (403, 503) is not a failure.
+// The limit is looked at, not taken, by requests that pass: only failures
+// count.
+func (rl *RateLimiter) AuthFailureMiddleware(ctx huma.Context, next func(huma.Context)) {
+	rule := rl.rules.AuthFailures
+	if !rule.Enabled() || !presentsCredential(ctx) {
+		next(ctx)
+		return
+	}
+	l := limit{PolicyAuthFailures, "auth:failed:ip:" + rl.clientKey(ctx), rule, "this client address's failed API keys and sessions"}
+	res, err := rl.limiter.Peek(ctx.Context(), l.key, rule)
+	if err == nil && !res.Allowed {
+		retry := ceilSeconds(res.RetryAfter)
+		ctx.SetHeader("RateLimit-Policy", policyHeader(l))
+		ctx.SetHeader("RateLimit", fmt.Sprintf("%q;r=0;t=%d", l.policy, retry))
+		rl.refuse(ctx, l, retry)
+		return
+	}
+	probe := &authProbe{}
+	next(huma.WithValue(ctx, authProbeKey{}, probe))
+	if probe.resolved || (!probe.reached && ctx.Status() != http.StatusUnauthorized) {
+		return
+	}
+	// The answer is written; count the failure even if the client left.
+	if _, err := rl.limiter.Allow(context.WithoutCancel(ctx.Context()), l.key, rule); err != nil {
+		rl.log.DebugContext(ctx.Context(), "rate limit", "err", err, "policy", l.policy)
+	}
+}
+
+// presentsCredential reports whether authentication will look a
+// credential up for this request: a session cookie, or an Authorization
+// header anywhere but on webhooks (which read it themselves).
+func presentsCredential(ctx huma.Context) bool {
+	if sessionCookieValue(ctx) != "" {
+		return true
+	}
+	op := ctx.Operation()
+	if op != nil && strings.HasPrefix(op.Path, webhookPathPrefix) {
+		return false
+	}
+	return strings.TrimSpace(ctx.Header("Authorization")) != ""
 }
 
 // refuse answers 429 with a problem naming the limit.
@@ -192,16 +297,13 @@ func ceilSeconds(d time.Duration) int {
 	return max(int(math.Ceil(d.Seconds())), 1)
 }
 
-// clientKey is the client address the authentication middleware saw
-// (honouring NEXTFLOW_TRUST_PROXY); IPv6 clients are keyed by their /64,
-// which one client typically holds whole.
-func clientKey(ctx huma.Context) string {
+// clientKey is the client address (honouring NEXTFLOW_TRUST_PROXY as the
+// authentication middleware does, also before it ran); IPv6 clients are
+// keyed by their /64, which one client typically holds whole.
+func (rl *RateLimiter) clientKey(ctx huma.Context) string {
 	ip := requestInfoFrom(ctx.Context()).IP
 	if ip == "" {
-		ip = ctx.RemoteAddr()
-		if host, _, err := net.SplitHostPort(ip); err == nil {
-			ip = host
-		}
+		ip = rl.remoteIP(ctx)
 	}
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
@@ -213,4 +315,23 @@ func clientKey(ctx huma.Context) string {
 		return p.String()
 	}
 	return a.String()
+}
+
+// remoteIP is the peer's address or, behind a trusted proxy, the last
+// X-Forwarded-For entry (the address the proxy saw; earlier entries are
+// whatever the client claimed).
+func (rl *RateLimiter) remoteIP(ctx huma.Context) string {
+	ip := ctx.RemoteAddr()
+	if host, _, err := net.SplitHostPort(ip); err == nil {
+		ip = host
+	}
+	if rl.trustProxy {
+		if xff := ctx.Header("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
+				ip = a.String()
+			}
+		}
+	}
+	return ip
 }
