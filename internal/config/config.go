@@ -67,8 +67,9 @@ type Config struct {
 	// each) that run at once; sign-ins beyond it queue briefly, then get
 	// 503 (NEXTFLOW_PASSWORD_HASH_CONCURRENCY; 0: one per CPU, GOMAXPROCS).
 	PasswordHashConcurrency int
-	// JobTimeout bounds one job; a job left running by a dead process is
-	// rescued JobTimeout+15s later (NEXTFLOW_JOB_TIMEOUT).
+	// JobTimeout bounds one job (NEXTFLOW_JOB_TIMEOUT); a job left running
+	// by a dead process is handed back when its lease expires (about 10 s,
+	// see store.QueueLease), not after the job timeout.
 	JobTimeout time.Duration
 	// ShutdownTimeout bounds graceful shutdown (NEXTFLOW_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration

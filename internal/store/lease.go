@@ -12,7 +12,7 @@ import (
 )
 
 // Job leases: how a node's death is told apart from a node that is alive
-// but slow (see DESIGN.md, "Takeover").
+// but slow.
 //
 // Every worker node runs River under a client ID of its own (NodeID), which
 // River appends to a job's attempted_by when the node fetches it. While the
