@@ -342,7 +342,7 @@ func (t *tx) OutboxInsert(ctx context.Context, p *store.OutboxInsertParams) (*do
 		StepID:         p.StepID,
 		IdempotencyKey: p.IdempotencyKey,
 		Kind:           p.Kind,
-		Request:        p.Request,
+		Request:        store.StorableJSON(p.Request),
 	})
 	if err == nil {
 		return toOutbox(r), true, nil
@@ -375,8 +375,8 @@ func (t *tx) OutboxUpdate(ctx context.Context, p *store.OutboxUpdateParams) erro
 		ID:       p.ID,
 		Status:   string(p.Status),
 		Attempts: int32(p.Attempts),
-		Response: p.Response,
-		Error:    p.Error,
+		Response: store.StorableJSON(p.Response),
+		Error:    store.StorableText(p.Error),
 	})
 	return affected(n, err, "update outbox entry %s", p.ID)
 }

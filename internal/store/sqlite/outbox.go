@@ -45,7 +45,7 @@ func (t *tx) OutboxInsert(ctx context.Context, p *store.OutboxInsertParams) (*do
 		StepID:         p.StepID,
 		IdempotencyKey: p.IdempotencyKey,
 		Kind:           p.Kind,
-		Request:        jsonText(p.Request),
+		Request:        jsonText(store.StorableJSON(p.Request)),
 		Now:            now(),
 	})
 	if err != nil {
@@ -77,8 +77,8 @@ func (t *tx) OutboxUpdate(ctx context.Context, p *store.OutboxUpdateParams) erro
 		ID:       p.ID,
 		Status:   string(p.Status),
 		Attempts: int64(p.Attempts),
-		Response: jsonText(p.Response),
-		Error:    p.Error,
+		Response: jsonText(store.StorableJSON(p.Response)),
+		Error:    store.StorableText(p.Error),
 		Now:      now(),
 	})
 	return affected(n, err, "update outbox entry %s", p.ID)

@@ -39,6 +39,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, cronCases()...)
 	cases = append(cases, batchCases()...)
 	cases = append(cases, credentialCases()...)
+	cases = append(cases, textCases()...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
