@@ -46,7 +46,8 @@ var limiterKinds = []limiterKind{
 				rdb.Del(ctx, keys...)
 			}
 		})
-		return ratelimit.NewRedis(rdb, ratelimit.RedisOptions{Prefix: prefix})
+		// A generous timeout: a timed-out call would be decided in process.
+		return ratelimit.NewRedis(rdb, ratelimit.RedisOptions{Prefix: prefix, Timeout: 30 * time.Second})
 	}},
 }
 
