@@ -66,8 +66,8 @@ func TestTextHygieneScan(t *testing.T) {
 		{`["\ud83d\ude00", "\ud83d"]`, []textIssue{{"body[1]", msgSurrogate}}},
 		{"{\"a\":\"\xc3\"}", []textIssue{{"body.a", msgInvalidUTF8}}},
 		{`{"a":"\\u0000"}`, nil}, // an escaped backslash, then the text u0000
-		{`not json \u0000`, nil},  // left to the operation
-		{`{"a":"\u0000"`, nil},    // malformed: left to the operation
+		{`not json \u0000`, nil}, // left to the operation
+		{`{"a":"\u0000"`, nil},   // malformed: left to the operation
 	} {
 		require.Equal(t, tc.want, bodyIssues([]byte(tc.body)), tc.body)
 	}
