@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
@@ -541,4 +543,65 @@ func TestOpenAPIDeclaresLimits(t *testing.T) {
 	raw, err := json.Marshal(a.srv.OpenAPI())
 	require.NoError(t, err)
 	require.Contains(t, string(raw), `"Retry-After"`)
+}
+
+// TestClientKey: X-Forwarded-For names the client only behind a trusted
+// proxy (else a client could pick a fresh address per request), and IPv6
+// clients are keyed by their /64.
+func TestClientKey(t *testing.T) {
+	t.Parallel()
+	op := &huma.Operation{Method: http.MethodPost, Path: "/webhooks/{tenantId}/{id}"}
+	ctxFor := func(remote, xff string) huma.Context {
+		r := httptest.NewRequest(http.MethodPost, "/webhooks/x/y", nil)
+		r.RemoteAddr = remote
+		if xff != "" {
+			r.Header.Set("X-Forwarded-For", xff)
+		}
+		return humago.NewContext(op, r, httptest.NewRecorder())
+	}
+	direct := NewRateLimiter(ratelimit.NewMemory(ratelimit.MemoryOptions{}), config.RateLimits{}, nil)
+	proxied := NewRateLimiter(ratelimit.NewMemory(ratelimit.MemoryOptions{}), config.RateLimits{}, nil)
+	proxied.Install(&Deps{Config: &config.Config{TrustProxy: true}})
+	for _, c := range []struct {
+		rl          *RateLimiter
+		remote, xff string
+		want        string
+	}{
+		{direct, "203.0.113.5:4000", "198.51.100.9", "203.0.113.5"},
+		{proxied, "10.0.0.2:4000", "1.2.3.4, 198.51.100.9", "198.51.100.9"},
+		{proxied, "10.0.0.2:4000", "not an address", "10.0.0.2"},
+		{direct, "[2001:db8:1:2:3:4:5:6]:4000", "", "2001:db8:1:2::/64"},
+		{direct, "[::ffff:203.0.113.5]:4000", "", "203.0.113.5"},
+	} {
+		require.Equal(t, c.want, c.rl.clientKey(ctxFor(c.remote, c.xff)), "%s %s", c.remote, c.xff)
+	}
+}
+
+// TestAuthFailuresNotCountedForRefusals: a valid session refused for
+// another reason (a cross-site write, 403) is no failed credential, so a
+// hostile page cannot get its visitors' address blocked; nor is a
+// request without any credential looked at.
+func TestAuthFailuresNotCountedForRefusals(t *testing.T) {
+	t.Parallel()
+	rules := config.RateLimits{AuthFailures: ratelimit.Rule{Rate: 1, Per: time.Hour, Burst: 3}}
+	a := newLimitedAPIWith(t, backends[0].open, ratelimit.NewMemory(ratelimit.MemoryOptions{}), rules, nil)
+	acme := a.signup("owner@acme.test", "Acme")
+	victim := from("198.51.100.40")
+	for range 20 {
+		r := a.do(http.MethodPost, Prefix+"/workflows", map[string]any{"name": "x"}, creds{Cookie: acme.Cookie, Origin: "https://evil.example"}, victim...)
+		require.Equal(t, http.StatusForbidden, r.Status, r.short())
+		r = a.do(http.MethodGet, Prefix+"/workflows", nil, creds{}, victim...)
+		require.Equal(t, http.StatusUnauthorized, r.Status, r.short())
+	}
+	r := a.do(http.MethodGet, Prefix+"/workflows", nil, creds{Cookie: acme.Cookie}, victim...)
+	require.Equal(t, http.StatusOK, r.Status, r.short())
+	// Three wrong keys, then the address is refused.
+	for range 3 {
+		bogus, _, _, err := auth.NewAPIKey()
+		require.NoError(t, err)
+		r = a.do(http.MethodGet, Prefix+"/workflows", nil, creds{Key: bogus}, victim...)
+		require.Equal(t, http.StatusUnauthorized, r.Status, r.short())
+	}
+	r = a.do(http.MethodGet, Prefix+"/workflows", nil, creds{Cookie: acme.Cookie}, victim...)
+	require.Equal(t, http.StatusTooManyRequests, r.Status, r.short())
 }
