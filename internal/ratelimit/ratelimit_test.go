@@ -348,3 +348,32 @@ func TestRedisDownAllowAllFallsBack(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 2, p.Remaining)
 }
+
+// TestMemoryRefusalsAndPeeksKeepNoState: looking, and posts refused by
+// another key, add no keys, so a flood of refused requests to random keys
+// costs no memory; counted ones stay within MaxKeys.
+func TestMemoryRefusalsAndPeeksKeepNoState(t *testing.T) {
+	t.Parallel()
+	m := ratelimit.NewMemory(ratelimit.MemoryOptions{MaxKeys: 64})
+	ctx := context.Background()
+	one := ratelimit.Rule{Rate: 1, Per: time.Hour, Burst: 1}
+	for i := range 1000 {
+		_, err := m.Peek(ctx, fmt.Sprint("peek:", i), one)
+		require.NoError(t, err)
+	}
+	require.Zero(t, m.Len())
+	res, err := m.AllowAll(ctx, ratelimit.Request{Key: "ip", Rule: one})
+	require.NoError(t, err)
+	require.True(t, ratelimit.AllAllowed(res))
+	for i := range 1000 {
+		res, err := m.AllowAll(ctx, ratelimit.Request{Key: "ip", Rule: one}, ratelimit.Request{Key: fmt.Sprint("workflow:", i), Rule: one})
+		require.NoError(t, err)
+		require.False(t, ratelimit.AllAllowed(res))
+	}
+	require.Equal(t, 1, m.Len())
+	for i := range 1000 {
+		_, err := m.AllowAll(ctx, ratelimit.Request{Key: fmt.Sprint("a:", i), Rule: one}, ratelimit.Request{Key: fmt.Sprint("b:", i), Rule: one})
+		require.NoError(t, err)
+	}
+	require.LessOrEqual(t, m.Len(), 64)
+}
