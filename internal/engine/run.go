@@ -112,7 +112,7 @@ func (r *run) insertStep(_ context.Context, n *workflow.Node, status domain.Step
 	p := &store.StepInsertParams{
 		TenantID: r.exec.TenantID, ID: domain.NewID(), ExecutionID: r.exec.ID, Seq: r.exec.StepCount,
 		NodeID: n.ID, NodeType: n.Type, Status: status, Attempt: 1, Input: input, Output: output,
-		Handle: handle, Error: errMsg, StartedAt: r.now,
+		Handle: handle, Error: store.StorableText(errMsg), StartedAt: r.now,
 	}
 	if status != domain.StepRunning && status != domain.StepWaiting {
 		p.FinishedAt = &r.now
@@ -139,7 +139,7 @@ func (r *run) flushSteps(ctx context.Context) error {
 func (r *run) updateStep(ctx context.Context, open *openStep, status domain.StepStatus, output json.RawMessage, handle, errMsg string) error {
 	p := &store.StepUpdateParams{
 		TenantID: r.exec.TenantID, ExecutionID: r.exec.ID, Seq: open.Seq, Status: status, Attempt: open.Attempt,
-		Output: output, Error: errMsg, Handle: handle,
+		Output: output, Error: store.StorableText(errMsg), Handle: handle,
 	}
 	if status != domain.StepRunning && status != domain.StepWaiting {
 		p.FinishedAt = &r.now
@@ -169,7 +169,7 @@ func (r *run) complete() {
 // failExecution fails the execution with msg.
 func (r *run) failExecution(msg string) {
 	r.exec.Status = domain.ExecutionFailed
-	r.exec.Error = msg
+	r.exec.Error = store.StorableText(msg) // may quote a called service's error
 	r.exec.Token++
 	r.exec.FinishedAt = &r.now
 	r.c.Engine.Open = nil
