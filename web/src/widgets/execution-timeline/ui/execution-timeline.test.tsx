@@ -35,7 +35,7 @@ describe("ExecutionTimeline side-effect attempts", () => {
     for (const b of screen.getAllByRole("button")) fireEvent.click(b);
     const effects = screen.getAllByTestId("step-effect");
     expect(effects).toHaveLength(1);
-    expect(effects[0].textContent).toContain("Attempted 1 time under key");
-    expect(effects[0].textContent).not.toContain("may have received");
+    expect(effects[0]?.textContent).toContain("Attempted 1 time under key");
+    expect(effects[0]?.textContent).not.toContain("may have received");
   });
 });
