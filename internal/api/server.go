@@ -109,6 +109,7 @@ func NewConfig() huma.Config {
 		"apiKey":  {Type: "http", Scheme: "bearer", Description: "Workspace API key (nf_…)"},
 	}
 	cfg.Security = []map[string][]string{{"session": {}}, {"apiKey": {}}}
+	cfg.Transformers = append(cfg.Transformers, redactProblemValues)
 	return cfg
 }
 
