@@ -111,6 +111,12 @@ func TestTwoProcessesMigrateOnce(t *testing.T) {
 		p.WaitReady(60 * time.Second)
 	}
 	for _, p := range procs {
-		require.NotContains(t, p.Output(), "level=ERROR")
+		for _, line := range strings.Split(p.Output(), "\n") {
+			// The test database's role is a superuser, which the server
+			// rightly reports at every start; any other error is the race.
+			if strings.Contains(line, "level=ERROR") && !strings.Contains(line, "skips row-level security") {
+				t.Errorf("error logged while two processes migrate: %s", line)
+			}
+		}
 	}
 }
