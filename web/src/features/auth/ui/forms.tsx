@@ -60,7 +60,7 @@ export function SignupForm({ onDone }: { onDone: () => void }) {
       <Field label="Work email" required error={err("email")}>
         {(p) => <Input {...p} type="email" autoComplete="email" value={v.email} onChange={set("email")} data-testid="signup-email" />}
       </Field>
-      <Field label="Password" required error={err("password")} hint="At least 10 characters.">
+      <Field label="Password" required error={err("password")} hint="At least 10 characters and hard to guess: a few unrelated words work well; common passwords and your own name or email are refused.">
         {(p) => <Input {...p} type="password" autoComplete="new-password" value={v.password} onChange={set("password")} data-testid="signup-password" />}
       </Field>
       <Field label="Workspace name" required error={err("workspaceName")} hint="Usually your company or team.">
@@ -94,7 +94,7 @@ export function AcceptInvitationForm({ token, onDone, signedInAs }: { token: str
           <Field label="Your name" hint="Only for a new account." error={fieldErr(accept.error, "name")}>
             {(p) => <Input {...p} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} data-testid="invite-name" />}
           </Field>
-          <Field label="Password" hint="At least 10 characters for a new account." error={fieldErr(accept.error, "password")}>
+          <Field label="Password" hint="For a new account: at least 10 characters and hard to guess (common passwords and your own name or email are refused)." error={fieldErr(accept.error, "password")}>
             {(p) => <Input {...p} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="invite-password" />}
           </Field>
         </>
