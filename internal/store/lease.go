@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -152,4 +153,63 @@ func logExpired(ctx context.Context, log *slog.Logger, expired []ExpiredLease) {
 		log.WarnContext(ctx, "job lease expired: handed back the jobs of a node that stopped renewing",
 			"dead_node", node, "jobs", n, "last_renewed_ago", time.Since(oldest).Round(time.Millisecond))
 	}
+}
+
+// LeaseRunner is what a backend's queue keeps between Start and Stop:
+// whether its River client runs, and the lease loop beside it. The zero
+// value is a queue that has not started.
+type LeaseRunner struct {
+	mu      sync.Mutex
+	running bool
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// Running reports whether the queue has started and not stopped.
+func (r *LeaseRunner) Running() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.running
+}
+
+// Started marks the queue running and, unless interval is negative, keeps
+// q's leases with LeaseLoop (sweeping others' when sweep is set) until
+// Stop, whatever becomes of ctx.
+func (r *LeaseRunner) Started(ctx context.Context, q QueueLease, interval, expiry time.Duration, sweep bool, log *slog.Logger) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.running = true
+	if interval < 0 {
+		return
+	}
+	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	r.stop, r.done = stop, done
+	go func() {
+		defer close(done)
+		LeaseLoop(loopCtx, q, interval, expiry, sweep, log)
+	}()
+}
+
+// Stop stops the client through StopQueue (fetching ends at once, running
+// jobs finish or are cancelled near ctx's deadline) and then the lease
+// loop, so the leases of running jobs are renewed until they end. It
+// returns by ctx's deadline; on a queue that is not running it does
+// nothing.
+func (r *LeaseRunner) Stop(ctx context.Context, stop, cancel func(context.Context) error) error {
+	r.mu.Lock()
+	running := r.running
+	r.running = false
+	loopStop, loopDone := r.stop, r.done
+	r.stop, r.done = nil, nil
+	r.mu.Unlock()
+	if !running {
+		return nil
+	}
+	err := StopQueue(ctx, stop, cancel)
+	if loopStop != nil {
+		loopStop()
+		<-loopDone
+	}
+	return err
 }

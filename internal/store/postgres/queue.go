@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,10 +25,7 @@ type queue struct {
 	expiry   time.Duration
 	logger   *slog.Logger
 
-	mu        sync.Mutex
-	running   bool
-	leaseStop context.CancelFunc
-	leaseDone chan struct{}
+	run store.LeaseRunner
 }
 
 var (
@@ -42,11 +38,7 @@ func newQueue(client *river.Client[pgx.Tx], pool *pgxpool.Pool, qc store.QueueCo
 		interval: qc.LeaseInterval, expiry: qc.LeaseExpiry, logger: logger}
 }
 
-func (q *queue) started() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.running
-}
+func (q *queue) started() bool { return q.run.Running() }
 
 // Start begins working jobs and keeping this node's job leases (renewing
 // its own, handing back those of nodes that stopped). On an insert-only
@@ -59,18 +51,7 @@ func (q *queue) Start(ctx context.Context) error {
 	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.running = true
-	if q.interval >= 0 {
-		leaseCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-		done := make(chan struct{})
-		q.leaseStop, q.leaseDone = stop, done
-		go func() {
-			defer close(done)
-			store.LeaseLoop(leaseCtx, q, q.interval, q.expiry, true, q.logger)
-		}()
-	}
+	q.run.Started(ctx, q, q.interval, q.expiry, true, q.logger)
 	return nil
 }
 
@@ -78,21 +59,7 @@ func (q *queue) Start(ctx context.Context) error {
 // near ctx's deadline (store.StopQueue); it returns by the deadline. The
 // leases of running jobs are renewed until they end.
 func (q *queue) Stop(ctx context.Context) error {
-	q.mu.Lock()
-	running := q.running
-	q.running = false
-	leaseStop, leaseDone := q.leaseStop, q.leaseDone
-	q.leaseStop, q.leaseDone = nil, nil
-	q.mu.Unlock()
-	if !running {
-		return nil
-	}
-	err := store.StopQueue(ctx, q.client.Stop, q.client.StopAndCancel)
-	if leaseStop != nil {
-		leaseStop()
-		<-leaseDone
-	}
-	return err
+	return q.run.Stop(ctx, q.client.Stop, q.client.StopAndCancel)
 }
 
 // Insert inserts a job in its own transaction.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -28,10 +27,7 @@ type queue struct {
 	interval time.Duration
 	logger   *slog.Logger
 
-	mu        sync.Mutex
-	running   bool
-	leaseStop context.CancelFunc
-	leaseDone chan struct{}
+	run store.LeaseRunner
 }
 
 var (
@@ -117,18 +113,7 @@ func (q *queue) Start(ctx context.Context) error {
 	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start river client: %w", err)
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.running = true
-	if q.interval >= 0 {
-		leaseCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-		done := make(chan struct{})
-		q.leaseStop, q.leaseDone = stop, done
-		go func() {
-			defer close(done)
-			store.LeaseLoop(leaseCtx, q, q.interval, 0, false, q.logger)
-		}()
-	}
+	q.run.Started(ctx, q, q.interval, 0, false, q.logger)
 	return nil
 }
 
@@ -136,21 +121,7 @@ func (q *queue) Start(ctx context.Context) error {
 // near ctx's deadline (store.StopQueue); it returns by the deadline. A
 // second Stop does nothing.
 func (q *queue) Stop(ctx context.Context) error {
-	q.mu.Lock()
-	running := q.running
-	q.running = false
-	leaseStop, leaseDone := q.leaseStop, q.leaseDone
-	q.leaseStop, q.leaseDone = nil, nil
-	q.mu.Unlock()
-	if !running {
-		return nil
-	}
-	err := store.StopQueue(ctx, q.client.Stop, q.client.StopAndCancel)
-	if leaseStop != nil {
-		leaseStop()
-		<-leaseDone
-	}
-	return err
+	return q.run.Stop(ctx, q.client.Stop, q.client.StopAndCancel)
 }
 
 // NodeID is this process's River client ID.
