@@ -69,7 +69,7 @@ func NewNodeID() string {
 		host = "host"
 	}
 	if len(host) > 60 {
-		host = host[:60]
+		host = strings.ToValidUTF8(host[:60], "") // never half a character
 	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
