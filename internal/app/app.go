@@ -56,9 +56,6 @@ type App struct {
 	// live carries live events (Redis, with its fallback, when REDIS_URL is
 	// set).
 	live live.Bus
-	// streams ends when shutdown begins; live streams end with it.
-	streams    context.Context
-	endStreams context.CancelFunc
 }
 
 // Options are what the caller supplies beside the configuration.
@@ -95,7 +92,6 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		}
 	}
 	a := &App{cfg: cfg, log: log, store: st, workers: workers, version: opts.Version}
-	a.streams, a.endStreams = context.WithCancel(context.Background())
 	deps, err := a.wire(ctx)
 	if err != nil {
 		st.Close()
@@ -261,14 +257,6 @@ func (a *App) Handler() http.Handler {
 	web := webui.Handler(a.cfg.WebDir, webui.TrustProxy(a.cfg.TrustProxy))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if p == api.Prefix+"/executions/stream" && a.streams != nil {
-			// A live stream ends when shutdown begins, so that draining
-			// HTTP does not wait for it until the deadline.
-			ctx, cancel := context.WithCancel(r.Context())
-			defer cancel()
-			defer context.AfterFunc(a.streams, cancel)()
-			r = r.WithContext(ctx)
-		}
 		if strings.HasPrefix(p, api.Prefix+"/") || p == api.Prefix || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/webhooks/") {
 			apiHandler.ServeHTTP(w, r)
 			return
@@ -389,14 +377,11 @@ func (a *App) closeBy(deadline time.Time) {
 	}
 }
 
-// closeStreams ends the open live streams (the API's own hook, and the
-// stream requests' contexts).
+// closeStreams ends the open live streams, so that draining HTTP does not
+// wait for them until the deadline (clients reconnect, to another node).
 func (a *App) closeStreams() {
-	if s, ok := any(a.api).(interface{ CloseStreams() }); ok && a.api != nil {
-		s.CloseStreams()
-	}
-	if a.endStreams != nil {
-		a.endStreams()
+	if a.api != nil {
+		a.api.CloseStreams()
 	}
 }
 
