@@ -17,9 +17,18 @@ func openStore(ctx context.Context, args []string) (store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	var keys [][]byte
+	if cfg.Dialect() == store.DialectPostgres {
+		// System transactions prove themselves with the key's token, and
+		// migrate up registers it (see storeopen.Config.SecretKeys).
+		if err := cfg.LoadSecretKeys(os.Getenv); err != nil {
+			return nil, err
+		}
+		keys = append([][]byte{cfg.SecretKey}, cfg.SecretKeysPrevious...)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return storeopen.Open(ctx, storeopen.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log,
-		Queue: store.QueueConfig{WorkNone: true}})
+		SecretKeys: keys, Queue: store.QueueConfig{WorkNone: true}})
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout io.Writer) error {

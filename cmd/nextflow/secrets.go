@@ -56,7 +56,7 @@ func cmdSecrets(ctx context.Context, args []string, stdout io.Writer, getenv fun
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, err := storeopen.Open(ctx, storeopen.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log,
-		Queue: store.QueueConfig{WorkNone: true}})
+		SecretKeys: append([][]byte{cfg.SecretKey}, cfg.SecretKeysPrevious...), Queue: store.QueueConfig{WorkNone: true}})
 	if err != nil {
 		return err
 	}

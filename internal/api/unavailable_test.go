@@ -21,7 +21,7 @@ func TestDatabaseOutageIs503(t *testing.T) {
 	t.Parallel()
 	proxy, dbURL := storetest.PostgresProxy(t)
 	ctx := context.Background()
-	st, err := postgres.Open(ctx, dbURL, postgres.Options{Schema: storetest.PostgresSchema(t), Queue: store.QueueConfig{WorkNone: true}})
+	st, err := postgres.Open(ctx, dbURL, postgres.Options{Schema: storetest.PostgresSchema(t), Queue: store.QueueConfig{WorkNone: true}, SystemTokens: storetest.SystemTokens})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	require.NoError(t, st.Migrate(ctx))

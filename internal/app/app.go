@@ -76,6 +76,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		DatabaseURL: cfg.DatabaseURL,
 		DataDir:     cfg.DataDir,
 		Logger:      log,
+		SecretKeys:  append([][]byte{cfg.SecretKey}, cfg.SecretKeysPrevious...),
 		Queue: store.QueueConfig{
 			Workers:    workers,
 			WorkNone:   cfg.Role == config.RoleAPI,

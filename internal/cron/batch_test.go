@@ -161,7 +161,7 @@ func TestConcurrentClaimersFireOnce(t *testing.T) {
 		q := newQueue()
 		// Registered so that fire jobs can be inserted; no queue runs.
 		New(nil, nil, Options{}).RegisterWorkers(q.Workers)
-		st, err := postgres.Open(ctx, storetest.PostgresURL(), postgres.Options{Queue: q, Schema: schema})
+		st, err := postgres.Open(ctx, storetest.PostgresURL(), postgres.Options{Queue: q, Schema: schema, SystemTokens: storetest.SystemTokens})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = st.Close() })
 		if i == 0 {

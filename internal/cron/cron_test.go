@@ -166,7 +166,7 @@ func TestThreeNodesExactlyOnce(t *testing.T) {
 	var f fixture
 	for i := 0; i < 3; i++ {
 		q := newQueue()
-		st, err := postgres.Open(ctx, storetest.PostgresURL(), postgres.Options{Queue: q, Schema: schema})
+		st, err := postgres.Open(ctx, storetest.PostgresURL(), postgres.Options{Queue: q, Schema: schema, SystemTokens: storetest.SystemTokens})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = st.Close() })
 		if i == 0 {

@@ -95,7 +95,7 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("migrate river: %w", err)
 	}
-	return nil
+	return s.registerSystemTokens(ctx)
 }
 
 // MigrationStatus reports NextFlow's applied and latest migration versions

@@ -7,9 +7,10 @@
 //
 // Every tenant-owned table has row-level security enabled and forced, with a
 // policy that admits only rows whose tenant_id equals the transaction's
-// nextflow.tenant_id setting (or any row when nextflow.system is 'on', the
-// uuid.Nil "system" transactions used for session, API-key and invitation
-// look-ups and for signup). InTx and Read set both at the start of every
+// nextflow.tenant_id setting (or any row when nextflow.system holds a system
+// token the schema owner registered: the uuid.Nil "system" transactions used
+// for session, API-key and invitation look-ups, signup and the cross-tenant
+// claims; see systemtoken.go). InTx and Read set both at the start of every
 // transaction, so a forgotten tenant filter in a query still cannot reach
 // another tenant's rows.
 //
@@ -21,11 +22,15 @@
 //	GRANT USAGE ON SCHEMA public TO nextflow_app;
 //	GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO nextflow_app;
 //	GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO nextflow_app;
+//	REVOKE ALL ON nextflow_system_tokens FROM nextflow_app;
 //
 // (plus ALTER DEFAULT PRIVILEGES for tables later migrations add). Because
 // the policies are FORCEd, even a table owner that is not a superuser is
-// subject to them, so a single non-superuser role that both migrates and
-// serves is also protected.
+// subject to them; but an owner may also alter the policies and register a
+// system token of its own, so serve as a role that owns nothing. Every
+// process must share NEXTFLOW_SECRET_KEY, whose system token `nextflow
+// migrate up` (as the owner) registers. WarnRole reports, at every start, a
+// role that skips the policies or could open the system scope.
 package postgres
 
 import (
@@ -75,6 +80,12 @@ type Options struct {
 	// use it to give each test a fresh schema. Migrate creates it when it
 	// does not exist.
 	Schema string
+	// SystemTokens prove this process's system transactions to the
+	// row-level-security policies (SystemToken of NEXTFLOW_SECRET_KEY, then
+	// of the previous keys during a rotation); Migrate registers them. Every
+	// process sharing the database must share the first one. Empty draws a
+	// token for a store that stands alone.
+	SystemTokens []string
 }
 
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -87,6 +98,9 @@ type Store struct {
 	queue  *queue
 	schema string
 	logger *slog.Logger
+	// systemTokens: the first is set in system transactions; Migrate
+	// registers all.
+	systemTokens []string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -96,6 +110,10 @@ var _ store.Store = (*Store)(nil)
 func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
 	if opts.Schema != "" && !schemaName.MatchString(opts.Schema) {
 		return nil, fmt.Errorf("open postgres: schema %q: want lower-case letters, digits and underscores", opts.Schema)
+	}
+	tokens, err := systemTokens(opts.SystemTokens)
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
@@ -136,6 +154,8 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		client: client,
 		schema: opts.Schema,
 		logger: logger,
+
+		systemTokens: tokens,
 	}
 	s.queue = newQueue(client, pool, opts.Queue, logger)
 	return s, nil
@@ -250,15 +270,16 @@ func (s *Store) Read(ctx context.Context, tenantID uuid.UUID, fn func(tx store.T
 // beginQuery opens the transaction and sets its row-level-security scope in
 // one round trip (pgx sends a query without arguments through the simple
 // protocol, which allows several statements). The tenant ID is a formatted
-// UUID, so it is safe to inline.
-func beginQuery(tenantID uuid.UUID, readOnly bool) string {
+// UUID and the system token hex (systemTokenForm), so both are safe to
+// inline.
+func beginQuery(tenantID uuid.UUID, readOnly bool, systemToken string) string {
 	mode := "READ WRITE"
 	if readOnly {
 		mode = "READ ONLY"
 	}
-	tenant, system := tenantID.String(), "off"
+	tenant, system := tenantID.String(), ""
 	if tenantID == uuid.Nil {
-		tenant, system = "", "on"
+		tenant, system = "", systemToken
 	}
 	return "BEGIN ISOLATION LEVEL READ COMMITTED " + mode +
 		"; SELECT set_config('nextflow.tenant_id', '" + tenant + "', true), set_config('nextflow.system', '" + system + "', true)"
@@ -266,7 +287,7 @@ func beginQuery(tenantID uuid.UUID, readOnly bool) string {
 
 func (s *Store) run(ctx context.Context, tenantID uuid.UUID, readOnly bool, fn func(tx store.Tx) error) (err error) {
 	defer func() { err = markUnavailable(ctx, err) }()
-	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: beginQuery(tenantID, readOnly)})
+	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: beginQuery(tenantID, readOnly, s.systemTokens[0])})
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -232,7 +233,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	const n = 3
 	stores := make([]*postgres.Store, n)
 	for i := range stores {
-		s, err := postgres.Open(ctx, storetest.PostgresURL(), postgres.Options{Schema: schema, Queue: store.QueueConfig{WorkNone: true}})
+		s, err := postgres.Open(ctx, storetest.PostgresURL(), postgres.Options{Schema: schema, Queue: store.QueueConfig{WorkNone: true}, SystemTokens: storetest.SystemTokens})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = s.Close() })
 		stores[i] = s
@@ -327,6 +328,29 @@ func TestRowLevelSecurity(t *testing.T) {
 		require.Zero(t, n, "no tenant set: no rows")
 	})
 
+	// The system scope is not a setting the role can switch on by itself:
+	// 'on' (as before migration 00011) or a made-up token is refused, and
+	// the role can neither register a token nor replace the check.
+	for _, forged := range []string{"on", "true", strings.Repeat("0", 64)} {
+		asRole("", func(tx pgx.Tx) {
+			_, err := tx.Exec(ctx, "SELECT set_config('nextflow.system', $1, true)", forged)
+			require.NoError(t, err)
+			var n int
+			require.NoError(t, tx.QueryRow(ctx, "SELECT count(*) FROM workflows").Scan(&n))
+			require.Zero(t, n, "nextflow.system = %q opened other tenants' rows", forged)
+		})
+	}
+	asRole("", func(tx pgx.Tx) {
+		_, err := tx.Exec(ctx, "SAVEPOINT forge")
+		require.NoError(t, err)
+		_, err = tx.Exec(ctx, "INSERT INTO nextflow_system_tokens (token_hash) VALUES (sha256('mine'))")
+		require.Error(t, err, "the role registers a token of its own")
+		_, err = tx.Exec(ctx, "ROLLBACK TO SAVEPOINT forge")
+		require.NoError(t, err)
+		_, err = tx.Exec(ctx, "CREATE OR REPLACE FUNCTION nextflow_system_on() RETURNS boolean LANGUAGE sql AS 'SELECT true'")
+		require.Error(t, err, "the role replaces the system check")
+	})
+
 	// B's workflow is untouched.
 	var name string
 	require.NoError(t, admin.QueryRow(ctx, "SELECT name FROM "+schema+".workflows WHERE id = $1", wfB.ID).Scan(&name))
@@ -336,7 +360,7 @@ func TestRowLevelSecurity(t *testing.T) {
 	u, err := url.Parse(storetest.PostgresURL())
 	require.NoError(t, err)
 	u.User = url.User(role)
-	rs, err := postgres.Open(ctx, u.String(), postgres.Options{Schema: schema, Queue: store.QueueConfig{WorkNone: true}})
+	rs, err := postgres.Open(ctx, u.String(), postgres.Options{Schema: schema, Queue: store.QueueConfig{WorkNone: true}, SystemTokens: storetest.SystemTokens})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = rs.Close() })
 

@@ -12,6 +12,10 @@ type Role struct {
 	Name      string
 	Superuser bool
 	BypassRLS bool
+	// RegistersSystem is set when the role may write the system-token
+	// hashes (nextflow_system_tokens): it owns the schema or was granted
+	// the table, and so could give itself the cross-tenant system scope.
+	RegistersSystem bool
 }
 
 // SkipsRLS reports whether the role skips every row-level-security policy
@@ -24,8 +28,10 @@ func (r Role) SkipsRLS() bool { return r.Superuser || r.BypassRLS }
 func (s *Store) Role(ctx context.Context) (Role, error) {
 	var r Role
 	err := s.pool.QueryRow(ctx,
-		"SELECT current_user::text, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").
-		Scan(&r.Name, &r.Superuser, &r.BypassRLS)
+		`SELECT current_user::text, rolsuper, rolbypassrls,
+	coalesce(has_table_privilege(to_regclass('nextflow_system_tokens'), 'INSERT'), false)
+FROM pg_roles WHERE rolname = current_user`).
+		Scan(&r.Name, &r.Superuser, &r.BypassRLS, &r.RegistersSystem)
 	if err != nil {
 		return Role{}, markUnavailable(ctx, fmt.Errorf("read the connection role: %w", err))
 	}
@@ -45,6 +51,10 @@ func (s *Store) WarnRole(ctx context.Context, log *slog.Logger) Role {
 		log.ErrorContext(ctx, "PostgreSQL role skips row-level security: tenant isolation rests on query filters alone. "+
 			"Connect as an ordinary role (NOSUPERUSER NOBYPASSRLS) that owns nothing it need not; see the postgres package documentation",
 			"role", r.Name, "superuser", r.Superuser, "bypassrls", r.BypassRLS)
+	} else if r.RegistersSystem {
+		log.ErrorContext(ctx, "PostgreSQL role may write nextflow_system_tokens, so it could give itself the cross-tenant system scope of row-level security. "+
+			"Serve as a role that does not own the schema, and REVOKE ALL ON nextflow_system_tokens FROM it; see the postgres package documentation",
+			"role", r.Name)
 	}
 	return r
 }

@@ -35,5 +35,6 @@ func TestWarnRole(t *testing.T) {
 	require.False(t, r.SkipsRLS())
 	require.False(t, r.Superuser)
 	require.False(t, r.BypassRLS)
+	require.False(t, r.RegistersSystem)
 	require.Empty(t, buf.String(), "an ordinary role is not warned about")
 }

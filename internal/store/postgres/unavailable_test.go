@@ -26,7 +26,7 @@ func TestUnavailable(t *testing.T) {
 	t.Run("connection lost", func(t *testing.T) {
 		t.Parallel()
 		proxy, dbURL := storetest.PostgresProxy(t)
-		s, err := postgres.Open(ctx, dbURL, postgres.Options{Schema: storetest.PostgresSchema(t), Queue: store.QueueConfig{WorkNone: true}})
+		s, err := postgres.Open(ctx, dbURL, postgres.Options{Schema: storetest.PostgresSchema(t), Queue: store.QueueConfig{WorkNone: true}, SystemTokens: storetest.SystemTokens})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = s.Close() })
 		require.NoError(t, s.Migrate(ctx))

@@ -30,6 +30,11 @@ type Config struct {
 	Queue store.QueueConfig
 	// Logger receives the store's and River's logs; nil discards them.
 	Logger *slog.Logger
+	// SecretKeys are NEXTFLOW_SECRET_KEY and then the previous keys. On
+	// PostgreSQL they give the tokens that prove system transactions to
+	// row-level security (postgres.SystemToken): every process of a
+	// deployment must have the same first key.
+	SecretKeys [][]byte
 }
 
 // Open opens the store cfg names. It does not migrate: call Migrate.
@@ -50,7 +55,13 @@ func Open(ctx context.Context, cfg Config) (store.Store, error) {
 		}
 		return s, nil
 	case hasScheme(u, "postgres") || hasScheme(u, "postgresql"):
-		s, err := postgres.Open(ctx, u, postgres.Options{Queue: cfg.Queue, Logger: cfg.Logger})
+		var tokens []string
+		for _, k := range cfg.SecretKeys {
+			if len(k) > 0 {
+				tokens = append(tokens, postgres.SystemToken(k))
+			}
+		}
+		s, err := postgres.Open(ctx, u, postgres.Options{Queue: cfg.Queue, Logger: cfg.Logger, SystemTokens: tokens})
 		if err != nil {
 			return nil, err
 		}

@@ -255,7 +255,7 @@ func migratedSchema(t testing.TB) string {
 		schema = newSchemaName()
 		_, err := admin.Exec(ctx, "CREATE SCHEMA "+schema)
 		require.NoError(t, err)
-		s, err := postgres.Open(ctx, PostgresURL(), postgres.Options{Schema: schema, Queue: store.QueueConfig{WorkNone: true}})
+		s, err := postgres.Open(ctx, PostgresURL(), postgres.Options{Schema: schema, Queue: store.QueueConfig{WorkNone: true}, SystemTokens: SystemTokens})
 		require.NoError(t, err)
 		err = s.Migrate(ctx)
 		_ = s.Close()
@@ -310,6 +310,11 @@ func Postgres(t testing.TB, opts ...Option) store.Store {
 	return PostgresStore(t, opts...)
 }
 
+// SystemTokens is the system token of every test store on PostgreSQL (see
+// postgres.Options.SystemTokens): test schemas are migrated by one store
+// and used by others, as the processes of one deployment share a key.
+var SystemTokens = []string{postgres.SystemToken([]byte("nextflow storetest system key, not a secret"))}
+
 // PostgresStore is Postgres returning the concrete store, for tests of the
 // backend itself.
 func PostgresStore(t testing.TB, opts ...Option) *postgres.Store {
@@ -317,7 +322,7 @@ func PostgresStore(t testing.TB, opts ...Option) *postgres.Store {
 	o := buildOptions(opts)
 	schema := migratedSchema(t)
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, PostgresURL(), postgres.Options{Queue: o.Queue, Schema: schema})
+	s, err := postgres.Open(ctx, PostgresURL(), postgres.Options{Queue: o.Queue, Schema: schema, SystemTokens: SystemTokens})
 	require.NoError(t, err)
 	// Registered after the schema's cleanup, so it runs before it.
 	t.Cleanup(func() { _ = s.Close() })
@@ -338,7 +343,7 @@ func PostgresAppRole(t testing.TB, opts ...Option) *postgres.Store {
 	u, err := url.Parse(PostgresURL())
 	require.NoError(t, err)
 	u.User = url.User(role)
-	s, err := postgres.Open(context.Background(), u.String(), postgres.Options{Queue: o.Queue, Schema: schema})
+	s, err := postgres.Open(context.Background(), u.String(), postgres.Options{Queue: o.Queue, Schema: schema, SystemTokens: SystemTokens})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
@@ -356,6 +361,8 @@ func PostgresRole(t testing.TB, schema string) string {
 		"CREATE ROLE " + role + " LOGIN NOSUPERUSER NOBYPASSRLS",
 		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
 		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
+		// As the postgres package documents: the system-token hashes stay the owner's.
+		"REVOKE ALL ON " + schema + ".nextflow_system_tokens FROM " + role,
 		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + role,
 	} {
 		_, err := admin.Exec(ctx, q)

@@ -84,6 +84,11 @@ type Membership struct {
 	CreatedAt time.Time
 }
 
+type NextflowSystemToken struct {
+	TokenHash []byte
+	CreatedAt time.Time
+}
+
 type Outbox struct {
 	ID             uuid.UUID
 	TenantID       uuid.UUID
