@@ -56,5 +56,9 @@ func (s *Store) WarnRole(ctx context.Context, log *slog.Logger) Role {
 			"Serve as a role that does not own the schema, and REVOKE ALL ON nextflow_system_tokens FROM it; see the postgres package documentation",
 			"role", r.Name)
 	}
+	if accepted, err := s.systemAccepted(ctx); err != nil || !accepted {
+		log.ErrorContext(ctx, "the database does not accept this process's system token, so sign-in and other cross-tenant look-ups find nothing: "+
+			"run `nextflow migrate up` once as the schema's owner with this NEXTFLOW_SECRET_KEY", "error", err)
+	}
 	return r
 }

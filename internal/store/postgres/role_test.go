@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
 )
 
@@ -37,4 +39,12 @@ func TestWarnRole(t *testing.T) {
 	require.False(t, r.BypassRLS)
 	require.False(t, r.RegistersSystem)
 	require.Empty(t, buf.String(), "an ordinary role is not warned about")
+
+	// A process whose key the database has not registered is told what to run.
+	stranger, err := postgres.Open(ctx, storetest.PostgresURL(), postgres.Options{Schema: storetest.PostgresSchema(t),
+		Queue: store.QueueConfig{WorkNone: true}, SystemTokens: []string{postgres.SystemToken([]byte("another deployment's key, 32 bytes+"))}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = stranger.Close() })
+	stranger.WarnRole(ctx, log)
+	require.Contains(t, buf.String(), "does not accept this process's system token")
 }

@@ -57,15 +57,9 @@ func systemTokens(given []string) ([]string, error) {
 // keep working during a rotation) and rewrites nextflow_system_on() with
 // every registered hash, which needs the owner.
 func (s *Store) registerSystemTokens(ctx context.Context) error {
-	var accepted bool
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('nextflow.system', $1, true)", s.systemTokens[0]); err != nil {
-			return err
-		}
-		return tx.QueryRow(ctx, "SELECT nextflow_system_on()").Scan(&accepted)
-	})
+	accepted, err := s.systemAccepted(ctx)
 	if err != nil {
-		return fmt.Errorf("check the system token: %w", err)
+		return err
 	}
 	if accepted {
 		return nil
@@ -98,4 +92,20 @@ $fn$`)
 		return fmt.Errorf("register the system token (run `nextflow migrate up` once as the schema's owner with this NEXTFLOW_SECRET_KEY): %w", err)
 	}
 	return nil
+}
+
+// systemAccepted reports whether the database accepts this store's first
+// system token.
+func (s *Store) systemAccepted(ctx context.Context) (bool, error) {
+	var accepted bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('nextflow.system', $1, true)", s.systemTokens[0]); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, "SELECT nextflow_system_on()").Scan(&accepted)
+	})
+	if err != nil {
+		return false, markUnavailable(ctx, fmt.Errorf("check the system token: %w", err))
+	}
+	return accepted, nil
 }
