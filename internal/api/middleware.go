@@ -5,8 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/danielgtaylor/huma/v2"
 )
 
 type requestIDKey struct{}
@@ -119,4 +123,23 @@ func BodyLimit(max int64, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// clientIP is the request's client address: the peer's, or behind a
+// trusted proxy (NEXTFLOW_TRUST_PROXY) the last X-Forwarded-For entry, the
+// address the proxy saw (earlier entries are whatever the client claimed).
+func clientIP(ctx huma.Context, trustProxy bool) string {
+	ip := ctx.RemoteAddr()
+	if host, _, err := net.SplitHostPort(ip); err == nil {
+		ip = host
+	}
+	if trustProxy {
+		if xff := ctx.Header("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if parsed := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); parsed != nil {
+				ip = parsed.String()
+			}
+		}
+	}
+	return ip
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -104,25 +103,13 @@ func (ri requestInfo) meta() auth.RequestMeta {
 }
 
 func (a *Accounts) requestInfo(ctx huma.Context) requestInfo {
-	ri := requestInfo{UserAgent: ctx.Header("User-Agent")}
-	ri.IP = ctx.RemoteAddr()
-	if host, _, err := net.SplitHostPort(ri.IP); err == nil {
-		ri.IP = host
-	}
+	ri := requestInfo{UserAgent: ctx.Header("User-Agent"), IP: clientIP(ctx, a.trustProxy)}
 	ri.Secure = ctx.TLS() != nil || a.baseHTTPS
 	scheme := "http"
 	if ctx.TLS() != nil {
 		scheme = "https"
 	}
 	if a.trustProxy {
-		if xff := ctx.Header("X-Forwarded-For"); xff != "" {
-			// The proxy appends the address it saw; earlier entries are
-			// whatever the client claimed.
-			parts := strings.Split(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				ri.IP = ip.String()
-			}
-		}
 		if strings.EqualFold(ctx.Header("X-Forwarded-Proto"), "https") {
 			ri.Secure, scheme = true, "https"
 		}

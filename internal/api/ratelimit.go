@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -303,7 +302,7 @@ func ceilSeconds(d time.Duration) int {
 func (rl *RateLimiter) clientKey(ctx huma.Context) string {
 	ip := requestInfoFrom(ctx.Context()).IP
 	if ip == "" {
-		ip = rl.remoteIP(ctx)
+		ip = clientIP(ctx, rl.trustProxy)
 	}
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
@@ -315,23 +314,4 @@ func (rl *RateLimiter) clientKey(ctx huma.Context) string {
 		return p.String()
 	}
 	return a.String()
-}
-
-// remoteIP is the peer's address or, behind a trusted proxy, the last
-// X-Forwarded-For entry (the address the proxy saw; earlier entries are
-// whatever the client claimed).
-func (rl *RateLimiter) remoteIP(ctx huma.Context) string {
-	ip := ctx.RemoteAddr()
-	if host, _, err := net.SplitHostPort(ip); err == nil {
-		ip = host
-	}
-	if rl.trustProxy {
-		if xff := ctx.Header("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
-				ip = a.String()
-			}
-		}
-	}
-	return ip
 }
