@@ -17,12 +17,16 @@ import (
 const adminUsage = `usage:
   nextflow admin create-user   --email E --password P --name N
   nextflow admin create-tenant --name N --owner-email E [--slug S] [--plan FREE|PRO|BIZ]
-(both also take --database-url and --data-dir)`
+  nextflow admin prune [--dry-run] [--tenant ID|SLUG] [--batch N] [--execution-batch M]   delete history past the plans' ages
+(all also take --database-url and --data-dir)`
 
 // cmdAdmin bootstraps accounts from the shell.
 func cmdAdmin(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%s", adminUsage)
+	}
+	if args[0] == "prune" {
+		return cmdAdminPrune(ctx, args[1:], stdout)
 	}
 	fs := flag.NewFlagSet("admin "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

@@ -15,7 +15,9 @@ import (
 
 	"github.com/nextflow-dev/nextflow/internal/config"
 	"github.com/nextflow-dev/nextflow/internal/cron"
+	"github.com/nextflow-dev/nextflow/internal/cron/cronbench"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/engine/enginebench"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 	"github.com/nextflow-dev/nextflow/internal/store/sqlite"
@@ -23,20 +25,33 @@ import (
 
 const benchUsage = `usage:
   nextflow bench engine --db sqlite|postgres [--executions N] [--steps K] [--advance-batch B]
+                        [--effect-results group|alone|both] [--effects-only]
   nextflow bench cron   --db sqlite|postgres [--schedules N]
   nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
   --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
 bench engine phases: the pure journey started eagerly (the default start) and queued (every node
 in advance jobs), queued again at half its rate (latency below saturation), delay 0 + http.request,
-1,000 delays falling due across a second (pickup and end lateness), raw River no-op jobs; starts
-and River inserts run four transactions at once.
+a journey with one side effect (http.request to an in-process server on 127.0.0.1) saturated and
+at half its rate, the same journey with one email send (email.send to an in-process SMTP server)
+and with one WhatsApp send (a whatsapp.send template to a local fake Cloud API; rate limits off),
+each saturated and at half its rate (one send per execution: exec/s is sends/s), 1,000 delays falling due across a second (pickup and end lateness), raw River
+no-op jobs; starts and River inserts run four transactions at once. --effect-results says where
+side effects' results are recorded: in the advance group commit (group, the default), each in a
+transaction of its own (alone), or both: the side-effect phases run again with alone on a second
+fresh database and the group/alone ratio is printed. --effects-only runs only those phases (side effect and sends).
 PostgreSQL runs use DATABASE_URL (default the local test server) in a fresh schema that is dropped after.
 River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, FetchPollInterval 20ms.`
 
 // cmdBench measures the engine or the cron scheduler on a fresh database.
 func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && isBenchHTTP(args[0]) {
+		return benchHTTP(ctx, args[0], args[1:], stdout)
+	}
+	if len(args) > 0 && args[0] == "soak" {
+		return benchSoak(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || (args[0] != "engine" && args[0] != "cron" && args[0] != "waiting") {
-		return fmt.Errorf("%s", benchUsage)
+		return fmt.Errorf("%s\n%s\n%s", benchUsage, benchHTTPUsage, benchSoakUsage)
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -46,6 +61,8 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	schedules := fs.Int("schedules", 1000, "schedules due in the same second")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	advanceBatch := fs.Int("advance-batch", engine.DefaultAdvanceBatch, "executions per group-commit transaction (1: one transaction each)")
+	effectResults := fs.String("effect-results", "both", "where side effects' results are recorded: group, alone or both")
+	effectsOnly := fs.Bool("effects-only", false, "run only the side-effect phases")
 	if err := fs.Parse(args[1:]); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchUsage}
 	}
@@ -60,6 +77,9 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *effectResults != "group" && *effectResults != "alone" && *effectResults != "both" {
+		return &config.Error{Name: "--effect-results", Msg: fmt.Sprintf("must be group, alone or both, got %q", *effectResults)}
+	}
 	if args[0] == "waiting" {
 		return benchWaiting(ctx, *db, *executions, stdout)
 	}
@@ -73,17 +93,32 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 
 	switch args[0] {
 	case "engine":
-		res, err := engine.Bench(ctx, st, engine.BenchConfig{Workers: workers, Executions: *executions, Nodes: *steps,
-			Engine: engine.Options{AdvanceBatch: *advanceBatch}})
-		if err != nil {
-			return fmt.Errorf("bench engine: %w", err)
+		cfg := enginebench.Config{Workers: workers, Executions: *executions, Nodes: *steps,
+			Engine: engine.Options{AdvanceBatch: *advanceBatch, EffectResultsAlone: *effectResults == "alone"}}
+		var effect [3]enginebench.Phase // the side effect, the email send, the WhatsApp send
+		if *effectsOnly {
+			res, err := enginebench.RunEffect(ctx, st, cfg)
+			if err != nil {
+				return fmt.Errorf("bench engine: %w", err)
+			}
+			fmt.Fprintln(stdout, res.String())
+			effect = [3]enginebench.Phase{res.Effect, res.Email, res.WhatsApp}
+		} else {
+			res, err := enginebench.Run(ctx, st, cfg)
+			if err != nil {
+				return fmt.Errorf("bench engine: %w", err)
+			}
+			fmt.Fprintln(stdout, res.String())
+			effect = [3]enginebench.Phase{res.Effect, res.Email, res.WhatsApp}
 		}
-		fmt.Fprintln(stdout, res.String())
+		if *effectResults == "both" {
+			return benchEffectsAlone(ctx, *db, cfg, effect, stdout)
+		}
 	case "cron":
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		eng := engine.New(st, engine.Options{Logger: log})
 		eng.RegisterWorkers(workers)
-		rec := cron.NewLatencyRecorder(cron.EngineStart(eng, log))
+		rec := cronbench.NewLatencyRecorder(cron.EngineStart(eng, log))
 		sched := cron.New(st, rec.Start, cron.Options{Logger: log, StartMany: rec.StartMany(cron.EngineStartMany(eng, log))})
 		sched.RegisterWorkers(workers)
 		if err := st.Queue().Start(ctx); err != nil {
@@ -97,12 +132,12 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		// A first, small round warms what a running server has warm
 		// (connections, prepared statements, parsed workflows); then the
 		// measured one.
-		warm, err := cron.Bench(ctx, st, sched, rec, min(100, *schedules))
+		warm, err := cronbench.Run(ctx, st, sched, rec, min(100, *schedules))
 		if err != nil {
 			return fmt.Errorf("bench cron: warm-up: %w", err)
 		}
 		fmt.Fprintln(stdout, "warm-up "+warm.String())
-		res, err := cron.Bench(ctx, st, sched, rec, *schedules)
+		res, err := cronbench.Run(ctx, st, sched, rec, *schedules)
 		if err != nil {
 			return fmt.Errorf("bench cron: %w", err)
 		}
@@ -140,4 +175,30 @@ func benchStore(ctx context.Context, db string, qc store.QueueConfig) (store.Sto
 		return st, drop, nil
 	}
 	return nil, nil, &config.Error{Name: "--db", Msg: fmt.Sprintf("must be sqlite or postgres, got %q", db)}
+}
+
+// benchEffectsAlone runs the side-effect phases again on a second fresh
+// database with each result recorded in a transaction of its own, and
+// prints the group commit's throughput against it.
+func benchEffectsAlone(ctx context.Context, db string, cfg enginebench.Config, group [3]enginebench.Phase, stdout io.Writer) error {
+	workers := river.NewWorkers()
+	st, cleanup, err := benchStore(ctx, db, store.QueueConfig{Workers: workers})
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	cfg.Workers = workers
+	cfg.Engine.EffectResultsAlone = true
+	res, err := enginebench.RunEffect(ctx, st, cfg)
+	if err != nil {
+		return fmt.Errorf("bench engine, results alone: %w", err)
+	}
+	fmt.Fprintln(stdout, res.String())
+	for i, alone := range []enginebench.Phase{res.Effect, res.Email, res.WhatsApp} {
+		if alone.PerSecond > 0 {
+			fmt.Fprintf(stdout, "%s, group commit / alone: %.2f (%.0f vs %.0f exec/s)\n",
+				alone.Name, group[i].PerSecond/alone.PerSecond, group[i].PerSecond, alone.PerSecond)
+		}
+	}
+	return nil
 }

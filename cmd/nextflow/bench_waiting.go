@@ -19,6 +19,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
 // benchWaiting starts n executions that reach a 30-day delay and reports
@@ -69,7 +70,7 @@ func benchWaiting(ctx context.Context, db string, n int, stdout io.Writer) error
 	for i := 0; i < n; i += 1000 {
 		batch := make([]engine.StartParams, 0, 1000)
 		for j := i; j < min(n, i+1000); j++ {
-			batch = append(batch, engine.StartParams{TenantID: tenantID, WorkflowID: workflowID, VersionID: versionID, TriggerType: engine.TriggerManual})
+			batch = append(batch, engine.StartParams{TenantID: tenantID, WorkflowID: workflowID, VersionID: versionID, TriggerType: workflow.TypeTriggerManual})
 		}
 		if err := st.InTx(ctx, tenantID, func(tx store.Tx) error {
 			_, err := eng.StartManyTx(ctx, tx, batch)

@@ -7,6 +7,7 @@
 //	nextflow secrets rotate-key                          re-seal credentials under the current key
 //	nextflow bench engine|cron                           measure throughput
 //	nextflow openapi                                     print the OpenAPI document
+//	nextflow healthcheck [--url URL]                     exit 0 when /readyz answers 200
 //	nextflow version                                     print the version
 package main
 
@@ -34,6 +35,7 @@ commands:
   secrets   rotate-key: re-seal every credential under NEXTFLOW_SECRET_KEY
   bench     engine | cron: measure the engine and the scheduler
   openapi   print the OpenAPI 3.1 document
+  healthcheck  exit 0 when the local /readyz answers 200 (container health checks)
   version   print the version
 `
 
@@ -63,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdBench(ctx, args[1:], stdout)
 	case "openapi":
 		err = cmdOpenAPI(stdout)
+	case "healthcheck":
+		err = cmdHealthcheck(ctx, args[1:], stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "nextflow", version)
 	case "help", "--help", "-h":

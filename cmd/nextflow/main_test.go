@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -119,4 +121,37 @@ func TestTwoProcessesMigrateOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestHealthcheck(t *testing.T) {
+	t.Parallel()
+	ready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(`{"status":"ok"}`))
+	}))
+	t.Cleanup(ready.Close)
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, run([]string{"healthcheck", "--url", ready.URL + "/readyz"}, &out, &errOut), errOut.String())
+	require.Contains(t, out.String(), "200 OK")
+
+	errOut.Reset()
+	require.Equal(t, 1, run([]string{"healthcheck", "--url", ready.URL + "/nope"}, &out, &errOut))
+	require.Contains(t, errOut.String(), "404")
+
+	for addr, want := range map[string]string{
+		"":              "http://127.0.0.1:3000/readyz",
+		":8080":         "http://127.0.0.1:8080/readyz",
+		"0.0.0.0:9000":  "http://127.0.0.1:9000/readyz",
+		"10.0.0.5:8080": "http://10.0.0.5:8080/readyz",
+		"[::1]:8080":    "http://[::1]:8080/readyz",
+	} {
+		got, err := readyzURL(addr)
+		require.NoError(t, err, addr)
+		require.Equal(t, want, got, addr)
+	}
+	_, err := readyzURL("8080")
+	require.Error(t, err)
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/nextflow-dev/nextflow/internal/ai"
+	"github.com/nextflow-dev/nextflow/internal/channel"
 	"github.com/nextflow-dev/nextflow/internal/config"
 	"github.com/nextflow-dev/nextflow/internal/credential"
 	"github.com/nextflow-dev/nextflow/internal/secret"
@@ -18,7 +20,8 @@ import (
 const secretsUsage = `usage:
   nextflow secrets rotate-key [--batch N] [--database-url URL] [--data-dir DIR]
 
-Re-seals every workspace credential under NEXTFLOW_SECRET_KEY. Set the new
+Re-seals every workspace credential and every channel connection's secrets
+under NEXTFLOW_SECRET_KEY. Set the new
 key as NEXTFLOW_SECRET_KEY and the old one(s) in NEXTFLOW_SECRET_KEY_PREVIOUS
 (comma separated) on every node, run this once, then drop the old keys.
 It is idempotent and safe to run while nodes serve.`
@@ -68,6 +71,22 @@ func cmdSecrets(ctx context.Context, args []string, stdout io.Writer, getenv fun
 	}
 	if res.Failed > 0 {
 		return fmt.Errorf("%d credential(s) could not be opened with NEXTFLOW_SECRET_KEY or NEXTFLOW_SECRET_KEY_PREVIOUS; they were left as they are", res.Failed)
+	}
+	resealed, current, err := channel.New(st, kr, channel.Options{Logger: log}).Rotate(ctx)
+	fmt.Fprintf(stdout, "channel connections re-sealed: %d\nchannel connections already current: %d\n", resealed, current)
+	if err != nil {
+		return fmt.Errorf("rotate channel connections: %w", err)
+	}
+	// AI keys are opened by a provider call, not by NewFactory: it needs
+	// no network options here.
+	factory, err := ai.NewFactory(ai.NetOptions{})
+	if err != nil {
+		return fmt.Errorf("rotate AI keys: %w", err)
+	}
+	resealed, current, err = ai.NewService(kr, factory).Rotate(ctx, st)
+	fmt.Fprintf(stdout, "AI keys re-sealed: %d\nAI keys already current: %d\n", resealed, current)
+	if err != nil {
+		return fmt.Errorf("rotate AI keys: %w", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nextflow-dev/nextflow/internal/channel"
 	"github.com/nextflow-dev/nextflow/internal/credential"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/secret"
@@ -60,7 +61,12 @@ func TestSecretsRotateKey(t *testing.T) {
 					return err
 				}
 			}
-			return nil
+			// And a channel connection's secrets.
+			name := "Page"
+			_, err = channel.New(s.Store(), s.Keyring(), channel.Options{Logger: quiet}).CreateTx(ctx, tx, ten.ID, &channel.Input{
+				Kind: domain.ChannelMessenger, Name: &name, Config: &channel.Config{PageID: "123"},
+				Secrets: map[string]string{channel.SecretPageToken: "page-token"}}, nil)
+			return err
 		}))
 	})
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -70,17 +76,28 @@ func TestSecretsRotateKey(t *testing.T) {
 		env(map[string]string{"NEXTFLOW_SECRET_KEY": keyB, "NEXTFLOW_SECRET_KEY_PREVIOUS": keyA}))
 	require.NoError(t, err)
 	require.Contains(t, out.String(), "re-sealed: 2\n")
+	require.Contains(t, out.String(), "channel connections re-sealed: 1\n")
 
 	out.Reset()
 	require.NoError(t, cmdSecrets(ctx, []string{"rotate-key", "--data-dir", dir}, &out,
 		env(map[string]string{"NEXTFLOW_SECRET_KEY": keyB, "NEXTFLOW_SECRET_KEY_PREVIOUS": keyA})))
 	require.Contains(t, out.String(), "re-sealed: 0\nalready current: 2\n", "idempotent")
+	require.Contains(t, out.String(), "channel connections already current: 1\n")
 
 	// Key B alone now opens them.
 	withKeys(keyB)(t, func(s *credential.Service, tenant uuid.UUID) {
 		v, err := s.Resolve(ctx, tenant, "TWO")
 		require.NoError(t, err)
 		require.Equal(t, "value-TWO", v)
+		require.NoError(t, s.Store().Read(ctx, tenant, func(tx store.Tx) error {
+			list, err := tx.ChannelList(ctx, tenant, "")
+			require.NoError(t, err)
+			require.Len(t, list, 1)
+			r, err := channel.New(s.Store(), s.Keyring(), channel.Options{Logger: quiet}).Resolve(ctx, tx, tenant, list[0].ID)
+			require.NoError(t, err)
+			require.Equal(t, "page-token", r.Secret(channel.SecretPageToken))
+			return nil
+		}))
 	})
 
 	// Rotating to C without B among the previous keys opens nothing: it

@@ -39,6 +39,34 @@ type APIKeyCreatedDTO struct {
 	Key string `json:"key" doc:"The full key (nf_<prefix>_<secret>); it is shown only once"`
 }
 
+// APIKeyListOutput is the workspace's API keys.
+type APIKeyListOutput struct {
+	Body []APIKeyDTO
+}
+
+// APIKeyCreateDTO is the name and scopes of a new API key.
+type APIKeyCreateDTO struct {
+	Name   string   `json:"name" minLength:"1" maxLength:"200"`
+	Scopes []string `json:"scopes" minItems:"1" maxItems:"4" uniqueItems:"true" doc:"full, or events:write for ingestion only"`
+}
+
+// APIKeyCreateInput carries a new API key's name and scopes.
+type APIKeyCreateInput struct {
+	Body APIKeyCreateDTO
+}
+
+// APIKeyCreateOutput is the new key with its secret, shown once and never
+// cached.
+type APIKeyCreateOutput struct {
+	CacheControl string `header:"Cache-Control"`
+	Body         APIKeyCreatedDTO
+}
+
+// APIKeyIDInput names an API key by its ID in the path.
+type APIKeyIDInput struct {
+	ID uuid.UUID `path:"id" doc:"API key ID"`
+}
+
 func (a *Accounts) registerAPIKeys(api huma.API) {
 	tags := []string{"api-keys"}
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}
@@ -47,7 +75,7 @@ func (a *Accounts) registerAPIKeys(api huma.API) {
 		OperationID: "list-api-keys", Method: http.MethodGet, Path: Prefix + "/api-keys",
 		Summary: "List the workspace's API keys", Tags: tags,
 		Metadata: map[string]any{MetaPermission: auth.PermAPIKeysRead}, Errors: errs,
-	}, func(ctx context.Context, _ *struct{}) (*struct{ Body []APIKeyDTO }, error) {
+	}, func(ctx context.Context, _ *NoInput) (*APIKeyListOutput, error) {
 		p, err := mustPrincipal(ctx)
 		if err != nil {
 			return nil, err
@@ -60,7 +88,7 @@ func (a *Accounts) registerAPIKeys(api huma.API) {
 		for i := range keys {
 			out = append(out, apiKeyDTO(&keys[i]))
 		}
-		return &struct{ Body []APIKeyDTO }{Body: out}, nil
+		return &APIKeyListOutput{Body: out}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -68,15 +96,7 @@ func (a *Accounts) registerAPIKeys(api huma.API) {
 		Summary: "Create an API key (the secret is shown once)", Tags: tags, DefaultStatus: http.StatusCreated,
 		Metadata: map[string]any{MetaPermission: auth.PermAPIKeysManage},
 		Errors:   append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct {
-		Body struct {
-			Name   string   `json:"name" minLength:"1" maxLength:"200"`
-			Scopes []string `json:"scopes" minItems:"1" maxItems:"4" uniqueItems:"true" doc:"full, or events:write for ingestion only"`
-		}
-	}) (*struct {
-		CacheControl string `header:"Cache-Control"`
-		Body         APIKeyCreatedDTO
-	}, error) {
+	}, func(ctx context.Context, in *APIKeyCreateInput) (*APIKeyCreateOutput, error) {
 		p, err := mustPrincipal(ctx)
 		if err != nil {
 			return nil, err
@@ -85,19 +105,14 @@ func (a *Accounts) registerAPIKeys(api huma.API) {
 		if err != nil {
 			return nil, a.accountsProblem(ctx, "API key", err)
 		}
-		return &struct {
-			CacheControl string `header:"Cache-Control"`
-			Body         APIKeyCreatedDTO
-		}{CacheControl: "no-store", Body: APIKeyCreatedDTO{APIKeyDTO: apiKeyDTO(res.Key), Key: res.Secret}}, nil
+		return &APIKeyCreateOutput{CacheControl: "no-store", Body: APIKeyCreatedDTO{APIKeyDTO: apiKeyDTO(res.Key), Key: res.Secret}}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "revoke-api-key", Method: http.MethodDelete, Path: Prefix + "/api-keys/{id}",
 		Summary: "Revoke an API key", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Metadata: map[string]any{MetaPermission: auth.PermAPIKeysManage}, Errors: errs,
-	}, func(ctx context.Context, in *struct {
-		ID uuid.UUID `path:"id" doc:"API key ID"`
-	}) (*struct{}, error) {
+	}, func(ctx context.Context, in *APIKeyIDInput) (*NoContentOutput, error) {
 		p, err := mustPrincipal(ctx)
 		if err != nil {
 			return nil, err

@@ -54,13 +54,15 @@ type MeDTO struct {
 	Permissions  []string        `json:"permissions" doc:"What the role allows in the active workspace"`
 }
 
-type meOutput struct {
+// MeOutput is the signed-in user with their workspaces, never cached;
+// sign-in and sign-up also set the session cookie.
+type MeOutput struct {
 	SetCookie    []http.Cookie `header:"Set-Cookie"`
 	CacheControl string        `header:"Cache-Control"`
 	Body         *MeDTO
 }
 
-func (a *Accounts) meOutput(ctx context.Context, p *auth.Principal) (*meOutput, error) {
+func (a *Accounts) meOutput(ctx context.Context, p *auth.Principal) (*MeOutput, error) {
 	me, err := a.svc.Me(ctx, p)
 	if err != nil {
 		return nil, a.accountsProblem(ctx, "user", err)
@@ -74,7 +76,7 @@ func (a *Accounts) meOutput(ctx context.Context, p *auth.Principal) (*meOutput, 
 		dto.ActiveTenant, dto.Role = &t, me.Active.Role
 		dto.Permissions = auth.RolePermissions(me.Active.Role)
 	}
-	return &meOutput{CacheControl: "no-store", Body: dto}, nil
+	return &MeOutput{CacheControl: "no-store", Body: dto}, nil
 }
 
 // sessionCookie is the cookie carrying a new session token.
@@ -96,33 +98,49 @@ func principalOf(res *auth.SessionResult) *auth.Principal {
 	return &auth.Principal{Kind: auth.KindUser, User: res.User, Session: res.Session, TenantID: res.TenantID, Role: res.Role}
 }
 
-type signupInput struct {
-	Body struct {
-		Email         string `json:"email" format:"email" maxLength:"254"`
-		Password      string `json:"password" minLength:"10" maxLength:"256" doc:"10 to 256 characters, not only whitespace and not easy to guess (zxcvbn score 2 or more)"`
-		Name          string `json:"name" minLength:"1" maxLength:"200"`
-		WorkspaceName string `json:"workspaceName" minLength:"1" maxLength:"200"`
-	}
+// SignupDTO is a new account and its first workspace.
+type SignupDTO struct {
+	Email         string `json:"email" format:"email" maxLength:"254"`
+	Password      string `json:"password" minLength:"10" maxLength:"256" doc:"10 to 256 characters, not only whitespace and not easy to guess (zxcvbn score 2 or more)"`
+	Name          string `json:"name" minLength:"1" maxLength:"200"`
+	WorkspaceName string `json:"workspaceName" minLength:"1" maxLength:"200"`
 }
 
-type loginInput struct {
-	Body struct {
-		Email    string `json:"email" maxLength:"254"`
-		Password string `json:"password" maxLength:"256"`
-	}
+// SignupInput carries a new account and its first workspace.
+type SignupInput struct {
+	Body SignupDTO
 }
 
-type switchTenantInput struct {
-	Body struct {
-		TenantID uuid.UUID `json:"tenantId" doc:"A workspace the user is a member of"`
-	}
+// LoginDTO is an email and password.
+type LoginDTO struct {
+	Email    string `json:"email" maxLength:"254"`
+	Password string `json:"password" maxLength:"256"`
 }
 
-type logoutOutput struct {
+// LoginInput carries an email and password.
+type LoginInput struct {
+	Body LoginDTO
+}
+
+// SwitchTenantDTO names the workspace to make active.
+type SwitchTenantDTO struct {
+	TenantID uuid.UUID `json:"tenantId" doc:"A workspace the user is a member of"`
+}
+
+// SwitchTenantInput names the workspace to make active.
+type SwitchTenantInput struct {
+	Body SwitchTenantDTO
+}
+
+// LogoutDTO counts the sessions a sign-out ended.
+type LogoutDTO struct {
+	Revoked int `json:"revoked" doc:"Sessions ended"`
+}
+
+// LogoutOutput clears the session cookie and counts the sessions ended.
+type LogoutOutput struct {
 	SetCookie []http.Cookie `header:"Set-Cookie"`
-	Body      struct {
-		Revoked int `json:"revoked" doc:"Sessions ended"`
-	}
+	Body      LogoutDTO
 }
 
 // passwordProblem maps the errors of operations that check or hash a
@@ -151,7 +169,7 @@ func (a *Accounts) registerAuth(api huma.API) {
 		Summary: "Create an account and its first workspace, and sign in", Tags: tags,
 		DefaultStatus: http.StatusCreated, Security: []map[string][]string{}, Metadata: public,
 		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusServiceUnavailable},
-	}, func(ctx context.Context, in *signupInput) (*meOutput, error) {
+	}, func(ctx context.Context, in *SignupInput) (*MeOutput, error) {
 		ri := requestInfoFrom(ctx)
 		res, err := a.svc.Signup(ctx, auth.SignupInput{
 			Email: in.Body.Email, Password: in.Body.Password, Name: in.Body.Name, WorkspaceName: in.Body.WorkspaceName,
@@ -172,7 +190,7 @@ func (a *Accounts) registerAuth(api huma.API) {
 		Summary: "Sign in with email and password", Tags: tags,
 		Security: []map[string][]string{}, Metadata: public,
 		Errors: []int{http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable},
-	}, func(ctx context.Context, in *loginInput) (*meOutput, error) {
+	}, func(ctx context.Context, in *LoginInput) (*MeOutput, error) {
 		ri := requestInfoFrom(ctx)
 		res, err := a.svc.Login(ctx, in.Body.Email, in.Body.Password, ri.meta())
 		if err != nil {
@@ -189,7 +207,7 @@ func (a *Accounts) registerAuth(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "logout", Method: http.MethodPost, Path: Prefix + "/auth/logout",
 		Summary: "Sign out of this session", Tags: tags, Metadata: self, Errors: errs,
-	}, func(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
+	}, func(ctx context.Context, _ *NoInput) (*LogoutOutput, error) {
 		p, err := mustUser(ctx)
 		if err != nil {
 			return nil, err
@@ -198,7 +216,7 @@ func (a *Accounts) registerAuth(api huma.API) {
 		if err := a.svc.Logout(ctx, p, ri.meta()); err != nil {
 			return nil, a.accountsProblem(ctx, "session", err)
 		}
-		out := &logoutOutput{SetCookie: []http.Cookie{clearedCookie(ri.Secure)}}
+		out := &LogoutOutput{SetCookie: []http.Cookie{clearedCookie(ri.Secure)}}
 		out.Body.Revoked = 1
 		return out, nil
 	})
@@ -206,7 +224,7 @@ func (a *Accounts) registerAuth(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "logout-all", Method: http.MethodPost, Path: Prefix + "/auth/logout-all",
 		Summary: "Sign out of every session of this user", Tags: tags, Metadata: self, Errors: errs,
-	}, func(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
+	}, func(ctx context.Context, _ *NoInput) (*LogoutOutput, error) {
 		p, err := mustUser(ctx)
 		if err != nil {
 			return nil, err
@@ -216,7 +234,7 @@ func (a *Accounts) registerAuth(api huma.API) {
 		if err != nil {
 			return nil, a.accountsProblem(ctx, "session", err)
 		}
-		out := &logoutOutput{SetCookie: []http.Cookie{clearedCookie(ri.Secure)}}
+		out := &LogoutOutput{SetCookie: []http.Cookie{clearedCookie(ri.Secure)}}
 		out.Body.Revoked = n
 		return out, nil
 	})
@@ -224,7 +242,7 @@ func (a *Accounts) registerAuth(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-me", Method: http.MethodGet, Path: Prefix + "/auth/me",
 		Summary: "The signed-in user, their workspaces and the active one", Tags: tags, Metadata: self, Errors: errs,
-	}, func(ctx context.Context, _ *struct{}) (*meOutput, error) {
+	}, func(ctx context.Context, _ *NoInput) (*MeOutput, error) {
 		p, err := mustUser(ctx)
 		if err != nil {
 			return nil, err
@@ -236,7 +254,7 @@ func (a *Accounts) registerAuth(api huma.API) {
 		OperationID: "switch-tenant", Method: http.MethodPost, Path: Prefix + "/auth/switch-tenant",
 		Summary: "Make another of the user's workspaces the active one", Tags: tags, Metadata: self,
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound},
-	}, func(ctx context.Context, in *switchTenantInput) (*meOutput, error) {
+	}, func(ctx context.Context, in *SwitchTenantInput) (*MeOutput, error) {
 		p, err := mustUser(ctx)
 		if err != nil {
 			return nil, err

@@ -37,15 +37,47 @@ func credentialDTO(c *domain.Credential) CredentialDTO {
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Reference: "{{ secrets." + c.Name + " }}"}
 }
 
-type credentialValueBody struct {
+// CredentialValueDTO is a credential's new value, kind and description.
+type CredentialValueDTO struct {
 	Kind        string `json:"kind,omitempty" enum:"generic,http_header,webhook_secret" default:"generic"`
 	Description string `json:"description,omitempty" maxLength:"500"`
 	Value       string `json:"value" minLength:"1" maxLength:"16384" writeOnly:"true" doc:"The secret; stored encrypted and never returned"`
 }
 
-type credentialOutput struct {
+// CredentialCreateDTO is a new credential.
+type CredentialCreateDTO struct {
+	Name        string `json:"name" minLength:"1" maxLength:"64" pattern:"^[A-Za-z0-9_]+$" doc:"Letters, digits and _; unique in the workspace"`
+	Kind        string `json:"kind,omitempty" enum:"generic,http_header,webhook_secret" default:"generic"`
+	Description string `json:"description,omitempty" maxLength:"500"`
+	Value       string `json:"value" minLength:"1" maxLength:"16384" writeOnly:"true" doc:"The secret; stored encrypted and never returned"`
+}
+
+// CredentialCreateInput carries a new credential.
+type CredentialCreateInput struct {
+	Body CredentialCreateDTO
+}
+
+// CredentialNameInput names a credential in the path.
+type CredentialNameInput struct {
+	Name string `path:"name" maxLength:"64"`
+}
+
+// CredentialReplaceInput names a credential and carries its new value.
+type CredentialReplaceInput struct {
+	Name string `path:"name" maxLength:"64"`
+	Body CredentialValueDTO
+}
+
+// CredentialOutput is a credential's metadata (never its value), never
+// cached.
+type CredentialOutput struct {
 	CacheControl string `header:"Cache-Control"`
 	Body         CredentialDTO
+}
+
+// CredentialListOutput is the workspace's credentials.
+type CredentialListOutput struct {
+	Body []CredentialDTO
 }
 
 func (s *Server) registerCredentials() {
@@ -61,7 +93,7 @@ func (s *Server) registerCredentials() {
 		OperationID: "list-credentials", Method: http.MethodGet, Path: Prefix + "/credentials",
 		Summary: "List the workspace's credentials (names and metadata; values are never returned)", Tags: tags,
 		Metadata: read, Errors: errs,
-	}, func(ctx context.Context, _ *struct{}) (*struct{ Body []CredentialDTO }, error) {
+	}, func(ctx context.Context, _ *NoInput) (*CredentialListOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -77,7 +109,7 @@ func (s *Server) registerCredentials() {
 		for i := range list {
 			out = append(out, credentialDTO(&list[i]))
 		}
-		return &struct{ Body []CredentialDTO }{Body: out}, nil
+		return &CredentialListOutput{Body: out}, nil
 	})
 
 	huma.Register(s.api, huma.Operation{
@@ -86,14 +118,7 @@ func (s *Server) registerCredentials() {
 		Description: "The value is encrypted at rest and never returned, not even to an ADMIN. Node configs refer to it as `{{ secrets.NAME }}` or, on trigger.webhook, with `secretCredential: NAME`.",
 		Tags:        tags, DefaultStatus: http.StatusCreated, Metadata: manage,
 		Errors: append(errs, http.StatusConflict, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct {
-		Body struct {
-			Name        string `json:"name" minLength:"1" maxLength:"64" pattern:"^[A-Za-z0-9_]+$" doc:"Letters, digits and _; unique in the workspace"`
-			Kind        string `json:"kind,omitempty" enum:"generic,http_header,webhook_secret" default:"generic"`
-			Description string `json:"description,omitempty" maxLength:"500"`
-			Value       string `json:"value" minLength:"1" maxLength:"16384" writeOnly:"true" doc:"The secret; stored encrypted and never returned"`
-		}
-	}) (*credentialOutput, error) {
+	}, func(ctx context.Context, in *CredentialCreateInput) (*CredentialOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -114,17 +139,14 @@ func (s *Server) registerCredentials() {
 		if err != nil {
 			return nil, s.credentialProblem(ctx, err)
 		}
-		return &credentialOutput{CacheControl: "no-store", Body: credentialDTO(cr)}, nil
+		return &CredentialOutput{CacheControl: "no-store", Body: credentialDTO(cr)}, nil
 	})
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "replace-credential", Method: http.MethodPut, Path: Prefix + "/credentials/{name}",
 		Summary: "Replace a credential's value (and kind and description)", Tags: tags, Metadata: manage,
 		Errors: append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct {
-		Name string `path:"name" maxLength:"64"`
-		Body credentialValueBody
-	}) (*credentialOutput, error) {
+	}, func(ctx context.Context, in *CredentialReplaceInput) (*CredentialOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -141,7 +163,7 @@ func (s *Server) registerCredentials() {
 		if err != nil {
 			return nil, s.credentialProblem(ctx, err)
 		}
-		return &credentialOutput{CacheControl: "no-store", Body: credentialDTO(cr)}, nil
+		return &CredentialOutput{CacheControl: "no-store", Body: credentialDTO(cr)}, nil
 	})
 
 	huma.Register(s.api, huma.Operation{
@@ -150,9 +172,7 @@ func (s *Server) registerCredentials() {
 		Description: "Refused with 409, naming the workflows, while a workflow's draft or published version refers to it: change those workflows first.",
 		Tags:        tags, DefaultStatus: http.StatusNoContent, Metadata: manage,
 		Errors: append(errs, http.StatusConflict),
-	}, func(ctx context.Context, in *struct {
-		Name string `path:"name" maxLength:"64"`
-	}) (*struct{}, error) {
+	}, func(ctx context.Context, in *CredentialNameInput) (*NoContentOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err

@@ -2,9 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +42,7 @@ type ExecutionDTO struct {
 	StartedAt     *time.Time             `json:"startedAt,omitempty"`
 	FinishedAt    *time.Time             `json:"finishedAt,omitempty"`
 	Steps         []StepDTO              `json:"steps,omitempty"`
+	Test          bool                   `json:"test" doc:"A test run of the draft (left out of stats); its version is a test snapshot, numbered below zero"`
 }
 
 // StepDTO is one node visit.
@@ -93,7 +91,7 @@ func rawToAny(raw json.RawMessage) any {
 func executionDTO(e *domain.Execution, withContext bool) ExecutionDTO {
 	d := ExecutionDTO{ID: e.ID, WorkflowID: e.WorkflowID, Version: e.Version, Status: e.Status, ContactID: e.ContactID,
 		TriggerType: e.TriggerType, CurrentNodeID: e.CurrentNodeID, StepCount: e.StepCount, Error: e.Error,
-		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, StartedAt: e.StartedAt, FinishedAt: e.FinishedAt}
+		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, StartedAt: e.StartedAt, FinishedAt: e.FinishedAt, Test: e.Test}
 	if withContext {
 		d.Context = contextDTO(e.Context)
 	}
@@ -124,9 +122,49 @@ func stepDTO(s *domain.Step) StepDTO {
 	return d
 }
 
-type executionOutput struct{ Body ExecutionDTO }
+// ExecutionIDInput names an execution by its ID in the path.
+type ExecutionIDInput struct {
+	ID uuid.UUID `path:"id"`
+}
 
-type startExecutionBody struct {
+// ExecutionOutput is one execution.
+type ExecutionOutput struct{ Body ExecutionDTO }
+
+// ExecutionStartInput names the workflow to run and, optionally, what the
+// execution starts with.
+type ExecutionStartInput struct {
+	ID   uuid.UUID `path:"id"`
+	Body *ExecutionStartDTO
+}
+
+// ExecutionListInput filters and pages the execution list.
+type ExecutionListInput struct {
+	WorkflowID string    `query:"workflowId" doc:"Only this workflow's executions"`
+	Status     string    `query:"status" doc:"Comma-separated statuses, e.g. FAILED,WAITING"`
+	ContactID  string    `query:"contactId"`
+	From       time.Time `query:"from" doc:"Created at or after (RFC 3339)"`
+	To         time.Time `query:"to" doc:"Created before (RFC 3339)"`
+	NodeID     string    `query:"nodeId" maxLength:"200" doc:"Only executions with a step at this node (the builder's counts click through here)"`
+	NodeStatus string    `query:"nodeStatus" doc:"With nodeId: comma-separated step statuses the step at the node had, e.g. FAILED,WAITING"`
+	Handle     string    `query:"handle" maxLength:"200" doc:"With nodeId: only executions that left the node by this output handle (out for a single output)"`
+	Test       string    `query:"test" enum:"true,false," doc:"true: only test runs of drafts; false: only real executions; absent: both"`
+	Cursor     string    `query:"cursor"`
+	Limit      int       `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
+// ExecutionListDTO is one page of executions.
+type ExecutionListDTO struct {
+	Items      []ExecutionDTO `json:"items"`
+	NextCursor string         `json:"nextCursor,omitempty"`
+}
+
+// ExecutionListOutput is one page of executions.
+type ExecutionListOutput struct {
+	Body ExecutionListDTO
+}
+
+// ExecutionStartDTO is what a manual start may carry.
+type ExecutionStartDTO struct {
 	Input          map[string]any `json:"input,omitempty" doc:"Available to the journey as trigger.input"`
 	ContactID      *uuid.UUID     `json:"contactId,omitempty"`
 	Contact        map[string]any `json:"contact,omitempty" doc:"The contact as expressions see it (email, phone, timezone, attributes…)"`
@@ -148,24 +186,29 @@ func (s *Server) registerExecutions() {
 		Description: "Manual starts are allowed while the workflow is inactive (test runs). Answers 202 at once; follow the execution through GET /executions/{id} or the stream.",
 		Tags:        []string{"executions"}, Metadata: run, DefaultStatus: http.StatusAccepted,
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, in *struct {
-		ID   uuid.UUID `path:"id"`
-		Body *startExecutionBody
-	}) (*executionOutput, error) {
+	}, func(ctx context.Context, in *ExecutionStartInput) (*ExecutionOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
 		}
 		body := in.Body
 		if body == nil {
-			body = &startExecutionBody{}
+			body = &ExecutionStartDTO{}
 		}
-		p := engine.StartParams{TenantID: c.TenantID, WorkflowID: in.ID, TriggerType: engine.TriggerManual,
+		p := engine.StartParams{TenantID: c.TenantID, WorkflowID: in.ID, TriggerType: workflow.TypeTriggerManual,
 			ContactID: body.ContactID, Contact: body.Contact, IdempotencyKey: body.IdempotencyKey}
 		if body.Input != nil {
 			p.Input, _ = json.Marshal(body.Input)
 		}
 		var exec *domain.Execution
+		if body.Version == 0 {
+			// Concurrent starts share transactions (the start group commit).
+			exec, err = s.deps.Engine.Start(ctx, p)
+			if err != nil {
+				return nil, s.executionProblem(ctx, err)
+			}
+			return &ExecutionOutput{Body: executionDTO(exec, false)}, nil
+		}
 		err = s.deps.Store.InTx(ctx, c.TenantID, func(tx store.Tx) error {
 			if body.Version > 0 {
 				v, err := tx.WorkflowVersionGetByNumber(ctx, c.TenantID, in.ID, body.Version)
@@ -181,26 +224,13 @@ func (s *Server) registerExecutions() {
 		if err != nil {
 			return nil, s.executionProblem(ctx, err)
 		}
-		return &executionOutput{Body: executionDTO(exec, false)}, nil
+		return &ExecutionOutput{Body: executionDTO(exec, false)}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "list-executions", Method: http.MethodGet, Path: Prefix + "/executions",
 		Summary: "List executions, newest first", Tags: []string{"executions"}, Metadata: read,
-	}, func(ctx context.Context, in *struct {
-		WorkflowID string    `query:"workflowId" doc:"Only this workflow's executions"`
-		Status     string    `query:"status" doc:"Comma-separated statuses, e.g. FAILED,WAITING"`
-		ContactID  string    `query:"contactId"`
-		From       time.Time `query:"from" doc:"Created at or after (RFC 3339)"`
-		To         time.Time `query:"to" doc:"Created before (RFC 3339)"`
-		Cursor     string    `query:"cursor"`
-		Limit      int       `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*struct {
-		Body struct {
-			Items      []ExecutionDTO `json:"items"`
-			NextCursor string         `json:"nextCursor,omitempty"`
-		}
-	}, error) {
+	}, func(ctx context.Context, in *ExecutionListInput) (*ExecutionListOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -234,11 +264,18 @@ func (s *Server) registerExecutions() {
 				return nil, huma.Error400BadRequest(fmt.Sprintf("unknown status %q", st), &huma.ErrorDetail{Location: "query.status", Value: st})
 			}
 		}
+		if err := executionNodeFilter(in, p); err != nil {
+			return nil, err
+		}
 		if !in.From.IsZero() {
 			p.CreatedAfter = &in.From
 		}
 		if !in.To.IsZero() {
 			p.CreatedBefore = &in.To
+		}
+		if in.Test != "" {
+			test := in.Test == "true"
+			p.Test = &test
 		}
 		var items []domain.Execution
 		if err := s.deps.Store.Read(ctx, c.TenantID, func(tx store.Tx) error {
@@ -247,12 +284,7 @@ func (s *Server) registerExecutions() {
 		}); err != nil {
 			return nil, s.problem(ctx, "executions", err)
 		}
-		out := &struct {
-			Body struct {
-				Items      []ExecutionDTO `json:"items"`
-				NextCursor string         `json:"nextCursor,omitempty"`
-			}
-		}{}
+		out := &ExecutionListOutput{}
 		out.Body.Items = []ExecutionDTO{}
 		for i := range items {
 			if i == in.Limit {
@@ -267,9 +299,7 @@ func (s *Server) registerExecutions() {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-execution", Method: http.MethodGet, Path: Prefix + "/executions/{id}",
 		Summary: "Get an execution with its context and steps", Tags: []string{"executions"}, Metadata: read,
-	}, func(ctx context.Context, in *struct {
-		ID uuid.UUID `path:"id"`
-	}) (*executionOutput, error) {
+	}, func(ctx context.Context, in *ExecutionIDInput) (*ExecutionOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -303,16 +333,14 @@ func (s *Server) registerExecutions() {
 			}
 			d.Steps = append(d.Steps, sd)
 		}
-		return &executionOutput{Body: d}, nil
+		return &ExecutionOutput{Body: d}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "cancel-execution", Method: http.MethodPost, Path: Prefix + "/executions/{id}/cancel",
 		Summary: "Cancel an execution in any non-terminal state", Tags: []string{"executions"}, Metadata: run,
 		Errors: []int{http.StatusConflict},
-	}, func(ctx context.Context, in *struct {
-		ID uuid.UUID `path:"id"`
-	}) (*executionOutput, error) {
+	}, func(ctx context.Context, in *ExecutionIDInput) (*ExecutionOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -321,16 +349,14 @@ func (s *Server) registerExecutions() {
 		if err != nil {
 			return nil, s.executionProblem(ctx, err)
 		}
-		return &executionOutput{Body: executionDTO(exec, false)}, nil
+		return &ExecutionOutput{Body: executionDTO(exec, false)}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "retry-execution", Method: http.MethodPost, Path: Prefix + "/executions/{id}/retry",
 		Summary: "Retry a FAILED execution from its failed step", Tags: []string{"executions"}, Metadata: run,
 		Errors: []int{http.StatusConflict},
-	}, func(ctx context.Context, in *struct {
-		ID uuid.UUID `path:"id"`
-	}) (*executionOutput, error) {
+	}, func(ctx context.Context, in *ExecutionIDInput) (*ExecutionOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -339,56 +365,10 @@ func (s *Server) registerExecutions() {
 		if err != nil {
 			return nil, s.executionProblem(ctx, err)
 		}
-		return &executionOutput{Body: executionDTO(exec, false)}, nil
+		return &ExecutionOutput{Body: executionDTO(exec, false)}, nil
 	})
 
-	huma.Register(api, huma.Operation{
-		OperationID: "get-workflow-stats", Method: http.MethodGet, Path: Prefix + "/workflows/{id}/stats",
-		Summary: "Execution counts per status and step counts per node (the builder's overlay)", Tags: []string{"executions"}, Metadata: read,
-	}, func(ctx context.Context, in *workflowIDInput) (*struct {
-		Body struct {
-			Executions map[string]int            `json:"executions" doc:"Executions per status"`
-			Nodes      map[string]map[string]int `json:"nodes" doc:"Step visits per node and status"`
-		}
-	}, error) {
-		c, err := mustCaller(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var byStatus map[domain.ExecutionStatus]int
-		var byNode []store.NodeCount
-		err = s.deps.Store.Read(ctx, c.TenantID, func(tx store.Tx) error {
-			if _, err := tx.WorkflowGetByID(ctx, c.TenantID, in.ID); err != nil {
-				return err
-			}
-			if byStatus, err = tx.ExecutionCountByStatus(ctx, c.TenantID, in.ID); err != nil {
-				return err
-			}
-			byNode, err = tx.StepCountByNode(ctx, c.TenantID, in.ID)
-			return err
-		})
-		if err != nil {
-			return nil, s.problem(ctx, "workflow", err)
-		}
-		out := &struct {
-			Body struct {
-				Executions map[string]int            `json:"executions" doc:"Executions per status"`
-				Nodes      map[string]map[string]int `json:"nodes" doc:"Step visits per node and status"`
-			}
-		}{}
-		out.Body.Executions = map[string]int{}
-		out.Body.Nodes = map[string]map[string]int{}
-		for st, n := range byStatus {
-			out.Body.Executions[string(st)] = n
-		}
-		for _, nc := range byNode {
-			if out.Body.Nodes[nc.NodeID] == nil {
-				out.Body.Nodes[nc.NodeID] = map[string]int{}
-			}
-			out.Body.Nodes[nc.NodeID][string(nc.Status)] += nc.Count
-		}
-		return out, nil
-	})
+	s.registerWorkflowStats()
 
 	if s.deps.Live != nil {
 		sse.Register(api, huma.Operation{
@@ -399,6 +379,34 @@ func (s *Server) registerExecutions() {
 			Tags: []string{"executions"}, Metadata: map[string]any{MetaPermission: PermExecutionsRead, MetaNoTenant: true},
 		}, map[string]any{"change": live.Event{}, "ping": pingEvent{}, "revoked": revokedEvent{}}, s.streamExecutions)
 	}
+}
+
+// executionNodeFilter reads the list's node filters into p: nodeStatus
+// and handle need nodeId.
+func executionNodeFilter(in *ExecutionListInput, p *store.ExecutionListParams) error {
+	if in.NodeID == "" {
+		if in.NodeStatus != "" || in.Handle != "" {
+			return huma.Error400BadRequest("nodeStatus and handle filter the steps at one node: give nodeId too",
+				&huma.ErrorDetail{Location: "query.nodeId", Message: "required with nodeStatus or handle"})
+		}
+		return nil
+	}
+	p.NodeID = in.NodeID
+	for _, st := range strings.Split(in.NodeStatus, ",") {
+		if st = strings.ToUpper(strings.TrimSpace(st)); st == "" {
+			continue
+		}
+		switch domain.StepStatus(st) {
+		case domain.StepRunning, domain.StepWaiting, domain.StepCompleted, domain.StepFailed, domain.StepCancelled:
+			p.NodeStatus = append(p.NodeStatus, domain.StepStatus(st))
+		default:
+			return huma.Error400BadRequest(fmt.Sprintf("unknown step status %q", st), &huma.ErrorDetail{Location: "query.nodeStatus", Value: st})
+		}
+	}
+	if in.Handle != "" {
+		p.NodeHandle = &in.Handle
+	}
+	return nil
 }
 
 type pingEvent struct {
@@ -420,193 +428,4 @@ func (s *Server) executionProblem(ctx context.Context, err error) error {
 		return huma.Error422UnprocessableEntity(err.Error())
 	}
 	return s.problem(ctx, "execution", err)
-}
-
-// webhook trigger --------------------------------------------------------
-
-type webhookConfig struct {
-	Respond          string `json:"respond"`
-	Timeout          string `json:"timeout"`
-	Auth             string `json:"auth"`
-	SecretCredential string `json:"secretCredential"`
-	// Secret is the plain secret of definitions from before credentials;
-	// they are moved into credentials on start, and refused on save.
-	Secret string `json:"secret"`
-}
-
-func (s *Server) registerWebhooks() {
-	if s.deps.Engine == nil {
-		return
-	}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "trigger-webhook", Method: http.MethodPost, Path: "/webhooks/{tenantId}/{id}",
-		Summary: "Start a workflow through its trigger.webhook node",
-		Description: "Public URL of a workflow with a trigger.webhook node. The node's auth decides what the request must carry: " +
-			"signature: `X-NextFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body keyed with the credential's value>`; " +
-			"bearer: `Authorization: Bearer <the credential's value>` (not a workspace API key); none: nothing. " +
-			"With respond=immediately (default) the answer is " +
-			"202 with the execution ID; with respond=on_completion the request waits up to the node's timeout for the execution " +
-			"to finish and answers with its status and context.",
-		Tags: []string{"webhooks"}, Security: []map[string][]string{}, Metadata: map[string]any{MetaPublic: true, MetaOwnAuthorization: true},
-		DefaultStatus: http.StatusAccepted, MaxBodyBytes: 256 << 10,
-		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict},
-	}, func(ctx context.Context, in *struct {
-		TenantID      uuid.UUID `path:"tenantId"`
-		ID            uuid.UUID `path:"id"`
-		Signature     string    `header:"X-NextFlow-Signature"`
-		Authorization string    `header:"Authorization" doc:"Bearer <credential value>, for a node with auth bearer"`
-		RawBody       []byte
-	}) (*struct {
-		Status int
-		Body   ExecutionDTO
-	}, error) {
-		var wf *domain.Workflow
-		var node *workflow.Node
-		err := s.deps.Store.Read(ctx, in.TenantID, func(tx store.Tx) error {
-			var err error
-			wf, err = tx.WorkflowGetByID(ctx, in.TenantID, in.ID)
-			if err != nil {
-				return err
-			}
-			if wf.CurrentVersionID == nil || !wf.IsActive {
-				return store.ErrNotFound
-			}
-			v, err := tx.WorkflowVersionGetByID(ctx, wf.TenantID, *wf.CurrentVersionID)
-			if err != nil {
-				return err
-			}
-			def, err := workflow.Parse(v.Definition)
-			if err != nil {
-				return err
-			}
-			for i := range def.Nodes {
-				if def.Nodes[i].Type == "trigger.webhook" {
-					node = &def.Nodes[i]
-					break
-				}
-			}
-			return nil
-		})
-		if err != nil || node == nil {
-			return nil, huma.Error404NotFound("no active workflow with a webhook trigger at this URL")
-		}
-		var cfg webhookConfig
-		_ = json.Unmarshal(node.Config, &cfg)
-		if err := s.checkWebhookAuth(ctx, wf.TenantID, &cfg, in.Signature, in.Authorization, in.RawBody); err != nil {
-			return nil, err
-		}
-		input := json.RawMessage(`{}`)
-		if len(strings.TrimSpace(string(in.RawBody))) > 0 {
-			var v map[string]any
-			if err := json.Unmarshal(in.RawBody, &v); err != nil {
-				return nil, huma.Error400BadRequest("body must be a JSON object")
-			}
-			input = in.RawBody
-		}
-		exec, err := s.deps.Engine.Start(ctx, engine.StartParams{TenantID: wf.TenantID, WorkflowID: wf.ID,
-			TriggerType: "trigger.webhook", TriggerNodeID: node.ID, Input: input})
-		if err != nil {
-			return nil, s.executionProblem(ctx, err)
-		}
-		out := &struct {
-			Status int
-			Body   ExecutionDTO
-		}{Status: http.StatusAccepted, Body: executionDTO(exec, false)}
-		if cfg.Respond != "on_completion" {
-			return out, nil
-		}
-		timeout := 10 * time.Second
-		if d, err := workflow.ParseDuration(cfg.Timeout); err == nil && d > 0 {
-			timeout = min(d, 5*time.Minute)
-		}
-		done, err := s.waitTerminal(ctx, wf.TenantID, exec.ID, timeout)
-		if err != nil {
-			return nil, s.problem(ctx, "execution", err)
-		}
-		out.Body = executionDTO(done, done.Status.Terminal())
-		if done.Status.Terminal() {
-			out.Status = http.StatusOK
-		}
-		return out, nil
-	})
-}
-
-// waitTerminal polls an execution until it is terminal or timeout passes;
-// polling works whichever node runs the execution.
-func (s *Server) waitTerminal(ctx context.Context, tenantID, id uuid.UUID, timeout time.Duration) (*domain.Execution, error) {
-	deadline := time.Now().Add(timeout)
-	wait := 20 * time.Millisecond
-	for {
-		var exec *domain.Execution
-		err := s.deps.Store.Read(ctx, tenantID, func(tx store.Tx) error {
-			var err error
-			exec, err = tx.ExecutionGetByID(ctx, tenantID, id)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		if exec.Status.Terminal() || time.Now().After(deadline) {
-			return exec, nil
-		}
-		select {
-		case <-ctx.Done():
-			return exec, nil
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 250*time.Millisecond)
-	}
-}
-
-// checkWebhookAuth checks a webhook request against its node's auth mode,
-// with the secret from the node's credential, in constant time. Every
-// failure is the same 401, whatever was wrong.
-func (s *Server) checkWebhookAuth(ctx context.Context, tenantID uuid.UUID, cfg *webhookConfig, signature, authorization string, body []byte) error {
-	mode := workflow.WebhookAuthMode(cfg.Auth, cfg.SecretCredential)
-	if cfg.Secret != "" && cfg.SecretCredential == "" && cfg.Auth == "" {
-		mode = workflow.WebhookAuthSignature // a definition from before credentials
-	}
-	if mode == workflow.WebhookAuthNone {
-		return nil
-	}
-	refused := huma.Error401Unauthorized("X-NextFlow-Signature is missing or does not match the body")
-	if mode == workflow.WebhookAuthBearer {
-		refused = huma.Error401Unauthorized("Authorization: Bearer <token> is missing or wrong")
-	}
-	secret := cfg.Secret
-	if cfg.SecretCredential != "" {
-		if s.deps.Credentials == nil {
-			s.log.ErrorContext(ctx, "webhook names a credential but credentials are not configured", "request_id", RequestIDFrom(ctx))
-			return refused
-		}
-		v, err := s.deps.Credentials.Resolve(ctx, tenantID, cfg.SecretCredential)
-		if err != nil {
-			s.log.WarnContext(ctx, "webhook credential cannot be read", "credential", cfg.SecretCredential, "err", err, "request_id", RequestIDFrom(ctx))
-			return refused
-		}
-		secret = v
-	}
-	if secret == "" {
-		return refused
-	}
-	switch mode {
-	case workflow.WebhookAuthSignature:
-		mac := hmac.New(sha256.New, []byte(secret))
-		mac.Write(body)
-		want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-		if !hmac.Equal([]byte(want), []byte(strings.TrimSpace(signature))) {
-			return refused
-		}
-	case workflow.WebhookAuthBearer:
-		scheme, token, _ := strings.Cut(strings.TrimSpace(authorization), " ")
-		// Compare digests: equal lengths, so the time says nothing of the
-		// secret's length either.
-		got, want := sha256.Sum256([]byte(strings.TrimSpace(token))), sha256.Sum256([]byte(secret))
-		if !strings.EqualFold(scheme, "Bearer") || !hmac.Equal(got[:], want[:]) {
-			return refused
-		}
-	default:
-		return refused
-	}
-	return nil
 }

@@ -43,12 +43,44 @@ type InvitationCreatedDTO struct {
 	Emailed   bool   `json:"emailed" doc:"Whether an invitation email was sent"`
 }
 
-type acceptInvitationInput struct {
-	Body struct {
-		Token    string `json:"token" minLength:"1" maxLength:"100"`
-		Name     string `json:"name,omitempty" maxLength:"200" doc:"For a new account"`
-		Password string `json:"password,omitempty" maxLength:"256" doc:"A new account's password, or the existing account's to sign in"`
-	}
+// AcceptInvitationDTO is an invitation token with what a new account
+// needs, or the existing account's password.
+type AcceptInvitationDTO struct {
+	Token    string `json:"token" minLength:"1" maxLength:"100"`
+	Name     string `json:"name,omitempty" maxLength:"200" doc:"For a new account"`
+	Password string `json:"password,omitempty" maxLength:"256" doc:"A new account's password, or the existing account's to sign in"`
+}
+
+// AcceptInvitationInput carries an invitation token and the account's
+// details.
+type AcceptInvitationInput struct {
+	Body AcceptInvitationDTO
+}
+
+// InvitationCreateDTO is whom to invite, with which role.
+type InvitationCreateDTO struct {
+	Email string      `json:"email" format:"email" maxLength:"254"`
+	Role  domain.Role `json:"role" enum:"OWNER,ADMIN,OPERATOR,VIEWER"`
+}
+
+// InvitationCreateInput carries whom to invite, with which role.
+type InvitationCreateInput struct {
+	Body InvitationCreateDTO
+}
+
+// InvitationCreateOutput is the new invitation with its accept link.
+type InvitationCreateOutput struct {
+	Body InvitationCreatedDTO
+}
+
+// InvitationListOutput is the workspace's invitations.
+type InvitationListOutput struct {
+	Body []InvitationDTO
+}
+
+// InvitationIDInput names an invitation by its ID in the path.
+type InvitationIDInput struct {
+	ID uuid.UUID `path:"id" doc:"Invitation ID"`
 }
 
 func (a *Accounts) registerInvitations(api huma.API) {
@@ -59,7 +91,7 @@ func (a *Accounts) registerInvitations(api huma.API) {
 		OperationID: "list-invitations", Method: http.MethodGet, Path: Prefix + "/invitations",
 		Summary: "List the workspace's invitations", Tags: tags,
 		Metadata: map[string]any{MetaPermission: auth.PermMembersRead}, Errors: errs,
-	}, func(ctx context.Context, _ *struct{}) (*struct{ Body []InvitationDTO }, error) {
+	}, func(ctx context.Context, _ *NoInput) (*InvitationListOutput, error) {
 		p, err := mustPrincipal(ctx)
 		if err != nil {
 			return nil, err
@@ -73,7 +105,7 @@ func (a *Accounts) registerInvitations(api huma.API) {
 		for i := range invs {
 			out = append(out, invitationDTO(&invs[i], now))
 		}
-		return &struct{ Body []InvitationDTO }{Body: out}, nil
+		return &InvitationListOutput{Body: out}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -82,12 +114,7 @@ func (a *Accounts) registerInvitations(api huma.API) {
 		Description: "Returns the accept link once; it is also emailed when an SMTP server and NEXTFLOW_BASE_URL are configured. Inviting an OWNER needs owners:manage.",
 		Metadata:    map[string]any{MetaPermission: auth.PermMembersManage},
 		Errors:      append(errs, http.StatusConflict, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct {
-		Body struct {
-			Email string      `json:"email" format:"email" maxLength:"254"`
-			Role  domain.Role `json:"role" enum:"OWNER,ADMIN,OPERATOR,VIEWER"`
-		}
-	}) (*struct{ Body InvitationCreatedDTO }, error) {
+	}, func(ctx context.Context, in *InvitationCreateInput) (*InvitationCreateOutput, error) {
 		p, err := mustPrincipal(ctx)
 		if err != nil {
 			return nil, err
@@ -97,7 +124,7 @@ func (a *Accounts) registerInvitations(api huma.API) {
 		if err != nil {
 			return nil, a.accountsProblem(ctx, "invitation", err)
 		}
-		return &struct{ Body InvitationCreatedDTO }{Body: InvitationCreatedDTO{
+		return &InvitationCreateOutput{Body: InvitationCreatedDTO{
 			InvitationDTO: invitationDTO(res.Invitation, time.Now()), AcceptURL: res.URL, Emailed: res.Emailed,
 		}}, nil
 	})
@@ -106,9 +133,7 @@ func (a *Accounts) registerInvitations(api huma.API) {
 		OperationID: "revoke-invitation", Method: http.MethodDelete, Path: Prefix + "/invitations/{id}",
 		Summary: "Revoke an invitation", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Metadata: map[string]any{MetaPermission: auth.PermMembersManage}, Errors: errs,
-	}, func(ctx context.Context, in *struct {
-		ID uuid.UUID `path:"id" doc:"Invitation ID"`
-	}) (*struct{}, error) {
+	}, func(ctx context.Context, in *InvitationIDInput) (*NoContentOutput, error) {
 		p, err := mustPrincipal(ctx)
 		if err != nil {
 			return nil, err
@@ -125,7 +150,7 @@ func (a *Accounts) registerInvitations(api huma.API) {
 		Description: "A new account sends name and password; an existing account sends its password (or is already signed in as the invited email).",
 		Metadata:    map[string]any{MetaPublic: true, MetaCSRF: true},
 		Errors:      []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusServiceUnavailable},
-	}, func(ctx context.Context, in *acceptInvitationInput) (*meOutput, error) {
+	}, func(ctx context.Context, in *AcceptInvitationInput) (*MeOutput, error) {
 		ri := requestInfoFrom(ctx)
 		var current *auth.Principal
 		if p := auth.FromContext(ctx); p != nil && p.Kind == auth.KindUser {

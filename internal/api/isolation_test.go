@@ -37,16 +37,23 @@ var isolationExempt = map[string]string{
 // fails the walk: add B's object of that kind to seedTenantB and a line
 // here.
 var objectKinds = map[string]string{
-	"workflows":   "workflow",
-	"versions":    "version",
-	"executions":  "execution",
-	"steps":       "step",
-	"schedules":   "schedule",
-	"invitations": "invitation",
-	"api-keys":    "apikey",
-	"members":     "user",
-	"webhooks":    "workflow",
-	"credentials": "credential",
+	"workflows":       "workflow",
+	"versions":        "version",
+	"executions":      "execution",
+	"steps":           "step",
+	"schedules":       "schedule",
+	"invitations":     "invitation",
+	"api-keys":        "apikey",
+	"members":         "user",
+	"webhooks":        "workflow",
+	"credentials":     "credential",
+	"contacts":        "contact",
+	"contact-imports": "contactimport",
+	"channels":        "channel",
+	"templates":       "template",
+	"messages":        "message",
+	"suppressions":    "suppression",
+	"segments":        "segment",
 }
 
 // bodyOverrides are request bodies for operations whose schema alone does
@@ -56,8 +63,10 @@ func bodyOverrides(b *tenantB) map[string]map[string]any {
 	return map[string]map[string]any{
 		"update-workflow":   {"name": "pwned by A", "description": "pwned", "revision": b.workflowRevision},
 		"create-api-key":    {"name": "probe", "scopes": []string{"full"}},
+		"upsert-contact":    {"externalId": "probe-contact"},
 		"create-invitation": {"email": "probe@example.com", "role": "VIEWER"},
 		"update-member":     {"role": "VIEWER"},
+		"replace-segment":   {"name": "pwned by A", "definition": map[string]any{"field": map[string]any{"field": "email", "op": "exists"}}},
 		"accept-invitation": {"token": strings.Repeat("A", 43), "name": "Probe", "password": testPassword},
 		"switch-tenant":     {"tenantId": b.tenantID},
 		// Failed sign-ins are audited in the account's workspaces, so probing
@@ -90,6 +99,8 @@ func seedTenantB(t *testing.T, a *testAPI) *tenantB {
 	r.JSON(t, &wf)
 	b.ids["workflow"] = wf.ID.String()
 	b.workflowRevision = wf.Revision
+	r = a.do(http.MethodPut, Prefix+"/workflows/"+wf.ID.String()+"/test-data", map[string]any{"input": map[string]any{"note": "B secret sample"}}, c)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 
 	member := a.accept(a.invite(owner, "victim-member@example.com", "OPERATOR"), "B Member")
 	b.ids["user"] = member.Me.User.ID.String()
@@ -104,6 +115,24 @@ func seedTenantB(t *testing.T, a *testAPI) *tenantB {
 	r = a.do(http.MethodPost, Prefix+"/credentials", map[string]any{"name": "BSECRETCRED", "value": "B secret credential value"}, c)
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	b.ids["credential"] = "BSECRETCRED"
+	r = a.do(http.MethodPost, Prefix+"/channels", map[string]any{
+		"kind": "email", "name": "B secret mail",
+		"config":  map[string]any{"host": "smtp.b-secret.example", "port": 587, "username": "b", "from": "b@b-secret.example"},
+		"secrets": map[string]string{"password": "B secret smtp password"},
+	}, c)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var ch ChannelDTO
+	r.JSON(t, &ch)
+	b.ids["channel"] = ch.ID.String()
+	r = a.do(http.MethodPost, Prefix+"/templates", map[string]any{
+		"channel": "email", "name": "B secret template", "content": map[string]any{"subject": "B secret subject", "text": "Hello {{ contact.name }}"},
+	}, c)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var tpl struct {
+		ID uuid.UUID `json:"id"`
+	}
+	r.JSON(t, &tpl)
+	b.ids["template"] = tpl.ID.String()
 
 	// Objects without routes of their own yet are written directly.
 	wfID := wf.ID
@@ -145,11 +174,46 @@ func seedTenantB(t *testing.T, a *testAPI) *tenantB {
 			return err
 		}
 		b.ids["schedule"] = cj.ID.String()
-		return nil
+		ext, email, name := "B-secret-contact", "b-secret-contact@example.com", "B secret contact"
+		ct, _, err := tx.ContactUpsert(ctx, &store.ContactUpsertParams{TenantID: b.tenantID, ExternalID: &ext, Email: &email, Name: &name})
+		if err != nil {
+			return err
+		}
+		b.ids["contact"] = ct.ID.String()
+		imp, err := tx.ContactImportInsert(ctx, &store.ContactImportInsertParams{TenantID: b.tenantID, Filename: "B secret contacts.csv", Delimiter: ","})
+		if err != nil {
+			return err
+		}
+		b.ids["contactimport"] = imp.ID.String()
+		connID, ctID := ch.ID, ct.ID
+		msg, _, err := tx.MessageInsert(ctx, &store.MessageInsertParams{
+			TenantID: b.tenantID, Channel: domain.ChannelEmail, ConnectionID: &connID, ContactID: &ctID,
+			IdempotencyKey: "B-secret-message", Recipient: "b-secret-contact@example.com",
+		})
+		if err != nil {
+			return err
+		}
+		b.ids["message"] = msg.ID.String()
+		// A suppression is named by its address (on every channel it is on).
+		if _, err := tx.SuppressionUpsert(ctx, &store.SuppressionUpsertParams{TenantID: b.tenantID, Channel: domain.ChannelEmail,
+			Address: "b-secret-suppressed@example.com", Reason: domain.SuppressionComplaint, SourceMessageID: &msg.ID}); err != nil {
+			return err
+		}
+		b.ids["suppression"] = "b-secret-suppressed@example.com"
+		seg, err := tx.SegmentInsert(ctx, &store.SegmentInsertParams{TenantID: b.tenantID, Name: "B secret audience",
+			Definition: json.RawMessage(`{"field":{"field":"email","op":"exists"}}`)})
+		if err != nil {
+			return err
+		}
+		b.ids["segment"] = seg.ID.String()
+		return tx.ContactImportErrorInsertMany(ctx, b.tenantID, imp.ID, []domain.ContactImportRowError{{Row: 2, Message: "B secret row error"}})
 	}))
 
-	b.markers = []string{"Tenant B Secret", "B secret journey", "B secret context", "B secret credential value", "victim", b.tenantID.String(), owner.Me.ActiveTenant.Slug,
+	b.markers = []string{"Tenant B Secret", "B secret journey", "B secret context", "B secret credential value", "B secret contacts.csv", "B secret row error", "victim", b.tenantID.String(), owner.Me.ActiveTenant.Slug,
 		owner.Me.User.ID.String(), keys[0].Prefix}
+	b.markers = append(b.markers, "B secret sample")
+	b.markers = append(b.markers, "B secret contact", "b-secret-contact@example.com", "B-secret-contact",
+		"B secret mail", "smtp.b-secret.example", "B secret smtp password", "B secret template", "B secret subject")
 	for kind, id := range b.ids {
 		if kind != "version" {
 			b.markers = append(b.markers, id)
@@ -209,7 +273,18 @@ func snapshot(t *testing.T, st store.Store, tenantID uuid.UUID) string {
 			if err != nil {
 				return err
 			}
-			ws = append(ws, fmt.Sprintf("%s/%s/%d/%v/%d/%d versions", w.ID, w.Name, w.Revision, w.IsActive, w.CurrentVersion, len(vs)))
+			// Test runs: the pinned sample data and the draft's test snapshots.
+			td, err := tx.WorkflowTestDataGet(ctx, tenantID, w.ID)
+			if err != nil {
+				return err
+			}
+			snapshot := 0
+			if tv, err := tx.WorkflowVersionLatestTest(ctx, tenantID, w.ID); err == nil {
+				snapshot = tv.Version
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			ws = append(ws, fmt.Sprintf("%s/%s/%d/%v/%d/%d versions/test data %s/test snapshot %d", w.ID, w.Name, w.Revision, w.IsActive, w.CurrentVersion, len(vs), td, snapshot))
 		}
 		sort.Strings(ws)
 		snap["workflows"] = ws
@@ -246,6 +321,42 @@ func snapshot(t *testing.T, st store.Store, tenantID uuid.UUID) string {
 			crs = append(crs, fmt.Sprintf("%s/%s/%s/%x", c.Name, c.Kind, c.Description, c.Ciphertext))
 		}
 		snap["credentials"] = crs
+		imps, err := tx.ContactImportList(ctx, &store.ContactImportListParams{TenantID: tenantID, Limit: 500})
+		if err != nil {
+			return err
+		}
+		var is []string
+		for _, i := range imps {
+			is = append(is, fmt.Sprintf("%s/%s/%s/%d", i.ID, i.Status, i.Filename, i.RowsDone))
+		}
+		snap["contactImports"] = is
+		cts, err := tx.ContactList(ctx, &store.ContactListParams{TenantID: tenantID, Limit: 500})
+		if err != nil {
+			return err
+		}
+		var contacts []string
+		for _, c := range cts {
+			contacts = append(contacts, fmt.Sprintf("%s/%s/%s/%s", c.ID, c.Name, c.Attributes, c.UpdatedAt))
+		}
+		snap["contacts"] = contacts
+		sups, err := tx.SuppressionList(ctx, &store.SuppressionListParams{TenantID: tenantID, Limit: 500})
+		if err != nil {
+			return err
+		}
+		var suppressions []string
+		for _, s := range sups {
+			suppressions = append(suppressions, fmt.Sprintf("%s/%s/%s/%s", s.Channel, s.Address, s.Reason, s.UpdatedAt))
+		}
+		snap["suppressions"] = suppressions
+		segs, err := tx.SegmentList(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		var segments []string
+		for _, s := range segs {
+			segments = append(segments, fmt.Sprintf("%s/%s/%s/%d/%s", s.ID, s.Name, s.Definition, s.MemberCount, s.UpdatedAt))
+		}
+		snap["segments"] = segments
 		audit, err := tx.AuditListByTenant(ctx, &store.AuditListParams{TenantID: tenantID, Limit: 10000})
 		if err != nil {
 			return err

@@ -19,8 +19,30 @@ type MemberDTO struct {
 	JoinedAt time.Time   `json:"joinedAt"`
 }
 
-type memberIDInput struct {
+// MemberIDInput names a member by their user ID in the path.
+type MemberIDInput struct {
 	UserID uuid.UUID `path:"userId" doc:"The member's user ID"`
+}
+
+// MemberRoleDTO is a member's new role.
+type MemberRoleDTO struct {
+	Role domain.Role `json:"role" enum:"OWNER,ADMIN,OPERATOR,VIEWER"`
+}
+
+// MemberUpdateInput names a member and carries their new role.
+type MemberUpdateInput struct {
+	UserID uuid.UUID `path:"userId" doc:"The member's user ID"`
+	Body   MemberRoleDTO
+}
+
+// MemberOutput is one member of the workspace.
+type MemberOutput struct {
+	Body MemberDTO
+}
+
+// MemberListOutput is the members of the workspace.
+type MemberListOutput struct {
+	Body []MemberDTO
 }
 
 func (a *Accounts) registerMembers(api huma.API) {
@@ -31,7 +53,7 @@ func (a *Accounts) registerMembers(api huma.API) {
 		OperationID: "list-members", Method: http.MethodGet, Path: Prefix + "/members",
 		Summary: "List the members of the active workspace", Tags: tags,
 		Metadata: map[string]any{MetaPermission: auth.PermMembersRead}, Errors: errs,
-	}, func(ctx context.Context, _ *struct{}) (*struct{ Body []MemberDTO }, error) {
+	}, func(ctx context.Context, _ *NoInput) (*MemberListOutput, error) {
 		p, err := mustPrincipal(ctx)
 		if err != nil {
 			return nil, err
@@ -44,7 +66,7 @@ func (a *Accounts) registerMembers(api huma.API) {
 		for i := range ms {
 			out = append(out, MemberDTO{User: userDTO(&ms[i].User), Role: ms[i].Role, JoinedAt: ms[i].CreatedAt})
 		}
-		return &struct{ Body []MemberDTO }{Body: out}, nil
+		return &MemberListOutput{Body: out}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -53,12 +75,7 @@ func (a *Accounts) registerMembers(api huma.API) {
 		Description: "Granting or taking away OWNER needs owners:manage (OWNERs only); the last OWNER cannot be demoted.",
 		Metadata:    map[string]any{MetaPermission: auth.PermMembersManage},
 		Errors:      append(errs, http.StatusConflict, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct {
-		UserID uuid.UUID `path:"userId" doc:"The member's user ID"`
-		Body   struct {
-			Role domain.Role `json:"role" enum:"OWNER,ADMIN,OPERATOR,VIEWER"`
-		}
-	}) (*struct{ Body MemberDTO }, error) {
+	}, func(ctx context.Context, in *MemberUpdateInput) (*MemberOutput, error) {
 		p, err := mustPrincipal(ctx)
 		if err != nil {
 			return nil, err
@@ -73,7 +90,7 @@ func (a *Accounts) registerMembers(api huma.API) {
 		}
 		for i := range ms {
 			if ms[i].UserID == m.UserID {
-				return &struct{ Body MemberDTO }{Body: MemberDTO{User: userDTO(&ms[i].User), Role: ms[i].Role, JoinedAt: ms[i].CreatedAt}}, nil
+				return &MemberOutput{Body: MemberDTO{User: userDTO(&ms[i].User), Role: ms[i].Role, JoinedAt: ms[i].CreatedAt}}, nil
 			}
 		}
 		return nil, huma.Error404NotFound("member not found")
@@ -84,7 +101,7 @@ func (a *Accounts) registerMembers(api huma.API) {
 		Summary: "Remove a member from the workspace", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Metadata: map[string]any{MetaPermission: auth.PermMembersManage},
 		Errors:   append(errs, http.StatusConflict),
-	}, func(ctx context.Context, in *memberIDInput) (*struct{}, error) {
+	}, func(ctx context.Context, in *MemberIDInput) (*NoContentOutput, error) {
 		p, err := mustPrincipal(ctx)
 		if err != nil {
 			return nil, err

@@ -70,6 +70,7 @@ func (a *Accounts) Install(deps *Deps) {
 	deps.Middleware = append([]func(huma.Context, func(huma.Context)){a.Middleware}, deps.Middleware...)
 	deps.Hooks = append(deps.Hooks, a.Register)
 	deps.Recheck = a.svc.Recheck
+	deps.ResolveAPIKey = a.svc.ResolveAPIKey
 }
 
 // Register registers the accounts operations on api.
@@ -79,6 +80,7 @@ func (a *Accounts) Register(api huma.API) {
 	a.registerInvitations(api)
 	a.registerAPIKeys(api)
 	a.registerAudit(api)
+	a.registerWorkspaces(api)
 }
 
 // requestInfo is what the middleware learns about the client.

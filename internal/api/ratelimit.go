@@ -17,6 +17,8 @@ import (
 
 	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/config"
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/ratelimit"
 )
 
@@ -51,6 +53,37 @@ type RateLimiter struct {
 	// authentication middleware does (NEXTFLOW_TRUST_PROXY, read from
 	// Deps.Config by Install).
 	trustProxy bool
+	// planOf returns a tenant's plan, whose API rate replaces rules.API
+	// for that tenant (nil: rules.API for every tenant).
+	planOf func(ctx context.Context, tenantID uuid.UUID) (domain.Plan, error)
+}
+
+// WithPlans makes each workspace's API limit its plan's
+// (plan.Limits.APIRequestsPerSecond with bursts of APIBurst) instead of
+// the configured API rule, unless that rule is off; planOf should be cheap
+// (usage.Meter.Plan caches). When it fails the configured rule applies.
+func (rl *RateLimiter) WithPlans(planOf func(ctx context.Context, tenantID uuid.UUID) (domain.Plan, error)) *RateLimiter {
+	rl.planOf = planOf
+	return rl
+}
+
+// tenantRule is the API rule of a tenant: its plan's rate, or the
+// configured one.
+func (rl *RateLimiter) tenantRule(ctx context.Context, tenantID uuid.UUID) ratelimit.Rule {
+	if rl.planOf == nil || !rl.rules.API.Enabled() {
+		// Off (NEXTFLOW_RATE_API=off) is off for every plan.
+		return rl.rules.API
+	}
+	p, err := rl.planOf(ctx, tenantID)
+	if err != nil {
+		rl.log.DebugContext(ctx, "rate limit: plan unknown, configured rule applies", "tenant_id", tenantID, "err", err)
+		return rl.rules.API
+	}
+	l, err := plan.For(p)
+	if err != nil || l.APIRequestsPerSecond <= 0 {
+		return rl.rules.API
+	}
+	return ratelimit.Rule{Rate: l.APIRequestsPerSecond, Per: time.Second, Burst: max(l.APIBurst, 1)}
 }
 
 // NewRateLimiter builds the rate-limit middlewares over limiter (a
@@ -113,10 +146,12 @@ func (rl *RateLimiter) WebhookMiddleware(ctx huma.Context, next func(huma.Contex
 
 // APIMiddleware limits /api/v1 operations: per tenant when authenticated
 // (per user for a user without a workspace), per client IP otherwise.
-// Sign-in, the health checks and webhooks are not limited here.
+// Sign-in, the health checks, webhooks and the Segment tracking API (whose
+// handlers check their own credentials: a server-side client sends many
+// batches from one address) are not limited here.
 func (rl *RateLimiter) APIMiddleware(ctx huma.Context, next func(huma.Context)) {
 	op := ctx.Operation()
-	if op == nil || strings.HasPrefix(op.Path, webhookPathPrefix) || op.OperationID == "login" ||
+	if op == nil || strings.HasPrefix(op.Path, webhookPathPrefix) || strings.HasPrefix(op.Path, SegmentPrefix+"/") || op.OperationID == "login" ||
 		op.Path == "/healthz" || op.Path == "/readyz" {
 		markAuthReached(ctx)
 		next(ctx)
@@ -124,7 +159,7 @@ func (rl *RateLimiter) APIMiddleware(ctx huma.Context, next func(huma.Context)) 
 	}
 	markAuthReached(ctx)
 	if c, ok := CallerFrom(ctx.Context()); ok && !metaBool(op, MetaPublic) {
-		rl.apply(ctx, next, limit{PolicyAPI, "api:tenant:" + c.TenantID.String(), rl.rules.API, "this workspace"})
+		rl.apply(ctx, next, limit{PolicyAPI, "api:tenant:" + c.TenantID.String(), rl.tenantRule(ctx.Context(), c.TenantID), "this workspace"})
 		return
 	}
 	if p := auth.FromContext(ctx.Context()); p != nil && !metaBool(op, MetaPublic) {
@@ -246,18 +281,32 @@ func (rl *RateLimiter) AuthFailureMiddleware(ctx huma.Context, next func(huma.Co
 	}
 }
 
-// presentsCredential reports whether authentication will look a
-// credential up for this request: a session cookie, or an Authorization
-// header anywhere but on webhooks (which read it themselves).
+// presentsCredential reports whether this request's credential will be
+// looked up: a session cookie, or an Authorization header anywhere but on
+// webhooks (which read it themselves). The Segment tracking API counts
+// too: its handlers look the write key up and mark it resolved
+// (markKeyResolved), so a client whose keys fail is held to the same
+// budget as anywhere else, and one whose key works is not.
 func presentsCredential(ctx huma.Context) bool {
 	if sessionCookieValue(ctx) != "" {
 		return true
 	}
 	op := ctx.Operation()
+	if op != nil && strings.HasPrefix(op.Path, SegmentPrefix+"/") {
+		return true
+	}
 	if op != nil && strings.HasPrefix(op.Path, webhookPathPrefix) {
 		return false
 	}
 	return strings.TrimSpace(ctx.Header("Authorization")) != ""
+}
+
+// markKeyResolved tells the failed-credential gate, from a handler that
+// checks its own key, that the key named a principal.
+func markKeyResolved(ctx context.Context) {
+	if p, ok := ctx.Value(authProbeKey{}).(*authProbe); ok {
+		p.resolved = true
+	}
 }
 
 // refuse answers 429 with a problem naming the limit.

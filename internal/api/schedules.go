@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nextflow-dev/nextflow/internal/cron"
-	"github.com/nextflow-dev/nextflow/internal/cron/schedule"
 	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/schedule"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
@@ -52,17 +52,51 @@ func scheduleDTO(cj *domain.CronJob) ScheduleDTO {
 	return d
 }
 
-type scheduleWriteBody struct {
+// ScheduleWriteDTO is a schedule's new expression, time zone and
+// missed-run policy.
+type ScheduleWriteDTO struct {
 	Cron       string `json:"cron" minLength:"1" maxLength:"200" doc:"5-field cron, 6 fields with seconds, or a descriptor like @daily or @every 15m"`
 	Timezone   string `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone, default UTC"`
 	MissedRuns string `json:"missedRuns,omitempty" enum:"skip,catch_up," doc:"After downtime: skip (fire once for the most recent missed run) or catch_up (fire each, bounded)"`
 }
 
-type scheduleIDInput struct {
+// ScheduleCreateDTO is a new schedule of a workflow.
+type ScheduleCreateDTO struct {
+	WorkflowID uuid.UUID `json:"workflowId"`
+	Cron       string    `json:"cron" minLength:"1" maxLength:"200" doc:"5-field cron, 6 fields with seconds, or a descriptor like @daily or @every 15m"`
+	Timezone   string    `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone, default UTC"`
+	MissedRuns string    `json:"missedRuns,omitempty" enum:"skip,catch_up," doc:"After downtime: skip or catch_up"`
+	Active     *bool     `json:"active,omitempty" doc:"Default true"`
+}
+
+// ScheduleCreateInput carries a new schedule.
+type ScheduleCreateInput struct {
+	Body ScheduleCreateDTO
+}
+
+// ScheduleUpdateInput names a schedule and carries its new settings.
+type ScheduleUpdateInput struct {
+	ID   uuid.UUID `path:"id"`
+	Body ScheduleWriteDTO
+}
+
+// ScheduleListInput filters the schedule list.
+type ScheduleListInput struct {
+	WorkflowID string `query:"workflowId" format:"uuid" doc:"Only this workflow's schedules"`
+}
+
+// ScheduleListOutput is the schedules with their next run times.
+type ScheduleListOutput struct {
+	Body []ScheduleDTO
+}
+
+// ScheduleIDInput names a schedule by its ID in the path.
+type ScheduleIDInput struct {
 	ID uuid.UUID `path:"id"`
 }
 
-type scheduleOutput struct{ Body ScheduleDTO }
+// ScheduleOutput is one schedule.
+type ScheduleOutput struct{ Body ScheduleDTO }
 
 func (s *Server) registerSchedules() {
 	if s.deps.Scheduler == nil {
@@ -75,9 +109,7 @@ func (s *Server) registerSchedules() {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-schedules", Method: http.MethodGet, Path: Prefix + "/schedules",
 		Summary: "List schedules with their next five run times", Tags: []string{"schedules"}, Metadata: read,
-	}, func(ctx context.Context, in *struct {
-		WorkflowID string `query:"workflowId" format:"uuid" doc:"Only this workflow's schedules"`
-	}) (*struct{ Body []ScheduleDTO }, error) {
+	}, func(ctx context.Context, in *ScheduleListInput) (*ScheduleListOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -98,7 +130,7 @@ func (s *Server) registerSchedules() {
 		if err != nil {
 			return nil, s.problem(ctx, "schedules", err)
 		}
-		out := &struct{ Body []ScheduleDTO }{Body: []ScheduleDTO{}}
+		out := &ScheduleListOutput{Body: []ScheduleDTO{}}
 		for i := range jobs {
 			out.Body = append(out.Body, scheduleDTO(&jobs[i]))
 		}
@@ -109,15 +141,7 @@ func (s *Server) registerSchedules() {
 		OperationID: "create-schedule", Method: http.MethodPost, Path: Prefix + "/schedules",
 		Summary: "Create a schedule that starts a workflow", Tags: []string{"schedules"}, Metadata: write,
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusUnprocessableEntity, http.StatusNotFound},
-	}, func(ctx context.Context, in *struct {
-		Body struct {
-			WorkflowID uuid.UUID `json:"workflowId"`
-			Cron       string    `json:"cron" minLength:"1" maxLength:"200" doc:"5-field cron, 6 fields with seconds, or a descriptor like @daily or @every 15m"`
-			Timezone   string    `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone, default UTC"`
-			MissedRuns string    `json:"missedRuns,omitempty" enum:"skip,catch_up," doc:"After downtime: skip or catch_up"`
-			Active     *bool     `json:"active,omitempty" doc:"Default true"`
-		}
-	}) (*scheduleOutput, error) {
+	}, func(ctx context.Context, in *ScheduleCreateInput) (*ScheduleOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -135,13 +159,13 @@ func (s *Server) registerSchedules() {
 		if err != nil {
 			return nil, s.scheduleProblem(ctx, err)
 		}
-		return &scheduleOutput{Body: scheduleDTO(cj)}, nil
+		return &ScheduleOutput{Body: scheduleDTO(cj)}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "get-schedule", Method: http.MethodGet, Path: Prefix + "/schedules/{id}",
 		Summary: "Get a schedule", Tags: []string{"schedules"}, Metadata: read,
-	}, func(ctx context.Context, in *scheduleIDInput) (*scheduleOutput, error) {
+	}, func(ctx context.Context, in *ScheduleIDInput) (*ScheduleOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -154,17 +178,14 @@ func (s *Server) registerSchedules() {
 		if err != nil {
 			return nil, s.problem(ctx, "schedule", err)
 		}
-		return &scheduleOutput{Body: scheduleDTO(cj)}, nil
+		return &ScheduleOutput{Body: scheduleDTO(cj)}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "update-schedule", Method: http.MethodPut, Path: Prefix + "/schedules/{id}",
 		Summary: "Change a schedule's expression, time zone or missed-run policy", Tags: []string{"schedules"}, Metadata: write,
 		Errors: []int{http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, in *struct {
-		ID   uuid.UUID `path:"id"`
-		Body scheduleWriteBody
-	}) (*scheduleOutput, error) {
+	}, func(ctx context.Context, in *ScheduleUpdateInput) (*ScheduleOutput, error) {
 		return s.scheduleTx(ctx, func(ctx context.Context, tx store.Tx, tenantID uuid.UUID) (*domain.CronJob, error) {
 			return s.deps.Scheduler.UpdateTx(ctx, tx, tenantID, in.ID,
 				cron.Config{Cron: in.Body.Cron, Timezone: in.Body.Timezone, MissedRuns: in.Body.MissedRuns})
@@ -174,7 +195,7 @@ func (s *Server) registerSchedules() {
 	huma.Register(api, huma.Operation{
 		OperationID: "pause-schedule", Method: http.MethodPost, Path: Prefix + "/schedules/{id}/pause",
 		Summary: "Pause a schedule", Tags: []string{"schedules"}, Metadata: write,
-	}, func(ctx context.Context, in *scheduleIDInput) (*scheduleOutput, error) {
+	}, func(ctx context.Context, in *ScheduleIDInput) (*ScheduleOutput, error) {
 		return s.scheduleTx(ctx, func(ctx context.Context, tx store.Tx, tenantID uuid.UUID) (*domain.CronJob, error) {
 			return s.deps.Scheduler.PauseTx(ctx, tx, tenantID, in.ID)
 		})
@@ -183,7 +204,7 @@ func (s *Server) registerSchedules() {
 	huma.Register(api, huma.Operation{
 		OperationID: "resume-schedule", Method: http.MethodPost, Path: Prefix + "/schedules/{id}/resume",
 		Summary: "Resume a paused schedule from now", Tags: []string{"schedules"}, Metadata: write,
-	}, func(ctx context.Context, in *scheduleIDInput) (*scheduleOutput, error) {
+	}, func(ctx context.Context, in *ScheduleIDInput) (*ScheduleOutput, error) {
 		return s.scheduleTx(ctx, func(ctx context.Context, tx store.Tx, tenantID uuid.UUID) (*domain.CronJob, error) {
 			return s.deps.Scheduler.ResumeTx(ctx, tx, tenantID, in.ID)
 		})
@@ -192,7 +213,7 @@ func (s *Server) registerSchedules() {
 	huma.Register(api, huma.Operation{
 		OperationID: "delete-schedule", Method: http.MethodDelete, Path: Prefix + "/schedules/{id}",
 		Summary: "Delete a schedule", Tags: []string{"schedules"}, Metadata: write, DefaultStatus: http.StatusNoContent,
-	}, func(ctx context.Context, in *scheduleIDInput) (*struct{}, error) {
+	}, func(ctx context.Context, in *ScheduleIDInput) (*NoContentOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -210,7 +231,7 @@ func (s *Server) registerSchedules() {
 		OperationID: "run-schedule-now", Method: http.MethodPost, Path: Prefix + "/schedules/{id}/run-now",
 		Summary: "Start the schedule's workflow now, leaving the schedule unchanged", Tags: []string{"schedules"},
 		Metadata: map[string]any{MetaPermission: PermExecutionsRun}, DefaultStatus: http.StatusAccepted,
-	}, func(ctx context.Context, in *scheduleIDInput) (*struct{}, error) {
+	}, func(ctx context.Context, in *ScheduleIDInput) (*NoContentOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -225,7 +246,7 @@ func (s *Server) registerSchedules() {
 	})
 }
 
-func (s *Server) scheduleTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx, tenantID uuid.UUID) (*domain.CronJob, error)) (*scheduleOutput, error) {
+func (s *Server) scheduleTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx, tenantID uuid.UUID) (*domain.CronJob, error)) (*ScheduleOutput, error) {
 	c, err := mustCaller(ctx)
 	if err != nil {
 		return nil, err
@@ -238,7 +259,7 @@ func (s *Server) scheduleTx(ctx context.Context, fn func(ctx context.Context, tx
 	if err != nil {
 		return nil, s.scheduleProblem(ctx, err)
 	}
-	return &scheduleOutput{Body: scheduleDTO(cj)}, nil
+	return &ScheduleOutput{Body: scheduleDTO(cj)}, nil
 }
 
 func (s *Server) scheduleProblem(ctx context.Context, err error) error {

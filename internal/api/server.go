@@ -19,8 +19,11 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/credential"
 	"github.com/nextflow-dev/nextflow/internal/cron"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/ingest"
 	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/usage"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
@@ -56,10 +59,19 @@ type Deps struct {
 	Scheduler *cron.Scheduler
 	// Lifecycle acts inside workflow activation transactions (optional).
 	Lifecycle WorkflowLifecycle
+	// Usage holds creations to the workspace's plan (workflows, active
+	// workflows); nil limits nothing.
+	Usage *usage.Meter
 	// Credentials seals and opens workspace credentials (optional: nil
 	// leaves the credentials routes out, and webhooks that name a
 	// credential are refused).
 	Credentials *credential.Service
+	// Ingest stores events and contact updates (the events and Segment
+	// routes); nil builds one over Store and Engine.
+	Ingest *ingest.Service
+	// ResolveAPIKey resolves a workspace API key (the Segment routes' write
+	// key; set by Accounts.Install).
+	ResolveAPIKey func(ctx context.Context, key string) (*auth.Principal, error)
 	// Version is the binary's version, shown by /healthz.
 	Version string
 	// Hooks lets other packages register their operations (accounts,
@@ -75,6 +87,12 @@ type Deps struct {
 	// StreamRecheck is how often an open stream rechecks its principal
 	// (default DefaultStreamRecheck).
 	StreamRecheck time.Duration
+	// Queries checks each request's queries (store.QueryMonitor.CheckScope):
+	// one repeated past its limit is an N+1 suspicion, logged naming the
+	// route and handed to its OnRepeat. Nil: the defaults, logged to Logger.
+	Queries *store.QueryMonitor
+	// Metrics receives every request by route and status (optional).
+	Metrics RequestObserver
 }
 
 // Server is the HTTP API.
@@ -109,7 +127,7 @@ func NewConfig() huma.Config {
 		"apiKey":  {Type: "http", Scheme: "bearer", Description: "Workspace API key (nf_…)"},
 	}
 	cfg.Security = []map[string][]string{{"session": {}}, {"apiKey": {}}}
-	cfg.Transformers = append(cfg.Transformers, redactProblemValues)
+	cfg.Transformers = append(cfg.Transformers, redactProblemValues, humanizeParamProblems)
 	return cfg
 }
 
@@ -128,12 +146,20 @@ func New(deps Deps) *Server {
 	for _, mw := range deps.Middleware {
 		s.api.UseMiddleware(mw)
 	}
+	s.api.UseMiddleware(s.auditMiddleware, scopeTenant)
 	s.registerOps()
 	s.registerWorkflows()
+	s.registerWorkflowDiff()
+	s.registerWorkflowStarters()
+	s.registerTestRuns()
 	s.registerSchedules()
 	s.registerExecutions()
 	s.registerWebhooks()
 	s.registerCredentials()
+	s.registerContacts()
+	s.registerContactImports()
+	s.registerEvents()
+	s.registerSegment()
 	for _, hook := range deps.Hooks {
 		hook(s.api)
 	}
@@ -154,21 +180,24 @@ func (s *Server) Handler() http.Handler {
 	if s.deps.Config != nil && s.deps.Config.MaxBodyBytes > 0 {
 		maxBody = s.deps.Config.MaxBodyBytes
 	}
-	return RequestID(AccessLog(s.log, SecurityHeaders(s.trustProxy(), BodyLimit(maxBody, TextHygiene(s.mux)))))
+	return RequestID(s.observeRequests(AccessLog(s.log, SecurityHeaders(s.trustProxy(), s.uploadBypass(BodyLimit(maxBody, TextHygiene(nameRoute(s.mux, s.mux))))))))
 }
 
 // Mux returns the underlying mux so the caller can mount more handlers
 // (the dashboard, webhooks).
 func (s *Server) Mux() *http.ServeMux { return s.mux }
 
-// HealthOutput is the body of /healthz and /readyz.
+// HealthDTO is the state /healthz and /readyz report.
+type HealthDTO struct {
+	Status   string            `json:"status" example:"ok"`
+	Version  string            `json:"version,omitempty"`
+	Database string            `json:"database,omitempty"`
+	Checks   map[string]string `json:"checks,omitempty"`
+}
+
+// HealthOutput is the answer of /healthz and /readyz.
 type HealthOutput struct {
-	Body struct {
-		Status   string            `json:"status" example:"ok"`
-		Version  string            `json:"version,omitempty"`
-		Database string            `json:"database,omitempty"`
-		Checks   map[string]string `json:"checks,omitempty"`
-	}
+	Body HealthDTO
 }
 
 func (s *Server) registerOps() {
@@ -180,7 +209,7 @@ func (s *Server) registerOps() {
 		Tags:        []string{"ops"},
 		Security:    []map[string][]string{},
 		Metadata:    map[string]any{MetaPublic: true},
-	}, func(ctx context.Context, _ *struct{}) (*HealthOutput, error) {
+	}, func(ctx context.Context, _ *NoInput) (*HealthOutput, error) {
 		out := &HealthOutput{}
 		out.Body.Status = "ok"
 		out.Body.Version = s.deps.Version
@@ -196,7 +225,7 @@ func (s *Server) registerOps() {
 		Security:    []map[string][]string{},
 		Metadata:    map[string]any{MetaPublic: true},
 		Errors:      []int{http.StatusServiceUnavailable},
-	}, func(ctx context.Context, _ *struct{}) (*HealthOutput, error) {
+	}, func(ctx context.Context, _ *NoInput) (*HealthOutput, error) {
 		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		defer cancel()
 		if s.deps.Store == nil {
@@ -258,9 +287,12 @@ func (p *problemWithHeaders) GetHeaders() http.Header { return p.headers }
 // and becomes a bare 500.
 func Problem(ctx context.Context, log *slog.Logger, what string, err error) error {
 	var se huma.StatusError
+	var le *plan.LimitError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &le):
+		return planLimitProblem(le)
 	case errors.As(err, &se):
 		return se
 	case errors.Is(err, store.ErrNotFound):

@@ -15,11 +15,12 @@ import (
 // this interval (plus one lookup).
 const DefaultStreamRecheck = 5 * time.Second
 
-// streamPing is how often a stream sends a ping event.
-const streamPing = 15 * time.Second
+// streamPing is how often a stream sends a ping event: the dashboard
+// shows "reconnecting" when none has arrived for a few of these.
+const streamPing = 5 * time.Second
 
-// streamInput filters the executions stream.
-type streamInput struct {
+// StreamInput filters the executions stream.
+type StreamInput struct {
 	WorkflowID  string `query:"workflowId" maxLength:"36"`
 	ExecutionID string `query:"executionId" maxLength:"36"`
 }
@@ -34,7 +35,7 @@ type revokedEvent struct {
 // streamExecutions sends the caller's tenant's live events until the
 // client goes, the server closes its streams (CloseStreams), or a recheck
 // finds the caller's credentials revoked.
-func (s *Server) streamExecutions(ctx context.Context, in *streamInput, send sse.Sender) {
+func (s *Server) streamExecutions(ctx context.Context, in *StreamInput, send sse.Sender) {
 	c, ok := CallerFrom(ctx)
 	if !ok {
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
+	"github.com/nextflow-dev/nextflow/internal/catalog"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -26,15 +27,22 @@ const (
 	PermWorkflowsWrite = "workflows:write"
 )
 
-// Definition size limits.
-var defaultLimits = workflow.Limits{MaxNodes: 500, MaxEdges: 2000, MaxBytes: 512 << 10}
-
 // WorkflowLifecycle lets other packages act inside the transaction that
-// activates or deactivates a workflow (the cron engine creates or pauses
-// schedules; the engine cancels running executions).
-type WorkflowLifecycle interface {
-	WorkflowActivatedTx(ctx context.Context, tx store.Tx, wf *domain.Workflow, version *domain.WorkflowVersion) error
-	WorkflowDeactivatedTx(ctx context.Context, tx store.Tx, wf *domain.Workflow, cancelRunning bool) error
+// activates, deactivates or publishes a workflow (catalog.Lifecycle).
+type WorkflowLifecycle = catalog.Lifecycle
+
+// catalog publishes and checks workflows with the API's registry and
+// lifecycle.
+func (s *Server) catalog() *catalog.Catalog {
+	return catalog.New(s.deps.Store, catalog.Options{Registry: s.deps.Registry, Lifecycle: s.deps.Lifecycle, Executor: s.executor()})
+}
+
+// executor is the engine as the catalog's NodeExecutor, nil without one.
+func (s *Server) executor() catalog.NodeExecutor {
+	if s.deps.Engine == nil {
+		return nil
+	}
+	return s.deps.Engine
 }
 
 // WorkflowDTO is a workflow as the API shows it.
@@ -105,17 +113,19 @@ func problemDTOs(ps []workflow.Problem) []ProblemDTO {
 
 // NodeTypeDTO describes a node type for the builder.
 type NodeTypeDTO struct {
-	Type           string          `json:"type" example:"delay"`
-	Category       string          `json:"category"`
-	Label          string          `json:"label"`
-	Description    string          `json:"description"`
-	ConfigSchema   json.RawMessage `json:"configSchema" doc:"JSON Schema (2020-12) of the node's config"`
-	Inputs         int             `json:"inputs"`
-	Outputs        []HandleDTO     `json:"outputs" doc:"Static output handles; dynamic ones (split variants, classify labels) follow the config"`
-	DynamicOutputs bool            `json:"dynamicOutputs"`
-	CanFail        bool            `json:"canFail" doc:"Has an \"error\" output handle"`
-	Pure           bool            `json:"pure"`
-	Waits          bool            `json:"waits"`
+	Type              string          `json:"type" example:"delay"`
+	Category          string          `json:"category"`
+	Label             string          `json:"label"`
+	Description       string          `json:"description"`
+	ConfigSchema      json.RawMessage `json:"configSchema" doc:"JSON Schema (2020-12) of the node's config"`
+	Inputs            int             `json:"inputs"`
+	Outputs           []HandleDTO     `json:"outputs" doc:"Static output handles; dynamic ones (split variants, classify labels) follow the config"`
+	DynamicOutputs    bool            `json:"dynamicOutputs"`
+	CanFail           bool            `json:"canFail" doc:"Has an \"error\" output handle"`
+	Pure              bool            `json:"pure"`
+	Waits             bool            `json:"waits"`
+	Available         bool            `json:"available" required:"false" doc:"This server can run the type; an unavailable one is refused at publish"`
+	UnavailableReason string          `json:"unavailableReason,omitempty" doc:"Why the type cannot run here, when it cannot"`
 }
 
 // HandleDTO is an output handle.
@@ -124,49 +134,141 @@ type HandleDTO struct {
 	Label string `json:"label"`
 }
 
-type workflowIDInput struct {
+// WorkflowIDInput names a workflow by its ID in the path.
+type WorkflowIDInput struct {
 	ID uuid.UUID `path:"id" doc:"Workflow ID"`
 }
 
-type workflowOutput struct {
+// WorkflowOutput is a workflow with its draft and its revision as ETag.
+type WorkflowOutput struct {
 	ETag string `header:"ETag"`
 	Body *WorkflowDTO
 }
 
-func newWorkflowOutput(w *domain.Workflow) (*workflowOutput, error) {
+func newWorkflowOutput(w *domain.Workflow) (*WorkflowOutput, error) {
 	dto, err := workflowDTO(w, true)
 	if err != nil {
 		return nil, err
 	}
-	return &workflowOutput{ETag: strconv.Quote(strconv.FormatInt(w.Revision, 10)), Body: dto}, nil
+	return &WorkflowOutput{ETag: strconv.Quote(strconv.FormatInt(w.Revision, 10)), Body: dto}, nil
 }
 
-type workflowWriteBody struct {
+// WorkflowWriteDTO is a workflow's name, description and draft, as
+// created, imported and exported.
+type WorkflowWriteDTO struct {
 	Name        string               `json:"name" minLength:"1" maxLength:"200"`
 	Description string               `json:"description,omitempty" maxLength:"2000"`
 	Definition  *workflow.Definition `json:"definition,omitempty"`
 }
 
-type workflowUpdateBody struct {
+// WorkflowWriteInput carries a new workflow (create and import).
+type WorkflowWriteInput struct {
+	Body WorkflowWriteDTO
+}
+
+// WorkflowExportOutput is a workflow's draft as importable JSON.
+type WorkflowExportOutput struct {
+	Body WorkflowWriteDTO
+}
+
+// WorkflowUpdateDTO is the body of a workflow update.
+type WorkflowUpdateDTO struct {
 	Name        string               `json:"name" minLength:"1" maxLength:"200"`
 	Description string               `json:"description,omitempty" maxLength:"2000"`
 	Definition  *workflow.Definition `json:"definition,omitempty"`
 	Revision    *int64               `json:"revision,omitempty" doc:"Revision the update is based on"`
 }
 
-type workflowListOutput struct {
-	Body struct {
-		Items      []WorkflowDTO `json:"items"`
-		NextCursor string        `json:"nextCursor,omitempty"`
-	}
+// WorkflowUpdateInput is a workflow update with the revision it is based on.
+type WorkflowUpdateInput struct {
+	ID      uuid.UUID `path:"id"`
+	IfMatch string    `header:"If-Match" doc:"Revision the update is based on (alternative to body.revision)"`
+	Body    WorkflowUpdateDTO
 }
 
-type versionDTO struct {
+// WorkflowListInput filters and pages the workflow list.
+type WorkflowListInput struct {
+	Cursor string `query:"cursor" doc:"nextCursor of the previous page"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+	Search string `query:"search" maxLength:"200" doc:"Substring of the name"`
+	Active string `query:"active" enum:"true,false," doc:"Filter on the active flag"`
+}
+
+// WorkflowListDTO is one page of workflows.
+type WorkflowListDTO struct {
+	Items      []WorkflowDTO `json:"items"`
+	NextCursor string        `json:"nextCursor,omitempty"`
+}
+
+// WorkflowListOutput is one page of workflows.
+type WorkflowListOutput struct {
+	Body WorkflowListDTO
+}
+
+// NodeTypeListOutput is every node type the builder offers.
+type NodeTypeListOutput struct {
+	Body []NodeTypeDTO
+}
+
+// ValidateDefinitionDTO is an optional definition to validate instead of
+// the stored draft.
+type ValidateDefinitionDTO struct {
+	Definition *workflow.Definition `json:"definition,omitempty"`
+}
+
+// WorkflowValidateInput names the workflow to validate and, optionally, a
+// definition to validate in place of its draft.
+type WorkflowValidateInput struct {
+	ID   uuid.UUID `path:"id"`
+	Body *ValidateDefinitionDTO
+}
+
+// ValidationDTO is the result of a validation: every problem at once.
+type ValidationDTO struct {
+	Valid    bool         `json:"valid"`
+	Problems []ProblemDTO `json:"problems"`
+}
+
+// WorkflowValidateOutput is the result of a validation.
+type WorkflowValidateOutput struct {
+	Body ValidationDTO
+}
+
+// WorkflowDeactivateDTO says what happens to running executions when a
+// workflow is deactivated.
+type WorkflowDeactivateDTO struct {
+	CancelRunning bool `json:"cancelRunning,omitempty" doc:"Cancel executions that are still running"`
+}
+
+// WorkflowDeactivateInput names the workflow to deactivate.
+type WorkflowDeactivateInput struct {
+	ID   uuid.UUID `path:"id"`
+	Body *WorkflowDeactivateDTO
+}
+
+// VersionDTO is a published, immutable version of a workflow.
+type VersionDTO struct {
 	ID         uuid.UUID            `json:"id"`
 	Version    int                  `json:"version"`
 	Definition *workflow.Definition `json:"definition,omitempty"`
 	CreatedAt  time.Time            `json:"createdAt"`
 	CreatedBy  *uuid.UUID           `json:"createdBy,omitempty"`
+}
+
+// VersionInput names a published version by workflow ID and number.
+type VersionInput struct {
+	ID      uuid.UUID `path:"id"`
+	Version int       `path:"version" minimum:"1"`
+}
+
+// VersionOutput is one published version with its definition.
+type VersionOutput struct {
+	Body VersionDTO
+}
+
+// VersionListOutput is a workflow's published versions, newest first.
+type VersionListOutput struct {
+	Body []VersionDTO
 }
 
 func (s *Server) registerWorkflows() {
@@ -178,29 +280,27 @@ func (s *Server) registerWorkflows() {
 		OperationID: "list-node-types", Method: http.MethodGet, Path: Prefix + "/node-types",
 		Summary: "List node types with their config schemas", Tags: []string{"workflows"},
 		Metadata: map[string]any{MetaPermission: PermWorkflowsRead, MetaNoTenant: true},
-	}, func(ctx context.Context, _ *struct{}) (*struct{ Body []NodeTypeDTO }, error) {
+	}, func(ctx context.Context, _ *NoInput) (*NodeTypeListOutput, error) {
 		var out []NodeTypeDTO
 		for _, nt := range s.deps.Registry.All() {
 			d := NodeTypeDTO{Type: nt.Type, Category: nt.Category, Label: nt.Label, Description: nt.Description,
 				ConfigSchema: nt.ConfigSchema, Inputs: nt.Inputs, Outputs: []HandleDTO{}, DynamicOutputs: nt.DynamicOutputs != nil,
-				CanFail: nt.CanFail, Pure: nt.Pure, Waits: nt.Waits}
+				CanFail: nt.CanFail, Pure: nt.Pure, Waits: nt.Waits, Available: true}
+			if ex := s.executor(); ex != nil {
+				d.Available, d.UnavailableReason = ex.Executable(nt.Type)
+			}
 			for _, h := range nt.Outputs {
 				d.Outputs = append(d.Outputs, HandleDTO{ID: h.ID, Label: h.Label})
 			}
 			out = append(out, d)
 		}
-		return &struct{ Body []NodeTypeDTO }{Body: out}, nil
+		return &NodeTypeListOutput{Body: out}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "list-workflows", Method: http.MethodGet, Path: Prefix + "/workflows",
 		Summary: "List workflows", Tags: []string{"workflows"}, Metadata: read,
-	}, func(ctx context.Context, in *struct {
-		Cursor string `query:"cursor" doc:"nextCursor of the previous page"`
-		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-		Search string `query:"search" maxLength:"200" doc:"Substring of the name"`
-		Active string `query:"active" enum:"true,false," doc:"Filter on the active flag"`
-	}) (*workflowListOutput, error) {
+	}, func(ctx context.Context, in *WorkflowListInput) (*WorkflowListOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -220,7 +320,7 @@ func (s *Server) registerWorkflows() {
 		}); err != nil {
 			return nil, s.problem(ctx, "workflows", err)
 		}
-		out := &workflowListOutput{}
+		out := &WorkflowListOutput{}
 		out.Body.Items = []WorkflowDTO{}
 		for i := range items {
 			if i == in.Limit {
@@ -240,7 +340,7 @@ func (s *Server) registerWorkflows() {
 		OperationID: "create-workflow", Method: http.MethodPost, Path: Prefix + "/workflows",
 		Summary: "Create a workflow (the draft may be invalid)", Tags: []string{"workflows"}, Metadata: write,
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, in *struct{ Body workflowWriteBody }) (*workflowOutput, error) {
+	}, func(ctx context.Context, in *WorkflowWriteInput) (*WorkflowOutput, error) {
 		return s.createWorkflow(ctx, in.Body.Name, in.Body.Description, in.Body.Definition)
 	})
 
@@ -248,7 +348,7 @@ func (s *Server) registerWorkflows() {
 		OperationID: "import-workflow", Method: http.MethodPost, Path: Prefix + "/workflows/import",
 		Summary: "Import a workflow exported as JSON", Tags: []string{"workflows"}, Metadata: write,
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, in *struct{ Body workflowWriteBody }) (*workflowOutput, error) {
+	}, func(ctx context.Context, in *WorkflowWriteInput) (*WorkflowOutput, error) {
 		if in.Body.Definition == nil {
 			return nil, huma.Error422UnprocessableEntity("definition is required", &huma.ErrorDetail{Location: "body.definition", Message: "required"})
 		}
@@ -258,7 +358,7 @@ func (s *Server) registerWorkflows() {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-workflow", Method: http.MethodGet, Path: Prefix + "/workflows/{id}",
 		Summary: "Get a workflow with its draft", Tags: []string{"workflows"}, Metadata: read,
-	}, func(ctx context.Context, in *workflowIDInput) (*workflowOutput, error) {
+	}, func(ctx context.Context, in *WorkflowIDInput) (*WorkflowOutput, error) {
 		w, err := s.loadWorkflow(ctx, in.ID)
 		if err != nil {
 			return nil, err
@@ -269,7 +369,7 @@ func (s *Server) registerWorkflows() {
 	huma.Register(api, huma.Operation{
 		OperationID: "export-workflow", Method: http.MethodGet, Path: Prefix + "/workflows/{id}/export",
 		Summary: "Export a workflow's draft as importable JSON", Tags: []string{"workflows"}, Metadata: read,
-	}, func(ctx context.Context, in *workflowIDInput) (*struct{ Body workflowWriteBody }, error) {
+	}, func(ctx context.Context, in *WorkflowIDInput) (*WorkflowExportOutput, error) {
 		w, err := s.loadWorkflow(ctx, in.ID)
 		if err != nil {
 			return nil, err
@@ -278,7 +378,7 @@ func (s *Server) registerWorkflows() {
 		if err != nil {
 			return nil, s.problem(ctx, "workflow", err)
 		}
-		return &struct{ Body workflowWriteBody }{Body: workflowWriteBody{Name: w.Name, Description: w.Description, Definition: def}}, nil
+		return &WorkflowExportOutput{Body: WorkflowWriteDTO{Name: w.Name, Description: w.Description, Definition: def}}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -287,11 +387,7 @@ func (s *Server) registerWorkflows() {
 		Description: "The update must carry the revision it was based on, as `revision` in the body or as `If-Match`. A stale revision is refused with 412 and the current workflow in the problem's `errors[0].value`.",
 		Tags:        []string{"workflows"}, Metadata: write,
 		Errors: []int{http.StatusPreconditionFailed, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, in *struct {
-		ID      uuid.UUID `path:"id"`
-		IfMatch string    `header:"If-Match" doc:"Revision the update is based on (alternative to body.revision)"`
-		Body    workflowUpdateBody
-	}) (*workflowOutput, error) {
+	}, func(ctx context.Context, in *WorkflowUpdateInput) (*WorkflowOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -335,7 +431,7 @@ func (s *Server) registerWorkflows() {
 		OperationID: "delete-workflow", Method: http.MethodDelete, Path: Prefix + "/workflows/{id}",
 		Summary: "Delete a workflow, its versions and its executions", Tags: []string{"workflows"}, Metadata: write,
 		DefaultStatus: http.StatusNoContent,
-	}, func(ctx context.Context, in *workflowIDInput) (*struct{}, error) {
+	}, func(ctx context.Context, in *WorkflowIDInput) (*NoContentOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -362,7 +458,7 @@ func (s *Server) registerWorkflows() {
 		OperationID: "duplicate-workflow", Method: http.MethodPost, Path: Prefix + "/workflows/{id}/duplicate",
 		Summary: "Copy a workflow's draft into a new workflow", Tags: []string{"workflows"}, Metadata: write,
 		DefaultStatus: http.StatusCreated,
-	}, func(ctx context.Context, in *workflowIDInput) (*workflowOutput, error) {
+	}, func(ctx context.Context, in *WorkflowIDInput) (*WorkflowOutput, error) {
 		w, err := s.loadWorkflow(ctx, in.ID)
 		if err != nil {
 			return nil, err
@@ -382,17 +478,7 @@ func (s *Server) registerWorkflows() {
 		Summary:     "Validate a workflow's draft",
 		Description: "Returns every problem at once. With a body, validates that definition instead of the stored draft (nothing is saved).",
 		Tags:        []string{"workflows"}, Metadata: read,
-	}, func(ctx context.Context, in *struct {
-		ID   uuid.UUID `path:"id"`
-		Body *struct {
-			Definition *workflow.Definition `json:"definition,omitempty"`
-		}
-	}) (*struct {
-		Body struct {
-			Valid    bool         `json:"valid"`
-			Problems []ProblemDTO `json:"problems"`
-		}
-	}, error) {
+	}, func(ctx context.Context, in *WorkflowValidateInput) (*WorkflowValidateOutput, error) {
 		w, err := s.loadWorkflow(ctx, in.ID)
 		if err != nil {
 			return nil, err
@@ -403,23 +489,14 @@ func (s *Server) registerWorkflows() {
 				return nil, huma.Error400BadRequest("definition cannot be encoded")
 			}
 		}
-		problems, err := s.validate(raw)
-		if err != nil {
-			return nil, err
-		}
+		var problems []workflow.Problem
 		if err := s.deps.Store.Read(ctx, w.TenantID, func(tx store.Tx) error {
-			more, err := s.secretProblems(ctx, tx, w.TenantID, raw)
-			problems = append(problems, more...)
+			problems, err = s.catalog().ProblemsTx(ctx, tx, w.TenantID, raw)
 			return err
 		}); err != nil {
-			return nil, s.problem(ctx, "workflow", err)
+			return nil, s.publishProblem(ctx, err)
 		}
-		out := &struct {
-			Body struct {
-				Valid    bool         `json:"valid"`
-				Problems []ProblemDTO `json:"problems"`
-			}
-		}{}
+		out := &WorkflowValidateOutput{}
 		out.Body.Problems = problemDTOs(problems)
 		out.Body.Valid = len(problems) == 0
 		return out, nil
@@ -428,64 +505,28 @@ func (s *Server) registerWorkflows() {
 	huma.Register(api, huma.Operation{
 		OperationID: "publish-workflow", Method: http.MethodPost, Path: Prefix + "/workflows/{id}/publish",
 		Summary:     "Publish the draft as a new immutable version",
-		Description: "Refused with 422 and every problem when the draft is invalid. Running executions keep the version they started on.",
-		Tags:        []string{"workflows"}, Metadata: write, Errors: []int{http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, in *workflowIDInput) (*struct{ Body versionDTO }, error) {
+		Description: "Refused with 422 and every problem when the draft is invalid, and with 409 when it does not differ from the live version (positions aside): no identical version is made. Running executions keep the version they started on.",
+		Tags:        []string{"workflows"}, Metadata: write, Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *WorkflowIDInput) (*VersionOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
 		}
-		var v *domain.WorkflowVersion
-		err = s.deps.Store.InTx(ctx, c.TenantID, func(tx store.Tx) error {
-			w, err := tx.WorkflowGetByID(ctx, c.TenantID, in.ID)
-			if err != nil {
-				return err
-			}
-			problems, err := s.validate(w.Definition)
-			if err != nil {
-				return err
-			}
-			more, err := s.secretProblems(ctx, tx, c.TenantID, w.Definition)
-			if err != nil {
-				return err
-			}
-			if problems = append(problems, more...); len(problems) > 0 {
-				return invalidDefinition(problems)
-			}
-			max, err := tx.WorkflowVersionMax(ctx, c.TenantID, w.ID)
-			if err != nil {
-				return err
-			}
-			v, err = tx.WorkflowVersionInsert(ctx, &store.WorkflowVersionInsertParams{
-				TenantID: c.TenantID, ID: domain.NewID(), WorkflowID: w.ID, Version: max + 1,
-				Definition: w.Definition, CreatedBy: c.UserID,
-			})
-			if err != nil {
-				return err
-			}
-			w, err = tx.WorkflowSetCurrentVersion(ctx, c.TenantID, w.ID, v.ID, v.Version)
-			if err != nil {
-				return err
-			}
-			if w.IsActive && s.deps.Lifecycle != nil {
-				return s.deps.Lifecycle.WorkflowActivatedTx(ctx, tx, w, v)
-			}
-			return nil
-		})
+		v, err := s.catalog().Publish(ctx, catalog.PublishParams{TenantID: c.TenantID, WorkflowID: in.ID, CreatedBy: c.UserID})
 		if err != nil {
-			return nil, s.problem(ctx, "workflow", err)
+			return nil, s.publishProblem(ctx, err)
 		}
 		dto, err := newVersionDTO(v, true)
 		if err != nil {
 			return nil, s.problem(ctx, "version", err)
 		}
-		return &struct{ Body versionDTO }{Body: *dto}, nil
+		return &VersionOutput{Body: *dto}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "list-workflow-versions", Method: http.MethodGet, Path: Prefix + "/workflows/{id}/versions",
 		Summary: "List published versions, newest first", Tags: []string{"workflows"}, Metadata: read,
-	}, func(ctx context.Context, in *workflowIDInput) (*struct{ Body []versionDTO }, error) {
+	}, func(ctx context.Context, in *WorkflowIDInput) (*VersionListOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -501,7 +542,7 @@ func (s *Server) registerWorkflows() {
 		if err != nil {
 			return nil, s.problem(ctx, "workflow", err)
 		}
-		out := &struct{ Body []versionDTO }{Body: []versionDTO{}}
+		out := &VersionListOutput{Body: []VersionDTO{}}
 		for i := range vs {
 			dto, _ := newVersionDTO(&vs[i], false)
 			out.Body = append(out.Body, *dto)
@@ -509,14 +550,10 @@ func (s *Server) registerWorkflows() {
 		return out, nil
 	})
 
-	type versionInput struct {
-		ID      uuid.UUID `path:"id"`
-		Version int       `path:"version" minimum:"1"`
-	}
 	huma.Register(api, huma.Operation{
 		OperationID: "get-workflow-version", Method: http.MethodGet, Path: Prefix + "/workflows/{id}/versions/{version}",
 		Summary: "Get a published version", Tags: []string{"workflows"}, Metadata: read,
-	}, func(ctx context.Context, in *versionInput) (*struct{ Body versionDTO }, error) {
+	}, func(ctx context.Context, in *VersionInput) (*VersionOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -533,13 +570,13 @@ func (s *Server) registerWorkflows() {
 		if err != nil {
 			return nil, s.problem(ctx, "version", err)
 		}
-		return &struct{ Body versionDTO }{Body: *dto}, nil
+		return &VersionOutput{Body: *dto}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "restore-workflow-version", Method: http.MethodPost, Path: Prefix + "/workflows/{id}/versions/{version}/restore",
 		Summary: "Copy a published version into the draft", Tags: []string{"workflows"}, Metadata: write,
-	}, func(ctx context.Context, in *versionInput) (*workflowOutput, error) {
+	}, func(ctx context.Context, in *VersionInput) (*WorkflowOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -570,7 +607,7 @@ func (s *Server) registerWorkflows() {
 		OperationID: "activate-workflow", Method: http.MethodPost, Path: Prefix + "/workflows/{id}/activate",
 		Summary: "Activate a workflow: its triggers start executions of the current published version",
 		Tags:    []string{"workflows"}, Metadata: write, Errors: []int{http.StatusConflict},
-	}, func(ctx context.Context, in *workflowIDInput) (*workflowOutput, error) {
+	}, func(ctx context.Context, in *WorkflowIDInput) (*WorkflowOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -587,6 +624,11 @@ func (s *Server) registerWorkflows() {
 			v, err := tx.WorkflowVersionGetByID(ctx, c.TenantID, *cur.CurrentVersionID)
 			if err != nil {
 				return err
+			}
+			if !cur.IsActive {
+				if err := s.usageHold(ctx, tx, c.TenantID, store.UsageActiveWorkflows, 1); err != nil {
+					return err
+				}
 			}
 			if w, err = tx.WorkflowSetActive(ctx, c.TenantID, in.ID, true); err != nil {
 				return err
@@ -607,12 +649,7 @@ func (s *Server) registerWorkflows() {
 		Summary:     "Deactivate a workflow: no new executions start",
 		Description: "Running executions finish unless cancelRunning is true.",
 		Tags:        []string{"workflows"}, Metadata: write,
-	}, func(ctx context.Context, in *struct {
-		ID   uuid.UUID `path:"id"`
-		Body *struct {
-			CancelRunning bool `json:"cancelRunning,omitempty" doc:"Cancel executions that are still running"`
-		}
-	}) (*workflowOutput, error) {
+	}, func(ctx context.Context, in *WorkflowDeactivateInput) (*WorkflowOutput, error) {
 		c, err := mustCaller(ctx)
 		if err != nil {
 			return nil, err
@@ -674,8 +711,8 @@ func (s *Server) cancelRunning(ctx context.Context, tenantID, workflowID uuid.UU
 	}
 }
 
-func newVersionDTO(v *domain.WorkflowVersion, withDefinition bool) (*versionDTO, error) {
-	dto := &versionDTO{ID: v.ID, Version: v.Version, CreatedAt: v.CreatedAt, CreatedBy: v.CreatedBy}
+func newVersionDTO(v *domain.WorkflowVersion, withDefinition bool) (*VersionDTO, error) {
+	dto := &VersionDTO{ID: v.ID, Version: v.Version, CreatedAt: v.CreatedAt, CreatedBy: v.CreatedBy}
 	if withDefinition {
 		def, err := decodeStored(v.Definition)
 		if err != nil {
@@ -702,7 +739,7 @@ func (s *Server) loadWorkflow(ctx context.Context, id uuid.UUID) (*domain.Workfl
 	return w, nil
 }
 
-func (s *Server) createWorkflow(ctx context.Context, name, description string, def *workflow.Definition) (*workflowOutput, error) {
+func (s *Server) createWorkflow(ctx context.Context, name, description string, def *workflow.Definition) (*WorkflowOutput, error) {
 	c, err := mustCaller(ctx)
 	if err != nil {
 		return nil, err
@@ -713,6 +750,9 @@ func (s *Server) createWorkflow(ctx context.Context, name, description string, d
 	}
 	var w *domain.Workflow
 	err = s.deps.Store.InTx(ctx, c.TenantID, func(tx store.Tx) error {
+		if err := s.usageHold(ctx, tx, c.TenantID, store.UsageWorkflows, 1); err != nil {
+			return err
+		}
 		var err error
 		w, err = tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{
 			TenantID: c.TenantID, ID: domain.NewID(), Name: name, Description: description,
@@ -742,35 +782,13 @@ func (s *Server) encodeDraft(def *workflow.Definition) (json.RawMessage, error) 
 	if err != nil {
 		return nil, huma.Error400BadRequest("definition cannot be encoded")
 	}
-	if _, _, err := s.deps.Registry.DecodeAndValidate(raw, defaultLimits); err != nil {
+	if _, _, err := s.deps.Registry.DecodeAndValidate(raw, workflow.DefaultLimits()); err != nil {
 		return nil, definitionError(err)
 	}
 	if plain := workflow.PlainSecrets(def); len(plain) > 0 {
 		return nil, plainSecretsProblem(plain)
 	}
 	return raw, nil
-}
-
-// secretProblems are a definition's plain secrets and references to
-// credentials the tenant does not have.
-func (s *Server) secretProblems(ctx context.Context, tx store.Tx, tenantID uuid.UUID, raw []byte) ([]workflow.Problem, error) {
-	def, err := workflow.Parse(raw)
-	if err != nil {
-		return nil, nil // reported by validate
-	}
-	problems := workflow.PlainSecrets(def)
-	if len(workflow.SecretRefs(def)) == 0 {
-		return problems, nil
-	}
-	list, err := tx.CredentialList(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	have := make(map[string]bool, len(list))
-	for _, c := range list {
-		have[c.Name] = true
-	}
-	return append(problems, workflow.UnknownCredentials(def, func(name string) bool { return have[name] })...), nil
 }
 
 // plainSecretsProblem is the 422 answer to a definition that carries
@@ -786,12 +804,20 @@ func plainSecretsProblem(problems []workflow.Problem) error {
 	return err
 }
 
-func (s *Server) validate(raw []byte) ([]workflow.Problem, error) {
-	_, problems, err := s.deps.Registry.DecodeAndValidate(raw, defaultLimits)
-	if err != nil {
-		return nil, definitionError(err)
+// publishProblem maps a catalog error to a problem: 413 for a definition
+// over the limits, 422 for one that is malformed or has problems.
+func (s *Server) publishProblem(ctx context.Context, err error) error {
+	var invalid *catalog.InvalidError
+	var unchanged *catalog.UnchangedError
+	switch {
+	case errors.As(err, &invalid):
+		return invalidDefinition(invalid.Problems)
+	case errors.As(err, &unchanged):
+		return huma.Error409Conflict(fmt.Sprintf("nothing to publish: the draft is the same as the live version %d", unchanged.Version))
+	case errors.Is(err, workflow.ErrTooLarge), errors.Is(err, workflow.ErrMalformed):
+		return definitionError(err)
 	}
-	return problems, nil
+	return s.problem(ctx, "workflow", err)
 }
 
 func definitionError(err error) error {

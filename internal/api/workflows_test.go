@@ -156,7 +156,7 @@ func TestPublishVersionsAreImmutable(t *testing.T) {
 		require.NotContains(t, string(v1.Body), `"5s"`)
 		v2 := a.do(http.MethodGet, Prefix+"/workflows/"+id+"/versions/2", nil, c)
 		require.Contains(t, string(v2.Body), `"5s"`)
-		var list []versionDTO
+		var list []VersionDTO
 		a.do(http.MethodGet, Prefix+"/workflows/"+id+"/versions", nil, c).JSON(t, &list)
 		require.Len(t, list, 2)
 		require.Equal(t, 2, list[0].Version)
@@ -265,5 +265,7 @@ func TestScheduleFromTriggerNode(t *testing.T) {
 
 		run := a.do(http.MethodPost, Prefix+"/schedules/"+s.ID.String()+"/run-now", nil, c)
 		require.Equal(t, http.StatusAccepted, run.Status, run.short())
+		a.do(http.MethodGet, Prefix+"/schedules", nil, c).JSON(t, &list)
+		require.NotNil(t, list[0].LastRunAt, "a manual run shows as the schedule's last run")
 	})
 }

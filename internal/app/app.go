@@ -19,19 +19,27 @@ import (
 
 	"github.com/nextflow-dev/nextflow/internal/api"
 	"github.com/nextflow-dev/nextflow/internal/auth"
+	"github.com/nextflow-dev/nextflow/internal/channel"
+	"github.com/nextflow-dev/nextflow/internal/channel/messenger"
+	"github.com/nextflow-dev/nextflow/internal/channel/whatsapp"
 	"github.com/nextflow-dev/nextflow/internal/config"
+	"github.com/nextflow-dev/nextflow/internal/contactimport"
 	"github.com/nextflow-dev/nextflow/internal/credential"
 	"github.com/nextflow-dev/nextflow/internal/cron"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/execlock"
 	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/metrics"
+	"github.com/nextflow-dev/nextflow/internal/opsui"
 	"github.com/nextflow-dev/nextflow/internal/ratelimit"
 	"github.com/nextflow-dev/nextflow/internal/ratelog"
 	"github.com/nextflow-dev/nextflow/internal/redisconn"
+	"github.com/nextflow-dev/nextflow/internal/retention"
 	"github.com/nextflow-dev/nextflow/internal/secret"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 	"github.com/nextflow-dev/nextflow/internal/store/storeopen"
+	"github.com/nextflow-dev/nextflow/internal/usage"
 	"github.com/nextflow-dev/nextflow/internal/webui"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
@@ -56,6 +64,17 @@ type App struct {
 	// live carries live events (Redis, with its fallback, when REDIS_URL is
 	// set).
 	live live.Bus
+	// riverUI is River's UI for operators at opsui.Prefix (nil unless
+	// NEXTFLOW_OPERATOR_TOKEN is set).
+	riverUI http.Handler
+	// messengerHooks receives Messenger webhooks at api.MessengerHookPath.
+	messengerHooks *messenger.Inbound
+	// whatsAppHooks receives WhatsApp webhooks at /hooks/whatsapp/{id}.
+	whatsAppHooks *whatsapp.Inbound
+	// metrics is the process's Prometheus registry (nil in OpenAPI), fed
+	// by monitor (the store's queries and jobs), the API and the engine.
+	metrics *metrics.Metrics
+	monitor *store.QueryMonitor
 }
 
 // Options are what the caller supplies beside the configuration.
@@ -72,15 +91,23 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		log = slog.Default()
 	}
 	workers := river.NewWorkers()
+	reg, monitor := newMetrics(cfg, log)
 	st, err := storeopen.Open(ctx, storeopen.Config{
 		DatabaseURL: cfg.DatabaseURL,
 		DataDir:     cfg.DataDir,
 		Logger:      log,
+		Monitor:     monitor,
 		SecretKeys:  append([][]byte{cfg.SecretKey}, cfg.SecretKeysPrevious...),
 		Queue: store.QueueConfig{
 			Workers:    workers,
 			WorkNone:   cfg.Role == config.RoleAPI,
 			JobTimeout: cfg.JobTimeout,
+			// River's leader deletes finished jobs past these ages, and
+			// inserts the history prune every NEXTFLOW_PRUNE_INTERVAL.
+			CompletedRetention: cfg.Retention.JobsCompleted,
+			CancelledRetention: cfg.Retention.JobsCancelled,
+			DiscardedRetention: cfg.Retention.JobsDiscarded,
+			PeriodicJobs:       append(prunePeriodic(cfg.Retention.PruneInterval), segmentPeriodic()...),
 		},
 	})
 	if err != nil {
@@ -92,7 +119,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 			return nil, fmt.Errorf("migrate: %w", err)
 		}
 	}
-	a := &App{cfg: cfg, log: log, store: st, workers: workers, version: opts.Version}
+	reg.WatchStore(st)
+	a := &App{cfg: cfg, log: log, store: st, workers: workers, version: opts.Version, metrics: reg, monitor: monitor}
 	deps, err := a.wire(ctx)
 	if err != nil {
 		st.Close()
@@ -106,8 +134,25 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("move plain secrets into credentials: %w", err)
 	}
 	a.api = api.New(*deps)
+	if err := a.mountUnsubscribe(); err != nil {
+		a.close()
+		return nil, err
+	}
+	if a.whatsAppHooks != nil {
+		a.api.MountWhatsAppHooks(a.whatsAppHooks)
+	}
+	if a.messengerHooks != nil {
+		a.api.MountMessengerHooks(a.messengerHooks)
+	}
 	a.engine = deps.Engine
 	a.workersRegistered = true
+	if cfg.OperatorToken != "" && cfg.Role != config.RoleWorker {
+		a.riverUI, err = opsui.New(ctx, st.Queue(), cfg.OperatorToken, log.With("component", "riverui"))
+		if err != nil {
+			a.close()
+			return nil, err
+		}
+	}
 	return a, nil
 }
 
@@ -173,6 +218,11 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	if rateLimiter == nil {
 		rateLimiter = ratelimit.NewMemory(ratelimit.MemoryOptions{})
 	}
+	if a.metrics != nil {
+		// Executions and steps are counted as the engine publishes them,
+		// after each commit.
+		publisher = a.metrics.Publisher(publisher)
+	}
 	if pg, ok := st.(*postgres.Store); ok {
 		// A superuser or BYPASSRLS role turns row-level security off: say
 		// so loudly at every start.
@@ -184,17 +234,59 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		return nil, &config.Error{Name: "NEXTFLOW_SECRET_KEY", Msg: err.Error()}
 	}
 	credentials := credential.New(st, keyring, log)
+	// Channel connections, templates and messages; the senders register
+	// their connection tests on the service.
+	channels := channel.New(st, keyring, channel.Options{PublicURL: cfg.BaseURL, Logger: log})
+	emailFX, emailSender, err := emailChannel(cfg, st, channels, log)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, emailSender.Close)
+	messengerFX, messengerIn, err := messengerChannel(st, channels, rateLimiter, cfg.MetaGraphURL, cfg.MetaAPIVersion, log)
+	if err != nil {
+		return nil, err
+	}
+	whatsAppFX, whatsAppIn, err := whatsAppChannel(st, channels, rateLimiter, cfg.MetaGraphURL, cfg.MetaAPIVersion, log)
+	if err != nil {
+		return nil, err
+	}
+	aiFX, aiRoutes, err := aiWiring(cfg, st, keyring, log)
+	if err != nil {
+		return nil, err
+	}
+	// Plan limits: executions per month taken as they start, schedules'
+	// intervals, workflows held as they are created.
+	meter := usage.New(st, usage.Options{})
 	eng := engine.New(st, engine.Options{
-		Secrets:   credentials,
-		Logger:    log,
-		HTTP:      engine.HTTPOptions{Allow: cfg.HTTPAllow, Ports: cfg.HTTPPorts, AnyPort: cfg.HTTPAnyPort},
-		Publisher: publisher,
-		Locker:    locker,
+		ExecutionQuota: meter.Executions,
+		Secrets:        credentials,
+		Logger:         log,
+		HTTP:           engine.HTTPOptions{Allow: cfg.HTTPAllow, Ports: cfg.HTTPPorts, AnyPort: cfg.HTTPAnyPort},
+		Publisher:      publisher,
+		Locker:         locker,
+		SideEffects:    append([]engine.SideEffect{emailFX, messengerFX, whatsAppFX}, aiFX...),
 	})
 	eng.RegisterWorkers(a.workers)
+	// Events reach the engine through the segments' hook, so memberships
+	// follow them in the same transaction.
+	segments, events, ingestSvc := segmentWiring(st, eng, a.workers, log)
+	messengerIn.Engine = events
+	messengerIn.RegisterWorkers(a.workers)
+	a.messengerHooks = messengerIn
+	whatsAppIn.Engine = events
+	whatsAppIn.RegisterWorkers(a.workers)
+	a.whatsAppHooks = whatsAppIn
 	a.closers = append(a.closers, func() error { eng.Close(); return nil })
-	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log, StartMany: cron.EngineStartMany(eng, log)})
+	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log, StartMany: cron.EngineStartMany(eng, log), MinInterval: meter.MinScheduleInterval})
 	sched.RegisterWorkers(a.workers)
+	// CSV contact imports: any worker node runs them from the chunks in
+	// the database.
+	contactimport.New(st, contactimport.Options{Logger: log}).RegisterWorkers(a.workers)
+	// Expired history (per plan, or the operator's overrides) goes in
+	// small batches, in a job the leader inserts every prune interval.
+	retention.New(st, retention.Options{Logger: log, Overrides: retention.Overrides{
+		Executions: cfg.Retention.Executions, Events: cfg.Retention.Events, Audit: cfg.Retention.Audit,
+	}}).RegisterWorkers(a.workers)
 
 	var mailer auth.Mailer
 	if cfg.SMTPURL != "" {
@@ -204,7 +296,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		}
 		mailer = m
 	}
-	authSvc, err := auth.New(auth.Options{Store: st, Logger: log, BaseURL: cfg.BaseURL, Mailer: mailer,
+	authSvc, err := auth.New(auth.Options{Store: st, Logger: log, BaseURL: cfg.BaseURL, Mailer: mailer, MemberQuota: meter.Members,
 		Limiter: loginLimiter, HashConcurrency: cfg.PasswordHashConcurrency})
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
@@ -219,12 +311,21 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		Live:      subscriber,
 		Scheduler: sched,
 		Lifecycle: sched,
+		Usage:     meter,
 	}
 	deps.Credentials = credentials
+	deps.Ingest = ingestSvc
+	if a.metrics != nil {
+		deps.Queries, deps.Metrics = a.monitor, a.metrics
+	}
+	deps.Hooks = append(deps.Hooks, (&api.ChannelRoutes{Store: st, Channels: channels, Logger: log}).Register)
+	deps.Hooks = append(deps.Hooks, (&api.SegmentRoutes{Store: st, Segments: segments, Logger: log}).Register)
+	deps.Hooks = append(deps.Hooks, aiRoutes.Register)
+	deps.Hooks = append(deps.Hooks, (&api.PlanRoutes{Store: st, Meter: meter, Logger: log, BillingToken: cfg.OperatorToken}).Register)
 	api.NewAccounts(api.AccountsOptions{Service: authSvc, Logger: log, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy}).Install(deps)
 	// After the accounts: webhook limits go before authentication, API
 	// limits after it.
-	api.NewRateLimiter(rateLimiter, cfg.RateLimits, log).Install(deps)
+	api.NewRateLimiter(rateLimiter, cfg.RateLimits, log).WithPlans(meter.Plan).Install(deps)
 	return deps, nil
 }
 
@@ -258,7 +359,22 @@ func (a *App) Handler() http.Handler {
 	web := webui.Handler(a.cfg.WebDir, webui.TrustProxy(a.cfg.TrustProxy))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if strings.HasPrefix(p, api.Prefix+"/") || p == api.Prefix || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/webhooks/") {
+		if a.metrics != nil && isMetricsPath(p) {
+			// Only behind NEXTFLOW_METRICS_TOKEN here; else on its own
+			// address, or not at all.
+			if a.metricsOnMain() {
+				a.metricsHandler().ServeHTTP(w, r)
+			} else {
+				http.NotFound(w, r)
+			}
+			return
+		}
+		if a.riverUI != nil && (p == opsui.Prefix || strings.HasPrefix(p, opsui.Prefix+"/")) {
+			a.riverUI.ServeHTTP(w, r)
+			return
+		}
+		if strings.HasPrefix(p, api.Prefix+"/") || p == api.Prefix || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/webhooks/") || strings.HasPrefix(p, "/hooks/") ||
+			strings.HasPrefix(p, api.SegmentPrefix+"/") || strings.HasPrefix(p, api.UnsubscribePrefix) {
 			apiHandler.ServeHTTP(w, r)
 			return
 		}
@@ -266,7 +382,19 @@ func (a *App) Handler() http.Handler {
 	})
 }
 
-// Run serves HTTP (roles all and api) and works jobs (roles all and
+// healthOnly passes /healthz and /readyz to next and answers 404 to the
+// rest: a worker node listens only so that orchestrators can check it.
+func healthOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "a worker node serves only /healthz and /readyz", http.StatusNotFound)
+	})
+}
+
+// Run serves HTTP (roles all and api; health only on workers) and works jobs (roles all and
 // worker) until ctx ends, then shuts down within the shutdown deadline
 // (NEXTFLOW_SHUTDOWN_TIMEOUT): it stops fetching jobs at once and lets
 // running jobs finish (cancelling those still running near the deadline,
@@ -281,13 +409,23 @@ func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 2)
 
 	var srv *http.Server
-	if a.cfg.Role != config.RoleWorker {
-		ln, err := net.Listen("tcp", a.cfg.Addr)
-		if err != nil {
-			return &config.Error{Name: "NEXTFLOW_ADDR", Msg: fmt.Sprintf("listen on %s: %v", a.cfg.Addr, err)}
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	switch {
+	case err != nil && a.cfg.Role == config.RoleWorker:
+		// Health endpoints are a convenience on a worker: one that shares a
+		// host (and the default address) with an API node still works jobs.
+		a.log.Warn("worker health endpoints not served: set NEXTFLOW_ADDR to a free address for /healthz and /readyz",
+			"addr", a.cfg.Addr, "error", err)
+	case err != nil:
+		return &config.Error{Name: "NEXTFLOW_ADDR", Msg: fmt.Sprintf("listen on %s: %v", a.cfg.Addr, err)}
+	default:
+		handler := a.Handler()
+		if a.cfg.Role == config.RoleWorker {
+			// A worker serves only its health, for orchestrators' checks.
+			handler = healthOnly(handler)
 		}
 		srv = &http.Server{
-			Handler:           a.Handler(),
+			Handler:           handler,
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -299,6 +437,13 @@ func (a *App) Run(ctx context.Context) error {
 				errc <- fmt.Errorf("http server: %w", err)
 			}
 		}()
+	}
+	metricsSrv, err := a.serveMetrics(ctx, errc)
+	if err != nil {
+		if srv != nil {
+			_ = srv.Close()
+		}
+		return err
 	}
 	queueStarted := false
 	var wakeups sync.WaitGroup
@@ -343,6 +488,12 @@ func (a *App) Run(ctx context.Context) error {
 			a.log.Warn("http shutdown", "err", err)
 		}
 	}
+	if metricsSrv != nil {
+		// Last scrapes may still see the shutdown; then the listener goes.
+		if err := metricsSrv.Shutdown(shutdownCtx); err != nil {
+			a.log.Warn("metrics shutdown", "err", err)
+		}
+	}
 	stopWakeups()
 	wakeups.Wait()
 	if queueDone != nil {
@@ -384,6 +535,15 @@ func (a *App) closeStreams() {
 	if a.api != nil {
 		a.api.CloseStreams()
 	}
+}
+
+// prunePeriodic is the history prune's periodic job, none when the
+// interval is 0 (never).
+func prunePeriodic(interval time.Duration) []*river.PeriodicJob {
+	if interval <= 0 {
+		return nil
+	}
+	return []*river.PeriodicJob{retention.PeriodicJob(interval)}
 }
 
 // nodeID names this process's River client, when the queue keeps leases.

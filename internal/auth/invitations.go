@@ -65,6 +65,11 @@ func (s *Service) CreateInvitation(ctx context.Context, p *Principal, email stri
 		} else if !isNotFound(err) {
 			return err
 		}
+		if s.memberQuota != nil {
+			if err := s.memberQuota(ctx, tx, p.TenantID); err != nil {
+				return err
+			}
+		}
 		invitedBy := uuid.Nil
 		if id := p.UserID(); id != nil {
 			invitedBy = *id

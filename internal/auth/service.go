@@ -59,6 +59,10 @@ type Options struct {
 	// BaseURL is the public URL of the dashboard (NEXTFLOW_BASE_URL); links
 	// in emails are built only from it, never from request headers.
 	BaseURL string
+	// MemberQuota, when set, is called in an invitation's transaction
+	// before it is inserted (the plan's member limit, usage.Meter's
+	// Members); its error refuses the invitation and writes nothing.
+	MemberQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID) error
 	// InvitationPath is the dashboard page that accepts invitations, given
 	// the token as ?token= (default "/invite"). The access log records
 	// paths only, so the token stays out of server logs.
@@ -111,6 +115,8 @@ type Service struct {
 	dummyHash string
 	// bg counts background work (failed sign-in audits); Wait drains it.
 	bg sync.WaitGroup
+	// memberQuota is Options.MemberQuota.
+	memberQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID) error
 }
 
 // Wait blocks until background work (audit entries of failed sign-ins)
@@ -127,7 +133,7 @@ func New(opts Options) (*Service, error) {
 		baseURL: strings.TrimRight(opts.BaseURL, "/"), invPath: opts.InvitationPath,
 		lim: opts.Limiter, policy: opts.LoginPolicy, pwParams: opts.PasswordParams,
 		gate: NewHashGate(opts.HashConcurrency, opts.HashQueue, opts.HashWait),
-		idle: opts.SessionIdle, maxAge: opts.SessionMaxAge, invTTL: opts.InvitationTTL,
+		idle: opts.SessionIdle, maxAge: opts.SessionMaxAge, invTTL: opts.InvitationTTL, memberQuota: opts.MemberQuota,
 	}
 	if s.log == nil {
 		s.log = slog.Default()

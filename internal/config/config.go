@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,14 @@ type Config struct {
 	Role string
 	// BaseURL is the public URL used in links (NEXTFLOW_BASE_URL).
 	BaseURL string
+	// MetaGraphURL is the Graph API base URL WhatsApp and Messenger calls
+	// go to (NEXTFLOW_META_GRAPH_URL, default DefaultMetaGraphURL): a
+	// self-hosted gateway or a test server instead of Meta's. It is the
+	// operator's, so calls to it skip the SSRF guard.
+	MetaGraphURL string
+	// MetaAPIVersion is the Graph API version ("v21.0";
+	// NEXTFLOW_META_API_VERSION, default DefaultMetaAPIVersion).
+	MetaAPIVersion string
 	// HTTPAllow lists hosts or CIDRs http.request may reach despite the SSRF
 	// guard (NEXTFLOW_HTTP_ALLOW, comma separated).
 	HTTPAllow []string
@@ -84,9 +93,19 @@ type Config struct {
 	// IPs (sign-in throttling, audit) and Secure cookies behind a reverse
 	// proxy that sets them (NEXTFLOW_TRUST_PROXY, --trust-proxy).
 	TrustProxy bool
+	// Retention is how long history is kept per plan, the operator's
+	// overrides, how often it is pruned, and River's finished jobs
+	// (retention.go).
+	Retention Retention
 	// SMTPURL is the system mail server that sends invitations, e.g.
 	// smtp://user:pass@host:587?from=noreply@example.com (NEXTFLOW_SMTP_URL).
 	SMTPURL string
+	// OperatorToken opens River's UI at /admin/river for operators
+	// (NEXTFLOW_OPERATOR_TOKEN, at least 32 characters; empty: the UI is
+	// not served). It is not a tenant credential.
+	OperatorToken string
+	// Metrics configures query monitoring and /metrics (metrics.go).
+	Metrics Metrics
 }
 
 // Dialect reports "sqlite" or "postgres" from DatabaseURL.
@@ -104,6 +123,14 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Name + ": " + e.Msg }
+
+// Defaults of the Meta Graph API settings.
+const (
+	DefaultMetaGraphURL   = "https://graph.facebook.com"
+	DefaultMetaAPIVersion = "v21.0"
+)
+
+var metaVersionRe = regexp.MustCompile(`^v[0-9]{1,3}\.[0-9]{1,3}$`)
 
 // Load reads the serve configuration from args (flags) and getenv. Flags win
 // over the environment. The secret key is loaded or, in SQLite mode,
@@ -135,7 +162,12 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	jobTimeout := fs.String("job-timeout", env("NEXTFLOW_JOB_TIMEOUT", "1m"), "timeout of one job")
 	shutdown := fs.String("shutdown-timeout", env("NEXTFLOW_SHUTDOWN_TIMEOUT", "20s"), "graceful shutdown deadline")
 	trustProxy := fs.Bool("trust-proxy", env("NEXTFLOW_TRUST_PROXY", "") == "true" || env("NEXTFLOW_TRUST_PROXY", "") == "1", "trust X-Forwarded-For/-Proto from a reverse proxy")
+	retention := retentionFlags(fs, env)
 	smtpURL := fs.String("smtp-url", env("NEXTFLOW_SMTP_URL", ""), "system SMTP server for invitation emails")
+	metaGraphURL := fs.String("meta-graph-url", env("NEXTFLOW_META_GRAPH_URL", DefaultMetaGraphURL), "Graph API base URL for WhatsApp and Messenger")
+	metaAPIVersion := fs.String("meta-api-version", env("NEXTFLOW_META_API_VERSION", DefaultMetaAPIVersion), "Graph API version")
+	operatorToken := env("NEXTFLOW_OPERATOR_TOKEN", "") // no flag: a token on the command line shows in ps
+	metrics := metricsFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
 		return nil, &Error{Name: "flags", Msg: err.Error()}
 	}
@@ -155,6 +187,18 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		MigrateOnStart: *migrate,
 		TrustProxy:     *trustProxy,
 		SMTPURL:        *smtpURL,
+		OperatorToken:  operatorToken,
+		MetaGraphURL:   strings.TrimRight(*metaGraphURL, "/"),
+		MetaAPIVersion: *metaAPIVersion,
+	}
+	if u, err := url.Parse(c.MetaGraphURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, &Error{Name: "NEXTFLOW_META_GRAPH_URL", Msg: fmt.Sprintf("must be an http(s) URL, got %q", c.MetaGraphURL)}
+	}
+	if !metaVersionRe.MatchString(c.MetaAPIVersion) {
+		return nil, &Error{Name: "NEXTFLOW_META_API_VERSION", Msg: fmt.Sprintf("must look like v21.0, got %q", c.MetaAPIVersion)}
+	}
+	if c.OperatorToken != "" && len(c.OperatorToken) < 32 {
+		return nil, &Error{Name: "NEXTFLOW_OPERATOR_TOKEN", Msg: "must be at least 32 characters (e.g. openssl rand -hex 32)"}
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return nil, &Error{Name: "NEXTFLOW_ADDR", Msg: fmt.Sprintf("must be host:port or :port, got %q", c.Addr)}
@@ -221,6 +265,12 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		return nil, &Error{Name: "NEXTFLOW_JOB_TIMEOUT", Msg: fmt.Sprintf("must be a duration of at least 1s, got %q", *jobTimeout)}
 	}
 	c.JobTimeout = jt
+	if c.Retention, err = retention.parse(); err != nil {
+		return nil, err
+	}
+	if c.Metrics, err = metrics.parse(); err != nil {
+		return nil, err
+	}
 	if err := c.LoadSecretKeys(getenv); err != nil {
 		return nil, err
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
-	"github.com/nextflow-dev/nextflow/internal/cron/schedule"
 	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/schedule"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
@@ -621,10 +621,21 @@ func (s *Scheduler) RunNowTx(ctx context.Context, tx store.Tx, tenantID, id uuid
 		return err
 	}
 	now := s.opts.Clock().UTC()
-	return s.start(ctx, tx, Occurrence{
+	if err := s.start(ctx, tx, Occurrence{
 		TenantID: tenantID, WorkflowID: cj.WorkflowID, CronJobID: cj.ID, NodeID: cj.NodeID,
 		ScheduledAt: now, IdempotencyKey: fmt.Sprintf("cron:%s:manual:%s", cj.ID, domain.NewID()), Manual: true,
-	})
+	}); err != nil {
+		return err
+	}
+	// A manual run is a run: "last run" shows it. The next occurrence
+	// stays where it was.
+	if _, err := tx.CronJobUpdate(ctx, &store.CronJobUpdateParams{
+		TenantID: cj.TenantID, ID: cj.ID, Schedule: cj.Schedule, Timezone: cj.Timezone,
+		MissedRuns: cj.MissedRuns, IsActive: cj.IsActive, LastRunAt: &now, NextRunAt: cj.NextRunAt,
+	}); err != nil {
+		return fmt.Errorf("record manual run of schedule %s: %w", cj.ID, err)
+	}
+	return nil
 }
 
 // WorkflowActivatedTx creates or resumes a schedule for every
@@ -637,7 +648,7 @@ func (s *Scheduler) WorkflowActivatedTx(ctx context.Context, tx store.Tx, wf *do
 	}
 	keep := map[string]bool{}
 	for _, n := range def.Nodes {
-		if n.Type != "trigger.schedule" {
+		if n.Type != workflow.TypeTriggerSchedule {
 			continue
 		}
 		var c Config

@@ -11,6 +11,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
 // EngineStart is the cron scheduler's start path: the engine's StartTx
@@ -66,7 +67,7 @@ type workflowKey struct{ tenantID, workflowID uuid.UUID }
 // startParams is the engine start of an occurrence.
 func startParams(o Occurrence) engine.StartParams {
 	p := engine.StartParams{
-		TenantID: o.TenantID, WorkflowID: o.WorkflowID, TriggerType: "trigger.schedule",
+		TenantID: o.TenantID, WorkflowID: o.WorkflowID, TriggerType: workflow.TypeTriggerSchedule,
 		ScheduledAt: &o.ScheduledAt, IdempotencyKey: o.IdempotencyKey, Test: o.Manual,
 	}
 	if !IsStandalone(o.NodeID) {

@@ -228,6 +228,9 @@ type Execution struct {
 	// timeout) falls due while it is kept on the row rather than as a
 	// queued job; nil otherwise.
 	WakeAt *time.Time
+	// Test marks a test run of the draft (the builder's "Test run"): kept
+	// out of stats, analytics and plan usage.
+	Test bool
 }
 
 // StepStatus is the state of one node visit.
@@ -322,9 +325,12 @@ type Wait struct {
 	ExecutionID uuid.UUID
 	NodeID      string
 	// Token is the execution token the wait was registered with.
-	Token            int64
-	EventName        string
-	ContactID        *uuid.UUID
+	Token     int64
+	EventName string
+	ContactID *uuid.UUID
+	// CorrelationKey names the event property that must equal
+	// CorrelationValue ("" with a value: legacy waits matched by value).
+	CorrelationKey   string
 	CorrelationValue string
 	ExpiresAt        *time.Time
 	CreatedAt        time.Time

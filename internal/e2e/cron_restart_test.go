@@ -24,6 +24,8 @@ func TestScheduleAcrossProcessRestart(t *testing.T) {
 			c := &client{t: t, base: p.URL()}
 			require.Equal(t, http.StatusCreated, c.do(http.MethodPost, "/api/v1/auth/signup", map[string]string{
 				"email": "cron@example.com", "password": "correct horse battery", "name": "Cron", "workspaceName": "Ticks"}, nil))
+			// An every-second schedule needs BIZ (FREE allows every 15 min).
+			require.Equal(t, http.StatusOK, c.do(http.MethodPut, "/api/v1/workspace/plan", map[string]string{"plan": "BIZ"}, nil))
 			def := map[string]any{
 				"nodes": []any{
 					map[string]any{"id": "tick", "type": "trigger.schedule", "config": map[string]any{"cron": "* * * * * *", "timezone": "UTC", "missedRuns": policy}, "position": map[string]any{"x": 0, "y": 0}},

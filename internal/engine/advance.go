@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -76,45 +77,162 @@ func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
 
 // perform makes a side effect's call (unless its outbox entry already holds
 // the result), records the outcome, and moves the execution on. It returns
-// the next side effect the execution reached, if any.
+// the next side effect the execution reached, if any. A call held by its
+// EffectAdmitter returns a River snooze error (no attempt counted).
 //
 // With handOff, a side effect reached next is left recorded for a new
 // advance job instead of being returned.
 func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (*pendingEffect, error) {
-	output, perr := pe.output, error(nil)
+	out := &effectOutcome{output: pe.output, calls: pe.attempts}
 	if !pe.done {
 		if err := ctx.Err(); err != nil {
 			// Cancelled before the call: hand the job back, no call made.
 			return nil, fmt.Errorf("before the call of %s: %w", pe.req.IdempotencyKey, err)
 		}
-		attempts := pe.attempts
 		if pe.fx == nil {
-			perr = Permanent(fmt.Errorf("no side effect registered for node type of %s", pe.req.NodeID))
+			out.err = Permanent(fmt.Errorf("no side effect registered for node type of %s", pe.req.NodeID))
 		} else {
+			if wait, err := e.admit(ctx, pe); err != nil || wait > 0 {
+				if err != nil {
+					return nil, err
+				}
+				return nil, river.JobSnooze(wait)
+			}
 			// Counted before the call, in a commit of its own: a call made
 			// and then lost still shows (see recordAttempt).
-			var err error
-			if attempts, err = e.recordAttempt(ctx, pe); err != nil {
+			calls, err := e.recordAttempt(ctx, pe)
+			if err != nil {
 				return nil, err
 			}
+			out.calls = calls
 			callCtx, cancel := callContext(ctx)
-			output, perr = pe.fx.Perform(callCtx, pe.req)
+			out.output, out.err = pe.fx.Perform(callCtx, pe.req)
 			cancel()
 		}
-		// Record the outcome at once, on its own: whatever happens next, a
-		// call that succeeded is not made again.
-		up := &store.OutboxUpdateParams{
+		out.up = &store.OutboxUpdateParams{
 			TenantID: pe.req.TenantID, ID: pe.outboxID, Status: domain.OutboxDone,
-			Attempts: attempts, Response: output,
+			Attempts: out.calls, Response: out.output,
 		}
-		if perr != nil {
-			_, errOut := classify(perr)
-			up.Status, up.Response, up.Error = domain.OutboxFailed, errOut, perr.Error()
+		if out.err != nil {
+			_, errOut := classify(out.err)
+			out.output = errOut
+			out.up.Status, out.up.Response, out.up.Error = domain.OutboxFailed, errOut, out.err.Error()
 		}
-		// Recorded even when the job's context has just ended: a call that
-		// was made should not be made again for want of this commit.
-		if err := e.recordOutcome(ctx, up); err != nil {
-			return nil, fmt.Errorf("record outcome of %s: %w", pe.req.IdempotencyKey, err)
+	}
+	next, events, err := e.recordResult(ctx, pe, out, handOff)
+	if err != nil {
+		if out.up != nil {
+			// The result transaction failed after the call: keep the
+			// outcome on its own, so that whatever happens next a call that
+			// succeeded is not made again; the job runs again and records
+			// the rest from the outbox.
+			if rerr := e.recordOutcome(ctx, out.up); rerr != nil {
+				return nil, fmt.Errorf("record result of %s: %w (and its outcome alone: %w)", pe.req.IdempotencyKey, err, rerr)
+			}
+		}
+		return nil, fmt.Errorf("record result of %s: %w", pe.req.IdempotencyKey, err)
+	}
+	e.publish(ctx, events)
+	return next, nil
+}
+
+// effectOutcome is what a side effect's call left to record.
+type effectOutcome struct {
+	output json.RawMessage
+	err    error
+	// calls is the number of calls counted under the key.
+	calls int
+	// up is the outbox write of a call just made; nil when the outbox
+	// already held the outcome.
+	up *store.OutboxUpdateParams
+}
+
+// effectResult is a side effect's outcome waiting to be recorded: the
+// pending effect, what its call left, and whether a side effect reached
+// next goes to a new job.
+type effectResult struct {
+	pe      *pendingEffect
+	out     *effectOutcome
+	handOff bool
+}
+
+// admit asks pe's EffectAdmitter, if any, whether the call may be made now.
+func (e *Engine) admit(ctx context.Context, pe *pendingEffect) (time.Duration, error) {
+	adm, ok := pe.fx.(EffectAdmitter)
+	if !ok {
+		return 0, nil
+	}
+	wait, err := adm.Admit(ctx, pe.req)
+	if err != nil {
+		return 0, fmt.Errorf("admit the call of %s: %w", pe.req.IdempotencyKey, err)
+	}
+	return wait, nil
+}
+
+// recordResult records a call's outcome and runs the execution on: in the
+// advance group commit with other executions' work (batch.go), or in a
+// transaction of its own. It returns the next side effect reached and the
+// events to publish. A call made is recorded even when the job's context
+// has just ended.
+func (e *Engine) recordResult(ctx context.Context, pe *pendingEffect, out *effectOutcome, handOff bool) (*pendingEffect, []live.Event, error) {
+	if out.up != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), recordTry)
+		defer cancel()
+	}
+	// The outcome must be recorded: if another worker holds the execution
+	// lock, go on and wait on the row lock.
+	unlock, _, _ := e.locks.Acquire(ctx, pe.req.ExecutionID, execLockTTL)
+	defer func() { _ = unlock(ctx) }()
+	er := &effectResult{pe: pe, out: out, handOff: handOff}
+	var res advanceResult
+	if e.batch != nil && !e.effectResultsAlone {
+		res = e.batch.submitResult(ctx, er)
+	} else {
+		res = e.recordResultAlone(ctx, er)
+	}
+	return res.effect, res.events, res.err
+}
+
+// recordResultAlone records er in a transaction of its own: the outbox
+// entry, the side effect's own rows (EffectRecorder), the step, and the
+// execution run on to its next wait or side effect.
+func (e *Engine) recordResultAlone(ctx context.Context, er *effectResult) advanceResult {
+	var res advanceResult
+	err := e.store.InTx(ctx, er.pe.req.TenantID, func(tx store.Tx) error {
+		res = advanceResult{}
+		exec, err := tx.ExecutionLock(ctx, er.pe.req.TenantID, er.pe.req.ExecutionID)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // deleted with its workflow, outbox entry and all
+			}
+			return fmt.Errorf("lock execution %s: %w", er.pe.req.ExecutionID, err)
+		}
+		r, err := e.resultRun(ctx, tx, exec, er, false)
+		if err != nil || r == nil {
+			return err
+		}
+		if err := r.save(ctx); err != nil {
+			return err
+		}
+		res = advanceResult{effect: r.effect, events: r.events}
+		return nil
+	})
+	if err != nil {
+		return advanceResult{err: err}
+	}
+	return res
+}
+
+// resultRun records er's outcome on locked exec inside tx and runs the
+// execution on; it returns the run, whose steps and state the caller
+// writes (with batched, also its step outcomes and jobs), or nil when the
+// execution had moved on meanwhile.
+func (e *Engine) resultRun(ctx context.Context, tx store.Tx, exec *domain.Execution, er *effectResult, batched bool) (*run, error) {
+	pe, out := er.pe, er.out
+	if out.up != nil {
+		if err := tx.OutboxUpdate(ctx, out.up); err != nil {
+			return nil, fmt.Errorf("record outcome: %w", err)
 		}
 	}
 	if e.afterPerform != nil {
@@ -122,101 +240,115 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 			return nil, err
 		}
 	}
-
-	// The outcome must be recorded: if another worker holds the execution
-	// lock, go on and wait on the row lock.
-	unlock, _, _ := e.locks.Acquire(ctx, pe.req.ExecutionID, execLockTTL)
-	var next *pendingEffect
-	var events []live.Event
-	err := e.store.InTx(ctx, pe.req.TenantID, func(tx store.Tx) error {
-		next, events = nil, nil
-		exec, err := tx.ExecutionLock(ctx, pe.req.TenantID, pe.req.ExecutionID)
-		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			return fmt.Errorf("lock execution %s: %w", pe.req.ExecutionID, err)
-		}
-		if exec.Status.Terminal() || exec.Token != pe.token {
-			return nil // cancelled or moved on meanwhile
-		}
-		r, err := e.newRun(ctx, tx, exec)
-		if err != nil {
-			return err
-		}
-		open := r.c.Engine.Open
-		if r.finished || open == nil || open.ID != pe.req.StepID {
-			return nil
-		}
-		n := r.g.nodes[open.NodeID]
-		if n == nil {
-			return nil
-		}
-		goOn := false
-		if perr == nil {
-			val, err := toJSONValue(output)
-			if err != nil {
-				val = string(output)
-			}
-			r.c.setOutput(n.ID, val)
-			if err := r.updateStep(ctx, open, domain.StepCompleted, output, "", ""); err != nil {
-				return err
-			}
-			r.c.Engine.Open = nil
-			r.moveTo(r.g.target(n.ID, ""))
-			goOn = true
-		} else {
-			retryable, errOut := classify(perr)
-			maxAttempts, backoff := retryPolicy(n)
-			if retryable && open.Attempt < maxAttempts {
-				if err := r.updateStep(ctx, open, domain.StepRunning, errOut, "", perr.Error()); err != nil {
-					return err
-				}
-				wait := backoffFor(backoff, open.Attempt)
-				open.Attempt++
-				r.exec.Token++
-				if err := enqueue(ctx, tx, r.exec, r.now.Add(wait)); err != nil {
-					return err
-				}
-			} else {
-				if errOut != nil {
-					if v, err := toJSONValue(errOut); err == nil {
-						r.c.setOutput(n.ID, v)
-					}
-				}
-				msg := perr.Error()
-				if open.Attempt > 1 {
-					msg = fmt.Sprintf("%s (after %d attempts)", msg, open.Attempt)
-				}
-				if goOn, err = r.nodeFailed(ctx, n, open, msg, errOut); err != nil {
-					return err
-				}
-			}
-		}
-		if goOn {
-			if err := r.loop(ctx); err != nil {
-				return err
-			}
-		}
-		if r.effect != nil && handOff {
-			r.effect = nil
-			r.exec.Token++
-			if err := enqueue(ctx, tx, r.exec, time.Time{}); err != nil {
-				return err
-			}
-		}
-		if err := r.save(ctx); err != nil {
-			return err
-		}
-		next, events = r.effect, r.events
-		return nil
-	})
-	_ = unlock(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("record result of %s: %w", pe.req.IdempotencyKey, err)
+	res := EffectResult{
+		TenantID: pe.req.TenantID, ExecutionID: pe.req.ExecutionID, StepID: pe.req.StepID, NodeID: pe.req.NodeID,
+		IdempotencyKey: pe.req.IdempotencyKey, Attempt: pe.req.Attempt, Calls: out.calls,
+		Request: pe.req.Request, Output: out.output, Err: out.err,
 	}
-	e.publish(ctx, events)
-	return next, nil
+	if pe.fx != nil {
+		res.Kind = pe.fx.Kind()
+	}
+	if exec.Status.Terminal() || exec.Token != pe.token {
+		// Cancelled or moved on meanwhile: a call just made still has its
+		// outcome kept.
+		if out.up != nil {
+			return nil, recordEffect(ctx, tx, pe, res)
+		}
+		return nil, nil
+	}
+	r, err := e.newRun(ctx, tx, exec)
+	if err != nil {
+		return nil, err
+	}
+	r.batched = batched
+	open := r.c.Engine.Open
+	if r.finished || open == nil || open.ID != pe.req.StepID {
+		if out.up != nil {
+			return nil, recordEffect(ctx, tx, pe, res)
+		}
+		return nil, nil
+	}
+	n := r.g.nodes[open.NodeID]
+	if n == nil {
+		return nil, nil
+	}
+	goOn := false
+	if out.err == nil {
+		val, err := toJSONValue(out.output)
+		if err != nil {
+			val = string(out.output)
+		}
+		r.c.setOutput(n.ID, val)
+		if err := recordEffect(ctx, tx, pe, res); err != nil {
+			return nil, err
+		}
+		handle := outHandle(pe, out.output)
+		if err := r.updateStep(ctx, open, domain.StepCompleted, out.output, handle, ""); err != nil {
+			return nil, err
+		}
+		r.c.Engine.Open = nil
+		r.moveTo(r.g.target(n.ID, handle))
+		goOn = true
+	} else {
+		retryable, errOut := classify(out.err)
+		maxAttempts, backoff := retryPolicy(n)
+		if retryable && open.Attempt < maxAttempts {
+			res.Retry, res.RetryAt = true, r.now.Add(backoffFor(backoff, open.Attempt))
+			if err := recordEffect(ctx, tx, pe, res); err != nil {
+				return nil, err
+			}
+			if err := r.updateStep(ctx, open, domain.StepRunning, errOut, "", out.err.Error()); err != nil {
+				return nil, err
+			}
+			open.Attempt++
+			r.exec.Token++
+			if err := r.enqueue(ctx, res.RetryAt); err != nil {
+				return nil, err
+			}
+		} else {
+			if err := recordEffect(ctx, tx, pe, res); err != nil {
+				return nil, err
+			}
+			if errOut != nil {
+				if v, err := toJSONValue(errOut); err == nil {
+					r.c.setOutput(n.ID, v)
+				}
+			}
+			msg := out.err.Error()
+			if open.Attempt > 1 {
+				msg = fmt.Sprintf("%s (after %d attempts)", msg, open.Attempt)
+			}
+			var err error
+			if goOn, err = r.nodeFailed(ctx, n, open, msg, errOut); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if goOn {
+		if err := r.loop(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if r.effect != nil && er.handOff {
+		r.effect = nil
+		r.exec.Token++
+		if err := r.enqueue(ctx, time.Time{}); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// recordEffect hands res to pe's EffectRecorder, if any.
+func recordEffect(ctx context.Context, tx store.Tx, pe *pendingEffect, res EffectResult) error {
+	rec, ok := pe.fx.(EffectRecorder)
+	if !ok {
+		return nil
+	}
+	if err := rec.RecordResult(ctx, tx, res); err != nil {
+		return fmt.Errorf("record the result of %s (%s): %w", res.IdempotencyKey, res.Kind, err)
+	}
+	return nil
 }
 
 // publish hands events to the publisher; failures are logged, not fatal.

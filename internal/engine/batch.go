@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +28,14 @@ import (
 // River completes a job only after its work is durable, and a batch that
 // fails rolls back as a whole and is retried one execution at a time, so
 // one bad execution cannot hold the others back.
+//
+// Side effects' outcomes go through the same batches (submitResult): after
+// its call, a job hands the outcome to a runner, which records it (the
+// outbox entry, EffectRecorder's rows, the step) and runs the execution on
+// to its next wait or side effect beside the other requests of the batch.
+// The attempt was counted in a commit of its own before the call; a result
+// that fails even on its own is kept in the outbox alone (perform), so a
+// call whose entry is DONE is never made again.
 
 // Defaults of the group commit.
 const (
@@ -48,53 +55,41 @@ type advanceResult struct {
 	err    error
 }
 
-// advanceRequest is one advance job waiting for its batch.
+// advanceRequest is one advance job waiting for its batch, or (result set)
+// a side effect's outcome to record for the execution args names.
 type advanceRequest struct {
-	ctx  context.Context
-	args AdvanceArgs
-	done chan advanceResult
+	ctx    context.Context
+	args   AdvanceArgs
+	result *effectResult
+	done   chan advanceResult
 }
 
-// batcher collects advance requests and runs them in shared transactions.
-// It waits for nothing: a runner takes the requests that are waiting when
-// it is free, so a lone job runs at once, and under load the jobs that
-// arrive while the runners commit form the next batches.
+// batcher collects advance requests and runs them in shared transactions
+// (through a collector).
 type batcher struct {
-	e       *Engine
-	max     int
-	reqs    chan *advanceRequest
-	stop    chan struct{}
-	stopped sync.WaitGroup
-	once    sync.Once
+	e *Engine
+	c *collector[*advanceRequest]
 }
 
 // newBatcher starts runners goroutines that each take up to max waiting
 // requests at a time.
 func newBatcher(e *Engine, max, runners int) *batcher {
-	b := &batcher{e: e, max: max, reqs: make(chan *advanceRequest), stop: make(chan struct{})}
-	for range runners {
-		b.stopped.Add(1)
-		go b.run()
-	}
-	return b
+	return &batcher{e: e, c: newCollector(max, runners, e.advanceBatch)}
 }
 
 // close stops the runners; requests submitted after it run on their own.
-func (b *batcher) close() {
-	b.once.Do(func() { close(b.stop) })
-	b.stopped.Wait()
-}
+func (b *batcher) close() { b.c.close() }
 
 // submit hands a request to a runner and waits for its outcome. When the
 // batcher is stopped it advances the execution on its own.
 func (b *batcher) submit(ctx context.Context, args AdvanceArgs) advanceResult {
 	req := &advanceRequest{ctx: ctx, args: args, done: make(chan advanceResult, 1)}
-	select {
-	case b.reqs <- req:
-	case <-b.stop:
+	taken, err := b.c.offer(ctx, req)
+	if err != nil {
+		return advanceResult{err: err}
+	}
+	if !taken {
 		return b.e.advanceAlone(ctx, args)
-	case <-ctx.Done():
-		return advanceResult{err: ctx.Err()}
 	}
 	// The runner always answers: the job waits for the commit that holds
 	// its work, even past its own context, so that it never reports a
@@ -102,27 +97,22 @@ func (b *batcher) submit(ctx context.Context, args AdvanceArgs) advanceResult {
 	return <-req.done
 }
 
-func (b *batcher) run() {
-	defer b.stopped.Done()
-	for {
-		var first *advanceRequest
-		select {
-		case first = <-b.reqs:
-		case <-b.stop:
-			return
-		}
-		batch := []*advanceRequest{first}
-	collect:
-		for len(batch) < b.max {
-			select {
-			case r := <-b.reqs:
-				batch = append(batch, r)
-			default:
-				break collect
-			}
-		}
-		b.e.advanceBatch(batch)
+// submitResult hands a side effect's outcome to a runner and waits for the
+// commit that records it. When the batcher is stopped it is recorded on
+// its own.
+func (b *batcher) submitResult(ctx context.Context, er *effectResult) advanceResult {
+	req := &advanceRequest{
+		ctx: ctx, result: er, done: make(chan advanceResult, 1),
+		args: AdvanceArgs{TenantID: er.pe.req.TenantID, ExecutionID: er.pe.req.ExecutionID, Token: er.pe.token},
 	}
+	taken, err := b.c.offer(ctx, req)
+	if err != nil {
+		return advanceResult{err: err}
+	}
+	if !taken {
+		return b.e.recordResultAlone(ctx, er)
+	}
+	return <-req.done
 }
 
 // advanceBatch advances a batch: one transaction per tenant (row-level
@@ -164,6 +154,10 @@ func (e *Engine) advanceBatch(batch []*advanceRequest) {
 		}
 	}
 	for _, r := range alone {
+		if r.result != nil {
+			r.done <- e.recordResultAlone(r.ctx, r.result)
+			continue
+		}
 		r.done <- e.advanceAlone(r.ctx, r.args)
 	}
 }
@@ -195,20 +189,32 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		var updates []*store.ExecutionUpdateParams
 		for i, r := range reqs {
 			exec := execs[r.args.ExecutionID]
-			if exec == nil || exec.Status.Terminal() || exec.Token != r.args.Token {
-				continue // deleted with its workflow, or a duplicate or late job
+			var rn *run
+			if r.result != nil {
+				if exec == nil {
+					continue // deleted with its workflow, outbox entry and all
+				}
+				if rn, err = e.resultRun(ctx, tx, exec, r.result, true); err != nil {
+					return err
+				}
+				if rn == nil {
+					continue // cancelled or moved on meanwhile
+				}
+			} else {
+				if exec == nil || exec.Status.Terminal() || exec.Token != r.args.Token {
+					continue // deleted with its workflow, or a duplicate or late job
+				}
+				if rn, err = e.advanceLocked(ctx, tx, exec, true); err != nil {
+					return err
+				}
 			}
-			run, err := e.advanceLocked(ctx, tx, exec, true)
-			if err != nil {
-				return err
-			}
-			w.add(run)
-			up, err := run.finish()
+			w.add(rn)
+			up, err := rn.finish()
 			if err != nil {
 				return err
 			}
 			updates = append(updates, up)
-			results[i] = advanceResult{effect: run.effect, events: run.events}
+			results[i] = advanceResult{effect: rn.effect, events: rn.events}
 		}
 		if err := w.writeSteps(ctx, tx); err != nil {
 			return err

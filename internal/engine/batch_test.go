@@ -12,6 +12,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
 const batchChain = `{"nodes": [
@@ -46,7 +47,7 @@ func TestAdvanceBatch(t *testing.T) {
 		startMany := func(bd *bundle, wf uuid.UUID, inputs ...string) []*domain.Execution {
 			ps := make([]StartParams, len(inputs))
 			for i, in := range inputs {
-				ps[i] = StartParams{TenantID: bd.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: []byte(in)}
+				ps[i] = StartParams{TenantID: bd.tenant, WorkflowID: wf, TriggerType: workflow.TypeTriggerManual, Input: []byte(in)}
 			}
 			var execs []*domain.Execution
 			require.NoError(t, st.InTx(ctx, bd.tenant, func(tx store.Tx) error {

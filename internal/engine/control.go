@@ -21,8 +21,13 @@ type ResumeEvent struct {
 	// ContactID is the event's contact; waits of other contacts are not
 	// resumed (waits without a contact match any).
 	ContactID *uuid.UUID
-	// CorrelationValue is the event's value of the waits' correlation key;
-	// waits registered with a correlation value match only an equal one.
+	// Correlation is the event's properties a wait's correlation key may
+	// name, as strings (see EventTx): a wait registered with key K and
+	// value V matches only when Correlation[K] == V.
+	Correlation map[string]string
+	// CorrelationValue matches waits registered with a value and no key
+	// (none are registered so any more; kept for waits stored before
+	// correlation keys were).
 	CorrelationValue string
 	// Payload is the event as recorded; it becomes the step's output under
 	// "event".
@@ -40,7 +45,7 @@ const resumeLimit = 1000
 func (e *Engine) ResumeTx(ctx context.Context, tx store.Tx, ev ResumeEvent) ([]uuid.UUID, error) {
 	waits, err := tx.WaitListByEvent(ctx, &store.WaitListByEventParams{
 		TenantID: ev.TenantID, EventName: ev.EventName, ContactID: ev.ContactID,
-		CorrelationValue: ev.CorrelationValue, Limit: resumeLimit,
+		Correlation: ev.Correlation, CorrelationValue: ev.CorrelationValue, Limit: resumeLimit,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list waits for event %s: %w", ev.EventName, err)

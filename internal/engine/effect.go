@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -17,14 +18,32 @@ import (
 // in a commit of its own just before the call, and records the result
 // after; a call whose outbox entry is already DONE is not made again.
 // Register implementations through Options.SideEffects.
+//
+// A side effect may also implement EffectAdmitter (a rate limit held in
+// front of the call) and EffectRecorder (rows written with the call's
+// outcome, e.g. a message's status).
 type SideEffect interface {
 	// Kind is the node type implemented, e.g. "http.request".
 	Kind() string
 	// Prepare builds the request from the node's config and the execution
 	// context (rendering templates). It runs inside the engine's
-	// transaction and must not do I/O; its error fails the node for good.
+	// transaction (PrepareInput.Tx), the one that writes the step and the
+	// outbox entry, and must not call out of the process.
+	//
+	// It may read the tenant's rows through in.Tx (a template, a
+	// suppression, the contact's messaging window, a channel connection)
+	// and write rows that must commit together with the outbox entry (a
+	// message queued). Prepare runs again for the same step only when that
+	// transaction rolled back, so what it wrote is never left twice.
+	//
 	// The request is stored in the outbox and given to Perform, unchanged
-	// on every attempt.
+	// on every attempt. Returning Skip(reason, output) makes no call: the
+	// step completes with that output and the execution follows the
+	// node's normal out handle. Any other error fails the node for good,
+	// except one that wraps store.ErrUnavailable, or any error once ctx
+	// has ended (the transaction is rolled back and the job runs again); rows
+	// Prepare wrote before such a failure commit with the failed step, so
+	// write after the checks that may fail.
 	Prepare(ctx context.Context, in PrepareInput) (json.RawMessage, error)
 	// Perform carries the request out, outside any transaction. Its output
 	// becomes steps.<node>.output. Errors are retried unless marked with
@@ -41,6 +60,121 @@ type PrepareInput struct {
 	// Data is the execution context as templates see it: trigger, contact,
 	// steps, vars, execution.
 	Data map[string]any
+	// Tx is the engine's transaction, scoped to TenantID, in which the
+	// step and the outbox entry are written. It may be shared with other
+	// executions of the tenant (the group commit): use it only for this
+	// execution's rows, and do not keep it after Prepare returns.
+	Tx store.Tx
+}
+
+// Skip is what Prepare returns to make no call (an unsubscribed or
+// suppressed contact, a closed messaging window): the step completes with
+// output, which the engine marks {"skipped": true, "reason": reason} (a
+// JSON object keeps its own fields; any other output is kept under
+// "output"), and the execution follows the node's normal out handle.
+// Rows Prepare wrote commit with the skipped step.
+func Skip(reason string, output json.RawMessage) error {
+	return &skipError{reason: reason, output: output}
+}
+
+// skipError is Skip's error.
+type skipError struct {
+	reason string
+	output json.RawMessage
+}
+
+func (e *skipError) Error() string { return "skipped: " + e.reason }
+
+// skippedOutput is the output of a skipped step: s.output with "skipped"
+// and "reason" set.
+func (e *skipError) skippedOutput() map[string]any {
+	out := map[string]any{}
+	if len(e.output) > 0 {
+		var v any
+		if err := json.Unmarshal(e.output, &v); err == nil {
+			if m, ok := v.(map[string]any); ok {
+				out = m
+			} else if v != nil {
+				out["output"] = v
+			}
+		}
+	}
+	out["skipped"] = true
+	out["reason"] = e.reason
+	return out
+}
+
+// EffectAdmitter is implemented by a side effect held by a limit (messages
+// per second per phone number, per recipient…). Admit is called before
+// each attempt is counted: a wait above zero means the limit holds the
+// call, and the engine makes no call, counts no attempt, spends none of
+// the node's retry budget, and runs the advance job again after wait (a
+// durable River snooze), when Admit is asked again. An error from Admit
+// makes no call either; the job is retried as after any database error.
+type EffectAdmitter interface {
+	Admit(ctx context.Context, req EffectRequest) (wait time.Duration, err error)
+}
+
+// EffectRecorder is implemented by a side effect that keeps rows of its own
+// in step with the call's outcome (a message moved from queued to sent or
+// failed). RecordResult is called inside the transaction that records the
+// outcome in the outbox and on the step, and moves the execution on: after
+// a success, after a failure that will be retried (res.Retry), and after
+// a permanent one. Its writes commit together with that outcome, exactly
+// once per outcome. Its error rolls the transaction back like any database
+// error: the outcome alone is then kept in the outbox (the call is not
+// made again) and the job runs again, calling RecordResult again with the
+// same outcome.
+type EffectRecorder interface {
+	RecordResult(ctx context.Context, tx store.Tx, res EffectResult) error
+}
+
+// EffectRouter is implemented by a side effect whose output chooses the
+// node's out handle, as a condition or a split does (ai.classify follows
+// the handle of the label the model chose). OutHandle is called with a
+// successful call's output, in the transaction that records it; the
+// handle is kept on the step, and "" is the normal out handle. A handle
+// with no edge ends that path of the execution, as it does for a
+// condition. It must be deterministic: a recorded outcome replayed from
+// the outbox takes the same handle.
+type EffectRouter interface {
+	OutHandle(output json.RawMessage) string
+}
+
+// outHandle is the handle pe's successful output leaves by: its
+// EffectRouter's choice, or the normal out handle.
+func outHandle(pe *pendingEffect, output json.RawMessage) string {
+	rt, ok := pe.fx.(EffectRouter)
+	if !ok {
+		return ""
+	}
+	return rt.OutHandle(output)
+}
+
+// EffectResult is the outcome of one attempt of a side effect, as given to
+// EffectRecorder.RecordResult.
+type EffectResult struct {
+	TenantID    uuid.UUID
+	ExecutionID uuid.UUID
+	StepID      uuid.UUID
+	NodeID      string
+	Kind        string
+	// IdempotencyKey is the outbox key of the step.
+	IdempotencyKey string
+	// Attempt is the node's attempt, from 1 (EffectRequest.Attempt).
+	Attempt int
+	// Calls is the number of calls begun under IdempotencyKey, each
+	// counted before it was made.
+	Calls int
+	// Request is the stored request, as Prepare built it.
+	Request json.RawMessage
+	// Output is Perform's output, or the output of its *EffectError.
+	Output json.RawMessage
+	// Err is Perform's error; nil after a success.
+	Err error
+	// Retry tells that the failure will be retried, at RetryAt.
+	Retry   bool
+	RetryAt time.Time
 }
 
 // EffectRequest is one attempt of a side effect.
@@ -100,15 +234,99 @@ func effectKey(executionID uuid.UUID, seq int) string {
 // idempotency key, and the execution view says how many times the call
 // may have reached the provider. Failing to count (the database is down)
 // makes no call.
+//
+// Counts of calls about to be made at the same moment share that commit
+// (attemptBatch): each call still waits for the commit that holds its
+// count, so none is made before its attempt is durable.
 func (e *Engine) recordAttempt(ctx context.Context, pe *pendingEffect) (int, error) {
-	n := 0
-	err := e.store.InTx(ctx, pe.req.TenantID, func(tx store.Tx) error {
-		var err error
-		n, err = tx.OutboxAttempt(ctx, pe.req.TenantID, pe.outboxID)
-		return err
-	})
+	if e.attempts == nil || e.effectResultsAlone {
+		return e.recordAttemptAlone(ctx, pe.req.TenantID, pe.outboxID, pe.req.IdempotencyKey)
+	}
+	req := &attemptRequest{ctx: ctx, tenantID: pe.req.TenantID, outboxID: pe.outboxID, key: pe.req.IdempotencyKey, done: make(chan attemptResult, 1)}
+	taken, err := e.attempts.offer(ctx, req)
 	if err != nil {
 		return 0, fmt.Errorf("record attempt of %s: %w", pe.req.IdempotencyKey, err)
 	}
+	if !taken {
+		return e.recordAttemptAlone(ctx, req.tenantID, req.outboxID, req.key)
+	}
+	res := <-req.done
+	return res.n, res.err
+}
+
+// recordAttemptAlone counts one attempt in a transaction of its own.
+func (e *Engine) recordAttemptAlone(ctx context.Context, tenantID, outboxID uuid.UUID, key string) (int, error) {
+	n := 0
+	err := e.store.InTx(ctx, tenantID, func(tx store.Tx) error {
+		var err error
+		n, err = tx.OutboxAttempt(ctx, tenantID, outboxID)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record attempt of %s: %w", key, err)
+	}
 	return n, nil
+}
+
+// attemptRequest is one attempt to count, waiting for its batch.
+type attemptRequest struct {
+	ctx      context.Context
+	tenantID uuid.UUID
+	outboxID uuid.UUID
+	key      string
+	done     chan attemptResult
+}
+
+// attemptResult is the count of an attempt, or why it was not counted.
+type attemptResult struct {
+	n   int
+	err error
+}
+
+// attemptBatch counts a batch of attempts, one transaction per tenant; the
+// attempts of a transaction that fails, and a tenant's lone attempt, are
+// counted one by one.
+func (e *Engine) attemptBatch(batch []*attemptRequest) {
+	byTenant := map[uuid.UUID][]*attemptRequest{}
+	var tenants []uuid.UUID
+	for _, r := range batch {
+		if _, ok := byTenant[r.tenantID]; !ok {
+			tenants = append(tenants, r.tenantID)
+		}
+		byTenant[r.tenantID] = append(byTenant[r.tenantID], r)
+	}
+	var alone []*attemptRequest
+	for _, tenantID := range tenants {
+		reqs := byTenant[tenantID]
+		if len(reqs) == 1 {
+			alone = append(alone, reqs...)
+			continue
+		}
+		counts := make([]int, len(reqs))
+		ctx, cancel := context.WithTimeout(context.Background(), batchTxTimeout)
+		err := e.store.InTx(ctx, tenantID, func(tx store.Tx) error {
+			for i, r := range reqs {
+				n, err := tx.OutboxAttempt(ctx, tenantID, r.outboxID)
+				if err != nil {
+					return fmt.Errorf("record attempt of %s: %w", r.key, err)
+				}
+				counts[i] = n
+			}
+			return nil
+		})
+		cancel()
+		if err != nil {
+			e.log.Warn("group-commit attempt count failed; counting its attempts one by one",
+				"tenant", tenantID, "attempts", len(reqs), "error", err)
+			alone = append(alone, reqs...)
+			continue
+		}
+		for i, r := range reqs {
+			r.done <- attemptResult{n: counts[i]}
+		}
+	}
+	for _, r := range alone {
+		n, err := e.recordAttemptAlone(r.ctx, r.tenantID, r.outboxID, r.key)
+		r.done <- attemptResult{n: n, err: err}
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/execlock"
 	"github.com/nextflow-dev/nextflow/internal/expr"
 	"github.com/nextflow-dev/nextflow/internal/live"
+	"github.com/nextflow-dev/nextflow/internal/ratelog"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/tmpl"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
@@ -93,7 +94,8 @@ type Options struct {
 	// HTTP configures http.request.
 	HTTP HTTPOptions
 	// Secrets opens the workspace credentials side effects refer to as
-	// {{ secrets.NAME }} (nil: a step that uses one fails).
+	// {{ secrets.NAME }} and the one a trigger.webhook's secretCredential
+	// names (nil: a step that uses one fails, such a webhook is refused).
 	Secrets SecretResolver
 	// SideEffects adds or replaces side-effect node types (email, AI…);
 	// http.request is built in.
@@ -116,6 +118,18 @@ type Options struct {
 	// AdvanceBatchers is the number of group-commit transactions that may
 	// run at once (DefaultAdvanceBatchers).
 	AdvanceBatchers int
+	// StartBatch is the largest number of single starts (Start,
+	// StartWebhook) one group-commit transaction holds
+	// (DefaultStartBatch); 1 gives every start a transaction of its own.
+	StartBatch int
+	// StartBatchers is the number of start group-commit transactions that
+	// may run at once (DefaultStartBatchers).
+	StartBatchers int
+	// EffectResultsAlone records each side effect's attempt count and its
+	// outcome (outbox entry, step, EffectRecorder's rows, the run after
+	// it) in transactions of their own instead of in group commits, which
+	// are faster; it is there for comparison and diagnosis.
+	EffectResultsAlone bool
 	// QueuedStart turns eager start off: a new execution is inserted
 	// PENDING and all of its nodes run in advance jobs (see StartManyTx).
 	QueuedStart bool
@@ -128,30 +142,57 @@ type Options struct {
 	// (DefaultWakeupInterval); it must stay well under TimerHorizon.
 	WakeupInterval time.Duration
 
+	// ExecutionQuota, when set, is called in the start transaction with the
+	// number of executions it inserted for a tenant (test runs and
+	// idempotent repeats left out); an error (the plan's monthly limit,
+	// usage.Meter.Executions) fails the start and writes nothing.
+	ExecutionQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error
+
 	// afterPerformHook is afterPerform (tests only).
 	afterPerformHook func(stepID uuid.UUID) error
+	// beforeWebhookStartHook is beforeWebhookStart (tests only).
+	beforeWebhookStartHook func()
+	// beforeStartBatchHook runs when a start runner has taken a batch of n
+	// requests, before its transaction (tests only).
+	beforeStartBatchHook func(n int)
 }
 
 // Engine runs executions. It is safe for concurrent use.
 type Engine struct {
 	store store.Store
 	log   *slog.Logger
-	reg   *workflow.Registry
-	expr  *expr.Env
-	tmpl  *tmpl.Engine
-	pub   live.Publisher
-	locks execlock.Locker
-	batch *batcher // nil: no group commit
+	// tenantLog writes warnings about tenants' own mistakes (a trigger
+	// filter that fails for every event) once, then at most every 30 s
+	// with repeated=N.
+	tenantLog *slog.Logger
+	reg       *workflow.Registry
+	expr      *expr.Env
+	tmpl      *tmpl.Engine
+	pub       live.Publisher
+	locks     execlock.Locker
+	batch     *batcher // nil: no group commit
+	// attempts group-commits the attempt counts of side effects' calls
+	// (nil with batch).
+	attempts *collector[*attemptRequest]
 	// batchCommits counts group-commit transactions that committed.
 	batchCommits atomic.Int64
+	starts       *startBatcher // nil: every start commits alone
+	// startCommits counts start group-commit transactions that committed.
+	startCommits atomic.Int64
 	now          func() time.Time
 	effects      map[string]SideEffect
+	// secrets opens the credential a webhook trigger's secret is kept in.
+	secrets SecretResolver
+	// quota is Options.ExecutionQuota.
+	quota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error
 
 	stepLimit    int
 	pureBudget   int
 	queuedStart  bool
 	timerHorizon time.Duration
 	wakeupEvery  time.Duration
+	// effectResultsAlone: Options.EffectResultsAlone.
+	effectResultsAlone bool
 
 	defsMu  sync.RWMutex
 	defs    map[uuid.UUID]*graph
@@ -161,6 +202,9 @@ type Engine struct {
 	// recorded and before the execution moves on; an error simulates a
 	// crash at that point.
 	afterPerform func(stepID uuid.UUID) error
+	// beforeWebhookStart, when set (tests), runs in StartWebhook's
+	// transaction between the auth check and the start.
+	beforeWebhookStart func()
 	// draining is set by Drain: the process is stopping.
 	draining atomic.Bool
 }
@@ -183,11 +227,17 @@ func New(st store.Store, opts Options) *Engine {
 		defsCap:      opts.DefinitionCacheSize,
 		effects:      make(map[string]SideEffect),
 
-		afterPerform: opts.afterPerformHook,
+		secrets: opts.Secrets,
+		quota:   opts.ExecutionQuota,
+
+		afterPerform:       opts.afterPerformHook,
+		beforeWebhookStart: opts.beforeWebhookStartHook,
 	}
+	e.effectResultsAlone = opts.EffectResultsAlone
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	e.tenantLog = ratelog.New(e.log, 0)
 	e.locks = execlock.FailOpen(opts.Locker, e.log)
 	if e.reg == nil {
 		e.reg = workflow.Default()
@@ -230,6 +280,16 @@ func New(st store.Store, opts Options) *Engine {
 	}
 	if opts.AdvanceBatch > 1 && st != nil {
 		e.batch = newBatcher(e, opts.AdvanceBatch, opts.AdvanceBatchers)
+		e.attempts = newCollector(opts.AdvanceBatch, opts.AdvanceBatchers, e.attemptBatch)
+	}
+	if opts.StartBatch <= 0 {
+		opts.StartBatch = DefaultStartBatch
+	}
+	if opts.StartBatchers <= 0 {
+		opts.StartBatchers = DefaultStartBatchers
+	}
+	if opts.StartBatch > 1 && st != nil {
+		e.starts = newStartBatcher(e, opts.StartBatch, opts.StartBatchers, opts.beforeStartBatchHook)
 	}
 	for _, fx := range opts.SideEffects {
 		e.effects[fx.Kind()] = fx
@@ -327,9 +387,15 @@ func advanceJob(args AdvanceArgs, runAt time.Time) river.InsertManyParams {
 }
 
 // Close stops the engine's group-commit runners once the queue has
-// stopped; advance jobs that still arrive run on their own.
+// stopped; advance jobs and starts that still arrive run on their own.
 func (e *Engine) Close() {
 	if e.batch != nil {
 		e.batch.close()
+	}
+	if e.attempts != nil {
+		e.attempts.close()
+	}
+	if e.starts != nil {
+		e.starts.close()
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
 // bundle is what an engine test needs: a started engine over a fresh store
@@ -122,7 +123,7 @@ func (b *bundle) publish(t *testing.T, def string) uuid.UUID {
 
 func (b *bundle) start(t *testing.T, wfID uuid.UUID, input string) *domain.Execution {
 	t.Helper()
-	p := StartParams{TenantID: b.tenant, WorkflowID: wfID, TriggerType: TriggerManual}
+	p := StartParams{TenantID: b.tenant, WorkflowID: wfID, TriggerType: workflow.TypeTriggerManual}
 	if input != "" {
 		p.Input = json.RawMessage(input)
 	}
@@ -254,7 +255,7 @@ func TestStartRules(t *testing.T) {
 	each(t, func(t *testing.T, b *bundle) {
 		ctx := context.Background()
 		wf := b.publish(t, branchDef)
-		p := StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: json.RawMessage(`{"amount": 1}`), IdempotencyKey: "k1"}
+		p := StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: workflow.TypeTriggerManual, Input: json.RawMessage(`{"amount": 1}`), IdempotencyKey: "k1"}
 		first, err := b.eng.Start(ctx, p)
 		require.NoError(t, err)
 		again, err := b.eng.Start(ctx, p)
@@ -276,11 +277,11 @@ func TestStartRules(t *testing.T) {
 		require.NoError(t, b.st.InTx(ctx, b.tenant, func(tx store.Tx) error {
 			var err error
 			many, err = b.eng.StartManyTx(ctx, tx, []StartParams{
-				{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: json.RawMessage(`{"amount": 150}`)},
+				{TenantID: b.tenant, WorkflowID: wf, TriggerType: workflow.TypeTriggerManual, Input: json.RawMessage(`{"amount": 150}`)},
 				p,
-				{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: json.RawMessage(`{"amount": 10}`)},
-				{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, IdempotencyKey: "twice", Input: json.RawMessage(`{"amount": 1}`)},
-				{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, IdempotencyKey: "twice", Input: json.RawMessage(`{"amount": 1}`)},
+				{TenantID: b.tenant, WorkflowID: wf, TriggerType: workflow.TypeTriggerManual, Input: json.RawMessage(`{"amount": 10}`)},
+				{TenantID: b.tenant, WorkflowID: wf, TriggerType: workflow.TypeTriggerManual, IdempotencyKey: "twice", Input: json.RawMessage(`{"amount": 1}`)},
+				{TenantID: b.tenant, WorkflowID: wf, TriggerType: workflow.TypeTriggerManual, IdempotencyKey: "twice", Input: json.RawMessage(`{"amount": 1}`)},
 			})
 			return err
 		}))
@@ -297,14 +298,14 @@ func TestStartRules(t *testing.T) {
 			_, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: b.tenant, ID: noVersion, Name: "draft", Definition: json.RawMessage(branchDef)})
 			return err
 		}))
-		_, err = b.eng.Start(ctx, StartParams{TenantID: b.tenant, WorkflowID: noVersion, TriggerType: TriggerManual})
+		_, err = b.eng.Start(ctx, StartParams{TenantID: b.tenant, WorkflowID: noVersion, TriggerType: workflow.TypeTriggerManual})
 		require.ErrorIs(t, err, ErrNoVersion)
 
 		// A start inside a caller's transaction that rolls back leaves nothing.
 		var rolledBack uuid.UUID
 		boom := errors.New("boom")
 		err = b.st.InTx(ctx, b.tenant, func(tx store.Tx) error {
-			exec, err := b.eng.StartTx(ctx, tx, StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual})
+			exec, err := b.eng.StartTx(ctx, tx, StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: workflow.TypeTriggerManual})
 			if err != nil {
 				return err
 			}
@@ -432,7 +433,7 @@ func TestWaitForEvent(t *testing.T) {
 		var resumed []uuid.UUID
 		require.NoError(t, b.st.InTx(ctx, b.tenant, func(tx store.Tx) error {
 			var err error
-			resumed, err = b.eng.ResumeTx(ctx, tx, ResumeEvent{TenantID: b.tenant, EventName: "order.paid", CorrelationValue: "42", Payload: json.RawMessage(`{"total": 99.5}`)})
+			resumed, err = b.eng.ResumeTx(ctx, tx, ResumeEvent{TenantID: b.tenant, EventName: "order.paid", Correlation: map[string]string{"order_id": "42"}, Payload: json.RawMessage(`{"total": 99.5}`)})
 			return err
 		}))
 		require.Equal(t, []uuid.UUID{exec.ID}, resumed)
@@ -454,7 +455,7 @@ func TestWaitForEvent(t *testing.T) {
 		// The same event again resumes nothing; the other order still waits.
 		require.NoError(t, b.st.InTx(ctx, b.tenant, func(tx store.Tx) error {
 			var err error
-			resumed, err = b.eng.ResumeTx(ctx, tx, ResumeEvent{TenantID: b.tenant, EventName: "order.paid", CorrelationValue: "42"})
+			resumed, err = b.eng.ResumeTx(ctx, tx, ResumeEvent{TenantID: b.tenant, EventName: "order.paid", Correlation: map[string]string{"order_id": "42"}})
 			return err
 		}))
 		require.Empty(t, resumed)
@@ -471,7 +472,7 @@ func TestWaitForEvent(t *testing.T) {
 		// Its wait is gone: a late event resumes nothing.
 		require.NoError(t, b.st.InTx(ctx, b.tenant, func(tx store.Tx) error {
 			var err error
-			resumed, err = b.eng.ResumeTx(ctx, tx, ResumeEvent{TenantID: b.tenant, EventName: "order.paid", CorrelationValue: "7"})
+			resumed, err = b.eng.ResumeTx(ctx, tx, ResumeEvent{TenantID: b.tenant, EventName: "order.paid", Correlation: map[string]string{"order_id": "7"}})
 			return err
 		}))
 		require.Empty(t, resumed)
@@ -764,7 +765,7 @@ func TestContactAttributesAndEndStatus(t *testing.T) {
 		  {"id": "e4", "source": "pro", "sourceHandle": "false", "target": "bad"}]}`)
 		contactID := domain.NewID()
 		start := func(seen int) *domain.Execution {
-			exec, err := b.eng.Start(ctx, StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, ContactID: &contactID,
+			exec, err := b.eng.Start(ctx, StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: workflow.TypeTriggerManual, ContactID: &contactID,
 				Contact: map[string]any{"email": "ada@example.com", "attributes": map[string]any{"seen": seen}}})
 			require.NoError(t, err)
 			return exec
@@ -848,7 +849,7 @@ func TestWaitByContactAndCancel(t *testing.T) {
 		 "edges": [{"id": "e1", "source": "start", "target": "click"}, {"id": "e2", "source": "click", "sourceHandle": "event", "target": "done"}]}`)
 		ada, bob := domain.NewID(), domain.NewID()
 		startFor := func(contact uuid.UUID) *domain.Execution {
-			exec, err := b.eng.Start(ctx, StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, ContactID: &contact})
+			exec, err := b.eng.Start(ctx, StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: workflow.TypeTriggerManual, ContactID: &contact})
 			require.NoError(t, err)
 			b.waitFor(t, exec.ID, domain.ExecutionWaiting)
 			return exec

@@ -73,7 +73,7 @@ func TestExecLockHeldSnoozesAdvance(t *testing.T) {
 			return err == nil && ok
 		}, 10*time.Second, 5*time.Millisecond)
 		require.NoError(t, b.st.InTx(ctx, b.tenant, func(tx store.Tx) error {
-			_, err := b.eng.ResumeTx(ctx, tx, ResumeEvent{TenantID: b.tenant, EventName: "order.paid", CorrelationValue: "42", Payload: json.RawMessage(`{"total": 99.5}`)})
+			_, err := b.eng.ResumeTx(ctx, tx, ResumeEvent{TenantID: b.tenant, EventName: "order.paid", Correlation: map[string]string{"order_id": "42"}, Payload: json.RawMessage(`{"total": 99.5}`)})
 			return err
 		}))
 		// The advance job keeps coming back without going in.

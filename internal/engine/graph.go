@@ -23,17 +23,6 @@ const (
 	catEnd
 )
 
-// Node types the engine interprets itself.
-const (
-	typeCondition    = "condition"
-	typeSplit        = "split"
-	typeSetAttribute = "set_attribute"
-	typeDelay        = "delay"
-	typeWaitForEvent = "wait_for_event"
-	typeEnd          = "end"
-	typeHTTPRequest  = "http.request"
-)
-
 // Handles the engine emits.
 const (
 	handleTrue    = "true"
@@ -137,19 +126,29 @@ func (g *graph) trigger(id, typ string) (*workflow.Node, error) {
 	return first, nil
 }
 
+// firstOfType returns the first node of type typ, or nil.
+func (g *graph) firstOfType(typ string) *workflow.Node {
+	for i := range g.def.Nodes {
+		if g.def.Nodes[i].Type == typ {
+			return &g.def.Nodes[i]
+		}
+	}
+	return nil
+}
+
 func isTrigger(typ string) bool { return strings.HasPrefix(typ, "trigger.") }
 
 // category classifies a node type; side-effect types are those with a
 // registered SideEffect.
 func (e *Engine) category(typ string) (category, bool) {
 	switch typ {
-	case typeCondition, typeSplit, typeSetAttribute:
+	case workflow.TypeCondition, workflow.TypeSplit, workflow.TypeSetAttribute:
 		return catPure, true
-	case typeDelay:
+	case workflow.TypeDelay:
 		return catDelay, true
-	case typeWaitForEvent:
+	case workflow.TypeWaitForEvent:
 		return catWait, true
-	case typeEnd:
+	case workflow.TypeEnd:
 		return catEnd, true
 	}
 	if isTrigger(typ) {

@@ -69,7 +69,7 @@ func (opts HTTPOptions) guardOptions() []netguard.Option {
 }
 
 // Kind implements SideEffect.
-func (*HTTPRequest) Kind() string { return typeHTTPRequest }
+func (*HTTPRequest) Kind() string { return workflow.TypeHTTPRequest }
 
 type httpConfig struct {
 	Method  string            `json:"method"`

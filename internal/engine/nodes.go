@@ -70,14 +70,14 @@ type preparedAttr struct {
 func (e *Engine) prepare(n *workflow.Node) *prepared {
 	p := &prepared{}
 	switch n.Type {
-	case typeCondition:
+	case workflow.TypeCondition:
 		var cfg workflow.ConditionConfig
 		if err := decodeConfig(n, &cfg); err != nil {
 			p.err = err
 		} else if p.cond, err = e.expr.CompileBool(cfg.Expression); err != nil {
 			p.err = fmt.Errorf("condition: %w", err)
 		}
-	case typeSplit:
+	case workflow.TypeSplit:
 		var cfg workflow.SplitConfig
 		if err := decodeConfig(n, &cfg); err != nil {
 			p.err = err
@@ -92,7 +92,7 @@ func (e *Engine) prepare(n *workflow.Node) *prepared {
 		if p.total <= 0 {
 			p.err = errors.New("split: no variant with a positive weight")
 		}
-	case typeSetAttribute:
+	case workflow.TypeSetAttribute:
 		var cfg workflow.SetAttributeConfig
 		if err := decodeConfig(n, &cfg); err != nil {
 			p.err = err
@@ -124,7 +124,7 @@ func (e *Engine) runPure(ctx context.Context, n *workflow.Node, p *prepared, c *
 		return nodeResult{}, permanent("%v", p.err)
 	}
 	switch n.Type {
-	case typeCondition:
+	case workflow.TypeCondition:
 		ok, err := p.cond.EvalBool(ctx, c.activation(e.now()))
 		if err != nil {
 			return nodeResult{}, permanent("condition: %v", err)
@@ -135,7 +135,7 @@ func (e *Engine) runPure(ctx context.Context, n *workflow.Node, p *prepared, c *
 		}
 		return nodeResult{output: map[string]any{"result": ok}, handle: h}, nil
 
-	case typeSplit:
+	case workflow.TypeSplit:
 		point := splitPoint(executionID, n.ID) * p.total
 		chosen := ""
 		for _, v := range p.variants {
@@ -147,7 +147,7 @@ func (e *Engine) runPure(ctx context.Context, n *workflow.Node, p *prepared, c *
 		}
 		return nodeResult{output: map[string]any{"variant": chosen}, handle: chosen}, nil
 
-	case typeSetAttribute:
+	case workflow.TypeSetAttribute:
 		// The attributes share one budget of time and result size, so
 		// their number multiplies no bound (#12).
 		ctx := e.expr.WithBudget(ctx)
@@ -254,13 +254,17 @@ type waitConfig struct {
 }
 
 // correlationValue finds the wait's correlation value in the context: a
-// variable of that name, else a property of the triggering event or input.
+// variable of that name, else a property of the triggering event
+// (trigger.event.properties, then trigger.event itself), else a field of
+// the start's input (trigger.input: a manual start's input, a webhook's
+// body). An awaited event matches when its property of that name has the
+// same value (eventCorrelation formats both alike).
 func correlationValue(c *execContext, key string) string {
 	if key == "" {
 		return ""
 	}
 	if v, ok := c.Vars[key]; ok && v != nil {
-		return fmt.Sprint(v)
+		return scalarString(v)
 	}
 	if ev, ok := c.Trigger["event"].(map[string]any); ok {
 		if props, ok := ev["properties"].(map[string]any); ok {
@@ -272,9 +276,11 @@ func correlationValue(c *execContext, key string) string {
 			return scalarString(v)
 		}
 	}
-	if in, ok := c.Trigger["input"].(map[string]any); ok {
-		if v, ok := in[key]; ok && v != nil {
-			return scalarString(v)
+	for _, field := range []string{"input", "body"} {
+		if in, ok := c.Trigger[field].(map[string]any); ok {
+			if v, ok := in[key]; ok && v != nil {
+				return scalarString(v)
+			}
 		}
 	}
 	return ""

@@ -15,9 +15,10 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
 )
 
-// loseResultStore is a store whose first outbox result write fails, as if
-// the process died (or the database became unreachable) after the provider
-// accepted the call and before its result was committed.
+// loseResultStore is a store in which every write of the first call's
+// outcome fails (the result transaction, and the outcome alone after it),
+// as if the process died (or the database became unreachable) after the
+// provider accepted the call and before its result was committed.
 type loseResultStore struct {
 	store.Store
 	lost atomic.Bool
@@ -33,7 +34,8 @@ type loseResultTx struct {
 }
 
 func (t *loseResultTx) OutboxUpdate(ctx context.Context, p *store.OutboxUpdateParams) error {
-	if t.s.lost.CompareAndSwap(false, true) {
+	if p.Attempts == 1 {
+		t.s.lost.Store(true)
 		return errors.New("simulated crash: the call was made, its result not recorded")
 	}
 	return t.Tx.OutboxUpdate(ctx, p)

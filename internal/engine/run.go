@@ -95,6 +95,9 @@ func (e *Engine) newRun(ctx context.Context, tx store.Tx, exec *domain.Execution
 		return nil, err
 	}
 	r.g = g
+	if err := r.refreshContact(ctx); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -119,6 +122,7 @@ func (r *run) insertStep(_ context.Context, n *workflow.Node, status domain.Step
 	}
 	r.steps = append(r.steps, p)
 	r.event(live.KindStep, string(status), p.ID, n.ID)
+	r.events[len(r.events)-1].NodeType = n.Type
 	return p, nil
 }
 
@@ -145,6 +149,14 @@ func (r *run) updateStep(ctx context.Context, open *openStep, status domain.Step
 		p.FinishedAt = &r.now
 	}
 	r.event(live.KindStep, string(status), open.ID, open.NodeID)
+	if ev := &r.events[len(r.events)-1]; r.g != nil {
+		if n := r.g.nodes[open.NodeID]; n != nil {
+			ev.NodeType = n.Type
+		}
+		if p.FinishedAt != nil && !open.Started.IsZero() {
+			ev.Took = r.now.Sub(open.Started)
+		}
+	}
 	if r.batched {
 		r.stepUpdates = append(r.stepUpdates, p)
 		return nil
@@ -326,6 +338,17 @@ func (r *run) loop(ctx context.Context) error {
 				}
 				continue
 			}
+			msg, err := r.writeContactAttributes(ctx, n, res.output)
+			if err != nil {
+				return err
+			}
+			if msg != "" {
+				goOn, err := r.nodeFailed(ctx, n, nil, msg, nil)
+				if err != nil || !goOn {
+					return err
+				}
+				continue
+			}
 			if !isTrigger(n.Type) { // the trigger is in context as trigger.*
 				r.c.setOutput(n.ID, res.output)
 			}
@@ -360,11 +383,15 @@ func (r *run) loop(ctx context.Context) error {
 				}
 				continue
 			}
-			st, err := r.insertStep(ctx, n, domain.StepWaiting, mustJSON(map[string]any{"until": due}), nil, "", "")
+			input := map[string]any{"until": due}
+			if at, skipped := r.testDue(due); skipped {
+				input["skipped"], input["reason"], due = true, TestSkipPrefix+"delay skipped", at
+			}
+			st, err := r.insertStep(ctx, n, domain.StepWaiting, mustJSON(input), nil, "", "")
 			if err != nil {
 				return err
 			}
-			r.c.Engine.Open = &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1}
+			r.c.Engine.Open = &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1, Started: st.StartedAt}
 			r.exec.Status = domain.ExecutionWaiting
 			r.exec.Token++
 			r.finished = true
@@ -410,9 +437,16 @@ func (r *run) park(ctx context.Context, n *workflow.Node) error {
 		t := r.now.Add(d)
 		expires = &t
 	}
+	if tr := r.c.Engine.Test; tr != nil && tr.SkipDelays {
+		t := r.now // a test run that skips waits times out at once
+		expires = &t
+	}
 	input := map[string]any{"event": cfg.Event}
 	corr := correlationValue(r.c, cfg.CorrelationKey)
+	corrKey := ""
 	if corr != "" {
+		corrKey = cfg.CorrelationKey
+		input["correlationKey"] = corrKey
 		input["correlationValue"] = corr
 	}
 	if expires != nil {
@@ -422,14 +456,14 @@ func (r *run) park(ctx context.Context, n *workflow.Node) error {
 	if err != nil {
 		return err
 	}
-	r.c.Engine.Open = &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1}
+	r.c.Engine.Open = &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1, Started: st.StartedAt}
 	r.exec.Status = domain.ExecutionWaiting
 	r.exec.Token++
 	r.finished = true
 	if _, err := r.tx.WaitInsert(ctx, &store.WaitInsertParams{
 		TenantID: r.exec.TenantID, ID: domain.NewID(), ExecutionID: r.exec.ID, NodeID: n.ID,
 		Token: r.exec.Token, EventName: cfg.Event, ContactID: r.exec.ContactID,
-		CorrelationValue: corr, ExpiresAt: expires,
+		CorrelationKey: corrKey, CorrelationValue: corr, ExpiresAt: expires,
 	}); err != nil {
 		return fmt.Errorf("register wait of execution %s: %w", r.exec.ID, err)
 	}
@@ -445,14 +479,34 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 	fx := r.e.effects[n.Type]
 	// The templates one side effect renders (URL, headers, body fields…)
 	// share one budget, so their number multiplies no bound (#12).
-	req, err := fx.Prepare(r.e.tmpl.WithBudget(ctx), PrepareInput{
-		TenantID: r.exec.TenantID, ExecutionID: r.exec.ID, NodeID: n.ID, Config: n.Config, Data: r.c.templateData(),
-	})
+	var req json.RawMessage
+	err := r.testRefusal(ctx, n) // a test run's allow-list, before anything is written
+	if err == nil {
+		req, err = fx.Prepare(r.e.tmpl.WithBudget(ctx), PrepareInput{
+			TenantID: r.exec.TenantID, ExecutionID: r.exec.ID, NodeID: n.ID, Config: n.Config, Data: r.c.templateData(),
+			Tx: r.tx,
+		})
+	}
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			// The job was cancelled while rendering: not the node's
 			// failure; the job runs again.
 			return fmt.Errorf("prepare node %s: %w (%w)", n.ID, err, cerr)
+		}
+		if errors.Is(err, store.ErrUnavailable) {
+			// The database, not the node: the transaction rolls back and
+			// the job runs again.
+			return fmt.Errorf("prepare node %s: %w", n.ID, err)
+		}
+		var skip *skipError
+		if errors.As(err, &skip) {
+			out := skip.skippedOutput()
+			r.c.setOutput(n.ID, out)
+			if _, err := r.insertStep(ctx, n, domain.StepCompleted, nil, mustJSON(out), "", ""); err != nil {
+				return err
+			}
+			r.moveTo(r.g.target(n.ID, ""))
+			return r.loop(ctx)
 		}
 		// A template or expression past its bounds (tmpl.ErrLimit,
 		// expr.ErrLimit) fails the same way again: the node fails for good.
@@ -466,7 +520,7 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 	if err != nil {
 		return err
 	}
-	open := &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1, Key: effectKey(r.exec.ID, st.Seq)}
+	open := &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1, Key: effectKey(r.exec.ID, st.Seq), Started: st.StartedAt}
 	// The outbox entry refers to the step: write the steps first.
 	if err := r.flushSteps(ctx); err != nil {
 		return err
@@ -511,6 +565,7 @@ func (r *run) finish() (*store.ExecutionUpdateParams, error) {
 	}
 	if r.exec.Status != r.status0 {
 		r.event(live.KindExecution, string(r.exec.Status), uuid.Nil, "")
+		r.events[len(r.events)-1].Started = r.status0 == domain.ExecutionPending
 	}
 	return &store.ExecutionUpdateParams{
 		TenantID: r.exec.TenantID, ID: r.exec.ID, Status: r.exec.Status, Context: data,

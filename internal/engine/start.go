@@ -12,11 +12,14 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
 // StartParams describes a new execution.
 type StartParams struct {
-	TenantID   uuid.UUID
+	TenantID uuid.UUID
+	// ID is the new execution's ID; zero means a generated one.
+	ID         uuid.UUID
 	WorkflowID uuid.UUID
 	// VersionID pins a version; zero means the workflow's current published
 	// version, which the workflow must be active to start (unless Test or
@@ -43,27 +46,17 @@ type StartParams struct {
 	IdempotencyKey string
 	// Test allows starting an inactive workflow (the builder's test run).
 	Test bool
-
-	// queued leaves this execution to its advance jobs, as
-	// Options.QueuedStart does for all (the bench's queued phases).
-	queued bool
+	// testRun makes the execution a test run with these options
+	// (StartTestTx).
+	testRun *TestOptions
 }
 
-// TriggerManual is the manual trigger's node type.
-const TriggerManual = "trigger.manual"
-
-// Start starts an execution in its own transaction.
+// Start starts an execution. Concurrent starts share transactions (the
+// start group commit, see startbatch.go); each caller gets its own
+// execution or error, exactly as StartTx in a transaction of its own
+// would give it.
 func (e *Engine) Start(ctx context.Context, p StartParams) (*domain.Execution, error) {
-	var exec *domain.Execution
-	err := e.store.InTx(ctx, p.TenantID, func(tx store.Tx) error {
-		var err error
-		exec, err = e.StartTx(ctx, tx, p)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return exec, nil
+	return e.startOne(ctx, p.TenantID, func(context.Context, store.Tx, *startCache) (StartParams, error) { return p, nil })
 }
 
 // StartTx starts an execution inside the caller's transaction, committing
@@ -92,7 +85,22 @@ func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*doma
 // job would have written, in the same transaction as the execution itself.
 // Live events are published once the caller's transaction commits.
 func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams) ([]*domain.Execution, error) {
-	cache := &startCache{workflows: map[uuid.UUID]*domain.Workflow{}, versions: map[uuid.UUID]*domain.WorkflowVersion{}}
+	return e.startMany(ctx, tx, ps, newStartCache(), nil)
+}
+
+// startMany is StartManyTx, reading workflows and versions through cache.
+// With errs (len(ps) long) a start that fails
+// its own checks or its eager run records its error there, leaving a nil
+// execution, and the others go on; without, the first such error is
+// returned. An error returned fails the whole transaction.
+func (e *Engine) startMany(ctx context.Context, tx store.Tx, ps []StartParams, cache *startCache, errs []error) ([]*domain.Execution, error) {
+	fail := func(i int, err error) error {
+		if errs == nil {
+			return err
+		}
+		errs[i] = err
+		return nil
+	}
 	out := make([]*domain.Execution, len(ps))
 	var (
 		w      runWrites
@@ -110,6 +118,9 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 		execs, err := tx.ExecutionInsertMany(ctx, batch)
 		if err != nil {
 			return fmt.Errorf("start %d executions: %w", len(batch), err)
+		}
+		if err := e.takeQuota(ctx, tx, batch[0].TenantID, ps, batchAt, execs); err != nil {
+			return err
 		}
 		for i, exec := range execs {
 			if exec == nil {
@@ -151,7 +162,10 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 		}
 		ne, err := e.prepareExecution(ctx, tx, p, cache)
 		if err != nil {
-			return nil, err
+			if err := fail(i, err); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if len(batch) > 0 && (batch[0].TenantID != ne.params.TenantID || len(batch) >= startBatchSize) {
 			if err := flush(); err != nil {
@@ -159,12 +173,16 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 			}
 		}
 		var r *run
-		if !e.queuedStart && !p.queued {
-			if r, err = e.startEager(ctx, tx, ne); err != nil {
+		if !e.queuedStart {
+			r, err = e.startEager(ctx, tx, ne)
+		} else {
+			ne.params.Context, err = ne.c.encode()
+		}
+		if err != nil {
+			if err := fail(i, err); err != nil {
 				return nil, err
 			}
-		} else if ne.params.Context, err = ne.c.encode(); err != nil {
-			return nil, err
+			continue
 		}
 		batch, runs, batchAt = append(batch, ne.params), append(runs, r), append(batchAt, i)
 	}
@@ -178,6 +196,29 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 		tx.AfterCommit(func(ctx context.Context) { e.publish(ctx, events) })
 	}
 	return out, nil
+}
+
+// takeQuota passes the executions just inserted (not those an idempotency
+// key returned, nor test runs) to Options.ExecutionQuota; its refusal
+// fails the transaction, so nothing of it is written (a group commit then
+// retries its starts one by one, and those within the quota go through).
+func (e *Engine) takeQuota(ctx context.Context, tx store.Tx, tenantID uuid.UUID, ps []StartParams, at []int, execs []*domain.Execution) error {
+	if e.quota == nil {
+		return nil
+	}
+	n := 0
+	for i, exec := range execs {
+		if p := ps[at[i]]; exec != nil && !p.Test && p.testRun == nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	if err := e.quota(ctx, tx, tenantID, n); err != nil {
+		return fmt.Errorf("start %d executions: %w", n, err)
+	}
+	return nil
 }
 
 // startBatchSize bounds the executions one bulk insert writes.
@@ -218,7 +259,7 @@ func Startable(wf *domain.Workflow, p StartParams) error {
 	if wf.CurrentVersionID == nil {
 		return fmt.Errorf("start workflow %s: %w", wf.ID, ErrNoVersion)
 	}
-	if !wf.IsActive && !p.Test && p.TriggerType != TriggerManual {
+	if !wf.IsActive && !p.Test && p.TriggerType != workflow.TypeTriggerManual {
 		return fmt.Errorf("start workflow %s: %w", wf.ID, ErrInactive)
 	}
 	return nil
@@ -279,12 +320,19 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 		triggerType = trigger.Type
 	}
 
-	id := domain.NewID()
+	id := p.ID
+	if id == uuid.Nil {
+		id = domain.NewID()
+	}
 	c := &execContext{
 		Trigger: map[string]any{"type": triggerType},
 		Contact: p.Contact,
 		Steps:   map[string]any{},
 		Vars:    map[string]any{},
+		Engine:  engineState{Test: p.testRun},
+	}
+	if c.Contact, err = startContact(ctx, tx, p.TenantID, p.ContactID, c.Contact); err != nil {
+		return nil, err
 	}
 	if c.Contact == nil {
 		c.Contact = map[string]any{}
@@ -300,7 +348,7 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 			return nil, fmt.Errorf("input: %w", err)
 		}
 		c.Trigger["input"] = v
-	} else if triggerType == TriggerManual || triggerType == "trigger.webhook" {
+	} else if triggerType == workflow.TypeTriggerManual || triggerType == workflow.TypeTriggerWebhook {
 		c.Trigger["input"] = map[string]any{}
 	}
 	if len(p.Event) > 0 {
@@ -326,6 +374,11 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 type startCache struct {
 	workflows map[uuid.UUID]*domain.Workflow
 	versions  map[uuid.UUID]*domain.WorkflowVersion
+}
+
+// newStartCache returns an empty cache.
+func newStartCache() *startCache {
+	return &startCache{workflows: map[uuid.UUID]*domain.Workflow{}, versions: map[uuid.UUID]*domain.WorkflowVersion{}}
 }
 
 // workflow returns the cached workflow id of tenantID, if any.

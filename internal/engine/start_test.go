@@ -13,6 +13,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
 // TestEagerStart starts executions with the queue stopped, so that only
@@ -57,7 +58,7 @@ func TestEagerStart(t *testing.T) {
 			return execs, err
 		}
 		params := func(wf uuid.UUID, input, key string) StartParams {
-			return StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: TriggerManual, Input: []byte(input), IdempotencyKey: key}
+			return StartParams{TenantID: b.tenant, WorkflowID: wf, TriggerType: workflow.TypeTriggerManual, Input: []byte(input), IdempotencyKey: key}
 		}
 
 		// A pure journey: finished by its start, events after the commit.

@@ -44,6 +44,8 @@ type engineState struct {
 	// which the engine cannot publish after that commit; the next advance
 	// publishes them.
 	Announce []announcement `json:"announce,omitempty"`
+	// Test holds a test run's options (testrun.go); nil for a real run.
+	Test *TestOptions `json:"test,omitempty"`
 }
 
 // announcement is a live event waiting to be published.
@@ -62,6 +64,9 @@ type openStep struct {
 	Attempt int       `json:"attempt"`
 	// Key is the outbox idempotency key of a side effect.
 	Key string `json:"key,omitempty"`
+	// Started is when the step began (zero in contexts written before it
+	// was kept), for the step latency Publisher sees (live.Event.Took).
+	Started time.Time `json:"started,omitzero"`
 }
 
 func decodeContext(data []byte) (*execContext, error) {

@@ -49,7 +49,7 @@ func TestTimersKeptOnRow(t *testing.T) {
 		require.NotNil(t, got.WakeAt, "a wait timeout beyond the horizon stays on the row")
 		require.NoError(t, b.st.InTx(context.Background(), b.tenant, func(tx store.Tx) error {
 			_, err := b.eng.ResumeTx(context.Background(), tx, ResumeEvent{TenantID: b.tenant, EventName: "order.paid",
-				CorrelationValue: "7", Payload: json.RawMessage(`{"total": 5}`)})
+				Correlation: map[string]string{"order_id": "7"}, Payload: json.RawMessage(`{"total": 5}`)})
 			return err
 		}))
 		got, steps := b.waitFor(t, waiting.ID, domain.ExecutionCompleted)

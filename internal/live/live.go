@@ -35,6 +35,16 @@ type Event struct {
 	StepID uuid.UUID `json:"stepId,omitzero"`
 	NodeID string    `json:"nodeId,omitempty"`
 	At     time.Time `json:"at"`
+
+	// NodeType is a step event's node type (for metrics; not sent to
+	// subscribers).
+	NodeType string `json:"-"`
+	// Started marks an execution event that left PENDING: the execution
+	// has started (for metrics; not sent to subscribers).
+	Started bool `json:"-"`
+	// Took is, on a step event with a final status, the time from the
+	// step's start (for metrics; not sent to subscribers).
+	Took time.Duration `json:"-"`
 }
 
 // Publisher sends events to subscribers. Publish must not block for long:

@@ -3,12 +3,10 @@ package live_test
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
@@ -124,43 +122,5 @@ func TestRedisAcrossProcesses(t *testing.T) {
 		require.True(t, want.At.Equal(got.At))
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event through redis")
-	}
-}
-
-func TestPostgresAcrossProcesses(t *testing.T) {
-	t.Parallel()
-	url := os.Getenv("NEXTFLOW_TEST_DATABASE_URL")
-	if url == "" {
-		url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("postgres: %v", err)
-		}
-		t.Skipf("postgres not reachable: %v", err)
-	}
-	channel := "nftest_live_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	pub := live.NewPostgres(pool, channel, nil)
-	sub := live.NewPostgres(pool, channel, nil)
-	t.Cleanup(func() { _ = pub.Close(); _ = sub.Close() })
-
-	tenant := uuid.New()
-	ch, stop, err := sub.Subscribe(ctx, tenant)
-	require.NoError(t, err)
-	defer stop()
-	want := live.Event{TenantID: tenant, Kind: live.KindExecution, ExecutionID: uuid.New(), Status: "WAITING", At: time.Now().UTC()}
-	require.NoError(t, pub.Publish(ctx, live.Event{TenantID: uuid.New()}, want))
-	select {
-	case got := <-ch:
-		require.Equal(t, want.ExecutionID, got.ExecutionID)
-		require.Equal(t, "WAITING", got.Status)
-	case <-time.After(5 * time.Second):
-		t.Fatal("no event through NOTIFY")
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/ratelog"
 )
 
-// Bus is a Publisher that is also a Subscriber (Hub, Redis, Postgres, the
+// Bus is a Publisher that is also a Subscriber (Hub, Redis, the
 // PostgreSQL store's LiveBus).
 type Bus interface {
 	Publisher

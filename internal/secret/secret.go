@@ -135,3 +135,22 @@ func (k *Keyring) Open(tenantID, credentialID uuid.UUID, keyID string, ciphertex
 	}
 	return pt, nil
 }
+
+// DeriveKey derives a 32-byte key for one purpose ("unsubscribe tokens
+// v1") from secret key material (NEXTFLOW_SECRET_KEY, or a previous key)
+// with HKDF-SHA256. Each purpose gets an independent key, and none equals
+// or reveals the key credentials are sealed with, so signing features can
+// share the one secret the operator manages.
+func DeriveKey(material []byte, purpose string) ([]byte, error) {
+	if len(material) < 32 {
+		return nil, errors.New("derive key: key material must be at least 32 bytes")
+	}
+	if purpose == "" {
+		return nil, errors.New("derive key: purpose is empty")
+	}
+	k, err := hkdf.Key(sha256.New, material, nil, "nextflow purpose\x00"+purpose, 32)
+	if err != nil {
+		return nil, fmt.Errorf("derive key for %s: %w", purpose, err)
+	}
+	return k, nil
+}

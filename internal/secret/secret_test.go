@@ -87,3 +87,25 @@ func TestNewKeyringRefusesShortKeys(t *testing.T) {
 	_, err = NewKeyring(testKey(1), []byte("short"))
 	require.Error(t, err)
 }
+
+func TestDeriveKeyIsPerPurposeAndMaterial(t *testing.T) {
+	t.Parallel()
+	a, err := DeriveKey(testKey(1), "unsubscribe tokens v1")
+	require.NoError(t, err)
+	require.Len(t, a, 32)
+	again, err := DeriveKey(testKey(1), "unsubscribe tokens v1")
+	require.NoError(t, err)
+	require.Equal(t, a, again, "the same material and purpose give the same key")
+	other, err := DeriveKey(testKey(1), "another purpose")
+	require.NoError(t, err)
+	require.NotEqual(t, a, other)
+	otherKey, err := DeriveKey(testKey(2), "unsubscribe tokens v1")
+	require.NoError(t, err)
+	require.NotEqual(t, a, otherKey)
+	require.NotEqual(t, testKey(1), a)
+
+	_, err = DeriveKey(make([]byte, 31), "x")
+	require.ErrorContains(t, err, "at least 32 bytes")
+	_, err = DeriveKey(testKey(1), "")
+	require.ErrorContains(t, err, "purpose")
+}

@@ -105,6 +105,14 @@ type QueueConfig struct {
 	// CompletedRetention is how long River keeps a completed job's row
 	// (default DefaultCompletedRetention; River's own default is a day).
 	CompletedRetention time.Duration
+	// CancelledRetention and DiscardedRetention are how long River keeps
+	// cancelled and discarded jobs' rows (default River's: a day and a
+	// week).
+	CancelledRetention time.Duration
+	DiscardedRetention time.Duration
+	// PeriodicJobs are inserted on their schedules by the elected leader
+	// among the working clients (River's periodic jobs).
+	PeriodicJobs []*river.PeriodicJob
 	// NodeID is the River client ID (default NewNodeID()); see QueueLease.
 	NodeID string
 	// LeaseInterval (default DefaultLeaseInterval) and LeaseExpiry (default
@@ -212,7 +220,7 @@ type Tx interface {
 	WorkflowSetActive(ctx context.Context, tenantID, id uuid.UUID, active bool) (*domain.Workflow, error)
 	WorkflowSetCurrentVersion(ctx context.Context, tenantID, id, versionID uuid.UUID, version int) (*domain.Workflow, error)
 	WorkflowDelete(ctx context.Context, tenantID, id uuid.UUID) error
-	// WorkflowListActiveByTenant returns active workflows (for triggers).
+	// WorkflowListActive returns active workflows (for triggers).
 	WorkflowListActive(ctx context.Context, tenantID uuid.UUID) ([]domain.Workflow, error)
 
 	WorkflowVersionInsert(ctx context.Context, p *WorkflowVersionInsertParams) (*domain.WorkflowVersion, error)
@@ -254,7 +262,7 @@ type Tx interface {
 	ExecutionList(ctx context.Context, p *ExecutionListParams) ([]domain.Execution, error)
 	// ExecutionCountByStatus counts a workflow's executions per status.
 	ExecutionCountByStatus(ctx context.Context, tenantID, workflowID uuid.UUID) (map[domain.ExecutionStatus]int, error)
-	// ExecutionListRunningByWorkflow returns IDs of non-terminal executions.
+	// ExecutionListActiveIDsByWorkflow returns IDs of non-terminal executions.
 	ExecutionListActiveIDsByWorkflow(ctx context.Context, tenantID, workflowID uuid.UUID, limit int) ([]uuid.UUID, error)
 
 	StepInsert(ctx context.Context, p *StepInsertParams) (*domain.Step, error)
@@ -275,6 +283,16 @@ type Tx interface {
 	// StepCountByNode counts a workflow's step visits per node and status
 	// (the builder's execution overlay).
 	StepCountByNode(ctx context.Context, tenantID, workflowID uuid.UUID) ([]NodeCount, error)
+	// ExecutionCountByStatusInPeriod counts a workflow's executions created
+	// in [From, To) per status: the entries of the funnel.
+	ExecutionCountByStatusInPeriod(ctx context.Context, p *WorkflowPeriodParams) (map[domain.ExecutionStatus]int, error)
+	// StepFunnelByNode counts, per node, the executions created in the
+	// period that entered it, and those per step status (each execution
+	// once per node and once per node and status).
+	StepFunnelByNode(ctx context.Context, p *WorkflowPeriodParams) ([]NodeFunnel, error)
+	// StepFunnelByEdge counts, per transition (node, handle taken, next
+	// node), the executions created in the period that made it.
+	StepFunnelByEdge(ctx context.Context, p *WorkflowPeriodParams) ([]EdgeFunnel, error)
 
 	// OutboxInsert records a side effect before it is performed. When the
 	// key exists already it returns the existing entry and created=false.
@@ -294,7 +312,9 @@ type Tx interface {
 
 	WaitInsert(ctx context.Context, p *WaitInsertParams) (*domain.Wait, error)
 	// WaitListByEvent returns the waits an event resumes: same tenant and
-	// event name, and the contact or correlation value when the wait has one.
+	// event name, the event's contact when the wait has one, and, when the
+	// wait has a correlation key, an event property of that name equal to
+	// the wait's correlation value (p.Correlation).
 	WaitListByEvent(ctx context.Context, p *WaitListByEventParams) ([]domain.Wait, error)
 	WaitDeleteByExecution(ctx context.Context, tenantID, executionID uuid.UUID) error
 
@@ -324,7 +344,20 @@ type Tx interface {
 	CronJobAdvanceMany(ctx context.Context, ps []CronJobAdvanceParams) error
 	CronJobDelete(ctx context.Context, tenantID, id uuid.UUID) error
 
+	AIStore
 	CredentialStore
+	ContactImportStore
+	ContactStore
+	EventStore
+	JourneyEntryStore
+	ChannelStore
+	MessageTemplateStore
+	MessageStore
+	SuppressionStore
+	RetentionStore
+	UsageStore
+	SegmentStore
+	TestRunStore
 }
 
 // TenantInsertParams creates a tenant.
@@ -512,8 +545,28 @@ type ExecutionListParams struct {
 	ContactID     *uuid.UUID
 	CreatedAfter  *time.Time
 	CreatedBefore *time.Time
-	Before        uuid.UUID
-	Limit         int
+	// Test, when set, keeps only test runs (true) or only the others.
+	Test *bool
+	// NodeID keeps executions with a step at this node; NodeStatus and
+	// NodeHandle narrow that to a step in one of these statuses, and one
+	// that left by this handle ("" and "out" are the same handle).
+	NodeID     string
+	NodeStatus []domain.StepStatus
+	NodeHandle *string
+	Before     uuid.UUID
+	Limit      int
+}
+
+// StepHandles is the stored values a handle filter matches: none for no
+// filter, and both spellings of a node's single output ("" and "out").
+func StepHandles(h *string) []string {
+	switch {
+	case h == nil:
+		return nil
+	case *h == "" || *h == "out":
+		return []string{"", "out"}
+	}
+	return []string{*h}
 }
 
 // StepInsertParams records a node visit.
@@ -549,6 +602,32 @@ type StepUpdateParams struct {
 	FinishedAt  *time.Time
 }
 
+// WorkflowPeriodParams names a workflow and a period of execution
+// creation times, From inclusive, To exclusive.
+type WorkflowPeriodParams struct {
+	TenantID   uuid.UUID
+	WorkflowID uuid.UUID
+	From       time.Time
+	To         time.Time
+}
+
+// NodeFunnel is how many executions entered one node, in all and per step
+// status.
+type NodeFunnel struct {
+	NodeID   string
+	Entered  int
+	ByStatus map[domain.StepStatus]int
+}
+
+// EdgeFunnel is how many executions went from Source, by Handle (empty for
+// the default output), straight to Target.
+type EdgeFunnel struct {
+	Source     string
+	Handle     string
+	Target     string
+	Executions int
+}
+
 // NodeCount is the number of step visits of one node in one status.
 type NodeCount struct {
 	NodeID string
@@ -579,22 +658,30 @@ type OutboxUpdateParams struct {
 
 // WaitInsertParams registers a wait for an event.
 type WaitInsertParams struct {
-	TenantID         uuid.UUID
-	ID               uuid.UUID
-	ExecutionID      uuid.UUID
-	NodeID           string
-	Token            int64
-	EventName        string
-	ContactID        *uuid.UUID
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+	ExecutionID uuid.UUID
+	NodeID      string
+	Token       int64
+	EventName   string
+	ContactID   *uuid.UUID
+	// CorrelationKey names the event property that must equal
+	// CorrelationValue; with an empty value the wait matches any event.
+	CorrelationKey   string
 	CorrelationValue string
 	ExpiresAt        *time.Time
 }
 
 // WaitListByEventParams finds the waits an event resumes.
 type WaitListByEventParams struct {
-	TenantID         uuid.UUID
-	EventName        string
-	ContactID        *uuid.UUID
+	TenantID  uuid.UUID
+	EventName string
+	ContactID *uuid.UUID
+	// Correlation holds the event's properties a correlation key may name,
+	// as strings (property name → value): a wait with key K and value V
+	// matches when Correlation[K] == V.
+	Correlation map[string]string
+	// CorrelationValue matches the waits registered with a value and no key.
 	CorrelationValue string
 	Limit            int
 }

@@ -46,3 +46,10 @@ func StorableJSON(raw json.RawMessage) json.RawMessage {
 	}
 	return out
 }
+
+// LikeEscape escapes the wildcards of a LIKE pattern (%, _) and the escape
+// character itself with backslash, for text searched as a substring; both
+// dialects' queries use it (SQLite's with ESCAPE '\').
+func LikeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

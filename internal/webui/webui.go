@@ -75,8 +75,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	// Every route of the static export is a file, so a path that is none
+	// is an unknown URL: the export's 404 page, with status 404, says so.
+	// An export without one (a development build) falls back to the shell.
+	if page, err := fs.ReadFile(h.root, notFoundPage); err == nil {
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("Content-Security-Policy", h.policies.policy(h.root, notFoundPage))
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(page)
+		}
+		return
+	}
 	h.serveFile(w, r, "index.html")
 }
+
+// notFoundPage is the page Next.js exports for unknown URLs.
+const notFoundPage = "404.html"
 
 func candidates(p string) []string {
 	if p == "" {

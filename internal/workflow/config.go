@@ -12,6 +12,30 @@ import (
 type TriggerEventConfig struct {
 	Event  string `json:"event"`
 	Filter string `json:"filter,omitempty"`
+	// Reentry is the re-entry policy: ReentryOnce, ReentryOneAtATime (the
+	// default, also when empty) or ReentryAlways.
+	Reentry string `json:"reentry,omitempty"`
+}
+
+// Re-entry policies of trigger.event: whether an event may start a journey
+// for a contact who entered it before.
+const (
+	// ReentryOnce lets a contact enter the workflow once ever.
+	ReentryOnce = "once"
+	// ReentryOneAtATime lets a contact enter again once their previous
+	// execution of the workflow has ended (completed, failed or cancelled).
+	ReentryOneAtATime = "one_at_a_time"
+	// ReentryAlways starts an execution for every matching event.
+	ReentryAlways = "always"
+)
+
+// ReentryPolicy returns the configured re-entry policy, ReentryOneAtATime
+// when none is set.
+func (c TriggerEventConfig) ReentryPolicy() string {
+	if c.Reentry == "" {
+		return ReentryOneAtATime
+	}
+	return c.Reentry
 }
 
 // TriggerScheduleConfig is the config of trigger.schedule.
@@ -124,18 +148,16 @@ type HTTPRequestConfig struct {
 
 // AIGenerateConfig is the config of ai.generate.
 type AIGenerateConfig struct {
-	ConnectionID string   `json:"connectionId,omitempty"`
-	Model        string   `json:"model,omitempty"`
-	System       string   `json:"system,omitempty"`
-	Prompt       string   `json:"prompt"`
-	MaxTokens    int      `json:"maxTokens,omitempty"`
-	Temperature  *float64 `json:"temperature,omitempty"`
-	MaxAttempts  int      `json:"maxAttempts,omitempty"`
+	Model       string   `json:"model,omitempty"`
+	System      string   `json:"system,omitempty"`
+	Prompt      string   `json:"prompt"`
+	MaxTokens   int      `json:"maxTokens,omitempty"`
+	Temperature *float64 `json:"temperature,omitempty"`
+	MaxAttempts int      `json:"maxAttempts,omitempty"`
 }
 
 // AIClassifyConfig is the config of ai.classify.
 type AIClassifyConfig struct {
-	ConnectionID string   `json:"connectionId,omitempty"`
 	Model        string   `json:"model,omitempty"`
 	Input        string   `json:"input"`
 	Labels       []string `json:"labels"`
@@ -145,12 +167,14 @@ type AIClassifyConfig struct {
 
 // AIExtractConfig is the config of ai.extract.
 type AIExtractConfig struct {
-	ConnectionID string          `json:"connectionId,omitempty"`
 	Model        string          `json:"model,omitempty"`
 	Input        string          `json:"input"`
 	Schema       json.RawMessage `json:"schema"`
 	Instructions string          `json:"instructions,omitempty"`
-	MaxAttempts  int             `json:"maxAttempts,omitempty"`
+	// SaveToContact merges the extracted object into the contact's
+	// attributes.
+	SaveToContact bool `json:"saveToContact,omitempty"`
+	MaxAttempts   int  `json:"maxAttempts,omitempty"`
 }
 
 // EndConfig is the config of end.

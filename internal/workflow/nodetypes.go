@@ -86,7 +86,8 @@ func builtinTypeList() []NodeType {
 			Description: "Starts an execution for the contact when an event with this name is tracked, optionally only when a CEL filter holds.",
 			ConfigSchema: schema("Event trigger", `
 				"event":{"type":"string","title":"Event name","description":"Name of the tracked event, e.g. user.signed_up.","minLength":1,"maxLength":200,"examples":["user.signed_up","cart.created"]},
-				"filter":{"type":"string","title":"Filter","description":"CEL expression over trigger.event and contact; the execution starts only when it is true.","examples":["trigger.event.properties.total > 100"]}`,
+				"filter":{"type":"string","title":"Filter","description":"CEL expression over trigger.event and contact; the execution starts only when it is true.","examples":["trigger.event.properties.total > 100"]},
+				"reentry":{"type":"string","title":"Re-entry","description":"Whether a contact may enter again: once (once ever), one_at_a_time (again only after their previous execution of this workflow has ended) or always (every matching event starts an execution). Enforced by the database, also across nodes.","enum":["once","one_at_a_time","always"],"default":"one_at_a_time"}`,
 				"event"),
 			Outputs: outHandle(), Pure: true,
 			Fields: []Field{{"/filter", FieldCondition}},
@@ -297,7 +298,7 @@ func builtinTypeList() []NodeType {
 		{
 			Type: TypeAIGenerate, Category: CategoryAI, Label: "AI generate",
 			Description: "Generates text from a prompt (a template); the text is steps.<id>.output.text.",
-			ConfigSchema: schema("AI generate", propConnectionID+`,`+propModel+`,
+			ConfigSchema: schema("AI generate", propModel+`,
 				"system":{"type":"string","title":"System prompt"},
 				"prompt":{"type":"string","title":"Prompt","minLength":1},
 				"maxTokens":{"type":"integer","title":"Max tokens","minimum":1,"maximum":32768,"default":256},
@@ -310,7 +311,7 @@ func builtinTypeList() []NodeType {
 		{
 			Type: TypeAIClassify, Category: CategoryAI, Label: "AI classify",
 			Description: "Classifies text into one of the labels and follows that label's handle, or other.",
-			ConfigSchema: schema("AI classify", propConnectionID+`,`+propModel+`,
+			ConfigSchema: schema("AI classify", propModel+`,
 				"input":{"type":"string","title":"Input","description":"Text to classify (a template).","minLength":1},
 				"labels":{"type":"array","title":"Labels","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","errorMessage":"labels use 1 to 64 letters, digits, _ or -"}},
 				"instructions":{"type":"string","title":"Instructions","description":"Extra guidance for the model, e.g. what each label means."},
@@ -332,11 +333,12 @@ func builtinTypeList() []NodeType {
 		},
 		{
 			Type: TypeAIExtract, Category: CategoryAI, Label: "AI extract",
-			Description: "Extracts structured data matching a JSON Schema from text; the data is steps.<id>.output.",
-			ConfigSchema: schema("AI extract", propConnectionID+`,`+propModel+`,
+			Description: "Extracts structured data matching a JSON Schema from text; the data is steps.<id>.output.data, and may be merged into the contact's attributes.",
+			ConfigSchema: schema("AI extract", propModel+`,
 				"input":{"type":"string","title":"Input","description":"Text to extract from (a template).","minLength":1},
 				"schema":{"type":"object","title":"Output schema","description":"JSON Schema of the data to extract."},
 				"instructions":{"type":"string","title":"Instructions"},
+				"saveToContact":{"type":"boolean","title":"Save to contact","description":"Merge the extracted object's fields into the contact's attributes.","default":false},
 				`+propMaxAttempts,
 				"input", "schema"),
 			Outputs: outHandle(), CanFail: true,

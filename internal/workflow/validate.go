@@ -14,7 +14,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
-	"github.com/nextflow-dev/nextflow/internal/cron/schedule"
+	"github.com/nextflow-dev/nextflow/internal/schedule"
 )
 
 // Problem codes returned by Validate. They are stable: clients match on them.
@@ -86,9 +86,10 @@ type Limits struct {
 	MaxBytes int
 }
 
-// DefaultLimits are generous bounds for one journey.
+// DefaultLimits are the bounds of one journey's definition: the API
+// refuses a draft beyond them (413) and the catalog will not publish one.
 func DefaultLimits() Limits {
-	return Limits{MaxNodes: 500, MaxEdges: 2000, MaxBytes: 2 << 20}
+	return Limits{MaxNodes: 500, MaxEdges: 2000, MaxBytes: 512 << 10}
 }
 
 // ErrTooLarge is wrapped by DecodeAndValidate when a definition exceeds its

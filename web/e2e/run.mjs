@@ -4,6 +4,7 @@
 //   NEXTFLOW_BIN   the binary (default ../bin/nextflow)
 //   CHROMIUM_PATH  the browser (default /usr/bin/chromium)
 //   E2E_SCREENSHOTS where screenshots go (default web/e2e-artifacts/screenshots)
+//   E2E_ONLY       run only the tests whose name contains this text
 //   NEXTFLOW_WEB_DIR serve the dashboard from this folder (default web/out when it
 //                  exists, i.e. the build just made; otherwise the embedded one)
 //
@@ -11,18 +12,18 @@
 // Chromium through playwright-core, prints one line per test and closes
 // with "N passed, N failed"; exits non-zero on any failure.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
+import { connect, dropNode, newWorkflow, shot, shots, signup, waitSaved } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webRoot = path.resolve(here, "..");
 const bin = path.resolve(webRoot, process.env.NEXTFLOW_BIN || "../bin/nextflow");
 const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const shots = path.resolve(process.env.E2E_SCREENSHOTS || path.join(webRoot, "e2e-artifacts", "screenshots"));
 const webDir = process.env.NEXTFLOW_WEB_DIR ?? (existsSync(path.join(webRoot, "out", "index.html")) ? path.join(webRoot, "out") : "");
 
 function freePort() {
@@ -52,64 +53,9 @@ async function waitReady(base, proc, ms = 60_000) {
   throw new Error(`nextflow not ready after ${ms} ms`);
 }
 
-// ---------- helpers used by the tests ----------
-
-async function shot(page, name) {
-  await page.waitForTimeout(250);
-  const file = path.join(shots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: false });
-  return file;
-}
-
-async function center(locator) {
-  const box = await locator.boundingBox();
-  if (!box) throw new Error(`no box for ${locator}`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Drags a palette item onto the canvas at (dx, dy) from the canvas' top-left corner. */
-async function dropNode(page, type, dx, dy) {
-  const canvas = page.getByTestId("canvas");
-  await page.getByTestId(`palette-item-${type}`).dragTo(canvas, { targetPosition: { x: dx, y: dy } });
-}
-
-/** Connects an output handle to a node's input handle with the mouse, like a user. */
-async function connect(page, sourceNode, handle, targetNode) {
-  const from = await center(page.getByTestId(`handle-${sourceNode}-${handle}`));
-  const to = await center(page.getByTestId(`handle-${targetNode}-in`));
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 8 });
-  await page.mouse.move(to.x, to.y, { steps: 8 });
-  await page.mouse.up();
-}
-
-async function waitSaved(page) {
-  await page.waitForFunction(() => {
-    const el = document.querySelector('[data-testid="save-status"]');
-    return el && (el.getAttribute("data-status") === "saved" || el.getAttribute("data-status") === "idle");
-  }, null, { timeout: 15_000 });
-}
-
-async function signup(page, base, suffix) {
-  await page.goto(`${base}/signup`);
-  await page.getByTestId("signup-name").fill("Ada Lovelace");
-  await page.getByTestId("signup-email").fill(`ada+${suffix}@example.com`);
-  await page.getByTestId("signup-password").fill("correct-horse-battery");
-  await page.getByTestId("signup-workspace").fill(`Analytical Engines ${suffix}`);
-  await page.getByTestId("signup-submit").click();
-  await page.waitForURL(/\/workflows\/?$/, { timeout: 20_000 });
-}
-
-async function newWorkflow(page, name) {
-  await page.getByTestId("new-workflow").first().click();
-  await page.getByTestId("create-workflow-name").fill(name);
-  await page.getByTestId("create-workflow-submit").click();
-  await page.waitForURL(/\/workflows\/edit\/?\?id=/, { timeout: 20_000 });
-  await page.getByTestId("palette-item-trigger.manual").waitFor();
-}
-
 // ---------- tests ----------
+// The tests in this file, then every tests/*.mjs file in name order: each
+// default-exports a function that registers its tests with test(name, fn).
 
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
@@ -194,7 +140,7 @@ test("signup, build a journey by drag and drop, publish, activate, run: the exec
   await page.goto(`${base}/workflows`);
   await page.getByText("VIP welcome").click();
   await page.getByTestId("toggle-overlay").click();
-  await page.getByTestId("node-stats-condition").waitFor({ timeout: 15_000 });
+  await page.getByTestId("node-funnel-condition-entered").waitFor({ timeout: 15_000 });
   await shot(page, "16-builder-overlay");
 });
 
@@ -326,9 +272,184 @@ test("an invited user accepts, then switches between workspaces", async ({ page,
   if (!shown.includes(name.slice(0, 12))) throw new Error(`header shows ${shown}, expected ${name}`);
 });
 
+test("events sent through the API show on Contacts, a contact view and Events (1440 and 390 px)", async ({ page, base }) => {
+  await signup(page, base, "contacts");
+  // An API key created through the API, then one batch of events sent with it (as a server would).
+  const key = await page.evaluate(async () => {
+    const r = await fetch("/api/v1/api-keys", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "e2e backend", scopes: ["events:write"] }),
+    });
+    if (!r.ok) throw new Error(`api key: ${r.status} ${await r.text()}`);
+    return (await r.json()).key;
+  });
+  // An active journey started by user.signed_up, so the timeline shows journeys and steps.
+  const wid = await page.evaluate(async () => {
+    const post = async (url, body) => {
+      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+      if (!r.ok) throw new Error(`${url}: ${r.status} ${await r.text()}`);
+      return r.json();
+    };
+    const nodes = [
+      { id: "start", type: "trigger.event", config: { event: "user.signed_up" }, position: { x: 0, y: 0 } },
+      { id: "done", type: "end", config: {}, position: { x: 0, y: 160 } },
+    ];
+    const wf = await post("/api/v1/workflows", { name: "Welcome journey", definition: { nodes, edges: [{ id: "e1", source: "start", target: "done" }] } });
+    await post(`/api/v1/workflows/${wf.id}/publish`);
+    await post(`/api/v1/workflows/${wf.id}/activate`);
+    return wf.id;
+  });
+  const send = async (body) => {
+    const r = await fetch(`${base}/api/v1/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`events: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  const ago = (min) => new Date(Date.now() - min * 60_000).toISOString();
+  const ada = { externalId: "user-ada", email: "ada@example.com", name: "Ada Lovelace", timezone: "Europe/London", attributes: { plan: "pro", seats: 12 } };
+  const grace = { externalId: "user-grace", email: "grace@example.com", name: "Grace Hopper", attributes: { plan: "free" }, subscriptions: { email: { state: "subscribed" } } };
+  const alan = { externalId: "user-alan", email: "alan@example.com", attributes: { plan: "pro", company: { name: "Bletchley" } } };
+  const res = await send({
+    batch: [
+      { name: "user.signed_up", contact: ada, timestamp: ago(50), properties: { source: "landing", campaign: "spring" } },
+      { name: "user.signed_up", contact: grace, timestamp: ago(40), properties: { source: "invite" } },
+      { name: "user.signed_up", contact: alan, timestamp: ago(35), properties: { source: "ads" } },
+      { name: "order.completed", contact: { externalId: "user-ada" }, timestamp: ago(20), properties: { orderId: "A-1001", total: 129.5, currency: "EUR", items: [{ sku: "engine" }] } },
+      { name: "page.viewed", contact: { externalId: "user-ada" }, timestamp: ago(10), properties: { path: "/pricing" } },
+      { name: "order.completed", contact: { externalId: "user-grace" }, timestamp: ago(5), properties: { orderId: "G-7", total: 19, currency: "USD" } },
+    ],
+  });
+  if (res.accepted !== 6) throw new Error(`expected 6 accepted events, got ${JSON.stringify(res)}`);
+
+  const sizes = [
+    [1440, 900, "1440"],
+    [390, 844, "390"],
+  ];
+  const noSidewaysScroll = async (what) => {
+    // The shell is desktop-only (min 1024 px); the page's own content must not scroll sideways.
+    const over = await page.evaluate(() => {
+      const main = document.querySelector("main > div");
+      return main ? main.scrollWidth - main.clientWidth : 0;
+    });
+    if (over > 1) throw new Error(`${what}: content is ${over} px wider than its column`);
+  };
+  // The shell (sidebar + header) is desktop-only for now: at 390 px the test
+  // lifts its 1024 px minimum and hides the sidebar, so the screenshot shows
+  // the page's own content in a 390 px column, as the phone layout will.
+  const phone = async () => {
+    await page.addStyleTag({ content: "body .min-w-\\[1024px\\]{min-width:0!important} nav[aria-label='Main']{display:none!important}" });
+    await page.waitForTimeout(100);
+  };
+  const narrow = (tag) => (tag === "390" ? phone() : Promise.resolve());
+  for (const [width, height, tag] of sizes) {
+    await page.setViewportSize({ width, height });
+    await page.goto(`${base}/contacts`);
+    await narrow(tag);
+    await page.locator(tag === "1440" ? '[data-testid="contact-row"]' : '[data-testid="contacts-cards"] li').nth(2).waitFor();
+    await noSidewaysScroll(`contacts at ${tag}`);
+    await shot(page, `30-contacts-${tag}`);
+    await page.goto(`${base}/events`);
+    await narrow(tag);
+    await page.locator(tag === "1440" ? '[data-testid="event-row"]' : '[data-testid="events-cards"] li').nth(5).waitFor();
+    await page.getByText("Ada Lovelace").filter({ visible: true }).first().waitFor();
+    await noSidewaysScroll(`events at ${tag}`);
+    await shot(page, `32-events-${tag}`);
+  }
+
+  // Search and filters narrow the list.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(`${base}/contacts`);
+  await page.getByTestId("contact-row").nth(2).waitFor();
+  await page.getByTestId("contact-search").fill("grace");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="contact-row"]').length === 1, null, { timeout: 10_000 });
+  await page.getByTestId("contact-search").fill("");
+  await page.getByTestId("contact-filters-toggle").click();
+  await page.getByTestId("attr-add").click();
+  await page.getByTestId("attr-key-0").fill("plan");
+  await page.getByTestId("attr-value-0").fill("pro");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="contact-row"]').length === 2, null, { timeout: 10_000 });
+  await shot(page, "33-contacts-filtered-1440");
+
+  // The contact view: identity, attributes, subscriptions, timeline with its events.
+  await page.getByRole("link", { name: "Ada Lovelace" }).click();
+  await page.waitForURL(/\/contacts\/view\/?\?id=/);
+  await page.getByTestId("contact-title").getByText("Ada Lovelace").waitFor();
+  await page.locator('[data-testid="timeline-item"][data-kind="event"]').nth(2).waitFor();
+  await page.locator('[data-testid="timeline-item"][data-kind="journey.entered"]').first().waitFor();
+  await page.getByTestId("contact-journey").first().waitFor();
+  await page.getByTestId("contact-attributes").getByText("seats").waitFor();
+  const viewUrl = page.url();
+  await shot(page, "31-contact-view-1440");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(viewUrl);
+  await phone();
+  await page.locator('[data-testid="timeline-item"]').first().waitFor();
+  await noSidewaysScroll("contact view at 390");
+  await shot(page, "31-contact-view-390");
+  await page.getByTestId("contact-timeline").scrollIntoViewIfNeeded();
+  await shot(page, "31-contact-view-390-timeline");
+  await page.setViewportSize({ width: 1440, height: 900 });
+
+  // Events are live: one sent now shows without a reload.
+  await page.goto(`${base}/events`);
+  await page.getByTestId("event-row").nth(5).waitFor();
+  await send({ name: "trial.started", contact: { externalId: "user-alan" }, properties: { days: 14 } });
+  await page.getByTestId("events-table").getByText("trial.started").waitFor({ timeout: 15_000 });
+
+  // CSV import: progress to the end, the refused row named by its number.
+  await page.goto(`${base}/contacts`);
+  await page.getByTestId("import-contacts").click();
+  const csv = "email,name,plan\nlin@example.com,Lin Lee,pro\nnot-an-email,Broken Row,free\nmo@example.com,Mo Chen,free\n";
+  await page.getByTestId("import-file").setInputFiles({ name: "customers.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.getByTestId("import-submit").click();
+  await page.waitForFunction(() => ["completed", "failed"].includes(document.querySelector('[data-testid="import-progress"]')?.getAttribute("data-status") ?? ""), null, {
+    timeout: 30_000,
+  });
+  const status = await page.getByTestId("import-progress").getAttribute("data-status");
+  if (status !== "completed") throw new Error(`import ended ${status}`);
+  await page.getByTestId("import-errors").getByText("row 3").waitFor();
+  await shot(page, "34-contacts-import");
+  await page.getByTestId("import-close").click();
+  await page.getByRole("link", { name: "Lin Lee" }).waitFor({ timeout: 10_000 });
+
+  // Erasure asks for the external ID, then the contact is gone.
+  await page.goto(viewUrl);
+  await page.getByTestId("erase-contact").click();
+  await page.getByTestId("erase-input").fill("user-ad");
+  if (await page.getByTestId("erase-confirm").isEnabled()) throw new Error("erase enabled before the external ID was typed in full");
+  await page.getByTestId("erase-input").fill("user-ada");
+  await shot(page, "35-contact-erase");
+  await page.getByTestId("erase-confirm").click();
+  await page.waitForURL(/\/contacts\/?$/);
+  await page.getByTestId("contact-row").first().waitFor();
+  if ((await page.getByRole("link", { name: "Ada Lovelace" }).count()) !== 0) throw new Error("the erased contact is still listed");
+
+  // The builder offers the event names seen in the workspace for trigger.event.
+  await page.goto(`${base}/workflows/edit?id=${wid}`);
+  await page.getByTestId("node-start").click();
+  await page.getByTestId("field-event").waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="field-event-options"] option')].some((o) => o.value === "order.completed"), null, {
+    timeout: 10_000,
+  });
+});
+
 // ---------- runner ----------
 
+async function loadTestFiles() {
+  const dir = path.join(here, "tests");
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir).filter((n) => n.endsWith(".mjs")).sort()) {
+    const mod = await import(pathToFileURL(path.join(dir, f)).href);
+    mod.default(test);
+  }
+}
+
 async function main() {
+  await loadTestFiles();
   if (!existsSync(bin)) {
     console.error(`nextflow binary not found at ${bin} (set NEXTFLOW_BIN or run: go build -o bin/nextflow ./cmd/nextflow)`);
     console.log("0 passed, 1 failed");
@@ -358,7 +479,8 @@ async function main() {
       viewport: { width: 1280, height: 800 },
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-    for (const t of tests) {
+    const only = process.env.E2E_ONLY;
+    for (const t of tests.filter((x) => !only || x.name.includes(only))) {
       const page = await context.newPage();
       const consoleErrors = [];
       page.on("pageerror", (e) => consoleErrors.push(String(e)));

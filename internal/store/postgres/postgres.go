@@ -86,6 +86,9 @@ type Options struct {
 	// process sharing the database must share the first one. Empty draws a
 	// token for a store that stands alone.
 	SystemTokens []string
+	// Monitor times and names every query and job (store.QueryMonitor);
+	// nil still counts queries in the context's store.QueryScope.
+	Monitor *store.QueryMonitor
 }
 
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -101,6 +104,8 @@ type Store struct {
 	// systemTokens: the first is set in system transactions; Migrate
 	// registers all.
 	systemTokens []string
+	// monitor counts what write transactions commit (QueryMonitor.WrapTx).
+	monitor *store.QueryMonitor
 }
 
 var _ store.Store = (*Store)(nil)
@@ -132,6 +137,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	// another.
 	cfg.MaxConns = max(cfg.MaxConns, 4)
 	cfg.AfterConnect = registerUUID
+	cfg.ConnConfig.Tracer = &queryTracer{monitor: opts.Monitor}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -143,7 +149,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if opts.Queue.NodeID == "" {
 		opts.Queue.NodeID = store.NewNodeID()
 	}
-	client, err := newRiverClient(pool, opts.Queue, opts.Schema, logger)
+	client, err := newRiverClient(pool, opts.Queue, opts.Schema, logger, opts.Monitor)
 	if err != nil {
 		pool.Close()
 		return nil, err
@@ -156,20 +162,22 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		logger: logger,
 
 		systemTokens: tokens,
+		monitor:      opts.Monitor,
 	}
 	s.queue = newQueue(client, pool, opts.Queue, logger)
 	return s, nil
 }
 
-func newRiverClient(pool *pgxpool.Pool, qc store.QueueConfig, schema string, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
+func newRiverClient(pool *pgxpool.Pool, qc store.QueueConfig, schema string, logger *slog.Logger, monitor *store.QueryMonitor) (*river.Client[pgx.Tx], error) {
 	cfg := &river.Config{
 		ID:     qc.NodeID,
 		Logger: logger,
 		Schema: schema,
 		// See store.DefaultCompletedRetention.
 		CompletedJobRetentionPeriod: store.DefaultCompletedRetention,
-		// Future jobs are picked up within a fetch poll of their time.
-		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}},
+		// Future jobs are picked up within a fetch poll of their time; every
+		// job counts its queries in a scope of its own.
+		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}, monitor.JobMiddleware()},
 	}
 	if !qc.WorkNone {
 		maxWorkers := qc.MaxWorkers
@@ -191,6 +199,9 @@ func newRiverClient(pool *pgxpool.Pool, qc store.QueueConfig, schema string, log
 		if qc.CompletedRetention > 0 {
 			cfg.CompletedJobRetentionPeriod = qc.CompletedRetention
 		}
+		cfg.CancelledJobRetentionPeriod = qc.CancelledRetention
+		cfg.DiscardedJobRetentionPeriod = qc.DiscardedRetention
+		cfg.PeriodicJobs = qc.PeriodicJobs
 		cfg.RescueStuckJobsAfter = qc.RescueAfter
 		if cfg.RescueStuckJobsAfter <= cfg.JobTimeout {
 			cfg.RescueStuckJobsAfter = store.RescueAfterFor(cfg.JobTimeout)
@@ -302,7 +313,11 @@ func (s *Store) run(ctx context.Context, tenantID uuid.UUID, readOnly bool, fn f
 		}
 	}()
 	t := &tx{tx: ptx, q: dbsqlc.New(ptx), client: s.client}
-	if err := fn(t); err != nil {
+	var ftx store.Tx = t
+	if !readOnly {
+		ftx = s.monitor.WrapTx(t)
+	}
+	if err := fn(ftx); err != nil {
 		return err
 	}
 	done = true

@@ -37,7 +37,7 @@ var (
 
 // riverConfig turns a store.QueueConfig into River's configuration with the
 // SQLite defaults applied.
-func riverConfig(cfg store.QueueConfig, logger *slog.Logger) *river.Config {
+func riverConfig(cfg store.QueueConfig, logger *slog.Logger, monitor *store.QueryMonitor) *river.Config {
 	maxWorkers := cfg.MaxWorkers
 	if maxWorkers <= 0 {
 		maxWorkers = defaultMaxWorkers
@@ -52,13 +52,17 @@ func riverConfig(cfg store.QueueConfig, logger *slog.Logger) *river.Config {
 		RescueStuckJobsAfter:        durationOr(cfg.RescueAfter, store.RescueAfterFor(durationOr(cfg.JobTimeout, defaultJobTimeout))),
 		CompletedJobRetentionPeriod: durationOr(cfg.CompletedRetention, store.DefaultCompletedRetention),
 		Logger:                      logger,
-		// Future jobs are picked up within a fetch poll of their time.
-		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}},
+		// Future jobs are picked up within a fetch poll of their time; every
+		// job counts its queries in a scope of its own.
+		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}, monitor.JobMiddleware()},
 		Workers:    cfg.Workers,
 	}
 	if cfg.WorkNone {
 		return rc
 	}
+	rc.CancelledJobRetentionPeriod = cfg.CancelledRetention
+	rc.DiscardedJobRetentionPeriod = cfg.DiscardedRetention
+	rc.PeriodicJobs = cfg.PeriodicJobs
 	if rc.Workers == nil {
 		// Workers added to this bundle later are seen at work time.
 		rc.Workers = river.NewWorkers()
@@ -83,11 +87,11 @@ func durationOr(d, def time.Duration) time.Duration {
 	return d
 }
 
-func newQueue(driver *riversqlite.Driver, db *sql.DB, cfg store.QueueConfig, logger *slog.Logger) (*queue, error) {
+func newQueue(driver *riversqlite.Driver, db *sql.DB, cfg store.QueueConfig, logger *slog.Logger, monitor *store.QueryMonitor) (*queue, error) {
 	if cfg.NodeID == "" {
 		cfg.NodeID = store.NewNodeID()
 	}
-	client, err := river.NewClient(driver, riverConfig(cfg, logger))
+	client, err := river.NewClient(driver, riverConfig(cfg, logger, monitor))
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)
 	}

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	sqlite "modernc.org/sqlite"
+
+	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
 // maxCachedStmts bounds the statements a connection keeps prepared. NextFlow
@@ -22,6 +25,8 @@ const maxCachedStmts = 512
 type stmtCacheConnector struct {
 	dsn    string
 	driver *sqlite.Driver
+	// monitor times and names every statement (see querytrace.go).
+	monitor *store.QueryMonitor
 }
 
 // Connect opens a connection with an empty statement cache.
@@ -30,7 +35,7 @@ func (c *stmtCacheConnector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stmtCacheConn{conn: conn.(sqliteConn), stmts: map[string]*cachedStmt{}}, nil
+	return &stmtCacheConn{conn: conn.(sqliteConn), stmts: map[string]*cachedStmt{}, monitor: c.monitor}, nil
 }
 
 // Driver returns the modernc.org/sqlite driver.
@@ -51,8 +56,9 @@ type sqliteConn interface {
 // stmtCacheConn is a connection with its statement cache. database/sql uses
 // a connection from one goroutine at a time, so the cache needs no lock.
 type stmtCacheConn struct {
-	conn  sqliteConn
-	stmts map[string]*cachedStmt
+	conn    sqliteConn
+	stmts   map[string]*cachedStmt
+	monitor *store.QueryMonitor
 }
 
 // cachedStmt is a prepared statement; busy while rows read from it are open
@@ -135,7 +141,9 @@ func (c *stmtCacheConn) cached(ctx context.Context, query string) (*cachedStmt, 
 }
 
 // ExecContext runs query through its cached statement.
-func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (res driver.Result, err error) {
+	start := time.Now()
+	defer func() { c.monitor.QueryDone(ctx, query, start, err) }()
 	s, err := c.cached(ctx, query)
 	if err != nil {
 		return nil, err
@@ -147,8 +155,18 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 }
 
 // QueryContext runs query through its cached statement, which stays busy
-// until the rows are closed.
+// until the rows are closed; the query is timed until then.
 func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	start := time.Now()
+	rows, err := c.query(ctx, query, args)
+	if err != nil {
+		c.monitor.QueryDone(ctx, query, start, err)
+		return nil, err
+	}
+	return &timedRows{Rows: rows, done: func(err error) { c.monitor.QueryDone(ctx, query, start, err) }}, nil
+}
+
+func (c *stmtCacheConn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	s, err := c.cached(ctx, query)
 	if err != nil {
 		return nil, err

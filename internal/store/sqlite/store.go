@@ -50,6 +50,9 @@ type Options struct {
 	Queue store.QueueConfig
 	// Logger receives the store's and River's logs; nil discards them.
 	Logger *slog.Logger
+	// Monitor times and names every query and job (store.QueryMonitor);
+	// nil still counts queries in the context's store.QueryScope.
+	Monitor *store.QueryMonitor
 }
 
 // Store is a NextFlow database in one SQLite file. It implements
@@ -60,6 +63,8 @@ type Store struct {
 	queries *dbsqlc.Queries
 	logger  *slog.Logger
 	queue   *queue
+	// monitor counts what write transactions commit (QueryMonitor.WrapTx).
+	monitor *store.QueryMonitor
 }
 
 var _ store.Store = (*Store)(nil)
@@ -81,7 +86,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	writer := sql.OpenDB(&stmtCacheConnector{dsn: dsn(path, false), driver: drv})
+	writer := sql.OpenDB(&stmtCacheConnector{dsn: dsn(path, false), driver: drv, monitor: opts.Monitor})
 	// River's SQLite driver and IMMEDIATE transactions want one connection:
 	// the pool is the write lock.
 	writer.SetMaxOpenConns(1)
@@ -93,7 +98,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite writer %s: %w", path, err)
 	}
 
-	reader := sql.OpenDB(&stmtCacheConnector{dsn: dsn(path, true), driver: drv})
+	reader := sql.OpenDB(&stmtCacheConnector{dsn: dsn(path, true), driver: drv, monitor: opts.Monitor})
 	readers := max(4, runtime.NumCPU())
 	reader.SetMaxOpenConns(readers)
 	reader.SetMaxIdleConns(readers)
@@ -108,8 +113,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		reader:  reader,
 		queries: dbsqlc.New(),
 		logger:  logger,
+		monitor: opts.Monitor,
 	}
-	q, err := newQueue(riversqlite.New(writer), writer, opts.Queue, logger)
+	q, err := newQueue(riversqlite.New(writer), writer, opts.Queue, logger, opts.Monitor)
 	if err != nil {
 		_ = s.closeDBs()
 		return nil, err
@@ -196,7 +202,11 @@ func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(tx 
 		}
 	}()
 	t := &tx{store: s, tx: sqlTx, q: s.queries, readOnly: readOnly}
-	if err := fn(t); err != nil {
+	var ftx store.Tx = t
+	if !readOnly {
+		ftx = s.monitor.WrapTx(t)
+	}
+	if err := fn(ftx); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -183,4 +184,62 @@ func before(id uuid.UUID) uuid.UUID {
 // errorf wraps a sentinel with a message.
 func errorf(sentinel error, format string, args ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), sentinel)
+}
+
+// rowChunks are the row counts of the multi-row INSERT statements the
+// batch inserts use, largest first: a handful of statement texts, which
+// the connection's statement cache keeps prepared.
+var rowChunks = []int{16, 8, 4, 2, 1}
+
+// chunkSize is the largest of rowChunks that fits in remaining rows.
+func chunkSize(remaining int) int {
+	for _, c := range rowChunks {
+		if c <= remaining {
+			return c
+		}
+	}
+	return rowChunks[len(rowChunks)-1]
+}
+
+// multiRowInserts builds, for each of rowChunks n, the statement head +
+// " VALUES " + n rows of cols placeholders + tail.
+func multiRowInserts(head string, cols int, tail string) map[int]string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	out := make(map[int]string, len(rowChunks))
+	for _, n := range rowChunks {
+		out[n] = head + " VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + tail
+	}
+	return out
+}
+
+// returnedIDs runs an insert … RETURNING id and collects the IDs.
+func (t *tx) returnedIDs(ctx context.Context, query string, args []any) (map[uuid.UUID]bool, error) {
+	rows, err := t.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[uuid.UUID]bool{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// eachOfOneTenant checks that ps belong to one tenant and applies one to
+// each, stopping at the first error.
+func eachOfOneTenant[P any](ctx context.Context, what string, ps []P, tenant func(P) uuid.UUID, one func(context.Context, P) error) error {
+	if err := store.OneTenant(ps, tenant); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	for _, p := range ps {
+		if err := one(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

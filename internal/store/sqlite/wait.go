@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -19,6 +21,7 @@ func waitFromRow(r dbsqlc.Wait) *domain.Wait {
 		Token:            r.Token,
 		EventName:        r.EventName,
 		ContactID:        uuidPtr(r.ContactID),
+		CorrelationKey:   r.CorrelationKey,
 		CorrelationValue: r.CorrelationValue,
 		ExpiresAt:        timePtr(r.ExpiresAt),
 		CreatedAt:        r.CreatedAt.UTC(),
@@ -39,6 +42,7 @@ func (t *tx) WaitInsert(ctx context.Context, p *store.WaitInsertParams) (*domain
 		Token:            p.Token,
 		EventName:        p.EventName,
 		ContactID:        nullUUID(p.ContactID),
+		CorrelationKey:   p.CorrelationKey,
 		CorrelationValue: p.CorrelationValue,
 		ExpiresAt:        nullTime(p.ExpiresAt),
 		Now:              now(),
@@ -49,16 +53,22 @@ func (t *tx) WaitInsert(ctx context.Context, p *store.WaitInsertParams) (*domain
 	return waitFromRow(r), nil
 }
 
-// WaitListByEvent returns the waits an event resumes, oldest first (default
-// 1000, at most 10000): the tenant's waits for the event name whose contact
-// (when set) is the event's and whose correlation value (when set) is the
-// event's.
+// WaitListByEvent returns the waits an event resumes, oldest first
+// (default 1000, at most 10000): the tenant's waits for the event name whose contact (when
+// set) is the event's and whose correlation key (when set) names an event
+// property equal to the wait's correlation value.
 func (t *tx) WaitListByEvent(ctx context.Context, p *store.WaitListByEventParams) ([]domain.Wait, error) {
+	pairs, _ := p.CorrelationPairs()
+	pairsJSON, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, fmt.Errorf("encode correlation of %q: %w", p.EventName, err)
+	}
 	rows, err := t.q.WaitListByEvent(ctx, t.tx, &dbsqlc.WaitListByEventParams{
 		TenantID:         p.TenantID,
 		EventName:        p.EventName,
 		ContactID:        nullUUID(p.ContactID),
 		CorrelationValue: p.CorrelationValue,
+		CorrelationPairs: string(pairsJSON),
 		Max:              limit(p.Limit, 1000, 10000),
 	})
 	if err != nil {

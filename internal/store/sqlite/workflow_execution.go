@@ -1,9 +1,13 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +39,7 @@ func executionFromRow(r dbsqlc.WorkflowExecution) *domain.Execution {
 		StartedAt:      timePtr(r.StartedAt),
 		FinishedAt:     timePtr(r.FinishedAt),
 		WakeAt:         timePtr(r.WakeAt),
+		Test:           r.Test,
 	}
 }
 
@@ -157,7 +162,7 @@ func (t *tx) ExecutionClaimWakeups(ctx context.Context, before time.Time, n int)
 
 const executionColumns = `id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type,
 	context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at,
-	started_at, finished_at, wake_at`
+	started_at, finished_at, wake_at, test`
 
 // ExecutionList pages through a tenant's executions, newest first (default
 // 50 a page, at most 500), with optional filters.
@@ -189,6 +194,28 @@ func (t *tx) ExecutionList(ctx context.Context, p *store.ExecutionListParams) ([
 		sb.WriteString(` AND created_at < ?`)
 		args = append(args, utc(*p.CreatedBefore))
 	}
+	if p.Test != nil {
+		sb.WriteString(` AND test = ?`)
+		args = append(args, *p.Test)
+	}
+	if p.NodeID != "" {
+		sb.WriteString(` AND EXISTS (SELECT 1 FROM workflow_execution_steps s WHERE s.tenant_id = workflow_executions.tenant_id` +
+			` AND s.execution_id = workflow_executions.id AND s.node_id = ?`)
+		args = append(args, p.NodeID)
+		if len(p.NodeStatus) > 0 {
+			sb.WriteString(` AND s.status IN (?` + strings.Repeat(`, ?`, len(p.NodeStatus)-1) + `)`)
+			for _, s := range p.NodeStatus {
+				args = append(args, string(s))
+			}
+		}
+		if hs := store.StepHandles(p.NodeHandle); len(hs) > 0 {
+			sb.WriteString(` AND s.handle IN (?` + strings.Repeat(`, ?`, len(hs)-1) + `)`)
+			for _, h := range hs {
+				args = append(args, h)
+			}
+		}
+		sb.WriteString(`)`)
+	}
 	sb.WriteString(` ORDER BY id DESC LIMIT ?`)
 	args = append(args, limit(p.Limit, 50, 500))
 
@@ -202,7 +229,7 @@ func (t *tx) ExecutionList(ctx context.Context, p *store.ExecutionListParams) ([
 		var r dbsqlc.WorkflowExecution
 		if err := rows.Scan(&r.ID, &r.TenantID, &r.WorkflowID, &r.VersionID, &r.Version, &r.Status, &r.ContactID,
 			&r.TriggerType, &r.Context, &r.CurrentNodeID, &r.Token, &r.StepCount, &r.Error, &r.IdempotencyKey,
-			&r.CreatedAt, &r.UpdatedAt, &r.StartedAt, &r.FinishedAt, &r.WakeAt); err != nil {
+			&r.CreatedAt, &r.UpdatedAt, &r.StartedAt, &r.FinishedAt, &r.WakeAt, &r.Test); err != nil {
 			return nil, wrap(err, "list executions of tenant %s", p.TenantID)
 		}
 		out = append(out, *executionFromRow(r))
@@ -236,4 +263,87 @@ func (t *tx) ExecutionListActiveIDsByWorkflow(ctx context.Context, tenantID, wor
 		return nil, wrap(err, "list active executions of workflow %s", workflowID)
 	}
 	return ids, nil
+}
+
+// executionInsertSQL[n] inserts n executions with a multi-row statement; a
+// row whose idempotency key is taken is skipped, and RETURNING names the
+// rows written.
+var executionInsertSQL = multiRowInserts("INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, "+
+	"status, contact_id, trigger_type, context, current_node_id, idempotency_key, created_at, updated_at, token, step_count, "+
+	"error, started_at, finished_at, wake_at)", 19, " ON CONFLICT DO NOTHING RETURNING id")
+
+// ExecutionInsertMany creates several executions with a few multi-row
+// statements (the engine's bulk start). The result is in the order of ps,
+// nil where the execution's idempotency key was already used.
+func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInsertParams) ([]*domain.Execution, error) {
+	if err := store.OneTenant(ps, func(p *store.ExecutionInsertParams) uuid.UUID { return p.TenantID }); err != nil {
+		return nil, fmt.Errorf("insert executions: %w", err)
+	}
+	out := make([]*domain.Execution, len(ps))
+	at := now()
+	for done := 0; done < len(ps); {
+		n := chunkSize(len(ps) - done)
+		chunk := ps[done : done+n]
+		ids := make([]uuid.UUID, n)
+		args := make([]any, 0, 19*n)
+		for i, p := range chunk {
+			ids[i] = p.ID
+			if ids[i] == uuid.Nil {
+				ids[i] = domain.NewID()
+			}
+			status := p.Status
+			if status == "" {
+				status = domain.ExecutionPending
+			}
+			args = append(args, ids[i], p.TenantID, p.WorkflowID, p.VersionID, int64(p.Version), string(status), nullUUID(p.ContactID),
+				p.TriggerType, jsonRequired(p.Context), p.CurrentNodeID, p.IdempotencyKey, at, at,
+				p.Token, int64(p.StepCount), p.Error, nullTime(p.StartedAt), nullTime(p.FinishedAt), nullTime(p.WakeAt))
+		}
+		written, err := t.returnedIDs(ctx, executionInsertSQL[n], args)
+		if err != nil {
+			return nil, wrap(err, "insert %d executions of workflow %s", n, chunk[0].WorkflowID)
+		}
+		for i, p := range chunk {
+			if !written[ids[i]] {
+				continue
+			}
+			out[done+i] = &domain.Execution{
+				ID: ids[i], TenantID: p.TenantID, WorkflowID: p.WorkflowID, VersionID: p.VersionID, Version: p.Version,
+				Status: p.Status, ContactID: p.ContactID, TriggerType: p.TriggerType, Context: json.RawMessage(jsonRequired(p.Context)),
+				CurrentNodeID: p.CurrentNodeID, IdempotencyKey: p.IdempotencyKey, CreatedAt: at, UpdatedAt: at,
+				Token: p.Token, StepCount: p.StepCount, Error: p.Error, StartedAt: timePtr(nullTime(p.StartedAt)), FinishedAt: timePtr(nullTime(p.FinishedAt)),
+				WakeAt: timePtr(nullTime(p.WakeAt)),
+			}
+			if out[done+i].Status == "" {
+				out[done+i].Status = domain.ExecutionPending
+			}
+		}
+		done += n
+	}
+	return out, nil
+}
+
+// ExecutionLockMany returns the executions of ids that exist, in ID order;
+// the write transaction's writer lock already holds them.
+func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]*domain.Execution, error) {
+	sorted := slices.Clone(ids)
+	slices.SortFunc(sorted, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	out := make([]*domain.Execution, 0, len(sorted))
+	for _, id := range slices.Compact(sorted) {
+		exec, err := t.ExecutionLock(ctx, tenantID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exec)
+	}
+	return out, nil
+}
+
+// ExecutionUpdateMany writes the states of several executions (one
+// statement each: on SQLite a statement costs no round trip).
+func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error {
+	return eachOfOneTenant(ctx, "update executions", ps, func(p *store.ExecutionUpdateParams) uuid.UUID { return p.TenantID }, t.ExecutionUpdate)
 }

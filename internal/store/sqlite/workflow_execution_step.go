@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -114,4 +115,47 @@ func (t *tx) StepCountByNode(ctx context.Context, tenantID, workflowID uuid.UUID
 		out = append(out, store.NodeCount{NodeID: r.NodeID, Status: domain.StepStatus(r.Status), Count: int(r.Count)})
 	}
 	return out, nil
+}
+
+// stepColumns are the columns StepInsertMany writes, in order.
+const stepColumns = "id, tenant_id, execution_id, seq, node_id, node_type, status, attempt, input, output, error, handle, started_at, finished_at"
+
+// stepInsertSQL[n] inserts n steps.
+var stepInsertSQL = multiRowInserts("INSERT INTO workflow_execution_steps ("+stepColumns+")", 14, "")
+
+// StepInsertMany records several node visits with a few multi-row
+// statements rather than one statement each (the engine's batch of pure
+// nodes and its group commit). A step that exists already is
+// store.ErrConflict.
+func (t *tx) StepInsertMany(ctx context.Context, ps []*store.StepInsertParams) error {
+	if err := store.OneTenant(ps, func(p *store.StepInsertParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("insert steps: %w", err)
+	}
+	for len(ps) > 0 {
+		n := chunkSize(len(ps))
+		args := make([]any, 0, 14*n)
+		for _, p := range ps[:n] {
+			id := p.ID
+			if id == uuid.Nil {
+				id = domain.NewID()
+			}
+			started := p.StartedAt
+			if started.IsZero() {
+				started = now()
+			}
+			args = append(args, id, p.TenantID, p.ExecutionID, int64(p.Seq), p.NodeID, p.NodeType, string(p.Status),
+				int64(p.Attempt), jsonText(p.Input), jsonText(p.Output), p.Error, p.Handle, utc(started), nullTime(p.FinishedAt))
+		}
+		if _, err := t.tx.ExecContext(ctx, stepInsertSQL[n], args...); err != nil {
+			return wrap(err, "insert %d steps of execution %s", n, ps[0].ExecutionID)
+		}
+		ps = ps[n:]
+	}
+	return nil
+}
+
+// StepUpdateMany updates several steps of one tenant (statements are cheap
+// in process: one each).
+func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) error {
+	return eachOfOneTenant(ctx, "update steps", ps, func(p *store.StepUpdateParams) uuid.UUID { return p.TenantID }, t.StepUpdate)
 }

@@ -35,6 +35,8 @@ type Config struct {
 	// row-level security (postgres.SystemToken): every process of a
 	// deployment must have the same first key.
 	SecretKeys [][]byte
+	// Monitor times and names every query and job (store.QueryMonitor).
+	Monitor *store.QueryMonitor
 }
 
 // Open opens the store cfg names. It does not migrate: call Migrate.
@@ -49,7 +51,7 @@ func Open(ctx context.Context, cfg Config) (store.Store, error) {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("open store: create data folder %s: %w", dir, err)
 		}
-		s, err := sqlite.Open(ctx, filepath.Join(dir, SQLiteFile), sqlite.Options{Queue: cfg.Queue, Logger: cfg.Logger})
+		s, err := sqlite.Open(ctx, filepath.Join(dir, SQLiteFile), sqlite.Options{Queue: cfg.Queue, Logger: cfg.Logger, Monitor: cfg.Monitor})
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +63,7 @@ func Open(ctx context.Context, cfg Config) (store.Store, error) {
 				tokens = append(tokens, postgres.SystemToken(k))
 			}
 		}
-		s, err := postgres.Open(ctx, u, postgres.Options{Queue: cfg.Queue, Logger: cfg.Logger, SystemTokens: tokens})
+		s, err := postgres.Open(ctx, u, postgres.Options{Queue: cfg.Queue, Logger: cfg.Logger, SystemTokens: tokens, Monitor: cfg.Monitor})
 		if err != nil {
 			return nil, err
 		}

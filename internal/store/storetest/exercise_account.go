@@ -15,7 +15,7 @@ import (
 
 func accountCases() []exerciseCase {
 	return []exerciseCase{
-		{"Tenant", func(t *testing.T, f *fixture) {
+		{"Tenant/InsertGetUpdateDelete", func(t *testing.T, f *fixture) {
 			id := domain.NewID()
 			f.system(t, func(tx store.Tx) {
 				ten, err := tx.TenantInsert(f.ctx, &store.TenantInsertParams{ID: id, Name: "Charlie", Slug: "charlie", Plan: domain.PlanBiz})
@@ -64,7 +64,7 @@ func accountCases() []exerciseCase {
 				require.ErrorIs(t, tx.TenantDelete(f.ctx, id), store.ErrNotFound)
 			})
 		}},
-		{"TenantDeleteCascades", func(t *testing.T, f *fixture) {
+		{"TenantDelete/CascadesButUsersStay", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantB.ID)
 			f.newStep(t, c.e, 1, "start", domain.StepCompleted)
 			kept := f.newChain(t, f.tenantA.ID)
@@ -98,7 +98,7 @@ func accountCases() []exerciseCase {
 				require.NoError(t, err, "users outlive their tenants")
 			})
 		}},
-		{"User", func(t *testing.T, f *fixture) {
+		{"User/InsertGetUpdatePassword", func(t *testing.T, f *fixture) {
 			f.system(t, func(tx store.Tx) {
 				require.Equal(t, "ada@example.com", f.user.Email)
 				require.Equal(t, "Ada", f.user.Name)
@@ -128,7 +128,7 @@ func accountCases() []exerciseCase {
 			})
 			require.ErrorIs(t, err, store.ErrConflict, "emails are unique in any letter case")
 		}},
-		{"Membership", func(t *testing.T, f *fixture) {
+		{"Membership/InsertGetListUpdateRoleDelete", func(t *testing.T, f *fixture) {
 			bob := f.newUser(t, "bob@example.com")
 			f.system(t, func(tx store.Tx) {
 				m, err := tx.MembershipInsert(f.ctx, &store.MembershipInsertParams{TenantID: f.tenantA.ID, UserID: f.user.ID, Role: domain.RoleOwner})
@@ -199,7 +199,7 @@ func accountCases() []exerciseCase {
 			})
 			require.ErrorIs(t, err, store.ErrConflict)
 		}},
-		{"Session", func(t *testing.T, f *fixture) {
+		{"Session/InsertGetTouchRevoke", func(t *testing.T, f *fixture) {
 			start := ts()
 			var sess *domain.Session
 			f.system(t, func(tx store.Tx) {
@@ -264,7 +264,7 @@ func accountCases() []exerciseCase {
 			})
 			require.ErrorIs(t, err, store.ErrConflict)
 		}},
-		{"Invitation", func(t *testing.T, f *fixture) {
+		{"Invitation/InsertGetListAcceptDelete", func(t *testing.T, f *fixture) {
 			exp := ts().Add(24 * time.Hour)
 			var invA, invB *domain.Invitation
 			f.in(t, f.tenantA.ID, func(tx store.Tx) {
@@ -344,7 +344,7 @@ func accountCases() []exerciseCase {
 			})
 			require.ErrorIs(t, err, store.ErrConflict)
 		}},
-		{"APIKey", func(t *testing.T, f *fixture) {
+		{"APIKey/InsertGetListRevokeTouch", func(t *testing.T, f *fixture) {
 			var keyA, keyB *domain.APIKey
 			f.in(t, f.tenantA.ID, func(tx store.Tx) {
 				var err error
@@ -421,7 +421,7 @@ func accountCases() []exerciseCase {
 			})
 			require.ErrorIs(t, err, store.ErrConflict, "prefixes are unique across tenants")
 		}},
-		{"Audit", func(t *testing.T, f *fixture) {
+		{"AuditListByTenant/NewestFirstOwnTenantOnly", func(t *testing.T, f *fixture) {
 			f.in(t, f.tenantA.ID, func(tx store.Tx) {
 				for i := range 5 {
 					require.NoError(t, tx.AuditInsert(f.ctx, &store.AuditInsertParams{

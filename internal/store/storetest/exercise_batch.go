@@ -18,16 +18,16 @@ import (
 // The batch methods the engine's bulk start and group commit use.
 func batchCases() []exerciseCase {
 	return []exerciseCase{
-		{"StepInsertMany", exerciseStepInsertMany},
-		{"ExecutionInsertMany", exerciseExecutionInsertMany},
-		{"ExecutionLockMany", exerciseExecutionLockMany},
-		{"ExecutionUpdateMany", exerciseExecutionUpdateMany},
-		{"StepUpdateMany", exerciseStepUpdateMany},
-		{"ExecutionInsertAdvanced", exerciseExecutionInsertAdvanced},
-		{"AfterCommit", exerciseAfterCommit},
-		{"ExecutionWakeAt", exerciseExecutionWakeAt},
-		{"ExecutionClaimWakeups", exerciseExecutionClaimWakeups},
-		{"ExecutionClaimWakeupsSkipsLocked", exerciseExecutionClaimWakeupsSkipsLocked},
+		{"StepInsertMany/ChunksConflictAndOneTenant", exerciseStepInsertMany},
+		{"ExecutionInsertMany/TakenKeySkipsTheRow", exerciseExecutionInsertMany},
+		{"ExecutionLockMany/InIDOrderOwnTenantOnly", exerciseExecutionLockMany},
+		{"ExecutionUpdateMany/MissingExecutionWritesNothing", exerciseExecutionUpdateMany},
+		{"StepUpdateMany/MissingStepWritesNothing", exerciseStepUpdateMany},
+		{"ExecutionInsert/AdvancedStateReadsBackAsWritten", exerciseExecutionInsertAdvanced},
+		{"AfterCommit/RunsInOrderOnlyAfterCommit", exerciseAfterCommit},
+		{"ExecutionUpdate/WakeAtKeptOnEveryWritePath", exerciseExecutionWakeAt},
+		{"ExecutionClaimWakeups/EarliestFirstUpToLimitOnce", exerciseExecutionClaimWakeups},
+		{"ExecutionClaimWakeups/SkipsLockedRows", exerciseExecutionClaimWakeupsSkipsLocked},
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 
 func credentialCases() []exerciseCase {
 	return []exerciseCase{
-		{"Credential", func(t *testing.T, f *fixture) {
+		{"Credential/InsertGetUpdateListDelete", func(t *testing.T, f *fixture) {
 			id := domain.NewID()
 			var c *domain.Credential
 			f.in(t, f.tenantA.ID, func(tx store.Tx) {
@@ -94,7 +94,7 @@ func credentialCases() []exerciseCase {
 				require.NoError(t, err, "deleting tenant A's credential leaves tenant B's")
 			})
 		}},
-		{"CredentialTenantIsolation", func(t *testing.T, f *fixture) {
+		{"Credential/OtherTenantsAreNotFound", func(t *testing.T, f *fixture) {
 			f.in(t, f.tenantA.ID, func(tx store.Tx) {
 				_, err := tx.CredentialInsert(f.ctx, &store.CredentialInsertParams{TenantID: f.tenantA.ID, Name: "ONLY_A",
 					Kind: domain.CredentialGeneric, Ciphertext: []byte{1}, KeyID: "k1"})
@@ -117,7 +117,7 @@ func credentialCases() []exerciseCase {
 				require.Equal(t, []byte{1}, got.Ciphertext, "unchanged")
 			})
 		}},
-		{"CredentialListAfterAndReseal", func(t *testing.T, f *fixture) {
+		{"CredentialReseal/ListAfterPagesAllTenants", func(t *testing.T, f *fixture) {
 			var ids []uuid.UUID
 			for i, ten := range []*domain.Tenant{f.tenantA, f.tenantB, f.tenantA} {
 				f.in(t, ten.ID, func(tx store.Tx) {
@@ -163,7 +163,7 @@ func credentialCases() []exerciseCase {
 				require.Equal(t, "new", got.KeyID)
 			})
 		}},
-		{"WorkflowSecretCandidatesAndRewrite", func(t *testing.T, f *fixture) {
+		{"WorkflowListSecretCandidates/ThenRewriteDefinition", func(t *testing.T, f *fixture) {
 			plain := json.RawMessage(`{"nodes":[{"id":"hook","type":"trigger.webhook","config":{"secret":"s3cret-s3cret-s3cret"},"position":{"x":0,"y":0}}],"edges":[]}`)
 			var wf *domain.Workflow
 			var v *domain.WorkflowVersion

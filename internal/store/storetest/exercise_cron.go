@@ -13,9 +13,9 @@ import (
 
 func cronCases() []exerciseCase {
 	return []exerciseCase{
-		{"CronJobClaimDue", exerciseCronJobClaimDue},
-		{"CronJobGetByIDSkipLocked", exerciseCronJobGetByIDSkipLocked},
-		{"CronJobAdvanceMany", exerciseCronJobAdvanceMany},
+		{"CronJobClaimDue/DueActiveSchedulesOfAllTenants", exerciseCronJobClaimDue},
+		{"CronJobGetByIDSkipLocked/HeldRowIsSkipped", exerciseCronJobGetByIDSkipLocked},
+		{"CronJobAdvanceMany/WritesEachSchedulesNextRun", exerciseCronJobAdvanceMany},
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 
 func executionCases() []exerciseCase {
 	return []exerciseCase{
-		{"Execution", func(t *testing.T, f *fixture) {
+		{"Execution/InsertGetLockUpdateCount", func(t *testing.T, f *fixture) {
 			wf := f.newWorkflow(t, f.tenantA.ID, "Welcome")
 			v := f.newVersion(t, wf)
 			contact := domain.NewID()
@@ -132,7 +132,7 @@ func executionCases() []exerciseCase {
 			})
 			require.ErrorIs(t, err, store.ErrNotFound)
 		}},
-		{"ExecutionLockSerialisesWriters", func(t *testing.T, f *fixture) {
+		{"ExecutionLock/SerialisesWriters", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantA.ID)
 			const writers, rounds = 4, 5
 			var wg sync.WaitGroup
@@ -165,7 +165,7 @@ func executionCases() []exerciseCase {
 				require.Equal(t, writers*rounds, got.StepCount)
 			})
 		}},
-		{"ExecutionList", func(t *testing.T, f *fixture) {
+		{"ExecutionList/FiltersAndPages", func(t *testing.T, f *fixture) {
 			wf1 := f.newWorkflow(t, f.tenantA.ID, "One")
 			v1 := f.newVersion(t, wf1)
 			wf2 := f.newWorkflow(t, f.tenantA.ID, "Two")
@@ -259,7 +259,7 @@ func executionCases() []exerciseCase {
 				require.Empty(t, got)
 			})
 		}},
-		{"Step", func(t *testing.T, f *fixture) {
+		{"Step/InsertGetUpdateListCount", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantA.ID)
 			other := f.newChain(t, f.tenantB.ID)
 			s1 := f.newStep(t, c.e, 1, "start", domain.StepCompleted)
@@ -349,7 +349,7 @@ func executionCases() []exerciseCase {
 				}, counts)
 			})
 		}},
-		{"Outbox", func(t *testing.T, f *fixture) {
+		{"Outbox/InsertGetByKeyUpdate", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantA.ID)
 			st := f.newStep(t, c.e, 1, "send", domain.StepRunning)
 			other := f.newChain(t, f.tenantB.ID)
@@ -423,7 +423,7 @@ func executionCases() []exerciseCase {
 				require.Equal(t, domain.OutboxPending, b.Status)
 			})
 		}},
-		{"Wait", func(t *testing.T, f *fixture) {
+		{"Wait/InsertListByEventDelete", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantA.ID)
 			c2 := f.newExecution(t, c.v, nil)
 			other := f.newChain(t, f.tenantB.ID)

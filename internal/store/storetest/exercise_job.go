@@ -31,7 +31,7 @@ func (*noopWorker) Work(context.Context, *river.Job[noopArgs]) error { return ni
 
 func jobCases() []exerciseCase {
 	return []exerciseCase{
-		{"JobInsertIsTransactional", func(t *testing.T, f *fixture) {
+		{"JobInsert/IsTransactional", func(t *testing.T, f *fixture) {
 			q := f.s.Queue()
 			completed, cancel := q.Subscribe(river.EventKindJobCompleted)
 			defer cancel()

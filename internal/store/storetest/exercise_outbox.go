@@ -14,7 +14,7 @@ import (
 
 func outboxCases() []exerciseCase {
 	return []exerciseCase{
-		{"OutboxAttempt/counts each attempt in its own commit and the result keeps it", func(t *testing.T, f *fixture) {
+		{"OutboxAttempt/CountsEachAttemptInItsOwnCommit", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantA.ID)
 			st := f.newStep(t, c.e, 1, "send", domain.StepRunning)
 			var entry *domain.OutboxEntry
@@ -53,7 +53,7 @@ func outboxCases() []exerciseCase {
 				require.NotNil(t, got.AttemptedAt)
 			})
 		}},
-		{"OutboxAttempt/another tenant's entry is not found and not counted", func(t *testing.T, f *fixture) {
+		{"OutboxAttempt/OtherTenantsEntryIsNotFound", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantB.ID)
 			st := f.newStep(t, c.e, 1, "send", domain.StepRunning)
 			var entry *domain.OutboxEntry
@@ -74,7 +74,7 @@ func outboxCases() []exerciseCase {
 				require.Zero(t, got.Attempts)
 			})
 		}},
-		{"OutboxListByExecution/the execution's entries only, oldest first", func(t *testing.T, f *fixture) {
+		{"OutboxListByExecution/OwnEntriesOldestFirst", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantA.ID)
 			s1 := f.newStep(t, c.e, 1, "a", domain.StepCompleted)
 			s2 := f.newStep(t, c.e, 2, "b", domain.StepRunning)

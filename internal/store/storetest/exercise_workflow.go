@@ -13,7 +13,7 @@ import (
 
 func workflowCases() []exerciseCase {
 	return []exerciseCase{
-		{"Workflow", func(t *testing.T, f *fixture) {
+		{"Workflow/InsertGetUpdateDraftSetActiveDelete", func(t *testing.T, f *fixture) {
 			wf := f.newWorkflow(t, f.tenantA.ID, "Welcome")
 			require.Equal(t, f.tenantA.ID, wf.TenantID)
 			require.Equal(t, "Welcome", wf.Name)
@@ -41,21 +41,9 @@ func workflowCases() []exerciseCase {
 				require.Equal(t, "Says hello", upd.Description)
 				requireJSON(t, `{"nodes": [], "edges": []}`, upd.Definition)
 
-				_, err = tx.WorkflowUpdateDraft(f.ctx, &store.WorkflowUpdateDraftParams{
-					TenantID: f.tenantA.ID, ID: wf.ID, ExpectedRevision: 1, Name: "lost", Definition: json.RawMessage(`{}`),
-				})
-				require.ErrorIs(t, err, store.ErrStale)
-				require.NotErrorIs(t, err, store.ErrNotFound)
-
-				// Tenant A's ID never reaches tenant B's workflow, and a
-				// missing workflow is not a stale one.
+				// Tenant A's ID never reaches tenant B's workflow.
 				_, err = tx.WorkflowGetByID(f.ctx, f.tenantA.ID, other.ID)
 				require.ErrorIs(t, err, store.ErrNotFound)
-				_, err = tx.WorkflowUpdateDraft(f.ctx, &store.WorkflowUpdateDraftParams{
-					TenantID: f.tenantA.ID, ID: other.ID, ExpectedRevision: 1, Name: "x", Definition: json.RawMessage(`{}`),
-				})
-				require.ErrorIs(t, err, store.ErrNotFound)
-				require.NotErrorIs(t, err, store.ErrStale)
 				_, err = tx.WorkflowSetActive(f.ctx, f.tenantA.ID, other.ID, true)
 				require.ErrorIs(t, err, store.ErrNotFound)
 				require.ErrorIs(t, tx.WorkflowDelete(f.ctx, f.tenantA.ID, other.ID), store.ErrNotFound)
@@ -98,7 +86,33 @@ func workflowCases() []exerciseCase {
 				require.ErrorIs(t, tx.WorkflowDelete(f.ctx, f.tenantA.ID, wf.ID), store.ErrNotFound)
 			})
 		}},
-		{"WorkflowDeleteTakesExecutionsAndSteps", func(t *testing.T, f *fixture) {
+		{"WorkflowUpdateDraft/StaleRevisionIsErrStale", func(t *testing.T, f *fixture) {
+			wf := f.newWorkflow(t, f.tenantA.ID, "Welcome")
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				_, err := tx.WorkflowUpdateDraft(f.ctx, &store.WorkflowUpdateDraftParams{
+					TenantID: f.tenantA.ID, ID: wf.ID, ExpectedRevision: 1, Name: "Welcome v2", Definition: json.RawMessage(`{}`),
+				})
+				require.NoError(t, err)
+				_, err = tx.WorkflowUpdateDraft(f.ctx, &store.WorkflowUpdateDraftParams{
+					TenantID: f.tenantA.ID, ID: wf.ID, ExpectedRevision: 1, Name: "lost", Definition: json.RawMessage(`{}`),
+				})
+				require.ErrorIs(t, err, store.ErrStale)
+				require.NotErrorIs(t, err, store.ErrNotFound)
+			})
+		}},
+		{"WorkflowUpdateDraft/MissingIsErrNotFoundNotStale", func(t *testing.T, f *fixture) {
+			other := f.newWorkflow(t, f.tenantB.ID, "Other")
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				// Tenant A's ID never reaches tenant B's workflow, and a
+				// missing workflow is not a stale one.
+				_, err := tx.WorkflowUpdateDraft(f.ctx, &store.WorkflowUpdateDraftParams{
+					TenantID: f.tenantA.ID, ID: other.ID, ExpectedRevision: 1, Name: "x", Definition: json.RawMessage(`{}`),
+				})
+				require.ErrorIs(t, err, store.ErrNotFound)
+				require.NotErrorIs(t, err, store.ErrStale)
+			})
+		}},
+		{"WorkflowDelete/TakesExecutionsAndSteps", func(t *testing.T, f *fixture) {
 			gone, kept := f.newChain(t, f.tenantA.ID), f.newChain(t, f.tenantA.ID)
 			for seq := 1; seq <= 3; seq++ {
 				f.newStep(t, gone.e, seq, "n", domain.StepCompleted)
@@ -116,7 +130,7 @@ func workflowCases() []exerciseCase {
 				require.Len(t, steps, 3, "another workflow's steps stay")
 			})
 		}},
-		{"WorkflowList", func(t *testing.T, f *fixture) {
+		{"WorkflowList/SearchFilterAndPages", func(t *testing.T, f *fixture) {
 			var ids []string
 			for i, name := range []string{"Welcome series", "Cart abandoned", "WELCOME back", "Winback", "Newsletter"} {
 				wf := f.newWorkflow(t, f.tenantA.ID, name)
@@ -178,7 +192,7 @@ func workflowCases() []exerciseCase {
 				require.Equal(t, []string{"Welcome of B"}, names(got))
 			})
 		}},
-		{"WorkflowVersion", func(t *testing.T, f *fixture) {
+		{"WorkflowVersion/InsertGetListMaxSetCurrent", func(t *testing.T, f *fixture) {
 			wf := f.newWorkflow(t, f.tenantA.ID, "Welcome")
 			otherWF := f.newWorkflow(t, f.tenantB.ID, "Other")
 			otherV := f.newVersion(t, otherWF)
@@ -270,7 +284,7 @@ func workflowCases() []exerciseCase {
 				require.Equal(t, 1, n)
 			})
 		}},
-		{"CronJob", func(t *testing.T, f *fixture) {
+		{"CronJob/UpsertGetListUpdateDelete", func(t *testing.T, f *fixture) {
 			wf := f.newWorkflow(t, f.tenantA.ID, "Daily")
 			otherWF := f.newWorkflow(t, f.tenantB.ID, "Other")
 			next := ts().Add(time.Hour)

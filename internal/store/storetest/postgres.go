@@ -322,7 +322,7 @@ func PostgresStore(t testing.TB, opts ...Option) *postgres.Store {
 	o := buildOptions(opts)
 	schema := migratedSchema(t)
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, PostgresURL(), postgres.Options{Queue: o.Queue, Schema: schema, SystemTokens: SystemTokens})
+	s, err := postgres.Open(ctx, PostgresURL(), postgres.Options{Queue: o.Queue, Schema: schema, SystemTokens: SystemTokens, Monitor: o.Monitor})
 	require.NoError(t, err)
 	// Registered after the schema's cleanup, so it runs before it.
 	t.Cleanup(func() { _ = s.Close() })
@@ -343,7 +343,7 @@ func PostgresAppRole(t testing.TB, opts ...Option) *postgres.Store {
 	u, err := url.Parse(PostgresURL())
 	require.NoError(t, err)
 	u.User = url.User(role)
-	s, err := postgres.Open(context.Background(), u.String(), postgres.Options{Queue: o.Queue, Schema: schema, SystemTokens: SystemTokens})
+	s, err := postgres.Open(context.Background(), u.String(), postgres.Options{Queue: o.Queue, Schema: schema, SystemTokens: SystemTokens, Monitor: o.Monitor})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s

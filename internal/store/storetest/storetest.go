@@ -24,6 +24,8 @@ type Option func(*options)
 type options struct {
 	// Queue is the River configuration of the store.
 	Queue store.QueueConfig
+	// Monitor times and names the store's queries and jobs.
+	Monitor *store.QueryMonitor
 }
 
 // WithQueue opens the store with the queue configuration cfg. When
@@ -32,6 +34,11 @@ type options struct {
 // starting the queue.
 func WithQueue(cfg store.QueueConfig) Option {
 	return func(o *options) { o.Queue = cfg }
+}
+
+// WithMonitor opens the store with the query monitor m.
+func WithMonitor(m *store.QueryMonitor) Option {
+	return func(o *options) { o.Monitor = m }
 }
 
 // buildOptions applies opts. A nil Workers bundle is replaced by one holding
@@ -68,7 +75,7 @@ func SQLiteStore(t testing.TB, opts ...Option) *sqlite.Store {
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "nextflow.db")
 	require.NoError(t, os.WriteFile(path, template, 0o600))
-	s, err := sqlite.Open(ctx, path, sqlite.Options{Queue: o.Queue})
+	s, err := sqlite.Open(ctx, path, sqlite.Options{Queue: o.Queue, Monitor: o.Monitor})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	require.NoError(t, s.Migrate(ctx))

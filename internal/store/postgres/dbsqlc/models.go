@@ -11,6 +11,38 @@ import (
 	"github.com/google/uuid"
 )
 
+type AiSetting struct {
+	TenantID           uuid.UUID
+	Provider           string
+	Model              string
+	BaseUrl            string
+	ApiKeyCiphertext   []byte
+	ApiKeyKeyID        string
+	MonthlyTokenBudget int64
+	RedactFields       json.RawMessage
+	UpdatedBy          *uuid.UUID
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	RedactPii          bool
+}
+
+type AiUsage struct {
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+	ExecutionID  *uuid.UUID
+	StepID       *uuid.UUID
+	NodeID       string
+	Kind         string
+	Provider     string
+	Model        string
+	Calls        int32
+	TokensIn     int64
+	TokensOut    int64
+	LatencyMs    int64
+	CostMicroUsd int64
+	CreatedAt    time.Time
+}
+
 type ApiKey struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
@@ -35,6 +67,78 @@ type AuditLog struct {
 	Data       json.RawMessage
 	Ip         string
 	CreatedAt  time.Time
+}
+
+type ChannelConnection struct {
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+	Kind          string
+	Name          string
+	Config        json.RawMessage
+	SecretNames   json.RawMessage
+	Ciphertext    []byte
+	KeyID         string
+	Status        string
+	StatusMessage string
+	LastTestedAt  *time.Time
+	CreatedBy     *uuid.UUID
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type Contact struct {
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+	ExternalID    *string
+	Email         *string
+	Phone         *string
+	MessengerPsid *string
+	Name          string
+	Timezone      string
+	Locale        string
+	Attributes    json.RawMessage
+	Subscriptions json.RawMessage
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastSeenAt    *time.Time
+}
+
+type ContactImport struct {
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+	Status      string
+	Filename    string
+	Delimiter   string
+	ColumnMap   json.RawMessage
+	Header      json.RawMessage
+	TotalBytes  int64
+	TotalRows   int64
+	BytesDone   int64
+	RowsDone    int64
+	RowsCreated int64
+	RowsUpdated int64
+	RowsFailed  int64
+	Error       string
+	CreatedBy   *uuid.UUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	StartedAt   *time.Time
+	FinishedAt  *time.Time
+}
+
+type ContactImportChunk struct {
+	TenantID    uuid.UUID
+	ImportID    uuid.UUID
+	Seq         int32
+	StartOffset int64
+	Data        []byte
+}
+
+type ContactImportError struct {
+	TenantID  uuid.UUID
+	ImportID  uuid.UUID
+	RowNumber int64
+	Message   string
 }
 
 type Credential struct {
@@ -65,6 +169,17 @@ type CronJob struct {
 	UpdatedAt  time.Time
 }
 
+type Event struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	ContactID  uuid.UUID
+	Name       string
+	Properties json.RawMessage
+	OccurredAt time.Time
+	ReceivedAt time.Time
+	MessageID  string
+}
+
 type Invitation struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
@@ -77,11 +192,72 @@ type Invitation struct {
 	AcceptedAt *time.Time
 }
 
+type JourneyEntry struct {
+	TenantID       uuid.UUID
+	WorkflowID     uuid.UUID
+	ContactID      uuid.UUID
+	ExecutionID    *uuid.UUID
+	Reentry        string
+	Entries        int32
+	FirstEnteredAt time.Time
+	EnteredAt      time.Time
+}
+
 type Membership struct {
 	TenantID  uuid.UUID
 	UserID    uuid.UUID
 	Role      string
 	CreatedAt time.Time
+}
+
+type Message struct {
+	TenantID          uuid.UUID
+	ID                uuid.UUID
+	Channel           string
+	ConnectionID      *uuid.UUID
+	ContactID         *uuid.UUID
+	WorkflowID        *uuid.UUID
+	WorkflowVersion   int32
+	ExecutionID       *uuid.UUID
+	StepID            *uuid.UUID
+	NodeID            string
+	TemplateID        *uuid.UUID
+	IdempotencyKey    string
+	Recipient         string
+	ProviderMessageID *string
+	Status            string
+	ErrorCode         string
+	ErrorText         string
+	QueuedAt          time.Time
+	SentAt            *time.Time
+	DeliveredAt       *time.Time
+	ReadAt            *time.Time
+	FailedAt          *time.Time
+	BouncedAt         *time.Time
+	SkippedAt         *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+type MessageTemplate struct {
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+	Channel     string
+	Name        string
+	Description string
+	Content     json.RawMessage
+	CreatedBy   *uuid.UUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type MessagingWindow struct {
+	TenantID      uuid.UUID
+	ConnectionID  uuid.UUID
+	Channel       string
+	Address       string
+	ContactID     *uuid.UUID
+	LastInboundAt time.Time
 }
 
 type NextflowSystemToken struct {
@@ -106,6 +282,25 @@ type Outbox struct {
 	AttemptedAt    *time.Time
 }
 
+type Segment struct {
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+	Name        string
+	Description string
+	Definition  json.RawMessage
+	MemberCount int32
+	ComputedAt  *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type SegmentMember struct {
+	TenantID  uuid.UUID
+	SegmentID uuid.UUID
+	ContactID uuid.UUID
+	EnteredAt time.Time
+}
+
 type Session struct {
 	ID             uuid.UUID
 	UserID         uuid.UUID
@@ -119,12 +314,31 @@ type Session struct {
 	RevokedAt      *time.Time
 }
 
+type Suppression struct {
+	TenantID        uuid.UUID
+	Channel         string
+	Address         string
+	Reason          string
+	SourceMessageID *uuid.UUID
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
 type Tenant struct {
 	ID        uuid.UUID
 	Name      string
 	Slug      string
 	Plan      string
 	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type TenantUsage struct {
+	TenantID  uuid.UUID
+	Period    string
+	Counter   string
+	Used      int64
+	MaxUsed   int64
 	UpdatedAt time.Time
 }
 
@@ -148,6 +362,7 @@ type Wait struct {
 	CorrelationValue string
 	ExpiresAt        *time.Time
 	CreatedAt        time.Time
+	CorrelationKey   string
 }
 
 type Workflow struct {
@@ -163,6 +378,7 @@ type Workflow struct {
 	CreatedBy        *uuid.UUID
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	TestData         json.RawMessage
 }
 
 type WorkflowExecution struct {
@@ -185,6 +401,7 @@ type WorkflowExecution struct {
 	StartedAt      *time.Time
 	FinishedAt     *time.Time
 	WakeAt         *time.Time
+	Test           bool
 }
 
 type WorkflowExecutionStep struct {

@@ -11,6 +11,38 @@ import (
 	"github.com/google/uuid"
 )
 
+type AiSetting struct {
+	TenantID           uuid.UUID
+	Provider           string
+	Model              string
+	BaseUrl            string
+	ApiKeyCiphertext   []byte
+	ApiKeyKeyID        string
+	MonthlyTokenBudget int64
+	RedactFields       string
+	UpdatedBy          uuid.NullUUID
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	RedactPii          bool
+}
+
+type AiUsage struct {
+	ID           uuid.UUID
+	TenantID     uuid.UUID
+	ExecutionID  uuid.NullUUID
+	StepID       uuid.NullUUID
+	NodeID       string
+	Kind         string
+	Provider     string
+	Model        string
+	Calls        int64
+	TokensIn     int64
+	TokensOut    int64
+	LatencyMs    int64
+	CostMicroUsd int64
+	CreatedAt    time.Time
+}
+
 type ApiKey struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
@@ -35,6 +67,78 @@ type AuditLog struct {
 	Data       sql.NullString
 	Ip         string
 	CreatedAt  time.Time
+}
+
+type ChannelConnection struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	Kind          string
+	Name          string
+	Config        string
+	SecretNames   string
+	Ciphertext    []byte
+	KeyID         string
+	Status        string
+	StatusMessage string
+	LastTestedAt  sql.NullTime
+	CreatedBy     uuid.NullUUID
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type Contact struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	ExternalID    sql.NullString
+	Email         sql.NullString
+	Phone         sql.NullString
+	MessengerPsid sql.NullString
+	Name          string
+	Timezone      string
+	Locale        string
+	Attributes    string
+	Subscriptions string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastSeenAt    sql.NullTime
+}
+
+type ContactImport struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Status      string
+	Filename    string
+	Delimiter   string
+	ColumnMap   string
+	Header      string
+	TotalBytes  int64
+	TotalRows   int64
+	BytesDone   int64
+	RowsDone    int64
+	RowsCreated int64
+	RowsUpdated int64
+	RowsFailed  int64
+	Error       string
+	CreatedBy   uuid.NullUUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	StartedAt   sql.NullTime
+	FinishedAt  sql.NullTime
+}
+
+type ContactImportChunk struct {
+	TenantID    uuid.UUID
+	ImportID    uuid.UUID
+	Seq         int64
+	StartOffset int64
+	Data        []byte
+}
+
+type ContactImportError struct {
+	TenantID  uuid.UUID
+	ImportID  uuid.UUID
+	RowNumber int64
+	Message   string
 }
 
 type Credential struct {
@@ -65,6 +169,17 @@ type CronJob struct {
 	UpdatedAt  time.Time
 }
 
+type Event struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	ContactID  uuid.UUID
+	Name       string
+	Properties string
+	OccurredAt time.Time
+	ReceivedAt time.Time
+	MessageID  string
+}
+
 type Invitation struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
@@ -77,11 +192,72 @@ type Invitation struct {
 	AcceptedAt sql.NullTime
 }
 
+type JourneyEntry struct {
+	TenantID       uuid.UUID
+	WorkflowID     uuid.UUID
+	ContactID      uuid.UUID
+	ExecutionID    uuid.NullUUID
+	Reentry        string
+	Entries        int64
+	FirstEnteredAt time.Time
+	EnteredAt      time.Time
+}
+
 type Membership struct {
 	TenantID  uuid.UUID
 	UserID    uuid.UUID
 	Role      string
 	CreatedAt time.Time
+}
+
+type Message struct {
+	ID                uuid.UUID
+	TenantID          uuid.UUID
+	Channel           string
+	ConnectionID      uuid.NullUUID
+	ContactID         uuid.NullUUID
+	WorkflowID        uuid.NullUUID
+	WorkflowVersion   int64
+	ExecutionID       uuid.NullUUID
+	StepID            uuid.NullUUID
+	NodeID            string
+	TemplateID        uuid.NullUUID
+	IdempotencyKey    string
+	Recipient         string
+	ProviderMessageID sql.NullString
+	Status            string
+	ErrorCode         string
+	ErrorText         string
+	QueuedAt          time.Time
+	SentAt            sql.NullTime
+	DeliveredAt       sql.NullTime
+	ReadAt            sql.NullTime
+	FailedAt          sql.NullTime
+	BouncedAt         sql.NullTime
+	SkippedAt         sql.NullTime
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+type MessageTemplate struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Channel     string
+	Name        string
+	Description string
+	Content     string
+	CreatedBy   uuid.NullUUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type MessagingWindow struct {
+	TenantID      uuid.UUID
+	ConnectionID  uuid.UUID
+	Channel       string
+	Address       string
+	ContactID     uuid.NullUUID
+	LastInboundAt time.Time
 }
 
 type Outbox struct {
@@ -101,6 +277,25 @@ type Outbox struct {
 	AttemptedAt    sql.NullTime
 }
 
+type Segment struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Name        string
+	Description string
+	Definition  string
+	MemberCount int64
+	ComputedAt  sql.NullTime
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type SegmentMember struct {
+	TenantID  uuid.UUID
+	SegmentID uuid.UUID
+	ContactID uuid.UUID
+	EnteredAt time.Time
+}
+
 type Session struct {
 	ID             uuid.UUID
 	UserID         uuid.UUID
@@ -114,12 +309,31 @@ type Session struct {
 	RevokedAt      sql.NullTime
 }
 
+type Suppression struct {
+	TenantID        uuid.UUID
+	Channel         string
+	Address         string
+	Reason          string
+	SourceMessageID uuid.NullUUID
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
 type Tenant struct {
 	ID        uuid.UUID
 	Name      string
 	Slug      string
 	Plan      string
 	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type TenantUsage struct {
+	TenantID  uuid.UUID
+	Period    string
+	Counter   string
+	Used      int64
+	MaxUsed   int64
 	UpdatedAt time.Time
 }
 
@@ -143,6 +357,7 @@ type Wait struct {
 	CorrelationValue string
 	ExpiresAt        sql.NullTime
 	CreatedAt        time.Time
+	CorrelationKey   string
 }
 
 type Workflow struct {
@@ -158,6 +373,7 @@ type Workflow struct {
 	CreatedBy        uuid.NullUUID
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	TestData         sql.NullString
 }
 
 type WorkflowExecution struct {
@@ -180,6 +396,7 @@ type WorkflowExecution struct {
 	StartedAt      sql.NullTime
 	FinishedAt     sql.NullTime
 	WakeAt         sql.NullTime
+	Test           bool
 }
 
 type WorkflowExecutionStep struct {

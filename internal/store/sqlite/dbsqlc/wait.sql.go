@@ -31,9 +31,9 @@ func (q *Queries) WaitDeleteByExecution(ctx context.Context, db DBTX, arg *WaitD
 }
 
 const waitInsert = `-- name: WaitInsert :one
-INSERT INTO waits (id, tenant_id, execution_id, node_id, token, event_name, contact_id, correlation_value, expires_at, created_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-RETURNING id, tenant_id, execution_id, node_id, token, event_name, contact_id, correlation_value, expires_at, created_at
+INSERT INTO waits (id, tenant_id, execution_id, node_id, token, event_name, contact_id, correlation_key, correlation_value, expires_at, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+RETURNING id, tenant_id, execution_id, node_id, token, event_name, contact_id, correlation_value, expires_at, created_at, correlation_key
 `
 
 type WaitInsertParams struct {
@@ -44,6 +44,7 @@ type WaitInsertParams struct {
 	Token            int64
 	EventName        string
 	ContactID        uuid.NullUUID
+	CorrelationKey   string
 	CorrelationValue string
 	ExpiresAt        sql.NullTime
 	Now              time.Time
@@ -58,6 +59,7 @@ func (q *Queries) WaitInsert(ctx context.Context, db DBTX, arg *WaitInsertParams
 		arg.Token,
 		arg.EventName,
 		arg.ContactID,
+		arg.CorrelationKey,
 		arg.CorrelationValue,
 		arg.ExpiresAt,
 		arg.Now,
@@ -74,17 +76,20 @@ func (q *Queries) WaitInsert(ctx context.Context, db DBTX, arg *WaitInsertParams
 		&i.CorrelationValue,
 		&i.ExpiresAt,
 		&i.CreatedAt,
+		&i.CorrelationKey,
 	)
 	return i, err
 }
 
 const waitListByEvent = `-- name: WaitListByEvent :many
-SELECT id, tenant_id, execution_id, node_id, token, event_name, contact_id, correlation_value, expires_at, created_at FROM waits
+SELECT id, tenant_id, execution_id, node_id, token, event_name, contact_id, correlation_value, expires_at, created_at, correlation_key FROM waits
 WHERE tenant_id = ?1 AND event_name = ?2
   AND (contact_id IS NULL OR contact_id = ?3)
-  AND (correlation_value = '' OR correlation_value = ?4)
+  AND (correlation_value = ''
+    OR (correlation_key = '' AND correlation_value = ?4)
+    OR (correlation_key <> '' AND correlation_key || char(31) || correlation_value IN (SELECT value FROM json_each(?5))))
 ORDER BY id
-LIMIT ?5
+LIMIT ?6
 `
 
 type WaitListByEventParams struct {
@@ -92,15 +97,21 @@ type WaitListByEventParams struct {
 	EventName        string
 	ContactID        uuid.NullUUID
 	CorrelationValue string
+	CorrelationPairs interface{}
 	Max              int64
 }
 
+// A wait without a correlation value matches any event; one with a key
+// matches an event whose property of that name has its value (pairs is a
+// JSON array of the event's "key<US>value" strings); one with a value and
+// no key (legacy) matches @correlation_value.
 func (q *Queries) WaitListByEvent(ctx context.Context, db DBTX, arg *WaitListByEventParams) ([]Wait, error) {
 	rows, err := db.QueryContext(ctx, waitListByEvent,
 		arg.TenantID,
 		arg.EventName,
 		arg.ContactID,
 		arg.CorrelationValue,
+		arg.CorrelationPairs,
 		arg.Max,
 	)
 	if err != nil {
@@ -121,6 +132,7 @@ func (q *Queries) WaitListByEvent(ctx context.Context, db DBTX, arg *WaitListByE
 			&i.CorrelationValue,
 			&i.ExpiresAt,
 			&i.CreatedAt,
+			&i.CorrelationKey,
 		); err != nil {
 			return nil, err
 		}

@@ -30,7 +30,7 @@ func (q *Queries) WorkflowDelete(ctx context.Context, db DBTX, arg *WorkflowDele
 }
 
 const workflowGetByID = `-- name: WorkflowGetByID :one
-SELECT id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at FROM workflows WHERE tenant_id = ?1 AND id = ?2
+SELECT id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at, test_data FROM workflows WHERE tenant_id = ?1 AND id = ?2
 `
 
 type WorkflowGetByIDParams struct {
@@ -54,6 +54,7 @@ func (q *Queries) WorkflowGetByID(ctx context.Context, db DBTX, arg *WorkflowGet
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TestData,
 	)
 	return i, err
 }
@@ -61,7 +62,7 @@ func (q *Queries) WorkflowGetByID(ctx context.Context, db DBTX, arg *WorkflowGet
 const workflowInsert = `-- name: WorkflowInsert :one
 INSERT INTO workflows (id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at)
 VALUES (?1, ?2, ?3, ?4, ?5, 1, FALSE, NULL, 0, ?6, ?7, ?7)
-RETURNING id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at
+RETURNING id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at, test_data
 `
 
 type WorkflowInsertParams struct {
@@ -98,12 +99,13 @@ func (q *Queries) WorkflowInsert(ctx context.Context, db DBTX, arg *WorkflowInse
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TestData,
 	)
 	return i, err
 }
 
 const workflowListActive = `-- name: WorkflowListActive :many
-SELECT id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at FROM workflows WHERE tenant_id = ?1 AND is_active ORDER BY id DESC
+SELECT id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at, test_data FROM workflows WHERE tenant_id = ?1 AND is_active ORDER BY id DESC
 `
 
 func (q *Queries) WorkflowListActive(ctx context.Context, db DBTX, tenantID uuid.UUID) ([]Workflow, error) {
@@ -128,6 +130,7 @@ func (q *Queries) WorkflowListActive(ctx context.Context, db DBTX, tenantID uuid
 			&i.CreatedBy,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.TestData,
 		); err != nil {
 			return nil, err
 		}
@@ -145,7 +148,7 @@ func (q *Queries) WorkflowListActive(ctx context.Context, db DBTX, tenantID uuid
 const workflowSetActive = `-- name: WorkflowSetActive :one
 UPDATE workflows SET is_active = ?1, updated_at = ?2
 WHERE tenant_id = ?3 AND id = ?4
-RETURNING id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at
+RETURNING id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at, test_data
 `
 
 type WorkflowSetActiveParams struct {
@@ -176,6 +179,7 @@ func (q *Queries) WorkflowSetActive(ctx context.Context, db DBTX, arg *WorkflowS
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TestData,
 	)
 	return i, err
 }
@@ -183,7 +187,7 @@ func (q *Queries) WorkflowSetActive(ctx context.Context, db DBTX, arg *WorkflowS
 const workflowSetCurrentVersion = `-- name: WorkflowSetCurrentVersion :one
 UPDATE workflows SET current_version_id = ?1, current_version = ?2, updated_at = ?3
 WHERE tenant_id = ?4 AND id = ?5
-RETURNING id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at
+RETURNING id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at, test_data
 `
 
 type WorkflowSetCurrentVersionParams struct {
@@ -216,6 +220,7 @@ func (q *Queries) WorkflowSetCurrentVersion(ctx context.Context, db DBTX, arg *W
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TestData,
 	)
 	return i, err
 }
@@ -225,7 +230,7 @@ UPDATE workflows
 SET name = ?1, description = ?2, definition = ?3,
     revision = revision + 1, updated_at = ?4
 WHERE tenant_id = ?5 AND id = ?6 AND revision = ?7
-RETURNING id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at
+RETURNING id, tenant_id, name, description, definition, revision, is_active, current_version_id, current_version, created_by, created_at, updated_at, test_data
 `
 
 type WorkflowUpdateDraftParams struct {
@@ -262,6 +267,7 @@ func (q *Queries) WorkflowUpdateDraft(ctx context.Context, db DBTX, arg *Workflo
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TestData,
 	)
 	return i, err
 }

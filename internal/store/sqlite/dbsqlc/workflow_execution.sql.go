@@ -33,7 +33,7 @@ func (q *Queries) ExecutionClearWakeAt(ctx context.Context, db DBTX, arg *Execut
 const executionCountByStatus = `-- name: ExecutionCountByStatus :many
 SELECT status, count(*) AS count
 FROM workflow_executions
-WHERE tenant_id = ?1 AND workflow_id = ?2
+WHERE tenant_id = ?1 AND workflow_id = ?2 AND test = 0
 GROUP BY status
 `
 
@@ -47,6 +47,7 @@ type ExecutionCountByStatusRow struct {
 	Count  int64
 }
 
+// Test runs are left out: they are no journey's traffic.
 func (q *Queries) ExecutionCountByStatus(ctx context.Context, db DBTX, arg *ExecutionCountByStatusParams) ([]ExecutionCountByStatusRow, error) {
 	rows, err := db.QueryContext(ctx, executionCountByStatus, arg.TenantID, arg.WorkflowID)
 	if err != nil {
@@ -71,7 +72,7 @@ func (q *Queries) ExecutionCountByStatus(ctx context.Context, db DBTX, arg *Exec
 }
 
 const executionGetByID = `-- name: ExecutionGetByID :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions WHERE tenant_id = ?1 AND id = ?2
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test FROM workflow_executions WHERE tenant_id = ?1 AND id = ?2
 `
 
 type ExecutionGetByIDParams struct {
@@ -102,12 +103,13 @@ func (q *Queries) ExecutionGetByID(ctx context.Context, db DBTX, arg *ExecutionG
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.WakeAt,
+		&i.Test,
 	)
 	return i, err
 }
 
 const executionGetByIdempotencyKey = `-- name: ExecutionGetByIdempotencyKey :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at FROM workflow_executions
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test FROM workflow_executions
 WHERE tenant_id = ?1 AND idempotency_key = ?2 AND idempotency_key <> ''
 `
 
@@ -139,6 +141,7 @@ func (q *Queries) ExecutionGetByIdempotencyKey(ctx context.Context, db DBTX, arg
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.WakeAt,
+		&i.Test,
 	)
 	return i, err
 }
@@ -153,7 +156,7 @@ INSERT INTO workflow_executions (
     ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17,
     ?18
 )
-RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at
+RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test
 `
 
 type ExecutionInsertParams struct {
@@ -219,6 +222,7 @@ func (q *Queries) ExecutionInsert(ctx context.Context, db DBTX, arg *ExecutionIn
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.WakeAt,
+		&i.Test,
 	)
 	return i, err
 }

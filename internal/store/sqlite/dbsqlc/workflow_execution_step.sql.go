@@ -17,7 +17,7 @@ const stepCountByNode = `-- name: StepCountByNode :many
 SELECT s.node_id, s.status, count(*) AS count
 FROM workflow_execution_steps s
 JOIN workflow_executions e ON e.id = s.execution_id
-WHERE e.tenant_id = ?1 AND e.workflow_id = ?2 AND s.tenant_id = ?1
+WHERE e.tenant_id = ?1 AND e.workflow_id = ?2 AND s.tenant_id = ?1 AND e.test = 0
 GROUP BY s.node_id, s.status
 ORDER BY s.node_id, s.status
 `

@@ -100,10 +100,38 @@ func (q *Queries) WorkflowVersionInsert(ctx context.Context, db DBTX, arg *Workf
 	return i, err
 }
 
+const workflowVersionLatestTest = `-- name: WorkflowVersionLatestTest :one
+SELECT id, tenant_id, workflow_id, version, definition, created_by, created_at FROM workflow_versions
+WHERE tenant_id = ?1 AND workflow_id = ?2 AND version < 0
+ORDER BY version ASC
+LIMIT 1
+`
+
+type WorkflowVersionLatestTestParams struct {
+	TenantID   uuid.UUID
+	WorkflowID uuid.UUID
+}
+
+// The newest test snapshot of the draft (versions below zero count down).
+func (q *Queries) WorkflowVersionLatestTest(ctx context.Context, db DBTX, arg *WorkflowVersionLatestTestParams) (WorkflowVersion, error) {
+	row := db.QueryRowContext(ctx, workflowVersionLatestTest, arg.TenantID, arg.WorkflowID)
+	var i WorkflowVersion
+	err := row.Scan(
+		&i.ID,
+		&i.TenantID,
+		&i.WorkflowID,
+		&i.Version,
+		&i.Definition,
+		&i.CreatedBy,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const workflowVersionList = `-- name: WorkflowVersionList :many
 SELECT id, tenant_id, workflow_id, version, created_by, created_at
 FROM workflow_versions
-WHERE tenant_id = ?1 AND workflow_id = ?2
+WHERE tenant_id = ?1 AND workflow_id = ?2 AND version > 0
 ORDER BY version DESC
 `
 
@@ -154,7 +182,7 @@ func (q *Queries) WorkflowVersionList(ctx context.Context, db DBTX, arg *Workflo
 const workflowVersionMax = `-- name: WorkflowVersionMax :one
 SELECT CAST(coalesce(max(version), 0) AS INTEGER) AS max_version
 FROM workflow_versions
-WHERE tenant_id = ?1 AND workflow_id = ?2
+WHERE tenant_id = ?1 AND workflow_id = ?2 AND version > 0
 `
 
 type WorkflowVersionMaxParams struct {

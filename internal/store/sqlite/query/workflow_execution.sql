@@ -37,9 +37,10 @@ LIMIT @max_rows;
 UPDATE workflow_executions SET wake_at = NULL WHERE tenant_id = @tenant_id AND id = @id;
 
 -- name: ExecutionCountByStatus :many
+-- Test runs are left out: they are no journey's traffic.
 SELECT status, count(*) AS count
 FROM workflow_executions
-WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id AND test = 0
 GROUP BY status;
 
 -- name: ExecutionListActiveIDsByWorkflow :many

@@ -23,6 +23,6 @@ ORDER BY seq, id;
 SELECT s.node_id, s.status, count(*) AS count
 FROM workflow_execution_steps s
 JOIN workflow_executions e ON e.id = s.execution_id
-WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND s.tenant_id = @tenant_id
+WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND s.tenant_id = @tenant_id AND e.test = 0
 GROUP BY s.node_id, s.status
 ORDER BY s.node_id, s.status;

@@ -12,10 +12,17 @@ SELECT * FROM workflow_versions WHERE tenant_id = @tenant_id AND workflow_id = @
 -- name: WorkflowVersionList :many
 SELECT id, tenant_id, workflow_id, version, created_by, created_at
 FROM workflow_versions
-WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id AND version > 0
 ORDER BY version DESC;
 
 -- name: WorkflowVersionMax :one
 SELECT CAST(coalesce(max(version), 0) AS INTEGER) AS max_version
 FROM workflow_versions
-WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id;
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id AND version > 0;
+
+-- name: WorkflowVersionLatestTest :one
+-- The newest test snapshot of the draft (versions below zero count down).
+SELECT * FROM workflow_versions
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id AND version < 0
+ORDER BY version ASC
+LIMIT 1;

@@ -1,4 +1,5 @@
-export { workflowApi, useWorkflows, useWorkflow, useNodeTypes, useWorkflowVersions, useWorkflowStats } from "./api/workflow-api";
+export { workflowApi, useWorkflows, useWorkflow, useNodeTypes, useWorkflowVersions, useWorkflowStats, useWorkflowStarters } from "./api/workflow-api";
+export type { StatsPeriod } from "./api/workflow-api";
 export { outputHandles, isTrigger, sameHandle, DEFAULT_HANDLE } from "./model/handles";
 export { groupByCategory, configSummary } from "./model/catalog";
 export { indexProblems, problemsByField } from "./model/problems";
@@ -7,3 +8,6 @@ export { WorkflowNodeView } from "./ui/workflow-node";
 export type { WorkflowNodeViewProps } from "./ui/workflow-node";
 export { NodeIcon, nodeAccent } from "./ui/node-icon";
 export { WorkflowStatusBadge } from "./ui/status-badge";
+export { TriggerUsage } from "./ui/trigger-usage";
+export type { TriggerUsageProps } from "./ui/trigger-usage";
+export { webhookURL, webhookCurl, eventCurl, webhookAuthMode } from "./model/trigger-usage";

@@ -1,1 +1,2 @@
-export { workspaceApi, useAuditLog, useUsage } from "./api/workspace-api";
+export { workspaceApi, useAuditLog, useUsage, usePlans } from "./api/workspace-api";
+export { limitLabel, formatLimit, usageShare } from "./lib/limits";

@@ -1,4 +1,4 @@
-export { authApi, useLogin, useSignup, useLogout, useSwitchTenant, useAcceptInvitation } from "./api/auth-api";
+export { authApi, useLogin, useSignup, useLogout, useAcceptInvitation } from "./api/auth-api";
 export type { SignupBody } from "./api/auth-api";
 export { LoginForm, SignupForm, AcceptInvitationForm } from "./ui/forms";
 export { AuthShell } from "./ui/auth-shell";

@@ -48,9 +48,10 @@ export function isMissingRoute(err: unknown): boolean {
 /** A human sentence for any error thrown by a request. */
 export function errorMessage(err: unknown): string {
   if (isApiError(err)) {
-    const fields = err.problem.errors?.map((e) => e.message).filter(Boolean) ?? [];
     const head = err.problem.detail || err.problem.title;
-    return fields.length > 0 && !fields.includes(head) ? `${head}: ${fields.join("; ")}` : head;
+    // Field messages the headline already says are not repeated.
+    const fields = [...new Set(err.problem.errors?.map((e) => e.message).filter(Boolean) ?? [])].filter((m) => !head.includes(m));
+    return fields.length > 0 ? `${head}: ${fields.join("; ")}` : head;
   }
   if (err instanceof TypeError) return "Cannot reach the NextFlow server. Check your connection and try again.";
   if (err instanceof Error) return err.message;
@@ -81,7 +82,8 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined | null>;
+  /** Arrays are sent exploded (attr=a&attr=b); empty values are left out. */
+  query?: Record<string, string | number | boolean | string[] | undefined | null>;
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -103,7 +105,7 @@ export async function request<T>(
   opts: RequestOptions & { path?: Record<string, string> } = {},
 ): Promise<T> {
   const query = opts.query
-    ? Object.fromEntries(Object.entries(opts.query).filter(([, v]) => v !== undefined && v !== null && v !== ""))
+    ? Object.fromEntries(Object.entries(opts.query).filter(([, v]) => v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0)))
     : undefined;
   // The generated `paths` type is the source of truth once the document
   // lists a route; routes still missing from it are called loosely.

@@ -4,6 +4,64 @@
  */
 
 export interface paths {
+    "/api/v1/ai/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the workspace's AI settings (the API key is never returned) */
+        get: operations["get-ai-settings"];
+        /**
+         * Replace the workspace's AI settings
+         * @description The API key is write-only: omit it to keep the stored one, send an empty string to remove it. It is encrypted at rest and never returned.
+         */
+        put: operations["update-ai-settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's AI usage in one month, by model, against its budget */
+        get: operations["get-ai-usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai/workflow-drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draft a workflow definition from a description with the workspace's AI provider
+         * @description The model is shown the node types' schemas; its definition is validated as publishing would, and the problems are sent back for repair (at most 2 times). Nothing is saved or published: the draft is for a person to review. 422 with the problems when no valid draft came, 429 when the monthly token budget is reached (no call is made), 409 when AI is not configured, 502 when the provider failed.
+         */
+        post: operations["create-ai-workflow-draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -158,6 +216,226 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/billing/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a workspace's plan: the billing provider's webhook
+         * @description For a billing provider's webhook (or its relay): authenticated by the operator token (NEXTFLOW_OPERATOR_TOKEN) in X-Billing-Token; answers 404 when none is set.
+         */
+        put: operations["billing-set-plan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the workspace's channel connections */
+        get: operations["list-channels"];
+        put?: never;
+        /**
+         * Connect a channel (email, WhatsApp or Messenger)
+         * @description Secrets are encrypted at rest and never returned; the response lists which are set.
+         */
+        post: operations["create-channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a channel connection */
+        get: operations["get-channel"];
+        put?: never;
+        post?: never;
+        /** Delete a channel connection */
+        delete: operations["delete-channel"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a channel connection
+         * @description Fields left out keep their value; a secret left out keeps its value, one set to "" is removed. The status goes back to untested.
+         */
+        patch: operations["update-channel"];
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a channel connection
+         * @description Connects to the provider with the stored settings and records the result as the connection's status.
+         */
+        post: operations["test-channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contact-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List contact imports, newest first */
+        get: operations["list-contact-imports"];
+        put?: never;
+        /**
+         * Import contacts from a CSV file
+         * @description Uploads a UTF-8 CSV file (body text/csv, or multipart/form-data with a `file` part) whose first row names the columns; one of them must give an externalId or an email. The file is checked and its rows counted while it streams in; then a background job imports it in batches (GET the import for progress and refused rows). A row is upserted by externalId, else email; empty cells keep what is stored.
+         */
+        post: operations["create-contact-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contact-imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a contact import: status, progress and the first refused rows */
+        get: operations["get-contact-import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contact-imports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a contact import
+         * @description The job stops before its next batch; rows imported so far stay. An import that has ended is returned unchanged.
+         */
+        post: operations["cancel-contact-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contact-imports/{id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the rows a contact import refused, by row number */
+        get: operations["list-contact-import-errors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List contacts, newest first, with filters */
+        get: operations["list-contacts"];
+        put?: never;
+        /**
+         * Create or update a contact
+         * @description Matched by externalId, else by email (a contact found by email without an externalId takes the one given). 201 when created, 200 when updated. Attributes merge: top-level keys replace, null deletes.
+         */
+        post: operations["upsert-contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a contact */
+        get: operations["get-contact"];
+        put?: never;
+        post?: never;
+        /**
+         * Erase a contact
+         * @description Deletes the contact and its events. Its executions stay as anonymous counts: running and waiting ones are cancelled, and every one loses its contact, context and step data. The audit log records who erased which contact (ID and externalId, never the email).
+         */
+        delete: operations["erase-contact"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A contact's timeline
+         * @description Events, journeys entered and exited, and steps, newest first.
+         */
+        get: operations["contact-timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credentials": {
         parameters: {
             query?: never;
@@ -195,6 +473,44 @@ export interface paths {
          * @description Refused with 409, naming the workflows, while a workflow's draft or published version refers to it: change those workflows first.
          */
         delete: operations["delete-credential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the workspace's events, newest first */
+        get: operations["list-events"];
+        put?: never;
+        /**
+         * Send one event or a batch of up to 1,000
+         * @description Creates or updates each event's contact, stores the event once per messageId and starts or resumes the journeys it triggers, in one transaction. Items that are wrong are reported by index in `errors` and the others are stored; when no item is taken the answer is 422 with every item's problem. Limits: 32 KiB per event, 500 KiB and 1,000 events per batch (413 beyond). Authenticate with an API key of scope events:write (or full).
+         */
+        post: operations["ingest-events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event names seen in the workspace, in name order (for trigger.event and wait_for_event) */
+        get: operations["list-event-names"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -384,6 +700,40 @@ export interface paths {
         patch: operations["update-member"];
         trace?: never;
     };
+    "/api/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List messages sent, newest first, by contact, journey, node, execution, channel or status */
+        get: operations["list-messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a message */
+        get: operations["get-message"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/node-types": {
         parameters: {
             query?: never;
@@ -393,6 +743,23 @@ export interface paths {
         };
         /** List node types with their config schemas */
         get: operations["list-node-types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every plan's limits */
+        get: operations["list-plans"];
         put?: never;
         post?: never;
         delete?: never;
@@ -483,6 +850,244 @@ export interface paths {
         put?: never;
         /** Start the schedule's workflow now, leaving the schedule unchanged */
         post: operations["run-schedule-now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List segments by name with their member counts */
+        get: operations["list-segments"];
+        put?: never;
+        /**
+         * Define a segment
+         * @description Stores the segment and queues its first computation; members found then record no events. Later changes of membership record segment.entered and segment.exited events on the contact, which start journeys like any event. Recorded in the audit log.
+         */
+        post: operations["create-segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Count and sample the contacts a definition matches now
+         * @description Nothing is stored: the editor's live count.
+         */
+        post: operations["preview-segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a segment */
+        get: operations["get-segment"];
+        /**
+         * Replace a segment's name, description and definition
+         * @description The membership is recomputed in the background; contacts it gains or loses record segment.entered and segment.exited events. Recorded in the audit log.
+         */
+        put: operations["replace-segment"];
+        post?: never;
+        /**
+         * Delete a segment and its membership
+         * @description Recorded in the audit log.
+         */
+        delete: operations["delete-segment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/{id}/recompute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a computation of the segment's membership now */
+        post: operations["recompute-segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List suppressed addresses by channel and address, optionally searching by address */
+        get: operations["list-suppressions"];
+        put?: never;
+        /**
+         * Suppress an address on a channel
+         * @description No message of the channel is sent to the address until the suppression is removed; sends to it are recorded as skipped. Recorded in the audit log.
+         */
+        post: operations["create-suppression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppressions/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a suppression: the address gets messages again
+         * @description Lifts the address on the channel given, or on every channel it is suppressed on. Recorded in the audit log.
+         */
+        delete: operations["delete-suppression"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the workspace's message templates */
+        get: operations["list-templates"];
+        put?: never;
+        /**
+         * Create a message template
+         * @description Every Liquid field must parse: a field that does not is a 422 naming it and the line.
+         */
+        post: operations["create-template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render an unsaved template for a contact and a sample event
+         * @description Returns the message as it would be sent (HTML outputs escaped). A field that does not parse or render is a 422 naming it and the line.
+         */
+        post: operations["preview-template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a message template */
+        get: operations["get-template"];
+        /** Replace a message template (its channel stays) */
+        put: operations["replace-template"];
+        post?: never;
+        /** Delete a message template */
+        delete: operations["delete-template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render a saved template for a contact and a sample event */
+        post: operations["preview-saved-template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's usage this month against its plan's limits */
+        get: operations["get-usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflow-starters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Starter journeys to create a workflow from
+         * @description Welcome series, abandoned cart, weekly digest and reply triage: each publishes as it is once its channels are connected. Create one with POST /workflows and its name and definition.
+         */
+        get: operations["list-workflow-starters"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -583,6 +1188,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare two versions of a workflow, or a version and the draft
+         * @description By default compares the live (current published) version with the draft: `changed` false means the draft has nothing to publish. Positions are layout and do not count as a change.
+         */
+        get: operations["diff-workflow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{id}/duplicate": {
         parameters: {
             query?: never;
@@ -648,7 +1273,7 @@ export interface paths {
         put?: never;
         /**
          * Publish the draft as a new immutable version
-         * @description Refused with 422 and every problem when the draft is invalid. Running executions keep the version they started on.
+         * @description Refused with 422 and every problem when the draft is invalid, and with 409 when it does not differ from the live version (positions aside): no identical version is made. Running executions keep the version they started on.
          */
         post: operations["publish-workflow"];
         delete?: never;
@@ -664,10 +1289,74 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Execution counts per status and step counts per node (the builder's overlay) */
+        /**
+         * A workflow's funnel for a period: executions per status, per node and step status, per transition
+         * @description Counts executions created in [from, to), test runs left out. Each count is a number of executions, so a node's count divided by entries is the share of entries that reached it. List the executions behind a count with GET /executions?workflowId=…&nodeId=…&nodeStatus=…&from=…&to=…
+         */
         get: operations["get-workflow-stats"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/test-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the workflow's pinned sample data (test runs) */
+        get: operations["get-workflow-test-data"];
+        /**
+         * Pin sample data to the workflow (test runs)
+         * @description Saved with the workflow, not with a version; the draft's revision does not change.
+         */
+        put: operations["put-workflow-test-data"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/test-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the draft as a test execution
+         * @description Checks the draft as publishing does (422 with every problem) and starts it, unpublished, as an execution marked test, with the pinned sample data or the body's. Sends go only to allow-listed recipients (default: the tester's own email), http.request and AI steps only when allowed; a refused step completes as skipped with a reason starting "test run:". Test executions are left out of workflow stats.
+         */
+        post: operations["start-test-run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/test-runs/preview-step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run this step: one node of the draft rendered against the sample context
+         * @description Templates rendered, CEL evaluated, a send built as the message it would send — nothing is sent and nothing is written. The context is the pinned sample data (or the body's), or an execution's context when executionId is given.
+         */
+        post: operations["preview-workflow-step"];
         delete?: never;
         options?: never;
         head?: never;
@@ -745,6 +1434,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspace/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the workspace's plan (OWNER)
+         * @description Nothing is deleted when the new plan is smaller: creating more is refused (402) until usage is under its limits.
+         */
+        put: operations["set-workspace-plan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a workspace the signed-in user owns
+         * @description The caller becomes its OWNER. The session's active workspace does not change: switch to the new one with switch-tenant.
+         */
+        post: operations["create-workspace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -779,6 +1508,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/alias": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment tracking API: alias
+         * @description Stores an event named "Alias" with previousId for the contact userId names (contacts are not merged). Authenticate with a workspace API key of scope events:write (or full) as the HTTP Basic user and an empty password, or as `writeKey` in the body. A repeated `messageId` is accepted and stored once. Limit 32 KiB.
+         */
+        post: operations["segment-alias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment tracking API: batch
+         * @description Up to 500 KiB and 1,000 messages, each up to 32 KiB, each with its `type` (identify, track, page, screen, group, alias). The batch's `context` and `sentAt` apply to every message. Answers 200 `{"success": true}` when any message was taken (the refused ones listed in `errors`), 400 when none was or the body is not JSON or too large. `/v1/import` is the same call under its older name.
+         */
+        post: operations["segment-batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment tracking API: group
+         * @description Stores an event named "Group" with groupId and the group's traits. Authenticate with a workspace API key of scope events:write (or full) as the HTTP Basic user and an empty password, or as `writeKey` in the body. A repeated `messageId` is accepted and stored once. Limit 32 KiB.
+         */
+        post: operations["segment-group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/identify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment tracking API: identify
+         * @description Creates or updates the contact `userId` names (or the one with the `email` trait) from its traits: email, phone, name (or firstName + lastName), timezone, locale; other traits become attributes. Authenticate with a workspace API key of scope events:write (or full) as the HTTP Basic user and an empty password, or as `writeKey` in the body. A repeated `messageId` is accepted and stored once. Limit 32 KiB.
+         */
+        post: operations["segment-identify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment tracking API: import
+         * @description Up to 500 KiB and 1,000 messages, each up to 32 KiB, each with its `type` (identify, track, page, screen, group, alias). The batch's `context` and `sentAt` apply to every message. Answers 200 `{"success": true}` when any message was taken (the refused ones listed in `errors`), 400 when none was or the body is not JSON or too large. `/v1/import` is the same call under its older name.
+         */
+        post: operations["segment-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment tracking API: page
+         * @description Stores an event named "Page Viewed" with the page's name, category and properties. Authenticate with a workspace API key of scope events:write (or full) as the HTTP Basic user and an empty password, or as `writeKey` in the body. A repeated `messageId` is accepted and stored once. Limit 32 KiB.
+         */
+        post: operations["segment-page"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/screen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment tracking API: screen
+         * @description Stores an event named "Screen Viewed" with the screen's name, category and properties. Authenticate with a workspace API key of scope events:write (or full) as the HTTP Basic user and an empty password, or as `writeKey` in the body. A repeated `messageId` is accepted and stored once. Limit 32 KiB.
+         */
+        post: operations["segment-screen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment tracking API: track
+         * @description Stores the event `event` with its properties for the contact (`userId`, or the `email` of `context.traits`). Authenticate with a workspace API key of scope events:write (or full) as the HTTP Basic user and an empty password, or as `writeKey` in the body. A repeated `messageId` is accepted and stored once. Limit 32 KiB.
+         */
+        post: operations["segment-track"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/{tenantId}/{id}": {
         parameters: {
             query?: never;
@@ -803,6 +1692,119 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AISettingsDTO: {
+            /** @description The provider's base URL (empty: its public endpoint) */
+            baseUrl: string;
+            /** @description False until the workspace saves its AI settings; AI steps fail until then */
+            configured: boolean;
+            /** @description Whether an API key is stored (the key is never returned) */
+            hasApiKey: boolean;
+            model: string;
+            /**
+             * Format: int64
+             * @description Tokens in + out per calendar month (UTC); 0: no budget
+             */
+            monthlyTokenBudget: number;
+            /** @enum {string} */
+            provider: "openai" | "anthropic" | "local" | "";
+            /** @description Fields blanked from recorded prompts and responses */
+            redactFields: string[] | null;
+            /** @description Email addresses and phone numbers are blanked from recorded prompts and responses */
+            redactPii: boolean;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        AISettingsUpdateDTO: {
+            /** @description Write-only. Omitted: keep the stored key; empty: remove it */
+            apiKey?: string;
+            /** @description An OpenAI-compatible or Anthropic base URL; empty for the public endpoint */
+            baseUrl?: string;
+            /** @description Required except for the local provider */
+            model?: string;
+            /**
+             * Format: int64
+             * @description Tokens in + out per calendar month (UTC); 0: no budget
+             */
+            monthlyTokenBudget?: number;
+            /** @enum {string} */
+            provider: "openai" | "anthropic" | "local";
+            /** @description Field names blanked from recorded prompts and responses */
+            redactFields?: string[] | null;
+            /** @description Blank email addresses and phone numbers from recorded prompts and responses */
+            redactPii?: boolean;
+        };
+        AIUsageDTO: {
+            /**
+             * Format: double
+             * @description Share of the budget used (tokensUsed / monthlyTokenBudget); 0 without a budget
+             */
+            budgetUsed: number;
+            byModel: components["schemas"]["AIUsageModelDTO"][] | null;
+            /** Format: int64 */
+            calls: number;
+            /**
+             * Format: int64
+             * @description Estimated cost in millionths of a US dollar
+             */
+            costMicroUsd: number;
+            /** @example 2026-12 */
+            month: string;
+            /**
+             * Format: int64
+             * @description 0: no budget
+             */
+            monthlyTokenBudget: number;
+            /** Format: int64 */
+            tokensIn: number;
+            /** Format: int64 */
+            tokensOut: number;
+            /**
+             * Format: int64
+             * @description tokensIn + tokensOut
+             */
+            tokensUsed: number;
+        };
+        AIUsageModelDTO: {
+            /** Format: int64 */
+            calls: number;
+            /**
+             * Format: int64
+             * @description Estimated cost in millionths of a US dollar
+             */
+            costMicroUsd: number;
+            model: string;
+            provider: string;
+            /** Format: int64 */
+            tokensIn: number;
+            /** Format: int64 */
+            tokensOut: number;
+        };
+        AIWorkflowDraftDTO: {
+            /**
+             * Format: int64
+             * @description Provider calls made (1 plus the repairs)
+             */
+            calls: number;
+            definition: components["schemas"]["Definition"];
+            explanation: string;
+            model: string;
+            /** Format: int64 */
+            tokensIn: number;
+            /** Format: int64 */
+            tokensOut: number;
+        };
+        AIWorkflowDraftRequestDTO: {
+            /**
+             * @description What the journey should do, in plain language
+             * @example When a WhatsApp message comes in, classify it as question, complaint or unsubscribe and route it
+             */
+            prompt: string;
+        };
+        APIKeyCreateDTO: {
+            name: string;
+            /** @description full, or events:write for ingestion only */
+            scopes: string[] | null;
+        };
         APIKeyCreatedDTO: {
             /** Format: date-time */
             createdAt: string;
@@ -833,7 +1835,7 @@ export interface components {
             revokedAt?: string;
             scopes: string[] | null;
         };
-        AcceptInvitationInputBody: {
+        AcceptInvitationDTO: {
             /** @description For a new account */
             name?: string;
             /** @description A new account's password, or the existing account's to sign in */
@@ -844,6 +1846,8 @@ export interface components {
             /** @example member.role_changed */
             action: string;
             actorId?: string;
+            /** @description The member's name (or email) or the API key's name; empty when the actor no longer exists */
+            actorName?: string;
             /** @enum {string} */
             actorType: "user" | "api_key" | "system";
             /** Format: date-time */
@@ -854,12 +1858,222 @@ export interface components {
             targetId?: string;
             targetType?: string;
         };
-        "Create-api-keyRequest": {
-            name: string;
-            /** @description full, or events:write for ingestion only */
-            scopes: string[] | null;
+        AuditListDTO: {
+            items: components["schemas"]["AuditEntryDTO"][] | null;
+            nextCursor?: string;
         };
-        "Create-credentialRequest": {
+        ChannelConfigDTO: {
+            /** @description whatsapp: business account ID (optional) */
+            businessAccountId?: string;
+            /** @description email: default sender address */
+            from?: string;
+            /** @description email: default sender name */
+            fromName?: string;
+            /** @description email: SMTP server host */
+            host?: string;
+            /**
+             * Format: int64
+             * @description whatsapp: send rate (default 80)
+             */
+            messagesPerSecond?: number;
+            /** @description messenger: Facebook Page ID */
+            pageId?: string;
+            /** @description whatsapp: Cloud API phone number ID */
+            phoneNumberId?: string;
+            /**
+             * Format: int64
+             * @description email: SMTP port (default 587, 465 with implicit TLS)
+             */
+            port?: number;
+            /** @description email: default Reply-To address */
+            replyTo?: string;
+            /**
+             * @description email: mandatory STARTTLS (default), implicit TLS, opportunistic, or none (only when chosen)
+             * @enum {string}
+             */
+            tls?: "mandatory" | "implicit" | "opportunistic" | "none";
+            /** @description email: SMTP user name */
+            username?: string;
+        };
+        ChannelCreateDTO: {
+            config?: components["schemas"]["ChannelConfigDTO"];
+            /** @enum {string} */
+            kind: "email" | "whatsapp" | "messenger";
+            /** @description Unique in the workspace */
+            name: string;
+            /** @description email: password; whatsapp: accessToken, appSecret, verifyToken; messenger: pageToken, appSecret, verifyToken. Stored encrypted, never returned. */
+            secrets?: {
+                [key: string]: string;
+            };
+            /** @description email: smtp://user:password@host:587 or smtps://…:465 instead of the fields; its password is stored as the password secret */
+            smtpUrl?: string;
+        };
+        ChannelDTO: {
+            config: components["schemas"]["ChannelConfigDTO"];
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            /** @enum {string} */
+            kind: "email" | "whatsapp" | "messenger";
+            /** Format: date-time */
+            lastTestedAt?: string;
+            name: string;
+            /** @description Names of the secrets that are set (values are never returned) */
+            secretsSet: string[] | null;
+            /** @enum {string} */
+            status: "untested" | "ok" | "failing";
+            statusMessage: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description whatsapp, messenger: the callback URL to enter in Meta's app dashboard */
+            webhookUrl?: string;
+        };
+        ChannelTestDTO: {
+            channel: components["schemas"]["ChannelDTO"];
+            /** @description What the test found, in words */
+            message: string;
+            ok: boolean;
+        };
+        ChannelUpdateDTO: {
+            config?: components["schemas"]["ChannelConfigDTO"];
+            name?: string;
+            secrets?: {
+                [key: string]: string;
+            };
+            smtpUrl?: string;
+        };
+        ContactDTO: {
+            attributes: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** @example ada@example.com */
+            email?: string;
+            /** @example user-42 */
+            externalId?: string;
+            id: string;
+            /** Format: date-time */
+            lastSeenAt?: string;
+            /** @example de-DE */
+            locale: string;
+            messengerPsid?: string;
+            name: string;
+            /** @example +4915112345678 */
+            phone?: string;
+            subscriptions: {
+                [key: string]: components["schemas"]["SubscriptionDTO"];
+            };
+            /** @example Europe/Berlin */
+            timezone: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ContactImportDTO: {
+            /** Format: int64 */
+            bytesDone: number;
+            /** @description The column mapping the upload named (other columns take the default one) */
+            columns?: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            createdBy?: string;
+            delimiter: string;
+            /** @description Why a failed import stopped */
+            error?: string;
+            /** @description The first refused rows (up to 100; GET …/errors pages through all kept) */
+            errors?: components["schemas"]["ContactImportRowErrorDTO"][] | null;
+            filename: string;
+            /** Format: date-time */
+            finishedAt?: string;
+            header: string[] | null;
+            id: string;
+            /**
+             * Format: double
+             * @description rowsDone / totalRows, from 0 to 1
+             */
+            progress: number;
+            /** Format: int64 */
+            rowsCreated: number;
+            /**
+             * Format: int64
+             * @description Rows handled, imported or refused
+             */
+            rowsDone: number;
+            /**
+             * Format: int64
+             * @description Rows refused; the first 1000 are kept with their reasons
+             */
+            rowsFailed: number;
+            /** Format: int64 */
+            rowsUpdated: number;
+            /** Format: date-time */
+            startedAt?: string;
+            /** @enum {string} */
+            status: "uploading" | "pending" | "running" | "completed" | "failed" | "cancelled";
+            /** Format: int64 */
+            totalBytes: number;
+            /**
+             * Format: int64
+             * @description Data rows in the file (the header not counted)
+             */
+            totalRows: number;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ContactImportErrorsDTO: {
+            items: components["schemas"]["ContactImportRowErrorDTO"][] | null;
+            /**
+             * Format: int64
+             * @description Pass as after for the next page; absent on the last
+             */
+            nextAfter?: number;
+        };
+        ContactImportListDTO: {
+            items: components["schemas"]["ContactImportDTO"][] | null;
+            nextCursor?: string;
+        };
+        ContactImportRowErrorDTO: {
+            message: string;
+            /**
+             * Format: int64
+             * @description Row number in the file, the header being row 1
+             */
+            row: number;
+        };
+        ContactListDTO: {
+            items: components["schemas"]["ContactDTO"][] | null;
+            nextCursor?: string;
+        };
+        ContactTimelineDTO: {
+            items: components["schemas"]["TimelineItemDTO"][] | null;
+            nextCursor?: string;
+        };
+        ContactUpsertDTO: {
+            /** @description Merged into the stored attributes: top-level keys replace, null deletes; at most 32 KiB in all */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /** @description Stored lowercase; unique in the workspace */
+            email?: string;
+            /** @description Your own user ID; an externalId or an email is required */
+            externalId?: string;
+            /** @description BCP 47 (de-DE); "" clears it */
+            locale?: string;
+            /** @description "" clears it */
+            messengerPsid?: string;
+            name?: string;
+            /** @description E.164 (+4915112345678); "" clears it */
+            phone?: string;
+            /** @description State per channel (email, whatsapp, messenger…) */
+            subscriptions?: {
+                [key: string]: components["schemas"]["SubscriptionInput"];
+            };
+            /** @description IANA zone (Europe/Berlin); "" clears it */
+            timezone?: string;
+        };
+        CredentialCreateDTO: {
             description?: string;
             /**
              * @default generic
@@ -870,26 +2084,6 @@ export interface components {
             name: string;
             /** @description The secret; stored encrypted and never returned */
             value: string;
-        };
-        "Create-invitationRequest": {
-            /** Format: email */
-            email: string;
-            /** @enum {string} */
-            role: "OWNER" | "ADMIN" | "OPERATOR" | "VIEWER";
-        };
-        "Create-scheduleRequest": {
-            /** @description Default true */
-            active?: boolean;
-            /** @description 5-field cron, 6 fields with seconds, or a descriptor like @daily or @every 15m */
-            cron: string;
-            /**
-             * @description After downtime: skip or catch_up
-             * @enum {string}
-             */
-            missedRuns?: "skip" | "catch_up" | "";
-            /** @description IANA time zone, default UTC */
-            timezone?: string;
-            workflowId: string;
         };
         CredentialDTO: {
             /** Format: date-time */
@@ -908,7 +2102,7 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        CredentialValueBody: {
+        CredentialValueDTO: {
             description?: string;
             /**
              * @default generic
@@ -918,13 +2112,57 @@ export interface components {
             /** @description The secret; stored encrypted and never returned */
             value: string;
         };
-        "Deactivate-workflowRequest": {
-            /** @description Cancel executions that are still running */
-            cancelRunning?: boolean;
-        };
         Definition: {
             edges: components["schemas"]["Edge"][] | null;
             nodes: components["schemas"]["Node"][] | null;
+        };
+        DiffEdgeDTO: {
+            id: string;
+            source: string;
+            sourceHandle?: string;
+            target: string;
+        };
+        DiffFieldDTO: {
+            /** @description The compared value as JSON, cut to 160 characters; absent when it was removed */
+            after?: string;
+            /** @description The base value as JSON, cut to 160 characters; absent when the base has none */
+            before?: string;
+            /**
+             * @description JSON pointer into the node: /type, /label, /config/...
+             * @example /config/subject
+             */
+            path: string;
+        };
+        DiffNodeChangeDTO: {
+            fields: components["schemas"]["DiffFieldDTO"][] | null;
+            id: string;
+            label?: string;
+            /** @description More than 50 values differ; the first 50 are listed */
+            truncated?: boolean;
+            type: string;
+        };
+        DiffNodeDTO: {
+            id: string;
+            label?: string;
+            position: components["schemas"]["Position"];
+            type: string;
+        };
+        DiffSideDTO: {
+            /**
+             * @description "none" when "live" was asked and nothing is published
+             * @enum {string}
+             */
+            kind: "draft" | "version" | "none";
+            /**
+             * Format: int64
+             * @description The draft's revision when kind is draft
+             */
+            revision?: number;
+            /**
+             * Format: int64
+             * @description The version number when kind is version
+             */
+            version?: number;
         };
         Edge: {
             id: string;
@@ -932,6 +2170,14 @@ export interface components {
             sourceHandle?: string;
             target: string;
             targetHandle?: string;
+        };
+        EdgeStatDTO: {
+            /** Format: int64 */
+            count: number;
+            /** @description The output handle taken; out for a node's single output */
+            handle: string;
+            source: string;
+            target: string;
         };
         ErrorDetail: {
             /** @description Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id' */
@@ -985,6 +2231,91 @@ export interface components {
             tenantId: string;
             workflowId: string;
         };
+        EventBatchInDTO: {
+            batch: components["schemas"]["EventInDTO"][] | null;
+        };
+        EventContactDTO: {
+            /** @description Merged into the contact's attributes; null deletes a key */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            email?: string;
+            /** @description Your own user ID; an externalId or an email is required */
+            externalId?: string;
+            /** @description BCP 47 (de-DE) */
+            locale?: string;
+            messengerPsid?: string;
+            name?: string;
+            /** @description E.164 (+4915112345678) */
+            phone?: string;
+            subscriptions?: {
+                [key: string]: components["schemas"]["SubscriptionInput"];
+            };
+            /** @description IANA zone (Europe/Berlin) */
+            timezone?: string;
+        };
+        EventDTO: {
+            contactId: string;
+            id: string;
+            messageId: string;
+            name: string;
+            properties: unknown;
+            /** Format: date-time */
+            receivedAt: string;
+            /**
+             * Format: date-time
+             * @description When it happened (the client's time)
+             */
+            timestamp: string;
+        };
+        EventInDTO: {
+            /** @description Created or updated from these fields; other keys are refused */
+            contact: components["schemas"]["EventContactDTO"];
+            /** @description Idempotency key: an event with a messageId already stored is accepted and not stored again */
+            messageId?: string;
+            /** @example order.completed */
+            name: string;
+            /** @description A JSON object of at most 32 KiB */
+            properties?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description When it happened, RFC 3339 (default: when received)
+             * @example 2026-01-02T15:04:05Z
+             */
+            timestamp?: string;
+        };
+        EventIngestDTO: {
+            /**
+             * Format: int64
+             * @description Items taken: stored now, or repeats of stored messageIds
+             */
+            accepted: number;
+            /**
+             * Format: int64
+             * @description Accepted items whose messageId was stored before (or earlier in the batch)
+             */
+            duplicates: number;
+            /** @description Items refused, by index; the others are stored */
+            errors: components["schemas"]["EventItemErrorDTO"][] | null;
+        };
+        EventItemErrorDTO: {
+            /** @example timestamp */
+            field: string;
+            /**
+             * Format: int64
+             * @description Position in the batch (0 for a single event)
+             */
+            index: number;
+            message: string;
+        };
+        EventListDTO: {
+            items: components["schemas"]["EventDTO"][] | null;
+            nextCursor?: string;
+        };
+        EventNameListDTO: {
+            names: string[] | null;
+        };
         ExecutionDTO: {
             contactId?: string;
             /** @description trigger, contact, steps.<node>.output, vars, execution */
@@ -1005,6 +2336,8 @@ export interface components {
             /** Format: int64 */
             stepCount: number;
             steps?: components["schemas"]["StepDTO"][] | null;
+            /** @description A test run of the draft (left out of stats); its version is a test snapshot, numbered below zero */
+            test: boolean;
             triggerType: string;
             /** Format: date-time */
             updatedAt: string;
@@ -1012,23 +2345,33 @@ export interface components {
             version: number;
             workflowId: string;
         };
-        "Get-workflow-statsResponse": {
-            /** @description Executions per status */
-            executions: {
-                [key: string]: number;
+        ExecutionListDTO: {
+            items: components["schemas"]["ExecutionDTO"][] | null;
+            nextCursor?: string;
+        };
+        ExecutionStartDTO: {
+            /** @description The contact as expressions see it (email, phone, timezone, attributes…) */
+            contact?: {
+                [key: string]: unknown;
             };
-            /** @description Step visits per node and status */
-            nodes: {
-                [key: string]: {
-                    [key: string]: number;
-                };
+            contactId?: string;
+            /** @description A repeated key returns the execution created first */
+            idempotencyKey?: string;
+            /** @description Available to the journey as trigger.input */
+            input?: {
+                [key: string]: unknown;
             };
+            /**
+             * Format: int64
+             * @description Run this published version instead of the current one
+             */
+            version?: number;
         };
         HandleDTO: {
             id: string;
             label: string;
         };
-        HealthOutputBody: {
+        HealthDTO: {
             checks?: {
                 [key: string]: string;
             };
@@ -1036,6 +2379,12 @@ export interface components {
             /** @example ok */
             status: string;
             version?: string;
+        };
+        InvitationCreateDTO: {
+            /** Format: email */
+            email: string;
+            /** @enum {string} */
+            role: "OWNER" | "ADMIN" | "OPERATOR" | "VIEWER";
         };
         InvitationCreatedDTO: {
             /** @description Share this link with the invitee; it is shown only once */
@@ -1071,19 +2420,11 @@ export interface components {
             /** @enum {string} */
             status: "pending" | "accepted" | "expired";
         };
-        "List-audit-logResponse": {
-            items: components["schemas"]["AuditEntryDTO"][] | null;
-            nextCursor?: string;
-        };
-        "List-executionsResponse": {
-            items: components["schemas"]["ExecutionDTO"][] | null;
-            nextCursor?: string;
-        };
-        LoginInputBody: {
+        LoginDTO: {
             email: string;
             password: string;
         };
-        LogoutOutputBody: {
+        LogoutDTO: {
             /**
              * Format: int64
              * @description Sessions ended
@@ -1107,12 +2448,56 @@ export interface components {
             role: "OWNER" | "ADMIN" | "OPERATOR" | "VIEWER";
             user: components["schemas"]["UserDTO"];
         };
+        MemberRoleDTO: {
+            /** @enum {string} */
+            role: "OWNER" | "ADMIN" | "OPERATOR" | "VIEWER";
+        };
         MembershipDTO: {
             /** Format: date-time */
             joinedAt: string;
             /** @enum {string} */
             role: "OWNER" | "ADMIN" | "OPERATOR" | "VIEWER";
             tenant: components["schemas"]["TenantDTO"];
+        };
+        MessageDTO: {
+            /** Format: date-time */
+            bouncedAt?: string;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "messenger";
+            connectionId?: string;
+            contactId?: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+            errorCode?: string;
+            errorText?: string;
+            executionId?: string;
+            /** Format: date-time */
+            failedAt?: string;
+            id: string;
+            nodeId?: string;
+            providerMessageId?: string;
+            /** Format: date-time */
+            queuedAt: string;
+            /** Format: date-time */
+            readAt?: string;
+            /** @description Blank once the contact was erased */
+            recipient: string;
+            /** Format: date-time */
+            sentAt?: string;
+            /** Format: date-time */
+            skippedAt?: string;
+            /** @enum {string} */
+            status: "queued" | "sent" | "delivered" | "read" | "failed" | "bounced" | "skipped";
+            templateId?: string;
+            /** Format: date-time */
+            updatedAt: string;
+            workflowId?: string;
+            /** Format: int64 */
+            workflowVersion?: number;
+        };
+        MessagePageDTO: {
+            items: components["schemas"]["MessageDTO"][] | null;
+            nextCursor?: string;
         };
         Node: {
             config?: unknown;
@@ -1122,6 +2507,8 @@ export interface components {
             type: string;
         };
         NodeTypeDTO: {
+            /** @description This server can run the type; an unavailable one is refused at publish */
+            available?: boolean;
             /** @description Has an "error" output handle */
             canFail: boolean;
             category: string;
@@ -1137,11 +2524,43 @@ export interface components {
             pure: boolean;
             /** @example delay */
             type: string;
+            /** @description Why the type cannot run here, when it cannot */
+            unavailableReason?: string;
             waits: boolean;
         };
         PingEvent: {
             /** Format: date-time */
             at: string;
+        };
+        PlanDTO: {
+            /**
+             * Format: int64
+             * @description -1: unlimited (as every count here)
+             */
+            activeWorkflows: number;
+            /** Format: int64 */
+            aiTokensPerMonth: number;
+            /** Format: int64 */
+            apiBurst: number;
+            /** Format: int64 */
+            apiRequestsPerSecond: number;
+            /** Format: int64 */
+            contacts: number;
+            /** Format: int64 */
+            executionsPerMonth: number;
+            /** Format: int64 */
+            members: number;
+            /** Format: int64 */
+            messagesPerMonth: number;
+            /** Format: int64 */
+            minScheduleIntervalSeconds: number;
+            /** @enum {string} */
+            plan: "FREE" | "PRO" | "BIZ";
+            /** Format: int64 */
+            workflows: number;
+        };
+        PlanListDTO: {
+            plans: components["schemas"]["PlanDTO"][] | null;
         };
         Position: {
             /** Format: double */
@@ -1158,6 +2577,13 @@ export interface components {
             /** @description JSON pointer inside the node's config */
             path?: string;
         };
+        RenderedMessageDTO: {
+            html?: string;
+            parameters?: string[] | null;
+            preheader?: string;
+            subject?: string;
+            text?: string;
+        };
         RevokedEvent: {
             /** Format: date-time */
             at: string;
@@ -1166,6 +2592,20 @@ export interface components {
              * @enum {string}
              */
             reason: "unauthenticated" | "forbidden";
+        };
+        ScheduleCreateDTO: {
+            /** @description Default true */
+            active?: boolean;
+            /** @description 5-field cron, 6 fields with seconds, or a descriptor like @daily or @every 15m */
+            cron: string;
+            /**
+             * @description After downtime: skip or catch_up
+             * @enum {string}
+             */
+            missedRuns?: "skip" | "catch_up" | "";
+            /** @description IANA time zone, default UTC */
+            timezone?: string;
+            workflowId: string;
         };
         ScheduleDTO: {
             /** Format: date-time */
@@ -1190,7 +2630,7 @@ export interface components {
             updatedAt: string;
             workflowId: string;
         };
-        ScheduleWriteBody: {
+        ScheduleWriteDTO: {
             /** @description 5-field cron, 6 fields with seconds, or a descriptor like @daily or @every 15m */
             cron: string;
             /**
@@ -1201,31 +2641,106 @@ export interface components {
             /** @description IANA time zone, default UTC */
             timezone?: string;
         };
-        SignupInputBody: {
+        SegmentAttribute: {
+            key: string;
+            op: string;
+            value?: unknown;
+        };
+        SegmentCondition: {
+            all?: components["schemas"]["SegmentCondition"][] | null;
+            any?: components["schemas"]["SegmentCondition"][] | null;
+            attribute?: components["schemas"]["SegmentAttribute"];
+            field?: components["schemas"]["SegmentField"];
+            not?: components["schemas"]["SegmentCondition"];
+            performed?: components["schemas"]["SegmentPerformed"];
+            subscription?: components["schemas"]["SegmentSubscription"];
+            time?: components["schemas"]["SegmentTime"];
+        };
+        SegmentDTO: {
+            /**
+             * Format: date-time
+             * @description When the membership was last computed; absent until the first computation
+             */
+            computedAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+            definition: components["schemas"]["SegmentCondition"];
+            description: string;
+            id: string;
+            /**
+             * Format: int64
+             * @description Members after the last computation
+             */
+            memberCount: number;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SegmentField: {
+            field: string;
+            op: string;
+            value?: string;
+        };
+        SegmentListDTO: {
+            items: components["schemas"]["SegmentDTO"][] | null;
+        };
+        SegmentPerformed: {
+            /** Format: int64 */
+            count: number;
+            event: string;
+            op: string;
+            /** Format: int64 */
+            withinSeconds?: number;
+        };
+        SegmentPreviewDTO: {
+            definition: components["schemas"]["SegmentCondition"];
+            /**
+             * Format: int64
+             * @description How many matching contacts to return, newest first
+             * @default 10
+             */
+            sample: number;
+        };
+        SegmentPreviewResultDTO: {
+            /** Format: int64 */
+            count: number;
+            sample: components["schemas"]["ContactDTO"][] | null;
+        };
+        SegmentRecomputeDTO: {
+            queued: boolean;
+        };
+        SegmentResultDTO: {
+            errors?: components["schemas"]["EventItemErrorDTO"][] | null;
+            success: boolean;
+        };
+        SegmentSubscription: {
+            channel: string;
+            state: string;
+        };
+        SegmentTime: {
+            field: string;
+            /** Format: int64 */
+            olderThanSeconds?: number;
+            /** Format: int64 */
+            withinSeconds?: number;
+        };
+        SegmentWriteDTO: {
+            /** @description The condition tree: exactly one of all, any, not, attribute, field, subscription, performed, time per node; at most 5 levels and 50 conditions */
+            definition: components["schemas"]["SegmentCondition"];
+            description?: string;
+            name: string;
+        };
+        SetPlanDTO: {
+            /** @enum {string} */
+            plan: "FREE" | "PRO" | "BIZ";
+        };
+        SignupDTO: {
             /** Format: email */
             email: string;
             name: string;
             /** @description 10 to 256 characters, not only whitespace and not easy to guess (zxcvbn score 2 or more) */
             password: string;
             workspaceName: string;
-        };
-        StartExecutionBody: {
-            /** @description The contact as expressions see it (email, phone, timezone, attributes…) */
-            contact?: {
-                [key: string]: unknown;
-            };
-            contactId?: string;
-            /** @description A repeated key returns the execution created first */
-            idempotencyKey?: string;
-            /** @description Available to the journey as trigger.input */
-            input?: {
-                [key: string]: unknown;
-            };
-            /**
-             * Format: int64
-             * @description Run this published version instead of the current one
-             */
-            version?: number;
         };
         StepDTO: {
             /** Format: int64 */
@@ -1262,9 +2777,125 @@ export interface components {
             /** @enum {string} */
             status: "PENDING" | "DONE" | "FAILED";
         };
-        SwitchTenantInputBody: {
+        StepPreview: {
+            context: {
+                [key: string]: unknown;
+            };
+            error?: string;
+            handle?: string;
+            input?: unknown;
+            nodeId: string;
+            output?: unknown;
+            skipped?: string;
+            type: string;
+        };
+        StepPreviewDTO: {
+            /** @description Take the context (trigger, contact, step outputs, vars) from this execution of the workflow, e.g. the last test run */
+            executionId?: string;
+            nodeId: string;
+            /** @description Sample data to use instead of the pinned data */
+            sample?: components["schemas"]["TestDataDTO"];
+        };
+        SubscriptionDTO: {
+            /** Format: date-time */
+            at: string;
+            /** @example api */
+            source?: string;
+            /** @enum {string} */
+            state: "subscribed" | "unsubscribed" | "never";
+        };
+        SubscriptionInput: {
+            /** Format: date-time */
+            at?: string;
+            source?: string;
+            state: string;
+        };
+        SuppressionCreateDTO: {
+            /** @description An email address, a phone number in E.164 (+4915112345678) or a Messenger PSID */
+            address: string;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "messenger";
+            /**
+             * @description Why: manual unless it records a complaint, bounce or unsubscribe received elsewhere
+             * @default manual
+             * @enum {string}
+             */
+            reason: "manual" | "complaint" | "hard_bounce" | "unsubscribed";
+        };
+        SuppressionDTO: {
+            /** @description As stored: an email address in lowercase, a WhatsApp number as digits without +, a Messenger PSID */
+            address: string;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "messenger";
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            reason: "hard_bounce" | "complaint" | "unsubscribed" | "manual";
+            /** @description The message whose bounce or unsubscribe suppressed the address */
+            sourceMessageId?: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SuppressionPageDTO: {
+            items: components["schemas"]["SuppressionDTO"][] | null;
+            nextCursor?: string;
+        };
+        SwitchTenantDTO: {
             /** @description A workspace the user is a member of */
             tenantId: string;
+        };
+        TemplateContentDTO: {
+            /** @description Outputs are HTML-escaped */
+            html?: string;
+            /** @description whatsapp: the approved template's language (en_US) */
+            language?: string;
+            /** @description whatsapp: the approved template's body parameters, Liquid each */
+            parameters?: string[] | null;
+            preheader?: string;
+            subject?: string;
+            /** @description whatsapp: an approved template's name */
+            templateName?: string;
+            text?: string;
+        };
+        TemplateCreateDTO: {
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "messenger";
+            content: components["schemas"]["TemplateContentDTO"];
+            description?: string;
+            /** @description Unique per channel in the workspace */
+            name: string;
+        };
+        TemplateDTO: {
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "messenger";
+            content: components["schemas"]["TemplateContentDTO"];
+            /** Format: date-time */
+            createdAt: string;
+            createdBy?: string;
+            description: string;
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        TemplatePreviewDTO: {
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "messenger";
+            /** @description The contact to render for (as contact.*) */
+            contactId?: string;
+            content: components["schemas"]["TemplateContentDTO"];
+            /** @description A sample event, a JSON object (as event.* and trigger.*) */
+            event?: unknown;
+        };
+        TemplateReplaceDTO: {
+            content: components["schemas"]["TemplateContentDTO"];
+            description?: string;
+            name: string;
+        };
+        TemplateSavedPreviewDTO: {
+            contactId?: string;
+            content?: components["schemas"]["TemplateContentDTO"];
+            event?: unknown;
         };
         TenantDTO: {
             id: string;
@@ -1273,9 +2904,83 @@ export interface components {
             plan: "FREE" | "PRO" | "BIZ";
             slug: string;
         };
-        "Update-memberRequest": {
+        TestDataDTO: {
+            /** @description A typed sample contact (email, phone, attributes…) when no contactId is given */
+            contact?: {
+                [key: string]: unknown;
+            };
+            /** @description A stored contact to run for (read, never written) */
+            contactId?: string;
+            /** @description Sample trigger.event (event triggers): name, properties… */
+            event?: {
+                [key: string]: unknown;
+            };
+            /** @description Sample trigger.input (manual and webhook triggers) */
+            input?: {
+                [key: string]: unknown;
+            };
+            options?: components["schemas"]["TestOptionsDTO"];
+            /** @description The trigger to start at; empty: the first trigger */
+            triggerNodeId?: string;
+        };
+        TestOptionsDTO: {
+            /** @description Let AI steps make their calls */
+            allowAi?: boolean;
+            /** @description Let http.request steps make their calls */
+            allowHttp?: boolean;
+            /** @description Send recipients allowed (emails, E.164 phones, Messenger PSIDs). Absent: the tester's own email; empty: no send goes out */
+            recipients?: string[];
+            /** @description Delays complete at once and wait_for_event takes its timeout branch at once */
+            skipDelays?: boolean;
+        };
+        TimelineItemDTO: {
+            /** Format: date-time */
+            at: string;
+            executionId?: string;
+            /** @description The event's, the execution's (journey items) or the step's ID */
+            id: string;
             /** @enum {string} */
-            role: "OWNER" | "ADMIN" | "OPERATOR" | "VIEWER";
+            kind: "event" | "journey.entered" | "journey.exited" | "step";
+            /** @description Event name, workflow name (journey items) or a step's node type */
+            name?: string;
+            nodeId?: string;
+            /** @description An event's properties */
+            properties?: {
+                [key: string]: unknown;
+            };
+            /** @description The execution's (journey.exited) or the step's status */
+            status?: string;
+            workflowId?: string;
+        };
+        UsageDTO: {
+            /** Format: int64 */
+            apiBurst: number;
+            /** Format: int64 */
+            apiRequestsPerSecond: number;
+            items: components["schemas"]["UsageItemDTO"][] | null;
+            /** Format: int64 */
+            minScheduleIntervalSeconds: number;
+            /**
+             * Format: date-time
+             * @description Exclusive
+             */
+            periodEnd: string;
+            /** Format: date-time */
+            periodStart: string;
+            /** @enum {string} */
+            plan: "FREE" | "PRO" | "BIZ";
+        };
+        UsageItemDTO: {
+            limit: string;
+            /** @description Used counts this month (UTC) and starts over on the 1st */
+            monthly: boolean;
+            /** Format: int64 */
+            used: number;
+            /**
+             * Format: int64
+             * @description The limit; -1: unlimited
+             */
+            value: number;
         };
         UserDTO: {
             /** Format: date-time */
@@ -1284,10 +2989,10 @@ export interface components {
             id: string;
             name: string;
         };
-        "Validate-workflowRequest": {
+        ValidateDefinitionDTO: {
             definition?: components["schemas"]["Definition"];
         };
-        "Validate-workflowResponse": {
+        ValidationDTO: {
             problems: components["schemas"]["ProblemDTO"][] | null;
             valid: boolean;
         };
@@ -1322,11 +3027,74 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        WorkflowListOutputBody: {
+        WorkflowDeactivateDTO: {
+            /** @description Cancel executions that are still running */
+            cancelRunning?: boolean;
+        };
+        WorkflowDiffDTO: {
+            addedEdges: components["schemas"]["DiffEdgeDTO"][] | null;
+            addedNodes: components["schemas"]["DiffNodeDTO"][] | null;
+            /** @description Whether the two sides behave differently; a draft with changed false has nothing to publish */
+            changed: boolean;
+            changedNodes: components["schemas"]["DiffNodeChangeDTO"][] | null;
+            from: components["schemas"]["DiffSideDTO"];
+            movedNodes: string[] | null;
+            removedEdges: components["schemas"]["DiffEdgeDTO"][] | null;
+            removedNodes: components["schemas"]["DiffNodeDTO"][] | null;
+            to: components["schemas"]["DiffSideDTO"];
+        };
+        WorkflowListDTO: {
             items: components["schemas"]["WorkflowDTO"][] | null;
             nextCursor?: string;
         };
-        WorkflowUpdateBody: {
+        WorkflowStarterDTO: {
+            /** @description Channel kinds its send steps use; connect them before publishing */
+            channels: string[] | null;
+            definition: components["schemas"]["Definition"];
+            description: string;
+            /** @example welcome-series */
+            id: string;
+            name: string;
+            /** @description The step types it uses, in order of first use */
+            nodeTypes: string[] | null;
+        };
+        WorkflowStarterListOutputBody: {
+            items: components["schemas"]["WorkflowStarterDTO"][] | null;
+        };
+        WorkflowStatsDTO: {
+            /** @description Per transition (node, handle taken, next node), the executions of the period that made it */
+            edges: components["schemas"]["EdgeStatDTO"][] | null;
+            /** @description Per node, the executions of the period that reached it */
+            entered: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Executions created in the period: the base of every share
+             */
+            entries: number;
+            /** @description Executions created in the period per status */
+            executions: {
+                [key: string]: number;
+            };
+            /**
+             * Format: date-time
+             * @description Start of the period; absent for all time
+             */
+            from?: string;
+            /** @description Per node and step status, the executions of the period with a step there in that status (an execution counts once per node and status) */
+            nodes: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Format: date-time
+             * @description End of the period (exclusive)
+             */
+            to: string;
+        };
+        WorkflowUpdateDTO: {
             definition?: components["schemas"]["Definition"];
             description?: string;
             name: string;
@@ -1336,10 +3104,20 @@ export interface components {
              */
             revision?: number;
         };
-        WorkflowWriteBody: {
+        WorkflowWriteDTO: {
             definition?: components["schemas"]["Definition"];
             description?: string;
             name: string;
+        };
+        WorkspaceCreateBody: {
+            /** @example Acme EU */
+            name: string;
+        };
+        WorkspacePlanDTO: {
+            /** @enum {string} */
+            plan: "FREE" | "PRO" | "BIZ";
+            /** @description The workspace's ID */
+            tenantId: string;
         };
     };
     responses: never;
@@ -1350,6 +3128,356 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "get-ai-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AISettingsDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "update-ai-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AISettingsUpdateDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AISettingsDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-ai-usage": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM (UTC); default: the current month */
+                month?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AIUsageDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-ai-workflow-draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AIWorkflowDraftRequestDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AIWorkflowDraftDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "list-api-keys": {
         parameters: {
             query?: never;
@@ -1441,7 +3569,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Create-api-keyRequest"];
+                "application/json": components["schemas"]["APIKeyCreateDTO"];
             };
         };
         responses: {
@@ -1639,7 +3767,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List-audit-logResponse"];
+                    "application/json": components["schemas"]["AuditListDTO"];
                 };
             };
             /** @description Unauthorized */
@@ -1715,7 +3843,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LoginInputBody"];
+                "application/json": components["schemas"]["LoginDTO"];
             };
         };
         responses: {
@@ -1801,7 +3929,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LogoutOutputBody"];
+                    "application/json": components["schemas"]["LogoutDTO"];
                 };
             };
             /** @description Unauthorized */
@@ -1875,7 +4003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LogoutOutputBody"];
+                    "application/json": components["schemas"]["LogoutDTO"];
                 };
             };
             /** @description Unauthorized */
@@ -2017,7 +4145,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SignupInputBody"];
+                "application/json": components["schemas"]["SignupDTO"];
             };
         };
         responses: {
@@ -2096,7 +4224,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SwitchTenantInputBody"];
+                "application/json": components["schemas"]["SwitchTenantDTO"];
             };
         };
         responses: {
@@ -2109,6 +4237,1686 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "billing-set-plan": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The operator token (NEXTFLOW_OPERATOR_TOKEN) */
+                "X-Billing-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspacePlanDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspacePlanDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-channels": {
+        parameters: {
+            query?: {
+                /** @description Only connections of this kind */
+                kind?: "email" | "whatsapp" | "messenger";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelDTO"][] | null;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelCreateDTO"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "delete-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "update-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelUpdateDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "test-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelTestDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-contact-imports": {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactImportListDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-contact-import": {
+        parameters: {
+            query?: {
+                /** @description The file's name, shown in the list (a multipart part's filename is used when this is empty) */
+                filename?: string;
+                /** @description Field separator: one character such as ; or |, or tab (default ,) */
+                delimiter?: string;
+                /** @description JSON object mapping header names to contact fields: externalId, email, phone, messengerPsid, name, firstName, lastName, timezone, locale, subscriptions.<channel>, attributes.<key> or ignore. Unnamed headers map by name (externalId/userId/id, email, phone, name, first_name/last_name, timezone, locale, <channel>_subscribed); any other column becomes an attribute. */
+                columns?: string;
+            };
+            header?: {
+                "Content-Type"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactImportDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-contact-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactImportDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "cancel-contact-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactImportDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-contact-import-errors": {
+        parameters: {
+            query?: {
+                /** @description Row number to continue after (nextAfter of the previous page) */
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactImportErrorsDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-contacts": {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive substring of email, name or externalId */
+                q?: string;
+                /** @description Attribute filter key:op[:value], repeatable and ANDed; op is eq, ne, lt, lte, gt, gte or exists. The value is a number or true/false when it parses as one; quote it ("30") to compare as a string. Keys may address nested objects with dots (address.city). */
+                attr?: string[] | null;
+                /** @description channel:state, repeatable; never also matches a channel never recorded */
+                subscription?: string[] | null;
+                /** @description Created at or after (RFC 3339) */
+                createdAfter?: string;
+                /** @description Created before (RFC 3339) */
+                createdBefore?: string;
+                /** @description Last seen at or after (RFC 3339) */
+                lastSeenAfter?: string;
+                /** @description Last seen before (RFC 3339) */
+                lastSeenBefore?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactListDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "upsert-contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactUpsertDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "erase-contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "contact-timeline": {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactTimelineDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
             /** @description Unauthorized */
@@ -2275,7 +6083,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Create-credentialRequest"];
+                "application/json": components["schemas"]["CredentialCreateDTO"];
             };
         };
         responses: {
@@ -2382,7 +6190,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CredentialValueBody"];
+                "application/json": components["schemas"]["CredentialValueDTO"];
             };
         };
         responses: {
@@ -2569,18 +6377,18 @@ export interface operations {
             };
         };
     };
-    "list-executions": {
+    "list-events": {
         parameters: {
             query?: {
-                /** @description Only this workflow's executions */
-                workflowId?: string;
-                /** @description Comma-separated statuses, e.g. FAILED,WAITING */
-                status?: string;
+                /** @description Only events of this name */
+                name?: string;
+                /** @description Only events of this contact */
                 contactId?: string;
-                /** @description Created at or after (RFC 3339) */
+                /** @description Occurred at or after (RFC 3339) */
                 from?: string;
-                /** @description Created before (RFC 3339) */
+                /** @description Occurred before (RFC 3339) */
                 to?: string;
+                /** @description nextCursor of the previous page */
                 cursor?: string;
                 limit?: number;
             };
@@ -2596,7 +6404,306 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List-executionsResponse"];
+                    "application/json": components["schemas"]["EventListDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "ingest-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventInDTO"] | components["schemas"]["EventBatchInDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventIngestDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-event-names": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventNameListDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-executions": {
+        parameters: {
+            query?: {
+                /** @description Only this workflow's executions */
+                workflowId?: string;
+                /** @description Comma-separated statuses, e.g. FAILED,WAITING */
+                status?: string;
+                contactId?: string;
+                /** @description Created at or after (RFC 3339) */
+                from?: string;
+                /** @description Created before (RFC 3339) */
+                to?: string;
+                /** @description Only executions with a step at this node (the builder's counts click through here) */
+                nodeId?: string;
+                /** @description With nodeId: comma-separated step statuses the step at the node had, e.g. FAILED,WAITING */
+                nodeStatus?: string;
+                /** @description With nodeId: only executions that left the node by this output handle (out for a single output) */
+                handle?: string;
+                /** @description true: only test runs of drafts; false: only real executions; absent: both */
+                test?: "true" | "false" | "";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionListDTO"];
                 };
             };
             /** @description Too Many Requests */
@@ -3025,7 +7132,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Create-invitationRequest"];
+                "application/json": components["schemas"]["InvitationCreateDTO"];
             };
         };
         responses: {
@@ -3129,7 +7236,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AcceptInvitationInputBody"];
+                "application/json": components["schemas"]["AcceptInvitationDTO"];
             };
         };
         responses: {
@@ -3504,7 +7611,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Update-memberRequest"];
+                "application/json": components["schemas"]["MemberRoleDTO"];
             };
         };
         responses: {
@@ -3546,6 +7653,204 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-messages": {
+        parameters: {
+            query?: {
+                /** @description Only messages to this contact */
+                contactId?: string;
+                /** @description Only messages of this workflow */
+                workflowId?: string;
+                /** @description Only messages of this node (with workflowId or executionId) */
+                nodeId?: string;
+                /** @description Only messages of this execution */
+                executionId?: string;
+                channel?: "email" | "whatsapp" | "messenger";
+                status?: "queued" | "sent" | "delivered" | "read" | "failed" | "bounced" | "skipped";
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePageDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3654,6 +7959,79 @@ export interface operations {
             };
         };
     };
+    "list-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanListDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "list-schedules": {
         parameters: {
             query?: {
@@ -3721,7 +8099,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Create-scheduleRequest"];
+                "application/json": components["schemas"]["ScheduleCreateDTO"];
             };
         };
         responses: {
@@ -3857,7 +8235,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ScheduleWriteBody"];
+                "application/json": components["schemas"]["ScheduleWriteDTO"];
             };
         };
         responses: {
@@ -4140,6 +8518,1740 @@ export interface operations {
             };
         };
     };
+    "list-segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentListDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentWriteDTO"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "preview-segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentPreviewDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentPreviewResultDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "replace-segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentWriteDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "delete-segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "recompute-segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRecomputeDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-suppressions": {
+        parameters: {
+            query?: {
+                /** @description Only suppressions of this channel */
+                channel?: "email" | "whatsapp" | "messenger";
+                /** @description Only addresses containing this text (case-insensitive; a phone number's spaces, dashes and + are ignored) */
+                search?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuppressionPageDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-suppression": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuppressionCreateDTO"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuppressionDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "delete-suppression": {
+        parameters: {
+            query?: {
+                /** @description Only on this channel; without it, on every channel the address is suppressed on */
+                channel?: "email" | "whatsapp" | "messenger";
+            };
+            header?: never;
+            path: {
+                /** @description The address, as listed or as entered (an email address, +E.164 number or PSID) */
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-templates": {
+        parameters: {
+            query?: {
+                channel?: "email" | "whatsapp" | "messenger";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDTO"][] | null;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateCreateDTO"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "preview-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplatePreviewDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedMessageDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "replace-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateReplaceDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "delete-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "preview-saved-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateSavedPreviewDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedMessageDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-workflow-starters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowStarterListOutputBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "list-workflows": {
         parameters: {
             query?: {
@@ -4163,7 +10275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkflowListOutputBody"];
+                    "application/json": components["schemas"]["WorkflowListDTO"];
                 };
             };
             /** @description Too Many Requests */
@@ -4212,7 +10324,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WorkflowWriteBody"];
+                "application/json": components["schemas"]["WorkflowWriteDTO"];
             };
         };
         responses: {
@@ -4290,7 +10402,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WorkflowWriteBody"];
+                "application/json": components["schemas"]["WorkflowWriteDTO"];
             };
         };
         responses: {
@@ -4432,7 +10544,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WorkflowUpdateBody"];
+                "application/json": components["schemas"]["WorkflowUpdateDTO"];
             };
         };
         responses: {
@@ -4654,7 +10766,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["Deactivate-workflowRequest"];
+                "application/json": components["schemas"]["WorkflowDeactivateDTO"];
             };
         };
         responses: {
@@ -4697,6 +10809,86 @@ export interface operations {
             /** @description Error */
             default: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "diff-workflow": {
+        parameters: {
+            query?: {
+                /** @description Base side: "live" (the current published version; empty when never published), "draft", or a version number */
+                from?: string;
+                /** @description Compared side: "draft", "live", or a version number */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDiffDTO"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4775,7 +10967,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["StartExecutionBody"];
+                "application/json": components["schemas"]["ExecutionStartDTO"];
             };
         };
         responses: {
@@ -4870,7 +11062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkflowWriteBody"];
+                    "application/json": components["schemas"]["WorkflowWriteDTO"];
                 };
             };
             /** @description Too Many Requests */
@@ -4931,6 +11123,15 @@ export interface operations {
                     "application/json": components["schemas"]["VersionDTO"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -4979,6 +11180,95 @@ export interface operations {
     };
     "get-workflow-stats": {
         parameters: {
+            query?: {
+                /** @description Count executions created at or after this time (RFC 3339); all time when left out */
+                from?: string;
+                /** @description Count executions created before this time (RFC 3339); now when left out */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowStatsDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-workflow-test-data": {
+        parameters: {
             query?: never;
             header?: never;
             path: {
@@ -4995,7 +11285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Get-workflow-statsResponse"];
+                    "application/json": components["schemas"]["TestDataDTO"];
                 };
             };
             /** @description Too Many Requests */
@@ -5035,6 +11325,243 @@ export interface operations {
             };
         };
     };
+    "put-workflow-test-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestDataDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestDataDTO"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "start-test-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TestDataDTO"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionDTO"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "preview-workflow-step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepPreviewDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPreview"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "validate-workflow": {
         parameters: {
             query?: never;
@@ -5046,7 +11573,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["Validate-workflowRequest"];
+                "application/json": components["schemas"]["ValidateDefinitionDTO"];
             };
         };
         responses: {
@@ -5056,7 +11583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Validate-workflowResponse"];
+                    "application/json": components["schemas"]["ValidationDTO"];
                 };
             };
             /** @description Too Many Requests */
@@ -5271,6 +11798,187 @@ export interface operations {
             };
         };
     };
+    "set-workspace-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetPlanDTO"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspacePlanDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-workspace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceCreateBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantDTO"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -5286,7 +11994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthOutputBody"];
+                    "application/json": components["schemas"]["HealthDTO"];
                 };
             };
             /** @description Too Many Requests */
@@ -5341,7 +12049,791 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthOutputBody"];
+                    "application/json": components["schemas"]["HealthDTO"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "segment-alias": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Basic base64(writeKey + ":") */
+                Authorization?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResultDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "segment-batch": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Basic base64(writeKey + ":") */
+                Authorization?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResultDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "segment-group": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Basic base64(writeKey + ":") */
+                Authorization?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResultDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "segment-identify": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Basic base64(writeKey + ":") */
+                Authorization?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResultDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "segment-import": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Basic base64(writeKey + ":") */
+                Authorization?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResultDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "segment-page": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Basic base64(writeKey + ":") */
+                Authorization?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResultDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "segment-screen": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Basic base64(writeKey + ":") */
+                Authorization?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResultDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "segment-track": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Basic base64(writeKey + ":") */
+                Authorization?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResultDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
             /** @description Too Many Requests */

@@ -38,7 +38,7 @@ export type ExecutionStep = S["StepDTO"];
 export type Execution = S["ExecutionDTO"];
 /** Step visits of one node by status, for the canvas overlay. */
 export type NodeStats = Record<string, number>;
-export type WorkflowStats = S["Get-workflow-statsResponse"];
+export type WorkflowStats = S["WorkflowStatsDTO"];
 export type LiveEventBody = S["Event"];
 
 export type Schedule = S["ScheduleDTO"];
@@ -70,10 +70,11 @@ export type ContactEvent = Generated<
   { id: string; name: string; properties?: Record<string, unknown> | null; occurredAt?: string; createdAt: string }
 >;
 export type Channel = Generated<"ChannelDTO", { id: string; type: string; name: string; status?: string; createdAt: string }>;
-export type Usage = Generated<
-  "UsageDTO",
-  { plan?: string; executions?: number; executionsLimit?: number; messages?: number; messagesLimit?: number; periodStart?: string }
->;
+/** The workspace's usage this month against its plan (GET /usage). */
+export type Usage = S["UsageDTO"];
+export type UsageItem = S["UsageItemDTO"];
+/** One plan's limits (GET /plans); -1 is unlimited. */
+export type PlanLimits = S["PlanDTO"];
 
 /** A cursor-paginated list. */
 export interface Page<T> {
@@ -83,4 +84,8 @@ export interface Page<T> {
 
 /** A workspace credential: name and metadata only; its value is write-only. */
 export type Credential = S["CredentialDTO"];
+export type AISettings = S["AISettingsDTO"];
+export type AISettingsUpdate = S["AISettingsUpdateDTO"];
+export type AIUsage = S["AIUsageDTO"];
+export type AIWorkflowDraft = S["AIWorkflowDraftDTO"];
 export type CredentialKind = "generic" | "http_header" | "webhook_secret";

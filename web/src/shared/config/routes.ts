@@ -6,18 +6,22 @@ export const routes = {
   acceptInvite: (token?: string) => (token ? `/invite#token=${encodeURIComponent(token)}` : "/invite"),
   workflows: "/workflows",
   workflow: (id: string) => `/workflows/edit?id=${encodeURIComponent(id)}`,
-  executions: (filters: { workflowId?: string; status?: string; contactId?: string } = {}) => {
+  executions: (
+    filters: { workflowId?: string; status?: string; contactId?: string; nodeId?: string; nodeStatus?: string; handle?: string; from?: string; to?: string } = {},
+  ) => {
     const q = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]).toString();
     return q ? `/executions?${q}` : "/executions";
   },
   execution: (id: string) => `/executions/view?id=${encodeURIComponent(id)}`,
   contacts: "/contacts",
   contact: (id: string) => `/contacts/view?id=${encodeURIComponent(id)}`,
+  events: (filters: { name?: string } = {}) => (filters.name ? `/events?name=${encodeURIComponent(filters.name)}` : "/events"),
   schedules: "/schedules",
   channels: "/channels",
   members: "/settings/members",
   apiKeys: "/settings/api-keys",
   credentials: "/settings/credentials",
+  ai: "/settings/ai",
   workspace: "/settings/workspace",
   auditLog: "/settings/audit-log",
 } as const;

@@ -1,3 +1,4 @@
 export { cn } from "./cn";
 export { formatRelative, formatDateTime, formatDuration, shortId, prettyJson } from "./format";
 export { useDebouncedValue } from "./hooks";
+export { formatInZone } from "./timezone";

@@ -69,7 +69,17 @@ export function ErrorState({ error, onRetry, className }: { error: string; onRet
   );
 }
 
-export function Alert({ tone = "error", children, className }: { tone?: "error" | "info" | "warning" | "success"; children: ReactNode; className?: string }) {
+export function Alert({
+  tone = "error",
+  children,
+  className,
+  testId,
+}: {
+  tone?: "error" | "info" | "warning" | "success";
+  children: ReactNode;
+  className?: string;
+  testId?: string;
+}) {
   const tones = {
     error: "border-red-200 bg-red-50 text-red-800",
     info: "border-sky-200 bg-sky-50 text-sky-800",
@@ -77,7 +87,7 @@ export function Alert({ tone = "error", children, className }: { tone?: "error" 
     success: "border-emerald-200 bg-emerald-50 text-emerald-800",
   };
   return (
-    <div role={tone === "error" ? "alert" : "status"} className={cn("rounded-md border px-3 py-2 text-sm", tones[tone], className)}>
+    <div role={tone === "error" ? "alert" : "status"} data-testid={testId} className={cn("rounded-md border px-3 py-2 text-sm", tones[tone], className)}>
       {children}
     </div>
   );

@@ -7,3 +7,6 @@ export { PageHeader, Card, CardHeader, Badge, Kbd, table } from "./layout";
 export { Dialog } from "./dialog";
 export { ToastProvider, useToast } from "./toast";
 export { CopyField } from "./copy-field";
+export { CodeBlock } from "./code-block";
+export { ConfirmDialog } from "./confirm-dialog";
+export type { ConfirmDialogProps } from "./confirm-dialog";

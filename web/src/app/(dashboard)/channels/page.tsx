@@ -1,166 +1,106 @@
 "use client";
-import { useState, type FormEvent } from "react";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Mail, MessageCircle, MessagesSquare, Plus, Radio, Trash2 } from "lucide-react";
-import { channelApi, useChannels } from "@/entities/channel";
-import { errorMessage, isMissingRoute, queryKeys } from "@/shared/api";
-import { formatRelative } from "@/shared/lib";
-import { Alert, Badge, Button, Card, Dialog, EmptyState, ErrorState, Field, Input, PageHeader, Select, TableSkeleton, table, useToast } from "@/shared/ui";
+import { Radio } from "lucide-react";
+import { channelKinds, channelStatus, useChannels, type ChannelConnection } from "@/entities/channel";
+import { ConnectChannelButton } from "@/features/channel-connect";
+import { EditChannelButton } from "@/features/channel-edit";
+import { RemoveChannelButton } from "@/features/channel-remove";
+import { TestChannelButton } from "@/features/channel-test";
+import { errorMessage, isMissingRoute } from "@/shared/api";
+import { formatDateTime, formatRelative } from "@/shared/lib";
+import { Badge, Card, CopyField, EmptyState, ErrorState, PageHeader, TableSkeleton } from "@/shared/ui";
 
-const kinds = {
-  email: { label: "Email (SMTP)", Icon: Mail, fields: [["host", "SMTP host"], ["port", "Port"], ["username", "Username"], ["password", "Password"], ["from", "From address"]] },
-  whatsapp: { label: "WhatsApp Cloud API", Icon: MessageCircle, fields: [["phoneNumberId", "Phone number ID"], ["accessToken", "Access token"], ["appSecret", "App secret"], ["verifyToken", "Webhook verify token"]] },
-  messenger: { label: "Messenger", Icon: MessagesSquare, fields: [["pageId", "Page ID"], ["accessToken", "Page access token"], ["appSecret", "App secret"], ["verifyToken", "Webhook verify token"]] },
-} as const;
-type Kind = keyof typeof kinds;
-const secret = /password|token|secret/i;
+/** The webhook URL as Meta needs it: absolute, on this dashboard's origin when the server gave a path. */
+function absoluteUrl(u: string): string {
+  return u.startsWith("/") && typeof window !== "undefined" ? `${window.location.origin}${u}` : u;
+}
 
-function ConnectChannel() {
-  const [open, setOpen] = useState(false);
-  const [type, setType] = useState<Kind>("email");
-  const [name, setName] = useState("");
-  const [config, setConfig] = useState<Record<string, string>>({});
-  const qc = useQueryClient();
-  const toast = useToast();
-  const create = useMutation({
-    mutationFn: () =>
-      channelApi.create({
-        type,
-        name: name.trim() || kinds[type].label,
-        config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, k === "port" && v ? Number(v) : v])),
-      }),
-    onSuccess: () => {
-      setOpen(false);
-      setConfig({});
-      setName("");
-      toast("Channel connected. Credentials are encrypted at rest.");
-      void qc.invalidateQueries({ queryKey: queryKeys.channels.all });
-    },
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
+function ChannelCard({ c }: { c: ChannelConnection }) {
+  const k = channelKinds[c.kind];
+  const Icon = k?.Icon ?? Radio;
+  const st = channelStatus(c);
+  const sender = k?.sender(c);
   return (
-    <>
-      <Button variant="primary" icon={<Plus className="size-4" />} onClick={() => setOpen(true)}>
-        Connect channel
-      </Button>
-      <Dialog
-        open={open}
-        onClose={() => setOpen(false)}
-        title="Connect a channel"
-        description="Send steps use a connected channel. Secrets are stored encrypted and never shown again."
-        footer={
-          <>
-            <Button onClick={() => setOpen(false)}>Cancel</Button>
-            <Button variant="primary" type="submit" form="connect-channel" loading={create.isPending}>
-              Connect
-            </Button>
-          </>
-        }
-      >
-        <form id="connect-channel" className="space-y-4" onSubmit={submit}>
-          {create.isError && <Alert>{errorMessage(create.error)}</Alert>}
-          <div className="grid grid-cols-2 gap-3">
-            <Field label="Type" required>
-              {(ids) => (
-                <Select {...ids} value={type} onChange={(e) => (setType(e.target.value as Kind), setConfig({}))}>
-                  {Object.entries(kinds).map(([k, v]) => (
-                    <option key={k} value={k}>
-                      {v.label}
-                    </option>
-                  ))}
-                </Select>
-              )}
-            </Field>
-            <Field label="Name">
-              {(ids) => <Input {...ids} placeholder={kinds[type].label} value={name} onChange={(e) => setName(e.target.value)} />}
-            </Field>
+    <li className="space-y-3 px-4 py-4" data-testid="channel-row">
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="flex min-w-0 items-start gap-3">
+          <span className="mt-0.5 rounded-md bg-slate-100 p-2 text-slate-500">
+            <Icon className="size-4" aria-hidden />
+          </span>
+          <div className="min-w-0">
+            <p className="truncate font-medium text-slate-900">{c.name}</p>
+            <p className="text-xs text-slate-500">
+              {k?.label ?? c.kind}
+              {sender ? ` · ${sender}` : ""}
+            </p>
           </div>
-          {kinds[type].fields.map(([k, label]) => (
-            <Field key={k} label={label}>
-              {(ids) => (
-                <Input {...ids} type={secret.test(k) ? "password" : k === "port" ? "number" : "text"} autoComplete="off" value={config[k] ?? ""} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} />
-              )}
-            </Field>
-          ))}
-        </form>
-      </Dialog>
-    </>
+        </div>
+        <div className="flex items-center gap-1">
+          <TestChannelButton channel={c} />
+          <EditChannelButton channel={c} />
+          <RemoveChannelButton channel={c} />
+        </div>
+      </div>
+      <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600" data-testid="channel-status">
+        <Badge tone={st.tone}>{st.label}</Badge>
+        {c.status === "untested" ? (
+          <span>Use “Test connection” to check the settings.</span>
+        ) : (
+          <span>
+            {c.statusMessage}
+            {c.lastTestedAt && (
+              <span className="text-slate-400" title={formatDateTime(c.lastTestedAt)}>
+                {" "}
+                · tested {formatRelative(c.lastTestedAt)}
+              </span>
+            )}
+          </span>
+        )}
+      </div>
+      {c.secretsSet && c.secretsSet.length > 0 && (
+        <p className="text-xs text-slate-500">
+          Set (never shown): {c.secretsSet.map((n) => k?.secrets.find((s) => s.key === n)?.label ?? n).join(", ")}
+        </p>
+      )}
+      {c.webhookUrl && (
+        <div className="space-y-1">
+          <p className="text-xs font-medium text-slate-700">Inbound webhook URL</p>
+          <CopyField label="Inbound webhook URL" value={absoluteUrl(c.webhookUrl)} testId="channel-webhook-url" />
+          <p className="text-xs text-slate-500">
+            Enter this callback URL in Meta&apos;s app dashboard ({c.kind === "whatsapp" ? "WhatsApp → Configuration" : "Messenger → Webhooks"}) with the verify token you saved
+            here; Meta checks it once with a GET request.
+          </p>
+        </div>
+      )}
+    </li>
   );
 }
 
 export default function ChannelsPage() {
   const list = useChannels();
-  const qc = useQueryClient();
-  const toast = useToast();
-  const del = useMutation({
-    mutationFn: channelApi.remove,
-    onSuccess: () => (toast("Channel removed."), void qc.invalidateQueries({ queryKey: queryKeys.channels.all })),
-    onError: (e) => toast(errorMessage(e), "error"),
-  });
   const items = list.data ?? [];
   return (
     <>
-      <PageHeader title="Channels" description="Where messages go out: email over SMTP, WhatsApp and Messenger." actions={<ConnectChannel />} />
+      <PageHeader title="Channels" description="Where messages go out and replies come in: email over SMTP, WhatsApp and Messenger." actions={<ConnectChannelButton />} />
       <Card>
         {list.isPending ? (
-          <TableSkeleton cols={4} />
+          <TableSkeleton cols={3} />
         ) : list.isError && isMissingRoute(list.error) ? (
-          <EmptyState
-            icon={<Radio className="size-5" />}
-            title="Channels are not available on this server yet"
-            description="This NextFlow version does not serve the channels API. Send steps use the workspace's default connection."
-          />
-        ) : list.isError ? (
+          <EmptyState icon={<Radio className="size-5" />} title="Channels are not available on this server yet" description="This NextFlow version does not serve the channels API." />
+        ) : list.isError && !list.data ? (
           <ErrorState error={errorMessage(list.error)} onRetry={() => void list.refetch()} />
         ) : items.length === 0 ? (
           <EmptyState
             icon={<Radio className="size-5" />}
             title="No channels connected"
             description="Connect an SMTP server, a WhatsApp number or a Facebook page so your workflows can send messages."
-            action={<ConnectChannel />}
+            action={<ConnectChannelButton />}
           />
         ) : (
-          <table className={table.root}>
-            <thead className={table.head}>
-              <tr>
-                <th className={`${table.th} w-[36%]`}>Name</th>
-                <th className={`${table.th} w-[24%]`}>Type</th>
-                <th className={`${table.th} w-[16%]`}>Status</th>
-                <th className={`${table.th} w-[16%]`}>Connected</th>
-                <th className={`${table.th} w-[8%]`}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((c) => {
-                const k = kinds[c.type as Kind];
-                const Icon = k?.Icon ?? Radio;
-                return (
-                  <tr key={c.id} className={table.row}>
-                    <td className={`${table.td} truncate font-medium text-slate-900`}>{c.name}</td>
-                    <td className={table.td}>
-                      <span className="inline-flex items-center gap-1.5 text-sm">
-                        <Icon className="size-4 text-slate-400" aria-hidden /> {k?.label ?? c.type}
-                      </span>
-                    </td>
-                    <td className={table.td}>
-                      <Badge tone={c.status === "error" ? "red" : "green"}>{c.status ?? "connected"}</Badge>
-                    </td>
-                    <td className={`${table.td} text-xs text-slate-500`}>{formatRelative(c.createdAt)}</td>
-                    <td className={table.td}>
-                      <Button size="sm" variant="ghost" aria-label={`Remove ${c.name}`} onClick={() => del.mutate(c.id)}>
-                        <Trash2 className="size-3.5" />
-                      </Button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <ul className="divide-y divide-slate-100">
+            {items.map((c) => (
+              <ChannelCard key={c.id} c={c} />
+            ))}
+          </ul>
         )}
       </Card>
     </>

@@ -2,14 +2,37 @@
 import { Suspense, useState } from "react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { Activity } from "lucide-react";
+import { Activity, X } from "lucide-react";
 import { useQuery } from "@tanstack/react-query";
 import { executionApi, ExecutionStatusBadge } from "@/entities/execution";
-import { useWorkflows } from "@/entities/workflow";
+import { useWorkflow, useWorkflows } from "@/entities/workflow";
 import { EXECUTION_STATUSES, errorMessage, queryKeys, type Execution } from "@/shared/api";
 import { routes } from "@/shared/config";
 import { formatDuration, formatRelative, shortId, useDebouncedValue } from "@/shared/lib";
-import { Button, Card, EmptyState, ErrorState, Input, PageHeader, Select, TableSkeleton, table } from "@/shared/ui";
+import { Badge, Button, Card, EmptyState, ErrorState, Input, PageHeader, Select, TableSkeleton, table } from "@/shared/ui";
+
+const day = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** StepFilterChip names the builder's count this list was opened from: the step (by its label), its status or handle, the period. */
+function StepFilterChip(p: { workflowId: string; nodeId: string; nodeStatus: string; handle: string; from: string; to: string; onClear: () => void }) {
+  const wf = useWorkflow(p.nodeId && p.workflowId ? p.workflowId : null);
+  if (!p.nodeId && !p.from && !p.to) return null;
+  const node = wf.data?.definition?.nodes?.find((n) => n.id === p.nodeId);
+  const parts = [
+    p.nodeId && `Step “${node?.label || p.nodeId}”`,
+    p.nodeId && p.nodeStatus && p.nodeStatus.toLowerCase().replaceAll(",", " or "),
+    p.nodeId && p.handle && `left by ${p.handle === "out" ? "its output" : `“${p.handle}”`}`,
+    p.from && p.to ? `${day(p.from)} – ${day(p.to)}` : p.from ? `since ${day(p.from)}` : p.to ? `before ${day(p.to)}` : "",
+  ].filter(Boolean);
+  return (
+    <span className="inline-flex max-w-full items-center gap-1 rounded-md border border-brand-200 bg-brand-50 py-0.5 pr-1 pl-2 text-xs text-brand-800" data-testid="step-filter">
+      <span className="truncate">{parts.join(" · ")}</span>
+      <button type="button" onClick={p.onClear} className="rounded p-0.5 hover:bg-brand-100" aria-label="Remove the step filter">
+        <X className="size-3.5" />
+      </button>
+    </span>
+  );
+}
 
 function Executions() {
   const params = useSearchParams();
@@ -17,10 +40,19 @@ function Executions() {
   const pathname = usePathname();
   const workflowId = params.get("workflowId") ?? "";
   const status = params.get("status") ?? "";
+  const test = params.get("test") === "true" || params.get("test") === "false" ? (params.get("test") as "true" | "false") : "";
   const [contact, setContact] = useState(params.get("contactId") ?? "");
   const contactId = useDebouncedValue(contact.trim(), 300);
+  // The builder's counts open this list for one step (and status or handle) in their period.
+  const step = {
+    nodeId: params.get("nodeId") ?? "",
+    nodeStatus: params.get("nodeStatus") ?? "",
+    handle: params.get("handle") ?? "",
+    from: params.get("from") ?? "",
+    to: params.get("to") ?? "",
+  };
   // Paging restarts whenever a filter changes.
-  const filterKey = JSON.stringify([workflowId, status, contactId]);
+  const filterKey = JSON.stringify([workflowId, status, contactId, step, test]);
   const [paging, setPaging] = useState({ key: filterKey, cursors: [""] });
   const cursors = paging.key === filterKey ? paging.cursors : [""];
   const setCursors = (f: (c: string[]) => string[]) => setPaging({ key: filterKey, cursors: f(cursors) });
@@ -31,7 +63,18 @@ function Executions() {
     else next.delete(k);
     router.replace(`${pathname}${next.size ? `?${next}` : ""}`);
   };
-  const filters = { workflowId: workflowId || undefined, status: status || undefined, contactId: contactId || undefined, cursor: cursor || undefined };
+  const filters = {
+    workflowId: workflowId || undefined,
+    status: status || undefined,
+    contactId: contactId || undefined,
+    nodeId: step.nodeId || undefined,
+    nodeStatus: (step.nodeId && step.nodeStatus) || undefined,
+    handle: (step.nodeId && step.handle) || undefined,
+    from: step.from || undefined,
+    to: step.to || undefined,
+    test: test || undefined,
+    cursor: cursor || undefined,
+  };
   const list = useQuery({
     queryKey: queryKeys.executions.list(filters),
     queryFn: () => executionApi.list({ ...filters, limit: 50 }),
@@ -41,7 +84,7 @@ function Executions() {
   const workflows = useWorkflows();
   const names = new Map((workflows.data?.items ?? []).map((w) => [w.id, w.name]));
   const items: Execution[] = list.data?.items ?? [];
-  const filtered = !!(workflowId || status || contactId);
+  const filtered = !!(workflowId || status || contactId || step.nodeId || step.from || step.to || test);
   return (
     <>
       <PageHeader title="Executions" description="Every run of every workflow, live. Open one to see each step's input, output and timing." />
@@ -63,7 +106,17 @@ function Executions() {
               </option>
             ))}
           </Select>
+          <Select className="w-36" aria-label="Filter test runs" value={test} onChange={(e) => setFilter("test", e.target.value)} data-testid="filter-test">
+            <option value="">Real and test</option>
+            <option value="false">Real runs</option>
+            <option value="true">Test runs</option>
+          </Select>
           <Input className="w-64" aria-label="Filter by contact ID" placeholder="Contact ID" value={contact} onChange={(e) => setContact(e.target.value)} />
+          <StepFilterChip workflowId={workflowId} {...step} onClear={() => {
+            const next = new URLSearchParams(params.toString());
+            for (const k of ["nodeId", "nodeStatus", "handle", "from", "to"]) next.delete(k);
+            router.replace(`${pathname}${next.size ? `?${next}` : ""}`);
+          }} />
           {filtered && (
             <Button variant="ghost" size="sm" onClick={() => (setContact(""), router.replace(pathname))}>
               Clear filters
@@ -72,7 +125,7 @@ function Executions() {
         </div>
         {list.isPending ? (
           <TableSkeleton cols={6} />
-        ) : list.isError ? (
+        ) : list.isError && !list.data ? (
           <ErrorState error={errorMessage(list.error)} onRetry={() => void list.refetch()} />
         ) : items.length === 0 ? (
           filtered ? (
@@ -112,7 +165,13 @@ function Executions() {
                     </td>
                     <td className={`${table.td} truncate`}>
                       {names.get(e.workflowId) ?? shortId(e.workflowId)}
-                      <span className="ml-1.5 text-xs text-slate-400">v{e.version}</span>
+                      {e.test ? (
+                        <Badge tone="violet" className="ml-1.5" title="A test run of the draft: left out of stats" data-testid="execution-test-badge">
+                          test
+                        </Badge>
+                      ) : (
+                        <span className="ml-1.5 text-xs text-slate-400">v{e.version}</span>
+                      )}
                     </td>
                     <td className={table.td}>
                       <ExecutionStatusBadge status={String(e.status)} />

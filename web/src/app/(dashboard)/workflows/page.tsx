@@ -6,6 +6,8 @@ import { useWorkflows, WorkflowStatusBadge } from "@/entities/workflow";
 import { useExecutions, ExecutionStatusBadge } from "@/entities/execution";
 import { useCan } from "@/entities/session";
 import { ActiveToggle, CreateWorkflowButton, WorkflowRowActions } from "@/features/workflow-manage";
+import { ExportWorkflowButton, ImportWorkflowButton, StarterGalleryButton } from "@/features/workflow-transfer";
+import { DraftWithAIButton } from "@/features/ai-draft";
 import { errorMessage } from "@/shared/api";
 import { routes } from "@/shared/config";
 import { formatRelative, useDebouncedValue } from "@/shared/lib";
@@ -31,7 +33,17 @@ export default function WorkflowsPage() {
   const filtered = search !== "" || active !== "";
   return (
     <>
-      <PageHeader title="Workflows" description="Journeys that run for each contact, from a trigger through messages, waits and branches." actions={canWrite && <CreateWorkflowButton />} />
+      <PageHeader title="Workflows" description="Journeys that run for each contact, from a trigger through messages, waits and branches." actions={
+          canWrite && (
+            <div className="flex flex-wrap gap-2">
+              <ImportWorkflowButton />
+              <StarterGalleryButton />
+              <DraftWithAIButton />
+              <CreateWorkflowButton />
+            </div>
+          )
+        }
+      />
       <Card>
         <div className="flex items-center gap-2 border-b border-slate-200 p-3">
           <label className="relative w-72">
@@ -51,7 +63,7 @@ export default function WorkflowsPage() {
         </div>
         {list.isPending ? (
           <TableSkeleton cols={5} />
-        ) : list.isError ? (
+        ) : list.isError && !list.data ? (
           <ErrorState error={errorMessage(list.error)} onRetry={() => void list.refetch()} />
         ) : items.length === 0 ? (
           filtered ? (
@@ -61,7 +73,14 @@ export default function WorkflowsPage() {
               icon={<WorkflowIcon className="size-5" />}
               title="Build your first journey"
               description="Create a workflow, drag a trigger and a few steps onto the canvas, connect them, then publish and activate it. Each contact gets its own durable execution."
-              action={canWrite ? <CreateWorkflowButton /> : undefined}
+              action={
+                canWrite ? (
+                  <div className="flex flex-wrap justify-center gap-2">
+                    <StarterGalleryButton variant="primary" />
+                    <CreateWorkflowButton variant="secondary" />
+                  </div>
+                ) : undefined
+              }
             />
           )
         ) : (
@@ -107,7 +126,10 @@ export default function WorkflowsPage() {
                       {canWrite ? <ActiveToggle workflow={wf} /> : <span className="text-xs text-slate-500">{wf.isActive ? "On" : "Off"}</span>}
                     </td>
                     <td className={table.td}>
-                      {canWrite && <WorkflowRowActions workflow={wf} />}
+                      <div className="flex justify-end">
+                        <ExportWorkflowButton workflow={wf} />
+                        {canWrite && <WorkflowRowActions workflow={wf} />}
+                      </div>
                     </td>
                   </tr>
                 );

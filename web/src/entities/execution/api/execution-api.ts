@@ -6,6 +6,14 @@ export interface ExecutionFilters {
   workflowId?: string;
   status?: string;
   contactId?: string;
+  /** With nodeId: the runs with a step at that node, in these step statuses, that left by this handle. */
+  nodeId?: string;
+  nodeStatus?: string;
+  handle?: string;
+  from?: string;
+  to?: string;
+  /** "true": only test runs of drafts; "false": only real executions. */
+  test?: "true" | "false";
   cursor?: string;
 }
 
@@ -13,7 +21,21 @@ export const executionApi = {
   list: (f: ExecutionFilters & { limit?: number }) =>
     unwrap(
       client.GET("/api/v1/executions", {
-        params: { query: { workflowId: f.workflowId, status: f.status as never, contactId: f.contactId, cursor: f.cursor, limit: f.limit } },
+        params: {
+          query: {
+            workflowId: f.workflowId,
+            status: f.status as never,
+            contactId: f.contactId,
+            nodeId: f.nodeId,
+            nodeStatus: f.nodeStatus,
+            handle: f.handle,
+            from: f.from,
+            to: f.to,
+            test: f.test,
+            cursor: f.cursor,
+            limit: f.limit,
+          },
+        },
       }),
     ),
   get: (id: string) => unwrap(client.GET("/api/v1/executions/{id}", { params: { path: { id } } })),

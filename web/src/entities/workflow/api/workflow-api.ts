@@ -2,6 +2,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { client, queryKeys, unwrap, type Definition, type NodeType } from "@/shared/api";
 
+/** The period the builder's funnel counts executions in (RFC 3339; both open means all time). */
+export interface StatsPeriod {
+  from?: string;
+  to?: string;
+}
+
 /** The workflow operations of the API, through the generated client. */
 export const workflowApi = {
   list: (f: { q?: string; active?: "true" | "false" | ""; cursor?: string; limit?: number } = {}) =>
@@ -26,7 +32,11 @@ export const workflowApi = {
   deactivate: (id: string) => unwrap(client.POST("/api/v1/workflows/{id}/deactivate", { params: { path: { id } }, body: {} })),
   run: (id: string, body: { input?: Record<string, unknown>; contact?: Record<string, unknown> }) =>
     unwrap(client.POST("/api/v1/workflows/{id}/executions", { params: { path: { id } }, body })),
-  stats: (id: string) => unwrap(client.GET("/api/v1/workflows/{id}/stats", { params: { path: { id } } })),
+  stats: (id: string, period: StatsPeriod = {}) =>
+    unwrap(client.GET("/api/v1/workflows/{id}/stats", { params: { path: { id }, query: { from: period.from, to: period.to } } })),
+  exportJson: (id: string) => unwrap(client.GET("/api/v1/workflows/{id}/export", { params: { path: { id } } })),
+  importJson: (body: { name: string; description?: string; definition: Definition }) => unwrap(client.POST("/api/v1/workflows/import", { body })),
+  starters: async () => (await unwrap(client.GET("/api/v1/workflow-starters"))).items ?? [],
   nodeTypes: async (): Promise<NodeType[]> => (await unwrap(client.GET("/api/v1/node-types"))) ?? [],
 };
 
@@ -53,13 +63,19 @@ export function useWorkflowVersions(id: string | null) {
   return useQuery({ queryKey: queryKeys.workflows.versions(id ?? ""), queryFn: () => workflowApi.versions(id!), enabled: !!id });
 }
 
-/** Per-node execution counts for the canvas overlay; absent routes simply show no overlay. */
-export function useWorkflowStats(id: string | null, enabled: boolean) {
+/** The funnel of a period for the canvas overlay; absent routes simply show no overlay. */
+export function useWorkflowStats(id: string | null, enabled: boolean, period: StatsPeriod = {}) {
   return useQuery({
-    queryKey: queryKeys.workflows.stats(id ?? ""),
-    queryFn: () => workflowApi.stats(id!),
+    queryKey: [...queryKeys.workflows.stats(id ?? ""), period],
+    queryFn: () => workflowApi.stats(id!, period),
+    placeholderData: (prev) => prev,
     enabled: !!id && enabled,
     refetchInterval: 10_000,
     retry: false,
   });
+}
+
+/** The starter journeys a new workflow can begin from. */
+export function useWorkflowStarters(enabled = true) {
+  return useQuery({ queryKey: [...queryKeys.workflows.all, "starters"], queryFn: workflowApi.starters, staleTime: Infinity, enabled });
 }

@@ -1,6 +1,7 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { client, queryKeys, unwrap } from "@/shared/api";
+import { useResetSession } from "@/entities/session";
+import { client, unwrap } from "@/shared/api";
 
 export interface SignupBody {
   email: string;
@@ -13,19 +14,9 @@ export const authApi = {
   signup: (body: SignupBody) => unwrap(client.POST("/api/v1/auth/signup", { body })),
   login: (body: { email: string; password: string }) => unwrap(client.POST("/api/v1/auth/login", { body })),
   logout: () => unwrap(client.POST("/api/v1/auth/logout")),
-  switchTenant: (tenantId: string) => unwrap(client.POST("/api/v1/auth/switch-tenant", { body: { tenantId } })),
   acceptInvitation: (body: { token: string; name?: string; password?: string }) =>
     unwrap(client.POST("/api/v1/invitations/accept", { body })),
 };
-
-/** After any change of who is signed in or where: drop every cached record and reload "me". */
-function useResetSession() {
-  const qc = useQueryClient();
-  return async () => {
-    qc.removeQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.me[0] });
-    await qc.invalidateQueries({ queryKey: queryKeys.me });
-  };
-}
 
 export function useLogin() {
   const reset = useResetSession();
@@ -38,10 +29,6 @@ export function useSignup() {
 export function useAcceptInvitation() {
   const reset = useResetSession();
   return useMutation({ mutationFn: authApi.acceptInvitation, onSuccess: reset });
-}
-export function useSwitchTenant() {
-  const reset = useResetSession();
-  return useMutation({ mutationFn: authApi.switchTenant, onSuccess: reset });
 }
 export function useLogout() {
   const qc = useQueryClient();

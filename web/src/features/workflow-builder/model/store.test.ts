@@ -132,6 +132,82 @@ describe("builder store", () => {
   });
 });
 
+describe("building faster", () => {
+  it("adds a step from an output handle, connected, as one undo step", () => {
+    const { s, trigger, cond } = setup();
+    s().connect({ source: trigger, sourceHandle: "out", target: cond, targetHandle: "in" });
+    const id = s().insertStep("http.request", { position: { x: 0, y: 280 }, from: { source: cond, sourceHandle: "false" } })!;
+    expect(s().edges.some((e) => e.source === cond && e.sourceHandle === "false" && e.target === id)).toBe(true);
+    expect(s().nodes.find((n) => n.id === id)?.selected).toBe(true);
+    s().undo();
+    expect(s().nodes.map((n) => n.id)).not.toContain(id);
+    expect(s().edges).toHaveLength(1);
+  });
+
+  it("splices a step into an edge and moves what follows down", () => {
+    const { s, trigger, cond, end } = setup();
+    s().connect({ source: trigger, sourceHandle: "out", target: cond, targetHandle: "in" });
+    s().connect({ source: cond, sourceHandle: "true", target: end, targetHandle: "in" });
+    const edge = s().edges.find((e) => e.source === cond)!;
+    const endY = s().nodes.find((n) => n.id === end)!.position.y;
+    const id = s().insertStep("http.request", { position: { x: 0, y: 250 }, spliceEdge: edge.id })!;
+    const pairs = s().edges.map((e) => `${e.source}:${e.sourceHandle}>${e.target}`);
+    expect(pairs).toContain(`${cond}:true>${id}`);
+    expect(pairs).toContain(`${id}:out>${end}`);
+    expect(pairs).not.toContain(`${cond}:true>${end}`);
+    expect(s().nodes.find((n) => n.id === end)!.position.y).toBe(endY + 140);
+    s().undo();
+    expect(s().edges.map((e) => `${e.source}>${e.target}`)).toContain(`${cond}>${end}`);
+    expect(s().nodes.find((n) => n.id === end)!.position.y).toBe(endY);
+  });
+
+  it("inserts in between when the handle already leads somewhere", () => {
+    const { s, trigger, cond } = setup();
+    s().connect({ source: trigger, sourceHandle: "out", target: cond, targetHandle: "in" });
+    const id = s().insertStep("http.request", { position: { x: 0, y: 70 }, from: { source: trigger, sourceHandle: "out" } })!;
+    expect(s().edges.map((e) => `${e.source}>${e.target}`).sort()).toEqual([`${id}>${cond}`, `${trigger}>${id}`].sort());
+  });
+
+  it("copies, pastes and duplicates several steps with their inner edges and new ids", () => {
+    const { s, trigger, cond, end } = setup();
+    s().connect({ source: trigger, sourceHandle: "out", target: cond, targetHandle: "in" });
+    s().connect({ source: cond, sourceHandle: "true", target: end, targetHandle: "in" });
+    s().onNodesChange([cond, end].map((id) => ({ type: "select" as const, id, selected: true })));
+    expect(s().copySelection()).toBe(2);
+    const ids = s().pasteClipboard();
+    expect(ids).toEqual(["condition_2", "end_2"]);
+    expect(s().edges.filter((e) => ids.includes(e.source) || ids.includes(e.target)).map((e) => `${e.source}:${e.sourceHandle}>${e.target}`)).toEqual(["condition_2:true>end_2"]);
+    const orig = s().nodes.find((n) => n.id === cond)!.position;
+    expect(s().nodes.find((n) => n.id === "condition_2")!.position).toEqual({ x: orig.x + 40, y: orig.y + 40 });
+    expect(s().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(ids);
+    // A second paste lands further away; a paste at a point puts the copy's corner there.
+    expect(s().pasteClipboard()).toEqual(["condition_3", "end_3"]);
+    expect(s().nodes.find((n) => n.id === "condition_3")!.position).toEqual({ x: orig.x + 80, y: orig.y + 80 });
+    s().pasteClipboard({ x: 1000, y: 500 });
+    expect(s().nodes.find((n) => n.id === "condition_4")!.position).toEqual({ x: 1000, y: 500 });
+    s().undo();
+    expect(s().nodes.map((n) => n.id)).not.toContain("condition_4");
+    // Duplicate (Ctrl+D) copies the selection in place, one undo step.
+    const before = s().nodes.length;
+    const dup = s().duplicateSelection();
+    expect(dup).toHaveLength(2);
+    expect(s().nodes).toHaveLength(before + 2);
+    s().undo();
+    expect(s().nodes).toHaveLength(before);
+    // Config is copied, not shared.
+    s().updateConfig("condition_2", { expression: "changed" });
+    expect(s().nodes.find((n) => n.id === cond)!.data.config).not.toEqual({ expression: "changed" });
+  });
+
+  it("applies a layout as one undoable step", () => {
+    const { s, trigger, cond } = setup();
+    s().applyLayout({ [trigger]: { x: 500, y: 0 }, [cond]: { x: 500, y: 200 } });
+    expect(s().nodes.find((n) => n.id === cond)!.position).toEqual({ x: 500, y: 200 });
+    s().undo();
+    expect(s().nodes.find((n) => n.id === cond)!.position).toEqual({ x: 0, y: 140 });
+  });
+});
+
 describe("definition mapping", () => {
   it("round-trips a definition, leaving the default handle out", () => {
     const def = {

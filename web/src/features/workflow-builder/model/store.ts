@@ -4,10 +4,25 @@ import type { NodeStats, NodeType, ValidationProblem, Workflow } from "@/shared/
 import { DEFAULT_HANDLE, indexProblems, outputHandles, sameHandle, type ProblemIndex } from "@/entities/workflow";
 import { checkConnection, type ConnectionVerdict } from "./connection";
 import { fromDefinition, nextNodeId, toDefinition } from "./definition";
+import type { DiffMark, DiffSide } from "./diff";
+import { clipOf, downstream, nextEdgeId, pasteClip, STEP_GAP_Y, type Clip } from "./editing";
 import type { BuilderEdge, BuilderNode, Snapshot } from "./types";
+
+/** How far a paste or duplicate moves the copy from the original. */
+const PASTE_OFFSET = 40;
 
 const HISTORY_LIMIT = 100;
 const COALESCE_MS = 1000;
+
+/** Where a step is about to be added: the picker's place on screen and what the step connects to. */
+export interface InsertRequest {
+  x: number;
+  y: number;
+  title: string;
+  position: XYPosition;
+  from?: { source: string; sourceHandle: string | null };
+  spliceEdge?: string;
+}
 
 export type SaveStatus = "idle" | "dirty" | "saving" | "saved" | "error" | "conflict";
 
@@ -31,6 +46,20 @@ export interface BuilderState {
   problemIndex: ProblemIndex;
   stats: Record<string, NodeStats>;
   lastRejection: string | null;
+  /** Steps copied with Ctrl+C (kept for this builder only). */
+  clipboard: Clip | null;
+  /** Pastes since the last copy: each one lands a little further away. */
+  pasteCount: number;
+  /** The side the draft is compared with in the diff view; null when the view is closed. */
+  compare: DiffSide | null;
+  /** Diff marks of the draft's nodes while the diff view is open. */
+  diffMarks: Map<string, DiffMark> | null;
+  /** The open "add a step here" picker, if any. */
+  insertRequest: InsertRequest | null;
+  /** The edge under the pointer (its "+" shows). */
+  hoverEdge: string | null;
+  /** The canvas only shows (a viewer, or the diff view). */
+  readOnly: boolean;
 
   load: (wf: Workflow, nodeTypes: NodeType[]) => void;
   setNodeTypes: (types: NodeType[]) => void;
@@ -48,6 +77,25 @@ export interface BuilderState {
   redo: () => void;
   setProblems: (p: ValidationProblem[] | null | undefined) => void;
   setStats: (s: Record<string, NodeStats> | null | undefined) => void;
+  /** Copies the selected steps and the edges between them; returns how many steps. */
+  copySelection: () => number;
+  /** Pastes the copied steps (at a flow position, or next to the originals); returns the new ids. */
+  pasteClipboard: (at?: XYPosition) => string[];
+  /** Copies and pastes the selection in one step; returns the new ids. */
+  duplicateSelection: () => string[];
+  /**
+   * Adds a step connected in one undoable step: from an output handle (when
+   * that handle already leads somewhere the step is put in between), or
+   * spliced into an edge. Steps below an insertion move down to make room.
+   */
+  insertStep: (type: string, at: { position: XYPosition; from?: { source: string; sourceHandle: string | null }; spliceEdge?: string }) => string | null;
+  /** Moves nodes to new positions as one undoable step (tidy up). */
+  applyLayout: (positions: Record<string, XYPosition>) => void;
+  setCompare: (side: DiffSide | null) => void;
+  openInsert: (r: InsertRequest | null) => void;
+  setDiffMarks: (m: Map<string, DiffMark> | null) => void;
+  setReadOnly: (v: boolean) => void;
+  setHoverEdge: (id: string | null) => void;
   markSaving: () => void;
   markSaved: (revision: number, seq: number) => void;
   markSaveError: (status: "error" | "conflict", message: string) => void;
@@ -110,6 +158,13 @@ export function createBuilderStore() {
       problemIndex: indexProblems([]),
       stats: {},
       lastRejection: null,
+      clipboard: null,
+      pasteCount: 0,
+      compare: null,
+      insertRequest: null,
+      diffMarks: null,
+      hoverEdge: null,
+      readOnly: false,
 
       load: (wf, types) => {
         const { nodes, edges } = fromDefinition(wf.definition);
@@ -131,6 +186,8 @@ export function createBuilderStore() {
           problems: [],
           problemIndex: indexProblems([]),
           lastRejection: null,
+          compare: null,
+          insertRequest: null,
         });
       },
       setNodeTypes: (types) => set({ nodeTypes: Object.fromEntries(types.map((t) => [t.type, t])) }),
@@ -264,6 +321,89 @@ export function createBuilderStore() {
         }));
       },
       setStats: (st) => set({ stats: st ?? {} }),
+      copySelection: () => {
+        const clip = clipOf(get().nodes, get().edges);
+        if (!clip) return 0;
+        set({ clipboard: clip, pasteCount: 0 });
+        return clip.nodes.length;
+      },
+      pasteClipboard: (at) => {
+        const { clipboard, nodes, edges, pasteCount } = get();
+        if (!clipboard) return [];
+        remember(null);
+        const n = pasteCount + 1;
+        const out = pasteClip(clipboard, nodes, edges, at ? { at } : { offset: { x: PASTE_OFFSET * n, y: PASTE_OFFSET * n } });
+        set({ nodes: out.nodes, edges: out.edges, pasteCount: n });
+        changed();
+        return out.ids;
+      },
+      duplicateSelection: () => {
+        const clip = clipOf(get().nodes, get().edges);
+        if (!clip) return [];
+        remember(null);
+        const out = pasteClip(clip, get().nodes, get().edges, { offset: { x: PASTE_OFFSET, y: PASTE_OFFSET } });
+        set({ nodes: out.nodes, edges: out.edges });
+        changed();
+        return out.ids;
+      },
+      insertStep: (type, at) => {
+        const { nodes, edges, nodeTypes } = get();
+        const nt = nodeTypes[type];
+        if (!nt) return null;
+        let from = at.from;
+        let next: string | null = null;
+        let dropped: string | null = null;
+        if (at.spliceEdge) {
+          const e = edges.find((x) => x.id === at.spliceEdge);
+          if (!e) return null;
+          from = { source: e.source, sourceHandle: e.sourceHandle ?? DEFAULT_HANDLE };
+          next = e.target;
+          dropped = e.id;
+        } else if (from) {
+          // One edge per output handle: a step added on a used handle goes in between.
+          const e = edges.find((x) => x.source === from!.source && sameHandle(x.sourceHandle, from!.sourceHandle));
+          if (e) {
+            next = e.target;
+            dropped = e.id;
+          }
+        }
+        remember(null);
+        const id = nextNodeId(type, new Set(nodes.map((n) => n.id)));
+        const node: BuilderNode = { id, type: "workflow", position: at.position, data: { type, config: defaultConfig(nt) }, selected: true };
+        // Make room: what came after the insertion point moves down by one step.
+        const below = next ? downstream(next, edges) : new Set<string>();
+        let moved = nodes.map((n) => {
+          const m = below.has(n.id) && n.position.y >= at.position.y - STEP_GAP_Y / 2 ? { ...n, position: { x: n.position.x, y: n.position.y + STEP_GAP_Y } } : n;
+          return m.selected ? { ...m, selected: false } : m;
+        });
+        moved = [...moved, node];
+        const taken = new Set(edges.map((e) => e.id));
+        let nextEdges = edges.filter((e) => e.id !== dropped);
+        if (from) {
+          const v = checkConnection({ source: from.source, sourceHandle: from.sourceHandle, target: id }, moved, nextEdges, nodeTypes);
+          if (v.ok) nextEdges = [...nextEdges, { id: nextEdgeId(taken), source: from.source, sourceHandle: from.sourceHandle || DEFAULT_HANDLE, target: id, targetHandle: "in" }];
+          else set({ lastRejection: v.reason });
+        }
+        if (next) {
+          const out = outputHandles(nt, node.data.config).find((h) => h.id !== "error");
+          if (out) nextEdges = [...nextEdges, { id: nextEdgeId(taken), source: id, sourceHandle: out.id, target: next, targetHandle: "in" }];
+        }
+        set({ nodes: moved, edges: nextEdges });
+        changed();
+        return id;
+      },
+      applyLayout: (positions) => {
+        const { nodes } = get();
+        if (!nodes.some((n) => positions[n.id] && (positions[n.id]!.x !== n.position.x || positions[n.id]!.y !== n.position.y))) return;
+        remember(null);
+        set({ nodes: nodes.map((n) => (positions[n.id] ? { ...n, position: positions[n.id]! } : n)) });
+        changed();
+      },
+      setCompare: (side) => set({ compare: side, insertRequest: null }),
+      openInsert: (r) => set({ insertRequest: r }),
+      setDiffMarks: (m) => set({ diffMarks: m }),
+      setReadOnly: (v) => set({ readOnly: v }),
+      setHoverEdge: (id) => set({ hoverEdge: id }),
       markSaving: () => set({ saveStatus: "saving", saveError: null }),
       markSaved: (revision, seq) =>
         set((s) => ({ revision, savedSeq: seq, saveStatus: s.changeSeq === seq ? "saved" : "dirty", saveError: null })),

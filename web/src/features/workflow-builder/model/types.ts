@@ -5,6 +5,8 @@ export type BuilderNodeData = {
   type: string;
   config: Record<string, unknown>;
   label?: string;
+  /** Set on the ghost of a node removed since the compared version (diff view only). */
+  ghostOf?: string;
 };
 
 export type BuilderNode = Node<BuilderNodeData, "workflow">;

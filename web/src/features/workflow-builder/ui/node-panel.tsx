@@ -1,13 +1,19 @@
 "use client";
-import { memo, useState } from "react";
+import { memo, useMemo, useState } from "react";
 import { AlertCircle, Braces, ListChecks, Trash2, X } from "lucide-react";
-import { NodeIcon, problemsByField } from "@/entities/workflow";
+import { useEventNames } from "@/entities/event";
+import { useMe } from "@/entities/session";
+import { NodeIcon, problemsByField, TriggerUsage } from "@/entities/workflow";
 import { Button, Field, Input } from "@/shared/ui";
 import { useBuilder, useBuilderStore } from "../model/context";
 import type { JsonSchema } from "../lib/json-schema";
 import { JsonField, SchemaForm } from "./schema-form";
+import { StepPreview } from "./step-preview";
 
 const EMPTY: never[] = [];
+
+/** Node types whose `event` field names an event: the form offers the names seen in the workspace. */
+const EVENT_FIELD_TYPES = new Set(["trigger.event", "wait_for_event"]);
 
 /** The side panel of the selected node: label, the form generated from its config schema, its problems. */
 export const NodePanel = memo(function NodePanel({ nodeId, onClose, readOnly = false }: { nodeId: string; onClose: () => void; readOnly?: boolean }) {
@@ -15,7 +21,12 @@ export const NodePanel = memo(function NodePanel({ nodeId, onClose, readOnly = f
   const node = useBuilder((s) => s.nodes.find((n) => n.id === nodeId));
   const nodeType = useBuilder((s) => (node ? s.nodeTypes[node.data.type] : undefined));
   const problems = useBuilder((s) => s.problemIndex.byNode.get(nodeId)) ?? EMPTY;
+  const workflowId = useBuilder((s) => s.workflowId);
+  const tenantId = useMe().data?.activeTenant?.id;
   const [asJson, setAsJson] = useState(false);
+  const wantsEvents = !!node && EVENT_FIELD_TYPES.has(node.data.type);
+  const eventNames = useEventNames({ enabled: wantsEvents });
+  const suggestions = useMemo(() => (wantsEvents && eventNames.data?.length ? { event: eventNames.data } : undefined), [wantsEvents, eventNames.data]);
   if (!node) return null;
   const schema = (nodeType?.configSchema ?? {}) as JsonSchema;
   const fieldErrors = problemsByField(problems);
@@ -36,6 +47,12 @@ export const NodePanel = memo(function NodePanel({ nodeId, onClose, readOnly = f
       </div>
       <div className="flex-1 space-y-4 overflow-y-auto px-4 py-4">
         {nodeType?.description && <p className="text-xs leading-5 text-slate-500">{nodeType.description}</p>}
+        {nodeType?.available === false && (
+          <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-xs text-amber-900" data-testid="node-unavailable">
+            This step cannot run on this server: {nodeType.unavailableReason || "no sender or provider is set up for it"}. Publishing is refused while
+            the workflow uses it.
+          </p>
+        )}
         {problems.length > 0 && (
           <ul className="space-y-1 rounded-md border border-red-200 bg-red-50 px-3 py-2" data-testid="node-panel-problems">
             {problems.map((p, i) => (
@@ -83,8 +100,10 @@ export const NodePanel = memo(function NodePanel({ nodeId, onClose, readOnly = f
             onChange={(v) => v && typeof v === "object" && !Array.isArray(v) && update(v as Record<string, unknown>)}
           />
         ) : (
-          <SchemaForm key={nodeId} schema={schema} value={node.data.config} onChange={update} errors={fieldErrors} disabled={readOnly} />
+          <SchemaForm key={nodeId} schema={schema} value={node.data.config} onChange={update} errors={fieldErrors} disabled={readOnly} suggestions={suggestions} />
         )}
+        <TriggerUsage type={node.data.type} config={node.data.config ?? {}} tenantId={tenantId} workflowId={workflowId} />
+        {!readOnly && <StepPreview key={nodeId} nodeId={nodeId} />}
       </div>
       <div className={readOnly ? "hidden" : "border-t border-slate-200 px-4 py-3"}>
         <Button

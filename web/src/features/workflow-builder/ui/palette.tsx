@@ -40,6 +40,34 @@ export const Palette = memo(function Palette({ types, onAdd }: { types: NodeType
             <ul className="space-y-0.5">
               {g.types.map((t) => {
                 const accent = nodeAccent(t.type);
+                if (t.available === false) {
+                  const reason = t.unavailableReason || "this server cannot run this step";
+                  const why = reason.charAt(0).toUpperCase() + reason.slice(1);
+                  return (
+                    <li key={t.type}>
+                      <div
+                        aria-disabled="true"
+                        title={`${t.label} is unavailable: ${why}`}
+                        data-testid={`palette-item-${t.type}`}
+                        data-unavailable="true"
+                        className="flex w-full cursor-not-allowed items-center gap-2 rounded-md px-1.5 py-1.5 text-left opacity-60"
+                      >
+                        <span className="grid size-6 shrink-0 place-items-center rounded bg-slate-100 text-slate-400">
+                          <NodeIcon type={t.type} className="size-3.5" />
+                        </span>
+                        <span className="min-w-0">
+                          <span className="flex items-center gap-1.5 text-[13px] font-medium text-slate-500">
+                            <span className="truncate">{t.label}</span>
+                            <span className="shrink-0 rounded bg-slate-100 px-1 text-[10px] font-medium tracking-wide text-slate-500 uppercase">
+                              Unavailable
+                            </span>
+                          </span>
+                          <span className="block text-[11px] leading-snug text-slate-500">{why}</span>
+                        </span>
+                      </div>
+                    </li>
+                  );
+                }
                 return (
                   <li key={t.type}>
                     <button

@@ -5,6 +5,16 @@ import { CredentialPicker } from "@/entities/credential";
 import { Button, Field, Input, Select, Switch, Textarea } from "@/shared/ui";
 import { cn } from "@/shared/lib";
 import { emptyValue, enumOptions, fieldKind, humanize, resolve, type JsonSchema } from "../lib/json-schema";
+import { ConditionField } from "./condition-field";
+
+/** A top-level "expression" described as CEL is a condition: it gets the visual builder. */
+function isCondition(name: string, path: string, schema: JsonSchema): boolean {
+  return name === "expression" && path === "expression" && primaryTypeIsString(schema) && /\bCEL\b/.test(schema.description ?? "");
+}
+
+function primaryTypeIsString(s: JsonSchema): boolean {
+  return s.type === "string" || (Array.isArray(s.type) && s.type.includes("string"));
+}
 
 export interface SchemaFormProps {
   schema: JsonSchema;
@@ -13,6 +23,8 @@ export interface SchemaFormProps {
   /** Error messages keyed by top-level property. */
   errors?: Record<string, string>;
   disabled?: boolean;
+  /** Values offered (datalist) for string fields, by top-level property, e.g. { event: ["order.completed"] }. */
+  suggestions?: Record<string, string[]>;
 }
 
 /**
@@ -20,8 +32,8 @@ export interface SchemaFormProps {
  * strings, numbers, booleans, enums, arrays of strings, arrays of objects,
  * nested objects and string maps; anything else gets a JSON textarea.
  */
-export function SchemaForm({ schema, value, onChange, errors, disabled }: SchemaFormProps) {
-  return <ObjectFields root={schema} schema={schema} value={value} onChange={onChange} path="" errors={errors} disabled={disabled} />;
+export function SchemaForm({ schema, value, onChange, errors, disabled, suggestions }: SchemaFormProps) {
+  return <ObjectFields root={schema} schema={schema} value={value} onChange={onChange} path="" errors={errors} disabled={disabled} suggestions={suggestions} />;
 }
 
 interface NodeProps {
@@ -39,7 +51,13 @@ function ObjectFields({
   path,
   errors,
   disabled,
-}: NodeProps & { value: Record<string, unknown>; onChange: (v: Record<string, unknown>) => void; errors?: Record<string, string> }) {
+  suggestions,
+}: NodeProps & {
+  value: Record<string, unknown>;
+  onChange: (v: Record<string, unknown>) => void;
+  errors?: Record<string, string>;
+  suggestions?: Record<string, string[]>;
+}) {
   const props = Object.entries(schema.properties ?? {});
   if (props.length === 0) {
     return <p className="text-xs text-slate-500">This step has no settings.</p>;
@@ -61,6 +79,7 @@ function ObjectFields({
             error={errors?.[key]}
             value={value?.[key]}
             disabled={disabled}
+            suggestions={path ? undefined : suggestions?.[key]}
             onChange={(v) => {
               const next = { ...value };
               if (v === undefined) delete next[key];
@@ -80,13 +99,18 @@ interface PropertyProps extends NodeProps {
   onChange: (v: unknown) => void;
   required?: boolean;
   error?: string;
+  /** Values offered for a string field through a datalist. */
+  suggestions?: string[];
 }
 
-const PropertyField = memo(function PropertyField({ root, schema, name, path, value, onChange, required, error, disabled }: PropertyProps) {
+const PropertyField = memo(function PropertyField({ root, schema, name, path, value, onChange, required, error, disabled, suggestions }: PropertyProps) {
   const kind = fieldKind(schema, name);
   const label = schema.title ?? humanize(name);
   const hint = schema.description;
   const testId = `field-${path}`;
+  if (isCondition(name, path, schema)) {
+    return <ConditionField value={typeof value === "string" ? value : ""} onChange={(v) => onChange(v)} disabled={disabled} error={error} testId={testId} />;
+  }
   if (schema["x-nextflow-credential"]) {
     // Secrets live in credentials: the config names one, never holds a value.
     return (
@@ -113,14 +137,25 @@ const PropertyField = memo(function PropertyField({ root, schema, name, path, va
                 data-testid={testId}
               />
             ) : (
-              <Input
-                {...ids}
-                value={typeof value === "string" ? value : ""}
-                placeholder={schema.examples?.[0] != null ? String(schema.examples[0]) : schema.default != null ? String(schema.default) : undefined}
-                onChange={(e) => onChange(e.target.value === "" && !required ? undefined : e.target.value)}
-                disabled={disabled}
-                data-testid={testId}
-              />
+              <>
+                <Input
+                  {...ids}
+                  list={suggestions?.length ? `${ids.id}-options` : undefined}
+                  autoComplete={suggestions?.length ? "off" : undefined}
+                  value={typeof value === "string" ? value : ""}
+                  placeholder={schema.examples?.[0] != null ? String(schema.examples[0]) : schema.default != null ? String(schema.default) : undefined}
+                  onChange={(e) => onChange(e.target.value === "" && !required ? undefined : e.target.value)}
+                  disabled={disabled}
+                  data-testid={testId}
+                />
+                {!!suggestions?.length && (
+                  <datalist id={`${ids.id}-options`} data-testid={`${testId}-options`}>
+                    {suggestions.map((s) => (
+                      <option key={s} value={s} />
+                    ))}
+                  </datalist>
+                )}
+              </>
             )
           }
         </Field>

@@ -1,21 +1,25 @@
 "use client";
 import { useCallback, useEffect, useState } from "react";
-import { ReactFlowProvider } from "@xyflow/react";
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useQueryClient } from "@tanstack/react-query";
-import { AlertTriangle, History } from "lucide-react";
+import { AlertTriangle, GitCompareArrows, History } from "lucide-react";
 import { useCan } from "@/entities/session";
-import { useNodeTypes, useWorkflow, useWorkflowStats, useWorkflowVersions, workflowApi } from "@/entities/workflow";
+import { outputHandles, sameHandle, useNodeTypes, useWorkflow, useWorkflowVersions, workflowApi } from "@/entities/workflow";
 import { errorMessage, isApiError, queryKeys, type ValidationProblem, type Workflow } from "@/shared/api";
 import { formatRelative } from "@/shared/lib";
 import { Button, Dialog, ErrorState, Skeleton, useToast } from "@/shared/ui";
 import { useAutosave } from "../model/autosave";
 import { BuilderStoreContext, useBuilder } from "../model/context";
 import { createBuilderStore, type BuilderStore } from "../model/store";
+import { insertable, STEP_GAP_Y } from "../model/editing";
 import { Canvas } from "./canvas";
+import { DiffPanel } from "./diff-panel";
+import { FunnelPanel, useFunnelSync } from "./funnel-overlay";
 import { NodePanel } from "./node-panel";
 import { Palette } from "./palette";
 import { ProblemsList } from "./problems-list";
 import { RunDialog } from "./run-dialog";
+import { TestRunPanel } from "./test-run-panel";
 import { Toolbar } from "./toolbar";
 
 /** The problems a 422 from publish carries in errors[].value. */
@@ -58,11 +62,13 @@ function Overview({
   workflowId,
   onSelect,
   onRestore,
+  onCompare,
   readOnly,
 }: {
   workflowId: string;
   onSelect: (id: string) => void;
   onRestore: (version: number) => Promise<void>;
+  onCompare: (version: number) => void;
   readOnly: boolean;
 }) {
   const versions = useWorkflowVersions(workflowId);
@@ -96,6 +102,15 @@ function Overview({
               <li key={v.id} className="group flex items-center justify-between gap-2 text-xs text-slate-600">
                 <span className="font-medium">v{v.version}</span>
                 <span className="flex-1 text-slate-400">{formatRelative(v.createdAt)}</span>
+                <button
+                  type="button"
+                  onClick={() => onCompare(v.version)}
+                  title={`Show what the draft changes compared with version ${v.version}`}
+                  className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 font-medium text-slate-600 opacity-0 group-hover:opacity-100 hover:bg-slate-100 focus:opacity-100"
+                  data-testid={`compare-version-${v.version}`}
+                >
+                  <GitCompareArrows className="size-3" aria-hidden /> Compare
+                </button>
                 <button
                   type="button"
                   hidden={readOnly}
@@ -148,14 +163,26 @@ function BuilderBody({ store, workflow, readOnly }: { store: BuilderStore; workf
   const types = useBuilder((s) => s.nodeTypes);
   const [selected, setSelected] = useState<string | null>(null);
   const [runOpen, setRunOpen] = useState(false);
+  const [testOpen, setTestOpen] = useState(false);
   const [publishing, setPublishing] = useState(false);
   const [toggling, setToggling] = useState(false);
   const [overlay, setOverlay] = useState(false);
   const { saveNow, validate } = useAutosave(store, !readOnly);
-  const stats = useWorkflowStats(workflow.id, overlay);
-  useEffect(() => {
-    store.getState().setStats(overlay ? (stats.data?.nodes ?? null) : null);
-  }, [overlay, stats.data, store]);
+  const comparing = useBuilder((s) => s.compare !== null);
+  const { screenToFlowPosition } = useReactFlow();
+  useEffect(() => store.getState().setReadOnly(readOnly), [readOnly, store]);
+  /** Opens the diff view against `side` (the draft is saved first, so the server compares what is on screen). */
+  const openCompare = useCallback(
+    async (side: "live" | number | null) => {
+      if (side === null) return store.getState().setCompare(null);
+      if (!readOnly) await saveNow();
+      setSelected(null);
+      store.getState().select(null);
+      store.getState().setCompare(side);
+    },
+    [readOnly, saveNow, store],
+  );
+  const stats = useFunnelSync(workflow.id, overlay);
 
   const typeList = Object.values(types);
   const select = useCallback(
@@ -171,15 +198,37 @@ function BuilderBody({ store, workflow, readOnly }: { store: BuilderStore; workf
     },
     [store],
   );
+  /**
+   * A click in the palette places the step where the user is looking: below
+   * the selected step and connected to its first free output, or else in
+   * the middle of the visible canvas.
+   */
   const addFromPalette = useCallback(
     (type: string) => {
-      const { nodes } = store.getState();
-      const maxY = nodes.reduce((m, n) => Math.max(m, n.position.y), -140);
-      const x = nodes.length ? nodes[nodes.length - 1]!.position.x : 0;
-      const id = store.getState().addNode(type, { x, y: maxY + 140 });
+      const st = store.getState();
+      const sel = st.nodes.filter((n) => n.selected);
+      const nt = st.nodeTypes[type];
+      if (sel.length === 1 && nt && insertable(type, nt.inputs)) {
+        const src = sel[0]!;
+        const handles = outputHandles(st.nodeTypes[src.data.type], src.data.config).filter((h) => h.id !== "error");
+        const free = handles.find((h) => !st.edges.some((e) => e.source === src.id && sameHandle(e.sourceHandle, h.id)));
+        if (free) {
+          const i = handles.indexOf(free);
+          const x = src.position.x + ((i + 1) / (handles.length + 1)) * 240 - 120;
+          const id = st.insertStep(type, { position: { x: Math.round(x / 10) * 10, y: src.position.y + STEP_GAP_Y }, from: { source: src.id, sourceHandle: free.id } });
+          if (id) setSelected(id);
+          return;
+        }
+      }
+      const el = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+      const centre = el ? screenToFlowPosition({ x: el.left + el.width / 2, y: el.top + el.height / 2 }) : { x: 0, y: 0 };
+      // Several clicks in a row must not stack steps on one spot.
+      let p = { x: Math.round((centre.x - 120) / 10) * 10, y: Math.round((centre.y - 30) / 10) * 10 };
+      while (st.nodes.some((n) => Math.abs(n.position.x - p.x) < 40 && Math.abs(n.position.y - p.y) < 40)) p = { x: p.x + 30, y: p.y + 30 };
+      const id = st.addNode(type, p);
       setSelected(id);
     },
-    [store],
+    [store, screenToFlowPosition],
   );
   const setWorkflow = (wf: Workflow) => qc.setQueryData(queryKeys.workflows.detail(wf.id), (old: Workflow | undefined) => ({ ...old, ...wf }));
 
@@ -192,12 +241,17 @@ function BuilderBody({ store, workflow, readOnly }: { store: BuilderStore; workf
       }
       const v = await workflowApi.publish(workflow.id);
       toast(`Published version ${v.version}.`);
+      void qc.invalidateQueries({ queryKey: [...queryKeys.workflows.all, "diff", workflow.id] });
       setWorkflow({ ...workflow, currentVersion: v.version, currentVersionId: v.id } as Workflow);
       void qc.invalidateQueries({ queryKey: queryKeys.workflows.versions(workflow.id) });
       void qc.invalidateQueries({ queryKey: [...queryKeys.workflows.all, "list"] });
     } catch (e) {
       const ps = problemsOf(e);
-      if (ps) {
+      if (isApiError(e) && e.status === 409) {
+        // The draft is the live version: nothing was published, and the toolbar already says so.
+        toast(errorMessage(e).replace(/^nothing/, "Nothing"), "info");
+        void qc.invalidateQueries({ queryKey: [...queryKeys.workflows.all, "diff", workflow.id] });
+      } else if (ps) {
         store.getState().setProblems(ps);
         setSelected(null);
         toast(`Fix ${ps.length} problem${ps.length > 1 ? "s" : ""} before publishing.`, "error");
@@ -253,21 +307,29 @@ function BuilderBody({ store, workflow, readOnly }: { store: BuilderStore; workf
         onPublish={() => void publish()}
         onToggleActive={(v) => void toggleActive(v)}
         onRun={() => setRunOpen(true)}
+        onTest={() => setTestOpen(true)}
+        onCompare={() => void openCompare(comparing ? null : "live")}
         readOnly={readOnly}
       />
       <ConflictBanner onReload={() => void reload()} />
       <div className="flex min-h-0 flex-1">
-        {!readOnly && <Palette types={typeList} onAdd={addFromPalette} />}
-        <Canvas onSelect={select} readOnly={readOnly} />
+        {!readOnly && !comparing && <Palette types={typeList} onAdd={addFromPalette} />}
+        <div className="relative flex min-w-0 flex-1">
+          <Canvas onSelect={select} readOnly={readOnly} />
+          {overlay && !comparing && <FunnelPanel workflowId={workflow.id} loading={stats.isFetching} error={stats.isError} onClose={() => setOverlay(false)} />}
+        </div>
         <aside aria-label="Inspector" className="w-72 shrink-0 border-l border-slate-200 bg-white">
-          {selected && selectedExists ? (
+          {comparing ? (
+            <DiffPanel workflowId={workflow.id} liveVersion={workflow.currentVersion} />
+          ) : selected && selectedExists ? (
             <NodePanel nodeId={selected} readOnly={readOnly} onClose={() => (store.getState().select(null), setSelected(null))} />
           ) : (
-            <Overview workflowId={workflow.id} onSelect={focusNode} onRestore={restore} readOnly={readOnly} />
+            <Overview workflowId={workflow.id} onSelect={focusNode} onRestore={restore} onCompare={(v) => void openCompare(v)} readOnly={readOnly} />
           )}
         </aside>
       </div>
       <RunDialog workflowId={workflow.id} open={runOpen} onClose={() => setRunOpen(false)} beforeRun={saveNow} />
+      {!readOnly && <TestRunPanel workflowId={workflow.id} open={testOpen} onClose={() => setTestOpen(false)} beforeRun={saveNow} />}
     </div>
   );
 }

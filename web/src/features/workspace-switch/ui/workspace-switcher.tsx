@@ -2,12 +2,12 @@
 import { useEffect, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Check, ChevronsUpDown, Plus } from "lucide-react";
-import { useMe } from "@/entities/session";
-import { useSwitchTenant } from "@/features/auth";
+import { useMe, useSwitchTenant } from "@/entities/session";
 import { errorMessage } from "@/shared/api";
 import { routes } from "@/shared/config";
 import { cn } from "@/shared/lib";
 import { Badge, useToast } from "@/shared/ui";
+import { CreateWorkspaceDialog } from "./create-workspace";
 
 /** The workspace switcher of the header: lists the caller's memberships and switches the active one. */
 export function WorkspaceSwitcher() {
@@ -16,6 +16,7 @@ export function WorkspaceSwitcher() {
   const router = useRouter();
   const toast = useToast();
   const [open, setOpen] = useState(false);
+  const [creating, setCreating] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;
@@ -84,12 +85,24 @@ export function WorkspaceSwitcher() {
               </button>
             );
           })}
-          <div className="mt-1 border-t border-slate-100 px-2 py-1.5 text-xs text-slate-500">
-            <Plus className="mr-1 inline size-3" aria-hidden />
-            Join another workspace through an invitation link.
+          <div className="mt-1 border-t border-slate-100 pt-1">
+            <button
+              type="button"
+              data-testid="new-workspace"
+              onClick={() => {
+                setOpen(false);
+                setCreating(true);
+              }}
+              className="flex w-full items-center gap-2 rounded-md px-2 py-1.5 text-left text-sm font-medium text-slate-700 hover:bg-slate-50"
+            >
+              <Plus className="size-4 text-slate-400" aria-hidden />
+              New workspace
+            </button>
+            <p className="px-2 pb-1 text-xs text-slate-500">To join someone else&apos;s, open their invitation link.</p>
           </div>
         </div>
       )}
+      <CreateWorkspaceDialog open={creating} onClose={() => setCreating(false)} />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 "use client";
-import { memo, useState } from "react";
+import { memo, useState, type ReactNode } from "react";
 import { ChevronRight, RotateCw } from "lucide-react";
 import type { ExecutionStep } from "@/shared/api";
 import { ExecutionStatusBadge } from "@/entities/execution";
@@ -54,7 +54,7 @@ function EffectAttempts({ effect }: { effect: NonNullable<ExecutionStep["effect"
   );
 }
 
-const Step = memo(function Step({ step, last, label }: { step: ExecutionStep; last: boolean; label?: string }) {
+const Step = memo(function Step({ step, last, label, extra }: { step: ExecutionStep; last: boolean; label?: string; extra?: ReactNode }) {
   const failed = String(step.status).toUpperCase() === "FAILED";
   const [open, setOpen] = useState(failed);
   const accent = nodeAccent(step.nodeType);
@@ -99,6 +99,7 @@ const Step = memo(function Step({ step, last, label }: { step: ExecutionStep; la
           </span>
           <ExecutionStatusBadge status={String(step.status)} />
         </button>
+        {extra && <div className="border-t border-slate-100 px-3">{extra}</div>}
         {open && (
           <div className="space-y-3 border-t border-slate-100 px-3 py-3">
             <div className="flex gap-6 text-xs text-slate-500">
@@ -117,8 +118,19 @@ const Step = memo(function Step({ step, last, label }: { step: ExecutionStep; la
   );
 });
 
-/** The timeline of an execution's steps with their inputs, outputs, errors and timings. */
-export function ExecutionTimeline({ steps: unordered, labels }: { steps: ExecutionStep[]; labels?: Record<string, string> }) {
+/**
+ * The timeline of an execution's steps with their inputs, outputs, errors and timings;
+ * stepExtra adds what a step produced elsewhere (the messages a send step sent), always shown under its header.
+ */
+export function ExecutionTimeline({
+  steps: unordered,
+  labels,
+  stepExtra,
+}: {
+  steps: ExecutionStep[];
+  labels?: Record<string, string>;
+  stepExtra?: (step: ExecutionStep) => ReactNode;
+}) {
   const steps = [...unordered].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
   if (steps.length === 0) {
     return <p className="px-1 py-6 text-center text-sm text-slate-500">No step has run yet. Steps appear here live as the execution advances.</p>;
@@ -126,7 +138,7 @@ export function ExecutionTimeline({ steps: unordered, labels }: { steps: Executi
   return (
     <ol data-testid="execution-timeline">
       {steps.map((s, i) => (
-        <Step key={s.id ?? `${s.nodeId}-${i}`} step={s} last={i === steps.length - 1} label={labels?.[s.nodeId]} />
+        <Step key={s.id ?? `${s.nodeId}-${i}`} step={s} last={i === steps.length - 1} label={labels?.[s.nodeId]} extra={stepExtra?.(s)} />
       ))}
     </ol>
   );

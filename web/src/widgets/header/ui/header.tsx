@@ -1,11 +1,12 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
-import { BookOpen, LogOut, Settings } from "lucide-react";
+import { BookOpen, LogOut, Menu, Settings } from "lucide-react";
 import { activeRole, useMe } from "@/entities/session";
 import { useLogout } from "@/features/auth";
 import { WorkspaceSwitcher } from "@/features/workspace-switch";
 import { routes } from "@/shared/config";
+import type { LiveStatus } from "@/shared/api";
 import { cn } from "@/shared/lib";
 
 function UserMenu() {
@@ -74,15 +75,40 @@ function UserMenu() {
   );
 }
 
-/** The dashboard header: workspace switcher on the left, live status and user menu on the right. */
-export function Header({ live }: { live: boolean }) {
+const liveLabels: Record<LiveStatus, { text: string; dot: string; title: string }> = {
+  live: { text: "Live", dot: "bg-emerald-500", title: "Live updates connected" },
+  connecting: { text: "Connecting…", dot: "bg-slate-300", title: "Connecting to live updates" },
+  reconnecting: { text: "Reconnecting…", dot: "bg-amber-500 animate-pulse", title: "The server cannot be reached; showing what was last loaded" },
+};
+
+/**
+ * The dashboard header: the menu button (small screens), workspace
+ * switcher, live status and user menu.
+ */
+export function Header({ live, onMenu, menuOpen }: { live: LiveStatus; onMenu?: () => void; menuOpen?: boolean }) {
+  const l = liveLabels[live];
   return (
-    <header className="flex h-12 shrink-0 items-center justify-between gap-4 border-b border-slate-200 bg-white px-4">
-      <WorkspaceSwitcher />
-      <div className="flex items-center gap-3">
-        <span className="flex items-center gap-1.5 text-xs text-slate-500" title={live ? "Live updates connected" : "Live updates reconnecting; pages refresh periodically"}>
-          <span className={cn("size-1.5 rounded-full", live ? "bg-emerald-500" : "bg-slate-300")} aria-hidden />
-          {live ? "Live" : "Offline"}
+    <header className="flex h-12 shrink-0 items-center justify-between gap-2 border-b border-slate-200 bg-white px-2 sm:gap-4 sm:px-4">
+      <div className="flex min-w-0 items-center gap-1">
+        {onMenu && (
+          <button
+            type="button"
+            onClick={onMenu}
+            aria-label="Menu"
+            aria-controls="main-nav"
+            aria-expanded={!!menuOpen}
+            data-testid="menu-button"
+            className="grid size-9 shrink-0 place-items-center rounded-md text-slate-600 hover:bg-slate-100 lg:hidden"
+          >
+            <Menu className="size-5" aria-hidden />
+          </button>
+        )}
+        <WorkspaceSwitcher />
+      </div>
+      <div className="flex shrink-0 items-center gap-3">
+        <span className="flex items-center gap-1.5 text-xs text-slate-500" title={l.title} data-testid="live-status" data-status={live}>
+          <span className={cn("size-1.5 rounded-full", l.dot)} aria-hidden />
+          <span className={live === "live" ? "hidden sm:inline" : undefined}>{l.text}</span>
         </span>
         <UserMenu />
       </div>

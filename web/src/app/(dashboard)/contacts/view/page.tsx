@@ -1,115 +1,194 @@
 "use client";
-import { Suspense, useMemo } from "react";
+import { Suspense, useMemo, type ReactNode } from "react";
 import Link from "next/link";
-import { useSearchParams } from "next/navigation";
-import { Activity, ArrowLeft, Zap } from "lucide-react";
-import { useContact, useContactEvents } from "@/entities/contact";
+import { useRouter, useSearchParams } from "next/navigation";
+import { ArrowLeft, ArrowRight } from "lucide-react";
+import { SubscriptionBadge, contactLabel, subscriptionChannels, useContact, type Contact } from "@/entities/contact";
 import { ExecutionStatusBadge, useExecutions } from "@/entities/execution";
+import { useWorkflows } from "@/entities/workflow";
+import { EraseContactButton } from "@/features/contact-erase";
 import { errorMessage, isApiError } from "@/shared/api";
 import { routes } from "@/shared/config";
-import { formatDateTime, formatRelative, prettyJson, shortId } from "@/shared/lib";
+import { formatDateTime, formatRelative, shortId } from "@/shared/lib";
 import { Card, CardHeader, EmptyState, ErrorState, Skeleton } from "@/shared/ui";
+import { ContactTimeline } from "@/widgets/contact-timeline";
+import { MessageHistory } from "@/widgets/message-history";
 
-type Item = { at: string; kind: "event" | "execution"; title: string; detail?: string; href?: string; status?: string };
+/** Label/value rows; empty values are left out. */
+function Rows({ rows }: { rows: [string, ReactNode][] }) {
+  return (
+    <dl className="divide-y divide-slate-100 text-sm">
+      {rows.filter(([, v]) => v).map(([k, v]) => (
+        <div key={k} className="flex gap-3 px-4 py-2">
+          <dt className="w-28 shrink-0 text-xs leading-5 text-slate-500">{k}</dt>
+          <dd className="min-w-0 flex-1 break-words text-slate-800">{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function value(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+function Attributes({ c }: { c: Contact }) {
+  const attrs = Object.entries(c.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return (
+    <Card data-testid="contact-attributes">
+      <CardHeader title="Attributes" description={attrs.length ? `${attrs.length} set` : undefined} />
+      {attrs.length === 0 ? (
+        <p className="px-4 py-3 text-xs text-slate-500">No attributes yet. Identify calls, the contact fields of events, imports and “Set attribute” steps set them.</p>
+      ) : (
+        <table className="w-full table-fixed text-xs">
+          <tbody>
+            {attrs.map(([k, v]) => (
+              <tr key={k} className="border-b border-slate-100 last:border-0 align-top">
+                <th scope="row" className="w-2/5 px-4 py-1.5 text-left font-mono font-normal break-all text-slate-500">
+                  {k}
+                </th>
+                <td className="px-4 py-1.5 font-mono break-all text-slate-800">{value(v)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+function Subscriptions({ c }: { c: Contact }) {
+  const subs = c.subscriptions ?? {};
+  return (
+    <Card data-testid="contact-subscriptions">
+      <CardHeader title="Subscriptions" />
+      <ul className="divide-y divide-slate-100 text-sm">
+        {subscriptionChannels(subs).map((ch) => {
+          const s = subs[ch];
+          return (
+            <li key={ch} className="flex flex-wrap items-center gap-x-3 gap-y-0.5 px-4 py-2">
+              <span className="w-20 shrink-0 text-slate-700 capitalize">{ch}</span>
+              <SubscriptionBadge state={s?.state} />
+              <span className="ml-auto text-xs text-slate-500" title={s?.at ? formatDateTime(s.at) : undefined}>
+                {s ? `${s.source ? `via ${s.source}, ` : ""}${formatRelative(s.at)}` : "nothing recorded"}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </Card>
+  );
+}
+
+function Journeys({ contactId }: { contactId: string }) {
+  const ex = useExecutions({ contactId });
+  const wfs = useWorkflows();
+  const names = useMemo(() => new Map((wfs.data?.items ?? []).map((w) => [w.id, w.name])), [wfs.data]);
+  const items = ex.data?.items ?? [];
+  return (
+    <Card data-testid="contact-journeys">
+      <CardHeader
+        title="Journeys"
+        description="Executions for this contact, newest first."
+        actions={
+          items.length > 0 && (
+            <Link href={routes.executions({ contactId })} className="inline-flex shrink-0 items-center gap-1 text-xs font-medium text-brand-600 hover:underline">
+              All <ArrowRight className="size-3" aria-hidden />
+            </Link>
+          )
+        }
+      />
+      {ex.isPending ? (
+        <div className="space-y-2 p-4">
+          <Skeleton className="h-6 w-full" />
+          <Skeleton className="h-6 w-2/3" />
+        </div>
+      ) : ex.isError ? (
+        <ErrorState error={errorMessage(ex.error)} onRetry={() => void ex.refetch()} />
+      ) : items.length === 0 ? (
+        <p className="px-4 py-3 text-xs text-slate-500">Not in any journey yet. A journey starts for this contact when an event matches an active event trigger.</p>
+      ) : (
+        <ul className="divide-y divide-slate-100">
+          {items.slice(0, 10).map((x) => (
+            <li key={x.id}>
+              <Link href={routes.execution(x.id)} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-4 py-2 text-sm hover:bg-slate-50" data-testid="contact-journey">
+                <span className="min-w-0 flex-1 truncate font-medium text-slate-900">{names.get(x.workflowId) ?? `Workflow ${shortId(x.workflowId)}`}</span>
+                <ExecutionStatusBadge status={String(x.status)} />
+                <span className="w-20 shrink-0 text-right text-xs text-slate-400" title={formatDateTime(x.startedAt ?? x.createdAt)}>
+                  {formatRelative(x.startedAt ?? x.createdAt)}
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
 
 function ContactView({ id }: { id: string }) {
   const contact = useContact(id);
-  const events = useContactEvents(id);
-  const executions = useExecutions({ contactId: id });
-  const timeline = useMemo<Item[]>(() => {
-    const out: Item[] = [];
-    for (const e of events.data?.items ?? []) {
-      out.push({ at: e.occurredAt ?? e.createdAt, kind: "event", title: e.name, detail: e.properties ? prettyJson(e.properties) : undefined });
-    }
-    for (const x of executions.data?.items ?? []) {
-      out.push({ at: x.startedAt ?? x.createdAt, kind: "execution", title: `Workflow ${shortId(x.workflowId)}`, href: routes.execution(x.id), status: String(x.status) });
-    }
-    return out.sort((a, b) => b.at.localeCompare(a.at));
-  }, [events.data, executions.data]);
-
-  if (contact.isPending) return <Skeleton className="h-48 w-full" />;
+  const router = useRouter();
+  if (contact.isPending) {
+    return (
+      <div className="space-y-4">
+        <Skeleton className="h-7 w-72" />
+        <Skeleton className="h-48 w-full" />
+      </div>
+    );
+  }
   if (contact.isError)
-    return <ErrorState error={isApiError(contact.error) && contact.error.status === 404 ? "This contact does not exist in this workspace." : errorMessage(contact.error)} onRetry={() => void contact.refetch()} />;
+    return (
+      <ErrorState
+        error={isApiError(contact.error) && contact.error.status === 404 ? "This contact does not exist in this workspace (or it was erased)." : errorMessage(contact.error)}
+        onRetry={() => void contact.refetch()}
+      />
+    );
   const c = contact.data;
-  const attrs = Object.entries(c.attributes ?? {});
   return (
     <>
       <Link href={routes.contacts} className="mb-3 inline-flex items-center gap-1 text-xs font-medium text-slate-500 hover:text-slate-800">
         <ArrowLeft className="size-3.5" aria-hidden /> Contacts
       </Link>
-      <h1 className="mb-5 text-lg font-semibold text-slate-900">{c.email || c.externalId || shortId(c.id)}</h1>
-      <div className="grid grid-cols-[320px_minmax(0,1fr)] gap-5">
-        <Card className="self-start">
-          <CardHeader title="Profile" />
-          <dl className="divide-y divide-slate-100 text-sm">
-            {[
-              ["ID", c.id],
-              ["External ID", c.externalId],
-              ["Email", c.email],
-              ["Phone", c.phone],
-              ["Messenger PSID", c.messengerPsid],
-              ["Time zone", c.timezone],
-              ["Created", formatDateTime(c.createdAt)],
-            ].map(([k, v]) => (
-              <div key={k} className="flex gap-3 px-4 py-2">
-                <dt className="w-28 shrink-0 text-xs text-slate-500">{k}</dt>
-                <dd className="min-w-0 truncate text-slate-800">{v || "—"}</dd>
-              </div>
-            ))}
-          </dl>
-          <div className="border-t border-slate-200 px-4 py-3">
-            <h3 className="mb-2 text-xs font-semibold text-slate-500 uppercase">Attributes</h3>
-            {attrs.length === 0 ? (
-              <p className="text-xs text-slate-400">No attributes yet. Set them with identify calls or a “Set attribute” step.</p>
-            ) : (
-              <dl className="space-y-1">
-                {attrs.map(([k, v]) => (
-                  <div key={k} className="flex gap-3 text-xs">
-                    <dt className="w-28 shrink-0 truncate font-mono text-slate-500">{k}</dt>
-                    <dd className="min-w-0 truncate text-slate-800">{typeof v === "string" ? v : JSON.stringify(v)}</dd>
-                  </div>
-                ))}
-              </dl>
-            )}
-          </div>
-        </Card>
-        <Card>
-          <CardHeader title="Timeline" description="Events received and journeys run, newest first." />
-          {events.isPending && executions.isPending ? (
-            <div className="space-y-2 p-4">
-              <Skeleton className="h-10 w-full" />
-              <Skeleton className="h-10 w-full" />
-            </div>
-          ) : timeline.length === 0 ? (
-            <EmptyState title="Nothing has happened yet" description="Events from your app and executions of your workflows for this contact will show here." />
-          ) : (
-            <ol className="divide-y divide-slate-100">
-              {timeline.map((it, i) => (
-                <li key={i} className="flex gap-3 px-4 py-3">
-                  <span className={`mt-0.5 grid size-7 shrink-0 place-items-center rounded-full ${it.kind === "event" ? "bg-amber-50 text-amber-700" : "bg-brand-50 text-brand-700"}`}>
-                    {it.kind === "event" ? <Zap className="size-3.5" aria-hidden /> : <Activity className="size-3.5" aria-hidden />}
-                  </span>
-                  <div className="min-w-0 flex-1">
-                    <div className="flex items-center gap-2 text-sm">
-                      {it.href ? (
-                        <Link href={it.href} className="font-medium text-slate-900 hover:text-brand-700">
-                          {it.title}
-                        </Link>
-                      ) : (
-                        <span className="font-mono text-[13px] font-medium text-slate-900">{it.title}</span>
-                      )}
-                      {it.status && <ExecutionStatusBadge status={it.status} />}
-                      <span className="ml-auto text-xs text-slate-400" title={formatDateTime(it.at)}>
-                        {formatRelative(it.at)}
-                      </span>
-                    </div>
-                    {it.detail && <pre className="mt-1 max-h-32 overflow-auto rounded bg-slate-50 px-2 py-1 font-mono text-[11px] text-slate-600">{it.detail}</pre>}
-                  </div>
-                </li>
-              ))}
-            </ol>
-          )}
-        </Card>
+      <div className="mb-5 flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0">
+          <h1 className="text-lg font-semibold break-words text-slate-900" data-testid="contact-title">
+            {contactLabel(c)}
+          </h1>
+          <p className="mt-0.5 text-sm text-slate-500">
+            {c.lastSeenAt ? `Last seen ${formatRelative(c.lastSeenAt)}` : "Not seen yet"} · created {formatRelative(c.createdAt)}
+          </p>
+        </div>
+        <EraseContactButton contact={c} onErased={() => router.replace(routes.contacts)} />
+      </div>
+      <div className="grid gap-5 lg:grid-cols-[340px_minmax(0,1fr)]">
+        <div className="min-w-0 space-y-5">
+          <Card data-testid="contact-identity">
+            <CardHeader title="Identity" />
+            <Rows
+              rows={[
+                ["External ID", c.externalId && <span className="font-mono text-xs">{c.externalId}</span>],
+                ["Email", c.email],
+                ["Phone", c.phone],
+                ["Name", c.name],
+                ["Messenger PSID", c.messengerPsid && <span className="font-mono text-xs">{c.messengerPsid}</span>],
+                ["Time zone", c.timezone],
+                ["Locale", c.locale],
+                ["ID", <span key="id" className="font-mono text-xs">{c.id}</span>],
+                ["Created", formatDateTime(c.createdAt)],
+                ["Updated", formatDateTime(c.updatedAt)],
+                ["Last seen", c.lastSeenAt ? formatDateTime(c.lastSeenAt) : null],
+              ]}
+            />
+          </Card>
+          <Attributes c={c} />
+          <Subscriptions c={c} />
+        </div>
+        <div className="min-w-0 space-y-5">
+          <Journeys contactId={c.id} />
+          <MessageHistory filter={{ contactId: c.id }} title="Message history" />
+          <ContactTimeline contactId={c.id} />
+        </div>
       </div>
     </>
   );

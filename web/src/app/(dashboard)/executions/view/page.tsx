@@ -1,15 +1,18 @@
 "use client";
-import { Suspense } from "react";
+import { Suspense, useState } from "react";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { ArrowLeft, Ban, RotateCcw } from "lucide-react";
-import { executionApi, ExecutionStatusBadge, isLiveStatus, useExecution } from "@/entities/execution";
-import { useWorkflow } from "@/entities/workflow";
-import { errorMessage, isApiError, queryKeys } from "@/shared/api";
+import { ExecutionStatusBadge, isLiveStatus, useExecution } from "@/entities/execution";
+import { MessageItem, messagesByStep, useMessages } from "@/entities/message";
+import { useTemplates } from "@/entities/message-template";
+import { contactLabel, useContact } from "@/entities/contact";
+import { useNodeTypes, useWorkflow, useWorkflowVersions } from "@/entities/workflow";
+import { useExecutionAction } from "@/features/execution-control";
+import { errorMessage, isApiError } from "@/shared/api";
 import { routes } from "@/shared/config";
 import { formatDateTime, formatDuration, shortId } from "@/shared/lib";
-import { Button, Card, CardHeader, EmptyState, ErrorState, Skeleton, useToast } from "@/shared/ui";
+import { Badge, Button, Card, CardHeader, ConfirmDialog, EmptyState, ErrorState, Skeleton } from "@/shared/ui";
 import { ExecutionTimeline, JsonBlock } from "@/widgets/execution-timeline";
 
 function Meta({ label, children }: { label: string; children: React.ReactNode }) {
@@ -24,16 +27,16 @@ function Meta({ label, children }: { label: string; children: React.ReactNode })
 function ExecutionView({ id }: { id: string }) {
   const ex = useExecution(id);
   const wf = useWorkflow(ex.data?.workflowId ?? null);
-  const qc = useQueryClient();
-  const toast = useToast();
-  const action = useMutation({
-    mutationFn: (kind: "cancel" | "retry") => (kind === "cancel" ? executionApi.cancel(id) : executionApi.retry(id)),
-    onSuccess: (_, kind) => {
-      toast(kind === "cancel" ? "Execution cancelled." : "Retrying from the failed step.");
-      void qc.invalidateQueries({ queryKey: queryKeys.executions.all });
-    },
-    onError: (e) => toast(errorMessage(e), "error"),
-  });
+  const action = useExecutionAction(id);
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  // The messages the execution's send steps sent, polled while it runs or one is still queued.
+  const live = isLiveStatus(String(ex.data?.status ?? ""));
+  const msgs = useMessages({ executionId: id }, true, (loaded) => (live || loaded.some((m) => m.status === "queued") ? 3000 : false));
+  const sent = msgs.data?.pages.flatMap((p) => p.items ?? []) ?? [];
+  const templates = useTemplates();
+  const contact = useContact(ex.data?.contactId ?? null);
+  const versions = useWorkflowVersions(ex.data?.workflowId ?? null);
+  const nodeTypes = useNodeTypes();
   if (ex.isPending) {
     return (
       <div className="space-y-4">
@@ -43,21 +46,62 @@ function ExecutionView({ id }: { id: string }) {
       </div>
     );
   }
-  if (ex.isError) {
+  if (ex.isError && !ex.data) {
     return <ErrorState error={isApiError(ex.error) && ex.error.status === 404 ? "This execution does not exist in this workspace." : errorMessage(ex.error)} onRetry={() => void ex.refetch()} />;
   }
   const e = ex.data;
   const status = String(e.status);
-  const labels = Object.fromEntries((wf.data?.definition?.nodes ?? []).filter((n) => n.label).map((n) => [n.id, n.label!]));
+  // Step labels of the version the execution ran (the draft may have renamed or removed steps since).
+  const ranNodes = versions.data?.find((v) => v.version === e.version)?.definition?.nodes ?? wf.data?.definition?.nodes ?? [];
+  const labels = Object.fromEntries(ranNodes.filter((n) => n.label).map((n) => [n.id, n.label!]));
+  const ctx = (e.context ?? null) as Record<string, unknown> | null;
+  const trigger = (ctx?.trigger ?? null) as Record<string, unknown> | null;
+  const triggerNode = ranNodes.find((n) => n.type === e.triggerType);
+  const eventName = ((trigger?.event as Record<string, unknown> | undefined)?.name as string | undefined) ?? undefined;
+  const startedBy = [
+    triggerNode?.label || nodeTypes.data?.find((t) => t.type === e.triggerType)?.label || e.triggerType || "a trigger",
+    eventName && `(${eventName})`,
+  ]
+    .filter(Boolean)
+    .join(" ");
+  // Step outputs keyed by the steps' labels, in the order they ran.
+  const outputs = ctx?.steps as Record<string, unknown> | undefined;
+  const namedOutputs =
+    outputs && Object.keys(outputs).length > 0
+      ? Object.fromEntries(Object.entries(outputs).map(([id, v]) => [labels[id] ? `${labels[id]} (${id})` : id, v]))
+      : null;
   const steps = e.steps ?? [];
+  const names = new Map((templates.data ?? []).map((t) => [t.id, t.name]));
+  const bySeq = messagesByStep(steps, sent);
+  const stepMessages = (s: (typeof steps)[number]) => {
+    const list = bySeq.get(s.seq ?? -1);
+    if (!list?.length) return null;
+    return (
+      <ul className="divide-y divide-slate-100" data-testid="step-messages" aria-label="Messages sent by this step">
+        {list.map((m) => (
+          <MessageItem key={m.id} m={m} compact templateName={m.templateId ? names.get(m.templateId) : undefined} />
+        ))}
+      </ul>
+    );
+  };
   return (
     <>
       <Link href={routes.executions()} className="mb-3 inline-flex items-center gap-1 text-xs font-medium text-slate-500 hover:text-slate-800">
         <ArrowLeft className="size-3.5" aria-hidden /> Executions
       </Link>
-      <div className="mb-5 flex items-start justify-between gap-4">
+      <ConfirmDialog
+        open={confirmCancel}
+        title="Cancel this execution?"
+        confirmLabel="Cancel execution"
+        pending={action.isPending && action.variables === "cancel"}
+        onCancel={() => setConfirmCancel(false)}
+        onConfirm={() => action.mutate("cancel", { onSettled: () => setConfirmCancel(false) })}
+      >
+        The contact leaves the workflow at the step it is on; steps not yet run are skipped. This cannot be undone, but you can start the workflow again.
+      </ConfirmDialog>
+      <div className="mb-5 flex flex-wrap items-start justify-between gap-4">
         <div>
-          <h1 className="flex items-center gap-3 text-lg font-semibold text-slate-900">
+          <h1 className="flex flex-wrap items-center gap-x-3 gap-y-1 text-lg font-semibold text-slate-900">
             Execution <span className="font-mono text-base text-slate-500">{shortId(e.id)}</span>
             <ExecutionStatusBadge status={status} testId="execution-status" />
           </h1>
@@ -67,7 +111,7 @@ function ExecutionView({ id }: { id: string }) {
         </div>
         <div className="flex gap-2">
           {isLiveStatus(status) && (
-            <Button variant="danger" icon={<Ban className="size-4" />} loading={action.isPending && action.variables === "cancel"} onClick={() => action.mutate("cancel")}>
+            <Button variant="danger" icon={<Ban className="size-4" />} loading={action.isPending && action.variables === "cancel"} onClick={() => setConfirmCancel(true)} data-testid="cancel-execution">
               Cancel
             </Button>
           )}
@@ -79,17 +123,23 @@ function ExecutionView({ id }: { id: string }) {
         </div>
       </div>
       <Card className="mb-5">
-        <dl className="grid grid-cols-5 gap-4 px-4 py-3">
+        <dl className="grid grid-cols-2 gap-4 px-4 py-3 sm:grid-cols-5">
           <Meta label="Workflow">
             <Link href={routes.workflow(e.workflowId)} className="text-brand-700 hover:underline">
               {wf.data?.name ?? shortId(e.workflowId)}
             </Link>{" "}
-            <span className="text-xs text-slate-400">v{e.version}</span>
+            {e.test ? (
+              <Badge tone="violet" title="A test run of the draft: left out of stats" data-testid="execution-test-badge">
+                test run of the draft
+              </Badge>
+            ) : (
+              <span className="text-xs text-slate-400">v{e.version}</span>
+            )}
           </Meta>
           <Meta label="Contact">
             {e.contactId ? (
-              <Link href={routes.contact(e.contactId)} className="font-mono text-xs text-brand-700 hover:underline">
-                {shortId(e.contactId)}
+              <Link href={routes.contact(e.contactId)} className="text-brand-700 hover:underline" data-testid="execution-contact">
+                {contact.data ? contactLabel(contact.data) : <span className="font-mono text-xs">{shortId(e.contactId)}</span>}
               </Link>
             ) : (
               <span className="text-slate-400">None</span>
@@ -105,16 +155,18 @@ function ExecutionView({ id }: { id: string }) {
           </div>
         )}
       </Card>
-      <div className="grid grid-cols-[minmax(0,1fr)_340px] gap-5">
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-5 lg:grid-cols-[minmax(0,1fr)_340px]">
         <section aria-label="Steps">
           <h2 className="mb-3 text-sm font-semibold text-slate-900">Timeline</h2>
-          <ExecutionTimeline steps={steps} labels={labels} />
+          <ExecutionTimeline steps={steps} labels={labels} stepExtra={stepMessages} />
         </section>
         <Card className="self-start">
-          <CardHeader title="Context" description={`Started by ${e.triggerType ?? "a trigger"}; what expressions and templates see.`} />
-          <div className="space-y-3 p-4">
-            {e.context == null ? <p className="text-xs text-slate-400">No context recorded.</p> : <JsonBlock label="Trigger" value={(e.context as Record<string, unknown>).trigger ?? e.context} />}
-            {e.context && (e.context as Record<string, unknown>).vars != null && <JsonBlock label="Variables" value={(e.context as Record<string, unknown>).vars} />}
+          <CardHeader title="Context" description={`Started by ${startedBy}; what expressions and templates see.`} />
+          <div className="space-y-3 p-4" data-testid="execution-context">
+            {ctx == null ? <p className="text-xs text-slate-400">No context recorded.</p> : <JsonBlock label="Trigger" value={trigger ?? ctx} />}
+            {ctx?.contact != null && Object.keys(ctx.contact as object).length > 0 && <JsonBlock label="Contact" value={ctx.contact} />}
+            {namedOutputs && <JsonBlock label="Step outputs" value={namedOutputs} />}
+            {ctx?.vars != null && <JsonBlock label="Variables" value={ctx.vars} />}
           </div>
         </Card>
       </div>

@@ -15,11 +15,12 @@ export default function AuditLogPage() {
   const { data: me } = useMe();
   const members = useMembers();
   const people = new Map((members.data ?? []).map((m) => [m.user.id, m.user.name || m.user.email]));
-  const actor = (type: string, id?: string) => {
+  const actor = (type: string, id?: string, name?: string) => {
     if (type === "system") return "System";
-    if (type === "api_key") return `API key ${shortId(id)}`;
     if (id && id === me?.user.id) return "You";
-    return (id && people.get(id)) || `User ${shortId(id)}`;
+    if (name) return name;
+    if (type === "api_key") return `API key ${shortId(id)}`;
+    return (id && people.get(id)) || `Former member ${shortId(id)}`;
   };
   return (
     <>
@@ -27,13 +28,14 @@ export default function AuditLogPage() {
       <Card>
         {log.isPending ? (
           <TableSkeleton cols={4} />
-        ) : log.isError ? (
+        ) : log.isError && !log.data ? (
           <ErrorState error={errorMessage(log.error)} onRetry={() => void log.refetch()} />
         ) : items.length === 0 ? (
           <EmptyState icon={<ScrollText className="size-5" />} title="Nothing recorded yet" description="Changes to workflows, members, API keys and channels are recorded here." />
         ) : (
           <>
-            <table className={table.root}>
+            <div className="overflow-x-auto">
+            <table className={`${table.root} min-w-[640px]`}>
               <thead className={table.head}>
                 <tr>
                   <th className={`${table.th} w-[20%]`}>When</th>
@@ -48,7 +50,7 @@ export default function AuditLogPage() {
                     <td className={`${table.td} text-xs text-slate-500`} title={formatDateTime(a.createdAt)}>
                       {formatRelative(a.createdAt)}
                     </td>
-                    <td className={`${table.td} truncate`}>{actor(a.actorType, a.actorId)}</td>
+                    <td className={`${table.td} truncate`}>{actor(a.actorType, a.actorId, a.actorName)}</td>
                     <td className={`${table.td} font-mono text-xs`}>{a.action}</td>
                     <td className={`${table.td} truncate text-xs text-slate-500`}>
                       {a.targetType ?? "—"} {a.targetId ? (a.targetId === me?.user.id ? "(you)" : shortId(a.targetId)) : ""}
@@ -57,6 +59,7 @@ export default function AuditLogPage() {
                 ))}
               </tbody>
             </table>
+            </div>
             <div className="flex justify-end gap-2 border-t border-slate-200 px-3 py-2">
               <Button size="sm" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
                 Previous

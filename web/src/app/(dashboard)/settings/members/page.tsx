@@ -1,126 +1,48 @@
 "use client";
-import { useState, type FormEvent } from "react";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { MailPlus, Trash2, Users } from "lucide-react";
-import { memberApi, useInvitations, useMembers } from "@/entities/member";
+import { useState } from "react";
+import { Trash2, Users } from "lucide-react";
+import { useInvitations, useMembers } from "@/entities/member";
 import { activeRole, roleAtLeast, useMe } from "@/entities/session";
-import { ROLES, errorMessage, queryKeys, type CreatedInvitation, type Role } from "@/shared/api";
+import { InviteMemberButton } from "@/features/member-invite";
+import { useRemoveMember, useRevokeInvitation, useSetMemberRole } from "@/features/member-manage";
+import { ROLES, errorMessage, type Role } from "@/shared/api";
 import { formatRelative } from "@/shared/lib";
-import { Alert, Badge, Button, Card, CardHeader, CopyField, Dialog, EmptyState, ErrorState, Field, Input, PageHeader, Select, TableSkeleton, table, useToast } from "@/shared/ui";
-
-const roleHelp: Record<string, string> = {
-  OWNER: "Everything, including billing and deleting the workspace",
-  ADMIN: "Manage members, keys, channels and all workflows",
-  OPERATOR: "Build, publish and run workflows",
-  VIEWER: "Read-only access",
-};
-
-function InviteMember() {
-  const [open, setOpen] = useState(false);
-  const [email, setEmail] = useState("");
-  const [role, setRole] = useState<Role>("OPERATOR");
-  const [created, setCreated] = useState<CreatedInvitation | null>(null);
-  const qc = useQueryClient();
-  const invite = useMutation({
-    mutationFn: () => memberApi.invite({ email: email.trim(), role }),
-    onSuccess: (inv) => {
-      setCreated(inv);
-      void qc.invalidateQueries({ queryKey: queryKeys.invitations.all });
-    },
-  });
-  const close = () => (setOpen(false), setCreated(null), setEmail(""), invite.reset());
-  const link = created?.acceptUrl ?? null;
-  return (
-    <>
-      <Button variant="primary" icon={<MailPlus className="size-4" />} onClick={() => setOpen(true)}>
-        Invite member
-      </Button>
-      <Dialog
-        open={open}
-        onClose={close}
-        title="Invite a teammate"
-        footer={
-          created ? (
-            <Button onClick={close}>Done</Button>
-          ) : (
-            <>
-              <Button onClick={close}>Cancel</Button>
-              <Button variant="primary" type="submit" form="invite" loading={invite.isPending} disabled={!email.trim()}>
-                Send invitation
-              </Button>
-            </>
-          )
-        }
-      >
-        {created ? (
-          <div className="space-y-3">
-            <Alert tone="success">{created.emailed ? `Invitation emailed to ${created.email}.` : `Invitation created for ${created.email}.`}</Alert>
-            {link && (
-              <>
-                <p className="text-sm text-slate-600">Share this link with them; it works once.</p>
-                <CopyField value={link} label="Invitation link" />
-              </>
-            )}
-          </div>
-        ) : (
-          <form id="invite" className="space-y-4" onSubmit={(e: FormEvent) => (e.preventDefault(), invite.mutate())}>
-            {invite.isError && <Alert>{errorMessage(invite.error)}</Alert>}
-            <Field label="Email" required>
-              {(ids) => <Input {...ids} type="email" autoFocus value={email} onChange={(e) => setEmail(e.target.value)} placeholder="teammate@company.com" />}
-            </Field>
-            <Field label="Role" hint={roleHelp[role]}>
-              {(ids) => (
-                <Select {...ids} value={role} onChange={(e) => setRole(e.target.value as Role)}>
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>
-                      {r.charAt(0) + r.slice(1).toLowerCase()}
-                    </option>
-                  ))}
-                </Select>
-              )}
-            </Field>
-          </form>
-        )}
-      </Dialog>
-    </>
-  );
-}
+import { Badge, Button, Card, CardHeader, ConfirmDialog, EmptyState, ErrorState, PageHeader, Select, TableSkeleton, table } from "@/shared/ui";
 
 export default function MembersPage() {
   const { data: me } = useMe();
   const canManage = roleAtLeast(activeRole(me), "ADMIN");
   const members = useMembers();
   const invitations = useInvitations();
-  const qc = useQueryClient();
-  const toast = useToast();
-  const setRole = useMutation({
-    mutationFn: ({ userId, role }: { userId: string; role: Role }) => memberApi.setRole(userId, role),
-    onSuccess: () => (toast("Role updated."), void qc.invalidateQueries({ queryKey: queryKeys.members.all })),
-    onError: (e) => toast(errorMessage(e), "error"),
-  });
-  const remove = useMutation({
-    mutationFn: memberApi.remove,
-    onSuccess: () => (toast("Member removed."), void qc.invalidateQueries({ queryKey: queryKeys.members.all })),
-    onError: (e) => toast(errorMessage(e), "error"),
-  });
-  const revoke = useMutation({
-    mutationFn: memberApi.revoke,
-    onSuccess: () => (toast("Invitation revoked."), void qc.invalidateQueries({ queryKey: queryKeys.invitations.all })),
-    onError: (e) => toast(errorMessage(e), "error"),
-  });
-  const pending = invitations.data ?? [];
+  const setRole = useSetMemberRole();
+  const remove = useRemoveMember();
+  const revoke = useRevokeInvitation();
+  // An accepted invitation is a member now: it is listed above, not here.
+  const pending = (invitations.data ?? []).filter((i) => !i.acceptedAt);
+  const [removing, setRemoving] = useState<{ id: string; name: string } | null>(null);
   return (
     <>
-      <PageHeader title="Members" description="People in this workspace and what they may do." actions={canManage && <InviteMember />} />
+      <ConfirmDialog
+        open={!!removing}
+        title={`Remove ${removing?.name ?? "this member"}?`}
+        confirmLabel="Remove member"
+        pending={remove.isPending}
+        onCancel={() => setRemoving(null)}
+        onConfirm={() => removing && remove.mutate(removing.id, { onSettled: () => setRemoving(null) })}
+      >
+        They lose access to this workspace at once, and the API keys they created here are revoked. You can invite them again later.
+      </ConfirmDialog>
+      <PageHeader title="Members" description="People in this workspace and what they may do." actions={canManage && <InviteMemberButton />} />
       <Card className="mb-5">
         {members.isPending ? (
           <TableSkeleton cols={4} rows={3} />
-        ) : members.isError ? (
+        ) : members.isError && !members.data ? (
           <ErrorState error={errorMessage(members.error)} onRetry={() => void members.refetch()} />
         ) : (members.data ?? []).length === 0 ? (
-          <EmptyState icon={<Users className="size-5" />} title="Just you so far" description="Invite teammates to build and run journeys together." action={canManage && <InviteMember />} />
+          <EmptyState icon={<Users className="size-5" />} title="Just you so far" description="Invite teammates to build and run journeys together." action={canManage && <InviteMemberButton />} />
         ) : (
-          <table className={table.root}>
+          <div className="overflow-x-auto">
+          <table className={`${table.root} min-w-[560px]`}>
             <thead className={table.head}>
               <tr>
                 <th className={`${table.th} w-[34%]`}>Name</th>
@@ -155,7 +77,7 @@ export default function MembersPage() {
                     </td>
                     <td className={`${table.td} text-right`}>
                       {canManage && !self && (
-                        <Button size="sm" variant="ghost" aria-label={`Remove ${m.user.name}`} onClick={() => remove.mutate(m.user.id)}>
+                        <Button size="sm" variant="ghost" aria-label={`Remove ${m.user.name}`} onClick={() => setRemoving({ id: m.user.id, name: m.user.name || m.user.email })} data-testid="remove-member">
                           <Trash2 className="size-3.5" />
                         </Button>
                       )}
@@ -165,13 +87,14 @@ export default function MembersPage() {
               })}
             </tbody>
           </table>
+          </div>
         )}
       </Card>
       <Card>
         <CardHeader title="Pending invitations" description="Invitations expire after a while; revoke any you no longer want." />
         {invitations.isPending ? (
           <TableSkeleton cols={3} rows={2} />
-        ) : invitations.isError ? (
+        ) : invitations.isError && !invitations.data ? (
           <ErrorState error={errorMessage(invitations.error)} onRetry={() => void invitations.refetch()} />
         ) : pending.length === 0 ? (
           <p className="px-4 py-6 text-center text-sm text-slate-500">No pending invitations.</p>

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+
+	"github.com/riverqueue/river"
+
+	"github.com/nextflow-dev/nextflow/internal/config"
+	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/httpbench"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+const benchHTTPUsage = `usage:
+  nextflow bench webhook --db sqlite|postgres [--requests N] [--clients C] [--start-batch B]
+      posts to a three-node webhook journey answered on completion: a phase with every start in
+      its own transaction (start batch 1), then one with the start group commit (B, default 64).
+  nextflow bench events --db sqlite|postgres [--batches N] [--batch-size S] [--clients C] [--contacts K]
+      posts batches of events to /api/v1/events (events:write key) for a trigger.event → end
+      journey: saturated with C clients, then paced at half that rate.
+  --cpuprofile FILE writes a CPU profile of the run.
+Both serve the real API on a loopback port and time each request from send to answer.`
+
+// isBenchHTTP reports whether kind is one of the HTTP benches.
+func isBenchHTTP(kind string) bool { return kind == "webhook" || kind == "events" }
+
+// benchHTTP runs `nextflow bench webhook|events` on a fresh database.
+func benchHTTP(ctx context.Context, kind string, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench "+kind, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	db := fs.String("db", "sqlite", "sqlite or postgres")
+	requests := fs.Int("requests", 10000, "webhook requests per phase")
+	clients := fs.Int("clients", 0, "concurrent clients (webhook 32, events 16)")
+	startBatch := fs.Int("start-batch", engine.DefaultStartBatch, "starts per group-commit transaction in the second webhook phase")
+	batches := fs.Int("batches", 400, "event batches in the saturated phase")
+	batchSize := fs.Int("batch-size", 100, "events per batch")
+	contacts := fs.Int("contacts", 10000, "distinct contacts the events name")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fs.Parse(args); err != nil {
+		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchHTTPUsage}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return &config.Error{Name: "--cpuprofile", Msg: err.Error()}
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("start CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	workers := river.NewWorkers()
+	st, cleanup, err := benchStore(ctx, *db, store.QueueConfig{Workers: workers})
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	var res fmt.Stringer
+	switch kind {
+	case "webhook":
+		res, err = httpbench.Webhook(ctx, st, httpbench.WebhookConfig{Workers: workers, Requests: *requests, Clients: *clients, StartBatch: *startBatch})
+	default:
+		res, err = httpbench.Events(ctx, st, httpbench.EventsConfig{Workers: workers, Batches: *batches, BatchSize: *batchSize,
+			Clients: *clients, Contacts: *contacts})
+	}
+	if err != nil {
+		return fmt.Errorf("bench %s: %w", kind, err)
+	}
+	fmt.Fprint(stdout, res.String())
+	return nil
+}

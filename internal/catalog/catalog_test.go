@@ -1,0 +1,63 @@
+package catalog_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/catalog"
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
+)
+
+const validDef = `{"nodes":[{"id":"start","type":"trigger.manual","config":{},"position":{"x":0,"y":0}},
+ {"id":"done","type":"end","config":{},"position":{"x":0,"y":100}}],"edges":[{"id":"e1","source":"start","target":"done"}]}`
+
+func TestPublish(t *testing.T) {
+	t.Parallel()
+	for name, open := range map[string]func(testing.TB, ...storetest.Option) store.Store{"sqlite": storetest.SQLite, "postgres": storetest.Postgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			st := open(t)
+			var tenant, wf, bad uuid.UUID
+			require.NoError(t, st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
+				tn, err := tx.TenantInsert(ctx, &store.TenantInsertParams{Name: "Acme", Slug: "acme-" + domain.NewID().String()[:8], Plan: domain.PlanFree})
+				tenant = tn.ID
+				return err
+			}))
+			require.NoError(t, st.InTx(ctx, tenant, func(tx store.Tx) error {
+				wf, bad = domain.NewID(), domain.NewID()
+				if _, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenant, ID: wf, Name: "ok", Definition: json.RawMessage(validDef)}); err != nil {
+					return err
+				}
+				_, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenant, ID: bad, Name: "bad", Definition: json.RawMessage(`{"nodes":[],"edges":[]}`)})
+				return err
+			}))
+			c := catalog.New(st, catalog.Options{})
+
+			v, err := c.Publish(ctx, catalog.PublishParams{TenantID: tenant, WorkflowID: wf})
+			require.NoError(t, err)
+			require.Equal(t, 1, v.Version)
+			_, err = c.Publish(ctx, catalog.PublishParams{TenantID: tenant, WorkflowID: wf})
+			var unchanged *catalog.UnchangedError
+			require.ErrorAs(t, err, &unchanged, "the same draft twice makes one version")
+			_, err = c.Publish(ctx, catalog.PublishParams{TenantID: tenant, WorkflowID: bad})
+			var invalid *catalog.InvalidError
+			require.ErrorAs(t, err, &invalid)
+			require.Equal(t, workflow.CodeNoTrigger, invalid.Problems[0].Code)
+			require.NoError(t, st.Read(ctx, tenant, func(tx store.Tx) error {
+				n, err := tx.WorkflowVersionMax(ctx, tenant, bad)
+				require.Zero(t, n, "an invalid draft publishes nothing")
+				return err
+			}))
+			_, err = c.Publish(ctx, catalog.PublishParams{TenantID: tenant, WorkflowID: domain.NewID()})
+			require.ErrorIs(t, err, store.ErrNotFound)
+		})
+	}
+}

@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"context"
+	"sync"
+)
+
+// collector is the mechanism both group commits share (advances in
+// batch.go, starts in startbatch.go): a few runner goroutines, each taking
+// the requests waiting when it is free (up to max) and handing them to
+// runBatch as one batch. It waits for nothing, so a lone request runs at
+// once, and under load the requests that arrive while the runners commit
+// form the next batches.
+type collector[R any] struct {
+	max      int
+	reqs     chan R
+	stop     chan struct{}
+	stopped  sync.WaitGroup
+	once     sync.Once
+	runBatch func([]R)
+}
+
+// newCollector starts runners goroutines that each take up to max waiting
+// requests at a time and run them with runBatch.
+func newCollector[R any](max, runners int, runBatch func([]R)) *collector[R] {
+	c := &collector[R]{max: max, reqs: make(chan R), stop: make(chan struct{}), runBatch: runBatch}
+	for range runners {
+		c.stopped.Add(1)
+		go c.run()
+	}
+	return c
+}
+
+// close stops the runners; offers made after it are refused.
+func (c *collector[R]) close() {
+	c.once.Do(func() { close(c.stop) })
+	c.stopped.Wait()
+}
+
+// offer hands r to a runner. It returns false when the collector is
+// stopped (the caller runs the request on its own), and ctx's error when
+// ctx ends before a runner takes r.
+func (c *collector[R]) offer(ctx context.Context, r R) (bool, error) {
+	select {
+	case c.reqs <- r:
+		return true, nil
+	case <-c.stop:
+		return false, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+func (c *collector[R]) run() {
+	defer c.stopped.Done()
+	for {
+		var first R
+		select {
+		case first = <-c.reqs:
+		case <-c.stop:
+			return
+		}
+		batch := []R{first}
+	collect:
+		for len(batch) < c.max {
+			select {
+			case r := <-c.reqs:
+				batch = append(batch, r)
+			default:
+				break collect
+			}
+		}
+		c.runBatch(batch)
+	}
+}

@@ -1,0 +1,233 @@
+package engine
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
+)
+
+// Errors of StartWebhook.
+var (
+	// ErrNotWebhook: the workflow does not exist, is not active, has no
+	// published version, or its current version has no trigger.webhook.
+	ErrNotWebhook = errors.New("no active workflow with a webhook trigger")
+	// ErrWebhookUnauthorized: the request does not carry what the node's
+	// auth mode asks for (see WebhookAuthError).
+	ErrWebhookUnauthorized = errors.New("webhook request not authorized")
+	// ErrWebhookBody: the body is neither empty nor a JSON object.
+	ErrWebhookBody = errors.New("webhook body must be a JSON object")
+)
+
+// WebhookAuthError is a refused webhook request; it wraps
+// ErrWebhookUnauthorized. Every reason (no secret, wrong signature, wrong
+// token, unreadable credential) gives the same error for a given Mode, so
+// a caller learns nothing about the secret.
+type WebhookAuthError struct {
+	// Mode is the node's auth mode (workflow.WebhookAuthSignature or
+	// workflow.WebhookAuthBearer).
+	Mode string
+}
+
+// Error implements error.
+func (e *WebhookAuthError) Error() string {
+	return fmt.Sprintf("%s (auth %s)", ErrWebhookUnauthorized, e.Mode)
+}
+
+// Unwrap makes errors.Is(err, ErrWebhookUnauthorized) hold.
+func (e *WebhookAuthError) Unwrap() error { return ErrWebhookUnauthorized }
+
+// Webhook response defaults.
+const (
+	// DefaultWebhookWait is how long a respond=on_completion request waits
+	// when its node names no timeout.
+	DefaultWebhookWait = 10 * time.Second
+	// MaxWebhookWait caps a node's timeout.
+	MaxWebhookWait = 5 * time.Minute
+)
+
+// WebhookStart is a request to a workflow's webhook URL.
+type WebhookStart struct {
+	TenantID   uuid.UUID
+	WorkflowID uuid.UUID
+	// Body is the raw request body: the signature is computed over it, and
+	// it becomes trigger.input (empty: {}).
+	Body []byte
+	// Signature is the X-NextFlow-Signature header ("sha256=<hex>").
+	Signature string
+	// Authorization is the Authorization header ("Bearer <token>").
+	Authorization string
+}
+
+// WebhookStarted is a started webhook execution and how its node wants
+// the request answered.
+type WebhookStarted struct {
+	Execution *domain.Execution
+	// Wait is how long the request should wait for the execution to end
+	// (the node's respond=on_completion and timeout); zero answers at once.
+	Wait time.Duration
+}
+
+// webhookConfig is what StartWebhook reads of a trigger.webhook config.
+type webhookConfig struct {
+	Respond          string `json:"respond"`
+	Timeout          string `json:"timeout"`
+	Auth             string `json:"auth"`
+	SecretCredential string `json:"secretCredential"`
+	// Secret is the plain secret of definitions from before credentials;
+	// saving one is refused, but stored versions may still carry it.
+	Secret string `json:"secret"`
+}
+
+// StartWebhook starts an execution of a workflow's current version through
+// its trigger.webhook node, in one transaction: it resolves the version and
+// the node from the cached graph, checks the request against the node's
+// auth (none, an HMAC-SHA256 signature of the body, or a bearer token,
+// the secret read from the node's credential through Options.Secrets) and
+// starts that same version. A version published meanwhile is not started
+// by this request, so a request is only ever checked against the secret of
+// the version it starts.
+//
+// Concurrent webhook requests share transactions with each other and with
+// other starts (the start group commit, see startbatch.go); each gets its
+// own execution or error.
+//
+// Errors: ErrNotWebhook, ErrWebhookUnauthorized (a *WebhookAuthError),
+// ErrWebhookBody, or what StartTx returns.
+func (e *Engine) StartWebhook(ctx context.Context, w WebhookStart) (*WebhookStarted, error) {
+	var wait time.Duration
+	exec, err := e.startOne(ctx, w.TenantID, func(ctx context.Context, tx store.Tx, cache *startCache) (StartParams, error) {
+		p, d, err := e.webhookStartParams(ctx, tx, w, cache)
+		wait = d
+		return p, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &WebhookStarted{Execution: exec, Wait: wait}, nil
+}
+
+// webhookStartParams checks a webhook request in tx and returns the start
+// it asks for and how long the request waits for the execution's end.
+// The workflow is read once per transaction (cache).
+func (e *Engine) webhookStartParams(ctx context.Context, tx store.Tx, w WebhookStart, cache *startCache) (StartParams, time.Duration, error) {
+	var none StartParams
+	wf := cache.workflow(w.TenantID, w.WorkflowID)
+	if wf == nil {
+		var err error
+		wf, err = tx.WorkflowGetByID(ctx, w.TenantID, w.WorkflowID)
+		if errors.Is(err, store.ErrNotFound) {
+			return none, 0, fmt.Errorf("workflow %s: %w", w.WorkflowID, ErrNotWebhook)
+		}
+		if err != nil {
+			return none, 0, fmt.Errorf("load workflow %s: %w", w.WorkflowID, err)
+		}
+		cache.putWorkflow(wf)
+	}
+	if wf.CurrentVersionID == nil || !wf.IsActive {
+		return none, 0, fmt.Errorf("workflow %s is not active: %w", wf.ID, ErrNotWebhook)
+	}
+	versionID := *wf.CurrentVersionID
+	g, err := e.graph(ctx, tx, w.TenantID, versionID)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, ErrBadDefinition) {
+		return none, 0, fmt.Errorf("workflow %s: %w: %w", wf.ID, ErrNotWebhook, err)
+	}
+	if err != nil {
+		return none, 0, err
+	}
+	node := g.firstOfType(workflow.TypeTriggerWebhook)
+	if node == nil {
+		return none, 0, fmt.Errorf("workflow %s version %d: %w", wf.ID, wf.CurrentVersion, ErrNotWebhook)
+	}
+	var cfg webhookConfig
+	_ = json.Unmarshal(node.Config, &cfg) // a config that does not decode asks for nothing it can name
+	if err := e.checkWebhookAuth(ctx, w, &cfg); err != nil {
+		return none, 0, err
+	}
+	input := json.RawMessage(`{}`)
+	if len(strings.TrimSpace(string(w.Body))) > 0 {
+		var v map[string]any
+		if err := json.Unmarshal(w.Body, &v); err != nil {
+			return none, 0, ErrWebhookBody
+		}
+		input = w.Body
+	}
+	if e.beforeWebhookStart != nil {
+		e.beforeWebhookStart()
+	}
+	// Pinned to the version checked: a second read of the workflow in this
+	// transaction could see a version committed since.
+	return StartParams{TenantID: w.TenantID, WorkflowID: wf.ID, VersionID: versionID,
+		TriggerType: workflow.TypeTriggerWebhook, TriggerNodeID: node.ID, Input: input}, webhookWait(&cfg), nil
+}
+
+// webhookWait is how long a request to cfg's node waits for the end.
+func webhookWait(cfg *webhookConfig) time.Duration {
+	if cfg.Respond != "on_completion" {
+		return 0
+	}
+	if d, err := workflow.ParseDuration(cfg.Timeout); err == nil && d > 0 {
+		return min(d, MaxWebhookWait)
+	}
+	return DefaultWebhookWait
+}
+
+// checkWebhookAuth checks a webhook request against its node's auth mode,
+// with the secret from the node's credential, in constant time.
+func (e *Engine) checkWebhookAuth(ctx context.Context, w WebhookStart, cfg *webhookConfig) error {
+	mode := workflow.WebhookAuthMode(cfg.Auth, cfg.SecretCredential)
+	if cfg.Secret != "" && cfg.SecretCredential == "" && cfg.Auth == "" {
+		mode = workflow.WebhookAuthSignature // a definition from before credentials
+	}
+	if mode == workflow.WebhookAuthNone {
+		return nil
+	}
+	refused := &WebhookAuthError{Mode: mode}
+	secret := cfg.Secret
+	if cfg.SecretCredential != "" {
+		if e.secrets == nil {
+			e.log.ErrorContext(ctx, "webhook names a credential but credentials are not configured", "workflow", w.WorkflowID)
+			return refused
+		}
+		v, err := e.secrets.Resolve(ctx, w.TenantID, cfg.SecretCredential)
+		if err != nil {
+			e.log.WarnContext(ctx, "webhook credential cannot be read", "workflow", w.WorkflowID, "credential", cfg.SecretCredential, "err", err)
+			return refused
+		}
+		secret = v
+	}
+	if secret == "" {
+		return refused
+	}
+	switch mode {
+	case workflow.WebhookAuthSignature:
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write(w.Body)
+		want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+		if !hmac.Equal([]byte(want), []byte(strings.TrimSpace(w.Signature))) {
+			return refused
+		}
+	case workflow.WebhookAuthBearer:
+		scheme, token, _ := strings.Cut(strings.TrimSpace(w.Authorization), " ")
+		// Compare digests: equal lengths, so the time says nothing of the
+		// secret's length either.
+		got, want := sha256.Sum256([]byte(strings.TrimSpace(token))), sha256.Sum256([]byte(secret))
+		if !strings.EqualFold(scheme, "Bearer") || !hmac.Equal(got[:], want[:]) {
+			return refused
+		}
+	default:
+		return refused
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package httpbench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// EventsConfig configures Events.
+type EventsConfig struct {
+	// Workers is the River bundle the store was opened with; Events
+	// registers the engine's workers in it and starts the queue.
+	Workers *river.Workers
+	// Batches per phase (default 300), events per batch (default 100),
+	// concurrent clients (default 16) and distinct contacts (default
+	// 10,000).
+	Batches, BatchSize, Clients, Contacts int
+}
+
+// EventsResult is what Events measured.
+type EventsResult struct {
+	Dialect string
+	Phases  []Phase
+}
+
+// String renders the result.
+func (r *EventsResult) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "POST /api/v1/events, trigger.event → end (%s); items = events accepted; an event's execution\n", r.Dialect)
+	b.WriteString("completes in the transaction that accepts it, so a request's latency bounds accepted → completed\n")
+	for _, p := range r.Phases {
+		b.WriteString(p.String() + "\n")
+	}
+	return b.String()
+}
+
+// eventJourney starts on every bench.signed_up event and ends.
+const eventJourney = `{"nodes": [
+  {"id": "start", "type": "trigger.event", "config": {"event": "bench.signed_up", "reentry": "always"}},
+  {"id": "done", "type": "end"}],
+ "edges": [{"id": "e1", "source": "start", "target": "done"}]}`
+
+// Events posts batches of events through the events API with an
+// events:write key: a saturated phase with Clients clients, then a phase
+// paced at half the saturated rate (latency below saturation). Each event
+// starts one execution of a one-step event journey.
+func Events(ctx context.Context, st store.Store, cfg EventsConfig) (*EventsResult, error) {
+	if cfg.Batches <= 0 {
+		cfg.Batches = 300
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 100
+	}
+	if cfg.Clients <= 0 {
+		cfg.Clients = 16
+	}
+	if cfg.Contacts <= 0 {
+		cfg.Contacts = 10000
+	}
+	tenant, err := newTenant(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	wf, err := publish(ctx, st, tenant, "bench events", eventJourney)
+	if err != nil {
+		return nil, err
+	}
+	key, err := apiKey(ctx, st, tenant, "events:write")
+	if err != nil {
+		return nil, err
+	}
+	srv, err := startServer(ctx, st, cfg.Workers, engine.Options{}, tenant)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.close()
+	header := http.Header{"Authorization": {"Bearer " + key}}
+	run := uuid.NewString()[:8]
+	do := func(phase string) func(ctx context.Context, i int) (int, error) {
+		return func(ctx context.Context, i int) (int, error) {
+			var b strings.Builder
+			b.WriteString(`{"batch": [`)
+			for j := range cfg.BatchSize {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				n := i*cfg.BatchSize + j
+				fmt.Fprintf(&b, `{"contact": {"externalId": "u%d"}, "name": "bench.signed_up", "properties": {"n": %d}, "messageId": "%s-%s-%d"}`,
+					n%cfg.Contacts, n, run, phase, n)
+			}
+			b.WriteString(`]}`)
+			status, body, err := srv.post(ctx, "/api/v1/events", header, []byte(b.String()))
+			if err != nil {
+				return 0, err
+			}
+			var out struct {
+				Accepted int `json:"accepted"`
+			}
+			_ = json.Unmarshal(body, &out)
+			if status/100 != 2 || out.Accepted != cfg.BatchSize {
+				return out.Accepted, fmt.Errorf("status %d: %.300s", status, body)
+			}
+			return out.Accepted, nil
+		}
+	}
+	res := &EventsResult{Dialect: string(st.Dialect())}
+	count := func() (int, int, error) {
+		var total, done int
+		err := st.Read(ctx, tenant, func(tx store.Tx) error {
+			by, err := tx.ExecutionCountByStatus(ctx, tenant, wf)
+			for s, n := range by {
+				total += n
+				if s == domain.ExecutionCompleted {
+					done += n
+				}
+			}
+			return err
+		})
+		return total, done, err
+	}
+	phase := func(name string, n int, rate float64) (Phase, error) {
+		before, _, err := count()
+		if err != nil {
+			return Phase{}, err
+		}
+		p := load(ctx, name, n, cfg.Clients, rate, do(name))
+		after, done, err := count()
+		if err != nil {
+			return Phase{}, err
+		}
+		started := after - before
+		p.Extra = append(p.Extra, fmt.Sprintf("executions started %d (%.0f/s), completed in all %d of %d",
+			started, float64(started)/p.Elapsed.Seconds(), done, after))
+		return p, nil
+	}
+	if _, err := phase("warm-up", min(20, cfg.Batches), 0); err != nil {
+		return nil, err
+	}
+	sat, err := phase(fmt.Sprintf("saturated, %d clients", cfg.Clients), cfg.Batches, 0)
+	if err != nil {
+		return nil, err
+	}
+	res.Phases = append(res.Phases, sat)
+	rate := sat.PerSecond() / 2 / float64(cfg.BatchSize) // batches per second
+	if rate > 0 {
+		paced, err := phase(fmt.Sprintf("paced at %.0f events/s", rate*float64(cfg.BatchSize)), max(cfg.Batches/2, 1), rate)
+		if err != nil {
+			return nil, err
+		}
+		res.Phases = append(res.Phases, paced)
+	}
+	return res, nil
+}

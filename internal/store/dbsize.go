@@ -1,0 +1,40 @@
+package store
+
+import "context"
+
+// SizeTables are the tables a DatabaseSize counts rows of: the history
+// that retention prunes, and River's jobs.
+var SizeTables = []string{
+	"workflow_executions", "workflow_execution_steps", "outbox", "messages", "events", "audit_log", "river_job",
+}
+
+// DatabaseSize is the space a store's database takes and its history's
+// row counts (for `nextflow bench soak`).
+type DatabaseSize struct {
+	// Bytes is the whole database: on SQLite page_count × page_size (the
+	// file), on PostgreSQL the tables (with TOAST) and indexes of the
+	// store's schema.
+	Bytes int64
+	// FreeBytes is the part of Bytes that is free for reuse (SQLite's
+	// freelist; 0 on PostgreSQL, whose free space is inside the pages).
+	FreeBytes int64
+	// Rows is the row count of each of SizeTables.
+	Rows map[string]int64
+}
+
+// SizeReporter is implemented by stores that can measure their database
+// (both backends).
+type SizeReporter interface {
+	DatabaseSize(ctx context.Context) (*DatabaseSize, error)
+}
+
+// Vacuumer is implemented by stores whose deleted rows leave space that a
+// vacuum makes reusable (PostgreSQL), for benchmarks on a server that does
+// not vacuum by itself.
+type Vacuumer interface {
+	// AutovacuumOn reports whether the server's autovacuum runs.
+	AutovacuumOn(ctx context.Context) (bool, error)
+	// Vacuum makes the space of the store's tables' dead rows reusable
+	// (a plain VACUUM: it takes no lock that blocks reads or writes).
+	Vacuum(ctx context.Context) error
+}

@@ -1,0 +1,121 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/postgres/dbsqlc"
+)
+
+func toEvent(r dbsqlc.Event) domain.Event {
+	return domain.Event{
+		ID:         r.ID,
+		TenantID:   r.TenantID,
+		ContactID:  r.ContactID,
+		Name:       r.Name,
+		Properties: r.Properties,
+		OccurredAt: utc(r.OccurredAt),
+		ReceivedAt: utc(r.ReceivedAt),
+		MessageID:  r.MessageID,
+	}
+}
+
+// eventInsertManySQL inserts several events of one tenant in one round
+// trip; the arrays are zipped row by row. A row whose message ID the tenant
+// has stored (before, in a transaction committed meanwhile, or earlier in
+// the arrays) is skipped; RETURNING names the rows written. Raw SQL: the
+// arrays' length varies per call.
+const eventInsertManySQL = `INSERT INTO events (tenant_id, id, contact_id, name, properties, occurred_at, received_at, message_id)
+SELECT $1, u.id, u.contact_id, u.name, u.properties::jsonb, u.occurred_at, u.received_at, u.message_id
+FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+    AS u(id, contact_id, name, properties, occurred_at, received_at, message_id)
+ON CONFLICT (tenant_id, message_id) DO NOTHING
+RETURNING id`
+
+// EventInsertMany stores events of one tenant, skipping message IDs it has
+// stored, and returns the stored ones in input order.
+func (t *tx) EventInsertMany(ctx context.Context, p *store.EventInsertManyParams) ([]domain.Event, error) {
+	if len(p.Events) == 0 {
+		return nil, nil
+	}
+	evs := store.EventsToInsert(p, time.Now())
+	n := len(evs)
+	ids, contacts := make([]uuid.UUID, n), make([]uuid.UUID, n)
+	names, props, msgIDs := make([]string, n), make([]string, n), make([]string, n)
+	occurred, received := make([]time.Time, n), make([]time.Time, n)
+	for i, e := range evs {
+		ids[i], contacts[i] = e.ID, e.ContactID
+		names[i], props[i], msgIDs[i] = e.Name, string(e.Properties), e.MessageID
+		occurred[i], received[i] = e.OccurredAt, e.ReceivedAt
+	}
+	rows, err := t.tx.Query(ctx, eventInsertManySQL, p.TenantID, ids, contacts, names, props, occurred, received, msgIDs)
+	if err != nil {
+		return nil, translate(err, "insert %d events", n)
+	}
+	written := make(map[uuid.UUID]bool, n)
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, translate(err, "insert %d events", n)
+		}
+		written[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "insert %d events", n)
+	}
+	out := make([]domain.Event, 0, len(written))
+	for _, e := range evs {
+		if written[e.ID] {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// EventList pages through a tenant's events, newest first.
+func (t *tx) EventList(ctx context.Context, p *store.EventListParams) ([]domain.Event, error) {
+	q := dbsqlc.EventListParams{
+		TenantID: p.TenantID, ContactID: p.ContactID, FromAt: microPtr(p.From), ToAt: microPtr(p.To),
+		MaxRows: limit(p.Limit, 50, 1000),
+	}
+	if p.Name != "" {
+		q.Name = &p.Name
+	}
+	if p.After != nil {
+		q.AfterAt, q.AfterID = microPtr(&p.After.OccurredAt), p.After.ID
+	}
+	rows, err := t.q.EventList(ctx, q)
+	if err != nil {
+		return nil, translate(err, "list events of tenant %s", p.TenantID)
+	}
+	out := make([]domain.Event, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, toEvent(r))
+	}
+	return out, nil
+}
+
+// EventNameList returns distinct event names of a tenant in name order.
+func (t *tx) EventNameList(ctx context.Context, tenantID uuid.UUID, n int) ([]string, error) {
+	names, err := t.q.EventNameList(ctx, dbsqlc.EventNameListParams{TenantID: tenantID, MaxRows: limit(n, 200, 1000)})
+	if err != nil {
+		return nil, translate(err, "list event names of tenant %s", tenantID)
+	}
+	return names, nil
+}
+
+// EventDeleteBefore deletes up to limit events of every tenant that
+// occurred before before.
+func (t *tx) EventDeleteBefore(ctx context.Context, before time.Time, n int) (int, error) {
+	deleted, err := t.q.EventDeleteBefore(ctx, dbsqlc.EventDeleteBeforeParams{Before: before.UTC(), MaxRows: limit(n, 1000, 100000)})
+	if err != nil {
+		return 0, translate(err, "delete events before %s", before.Format(time.RFC3339))
+	}
+	return int(deleted), nil
+}

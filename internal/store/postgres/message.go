@@ -1,0 +1,212 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/postgres/dbsqlc"
+)
+
+func toMessage(r dbsqlc.Message) *domain.Message {
+	return &domain.Message{
+		ID:                r.ID,
+		TenantID:          r.TenantID,
+		Channel:           domain.ChannelKind(r.Channel),
+		ConnectionID:      r.ConnectionID,
+		ContactID:         r.ContactID,
+		WorkflowID:        r.WorkflowID,
+		WorkflowVersion:   int(r.WorkflowVersion),
+		ExecutionID:       r.ExecutionID,
+		StepID:            r.StepID,
+		NodeID:            r.NodeID,
+		TemplateID:        r.TemplateID,
+		IdempotencyKey:    r.IdempotencyKey,
+		Recipient:         r.Recipient,
+		ProviderMessageID: r.ProviderMessageID,
+		Status:            domain.MessageStatus(r.Status),
+		ErrorCode:         r.ErrorCode,
+		ErrorText:         r.ErrorText,
+		QueuedAt:          utc(r.QueuedAt),
+		SentAt:            utcPtr(r.SentAt),
+		DeliveredAt:       utcPtr(r.DeliveredAt),
+		ReadAt:            utcPtr(r.ReadAt),
+		FailedAt:          utcPtr(r.FailedAt),
+		BouncedAt:         utcPtr(r.BouncedAt),
+		SkippedAt:         utcPtr(r.SkippedAt),
+		CreatedAt:         utc(r.CreatedAt),
+		UpdatedAt:         utc(r.UpdatedAt),
+	}
+}
+
+// atOrNow is a caller's time at the store's precision, now when zero.
+func atOrNow(at time.Time) time.Time {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return at.UTC().Truncate(time.Microsecond)
+}
+
+// MessageInsert records a send; an idempotency key used already returns
+// the existing message with created=false (ON CONFLICT DO NOTHING keeps
+// the transaction usable).
+func (t *tx) MessageInsert(ctx context.Context, p *store.MessageInsertParams) (*domain.Message, bool, error) {
+	status := p.Status
+	if status == "" {
+		status = domain.MessageQueued
+	}
+	at := atOrNow(p.At)
+	var skippedAt *time.Time
+	if status == domain.MessageSkipped {
+		skippedAt = &at
+	}
+	r, err := t.q.MessageInsert(ctx, dbsqlc.MessageInsertParams{
+		TenantID: p.TenantID, ID: newID(p.ID), Channel: string(p.Channel), ConnectionID: p.ConnectionID,
+		ContactID: p.ContactID, WorkflowID: p.WorkflowID, WorkflowVersion: int32(p.WorkflowVersion),
+		ExecutionID: p.ExecutionID, StepID: p.StepID, NodeID: p.NodeID, TemplateID: p.TemplateID,
+		IdempotencyKey: p.IdempotencyKey, Recipient: p.Recipient, ProviderMessageID: p.ProviderMessageID,
+		Status: string(status), ErrorCode: p.ErrorCode, ErrorText: p.ErrorText, QueuedAt: at, SkippedAt: skippedAt,
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		m, err := t.MessageGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
+		if err != nil {
+			return nil, false, err
+		}
+		return m, false, nil
+	}
+	if err != nil {
+		return nil, false, translate(err, "insert message %q", p.IdempotencyKey)
+	}
+	return toMessage(r), true, nil
+}
+
+// MessageGetByID returns a tenant's message.
+func (t *tx) MessageGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Message, error) {
+	r, err := t.q.MessageGetByID(ctx, dbsqlc.MessageGetByIDParams{TenantID: tenantID, ID: id})
+	if err != nil {
+		return nil, translate(err, "get message %s", id)
+	}
+	return toMessage(r), nil
+}
+
+// MessageGetByIdempotencyKey returns the message sent under a key.
+func (t *tx) MessageGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.Message, error) {
+	r, err := t.q.MessageGetByIdempotencyKey(ctx, dbsqlc.MessageGetByIdempotencyKeyParams{TenantID: tenantID, IdempotencyKey: key})
+	if err != nil {
+		return nil, translate(err, "get message by key %q", key)
+	}
+	return toMessage(r), nil
+}
+
+// MessageGetByProviderID returns the message a provider knows by an ID.
+func (t *tx) MessageGetByProviderID(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, providerMessageID string) (*domain.Message, error) {
+	r, err := t.q.MessageGetByProviderID(ctx, dbsqlc.MessageGetByProviderIDParams{
+		TenantID: tenantID, Channel: string(channel), ProviderMessageID: &providerMessageID})
+	if err != nil {
+		return nil, translate(err, "get %s message %q", channel, providerMessageID)
+	}
+	return toMessage(r), nil
+}
+
+// MessageList filters and pages a tenant's messages, newest first.
+func (t *tx) MessageList(ctx context.Context, p *store.MessageListParams) ([]domain.Message, error) {
+	rows, err := t.q.MessageList(ctx, dbsqlc.MessageListParams{
+		TenantID: p.TenantID, Before: before(p.Before), ContactID: p.ContactID, WorkflowID: p.WorkflowID,
+		ExecutionID: p.ExecutionID, NodeID: p.NodeID, Channel: string(p.Channel), Status: string(p.Status),
+		Lim: limit(p.Limit, pageDefault, pageMax),
+	})
+	if err != nil {
+		return nil, translate(err, "list messages of tenant %s", p.TenantID)
+	}
+	out := make([]domain.Message, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *toMessage(r))
+	}
+	return out, nil
+}
+
+// MessageMarkSent records the provider's acceptance of a send.
+func (t *tx) MessageMarkSent(ctx context.Context, p *store.MessageMarkSentParams) (*domain.Message, error) {
+	at := atOrNow(p.At)
+	r, err := t.q.MessageMarkSent(ctx, dbsqlc.MessageMarkSentParams{
+		TenantID: p.TenantID, ID: p.ID, ProviderMessageID: &p.ProviderMessageID, At: &at})
+	if err != nil {
+		return nil, translate(err, "mark message %s sent", p.ID)
+	}
+	return toMessage(r), nil
+}
+
+// MessageAdvance moves a message found by ID forward.
+func (t *tx) MessageAdvance(ctx context.Context, p *store.MessageAdvanceParams) (*domain.Message, bool, error) {
+	id := p.ID
+	return t.messageAdvance(ctx, p, &id)
+}
+
+// MessageAdvanceByProviderID moves a message found by its provider ID
+// forward.
+func (t *tx) MessageAdvanceByProviderID(ctx context.Context, p *store.MessageAdvanceParams) (*domain.Message, bool, error) {
+	return t.messageAdvance(ctx, p, nil)
+}
+
+func (t *tx) messageAdvance(ctx context.Context, p *store.MessageAdvanceParams, id *uuid.UUID) (*domain.Message, bool, error) {
+	at := atOrNow(p.At)
+	r, err := t.q.MessageAdvance(ctx, dbsqlc.MessageAdvanceParams{
+		TenantID: p.TenantID, ID: id, Channel: string(p.Channel), ProviderMessageID: &p.ProviderMessageID,
+		Status: string(p.Status), At: &at, ErrorCode: p.ErrorCode, ErrorText: p.ErrorText,
+	})
+	if err == nil {
+		return toMessage(r), true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, translate(err, "move message to %s", p.Status)
+	}
+	// Nothing moved: a message that is already there or further on, or
+	// none at all.
+	var m *domain.Message
+	if id != nil {
+		m, err = t.MessageGetByID(ctx, p.TenantID, *id)
+	} else {
+		m, err = t.MessageGetByProviderID(ctx, p.TenantID, p.Channel, p.ProviderMessageID)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return m, false, nil
+}
+
+func toMessagingWindow(r dbsqlc.MessagingWindow) *domain.MessagingWindow {
+	return &domain.MessagingWindow{
+		TenantID:      r.TenantID,
+		ConnectionID:  r.ConnectionID,
+		Channel:       domain.ChannelKind(r.Channel),
+		Address:       r.Address,
+		ContactID:     r.ContactID,
+		LastInboundAt: utc(r.LastInboundAt),
+	}
+}
+
+// MessagingWindowTouch records an inbound message from an address.
+func (t *tx) MessagingWindowTouch(ctx context.Context, p *store.MessagingWindowTouchParams) (*domain.MessagingWindow, error) {
+	r, err := t.q.MessagingWindowTouch(ctx, dbsqlc.MessagingWindowTouchParams{
+		TenantID: p.TenantID, ConnectionID: p.ConnectionID, Channel: string(p.Channel), Address: p.Address,
+		ContactID: p.ContactID, At: atOrNow(p.At),
+	})
+	if err != nil {
+		return nil, translate(err, "touch messaging window of channel %s", p.ConnectionID)
+	}
+	return toMessagingWindow(r), nil
+}
+
+// MessagingWindowGet returns the window of an address on a connection.
+func (t *tx) MessagingWindowGet(ctx context.Context, tenantID, connectionID uuid.UUID, address string) (*domain.MessagingWindow, error) {
+	r, err := t.q.MessagingWindowGet(ctx, dbsqlc.MessagingWindowGetParams{TenantID: tenantID, ConnectionID: connectionID, Address: address})
+	if err != nil {
+		return nil, translate(err, "get messaging window of channel %s", connectionID)
+	}
+	return toMessagingWindow(r), nil
+}

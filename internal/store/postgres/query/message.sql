@@ -1,0 +1,77 @@
+-- name: MessageInsert :one
+INSERT INTO messages (tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id,
+    step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text,
+    queued_at, skipped_at)
+VALUES (@tenant_id, @id, @channel, sqlc.narg('connection_id'), sqlc.narg('contact_id'), sqlc.narg('workflow_id'),
+    @workflow_version, sqlc.narg('execution_id'), sqlc.narg('step_id'), @node_id, sqlc.narg('template_id'),
+    @idempotency_key, @recipient, sqlc.narg('provider_message_id'), @status, @error_code, @error_text,
+    @queued_at, sqlc.narg('skipped_at'))
+ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+RETURNING *;
+
+-- name: MessageGetByID :one
+SELECT * FROM messages WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: MessageGetByIdempotencyKey :one
+SELECT * FROM messages WHERE tenant_id = @tenant_id AND idempotency_key = @idempotency_key;
+
+-- name: MessageGetByProviderID :one
+SELECT * FROM messages WHERE tenant_id = @tenant_id AND channel = @channel AND provider_message_id = @provider_message_id;
+
+-- name: MessageList :many
+SELECT * FROM messages
+WHERE tenant_id = @tenant_id AND id < @before
+  AND (sqlc.narg('contact_id')::uuid IS NULL OR contact_id = sqlc.narg('contact_id')::uuid)
+  AND (sqlc.narg('workflow_id')::uuid IS NULL OR workflow_id = sqlc.narg('workflow_id')::uuid)
+  AND (sqlc.narg('execution_id')::uuid IS NULL OR execution_id = sqlc.narg('execution_id')::uuid)
+  AND (@node_id::text = '' OR node_id = @node_id::text)
+  AND (@channel::text = '' OR channel = @channel::text)
+  AND (@status::text = '' OR status = @status::text)
+ORDER BY id DESC
+LIMIT @lim;
+
+-- name: MessageMarkSent :one
+UPDATE messages
+SET provider_message_id = @provider_message_id,
+    status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
+    sent_at = coalesce(sent_at, @at),
+    updated_at = clock_timestamp()
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING *;
+
+-- name: MessageAdvance :one
+-- The forward-only move of domain.MessageCanMove: rank of the new status
+-- above the stored one's (queued 0, sent 1, delivered 2, read 3, the
+-- final ones 4), a read message never fails or bounces, only a queued
+-- one is skipped. Reaching delivered or read stamps the times skipped
+-- on the way (a "read" that overtook "delivered").
+UPDATE messages m
+SET status = @status::text,
+    sent_at = CASE WHEN @status::text IN ('delivered', 'read') THEN coalesce(m.sent_at, @at) ELSE m.sent_at END,
+    delivered_at = CASE WHEN @status::text IN ('delivered', 'read') THEN coalesce(m.delivered_at, @at) ELSE m.delivered_at END,
+    read_at = CASE WHEN @status::text = 'read' THEN @at ELSE m.read_at END,
+    failed_at = CASE WHEN @status::text = 'failed' THEN @at ELSE m.failed_at END,
+    bounced_at = CASE WHEN @status::text = 'bounced' THEN @at ELSE m.bounced_at END,
+    skipped_at = CASE WHEN @status::text = 'skipped' THEN @at ELSE m.skipped_at END,
+    error_code = CASE WHEN @status::text IN ('failed', 'bounced', 'skipped') THEN @error_code ELSE m.error_code END,
+    error_text = CASE WHEN @status::text IN ('failed', 'bounced', 'skipped') THEN @error_text ELSE m.error_text END,
+    updated_at = clock_timestamp()
+WHERE m.tenant_id = @tenant_id
+  AND ((sqlc.narg('id')::uuid IS NOT NULL AND m.id = sqlc.narg('id')::uuid)
+    OR (sqlc.narg('id')::uuid IS NULL AND m.channel = @channel AND m.provider_message_id = @provider_message_id))
+  AND (CASE m.status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END)
+    < (CASE @status::text WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END)
+  AND NOT (m.status = 'read' AND @status::text IN ('failed', 'bounced'))
+  AND (@status::text <> 'skipped' OR m.status = 'queued')
+RETURNING *;
+
+-- name: MessagingWindowTouch :one
+INSERT INTO messaging_windows AS w (tenant_id, connection_id, channel, address, contact_id, last_inbound_at)
+VALUES (@tenant_id, @connection_id, @channel, @address, sqlc.narg('contact_id'), @at)
+ON CONFLICT (tenant_id, connection_id, address) DO UPDATE
+SET last_inbound_at = greatest(w.last_inbound_at, excluded.last_inbound_at),
+    contact_id = coalesce(excluded.contact_id, w.contact_id)
+RETURNING *;
+
+-- name: MessagingWindowGet :one
+SELECT * FROM messaging_windows WHERE tenant_id = @tenant_id AND connection_id = @connection_id AND address = @address;

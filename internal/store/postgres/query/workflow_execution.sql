@@ -1,0 +1,87 @@
+-- name: ExecutionInsert :one
+INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id,
+    trigger_type, context, current_node_id, idempotency_key, token, step_count, error, started_at, finished_at,
+    wake_at)
+VALUES (@id, @tenant_id, @workflow_id, @version_id, @version, @status, sqlc.narg('contact_id'),
+    @trigger_type, @context, @current_node_id, @idempotency_key, @token, @step_count, @error,
+    sqlc.narg('started_at'), sqlc.narg('finished_at'), sqlc.narg('wake_at'))
+ON CONFLICT DO NOTHING
+RETURNING *;
+
+-- name: ExecutionGetByID :one
+SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: ExecutionGetByIdempotencyKey :one
+SELECT * FROM workflow_executions
+WHERE tenant_id = @tenant_id AND idempotency_key = @idempotency_key AND idempotency_key <> '';
+
+-- name: ExecutionLock :one
+SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
+
+-- name: ExecutionLockMany :many
+-- One primary-key probe per ID, in ID order (so that two transactions lock
+-- shared rows in the same order). The equivalent "id = ANY (@ids) ORDER BY
+-- id" may be planned, while the table is small, as an ordered scan of all
+-- the tenant's executions, and a prepared statement keeps that plan.
+SELECT e.* FROM (SELECT DISTINCT x FROM unnest(@ids::uuid[]) AS x ORDER BY x) AS want
+CROSS JOIN LATERAL (
+    SELECT * FROM workflow_executions WHERE tenant_id = @tenant_id AND id = want.x FOR UPDATE
+) AS e
+ORDER BY e.id;
+
+-- name: ExecutionUpdate :execrows
+UPDATE workflow_executions
+SET status = @status, context = @context, current_node_id = @current_node_id, token = @token,
+    step_count = @step_count, error = @error, started_at = sqlc.narg('started_at'),
+    finished_at = sqlc.narg('finished_at'), wake_at = sqlc.narg('wake_at'), updated_at = clock_timestamp()
+WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: ExecutionClaimWakeups :many
+-- Takes up to @max_rows timers of every tenant due at @before off their
+-- rows: the due rows are locked, earliest first, skipping those another
+-- transaction holds (so concurrent claimers split the due timers), and
+-- their wake_at is cleared. RETURNING yields the old wake_at from the CTE,
+-- in no particular order. Across tenants only in a system transaction
+-- (row-level security).
+WITH due AS (
+    SELECT tenant_id, id, wake_at FROM workflow_executions
+    WHERE wake_at IS NOT NULL AND wake_at <= @before::timestamptz
+    ORDER BY wake_at
+    LIMIT @max_rows
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE workflow_executions AS e SET wake_at = NULL
+FROM due
+WHERE e.tenant_id = due.tenant_id AND e.id = due.id
+RETURNING e.tenant_id, e.id, e.token, due.wake_at::timestamptz AS wake_at;
+
+-- name: ExecutionList :many
+SELECT * FROM workflow_executions
+WHERE workflow_executions.tenant_id = @tenant_id
+  AND (sqlc.narg('workflow_id')::uuid IS NULL OR workflow_id = sqlc.narg('workflow_id')::uuid)
+  AND (cardinality(@statuses::text[]) = 0 OR status = ANY (@statuses::text[]))
+  AND (sqlc.narg('contact_id')::uuid IS NULL OR contact_id = sqlc.narg('contact_id')::uuid)
+  AND (sqlc.narg('created_after')::timestamptz IS NULL OR created_at > sqlc.narg('created_after')::timestamptz)
+  AND (sqlc.narg('created_before')::timestamptz IS NULL OR created_at < sqlc.narg('created_before')::timestamptz)
+  AND (sqlc.narg('test')::boolean IS NULL OR test = sqlc.narg('test')::boolean)
+  AND (sqlc.narg('node_id')::text IS NULL OR id IN (
+    SELECT s.execution_id FROM workflow_execution_steps s
+    WHERE s.tenant_id = @tenant_id AND s.node_id = sqlc.narg('node_id')::text
+      AND (cardinality(@node_statuses::text[]) = 0 OR s.status = ANY (@node_statuses::text[]))
+      AND (cardinality(@node_handles::text[]) = 0 OR s.handle = ANY (@node_handles::text[]))))
+  AND id < @before::uuid
+ORDER BY id DESC
+LIMIT @max_rows;
+
+-- name: ExecutionCountByStatus :many
+-- Test runs are left out: they are no journey's traffic.
+SELECT status, count(*) AS count FROM workflow_executions
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id AND NOT test
+GROUP BY status;
+
+-- name: ExecutionListActiveIDsByWorkflow :many
+SELECT id FROM workflow_executions
+WHERE tenant_id = @tenant_id AND workflow_id = @workflow_id
+  AND status IN ('PENDING', 'RUNNING', 'WAITING')
+ORDER BY id
+LIMIT @max_rows;

@@ -1,0 +1,328 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// Segments are read and written with hand-written SQL: a segment's
+// condition tree compiles to a WHERE clause over contacts c (segmentSQL),
+// the same way the contact list's filters do. User values are always
+// parameters; only validated operators shape the statement.
+
+const segmentColumns = `id, tenant_id, name, description, definition, member_count, computed_at, created_at, updated_at`
+
+func scanSegment(row pgx.Row) (*domain.Segment, error) {
+	s := &domain.Segment{}
+	var def []byte
+	if err := row.Scan(&s.ID, &s.TenantID, &s.Name, &s.Description, &def, &s.MemberCount, &s.ComputedAt, &s.CreatedAt, &s.UpdatedAt); err != nil {
+		return nil, err
+	}
+	s.Definition = json.RawMessage(def)
+	return s, nil
+}
+
+// SegmentInsert creates a segment.
+func (t *tx) SegmentInsert(ctx context.Context, p *store.SegmentInsertParams) (*domain.Segment, error) {
+	id := p.ID
+	if id == uuid.Nil {
+		id = domain.NewID()
+	}
+	s, err := scanSegment(t.tx.QueryRow(ctx, `INSERT INTO segments (tenant_id, id, name, description, definition)
+VALUES ($1, $2, $3, $4, $5) RETURNING `+segmentColumns, p.TenantID, id, p.Name, p.Description, []byte(p.Definition)))
+	return s, translate(err, "insert segment %q", p.Name)
+}
+
+// SegmentGet reads a segment.
+func (t *tx) SegmentGet(ctx context.Context, tenantID, id uuid.UUID) (*domain.Segment, error) {
+	s, err := scanSegment(t.tx.QueryRow(ctx, `SELECT `+segmentColumns+` FROM segments WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	return s, translate(err, "get segment %s", id)
+}
+
+// SegmentList lists a tenant's segments by name.
+func (t *tx) SegmentList(ctx context.Context, tenantID uuid.UUID) ([]domain.Segment, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+segmentColumns+` FROM segments WHERE tenant_id = $1 ORDER BY name, id`, tenantID)
+	if err != nil {
+		return nil, translate(err, "list segments of tenant %s", tenantID)
+	}
+	defer rows.Close()
+	var out []domain.Segment
+	for rows.Next() {
+		s, err := scanSegment(rows)
+		if err != nil {
+			return nil, translate(err, "list segments of tenant %s", tenantID)
+		}
+		out = append(out, *s)
+	}
+	return out, translate(rows.Err(), "list segments of tenant %s", tenantID)
+}
+
+// SegmentUpdate replaces a segment's editable fields.
+func (t *tx) SegmentUpdate(ctx context.Context, p *store.SegmentUpdateParams) (*domain.Segment, error) {
+	s, err := scanSegment(t.tx.QueryRow(ctx, `UPDATE segments SET name = $3, description = $4, definition = $5, updated_at = clock_timestamp()
+WHERE tenant_id = $1 AND id = $2 RETURNING `+segmentColumns, p.TenantID, p.ID, p.Name, p.Description, []byte(p.Definition)))
+	return s, translate(err, "update segment %s", p.ID)
+}
+
+// SegmentDelete deletes a segment; its membership goes by cascade.
+func (t *tx) SegmentDelete(ctx context.Context, tenantID, id uuid.UUID) error {
+	tag, err := t.tx.Exec(ctx, `DELETE FROM segments WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err != nil {
+		return translate(err, "delete segment %s", id)
+	}
+	if tag.RowsAffected() == 0 {
+		return translate(pgx.ErrNoRows, "delete segment %s", id)
+	}
+	return nil
+}
+
+// SegmentCount counts the contacts a condition matches at now.
+func (t *tx) SegmentCount(ctx context.Context, tenantID uuid.UUID, cond *store.SegmentCondition, now time.Time) (int, error) {
+	q := newSegmentSQL(tenantID, now)
+	where, err := q.where(cond)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = t.tx.QueryRow(ctx, `SELECT count(*) FROM contacts c WHERE c.tenant_id = $1 AND `+where, q.args...).Scan(&n)
+	return n, translate(err, "count segment of tenant %s", tenantID)
+}
+
+// SegmentSample lists up to limit matching contacts, newest first.
+func (t *tx) SegmentSample(ctx context.Context, tenantID uuid.UUID, cond *store.SegmentCondition, now time.Time, limit int) ([]domain.Contact, error) {
+	q := newSegmentSQL(tenantID, now)
+	where, err := q.where(cond)
+	if err != nil {
+		return nil, err
+	}
+	limit = min(max(limit, 1), store.SegmentSampleLimit)
+	rows, err := t.tx.Query(ctx, `SELECT `+contactColumnsQualified+` FROM contacts c WHERE c.tenant_id = $1 AND `+where+
+		` ORDER BY c.created_at DESC, c.id DESC LIMIT `+q.arg(limit), q.args...)
+	if err != nil {
+		return nil, translate(err, "sample segment of tenant %s", tenantID)
+	}
+	defer rows.Close()
+	var out []domain.Contact
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, translate(err, "sample segment of tenant %s", tenantID)
+		}
+		out = append(out, *c)
+	}
+	return out, translate(rows.Err(), "sample segment of tenant %s", tenantID)
+}
+
+// SegmentRecompute brings a membership up to date in two set-based
+// statements (entrants inserted, leavers deleted) and records the count.
+func (t *tx) SegmentRecompute(ctx context.Context, p *store.SegmentRecomputeParams) (*store.SegmentChange, error) {
+	now := p.Now.UTC()
+	if len(p.ContactIDs) > store.SegmentMaxContacts {
+		return nil, fmt.Errorf("compute segment %s: %d contacts, at most %d at once", p.SegmentID, len(p.ContactIDs), store.SegmentMaxContacts)
+	}
+	// Lock the segment row: two computations of one segment queue up
+	// instead of computing against each other's half-written membership.
+	var one int
+	if err := t.tx.QueryRow(ctx, `SELECT 1 FROM segments WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, p.TenantID, p.SegmentID).Scan(&one); err != nil {
+		return nil, translate(err, "compute segment %s", p.SegmentID)
+	}
+	// Each statement compiles the condition with its own parameters.
+	compile := func() (q *segmentSQL, where, seg, only string, err error) {
+		q = newSegmentSQL(p.TenantID, now)
+		if where, err = q.where(p.Condition); err != nil {
+			return nil, "", "", "", err
+		}
+		seg = q.arg(p.SegmentID)
+		if len(p.ContactIDs) > 0 {
+			only = q.arg(p.ContactIDs) + `::uuid[]`
+		}
+		return q, where, seg, only, nil
+	}
+	ch := &store.SegmentChange{}
+	q, where, seg, only, err := compile()
+	if err != nil {
+		return nil, err
+	}
+	if only != "" {
+		only = ` AND c.id = ANY(` + only + `)`
+	}
+	ins := `INSERT INTO segment_members (tenant_id, segment_id, contact_id, entered_at)
+SELECT c.tenant_id, ` + seg + `, c.id, ` + q.arg(now) + ` FROM contacts c WHERE c.tenant_id = $1` + only + ` AND ` + where + `
+ON CONFLICT (tenant_id, segment_id, contact_id) DO NOTHING RETURNING contact_id`
+	if ch.Entered, err = collectIDs(ctx, t.tx, ins, q.args); err != nil {
+		return nil, translate(err, "compute segment %s: entrants", p.SegmentID)
+	}
+	if q, where, seg, only, err = compile(); err != nil {
+		return nil, err
+	}
+	if only != "" {
+		only = ` AND m.contact_id = ANY(` + only + `)`
+	}
+	del := `DELETE FROM segment_members m WHERE m.tenant_id = $1 AND m.segment_id = ` + seg + only + `
+AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.tenant_id = $1 AND c.id = m.contact_id AND ` + where + `) RETURNING contact_id`
+	if ch.Exited, err = collectIDs(ctx, t.tx, del, q.args); err != nil {
+		return nil, translate(err, "compute segment %s: leavers", p.SegmentID)
+	}
+	err = t.tx.QueryRow(ctx, `UPDATE segments SET computed_at = $3,
+    member_count = (SELECT count(*) FROM segment_members WHERE tenant_id = $1 AND segment_id = $2)
+WHERE tenant_id = $1 AND id = $2 RETURNING member_count`, p.TenantID, p.SegmentID, now).Scan(&ch.Members)
+	return ch, translate(err, "compute segment %s: count", p.SegmentID)
+}
+
+func collectIDs(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, sql string, args []any) ([]uuid.UUID, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+}
+
+// SegmentMemberList pages a segment's members by contact ID.
+func (t *tx) SegmentMemberList(ctx context.Context, tenantID, segmentID uuid.UUID, after uuid.UUID, limit int) ([]uuid.UUID, error) {
+	ids, err := collectIDs(ctx, t.tx, `SELECT contact_id FROM segment_members
+WHERE tenant_id = $1 AND segment_id = $2 AND contact_id > $3 ORDER BY contact_id LIMIT $4`,
+		[]any{tenantID, segmentID, after, min(max(limit, 1), 10_000)})
+	return ids, translate(err, "list members of segment %s", segmentID)
+}
+
+// SegmentListStale lists segments computed before before, across tenants.
+func (t *tx) SegmentListStale(ctx context.Context, before time.Time, limit int) ([]domain.Segment, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+segmentColumns+` FROM segments
+WHERE computed_at IS NULL OR computed_at < $1 ORDER BY computed_at NULLS FIRST, tenant_id, id LIMIT $2`, before.UTC(), min(max(limit, 1), 10_000))
+	if err != nil {
+		return nil, translate(err, "list stale segments")
+	}
+	defer rows.Close()
+	var out []domain.Segment
+	for rows.Next() {
+		s, err := scanSegment(rows)
+		if err != nil {
+			return nil, translate(err, "list stale segments")
+		}
+		out = append(out, *s)
+	}
+	return out, translate(rows.Err(), "list stale segments")
+}
+
+// SegmentIsMember reports whether a contact is in a stored membership.
+func (t *tx) SegmentIsMember(ctx context.Context, tenantID, segmentID, contactID uuid.UUID) (bool, error) {
+	var in bool
+	err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM segment_members
+WHERE tenant_id = $1 AND segment_id = $2 AND contact_id = $3)`, tenantID, segmentID, contactID).Scan(&in)
+	return in, translate(err, "segment %s membership", segmentID)
+}
+
+// segmentSQL compiles a condition tree to a boolean expression over
+// contacts c; $1 is the tenant.
+type segmentSQL struct {
+	args []any
+	now  time.Time
+}
+
+func newSegmentSQL(tenantID uuid.UUID, now time.Time) *segmentSQL {
+	return &segmentSQL{args: []any{tenantID}, now: now.UTC()}
+}
+
+func (q *segmentSQL) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
+}
+
+var sqlOps = map[store.AttributeOp]string{store.AttrEq: "=", store.AttrNe: "<>", store.AttrLt: "<", store.AttrLte: "<=", store.AttrGt: ">", store.AttrGte: ">="}
+
+func (q *segmentSQL) where(c *store.SegmentCondition) (string, error) {
+	if err := c.Validate(); err != nil {
+		return "", err
+	}
+	return q.node(c), nil
+}
+
+func (q *segmentSQL) node(c *store.SegmentCondition) string {
+	group := func(kids []store.SegmentCondition, join string) string {
+		parts := make([]string, len(kids))
+		for i := range kids {
+			parts[i] = q.node(&kids[i])
+		}
+		return "(" + strings.Join(parts, join) + ")"
+	}
+	switch {
+	case c.All != nil:
+		return group(c.All, " AND ")
+	case c.Any != nil:
+		return group(c.Any, " OR ")
+	case c.Not != nil:
+		return "NOT coalesce(" + q.node(c.Not) + ", false)"
+	case c.Attribute != nil:
+		return q.attribute(c.Attribute.Filter())
+	case c.Field != nil:
+		col := "c." + store.SegmentFieldColumns[c.Field.Field]
+		switch c.Field.Op {
+		case store.AttrExists:
+			return "coalesce(" + col + ", '') <> ''"
+		case store.AttrEq:
+			return "coalesce(" + col + " = " + q.arg(c.Field.Value) + ", false)"
+		default:
+			return "coalesce(" + col + ", '') <> " + q.arg(c.Field.Value)
+		}
+	case c.Subscription != nil:
+		return "coalesce(c.subscriptions #>> " + q.arg([]string{c.Subscription.Channel, "state"}) + "::text[], 'never') = " + q.arg(c.Subscription.State)
+	case c.Performed != nil:
+		return q.performed(c.Performed)
+	case c.Time != nil:
+		col := "c.created_at"
+		if c.Time.Field == store.TimeLastSeenAt {
+			col = "c.last_seen_at"
+		}
+		if c.Time.WithinSeconds > 0 {
+			return "coalesce(" + col + " >= " + q.arg(q.now.Add(-time.Duration(c.Time.WithinSeconds)*time.Second)) + "::timestamptz, false)"
+		}
+		return "coalesce(" + col + " < " + q.arg(q.now.Add(-time.Duration(c.Time.OlderThanSeconds)*time.Second)) + "::timestamptz, true)"
+	}
+	return "false"
+}
+
+func (q *segmentSQL) attribute(f store.AttributeFilter) string {
+	path := q.arg(store.AttributePath(f.Key))
+	x := `(c.attributes #> ` + path + `::text[])`
+	if f.Op == store.AttrExists {
+		return x + ` IS NOT NULL`
+	}
+	op := sqlOps[f.Op]
+	switch v := f.Value.(type) {
+	case string:
+		return `coalesce(jsonb_typeof(` + x + `) = 'string' AND (c.attributes #>> ` + path + `::text[]) COLLATE "C" ` + op + ` ` + q.arg(v) + `, false)`
+	case float64:
+		return `coalesce(jsonb_typeof(` + x + `) = 'number' AND ` + x + ` ` + op + ` to_jsonb(` + q.arg(v) + `::float8), false)`
+	case bool:
+		return `coalesce(jsonb_typeof(` + x + `) = 'boolean' AND ` + x + ` ` + op + ` to_jsonb(` + q.arg(v) + `::boolean), false)`
+	}
+	return "false"
+}
+
+// performed compares an event count; "at least one" and "none" become
+// EXISTS tests, which stop at the first matching event.
+func (q *segmentSQL) performed(p *store.SegmentPerformed) string {
+	from := `FROM events e WHERE e.tenant_id = c.tenant_id AND e.contact_id = c.id AND e.name = ` + q.arg(p.Event)
+	if p.WithinSeconds > 0 {
+		from += ` AND e.occurred_at >= ` + q.arg(q.now.Add(-time.Duration(p.WithinSeconds)*time.Second)) + `::timestamptz`
+	}
+	switch {
+	case (p.Op == store.AttrGte && p.Count == 1) || (p.Op == store.AttrGt && p.Count == 0) || (p.Op == store.AttrNe && p.Count == 0):
+		return `EXISTS (SELECT 1 ` + from + `)`
+	case (p.Op == store.AttrEq && p.Count == 0) || (p.Op == store.AttrLt && p.Count == 1) || (p.Op == store.AttrLte && p.Count == 0):
+		return `NOT EXISTS (SELECT 1 ` + from + `)`
+	}
+	return `(SELECT count(*) ` + from + `) ` + sqlOps[p.Op] + ` ` + q.arg(p.Count)
+}

@@ -1,0 +1,45 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store/postgres/dbsqlc"
+)
+
+// WorkflowTestDataGet returns the workflow's pinned sample data.
+func (t *tx) WorkflowTestDataGet(ctx context.Context, tenantID, workflowID uuid.UUID) (json.RawMessage, error) {
+	data, err := t.q.WorkflowTestDataGet(ctx, dbsqlc.WorkflowTestDataGetParams{TenantID: tenantID, ID: workflowID})
+	if err != nil {
+		return nil, translate(err, "get test data of workflow %s", workflowID)
+	}
+	return rawJSON(data), nil
+}
+
+// WorkflowTestDataSet replaces the workflow's pinned sample data.
+func (t *tx) WorkflowTestDataSet(ctx context.Context, tenantID, workflowID uuid.UUID, data json.RawMessage) error {
+	var v json.RawMessage
+	if len(data) > 0 {
+		v = data
+	}
+	n, err := t.q.WorkflowTestDataSet(ctx, dbsqlc.WorkflowTestDataSetParams{TestData: v, TenantID: tenantID, ID: workflowID})
+	return affected(n, err, "set test data of workflow %s", workflowID)
+}
+
+// WorkflowVersionLatestTest returns the newest test snapshot of the draft.
+func (t *tx) WorkflowVersionLatestTest(ctx context.Context, tenantID, workflowID uuid.UUID) (*domain.WorkflowVersion, error) {
+	r, err := t.q.WorkflowVersionLatestTest(ctx, dbsqlc.WorkflowVersionLatestTestParams{TenantID: tenantID, WorkflowID: workflowID})
+	if err != nil {
+		return nil, translate(err, "latest test snapshot of workflow %s", workflowID)
+	}
+	return toWorkflowVersion(r), nil
+}
+
+// ExecutionMarkTest marks an execution as a test run.
+func (t *tx) ExecutionMarkTest(ctx context.Context, tenantID, executionID uuid.UUID) error {
+	n, err := t.q.ExecutionMarkTest(ctx, dbsqlc.ExecutionMarkTestParams{TenantID: tenantID, ID: executionID})
+	return affected(n, err, "mark execution %s as a test run", executionID)
+}

@@ -1,0 +1,1 @@
+export { aiApi, useAISettings, useAIUsage } from "./api/ai-api";

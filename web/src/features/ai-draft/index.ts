@@ -1,0 +1,1 @@
+export { DraftWithAIButton } from "./ui/ai-draft-button";

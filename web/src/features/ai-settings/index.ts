@@ -1,0 +1,1 @@
+export { AISettingsForm } from "./ui/ai-settings-form";

@@ -1,0 +1,1 @@
+export { CreateApiKeyButton } from "./ui/create-api-key";

@@ -1,0 +1,1 @@
+export { useRevokeApiKey } from "./model/use-revoke-api-key";

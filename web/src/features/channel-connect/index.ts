@@ -1,0 +1,1 @@
+export { ConnectChannelButton } from "./ui/connect-channel";

@@ -1,0 +1,1 @@
+export { EditChannelButton } from "./ui/edit-channel";

@@ -1,0 +1,2 @@
+export { useRemoveChannel } from "./model/use-remove-channel";
+export { RemoveChannelButton } from "./ui/remove-channel";

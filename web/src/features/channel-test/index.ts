@@ -1,0 +1,1 @@
+export { TestChannelButton } from "./ui/test-channel";

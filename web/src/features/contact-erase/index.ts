@@ -1,0 +1,2 @@
+export { EraseContactButton } from "./ui/erase-contact";
+export { useEraseContact, eraseConfirmation } from "./model/use-erase-contact";

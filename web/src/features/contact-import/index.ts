@@ -1,0 +1,2 @@
+export { ImportContactsButton } from "./ui/import-contacts";
+export { useContactImportUpload } from "./model/use-contact-import-upload";

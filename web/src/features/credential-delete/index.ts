@@ -1,0 +1,1 @@
+export { useDeleteCredential } from "./model/use-delete-credential";

@@ -1,0 +1,1 @@
+export { CredentialDialog } from "./ui/credential-dialog";

@@ -1,0 +1,1 @@
+export { useExecutionAction } from "./model/use-execution-action";

@@ -1,0 +1,1 @@
+export { InviteMemberButton } from "./ui/invite-member";

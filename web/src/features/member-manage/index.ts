@@ -1,0 +1,1 @@
+export { useRemoveMember, useRevokeInvitation, useSetMemberRole } from "./model/use-member-actions";

@@ -1,0 +1,1 @@
+export { NewScheduleButton } from "./ui/new-schedule";

@@ -1,0 +1,1 @@
+export { useScheduleActions } from "./model/use-schedule-actions";

@@ -1,0 +1,2 @@
+export { useAddSuppression } from "./model/use-add-suppression";
+export { AddSuppressionButton } from "./ui/add-suppression";

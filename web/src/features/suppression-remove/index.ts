@@ -1,0 +1,2 @@
+export { useRemoveSuppression } from "./model/use-remove-suppression";
+export { RemoveSuppressionButton } from "./ui/remove-suppression";

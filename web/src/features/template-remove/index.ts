@@ -1,0 +1,1 @@
+export { RemoveTemplateButton } from "./ui/remove-template";

@@ -1,0 +1,2 @@
+export { ContactTimeline } from "./ui/contact-timeline";
+export { orderTimeline } from "./ui/contact-timeline";
