@@ -136,7 +136,9 @@ func newTestAPIDeps(t *testing.T, st store.Store, deps Deps, mutate ...func(*Acc
 // failOnRepeat is the query monitor of every test API: a query repeated
 // past store.DefaultQueryRepeatLimit in one request (an N+1 suspicion)
 // fails the test, naming the route and the query.
-func failOnRepeat(t interface{ Errorf(format string, args ...any) }, log *slog.Logger) *store.QueryMonitor {
+func failOnRepeat(t interface {
+	Errorf(format string, args ...any)
+}, log *slog.Logger) *store.QueryMonitor {
 	return &store.QueryMonitor{Logger: log, OnRepeat: func(_ context.Context, scope *store.QueryScope, r store.QueryRepeat) {
 		t.Errorf("N+1 suspicion: %s ran query %s %d times (limit %d)", scope.Name(), r.Name, r.Count, store.DefaultQueryRepeatLimit)
 	}}

@@ -121,7 +121,7 @@ var rules = map[string]rule{
 	}},
 	"cron": {layer: layerEngine, imports: []string{"domain", "engine", "schedule", "store", "workflow"},
 		tests: []string{"store/postgres"}},
-	"ingest": {layer: layerEngine, imports: []string{"auth", "config", "contact", "domain", "engine", "store"}},
+	"ingest":  {layer: layerEngine, imports: []string{"auth", "config", "contact", "domain", "engine", "store"}},
 	"segment": {layer: layerEngine, imports: []string{"domain", "engine", "store"}, tests: []string{"workflow"}},
 	"channel/whatsapp": {layer: layerEngine, imports: []string{
 		"channel/metawebhook", "domain", "engine", "ratelimit", "store", "tmpl", "workflow",

@@ -103,7 +103,7 @@ func exerciseExecutionPrune(t *testing.T, f *fixture) {
 		f.newPrunable(t, cA, domain.ExecutionWaiting, nil),       // never finished ones, whatever their age
 		f.newPrunable(t, cA, domain.ExecutionRunning, nil),
 		f.newPrunable(t, cA, domain.ExecutionPending, nil),
-		f.newPrunable(t, cA, domain.ExecutionRunning, &old), // a retried execution that kept a finish time
+		f.newPrunable(t, cA, domain.ExecutionRunning, &old),   // a retried execution that kept a finish time
 		f.newPrunable(t, cB, domain.ExecutionCompleted, &old), // another tenant's
 	)
 	f.in(t, f.tenantA.ID, func(tx store.Tx) {

@@ -21,8 +21,8 @@ import (
 
 // monitorRecord collects what a QueryMonitor reports.
 type monitorRecord struct {
-	mu      sync.Mutex
-	log     bytes.Buffer
+	mu       sync.Mutex
+	log      bytes.Buffer
 	queries  map[string]int
 	jobs     []string
 	messages []string

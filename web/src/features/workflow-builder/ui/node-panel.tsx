@@ -100,10 +100,10 @@ export const NodePanel = memo(function NodePanel({ nodeId, onClose, readOnly = f
             onChange={(v) => v && typeof v === "object" && !Array.isArray(v) && update(v as Record<string, unknown>)}
           />
         ) : (
-          <SchemaForm key={nodeId} schema={schema} value={node.data.config} onChange={update} errors={fieldErrors} disabled={readOnly} suggestions={suggestions} />
+          <SchemaForm key={`form-${nodeId}`} schema={schema} value={node.data.config} onChange={update} errors={fieldErrors} disabled={readOnly} suggestions={suggestions} />
         )}
         <TriggerUsage type={node.data.type} config={node.data.config ?? {}} tenantId={tenantId} workflowId={workflowId} />
-        {!readOnly && <StepPreview key={nodeId} nodeId={nodeId} />}
+        {!readOnly && <StepPreview key={`preview-${nodeId}`} nodeId={nodeId} />}
       </div>
       <div className={readOnly ? "hidden" : "border-t border-slate-200 px-4 py-3"}>
         <Button
