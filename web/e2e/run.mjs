@@ -463,7 +463,10 @@ async function main() {
   const args = ["serve", "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir];
   if (webDir) args.push("--web-dir", webDir);
   const logs = [];
-  const proc = spawn(bin, args, { env: { ...process.env, NEXTFLOW_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "pipe"] });
+  // The tests' fake providers (AI) listen on loopback, which the SSRF guard
+  // refuses unless it is allowed.
+  const env = { NEXTFLOW_HTTP_ALLOW: "127.0.0.1", NEXTFLOW_HTTP_PORTS: "any", ...process.env, NEXTFLOW_LOG_LEVEL: "warn" };
+  const proc = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   proc.stdout.on("data", (d) => logs.push(String(d)));
   proc.stderr.on("data", (d) => logs.push(String(d)));
   let passed = 0;

@@ -2,8 +2,8 @@
 // this month's usage by model against the budget; "Draft with AI" on the
 // workflows page previews a validated draft (from a local server speaking
 // OpenAI chat completions) and opens it in the builder, unpublished.
-// The server must allow loopback calls: NEXTFLOW_HTTP_ALLOW=127.0.0.1
-// NEXTFLOW_HTTP_PORTS=any (run.mjs passes its environment through).
+// The server must allow loopback calls: run.mjs starts it with
+// NEXTFLOW_HTTP_ALLOW=127.0.0.1 and NEXTFLOW_HTTP_PORTS=any.
 import http from "node:http";
 import { shot, signup } from "../lib.mjs";
 
