@@ -141,7 +141,7 @@ var rules = map[string]rule{
 	"api": {layer: layerEdge, imports: []string{
 		"auth", "plan", "usage", "config", "credential", "cron", "domain", "engine", "live", "ratelimit", "schedule", "store", "workflow",
 		"catalog", "contact", "contactimport", "ingest", "channel/messenger", "channel/metawebhook", "channel/whatsapp",
-		"channel/unsubscribe", "channel", "ai", "workflow/starter",
+		"channel/unsubscribe", "channel", "ai", "workflow/starter", "segment",
 	}, tests: []string{"ai/aifake", "secret", "store/postgres"},
 		testsAbove: []string{"app"}, // openapi_names_test.go reads the production OpenAPI document app assembles
 	},
