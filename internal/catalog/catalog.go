@@ -6,6 +6,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -177,8 +178,8 @@ func (c *Catalog) Validate(raw []byte) ([]workflow.Problem, error) {
 
 // ProblemsTx is everything that stops raw from being published, read in
 // tx: Validate's problems, secrets written in plain text, steps this
-// server cannot run (Options.Executor), and credentials the tenant does
-// not have.
+// server cannot run (Options.Executor), and credentials and segments the
+// tenant does not have.
 func (c *Catalog) ProblemsTx(ctx context.Context, tx store.Tx, tenantID uuid.UUID, raw []byte) ([]workflow.Problem, error) {
 	problems, err := c.Validate(raw)
 	if err != nil {
@@ -190,6 +191,17 @@ func (c *Catalog) ProblemsTx(ctx context.Context, tx store.Tx, tenantID uuid.UUI
 	}
 	problems = append(problems, workflow.PlainSecrets(def)...)
 	problems = append(problems, c.unavailable(def)...)
+	if refs := workflow.SegmentRefs(def); len(refs) > 0 {
+		have := make(map[uuid.UUID]bool, len(refs))
+		for id := range refs {
+			if _, err := tx.SegmentGet(ctx, tenantID, id); err == nil {
+				have[id] = true
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return nil, fmt.Errorf("look up segment %s: %w", id, err)
+			}
+		}
+		problems = append(problems, workflow.UnknownSegments(def, func(id uuid.UUID) bool { return have[id] })...)
+	}
 	if len(workflow.SecretRefs(def)) == 0 {
 		return problems, nil
 	}

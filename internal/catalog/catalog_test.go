@@ -61,3 +61,65 @@ func TestPublish(t *testing.T) {
 		})
 	}
 }
+
+// TestPublishTriggerSegment: a trigger.segment naming a segment the tenant
+// does not have (another tenant's, or none) is an unknown_segment problem
+// on its node and publishes nothing; one naming the tenant's segment
+// publishes.
+func TestPublishTriggerSegment(t *testing.T) {
+	t.Parallel()
+	for name, open := range map[string]func(testing.TB, ...storetest.Option) store.Store{"sqlite": storetest.SQLite, "postgres": storetest.Postgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			st := open(t)
+			tenants := make([]uuid.UUID, 2)
+			require.NoError(t, st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
+				for i := range tenants {
+					tn, err := tx.TenantInsert(ctx, &store.TenantInsertParams{Name: "Acme", Slug: "acme-" + uuid.NewString()[:8], Plan: domain.PlanFree})
+					if err != nil {
+						return err
+					}
+					tenants[i] = tn.ID
+				}
+				return nil
+			}))
+			segs := make([]uuid.UUID, 2)
+			for i, tn := range tenants {
+				require.NoError(t, st.InTx(ctx, tn, func(tx store.Tx) error {
+					s, err := tx.SegmentInsert(ctx, &store.SegmentInsertParams{TenantID: tn, Name: "PRO",
+						Definition: json.RawMessage(`{"attribute":{"key":"plan","op":"eq","value":"PRO"}}`)})
+					segs[i] = s.ID
+					return err
+				}))
+			}
+			def := func(seg uuid.UUID) json.RawMessage {
+				return json.RawMessage(`{"nodes":[{"id":"start","type":"trigger.segment","config":{"segmentId":"` + seg.String() + `","on":"exited"},"position":{"x":0,"y":0}},
+ {"id":"done","type":"end","config":{},"position":{"x":0,"y":100}}],"edges":[{"id":"e1","source":"start","target":"done"}]}`)
+			}
+			c := catalog.New(st, catalog.Options{})
+			for _, other := range []uuid.UUID{segs[1], domain.NewID()} {
+				wf := domain.NewID()
+				require.NoError(t, st.InTx(ctx, tenants[0], func(tx store.Tx) error {
+					_, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenants[0], ID: wf, Name: "w-" + wf.String()[:8], Definition: def(other)})
+					return err
+				}))
+				_, err := c.Publish(ctx, catalog.PublishParams{TenantID: tenants[0], WorkflowID: wf})
+				var invalid *catalog.InvalidError
+				require.ErrorAs(t, err, &invalid)
+				require.Len(t, invalid.Problems, 1)
+				require.Equal(t, workflow.CodeUnknownSegment, invalid.Problems[0].Code)
+				require.Equal(t, "start", invalid.Problems[0].NodeID)
+				require.Equal(t, "/segmentId", invalid.Problems[0].Path)
+			}
+			wf := domain.NewID()
+			require.NoError(t, st.InTx(ctx, tenants[0], func(tx store.Tx) error {
+				_, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenants[0], ID: wf, Name: "ok", Definition: def(segs[0])})
+				return err
+			}))
+			v, err := c.Publish(ctx, catalog.PublishParams{TenantID: tenants[0], WorkflowID: wf})
+			require.NoError(t, err)
+			require.Equal(t, 1, v.Version)
+		})
+	}
+}

@@ -40,8 +40,12 @@ type EventResult struct {
 // Journeys: the active workflows whose current version has a trigger.event
 // node for the event's name, read in tx (so a workflow published or
 // activated on another node counts as soon as it commits), whose filter
-// (CEL over trigger.event and contact) holds. A filter that fails to
-// compile or evaluate skips that start and is logged; it never fails the
+// (CEL over trigger.event and contact) holds; and those whose
+// trigger.segment names the segment of a segment.entered or
+// segment.exited event (its segmentId property) and its direction: the
+// membership events go through the same claims and starts, with
+// trigger.type trigger.segment and the event as trigger.event. A filter
+// that fails to compile or evaluate skips that start and is logged; it never fails the
 // batch. Each start then claims its journey entry (store
 // JourneyEntryClaimMany) under the trigger's re-entry policy: the
 // database decides, so concurrent events on several nodes cannot enter a
@@ -121,6 +125,9 @@ func (e *Engine) eventsOfTenant(ctx context.Context, tx store.Tx, tenantID uuid.
 
 		var activation map[string]any
 		for _, trig := range trigs {
+			if trig.segmentID != "" && segmentOf(view) != trig.segmentID {
+				continue // a trigger.segment of another segment
+			}
 			if trig.filterErr != nil {
 				e.tenantLog.WarnContext(ctx, "trigger.event filter does not compile; no start", "workflow", trig.workflowID,
 					"node", trig.nodeID, "error", trig.filterErr)
@@ -129,7 +136,7 @@ func (e *Engine) eventsOfTenant(ctx context.Context, tx store.Tx, tenantID uuid.
 			if trig.filter != nil {
 				if activation == nil {
 					activation = map[string]any{
-						"trigger": map[string]any{"type": workflow.TypeTriggerEvent, "event": view},
+						"trigger": map[string]any{"type": trig.typ, "event": view},
 						"contact": contactVars(ev),
 					}
 				}
@@ -161,7 +168,7 @@ func (e *Engine) eventsOfTenant(ctx context.Context, tx store.Tx, tenantID uuid.
 		contactID := s.ev.Event.ContactID
 		ps[i] = StartParams{
 			TenantID: tenantID, ID: s.id, WorkflowID: s.trig.workflowID, VersionID: s.trig.versionID,
-			TriggerType: workflow.TypeTriggerEvent, TriggerNodeID: s.trig.nodeID, Event: s.view,
+			TriggerType: s.trig.typ, TriggerNodeID: s.trig.nodeID, Event: s.view,
 			ContactID: &contactID, Contact: contactVars(s.ev),
 		}
 	}
@@ -311,15 +318,20 @@ func contactVars(ev *IncomingEvent) map[string]any {
 }
 
 // eventTrigger is a trigger.event node of an active workflow's current
-// version.
+// version, or a trigger.segment node: the start on a segment.entered or
+// segment.exited event of its segment.
 type eventTrigger struct {
 	workflowID uuid.UUID
 	versionID  uuid.UUID
 	nodeID     string
+	typ        string // trigger.event or trigger.segment
 	event      string
-	reentry    string
-	filter     *expr.Program // nil: none
-	filterErr  error
+	// segmentID is a trigger.segment's segment: only membership events
+	// whose segmentId property names it start the journey.
+	segmentID string
+	reentry   string
+	filter    *expr.Program // nil: none
+	filterErr error
 }
 
 // eventTriggersKey is the key of a graph's trigger.event nodes in its
@@ -359,11 +371,17 @@ func (e *Engine) graphEventTriggers(g *graph, workflowID uuid.UUID) []*eventTrig
 	var ts []*eventTrigger
 	for i := range g.def.Nodes {
 		n := &g.def.Nodes[i]
+		if n.Type == workflow.TypeTriggerSegment {
+			if t := e.segmentTrigger(n, g, workflowID); t != nil {
+				ts = append(ts, t)
+			}
+			continue
+		}
 		if n.Type != workflow.TypeTriggerEvent {
 			continue
 		}
 		var cfg workflow.TriggerEventConfig
-		t := &eventTrigger{workflowID: workflowID, versionID: g.versionID, nodeID: n.ID}
+		t := &eventTrigger{workflowID: workflowID, versionID: g.versionID, nodeID: n.ID, typ: workflow.TypeTriggerEvent}
 		if err := decodeConfig(n, &cfg); err != nil {
 			e.log.Warn("trigger.event config does not decode", "workflow", workflowID, "node", n.ID, "error", err)
 			continue
@@ -371,12 +389,7 @@ func (e *Engine) graphEventTriggers(g *graph, workflowID uuid.UUID) []*eventTrig
 		if cfg.Event == "" {
 			continue
 		}
-		t.event, t.reentry = cfg.Event, cfg.ReentryPolicy()
-		switch t.reentry {
-		case workflow.ReentryOnce, workflow.ReentryOneAtATime, workflow.ReentryAlways:
-		default:
-			t.reentry = workflow.ReentryOneAtATime
-		}
+		t.event, t.reentry = cfg.Event, knownReentry(cfg.ReentryPolicy())
 		if cfg.Filter != "" {
 			t.filter, t.filterErr = e.expr.CompileBool(cfg.Filter)
 		}
@@ -384,4 +397,41 @@ func (e *Engine) graphEventTriggers(g *graph, workflowID uuid.UUID) []*eventTrig
 	}
 	v, _ := g.prep.LoadOrStore(eventTriggersKey{}, ts)
 	return v.([]*eventTrigger)
+}
+
+// segmentTrigger prepares a trigger.segment node: a start on the
+// membership event of its segment (nil: a config that names none).
+func (e *Engine) segmentTrigger(n *workflow.Node, g *graph, workflowID uuid.UUID) *eventTrigger {
+	var cfg workflow.TriggerSegmentConfig
+	if err := decodeConfig(n, &cfg); err != nil {
+		e.log.Warn("trigger.segment config does not decode", "workflow", workflowID, "node", n.ID, "error", err)
+		return nil
+	}
+	id, err := uuid.Parse(cfg.SegmentID)
+	if err != nil {
+		return nil
+	}
+	return &eventTrigger{workflowID: workflowID, versionID: g.versionID, nodeID: n.ID, typ: workflow.TypeTriggerSegment,
+		event: cfg.Event(), segmentID: id.String(), reentry: knownReentry(cfg.ReentryPolicy())}
+}
+
+// knownReentry returns policy, or one_at_a_time for one this server does
+// not know.
+func knownReentry(policy string) string {
+	switch policy {
+	case workflow.ReentryOnce, workflow.ReentryOneAtATime, workflow.ReentryAlways:
+		return policy
+	}
+	return workflow.ReentryOneAtATime
+}
+
+// segmentOf returns the segmentId property of an event view, lower-case
+// as uuid.UUID.String writes it ("" when absent).
+func segmentOf(view map[string]any) string {
+	props, _ := view["properties"].(map[string]any)
+	s, _ := props["segmentId"].(string)
+	if id, err := uuid.Parse(s); err == nil {
+		return id.String()
+	}
+	return ""
 }

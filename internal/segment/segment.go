@@ -23,12 +23,13 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
 // Events a membership change records on the contact.
 const (
-	EventEntered = "segment.entered"
-	EventExited  = "segment.exited"
+	EventEntered = workflow.EventSegmentEntered
+	EventExited  = workflow.EventSegmentExited
 )
 
 // Bounds of what a tenant writes.

@@ -38,6 +38,42 @@ func (c TriggerEventConfig) ReentryPolicy() string {
 	return c.Reentry
 }
 
+// TriggerSegmentConfig is the config of trigger.segment.
+type TriggerSegmentConfig struct {
+	SegmentID string `json:"segmentId"`
+	// On is SegmentEntered (the default, also when empty) or SegmentExited.
+	On string `json:"on,omitempty"`
+	// Reentry is the re-entry policy, as trigger.event's.
+	Reentry string `json:"reentry,omitempty"`
+}
+
+// What a trigger.segment reacts to, and the events a membership change
+// records on the contact (package segment writes them; the engine starts
+// trigger.segment journeys from them).
+const (
+	SegmentEntered      = "entered"
+	SegmentExited       = "exited"
+	EventSegmentEntered = "segment.entered"
+	EventSegmentExited  = "segment.exited"
+)
+
+// Event returns the name of the membership event the trigger starts on.
+func (c TriggerSegmentConfig) Event() string {
+	if c.On == SegmentExited {
+		return EventSegmentExited
+	}
+	return EventSegmentEntered
+}
+
+// ReentryPolicy returns the configured re-entry policy, ReentryOneAtATime
+// when none is set.
+func (c TriggerSegmentConfig) ReentryPolicy() string {
+	if c.Reentry == "" {
+		return ReentryOneAtATime
+	}
+	return c.Reentry
+}
+
 // TriggerScheduleConfig is the config of trigger.schedule.
 type TriggerScheduleConfig struct {
 	Cron       string `json:"cron"`

@@ -12,6 +12,7 @@ const (
 	TypeTriggerSchedule = "trigger.schedule"
 	TypeTriggerManual   = "trigger.manual"
 	TypeTriggerWebhook  = "trigger.webhook"
+	TypeTriggerSegment  = "trigger.segment"
 	TypeEmailSend       = "email.send"
 	TypeWhatsAppSend    = "whatsapp.send"
 	TypeMessengerSend   = "messenger.send"
@@ -91,6 +92,16 @@ func builtinTypeList() []NodeType {
 				"event"),
 			Outputs: outHandle(), Pure: true,
 			Fields: []Field{{"/filter", FieldCondition}},
+		},
+		{
+			Type: TypeTriggerSegment, Category: CategoryTrigger, Label: "Segment",
+			Description: "Starts an execution for the contact when they enter or leave a segment (the segment.entered and segment.exited events), under the re-entry policy.",
+			ConfigSchema: schema("Segment trigger", `
+				"segmentId":{"type":"string","title":"Segment","description":"The segment whose membership changes start the journey.","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","errorMessage":"must be a segment ID"},
+				"on":{"type":"string","title":"On","description":"entered: the contact joins the segment; exited: the contact leaves it.","enum":["entered","exited"],"default":"entered"},
+				"reentry":{"type":"string","title":"Re-entry","description":"Whether a contact may enter again: once (once ever), one_at_a_time (again only after their previous execution of this workflow has ended) or always (every membership change starts an execution). Enforced by the database, also across nodes.","enum":["once","one_at_a_time","always"],"default":"one_at_a_time"}`,
+				"segmentId"),
+			Outputs: outHandle(), Pure: true,
 		},
 		{
 			Type: TypeTriggerSchedule, Category: CategoryTrigger, Label: "Schedule",

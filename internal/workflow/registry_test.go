@@ -12,7 +12,7 @@ import (
 var firstSet = []string{
 	"ai.classify", "ai.extract", "ai.generate", "condition", "delay", "email.send", "end",
 	"http.request", "messenger.send", "set_attribute", "split", "trigger.event", "trigger.manual",
-	"trigger.schedule", "trigger.webhook", "wait_for_event", "whatsapp.send",
+	"trigger.schedule", "trigger.segment", "trigger.webhook", "wait_for_event", "whatsapp.send",
 }
 
 func TestRegistryAll(t *testing.T) {
@@ -68,7 +68,7 @@ func TestRegistryFlags(t *testing.T) {
 		require.False(t, pure, typ)
 		require.False(t, waits, typ)
 	}
-	for _, typ := range []string{"condition", "split", "set_attribute", "end", "trigger.event", "trigger.manual", "trigger.schedule", "trigger.webhook"} {
+	for _, typ := range []string{"condition", "split", "set_attribute", "end", "trigger.event", "trigger.manual", "trigger.schedule", "trigger.segment", "trigger.webhook"} {
 		canFail, pure, waits := flags(typ)
 		require.False(t, canFail, typ)
 		require.True(t, pure, typ)
