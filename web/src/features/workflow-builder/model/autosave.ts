@@ -6,18 +6,31 @@ import { errorMessage, isApiError, queryKeys, type Workflow } from "@/shared/api
 import type { BuilderStore } from "./store";
 
 const DEBOUNCE_MS = 700;
+/** Pauses between tries while the server cannot be reached: 1 s, 2 s, 4 s … at most 5 s. */
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 5000;
+
+/** Whether a failed save may succeed unchanged later: the server was unreachable, overloaded or restarting. */
+function transient(err: unknown): boolean {
+  if (!isApiError(err)) return true; // fetch itself failed: no answer at all
+  return err.status >= 500 || err.status === 408 || err.status === 429;
+}
 
 /**
  * useAutosave saves the draft a moment after each change (PUT with the
  * revision it is based on), then validates it so problems show on the
  * canvas. A 412 stops saving and keeps the server's copy for a reload:
- * someone else's work is never overwritten.
+ * someone else's work is never overwritten. When the server cannot be
+ * reached the edits stay in the builder ("offline") and are saved by
+ * themselves once it answers again: retried with a growing pause, and at
+ * once when the browser comes back online.
  */
 export function useAutosave(store: BuilderStore, enabled: boolean) {
   const qc = useQueryClient();
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const inflight = useRef<Promise<boolean> | null>(null);
   const serverCopy = useRef<Workflow | null>(null);
+  const retry = useRef<{ timer?: ReturnType<typeof setTimeout>; delay: number; again?: () => void }>({ delay: RETRY_MIN_MS });
 
   const validate = useCallback(async () => {
     const { workflowId } = store.getState();
@@ -55,6 +68,8 @@ export function useAutosave(store: BuilderStore, enabled: boolean) {
           const current = err.problem.errors?.[0]?.value;
           serverCopy.current = current && typeof current === "object" ? (current as Workflow) : null;
           store.getState().markSaveError("conflict", errorMessage(err));
+        } else if (transient(err)) {
+          store.getState().markSaveError("offline", `${errorMessage(err)} Your changes are kept here and saved as soon as the server answers.`);
         } else {
           store.getState().markSaveError("error", errorMessage(err));
         }
@@ -69,13 +84,25 @@ export function useAutosave(store: BuilderStore, enabled: boolean) {
 
   /** Saves until the server has the latest change (edits made during a save are saved next). */
   const save = useCallback(async (): Promise<boolean> => {
+    clearTimeout(retry.current.timer);
     for (let i = 0; i < 5; i++) {
       const ok = await saveOnce();
       const st = store.getState();
+      if (ok) retry.current.delay = RETRY_MIN_MS;
+      if (!ok && st.saveStatus === "offline") {
+        // Try again by itself; a new edit or "online" tries sooner.
+        const r = retry.current;
+        clearTimeout(r.timer);
+        r.timer = setTimeout(() => r.again?.(), r.delay);
+        r.delay = Math.min(r.delay * 2, RETRY_MAX_MS);
+      }
       if (!ok || st.changeSeq === st.savedSeq) return ok;
     }
     return false;
   }, [saveOnce, store]);
+  useEffect(() => {
+    retry.current.again = () => void save();
+  }, [save]);
 
   useEffect(() => {
     if (!enabled) return;
@@ -89,11 +116,20 @@ export function useAutosave(store: BuilderStore, enabled: boolean) {
       const st = store.getState();
       if (st.changeSeq !== st.savedSeq) e.preventDefault();
     };
+    const online = () => {
+      if (store.getState().saveStatus !== "offline") return;
+      retry.current.delay = RETRY_MIN_MS;
+      void save();
+    };
     window.addEventListener("beforeunload", beforeUnload);
+    window.addEventListener("online", online);
+    const r = retry.current;
     return () => {
       unsub();
       clearTimeout(timer.current);
+      clearTimeout(r.timer);
       window.removeEventListener("beforeunload", beforeUnload);
+      window.removeEventListener("online", online);
     };
   }, [enabled, store, save, validate]);
 

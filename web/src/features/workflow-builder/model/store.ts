@@ -24,7 +24,8 @@ export interface InsertRequest {
   spliceEdge?: string;
 }
 
-export type SaveStatus = "idle" | "dirty" | "saving" | "saved" | "error" | "conflict";
+/** "offline": the server could not be reached; the edits are kept and saved by themselves once it answers again. */
+export type SaveStatus = "idle" | "dirty" | "saving" | "saved" | "error" | "offline" | "conflict";
 
 export interface BuilderState {
   workflowId: string | null;
@@ -98,7 +99,7 @@ export interface BuilderState {
   setHoverEdge: (id: string | null) => void;
   markSaving: () => void;
   markSaved: (revision: number, seq: number) => void;
-  markSaveError: (status: "error" | "conflict", message: string) => void;
+  markSaveError: (status: "error" | "offline" | "conflict", message: string) => void;
   definition: () => ReturnType<typeof toDefinition>;
 }
 

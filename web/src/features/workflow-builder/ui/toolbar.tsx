@@ -21,6 +21,7 @@ function SaveIndicator() {
     dirty: { Icon: CircleDot, text: "Unsaved changes", cls: "text-slate-500" },
     saving: { Icon: Loader2, text: "Saving…", cls: "text-slate-500" },
     error: { Icon: CloudOff, text: "Not saved", cls: "text-red-600" },
+    offline: { Icon: CloudOff, text: "Offline · kept here", cls: "text-amber-700" },
     conflict: { Icon: AlertTriangle, text: "Conflict", cls: "text-amber-700" },
   } as const;
   const m = map[status];
@@ -86,6 +87,7 @@ function TidyButton() {
       icon={<Network className="size-3.5" />}
       disabled={count < 2}
       title="Tidy up: lay the journey out top to bottom (Ctrl+Z undoes it)"
+      aria-label="Tidy up"
       data-testid="tidy-up"
       onClick={() => {
         const { nodes, edges, nodeTypes } = store.getState();
@@ -99,7 +101,7 @@ function TidyButton() {
         setTimeout(() => void fitView({ padding: 0.2, maxZoom: 1, duration: 250 }), 30);
       }}
     >
-      Tidy up
+      <span className="hidden md:inline">Tidy up</span>
     </Button>
   );
 }
@@ -134,7 +136,7 @@ export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, o
   // Nothing to publish: the saved draft is the live version (an unsaved edit may change that, so wait for the save).
   const unchanged = workflow.currentVersion > 0 && settled && live.data?.changed === false;
   return (
-    <div className="flex h-12 shrink-0 items-center gap-2 border-b border-slate-200 bg-white px-3">
+    <div className="flex h-12 shrink-0 items-center gap-2 overflow-x-auto border-b border-slate-200 bg-white px-3">
       <Link href={routes.workflows} aria-label="Back to workflows" className="rounded p-1.5 text-slate-500 hover:bg-slate-100">
         <ArrowLeft className="size-4" />
       </Link>
@@ -146,13 +148,13 @@ export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, o
         value={name}
         onChange={(e) => store.getState().setName(e.target.value)}
         readOnly={readOnly}
-        className="h-8 w-64 min-w-0 rounded-md border border-transparent px-2 text-sm font-semibold text-slate-900 hover:border-slate-200 focus:border-brand-500 focus:ring-2 focus:ring-brand-500/20 focus:outline-none"
+        className="h-8 w-64 min-w-24 shrink rounded-md border border-transparent px-2 text-sm font-semibold text-slate-900 hover:border-slate-200 focus:border-brand-500 focus:ring-2 focus:ring-brand-500/20 focus:outline-none"
         data-testid="workflow-name"
       />
       <WorkflowStatusBadge isActive={workflow.isActive} currentVersion={workflow.currentVersion} />
       {readOnly ? <span className="text-xs text-slate-500">View only</span> : <SaveIndicator />}
       <PublishState workflow={workflow} onCompare={onCompare} />
-      <div className="ml-auto flex items-center gap-1.5">
+      <div className="ml-auto flex shrink-0 items-center gap-1.5">
         {!readOnly && (
           <>
         <Button variant="ghost" size="sm" aria-label="Undo (Ctrl+Z)" title="Undo (Ctrl+Z)" disabled={!canUndo} onClick={() => store.getState().undo()} data-testid="undo">
@@ -173,9 +175,10 @@ export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, o
           onClick={onCompare}
           disabled={workflow.currentVersion === 0 && !comparing}
           title={workflow.currentVersion === 0 ? "Publish first: then compare the draft with any version" : "Show what differs between the draft and a published version"}
+          aria-label={comparing ? "Close compare" : "Compare"}
           data-testid="compare"
         >
-          {comparing ? "Close compare" : "Compare"}
+          <span className={comparing ? undefined : "hidden md:inline"}>{comparing ? "Close compare" : "Compare"}</span>
         </Button>
         <Button
           variant={overlay ? "secondary" : "ghost"}
@@ -184,9 +187,10 @@ export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, o
           icon={<Activity className="size-3.5" />}
           onClick={() => onOverlay(!overlay)}
           title="Show how many executions passed through each step"
+          aria-label="Stats"
           data-testid="toggle-overlay"
         >
-          Stats
+          <span className="hidden md:inline">Stats</span>
         </Button>
         {!readOnly && (
           <>

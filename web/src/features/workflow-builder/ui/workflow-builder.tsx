@@ -6,7 +6,7 @@ import { AlertTriangle, GitCompareArrows, History } from "lucide-react";
 import { useCan } from "@/entities/session";
 import { outputHandles, sameHandle, useNodeTypes, useWorkflow, useWorkflowVersions, workflowApi } from "@/entities/workflow";
 import { errorMessage, isApiError, queryKeys, type ValidationProblem, type Workflow } from "@/shared/api";
-import { formatRelative } from "@/shared/lib";
+import { cn, formatRelative } from "@/shared/lib";
 import { Button, Dialog, ErrorState, Skeleton, useToast } from "@/shared/ui";
 import { useAutosave } from "../model/autosave";
 import { BuilderStoreContext, useBuilder } from "../model/context";
@@ -312,13 +312,24 @@ function BuilderBody({ store, workflow, readOnly }: { store: BuilderStore; workf
         readOnly={readOnly}
       />
       <ConflictBanner onReload={() => void reload()} />
-      <div className="flex min-h-0 flex-1">
-        {!readOnly && !comparing && <Palette types={typeList} onAdd={addFromPalette} />}
+      {/* Narrow screens: no palette (steps are added with the "+" on the canvas) and the inspector only over the canvas for a selected step. */}
+      <div className="relative flex min-h-0 flex-1">
+        {!readOnly && !comparing && (
+          <div className="hidden md:flex">
+            <Palette types={typeList} onAdd={addFromPalette} />
+          </div>
+        )}
         <div className="relative flex min-w-0 flex-1">
           <Canvas onSelect={select} readOnly={readOnly} />
           {overlay && !comparing && <FunnelPanel workflowId={workflow.id} loading={stats.isFetching} error={stats.isError} onClose={() => setOverlay(false)} />}
         </div>
-        <aside aria-label="Inspector" className="w-72 shrink-0 border-l border-slate-200 bg-white">
+        <aside
+          aria-label="Inspector"
+          className={cn(
+            "shrink-0 border-l border-slate-200 bg-white md:static md:block md:w-72 md:shadow-none",
+            comparing || (selected && selectedExists) ? "absolute inset-y-0 right-0 z-20 w-[min(20rem,100%)] overflow-y-auto shadow-xl" : "hidden",
+          )}
+        >
           {comparing ? (
             <DiffPanel workflowId={workflow.id} liveVersion={workflow.currentVersion} />
           ) : selected && selectedExists ? (
@@ -347,7 +358,8 @@ export function WorkflowBuilder({ workflowId }: { workflowId: string }) {
     if (fetched && store.getState().workflowId !== workflowId) store.getState().load(wf.data!, types.data!);
   }, [fetched, workflowId, store, wf.data, types.data]);
   const ready = fetched && loadedId === workflowId;
-  if (wf.isError || types.isError) {
+  // A failed refetch (the server went away) keeps the builder and its unsaved edits: only a first load that failed shows the error.
+  if ((wf.isError && !wf.data) || (types.isError && !types.data)) {
     const err = wf.error ?? types.error;
     return (
       <div className="grid h-full place-items-center">
