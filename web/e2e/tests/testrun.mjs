@@ -126,8 +126,13 @@ export default function testRunTests(test) {
     // 390 px: the panel is usable on a phone.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/executions?test=true`);
-    await page.getByTestId("execution-test-badge").first().waitFor();
+    await page.getByTestId("execution-card-test-badge").first().waitFor();
     await shot(page, "testrun-executions-390");
+    await page.goto(`${base}/executions/view?id=${tests.items[0].id}`);
+    await page.getByTestId("execution-test-badge").waitFor();
+    const cut = await page.getByTestId("execution-test-badge").evaluate((el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > window.innerWidth);
+    assert(!cut, "the test-run badge is cut off at 390 px");
+    await shot(page, "testrun-execution-390");
     await page.goto(`${base}/workflows/edit?id=${wf.id}`);
     await page.getByTestId("test-run").click();
     await page.getByTestId("test-run-panel").waitFor();

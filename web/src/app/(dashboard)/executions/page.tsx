@@ -90,7 +90,7 @@ function Executions() {
       <PageHeader title="Executions" description="Every run of every workflow, live. Open one to see each step's input, output and timing." />
       <Card>
         <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 p-3">
-          <Select className="w-56" aria-label="Filter by workflow" value={workflowId} onChange={(e) => setFilter("workflowId", e.target.value)} data-testid="filter-workflow">
+          <Select className="w-full sm:w-56" aria-label="Filter by workflow" value={workflowId} onChange={(e) => setFilter("workflowId", e.target.value)} data-testid="filter-workflow">
             <option value="">All workflows</option>
             {(workflows.data?.items ?? []).map((w) => (
               <option key={w.id} value={w.id}>
@@ -111,7 +111,7 @@ function Executions() {
             <option value="false">Real runs</option>
             <option value="true">Test runs</option>
           </Select>
-          <Input className="w-64" aria-label="Filter by contact ID" placeholder="Contact ID" value={contact} onChange={(e) => setContact(e.target.value)} />
+          <Input className="w-full sm:w-64" aria-label="Filter by contact ID" placeholder="Contact ID" value={contact} onChange={(e) => setContact(e.target.value)} />
           <StepFilterChip workflowId={workflowId} {...step} onClear={() => {
             const next = new URLSearchParams(params.toString());
             for (const k of ["nodeId", "nodeStatus", "handle", "from", "to"]) next.delete(k);
@@ -144,7 +144,7 @@ function Executions() {
           )
         ) : (
           <>
-            <table className={table.root} data-testid="executions-table">
+            <table className={`${table.root} hidden md:table`} data-testid="executions-table">
               <thead className={table.head}>
                 <tr>
                   <th className={`${table.th} w-[14%]`}>Execution</th>
@@ -191,6 +191,32 @@ function Executions() {
                 ))}
               </tbody>
             </table>
+            {/* Narrow screens: one card per execution instead of six squeezed columns. */}
+            <ul className="divide-y divide-slate-100 md:hidden" data-testid="executions-cards">
+              {items.map((e) => (
+                <li key={e.id}>
+                  <Link href={routes.execution(e.id)} className="block space-y-1 px-3 py-2.5 hover:bg-slate-50" data-testid={`execution-card-${e.id}`}>
+                    <span className="flex items-center justify-between gap-2">
+                      <span className="min-w-0 truncate text-sm font-medium text-slate-900">{names.get(e.workflowId) ?? shortId(e.workflowId)}</span>
+                      <ExecutionStatusBadge status={String(e.status)} />
+                    </span>
+                    <span className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-500">
+                      {e.test ? (
+                        <Badge tone="violet" title="A test run of the draft: left out of stats" data-testid="execution-card-test-badge">
+                          test
+                        </Badge>
+                      ) : (
+                        <span className="text-slate-400">v{e.version}</span>
+                      )}
+                      <span className="font-mono text-brand-700">{shortId(e.id)}</span>
+                      <span>{formatRelative(e.startedAt ?? e.createdAt)}</span>
+                      {e.finishedAt && <span className="font-mono">{formatDuration(e.startedAt ?? e.createdAt, e.finishedAt)}</span>}
+                      {e.contactId && <span className="font-mono">contact {shortId(e.contactId)}</span>}
+                    </span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
             <div className="flex items-center justify-end gap-2 border-t border-slate-200 px-3 py-2">
               <Button size="sm" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
                 Previous

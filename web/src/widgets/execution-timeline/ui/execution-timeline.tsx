@@ -69,11 +69,11 @@ const Step = memo(function Step({ step, last, label, extra }: { step: ExecutionS
           type="button"
           aria-expanded={open}
           onClick={() => setOpen((o) => !o)}
-          className="flex w-full items-center gap-3 px-3 py-2.5 text-left hover:bg-slate-50/70"
+          className="flex w-full items-center gap-2 px-3 py-2.5 text-left hover:bg-slate-50/70 sm:gap-3"
         >
           <ChevronRight className={cn("size-4 shrink-0 text-slate-400 transition-transform", open && "rotate-90")} aria-hidden />
           <span className="min-w-0 flex-1">
-            <span className="block truncate text-sm font-medium text-slate-900">{label || step.nodeId}</span>
+            <span className="block text-sm font-medium break-words text-slate-900 sm:truncate">{label || step.nodeId}</span>
             <span className="block truncate font-mono text-[11px] text-slate-500">
               {label ? `${step.nodeId} · ` : ""}
               {step.nodeType}
@@ -94,7 +94,7 @@ const Step = memo(function Step({ step, last, label, extra }: { step: ExecutionS
               <RotateCw className="size-3" aria-hidden /> attempt {step.attempt}
             </span>
           )}
-          <span className="w-20 text-right font-mono text-xs text-slate-500">
+          <span className="hidden w-20 text-right font-mono text-xs text-slate-500 sm:inline">
             {step.durationMs != null ? formatMs(step.durationMs) : formatDuration(step.startedAt, step.finishedAt)}
           </span>
           <ExecutionStatusBadge status={String(step.status)} />

@@ -15,11 +15,11 @@ import { formatDateTime, formatDuration, shortId } from "@/shared/lib";
 import { Badge, Button, Card, CardHeader, ConfirmDialog, EmptyState, ErrorState, Skeleton } from "@/shared/ui";
 import { ExecutionTimeline, JsonBlock } from "@/widgets/execution-timeline";
 
-function Meta({ label, children }: { label: string; children: React.ReactNode }) {
+function Meta({ label, children, wide }: { label: string; children: React.ReactNode; wide?: boolean }) {
   return (
-    <div className="min-w-0">
+    <div className={wide ? "col-span-2 min-w-0 sm:col-span-1" : "min-w-0"}>
       <dt className="text-xs text-slate-500">{label}</dt>
-      <dd className="mt-0.5 truncate text-sm text-slate-900">{children}</dd>
+      <dd className="mt-0.5 text-sm break-words text-slate-900">{children}</dd>
     </div>
   );
 }
@@ -124,7 +124,7 @@ function ExecutionView({ id }: { id: string }) {
       </div>
       <Card className="mb-5">
         <dl className="grid grid-cols-2 gap-4 px-4 py-3 sm:grid-cols-5">
-          <Meta label="Workflow">
+          <Meta label="Workflow" wide>
             <Link href={routes.workflow(e.workflowId)} className="text-brand-700 hover:underline">
               {wf.data?.name ?? shortId(e.workflowId)}
             </Link>{" "}
