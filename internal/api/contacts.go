@@ -102,6 +102,7 @@ type ContactListInput struct {
 	CreatedBefore  time.Time `query:"createdBefore" doc:"Created before (RFC 3339)"`
 	LastSeenAfter  time.Time `query:"lastSeenAfter" doc:"Last seen at or after (RFC 3339)"`
 	LastSeenBefore time.Time `query:"lastSeenBefore" doc:"Last seen before (RFC 3339)"`
+	Segment        string    `query:"segment" format:"uuid" doc:"Members of this segment, as its membership was last computed"`
 	Cursor         string    `query:"cursor" doc:"nextCursor of the previous page"`
 	Limit          int       `query:"limit" minimum:"1" maximum:"500" default:"50"`
 }
@@ -351,6 +352,13 @@ func contactListParams(tenantID uuid.UUID, in *ContactListInput) (*store.Contact
 	}
 	p.CreatedAfter, p.CreatedBefore = timeOpt(in.CreatedAfter), timeOpt(in.CreatedBefore)
 	p.LastSeenAfter, p.LastSeenBefore = timeOpt(in.LastSeenAfter), timeOpt(in.LastSeenBefore)
+	if in.Segment != "" {
+		id, err := uuid.Parse(in.Segment)
+		if err != nil {
+			return nil, huma.Error400BadRequest("segment is not a segment ID", &huma.ErrorDetail{Location: "query.segment", Message: "want a UUID", Value: in.Segment})
+		}
+		p.Segment = &id
+	}
 	if in.Cursor != "" {
 		at, _, id, ok := decodeCursor(in.Cursor)
 		if !ok {

@@ -81,6 +81,18 @@ func TestSegmentsAPI(t *testing.T) {
 				r.JSON(t, &got)
 				return got.ComputedAt != nil && got.MemberCount == 2
 			}, 20*time.Second, 20*time.Millisecond, "computed in the background")
+			// The contact list filtered by the segment pages its stored members.
+			r = a.do(http.MethodGet, Prefix+"/contacts?segment="+seg.ID.String(), nil, as)
+			require.Equal(t, http.StatusOK, r.Status, r.short())
+			var members ContactListDTO
+			r.JSON(t, &members)
+			var ext []string
+			for _, m := range members.Items {
+				ext = append(ext, *m.ExternalID)
+			}
+			require.ElementsMatch(t, []string{"u1", "u2"}, ext)
+			r = a.do(http.MethodGet, Prefix+"/contacts?segment=nope", nil, as)
+			require.Contains(t, []int{http.StatusBadRequest, http.StatusUnprocessableEntity}, r.Status, r.short())
 
 			r = a.do(http.MethodPut, Prefix+"/segments/"+seg.ID.String(), map[string]any{"name": "Free",
 				"definition": map[string]any{"not": pro}}, as)

@@ -192,6 +192,9 @@ type ContactListParams struct {
 	CreatedBefore  *time.Time
 	LastSeenAfter  *time.Time
 	LastSeenBefore *time.Time
+	// Segment keeps the members of this segment's stored membership (as
+	// last computed); nil: no such filter.
+	Segment *uuid.UUID
 	// After continues a listing after this contact; nil starts at the
 	// newest.
 	After *ContactCursor

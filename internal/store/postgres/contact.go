@@ -588,6 +588,9 @@ func (t *tx) ContactList(ctx context.Context, p *store.ContactListParams) ([]dom
 	timeCond("created_at", "<", p.CreatedBefore)
 	timeCond("last_seen_at", ">=", p.LastSeenAfter)
 	timeCond("last_seen_at", "<", p.LastSeenBefore)
+	if p.Segment != nil {
+		sb.WriteString(` AND id IN (SELECT contact_id FROM segment_members WHERE tenant_id = $1 AND segment_id = ` + arg(*p.Segment) + `)`)
+	}
 	if p.After != nil {
 		at, id := arg(p.After.CreatedAt.UTC()), arg(p.After.ID)
 		sb.WriteString(` AND (created_at, id) < (` + at + `::timestamptz, ` + id + `::uuid)`)

@@ -266,6 +266,10 @@ func (t *tx) ContactList(ctx context.Context, p *store.ContactListParams) ([]dom
 	timeCond("created_at", "<", p.CreatedBefore)
 	timeCond("last_seen_at", ">=", p.LastSeenAfter)
 	timeCond("last_seen_at", "<", p.LastSeenBefore)
+	if p.Segment != nil {
+		sb.WriteString(` AND id IN (SELECT contact_id FROM segment_members WHERE tenant_id = ? AND segment_id = ?)`)
+		args = append(args, p.TenantID, *p.Segment)
+	}
 	if p.After != nil {
 		at := utc(p.After.CreatedAt)
 		sb.WriteString(` AND (created_at < ? OR (created_at = ? AND id < ?))`)

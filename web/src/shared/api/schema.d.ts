@@ -3058,7 +3058,7 @@ export interface components {
             /** @description The step types it uses, in order of first use */
             nodeTypes: string[] | null;
         };
-        WorkflowStarterListOutputBody: {
+        WorkflowStarterListDTO: {
             items: components["schemas"]["WorkflowStarterDTO"][] | null;
         };
         WorkflowStatsDTO: {
@@ -5506,6 +5506,8 @@ export interface operations {
                 lastSeenAfter?: string;
                 /** @description Last seen before (RFC 3339) */
                 lastSeenBefore?: string;
+                /** @description Members of this segment, as its membership was last computed */
+                segment?: string;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 limit?: number;
@@ -10212,7 +10214,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkflowStarterListOutputBody"];
+                    "application/json": components["schemas"]["WorkflowStarterListDTO"];
                 };
             };
             /** @description Too Many Requests */
