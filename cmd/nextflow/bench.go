@@ -25,7 +25,7 @@ import (
 
 const benchUsage = `usage:
   nextflow bench engine --db sqlite|postgres [--executions N] [--steps K] [--advance-batch B]
-                        [--effect-results group|alone|both] [--effects-only]
+                        [--effect-results group|alone|both] [--effects-only] [--max-uncommitted-calls N]
   nextflow bench cron   --db sqlite|postgres [--schedules N]
   nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
   --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
@@ -36,9 +36,11 @@ at half its rate, the same journey with one email send (email.send to an in-proc
 and with one WhatsApp send (a whatsapp.send template to a local fake Cloud API; rate limits off),
 each saturated and at half its rate (one send per execution: exec/s is sends/s), 1,000 delays falling due across a second (pickup and end lateness), raw River
 no-op jobs; starts and River inserts run four transactions at once. --effect-results says where
-side effects' results are recorded: in the advance group commit (group, the default), each in a
-transaction of its own (alone), or both: the side-effect phases run again with alone on a second
+side effects' results are recorded: in the advance group commit (group), each in a
+transaction of its own (alone), or both (the default): the side-effect phases run again with alone on a second
 fresh database and the group/alone ratio is printed. --effects-only runs only those phases (side effect and sends).
+--max-uncommitted-calls bounds the calls whose outcome is not committed yet (the engine's
+MaxUncommittedCalls, default 64; -1: no bound but the 200 workers).
 PostgreSQL runs use DATABASE_URL (default the local test server) in a fresh schema that is dropped after.
 River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, FetchPollInterval 20ms.`
 
@@ -63,6 +65,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	advanceBatch := fs.Int("advance-batch", engine.DefaultAdvanceBatch, "executions per group-commit transaction (1: one transaction each)")
 	effectResults := fs.String("effect-results", "both", "where side effects' results are recorded: group, alone or both")
 	effectsOnly := fs.Bool("effects-only", false, "run only the side-effect phases")
+	maxUncommitted := fs.Int("max-uncommitted-calls", engine.DefaultMaxUncommittedCalls, "calls whose outcome is not committed yet (-1: no bound)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchUsage}
 	}
@@ -94,7 +97,8 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	switch args[0] {
 	case "engine":
 		cfg := enginebench.Config{Workers: workers, Executions: *executions, Nodes: *steps,
-			Engine: engine.Options{AdvanceBatch: *advanceBatch, EffectResultsAlone: *effectResults == "alone"}}
+			Engine: engine.Options{AdvanceBatch: *advanceBatch, EffectResultsAlone: *effectResults == "alone",
+				MaxUncommittedCalls: *maxUncommitted}}
 		var effect [3]enginebench.Phase // the side effect, the email send, the WhatsApp send
 		if *effectsOnly {
 			res, err := enginebench.RunEffect(ctx, st, cfg)

@@ -98,6 +98,15 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 				}
 				return nil, river.JobSnooze(wait)
 			}
+			// At most Options.MaxUncommittedCalls calls of this process are
+			// between their count and the commit of their outcome; the slot
+			// is given back when perform returns, the outcome recorded or
+			// its recording given up.
+			release, err := e.callSlot(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("before the call of %s: %w", pe.req.IdempotencyKey, err)
+			}
+			defer release()
 			// Counted before the call, in a commit of its own: a call made
 			// and then lost still shows (see recordAttempt).
 			calls, err := e.recordAttempt(ctx, pe)
@@ -134,6 +143,22 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 	}
 	e.publish(ctx, events)
 	return next, nil
+}
+
+// callSlot waits for a free slot among the calls whose outcome is not
+// committed (Options.MaxUncommittedCalls) and returns its release. A ctx
+// that ends first (the job cancelled, the process stopping) takes no slot
+// and no call is made.
+func (e *Engine) callSlot(ctx context.Context) (func(), error) {
+	if e.calls == nil {
+		return func() {}, nil
+	}
+	select {
+	case e.calls <- struct{}{}:
+		return func() { <-e.calls }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // effectOutcome is what a side effect's call left to record.

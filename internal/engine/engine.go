@@ -46,6 +46,8 @@ const (
 	// DefaultTimerHorizon and DefaultWakeupInterval: see Options.
 	DefaultTimerHorizon   = 2 * time.Minute
 	DefaultWakeupInterval = 10 * time.Second
+	// DefaultMaxUncommittedCalls: see Options.MaxUncommittedCalls.
+	DefaultMaxUncommittedCalls = 64
 )
 
 // Errors returned by the engine's operations.
@@ -130,6 +132,15 @@ type Options struct {
 	// it) in transactions of their own instead of in group commits, which
 	// are faster; it is there for comparison and diagnosis.
 	EffectResultsAlone bool
+	// MaxUncommittedCalls bounds the side-effect calls this engine has
+	// under way whose outcome is not committed yet: from the count of the
+	// attempt, through the call, to the commit of its outcome
+	// (DefaultMaxUncommittedCalls; negative: no bound but the queue's
+	// workers). A call past the bound waits, before its attempt is
+	// counted, for one to be committed. It is the most calls a crash of
+	// this process can leave to be made again (the at-least-once window,
+	// docs/architecture.md item 5).
+	MaxUncommittedCalls int
 	// QueuedStart turns eager start off: a new execution is inserted
 	// PENDING and all of its nodes run in advance jobs (see StartManyTx).
 	QueuedStart bool
@@ -193,6 +204,9 @@ type Engine struct {
 	wakeupEvery  time.Duration
 	// effectResultsAlone: Options.EffectResultsAlone.
 	effectResultsAlone bool
+	// calls holds a token per side-effect call whose outcome is not
+	// committed yet (Options.MaxUncommittedCalls); nil: no bound.
+	calls chan struct{}
 
 	defsMu  sync.RWMutex
 	defs    map[uuid.UUID]*graph
@@ -290,6 +304,12 @@ func New(st store.Store, opts Options) *Engine {
 	}
 	if opts.StartBatch > 1 && st != nil {
 		e.starts = newStartBatcher(e, opts.StartBatch, opts.StartBatchers, opts.beforeStartBatchHook)
+	}
+	if opts.MaxUncommittedCalls == 0 {
+		opts.MaxUncommittedCalls = DefaultMaxUncommittedCalls
+	}
+	if opts.MaxUncommittedCalls > 0 {
+		e.calls = make(chan struct{}, opts.MaxUncommittedCalls)
 	}
 	for _, fx := range opts.SideEffects {
 		e.effects[fx.Kind()] = fx
