@@ -20,11 +20,14 @@ type WorkflowStarterDTO struct {
 	NodeTypes   []string             `json:"nodeTypes" doc:"The step types it uses, in order of first use"`
 }
 
-// WorkflowStarterListOutput is the starter gallery.
+// WorkflowStarterListDTO is the starter gallery.
+type WorkflowStarterListDTO struct {
+	Items []WorkflowStarterDTO `json:"items"`
+}
+
+// WorkflowStarterListOutput is the starter gallery's response.
 type WorkflowStarterListOutput struct {
-	Body struct {
-		Items []WorkflowStarterDTO `json:"items"`
-	}
+	Body WorkflowStarterListDTO
 }
 
 // registerWorkflowStarters registers the starter gallery. A starter becomes
