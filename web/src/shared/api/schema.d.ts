@@ -5506,6 +5506,8 @@ export interface operations {
                 lastSeenAfter?: string;
                 /** @description Last seen before (RFC 3339) */
                 lastSeenBefore?: string;
+                /** @description Members of this segment, as its membership was last computed */
+                segment?: string;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 limit?: number;
