@@ -129,6 +129,24 @@ type EffectRecorder interface {
 	RecordResult(ctx context.Context, tx store.Tx, res EffectResult) error
 }
 
+// EffectStepInput is implemented by a side effect whose stored request
+// holds what the execution view must not show (an AI prompt with the
+// personal data its workspace asked to blank). StepInput returns what the
+// step records as its input, and a test run's preview shows, for a
+// request Prepare built; the outbox keeps the request itself for Perform.
+type EffectStepInput interface {
+	StepInput(request json.RawMessage) json.RawMessage
+}
+
+// stepInput is what a side effect's step records as its input: the
+// request, or what its EffectStepInput makes of it.
+func stepInput(fx SideEffect, req json.RawMessage) json.RawMessage {
+	if si, ok := fx.(EffectStepInput); ok {
+		return si.StepInput(req)
+	}
+	return req
+}
+
 // EffectRouter is implemented by a side effect whose output chooses the
 // node's out handle, as a condition or a split does (ai.classify follows
 // the handle of the label the model chose). OutHandle is called with a

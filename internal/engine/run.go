@@ -516,7 +516,7 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 		}
 		return r.loop(ctx)
 	}
-	st, err := r.insertStep(ctx, n, domain.StepRunning, req, nil, "", "")
+	st, err := r.insertStep(ctx, n, domain.StepRunning, stepInput(fx, req), nil, "", "")
 	if err != nil {
 		return err
 	}

@@ -376,7 +376,7 @@ func (e *Engine) previewTx(ctx context.Context, tx store.Tx, g *graph, n *workfl
 		case err != nil:
 			out.Error = err.Error()
 		default:
-			out.Input = json.RawMessage(req)
+			out.Input = stepInput(e.effects[n.Type], req)
 		}
 	}
 	out.Context = map[string]any{"trigger": c.Trigger, "contact": c.Contact, "steps": c.Steps, "vars": c.Vars}

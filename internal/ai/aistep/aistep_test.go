@@ -248,3 +248,48 @@ func TestGenerateRetriesA500(t *testing.T) {
 	require.Equal(t, 2, h.fake.Calls())
 	require.Len(t, h.usage(t), 1)
 }
+
+// TestStepInputIsRedacted: the step detail (the step's input, a test
+// run's preview) shows an AI step's request with the named fields' values
+// and, when asked, emails and phone numbers blanked, and without the list
+// of values to blank; the provider still gets the prompt as written.
+func TestStepInputIsRedacted(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.redact = func(in *ai.SettingsInput) { in.RedactFields, in.RedactPII = []string{"iban"}, true }
+	h.configure(t, 0)
+	h.fake.Enqueue(aifake.Reply{Text: "Done.", TokensIn: 20, TokensOut: 2})
+	def := fmt.Sprintf(`{"nodes":[
+	 {"id":"start","type":%q,"config":{},"position":{"x":0,"y":0}},
+	 {"id":"gen","type":%q,"config":{"system":"Customer {{ trigger.input.email }}","prompt":"Refund to {{ trigger.input.iban }}, call +49 151 1234 5678"},"position":{"x":0,"y":100}},
+	 {"id":"done","type":"end","config":{},"position":{"x":0,"y":200}}],
+	 "edges":[{"id":"e1","source":"start","target":"gen"},{"id":"e2","source":"gen","target":"done"}]}`,
+		workflow.TypeTriggerManual, workflow.TypeAIGenerate)
+	exec, steps := h.runDef(t, def, `{"email":"ada@example.org","iban":"DE89 3704 0044 0532 0130 00"}`)
+	require.Equal(t, domain.ExecutionCompleted, exec.Status, exec.Error)
+	var gen *domain.Step
+	for i := range steps {
+		if steps[i].NodeID == "gen" {
+			gen = &steps[i]
+		}
+	}
+	require.NotNil(t, gen)
+	for _, secretText := range []string{"ada@example.org", "DE89 3704", "1234 5678", "redactValues"} {
+		require.NotContains(t, string(gen.Input), secretText, "step input %s", gen.Input)
+		require.NotContains(t, string(gen.Output), secretText, "step output %s", gen.Output)
+	}
+	var in map[string]any
+	require.NoError(t, json.Unmarshal(gen.Input, &in))
+	require.Equal(t, "Refund to [redacted], call [redacted]", in["prompt"])
+	require.Equal(t, "Customer [redacted]", in["system"])
+	require.Equal(t, []any{"iban"}, in["redactFields"], "what is blanked is named, not its values")
+	require.Contains(t, aifake.LastUserText(h.fake.Requests()[0]), "DE89 3704 0044 0532 0130 00", "the provider gets the prompt as written")
+
+	// A test run's preview of the node shows the same.
+	prev, err := h.eng.PreviewStep(context.Background(), engine.PreviewParams{TenantID: h.tenant, Definition: json.RawMessage(def), NodeID: "gen",
+		Input: json.RawMessage(`{"email":"ada@example.org","iban":"DE89 3704 0044 0532 0130 00"}`)})
+	require.NoError(t, err)
+	shown, _ := json.Marshal(prev.Input)
+	require.NotContains(t, string(shown), "DE89 3704")
+	require.NotContains(t, string(shown), "ada@example.org")
+}

@@ -54,6 +54,30 @@ func (b *base) redactor() *ai.Redactor {
 	return ai.RedactorOf(b.RedactFields, b.RedactValues, b.RedactPII)
 }
 
+// StepInput implements engine.EffectStepInput: the step detail shows the
+// stored request with the prompt's fields redacted as the workspace asked
+// (named fields' values, emails and phone numbers) and without the list
+// of values to blank; the outbox keeps the request as it is sent.
+func (c *core) StepInput(request json.RawMessage) json.RawMessage {
+	var b base
+	var m map[string]any
+	if json.Unmarshal(request, &b) != nil || json.Unmarshal(request, &m) != nil {
+		return json.RawMessage(`{"redacted":"the request could not be read"}`)
+	}
+	delete(m, "redactValues")
+	red := b.redactor()
+	for _, k := range []string{"prompt", "system", "input", "instructions"} {
+		if s, ok := m[k].(string); ok {
+			m[k] = red.Redact(s)
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return json.RawMessage(`{"redacted":"the request could not be read"}`)
+	}
+	return out
+}
+
 // Usage is what a step's calls cost, as kept in its output.
 type Usage struct {
 	Model     string `json:"model"`
