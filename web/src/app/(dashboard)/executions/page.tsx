@@ -98,7 +98,7 @@ function Executions() {
               </option>
             ))}
           </Select>
-          <Select className="w-40" aria-label="Filter by status" value={status} onChange={(e) => setFilter("status", e.target.value)} data-testid="filter-status">
+          <Select className="min-w-0 flex-1 sm:w-40 sm:flex-none" aria-label="Filter by status" value={status} onChange={(e) => setFilter("status", e.target.value)} data-testid="filter-status">
             <option value="">Any status</option>
             {EXECUTION_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -106,7 +106,7 @@ function Executions() {
               </option>
             ))}
           </Select>
-          <Select className="w-36" aria-label="Filter test runs" value={test} onChange={(e) => setFilter("test", e.target.value)} data-testid="filter-test">
+          <Select className="min-w-0 flex-1 sm:w-36 sm:flex-none" aria-label="Filter test runs" value={test} onChange={(e) => setFilter("test", e.target.value)} data-testid="filter-test">
             <option value="">Real and test</option>
             <option value="false">Real runs</option>
             <option value="true">Test runs</option>

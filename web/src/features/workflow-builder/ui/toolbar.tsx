@@ -26,7 +26,7 @@ function SaveIndicator() {
   } as const;
   const m = map[status];
   return (
-    <span className={`inline-flex w-36 items-center gap-1.5 text-xs ${m.cls}`} title={err ?? undefined} data-testid="save-status" data-status={status} role="status">
+    <span className={`inline-flex w-36 shrink-0 items-center gap-1.5 text-xs whitespace-nowrap ${m.cls}`} title={err ?? undefined} data-testid="save-status" data-status={status} role="status">
       <m.Icon className={`size-3.5 ${status === "saving" ? "animate-spin" : ""}`} aria-hidden />
       {m.text}
     </span>

@@ -42,12 +42,12 @@ export default function MembersPage() {
           <EmptyState icon={<Users className="size-5" />} title="Just you so far" description="Invite teammates to build and run journeys together." action={canManage && <InviteMemberButton />} />
         ) : (
           <div className="overflow-x-auto">
-          <table className={`${table.root} min-w-[560px]`}>
+          <table className={table.root}>
             <thead className={table.head}>
               <tr>
-                <th className={`${table.th} w-[34%]`}>Name</th>
-                <th className={`${table.th} w-[30%]`}>Email</th>
-                <th className={`${table.th} w-[20%]`}>Role</th>
+                <th className={`${table.th} w-[50%] sm:w-[34%]`}>Name</th>
+                <th className={`${table.th} hidden w-[30%] sm:table-cell`}>Email</th>
+                <th className={`${table.th} w-[34%] sm:w-[20%]`}>Role</th>
                 <th className={`${table.th} w-[16%]`}>
                   <span className="sr-only">Actions</span>
                 </th>
@@ -60,11 +60,13 @@ export default function MembersPage() {
                   <tr key={m.user.id} className={table.row}>
                     <td className={`${table.td} truncate font-medium text-slate-900`}>
                       {m.user.name} {self && <Badge className="ml-1">You</Badge>}
+                      {/* Phones: the email under the name instead of its own column. */}
+                      <span className="block truncate text-xs font-normal text-slate-500 sm:hidden">{m.user.email}</span>
                     </td>
-                    <td className={`${table.td} truncate`}>{m.user.email}</td>
+                    <td className={`${table.td} hidden truncate sm:table-cell`}>{m.user.email}</td>
                     <td className={table.td}>
                       {canManage && !self ? (
-                        <Select aria-label={`Role of ${m.user.name}`} className="w-32" value={String(m.role)} onChange={(e) => setRole.mutate({ userId: m.user.id, role: e.target.value as Role })}>
+                        <Select aria-label={`Role of ${m.user.name}`} className="w-full max-w-32" value={String(m.role)} onChange={(e) => setRole.mutate({ userId: m.user.id, role: e.target.value as Role })}>
                           {ROLES.map((r) => (
                             <option key={r} value={r}>
                               {r.charAt(0) + r.slice(1).toLowerCase()}
@@ -107,7 +109,7 @@ export default function MembersPage() {
                   <td className={`${table.td} w-[20%]`}>
                     <Badge>{String(i.role).toLowerCase()}</Badge>
                   </td>
-                  <td className={`${table.td} w-[25%] text-xs text-slate-500`}>{i.expiresAt ? `Expires ${formatRelative(i.expiresAt)}` : `Sent ${formatRelative(i.createdAt)}`}</td>
+                  <td className={`${table.td} hidden w-[25%] text-xs text-slate-500 sm:table-cell`}>{i.expiresAt ? `Expires ${formatRelative(i.expiresAt)}` : `Sent ${formatRelative(i.createdAt)}`}</td>
                   <td className={`${table.td} w-[15%] text-right`}>
                     {canManage && (
                       <Button size="sm" variant="ghost" onClick={() => revoke.mutate(i.id)}>
