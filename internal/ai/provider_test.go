@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -153,4 +155,32 @@ func TestLocalProviderIsDeterministicAndLabelled(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal([]byte(res.Text), &out))
 	require.Equal(t, "other", out["label"])
+}
+
+// TestProviderTimeoutIsRetryable: a provider that does not answer within
+// the call's deadline is a retryable failure (the engine's retry policy
+// applies), for both SDK clients.
+func TestProviderTimeoutIsRetryable(t *testing.T) {
+	t.Parallel()
+	for _, flavour := range []string{ai.ProviderOpenAI, ai.ProviderAnthropic} {
+		t.Run(flavour, func(t *testing.T) {
+			t.Parallel()
+			release := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-r.Context().Done():
+				case <-release:
+				}
+			}))
+			defer srv.Close()
+			defer close(release)
+			p, err := loopback(t).New(ai.ProviderConfig{Provider: flavour, BaseURL: srv.URL + "/v1", APIKey: "sk-test-key"})
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			_, err = p.Complete(ctx, ai.Request{Model: "m", Messages: []ai.Message{{Role: ai.RoleUser, Content: "x"}}})
+			require.Error(t, err)
+			require.True(t, ai.IsRetryable(err), "a timeout is retried: %v", err)
+		})
+	}
 }
