@@ -136,6 +136,9 @@ func (s *Server) ingestService() *ingest.Service {
 		if s.deps.Engine != nil {
 			svc.Engine = s.deps.Engine
 		}
+		if s.deps.Usage != nil {
+			svc.ContactQuota = s.deps.Usage.Contacts
+		}
 		s.deps.Ingest = svc
 	}
 	return s.deps.Ingest
@@ -178,6 +181,10 @@ func (s *Server) registerEvents() {
 		out := &EventIngestOutput{Body: EventIngestDTO{Accepted: res.Accepted, Duplicates: res.Duplicates, Errors: []EventItemErrorDTO{}}}
 		for _, e := range res.Errors {
 			out.Body.Errors = append(out.Body.Errors, EventItemErrorDTO(e))
+		}
+		if res.Accepted == 0 && res.Limit != nil {
+			// Every item named a new contact past the plan's limit.
+			return nil, s.problem(ctx, "events", res.Limit)
 		}
 		if res.Accepted == 0 && len(res.Errors) > 0 {
 			return nil, itemsProblem(http.StatusUnprocessableEntity, res.Errors, batch)

@@ -249,7 +249,7 @@ func TestPlanAPIRate(t *testing.T) {
 // TestPlanLimitRefusesTheMemberAndTheContactPastIt: a FREE workspace's
 // invitation past its member limit and its contact past its contact
 // limit get the 402 problem and write nothing; updating a contact that
-// exists still works at the limit.
+// exists still works at the limit; through the events API too.
 func TestPlanLimitRefusesTheMemberAndTheContactPastIt(t *testing.T) {
 	t.Parallel()
 	for _, b := range backends[:2] {
@@ -293,6 +293,28 @@ func TestPlanLimitRefusesTheMemberAndTheContactPastIt(t *testing.T) {
 			require.NoError(t, a.st.Read(t.Context(), tenantID, func(tx store.Tx) error {
 				n, err := tx.UsageCount(t.Context(), tenantID, store.UsageContacts, time.Now())
 				require.EqualValues(t, free.Contacts, n, "the refused contact was not written")
+				return err
+			}))
+
+			// The events API: an event naming a new contact past the limit
+			// is refused (402 when nothing is taken); events of existing
+			// contacts are stored.
+			key := creds{Key: a.apiKey(owner, "events:write")}
+			p = planProblem(t, a.do(http.MethodPost, Prefix+"/events", `{"contact":{"externalId":"ev-new"},"name":"seen"}`, key))
+			require.Equal(t, plan.LimitContacts, p.Limit)
+			require.EqualValues(t, free.Contacts, p.Usage)
+			r = a.do(http.MethodPost, Prefix+"/events", `{"batch":[{"contact":{"externalId":"last"},"name":"seen"},`+
+				`{"contact":{"externalId":"ev-new"},"name":"seen"}]}`, key)
+			require.Equal(t, http.StatusOK, r.Status, r.short())
+			var ing EventIngestDTO
+			r.JSON(t, &ing)
+			require.Equal(t, 1, ing.Accepted)
+			require.Len(t, ing.Errors, 1)
+			require.Equal(t, 1, ing.Errors[0].Index)
+			require.Contains(t, ing.Errors[0].Message, "plan FREE allows")
+			require.NoError(t, a.st.Read(t.Context(), tenantID, func(tx store.Tx) error {
+				n, err := tx.UsageCount(t.Context(), tenantID, store.UsageContacts, time.Now())
+				require.EqualValues(t, free.Contacts, n, "no contact was created by the events API")
 				return err
 			}))
 		})

@@ -234,19 +234,23 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		return nil, &config.Error{Name: "NEXTFLOW_SECRET_KEY", Msg: err.Error()}
 	}
 	credentials := credential.New(st, keyring, log)
+	// Plan limits: executions per month taken as they start, messages as
+	// they are queued, contacts as they are created, schedules' intervals,
+	// workflows held as they are created.
+	meter := usage.New(st, usage.Options{})
 	// Channel connections, templates and messages; the senders register
 	// their connection tests on the service.
 	channels := channel.New(st, keyring, channel.Options{PublicURL: cfg.BaseURL, Logger: log})
-	emailFX, emailSender, err := emailChannel(cfg, st, channels, log)
+	emailFX, emailSender, err := emailChannel(cfg, st, channels, meter.Messages, log)
 	if err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, emailSender.Close)
-	messengerFX, messengerIn, err := messengerChannel(st, channels, rateLimiter, cfg.MetaGraphURL, cfg.MetaAPIVersion, log)
+	messengerFX, messengerIn, err := messengerChannel(st, channels, rateLimiter, cfg.MetaGraphURL, cfg.MetaAPIVersion, meter.Messages, log)
 	if err != nil {
 		return nil, err
 	}
-	whatsAppFX, whatsAppIn, err := whatsAppChannel(st, channels, rateLimiter, cfg.MetaGraphURL, cfg.MetaAPIVersion, log)
+	whatsAppFX, whatsAppIn, err := whatsAppChannel(st, channels, rateLimiter, cfg.MetaGraphURL, cfg.MetaAPIVersion, meter.Messages, log)
 	if err != nil {
 		return nil, err
 	}
@@ -254,9 +258,6 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Plan limits: executions per month taken as they start, schedules'
-	// intervals, workflows held as they are created.
-	meter := usage.New(st, usage.Options{})
 	eng := engine.New(st, engine.Options{
 		ExecutionQuota: meter.Executions,
 		Secrets:        credentials,
@@ -269,7 +270,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	eng.RegisterWorkers(a.workers)
 	// Events reach the engine through the segments' hook, so memberships
 	// follow them in the same transaction.
-	segments, events, ingestSvc := segmentWiring(st, eng, a.workers, log)
+	segments, events, ingestSvc := segmentWiring(st, eng, a.workers, log, meter.Contacts)
 	messengerIn.Engine = events
 	messengerIn.RegisterWorkers(a.workers)
 	a.messengerHooks = messengerIn
@@ -281,7 +282,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	sched.RegisterWorkers(a.workers)
 	// CSV contact imports: any worker node runs them from the chunks in
 	// the database.
-	contactimport.New(st, contactimport.Options{Logger: log}).RegisterWorkers(a.workers)
+	contactimport.New(st, contactimport.Options{Logger: log, ContactQuota: meter.Contacts}).RegisterWorkers(a.workers)
 	// Expired history (per plan, or the operator's overrides) goes in
 	// small batches, in a job the leader inserts every prune interval.
 	retention.New(st, retention.Options{Logger: log, Overrides: retention.Overrides{

@@ -82,7 +82,8 @@ func emailConfig(r *channel.Resolved) (email.Config, error) {
 // and the connection test, registered on the channel service. SMTP hosts
 // are reached through the SSRF guard; NEXTFLOW_HTTP_ALLOW opens internal
 // relays (and 127.0.0.1 for a local test server).
-func emailChannel(cfg *config.Config, st store.Store, svc *channel.Service, log *slog.Logger) (*emailsend.Sender, *email.Sender, error) {
+func emailChannel(cfg *config.Config, st store.Store, svc *channel.Service,
+	quota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error, log *slog.Logger) (*emailsend.Sender, *email.Sender, error) {
 	sender, err := email.NewSender(email.Options{Allow: cfg.HTTPAllow, Logger: log.With("component", "email")})
 	if err != nil {
 		return nil, nil, &config.Error{Name: "NEXTFLOW_HTTP_ALLOW", Msg: err.Error()}
@@ -93,7 +94,7 @@ func emailChannel(cfg *config.Config, st store.Store, svc *channel.Service, log 
 		return nil, nil, err
 	}
 	fx, err := emailsend.New(emailsend.Options{Sender: sender, Connections: emailConnections{svc: svc}, Store: st,
-		Signer: signer, BaseURL: cfg.BaseURL, Log: log.With("component", "email")})
+		Signer: signer, BaseURL: cfg.BaseURL, MessageQuota: quota, Log: log.With("component", "email")})
 	if err != nil {
 		_ = sender.Close()
 		return nil, nil, fmt.Errorf("email.send: %w", err)

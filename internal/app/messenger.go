@@ -58,14 +58,15 @@ func messengerConnection(r *channel.Resolved) (*messenger.Connection, error) {
 // caller sets once the engine exists), and the connection test,
 // registered on the channel service. baseURL and version are the Graph
 // API's (empty: messenger's defaults).
-func messengerChannel(st store.Store, svc *channel.Service, limiter ratelimit.Limiter, baseURL, version string, log *slog.Logger) (*messenger.Sender, *messenger.Inbound, error) {
+func messengerChannel(st store.Store, svc *channel.Service, limiter ratelimit.Limiter, baseURL, version string,
+	quota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error, log *slog.Logger) (*messenger.Sender, *messenger.Inbound, error) {
 	client, err := messenger.NewClient(baseURL, version, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("messenger: %w", err)
 	}
 	conns := newMessengerConnections(st, svc)
 	sender, err := messenger.NewSender(messenger.SenderOptions{Client: client, Connections: conns, Store: st, Limiter: limiter,
-		Log: log.With("component", "messenger")})
+		MessageQuota: quota, Log: log.With("component", "messenger")})
 	if err != nil {
 		return nil, nil, err
 	}

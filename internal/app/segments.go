@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/engine"
@@ -25,10 +27,12 @@ func segmentPeriodic() []*river.PeriodicJob {
 // segmentWiring builds the segment service and the event entry point that
 // keeps memberships current: every producer of events (the events and
 // Segment APIs, inbound WhatsApp and Messenger messages) hands its events
-// to the returned handler instead of to the engine directly.
-func segmentWiring(st store.Store, eng *engine.Engine, workers *river.Workers, log *slog.Logger) (*segment.Service, *segment.EventHook, *ingest.Service) {
+// to the returned handler instead of to the engine directly. contactQuota
+// is the plan's contact limit the ingestion applies (usage.Meter.Contacts).
+func segmentWiring(st store.Store, eng *engine.Engine, workers *river.Workers, log *slog.Logger,
+	contactQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, created int) error) (*segment.Service, *segment.EventHook, *ingest.Service) {
 	svc := segment.New(st, segment.Options{Engine: eng, Logger: log})
 	svc.RegisterWorkers(workers)
 	events := &segment.EventHook{Next: eng}
-	return svc, events, &ingest.Service{Store: st, Log: log, Engine: events}
+	return svc, events, &ingest.Service{Store: st, Log: log, Engine: events, ContactQuota: contactQuota}
 }

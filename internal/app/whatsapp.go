@@ -59,14 +59,16 @@ func whatsAppConnection(r *channel.Resolved) (*whatsapp.Connection, error) {
 // registered on the channel service. baseURL and version are the Graph
 // API's (empty: whatsapp's defaults); limiter is shared through Redis
 // when it is configured.
-func whatsAppChannel(st store.Store, svc *channel.Service, limiter ratelimit.Limiter, baseURL, version string, log *slog.Logger) (*whatsapp.Sender, *whatsapp.Inbound, error) {
+func whatsAppChannel(st store.Store, svc *channel.Service, limiter ratelimit.Limiter, baseURL, version string,
+	quota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error, log *slog.Logger) (*whatsapp.Sender, *whatsapp.Inbound, error) {
 	client, err := whatsapp.NewClient(whatsapp.ClientOptions{BaseURL: baseURL, APIVersion: version})
 	if err != nil {
 		return nil, nil, fmt.Errorf("whatsapp: %w", err)
 	}
 	log = log.With("component", "whatsapp")
 	conns := newWhatsAppConnections(st, svc)
-	sender, err := whatsapp.NewSender(whatsapp.SenderOptions{Client: client, Connections: conns, Store: st, Limiter: limiter, Log: log})
+	sender, err := whatsapp.NewSender(whatsapp.SenderOptions{Client: client, Connections: conns, Store: st, Limiter: limiter,
+		MessageQuota: quota, Log: log})
 	if err != nil {
 		return nil, nil, err
 	}

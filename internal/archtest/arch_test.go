@@ -102,7 +102,7 @@ var rules = map[string]rule{
 	"usage":         {layer: layerService, imports: []string{"domain", "plan", "store"}}, // plan usage: monthly counters, counted rows
 	"credential":    {layer: layerService, imports: []string{"domain", "secret", "store", "workflow"}},
 	"contact":       {layer: layerService, imports: []string{"config", "domain", "expr", "store"}},
-	"contactimport": {layer: layerService, imports: []string{"config", "contact", "domain", "store"}},
+	"contactimport": {layer: layerService, imports: []string{"config", "contact", "domain", "plan", "store"}, tests: []string{"usage"}},
 	// History pruned by plan ages: a River job and `nextflow admin prune`.
 	"retention": {layer: layerService, imports: []string{"domain", "plan", "store"}},
 	// Prometheus registry and the hooks it hands the API, store and engine.
@@ -121,17 +121,17 @@ var rules = map[string]rule{
 	}},
 	"cron": {layer: layerEngine, imports: []string{"domain", "engine", "schedule", "store", "workflow"},
 		tests: []string{"store/postgres"}},
-	"ingest":  {layer: layerEngine, imports: []string{"auth", "config", "contact", "domain", "engine", "store"}},
+	"ingest":  {layer: layerEngine, imports: []string{"auth", "config", "contact", "domain", "engine", "plan", "store"}, tests: []string{"usage"}},
 	"segment": {layer: layerEngine, imports: []string{"domain", "engine", "store"}, tests: []string{"workflow"}},
 	"channel/whatsapp": {layer: layerEngine, imports: []string{
-		"channel/metawebhook", "domain", "engine", "ratelimit", "store", "tmpl", "workflow",
+		"channel/metawebhook", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "workflow",
 	}, tests: []string{"channel/metafake", "store/postgres"}},
 	"channel/messenger": {layer: layerEngine, imports: []string{
-		"channel/metawebhook", "domain", "engine", "ratelimit", "store", "tmpl", "workflow",
+		"channel/metawebhook", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "workflow",
 	}, tests: []string{"channel/metafake"}},
 	"channel/emailsend": {layer: layerEngine, imports: []string{
-		"channel/email", "channel/unsubscribe", "domain", "engine", "store", "tmpl", "workflow",
-	}, tests: []string{"channel/email/smtptest", "secret", "store/postgres", "store/sqlite"}},
+		"channel/email", "channel/unsubscribe", "domain", "engine", "plan", "store", "tmpl", "workflow",
+	}, tests: []string{"channel/email/smtptest", "secret", "store/postgres", "store/sqlite", "usage"}},
 	// The AI side effects: ai.generate, ai.classify, ai.extract.
 	"ai/aistep": {layer: layerEngine, imports: []string{"ai", "contact", "domain", "engine", "store", "tmpl", "workflow"},
 		tests: []string{"ai/aifake", "secret", "store/sqlite"}},

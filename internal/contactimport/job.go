@@ -14,6 +14,7 @@ import (
 
 	"github.com/nextflow-dev/nextflow/internal/contact"
 	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
@@ -229,11 +230,18 @@ func (s *Service) commitTx(ctx context.Context, imp *domain.ContactImport, batch
 			if err != nil {
 				return err
 			}
+			created := 0
 			for _, r := range res {
 				if r.Created {
-					upd.RowsCreated++
+					created++
 				} else {
 					upd.RowsUpdated++
+				}
+			}
+			upd.RowsCreated += int64(created)
+			if s.opts.ContactQuota != nil && created > 0 {
+				if err := s.opts.ContactQuota(ctx, tx, imp.TenantID, created); err != nil {
+					return fmt.Errorf("contacts quota: %w", err)
 				}
 			}
 		}
@@ -258,12 +266,16 @@ func (s *Service) commitTx(ctx context.Context, imp *domain.ContactImport, batch
 // rowError reports whether err is the fault of a row's data rather than
 // of the database.
 func rowError(err error) bool {
-	return errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrAttributesTooLarge) || errors.Is(err, store.ErrInvalidText)
+	var le *plan.LimitError
+	return errors.As(err, &le) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrAttributesTooLarge) || errors.Is(err, store.ErrInvalidText)
 }
 
 // rowMessage says why the store refused a row.
 func rowMessage(err error) string {
+	var le *plan.LimitError
 	switch {
+	case errors.As(err, &le):
+		return fmt.Sprintf("a new contact past the plan's limit: plan %s allows %d contacts", le.Plan, le.Value)
 	case errors.Is(err, store.ErrConflict):
 		return "the email belongs to another contact than the one this row's externalId names"
 	case errors.Is(err, store.ErrAttributesTooLarge):

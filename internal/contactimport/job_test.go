@@ -19,8 +19,10 @@ import (
 
 	"github.com/nextflow-dev/nextflow/internal/contactimport"
 	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+	"github.com/nextflow-dev/nextflow/internal/usage"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -443,4 +445,56 @@ func TestImportLargeFileHeap(t *testing.T) { //nolint:paralleltest // measures t
 			require.Less(t, grew, imp.TotalBytes/3, "heap grew by %d bytes for a %d-byte file", grew, imp.TotalBytes)
 		})
 	}
+}
+
+// A FREE workspace two contacts short of its limit imports a file: rows
+// updating contacts and the first two new contacts are imported, rows
+// that would create more are refused with the limit, and the import
+// completes.
+func TestImportStopsNewContactsAtThePlanLimit(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		tenant := newTenant(t, st)
+		meter := usage.New(st, usage.Options{})
+		free, _ := plan.For(domain.PlanFree)
+		ps := make([]*store.ContactUpsertParams, free.Contacts-2)
+		for i := range ps {
+			ext := fmt.Sprintf("old-%d", i)
+			ps[i] = &store.ContactUpsertParams{TenantID: tenant, ExternalID: &ext}
+		}
+		require.NoError(t, st.InTx(ctx, tenant, func(tx store.Tx) error {
+			if _, err := meter.SetPlan(ctx, tx, tenant, domain.PlanFree); err != nil {
+				return err
+			}
+			_, err := tx.ContactUpsertMany(ctx, ps)
+			return err
+		}))
+		svc := contactimport.New(st, contactimport.Options{Logger: quiet, BatchRows: 3, ContactQuota: meter.Contacts})
+		file := "externalId,name\n" +
+			"old-1,Old One\n" + // 2: update
+			"n1,New One\n" + // 3: new, fits
+			"n2,New Two\n" + // 4: new, fits
+			"n3,New Three\n" + // 5: past the limit
+			"old-2,Old Two\n" + // 6: update
+			"n4,New Four\n" + // 7: past the limit
+			"n1,New One Again\n" // 8: update
+		imp, err := svc.Upload(ctx, &contactimport.UploadParams{TenantID: tenant, Filename: "f.csv", Body: strings.NewReader(file)})
+		require.NoError(t, err)
+		require.NoError(t, svc.Run(ctx, tenant, imp.ID))
+		imp = getImport(t, svc, tenant, imp.ID)
+		require.Equal(t, domain.ContactImportCompleted, imp.Status, imp.Error)
+		require.Equal(t, int64(7), imp.RowsDone)
+		require.Equal(t, int64(2), imp.RowsCreated)
+		require.Equal(t, int64(3), imp.RowsUpdated)
+		require.Equal(t, int64(2), imp.RowsFailed)
+		errs, err := svc.Errors(ctx, tenant, imp.ID, 0, 100)
+		require.NoError(t, err)
+		require.Len(t, errs, 2)
+		require.Equal(t, int64(5), errs[0].Row)
+		require.Equal(t, int64(7), errs[1].Row)
+		require.Contains(t, errs[0].Message, fmt.Sprintf("plan FREE allows %d contacts", free.Contacts))
+		require.Equal(t, free.Contacts, countContacts(t, st, tenant))
+		require.Equal(t, "New One Again", contactByExternalID(t, st, tenant, "n1").Name)
+	})
 }

@@ -46,6 +46,12 @@ type Options struct {
 	// MaxAttributesBytes limits a contact's attributes (default
 	// contact.DefaultMaxAttributesBytes).
 	MaxAttributesBytes int
+	// ContactQuota, when set, is called in a batch's transaction after the
+	// upsert with the number of contacts it created (usage.Meter.Contacts).
+	// A *plan.LimitError makes the batch go row by row, and the rows that
+	// would create a contact past the limit are refused (rows updating a
+	// contact still are imported).
+	ContactQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, created int) error
 	// AfterBatch, when set, is called after each committed batch with
 	// the import as committed (tests stop a job there).
 	AfterBatch func(imp *domain.ContactImport)

@@ -25,6 +25,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/contact"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
@@ -124,6 +125,9 @@ type Result struct {
 	// resumed.
 	Started []uuid.UUID
 	Resumed []uuid.UUID
+	// Limit, when set, is the plan limit that refused the items naming
+	// new contacts past it (their errors are in Errors).
+	Limit *plan.LimitError
 }
 
 // EventHandler starts and resumes journeys for stored events inside the
@@ -143,6 +147,12 @@ type Service struct {
 	// MaxAttributesBytes limits a contact's attributes (default
 	// contact.DefaultMaxAttributesBytes).
 	MaxAttributesBytes int
+	// ContactQuota, when set, is called in the transaction after the
+	// upsert with the number of contacts it created (usage.Meter.Contacts).
+	// A *plan.LimitError refuses the items naming new contacts past the
+	// limit (the first ones that fit are kept) and the rest is stored; any
+	// other error fails the request.
+	ContactQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, created int) error
 }
 
 func (s *Service) now() time.Time {
@@ -188,7 +198,7 @@ func (s *Service) Ingest(ctx context.Context, tenantID uuid.UUID, items []Item, 
 	if len(ready) == 0 {
 		return res, nil
 	}
-	out, err := s.store(ctx, tenantID, ready)
+	out, err := s.storeWithin(ctx, tenantID, &ready, &res)
 	if errors.Is(err, store.ErrConflict) {
 		// A contact's email belongs to another contact (or a concurrent
 		// request raced this one). Find which contacts, refuse their
@@ -206,7 +216,7 @@ func (s *Service) Ingest(ctx context.Context, tenantID uuid.UUID, items []Item, 
 			kept = append(kept, p)
 		}
 		ready = kept
-		out, err = s.store(ctx, tenantID, ready)
+		out, err = s.storeWithin(ctx, tenantID, &ready, &res)
 	}
 	if err != nil {
 		return res, err
@@ -218,6 +228,53 @@ func (s *Service) Ingest(ctx context.Context, tenantID uuid.UUID, items []Item, 
 	res.Contacts, res.Created = out.contacts, out.created
 	res.Started, res.Resumed = out.result.Started, out.result.Resumed
 	return res, nil
+}
+
+// contactLimitError is store's refusal by ContactQuota: the limit, and
+// the keys of the contacts the upsert created, in item order.
+type contactLimitError struct {
+	limit   *plan.LimitError
+	created []string
+}
+
+func (e *contactLimitError) Error() string { return e.limit.Error() }
+
+// storeWithin stores *ready; when the plan's contact limit refuses the
+// contacts it would create, it refuses the items naming the contacts past
+// the room left (in Result.Errors, with Result.Limit) and stores the rest.
+// A retry that is refused again (a concurrent request took the room)
+// refuses every new contact.
+func (s *Service) storeWithin(ctx context.Context, tenantID uuid.UUID, ready *[]prepared, res *Result) (stored, error) {
+	for attempt := 0; ; attempt++ {
+		if len(*ready) == 0 {
+			return stored{}, nil
+		}
+		out, err := s.store(ctx, tenantID, *ready)
+		var le *contactLimitError
+		if !errors.As(err, &le) {
+			return out, err
+		}
+		room := int(max(le.limit.Value-le.limit.Usage, 0))
+		if attempt > 0 {
+			room = 0
+		}
+		refused := make(map[string]bool, len(le.created))
+		for _, k := range le.created[min(room, len(le.created)):] {
+			refused[k] = true
+		}
+		msg := fmt.Sprintf("a new contact past the plan's limit: plan %s allows %d contacts, %d exist",
+			le.limit.Plan, le.limit.Value, le.limit.Usage)
+		kept := (*ready)[:0:0]
+		for _, p := range *ready {
+			if refused[p.key] {
+				res.Errors = append(res.Errors, ItemError{Index: p.index, Field: "contact", Message: msg})
+				continue
+			}
+			kept = append(kept, p)
+		}
+		*ready = kept
+		res.Limit = le.limit
+	}
 }
 
 type stored struct {
@@ -306,11 +363,30 @@ func (s *Service) store(ctx context.Context, tenantID uuid.UUID, ready []prepare
 		}
 		out.contacts = len(results)
 		contacts := make(map[uuid.UUID]*domain.Contact, len(results))
-		for _, r := range results {
+		var created []int
+		for i, r := range results {
 			if r.Created {
 				out.created++
+				created = append(created, i)
 			}
 			contacts[r.Contact.ID] = r.Contact
+		}
+		if s.ContactQuota != nil && out.created > 0 {
+			if err := s.ContactQuota(ctx, tx, tenantID, out.created); err != nil {
+				var le *plan.LimitError
+				if !errors.As(err, &le) {
+					return fmt.Errorf("contacts quota: %w", err)
+				}
+				keys := make([]string, len(ps))
+				for k, i := range pos {
+					keys[i] = k
+				}
+				cle := &contactLimitError{limit: le}
+				for _, i := range created {
+					cle.created = append(cle.created, keys[i])
+				}
+				return cle
+			}
 		}
 		evs := make([]store.EventInsert, 0, len(ready))
 		for _, p := range ready {

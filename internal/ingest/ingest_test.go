@@ -15,8 +15,10 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/ingest"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+	"github.com/nextflow-dev/nextflow/internal/usage"
 )
 
 var stores = []struct {
@@ -230,4 +232,82 @@ func TestRetentionSweep(t *testing.T) {
 	left := events(t, st, tenant)
 	require.Len(t, left, 1)
 	require.Equal(t, "new", left[0].Name)
+}
+
+// fillContacts creates n contacts of the tenant directly.
+func fillContacts(t *testing.T, st store.Store, tenant uuid.UUID, n int) {
+	t.Helper()
+	ps := make([]*store.ContactUpsertParams, n)
+	for i := range ps {
+		ext := fmt.Sprintf("old-%d", i)
+		ps[i] = &store.ContactUpsertParams{TenantID: tenant, ExternalID: &ext}
+	}
+	require.NoError(t, st.InTx(context.Background(), tenant, func(tx store.Tx) error {
+		_, err := tx.ContactUpsertMany(context.Background(), ps)
+		return err
+	}))
+}
+
+// A FREE workspace two contacts short of its limit: a batch keeps the items
+// of existing contacts and of the first two new ones, refuses those naming
+// further new contacts by index with the limit, and stores the rest; a
+// batch of new contacts only is refused whole with Result.Limit set.
+func TestIngestStopsNewContactsAtThePlanLimit(t *testing.T) {
+	t.Parallel()
+	for _, b := range stores {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			st := b.open(t)
+			ctx := context.Background()
+			tenant := newTenant(t, st)
+			meter := usage.New(st, usage.Options{})
+			require.NoError(t, st.InTx(ctx, tenant, func(tx store.Tx) error {
+				_, err := meter.SetPlan(ctx, tx, tenant, domain.PlanFree)
+				return err
+			}))
+			free, _ := plan.For(domain.PlanFree)
+			fillContacts(t, st, tenant, free.Contacts-2)
+			svc := &ingest.Service{Store: st, ContactQuota: meter.Contacts}
+
+			res, err := svc.Ingest(ctx, tenant, []ingest.Item{
+				{Contact: contactOf("old-1"), Name: "seen"},  // exists
+				{Contact: contactOf("new-1"), Name: "seen"},  // new, fits
+				{Contact: contactOf("new-2"), Name: "seen"},  // new, fits
+				{Contact: contactOf("new-3"), Name: "seen"},  // new, past the limit
+				{Contact: contactOf("new-1"), Name: "again"}, // the first new one again
+				{Contact: contactOf("new-4"), Name: "seen"},  // new, past the limit
+			}, ingest.SourceAPI)
+			require.NoError(t, err)
+			require.Equal(t, 4, res.Accepted)
+			require.Len(t, res.Errors, 2)
+			require.Equal(t, 3, res.Errors[0].Index)
+			require.Equal(t, 5, res.Errors[1].Index)
+			require.Equal(t, "contact", res.Errors[0].Field)
+			require.Contains(t, res.Errors[0].Message, fmt.Sprintf("plan FREE allows %d contacts", free.Contacts))
+			require.NotNil(t, res.Limit)
+			require.Equal(t, plan.LimitContacts, res.Limit.Limit)
+			require.Equal(t, 2, res.Created)
+			require.Len(t, events(t, st, tenant), 4)
+
+			var count int64
+			require.NoError(t, st.Read(ctx, tenant, func(tx store.Tx) error {
+				count, err = tx.UsageCount(ctx, tenant, store.UsageContacts, time.Now())
+				return err
+			}))
+			require.EqualValues(t, free.Contacts, count, "the plan's limit, not one past it")
+
+			// At the limit: new contacts only → nothing taken, the limit named.
+			res, err = svc.Ingest(ctx, tenant, []ingest.Item{{Contact: contactOf("new-5"), Name: "seen"}}, ingest.SourceAPI)
+			require.NoError(t, err)
+			require.Zero(t, res.Accepted)
+			require.NotNil(t, res.Limit)
+			require.EqualValues(t, free.Contacts, res.Limit.Usage)
+			// Existing contacts still send events.
+			res, err = svc.Ingest(ctx, tenant, []ingest.Item{{Contact: contactOf("new-2"), Name: "later"}}, ingest.SourceAPI)
+			require.NoError(t, err)
+			require.Equal(t, 1, res.Accepted)
+			require.Nil(t, res.Limit)
+			require.Len(t, events(t, st, tenant), 5)
+		})
+	}
 }

@@ -165,6 +165,23 @@ func (m *Meter) Executions(ctx context.Context, tx store.Tx, tenantID uuid.UUID,
 	return m.Take(ctx, tx, tenantID, store.UsageExecutions, n)
 }
 
+// Messages takes n channel messages of the current month (the senders'
+// hook, called just before a message is recorded queued): a refusal is a
+// *plan.LimitError, which the senders turn into a skipped step.
+func (m *Meter) Messages(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error {
+	return m.Take(ctx, tx, tenantID, store.UsageMessages, n)
+}
+
+// Contacts checks, after an upsert of many contacts created n of them, that
+// the tenant's contacts are within its plan (the events API's and the CSV
+// import's hook; see Created).
+func (m *Meter) Contacts(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	return m.Created(ctx, tx, tenantID, store.UsageContacts, n)
+}
+
 // Members holds one more member (an invitation) to the plan (the
 // accounts service's invitation hook).
 func (m *Meter) Members(ctx context.Context, tx store.Tx, tenantID uuid.UUID) error {

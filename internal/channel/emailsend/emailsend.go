@@ -25,6 +25,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/channel/unsubscribe"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/tmpl"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
@@ -34,6 +35,9 @@ import (
 const (
 	ReasonUnsubscribed = "unsubscribed"
 	ReasonSuppressed   = "suppressed"
+	// ReasonPlanLimit: the tenant's plan allows no more messages this
+	// month.
+	ReasonPlanLimit = "plan_limit"
 )
 
 // ErrNoConnection means the tenant has no such email connection, or no
@@ -77,6 +81,11 @@ type Options struct {
 	ConnectionTTL time.Duration
 	Log           *slog.Logger
 	Now           func() time.Time
+	// MessageQuota, when set, is called in the step's transaction just
+	// before a message is recorded queued, with 1 (usage.Meter.Messages).
+	// A *plan.LimitError skips the step with ReasonPlanLimit (the message
+	// is recorded skipped, no call is made); any other error fails it.
+	MessageQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error
 }
 
 // Sender is the email.send side effect: engine.SideEffect and
@@ -272,6 +281,15 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err
+	}
+	if s.opts.MessageQuota != nil {
+		if err := s.opts.MessageQuota(ctx, in.Tx, in.TenantID, 1); err != nil {
+			var le *plan.LimitError
+			if errors.As(err, &le) {
+				return skip(ReasonPlanLimit, le.Error())
+			}
+			return nil, fmt.Errorf("messages quota: %w", err)
+		}
 	}
 	insert.ProviderMessageID = &m.MessageID
 	if _, _, err := in.Tx.MessageInsert(ctx, insert); err != nil {

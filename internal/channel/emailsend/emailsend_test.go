@@ -20,9 +20,11 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/channel/unsubscribe"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/secret"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+	"github.com/nextflow-dev/nextflow/internal/usage"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
@@ -61,6 +63,13 @@ type harness struct {
 
 func setup(t *testing.T) *harness {
 	t.Helper()
+	return setupOn(t, "sqlite", nil)
+}
+
+// setupOn builds the harness on a dialect's store, with a message quota
+// (nil: none).
+func setupOn(t *testing.T, dialect string, quota func(context.Context, store.Tx, uuid.UUID, int) error) *harness {
+	t.Helper()
 	srv, err := smtptest.Start(smtptest.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
@@ -73,7 +82,12 @@ func setup(t *testing.T) *harness {
 	require.NoError(t, err)
 
 	workers := river.NewWorkers()
-	st := storetest.SQLite(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
+	var st store.Store
+	if dialect == "postgres" {
+		st = storetest.Postgres(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
+	} else {
+		st = storetest.SQLite(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
+	}
 	h := &harness{st: st, srv: srv, unsub: unsubscribe.NewService(st, signer, nil)}
 	ctx := context.Background()
 	require.NoError(t, st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
@@ -84,7 +98,7 @@ func setup(t *testing.T) *harness {
 	h.conns = &connections{conn: emailsend.Connection{ID: uuid.New(), TenantID: h.tenant, Config: email.Config{
 		Host: srv.Host, Port: srv.Port, TLS: email.TLSNone, From: "Acme <hello@acme.test>"}}}
 	fx, err := emailsend.New(emailsend.Options{Sender: sender, Connections: h.conns, Store: st, Signer: signer,
-		BaseURL: "https://nextflow.test"})
+		BaseURL: "https://nextflow.test", MessageQuota: quota})
 	require.NoError(t, err)
 	h.eng = engine.New(st, engine.Options{SideEffects: []engine.SideEffect{fx}})
 	h.eng.RegisterWorkers(workers)
@@ -323,4 +337,63 @@ func TestTemplateAndBrokenConnection(t *testing.T) {
 	h.conns.mu.Lock()
 	defer h.conns.mu.Unlock()
 	require.Contains(t, h.conns.failing, "STARTTLS")
+}
+
+// A FREE workspace one message short of its monthly limit: the next send
+// goes out, the one after is skipped with the plan's limit as the reason
+// (a skipped message, no SMTP call) and the journey goes on to its end.
+func TestMessagesStopAtThePlanLimit(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			var meter *usage.Meter
+			h := setupOn(t, dialect, func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error {
+				return meter.Messages(ctx, tx, tenantID, n)
+			})
+			meter = usage.New(h.st, usage.Options{})
+			ctx := context.Background()
+			free, _ := plan.For(domain.PlanFree)
+			require.NoError(t, h.st.InTx(ctx, h.tenant, func(tx store.Tx) error {
+				return meter.Messages(ctx, tx, h.tenant, free.MessagesPerMonth-1)
+			}))
+			wf := h.publish(t, inlineConfig)
+			ada := h.contact(t, "ada@example.test")
+
+			exec, _ := h.run(t, wf, ada)
+			require.Equal(t, domain.ExecutionCompleted, exec.Status, exec.Error)
+			require.EqualValues(t, 1, h.srv.Count())
+
+			exec, steps := h.run(t, wf, ada)
+			require.Equal(t, domain.ExecutionCompleted, exec.Status, exec.Error)
+			require.EqualValues(t, 1, h.srv.Count(), "nothing more was sent")
+			var out map[string]any
+			require.NoError(t, json.Unmarshal(step(steps, "mail").Output, &out))
+			require.Equal(t, true, out["skipped"])
+			require.Equal(t, fmt.Sprintf("plan FREE limit messagesPerMonth is %d; %d used", free.MessagesPerMonth, free.MessagesPerMonth), out["reason"])
+			require.NotNil(t, step(steps, "done"), "the journey goes on")
+			msgs := h.messages(t, ada)
+			require.Len(t, msgs, 2)
+			var skipped *domain.Message
+			for i := range msgs {
+				if msgs[i].Status == domain.MessageSkipped {
+					skipped = &msgs[i]
+				}
+			}
+			require.NotNil(t, skipped)
+			require.Equal(t, emailsend.ReasonPlanLimit, skipped.ErrorCode)
+
+			var rep *usage.Report
+			require.NoError(t, h.st.Read(ctx, h.tenant, func(tx store.Tx) error {
+				var err error
+				rep, err = meter.Report(ctx, tx, h.tenant)
+				return err
+			}))
+			for _, it := range rep.Items {
+				if it.Limit == plan.LimitMessagesPerMonth {
+					require.EqualValues(t, free.MessagesPerMonth, it.Used, "the skipped message is not counted")
+				}
+			}
+		})
+	}
 }

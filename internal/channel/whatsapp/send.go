@@ -13,6 +13,7 @@ import (
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/ratelimit"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/tmpl"
@@ -28,6 +29,9 @@ const (
 	ReasonWindowClosed = "window_closed"
 	ReasonUnsubscribed = "unsubscribed"
 	ReasonSuppressed   = "suppressed"
+	// ReasonPlanLimit: the tenant's plan allows no more messages this
+	// month.
+	ReasonPlanLimit = "plan_limit"
 )
 
 // SenderOptions configures a Sender.
@@ -46,6 +50,11 @@ type SenderOptions struct {
 	Log          *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// MessageQuota, when set, is called in the step's transaction just
+	// before a message is recorded queued, with 1 (usage.Meter.Messages).
+	// A *plan.LimitError skips the step with ReasonPlanLimit (the message
+	// is recorded skipped, no call is made); any other error fails it.
+	MessageQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error
 }
 
 // Sender is the whatsapp.send side effect: engine.SideEffect,
@@ -213,6 +222,15 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 		}
 	}
 
+	if s.opts.MessageQuota != nil {
+		if err := s.opts.MessageQuota(ctx, in.Tx, in.TenantID, 1); err != nil {
+			var le *plan.LimitError
+			if errors.As(err, &le) {
+				return skip(ReasonPlanLimit, le.Error())
+			}
+			return nil, fmt.Errorf("messages quota: %w", err)
+		}
+	}
 	if _, _, err := in.Tx.MessageInsert(ctx, insert); err != nil {
 		return nil, fmt.Errorf("record queued message: %w", err)
 	}
