@@ -49,6 +49,22 @@ export default function dailyTests(test) {
       await page.getByTestId("node-problems-mail").waitFor();
       const r = await api(page, "POST", `/api/v1/workflows/${wf.id}/publish`);
       assert(r.status === 422 && JSON.stringify(r.body).includes("unavailable_node_type"), `publish was not refused: ${r.status}`);
+    } else {
+      // This server runs every step (the channels and AI landed), so the
+      // palette's side is checked with the server's answer marking one
+      // step unavailable; the refusal at publish is covered by the Go tests
+      // (internal/api/node_availability_test.go, internal/catalog).
+      await page.route("**/api/v1/node-types", async (route) => {
+        const res = await route.fetch();
+        const list = await res.json();
+        const fake = list.map((t) => (t.type === "email.send" ? { ...t, available: false, unavailableReason: "no email channel is connected" } : t));
+        await route.fulfill({ response: res, json: fake });
+      });
+      await page.reload();
+      await item.waitFor();
+      assert((await item.getAttribute("data-unavailable")) === "true", "an unavailable step is not marked in the palette");
+      assert((await item.getAttribute("draggable")) !== "true", "an unavailable step can be dragged");
+      assert(((await item.getAttribute("title")) ?? "").toLowerCase().includes("no email channel is connected"), "the palette does not say why the step is unavailable");
     }
     await shot(page, "daily-palette-unavailable-1440");
   });

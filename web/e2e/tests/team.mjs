@@ -76,7 +76,9 @@ export default function teamTests(test) {
     const memberRow = page.locator("tr", { hasText: joiner });
     await memberRow.waitFor();
     await page.getByText(waiting).waitFor();
-    assert((await page.getByText(joiner).count()) === 1, "the accepted invitation is still listed as pending");
+    const pendingRow = (email) => page.locator("tr", { hasText: email }).filter({ has: page.getByRole("button", { name: "Revoke" }) });
+    assert((await pendingRow(waiting).count()) === 1, "the invitation not yet accepted is not listed as pending");
+    assert((await pendingRow(joiner).count()) === 0, "the accepted invitation is still listed as pending");
     await shot(page, "team-01-members-1440");
 
     // Removing asks first; cancelling keeps the member.
