@@ -113,6 +113,13 @@ type QueueConfig struct {
 	// PeriodicJobs are inserted on their schedules by the elected leader
 	// among the working clients (River's periodic jobs).
 	PeriodicJobs []*river.PeriodicJob
+	// ReindexEvery, when positive, is how often River's reindexer rebuilds
+	// its job table's indexes (REINDEX CONCURRENTLY) on PostgreSQL; River's
+	// default is daily at midnight UTC. Its GIN index on job args keeps
+	// the keys of deleted jobs until it is rebuilt, so it grows between
+	// rebuilds; a soak that compresses days into minutes reindexes as
+	// often.
+	ReindexEvery time.Duration
 	// NodeID is the River client ID (default NewNodeID()); see QueueLease.
 	NodeID string
 	// LeaseInterval (default DefaultLeaseInterval) and LeaseExpiry (default
@@ -357,6 +364,7 @@ type Tx interface {
 	RetentionStore
 	UsageStore
 	SegmentStore
+	BroadcastStore
 	TestRunStore
 }
 

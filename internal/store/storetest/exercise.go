@@ -47,6 +47,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, journeyEntryCases()...)
 	cases = append(cases, channelCases()...)
 	cases = append(cases, segmentCases()...)
+	cases = append(cases, broadcastCases()...)
 	cases = append(cases, textCases()...)
 	cases = append(cases, testRunCases()...)
 	cases = append(cases, retentionCases()...)
