@@ -20,6 +20,23 @@ type DatabaseSize struct {
 	FreeBytes int64
 	// Rows is the row count of each of SizeTables.
 	Rows map[string]int64
+	// Relations is each table and index of the database with its size
+	// (PostgreSQL; nil on SQLite), to tell which one grows.
+	Relations []RelationSize
+}
+
+// RelationSize is one table or index of a DatabaseSize.
+type RelationSize struct {
+	Name  string
+	Index bool
+	// Of is the table an index belongs to.
+	Of string
+	// Bytes: a table's heap with TOAST, or an index.
+	Bytes int64
+	// LiveRows and DeadRows are a table's row versions, live and dead
+	// (not yet vacuumed away), as the server's statistics last counted
+	// them: an estimate.
+	LiveRows, DeadRows int64
 }
 
 // SizeReporter is implemented by stores that can measure their database

@@ -55,6 +55,13 @@ type Config struct {
 	Age time.Duration
 	// PruneEvery is the prune job's interval (default 30 seconds).
 	PruneEvery time.Duration
+	// ReindexEvery is how often River's reindexer rebuilds the job table's
+	// indexes on PostgreSQL (default 5 minutes; negative: River's own
+	// schedule, daily at midnight UTC). River's GIN index on job args
+	// keeps the keys of deleted jobs until it is rebuilt: in production it
+	// grows for a day of jobs, then starts over; the soak compresses
+	// that day like it compresses the retention ages.
+	ReindexEvery time.Duration
 	// Sample is the interval between samples (default 1 minute).
 	Sample time.Duration
 	// Vacuum stands in for autovacuum on a PostgreSQL server that has it
@@ -91,6 +98,9 @@ func (c *Config) defaults() {
 	if c.Sample <= 0 {
 		c.Sample = time.Minute
 	}
+	if c.ReindexEvery == 0 {
+		c.ReindexEvery = 5 * time.Minute
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -119,6 +129,7 @@ func QueueConfig(cfg Config) store.QueueConfig {
 		CancelledRetention: cfg.Age,
 		DiscardedRetention: cfg.Age,
 		PeriodicJobs:       []*river.PeriodicJob{retention.PeriodicJob(cfg.PruneEvery)},
+		ReindexEvery:       max(cfg.ReindexEvery, 0),
 	}
 }
 
@@ -130,6 +141,8 @@ type Sample struct {
 	Bytes, FreeBytes int64
 	// Rows per table (store.SizeTables).
 	Rows map[string]int64
+	// Relations are every table and index with its size (PostgreSQL).
+	Relations []store.RelationSize
 	// Started and Finished count executions since the previous sample;
 	// P50 and P99 are the start-to-end latency of those finished.
 	Started, Finished int
@@ -254,7 +267,7 @@ func Run(ctx context.Context, st store.Store, cfg Config) (*Result, error) {
 		if err != nil {
 			return fmt.Errorf("soak: measure database: %w", err)
 		}
-		s := Sample{At: at, Bytes: size.Bytes, FreeBytes: size.FreeBytes, Rows: size.Rows}
+		s := Sample{At: at, Bytes: size.Bytes, FreeBytes: size.FreeBytes, Rows: size.Rows, Relations: size.Relations}
 		s.Started, s.Finished, s.P50, s.P99 = rec.window()
 		res.Samples = append(res.Samples, s)
 		if cfg.Progress != nil {
@@ -528,24 +541,116 @@ func (r *Result) WarmUp() time.Duration {
 	return r.Config.Age + r.Config.PruneEvery + 30*time.Second
 }
 
-// Growth compares the size at the first sample after warm-up with the
-// last: the growth in percent, and the smallest and largest size between.
-func (r *Result) Growth() (pct float64, lo, hi int64, ok bool) {
-	var after []Sample
+// judged returns the samples the verdict is taken over: those of the
+// second half of the run that come after the warm-up (the warm-up alone
+// when the run is too short to halve), so the slow settling of the files
+// after the warm-up (free space spread over pages and indexes until each
+// reaches its steady fill) is not taken for growth.
+func (r *Result) judged() []Sample {
+	if len(r.Samples) == 0 {
+		return nil
+	}
+	from := max(r.WarmUp(), r.Samples[len(r.Samples)-1].At/2)
+	var out []Sample
 	for _, s := range r.Samples {
-		if s.At >= r.WarmUp() {
-			after = append(after, s)
+		if s.At >= from {
+			out = append(out, s)
 		}
 	}
-	if len(after) < 2 {
-		return 0, 0, 0, false
+	if len(out) < 2 {
+		out = out[:0]
+		for _, s := range r.Samples {
+			if s.At >= r.WarmUp() {
+				out = append(out, s)
+			}
+		}
 	}
-	lo, hi = after[0].Bytes, after[0].Bytes
-	for _, s := range after {
-		lo, hi = min(lo, s.Bytes), max(hi, s.Bytes)
+	return out
+}
+
+// FlatPercent is the growth over the judged part of a run up to which
+// the size counts as flat.
+const FlatPercent = 5
+
+// Verdict is what a run shows about the database's size.
+type Verdict struct {
+	// From and To bound the judged samples (the second half of the run,
+	// after the warm-up).
+	From, To time.Duration
+	// First and Last are the size at From and To; Lo and Hi the smallest
+	// and largest between.
+	First, Last, Lo, Hi int64
+	// Peak1 and Peak2 are the largest size in the first and in the second
+	// half of the judged samples; Percent is the growth from Peak1 to
+	// Peak2. Peaks, not the first and last sample: the size is a saw
+	// (vacuums make room that fills again, a reindex shrinks the job
+	// table's indexes), and a sample may fall on a tooth or a gap.
+	Peak1, Peak2 int64
+	Percent      float64
+	// Flat: Percent is at most FlatPercent.
+	Flat bool
+	// Growers are the relations that grew most from From to To (at most
+	// five, largest first).
+	Growers []Grower
+	// Unbounded names the tables whose rows grew by more than a fifth
+	// (and 100 rows) from From to To: a table pruning does not hold.
+	Unbounded []string
+}
+
+// Grower is a table or an index and how much it grew.
+type Grower struct {
+	store.RelationSize
+	Delta int64
+}
+
+// Judge compares the judged samples' first and last size and says where
+// the growth went; ok is false when fewer than two samples come after the
+// warm-up.
+func (r *Result) Judge() (v Verdict, ok bool) {
+	js := r.judged()
+	if len(js) < 2 {
+		return v, false
 	}
-	first, last := after[0].Bytes, after[len(after)-1].Bytes
-	return 100 * float64(last-first) / float64(first), lo, hi, true
+	first, last := js[0], js[len(js)-1]
+	v = Verdict{From: first.At, To: last.At, First: first.Bytes, Last: last.Bytes, Lo: first.Bytes, Hi: first.Bytes}
+	for _, s := range js {
+		v.Lo, v.Hi = min(v.Lo, s.Bytes), max(v.Hi, s.Bytes)
+	}
+	half := len(js) / 2
+	for i, s := range js {
+		if i < half {
+			v.Peak1 = max(v.Peak1, s.Bytes)
+		} else {
+			v.Peak2 = max(v.Peak2, s.Bytes)
+		}
+	}
+	v.Percent = 100 * float64(v.Peak2-v.Peak1) / float64(max(v.Peak1, 1))
+	v.Flat = v.Percent <= FlatPercent
+	before := map[string]store.RelationSize{}
+	for _, rel := range first.Relations {
+		before[rel.Name] = rel
+	}
+	for _, rel := range last.Relations {
+		if d := rel.Bytes - before[rel.Name].Bytes; d > 0 {
+			v.Growers = append(v.Growers, Grower{RelationSize: rel, Delta: d})
+		}
+	}
+	slices.SortFunc(v.Growers, func(a, b Grower) int { return int(b.Delta - a.Delta) })
+	v.Growers = v.Growers[:min(len(v.Growers), 5)]
+	grew := func(name string, a, b int64) {
+		if b-a > 100 && 5*b > 6*a {
+			v.Unbounded = append(v.Unbounded, name)
+		}
+	}
+	for _, t := range store.SizeTables {
+		grew(t, first.Rows[t], last.Rows[t])
+	}
+	for _, rel := range last.Relations {
+		if !rel.Index && !slices.Contains(store.SizeTables, rel.Name) {
+			grew(rel.Name, before[rel.Name].LiveRows, rel.LiveRows)
+		}
+	}
+	return v, true
 }
 
 // String renders the samples as a table with the verdict.
@@ -555,6 +660,13 @@ func (r *Result) String() string {
 	fmt.Fprintf(&b, "soak on %s: %s, %.0f executions/s (5 steps, 1 outbox row, 1 s delay, http.request), %.0f events/s, %.0f audit entries/s, 2 tenants;\n"+
 		"history and River's finished jobs kept %s, pruned every %s (%d prune jobs completed)\n",
 		r.Dialect, c.Duration, c.Rate, c.EventRate, c.AuditRate, c.Age, c.PruneEvery, r.PruneRuns)
+	if r.Dialect == "postgres" {
+		if c.ReindexEvery > 0 {
+			fmt.Fprintf(&b, "River's reindexer rebuilds the job table's indexes every %s (production: daily)\n", c.ReindexEvery)
+		} else {
+			b.WriteString("River's reindexer on its own schedule (daily at midnight UTC): its GIN index on job args grows until then\n")
+		}
+	}
 	if r.Vacuums > 0 {
 		fmt.Fprintf(&b, "the soak ran %d plain VACUUM rounds of its tables in place of autovacuum (off on this server)\n", r.Vacuums)
 	}
@@ -564,15 +676,31 @@ func (r *Result) String() string {
 		b.WriteString(s.line())
 		b.WriteByte('\n')
 	}
-	pct, lo, hi, ok := r.Growth()
+	v, ok := r.Judge()
 	if !ok {
 		fmt.Fprintf(&b, "too short to judge: fewer than two samples after the warm-up of %s\n", r.WarmUp())
 		return b.String()
 	}
-	verdict := "flat"
-	if pct > 10 {
-		verdict = "GROWING"
+	if len(v.Growers) > 0 {
+		fmt.Fprintf(&b, "grew most from %s to %s:", fmtAt(v.From), fmtAt(v.To))
+		for _, g := range v.Growers {
+			kind := "table"
+			if g.Index {
+				kind = "index on " + g.Of
+			}
+			fmt.Fprintf(&b, " %s (%s) %+.2f MiB;", g.Name, kind, float64(g.Delta)/(1<<20))
+		}
+		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "after warm-up (%s): size %s … %s, first to last %+.1f%%: %s\n", r.WarmUp(), mib(lo), mib(hi), pct, verdict)
+	verdict := "flat"
+	switch {
+	case v.Flat:
+	case len(v.Unbounded) > 0:
+		verdict = "GROWING: rows pile up in " + strings.Join(v.Unbounded, ", ")
+	default:
+		verdict = "GROWING with the rows flat: free space not reused (bloat)"
+	}
+	fmt.Fprintf(&b, "judged from %s (second half, after the warm-up of %s) to %s: size %s … %s, peak %s then %s, %+.1f%% (flat up to %d%%): %s\n",
+		fmtAt(v.From), r.WarmUp(), fmtAt(v.To), mib(v.Lo), mib(v.Hi), mib(v.Peak1), mib(v.Peak2), v.Percent, FlatPercent, verdict)
 	return b.String()
 }

@@ -21,9 +21,11 @@ func (s *Store) DatabaseSize(ctx context.Context) (*store.DatabaseSize, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &store.DatabaseSize{Rows: make(map[string]int64, len(store.SizeTables))}
+	out := &store.DatabaseSize{Rows: make(map[string]int64, len(store.SizeTables)), Relations: make([]store.RelationSize, 0, len(rels))}
 	for _, r := range rels {
 		out.Bytes += r.Bytes
+		out.Relations = append(out.Relations, store.RelationSize{Name: r.Name, Index: !r.Table, Of: r.Of,
+			Bytes: r.Bytes, LiveRows: r.Live, DeadRows: r.Dead})
 	}
 	// Every tenant's rows: a system transaction (row-level security).
 	err = s.Read(ctx, uuid.Nil, func(stx store.Tx) error {

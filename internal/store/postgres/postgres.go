@@ -202,6 +202,9 @@ func newRiverClient(pool *pgxpool.Pool, qc store.QueueConfig, schema string, log
 		cfg.CancelledJobRetentionPeriod = qc.CancelledRetention
 		cfg.DiscardedJobRetentionPeriod = qc.DiscardedRetention
 		cfg.PeriodicJobs = qc.PeriodicJobs
+		if qc.ReindexEvery > 0 {
+			cfg.ReindexerSchedule = river.PeriodicInterval(qc.ReindexEvery)
+		}
 		cfg.RescueStuckJobsAfter = qc.RescueAfter
 		if cfg.RescueStuckJobsAfter <= cfg.JobTimeout {
 			cfg.RescueStuckJobsAfter = store.RescueAfterFor(cfg.JobTimeout)

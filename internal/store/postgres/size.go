@@ -12,14 +12,23 @@ type relation struct {
 	Name  string
 	Table bool
 	Bytes int64
+	// Of is the table an index belongs to ("" for a table).
+	Of string
+	// Live and Dead are a table's live and dead row versions as the
+	// statistics last saw them (0 for an index).
+	Live, Dead int64
 }
 
 // relations lists the tables (heap and TOAST) and indexes of the store's
 // schema with their sizes.
 func (s *Store) relations(ctx context.Context) ([]relation, error) {
 	rows, err := s.pool.Query(ctx, `SELECT c.relname, c.relkind = 'r',
-       CASE c.relkind WHEN 'r' THEN pg_table_size(c.oid) ELSE pg_relation_size(c.oid) END
+       CASE c.relkind WHEN 'r' THEN pg_table_size(c.oid) ELSE pg_relation_size(c.oid) END,
+       coalesce(t.relname, ''), coalesce(st.n_live_tup, 0), coalesce(st.n_dead_tup, 0)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_index i ON i.indexrelid = c.oid
+LEFT JOIN pg_class t ON t.oid = i.indrelid
+LEFT JOIN pg_stat_user_tables st ON st.relid = c.oid
 WHERE c.relkind IN ('r', 'i') AND n.nspname = current_schema()`)
 	if err != nil {
 		return nil, fmt.Errorf("relation sizes: %w", err)
