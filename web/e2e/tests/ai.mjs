@@ -29,8 +29,8 @@ const draft = {
   },
 };
 
-/** Starts a local OpenAI-compatible server answering every chat completion with the draft. */
-function fakeOpenAI() {
+/** Starts a local OpenAI-compatible server answering every chat completion with content (the draft by default). */
+function fakeOpenAI(content = JSON.stringify(draft)) {
   let calls = 0;
   const srv = http.createServer((req, res) => {
     let body = "";
@@ -45,7 +45,7 @@ function fakeOpenAI() {
           ok
             ? {
                 id: "chatcmpl-e2e", object: "chat.completion", created: 1, model,
-                choices: [{ index: 0, message: { role: "assistant", content: JSON.stringify(draft), refusal: null }, finish_reason: "stop" }],
+                choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, finish_reason: "stop" }],
                 usage: { prompt_tokens: 1200, completion_tokens: 300, total_tokens: 1500 },
               }
             : { error: { message: "bad key", type: "invalid_request_error", code: "invalid_api_key" } },
@@ -54,6 +54,17 @@ function fakeOpenAI() {
     });
   });
   return new Promise((resolve) => srv.listen(0, "127.0.0.1", () => resolve({ srv, url: `http://127.0.0.1:${srv.address().port}/v1`, calls: () => calls })));
+}
+
+async function api(page, method, url, body) {
+  return page.evaluate(
+    async ({ method, url, body }) => {
+      const r = await fetch(url, { method, headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+      const text = await r.text();
+      return { status: r.status, body: text ? JSON.parse(text) : null };
+    },
+    { method, url, body },
+  );
 }
 
 /** Registers the AI tests with run.mjs. */
@@ -109,6 +120,50 @@ export default function aiTests(test) {
       await page.getByTestId("ai-draft-submit").click();
       await preview.waitFor();
       await shot(page, "ai-05-draft-390");
+    } finally {
+      fake.srv.close();
+    }
+  });
+  test("ai: an AI step's prompt and response in the execution view, personal data redacted", async ({ page, base }) => {
+    const fake = await fakeOpenAI("Thank you, Ada! Your order is on its way.");
+    try {
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signup(page, base, `aistep${Date.now()}`);
+      let r = await api(page, "PUT", "/api/v1/ai/settings", {
+        provider: "openai", model: "gpt-4o-mini", baseUrl: fake.url, apiKey: "sk-e2e", monthlyTokenBudget: 100000, redactPii: true,
+      });
+      assert(r.status === 200, `settings: ${r.status} ${JSON.stringify(r.body)}`);
+      const definition = {
+        nodes: [
+          { id: "start", type: "trigger.manual", config: {}, position: { x: 0, y: 0 } },
+          { id: "thanks", type: "ai.generate", label: "Thank-you note", config: { prompt: "Write a thank-you note to {{ trigger.input.name }} ({{ trigger.input.email }})." }, position: { x: 0, y: 150 } },
+          { id: "done", type: "end", config: {}, position: { x: 0, y: 300 } },
+        ],
+        edges: [
+          { id: "e1", source: "start", target: "thanks" },
+          { id: "e2", source: "thanks", target: "done" },
+        ],
+      };
+      r = await api(page, "POST", "/api/v1/workflows", { name: "AI thank-you", definition });
+      assert(r.status === 201, `create: ${r.status} ${JSON.stringify(r.body)}`);
+      const id = r.body.id;
+      r = await api(page, "POST", `/api/v1/workflows/${id}/publish`);
+      assert(r.status === 200, `publish: ${r.status} ${JSON.stringify(r.body)}`);
+      r = await api(page, "POST", `/api/v1/workflows/${id}/executions`, { input: { name: "Ada", email: "ada@example.com" } });
+      assert(r.status === 201 || r.status === 202 || r.status === 200, `start: ${r.status} ${JSON.stringify(r.body)}`);
+      await page.goto(`${base}/executions/view?id=${r.body.id}`);
+      await page.waitForFunction(() => document.querySelector('[data-testid="execution-status"]')?.getAttribute("data-status") === "COMPLETED", null, {
+        timeout: 30_000,
+      });
+      const step = page.getByTestId("step-thanks");
+      await step.getByRole("button").first().click();
+      await step.getByText("Thank you, Ada! Your order is on its way.").first().waitFor();
+      const text = await step.innerText();
+      assert(text.includes("thank-you note to Ada"), `the prompt is not shown: ${text}`);
+      assert(!text.includes("ada@example.com"), `the email is shown: ${text}`);
+      assert(text.includes("[redacted]"), `nothing redacted: ${text}`);
+      assert(fake.calls() === 1, `one provider call, got ${fake.calls()}`);
+      await shot(page, "ai-06-execution-step-1440");
     } finally {
       fake.srv.close();
     }
