@@ -10,7 +10,9 @@ import { Button, Switch } from "@/shared/ui";
 import { useBuilder, useBuilderStore } from "../model/context";
 import { useWorkflowDiff, type WorkflowDiff } from "../model/diff";
 import { outputHandles } from "@/entities/workflow";
-import { tidyLayout } from "../lib/layout";
+
+/** The layout code (dagre) is loaded on first use, not with the builder. */
+const loadLayout = () => import("../lib/layout");
 
 function SaveIndicator() {
   const status = useBuilder((s) => s.saveStatus);
@@ -75,7 +77,7 @@ function PublishState({ workflow, onCompare }: { workflow: Workflow; onCompare: 
   );
 }
 
-/** Lays the graph out with dagre as one undoable step, then frames it. */
+/** Lays the graph out with dagre as one undoable step, then frames it (dagre is fetched when the button is first pointed at). */
 function TidyButton() {
   const store = useBuilderStore();
   const { fitView } = useReactFlow();
@@ -89,7 +91,10 @@ function TidyButton() {
       title="Tidy up: lay the journey out top to bottom (Ctrl+Z undoes it)"
       aria-label="Tidy up"
       data-testid="tidy-up"
-      onClick={() => {
+      onPointerEnter={() => void loadLayout()}
+      onFocus={() => void loadLayout()}
+      onClick={async () => {
+        const { tidyLayout } = await loadLayout();
         const { nodes, edges, nodeTypes } = store.getState();
         const rank = new Map<string, number>();
         for (const n of nodes) outputHandles(nodeTypes[n.data.type], n.data.config).forEach((h, i) => rank.set(`${n.id}\u0000${h.id}`, i));
