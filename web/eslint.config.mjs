@@ -16,10 +16,15 @@ const publicApi = {
 
 /** The no-restricted-imports patterns for files of one layer. */
 function layerPatterns(layer) {
-  const above = layers.slice(layers.indexOf(layer) + 1).map((higher) => ({
-    group: [`@/${higher}`, `@/${higher}/**`],
-    message: `${layer} may not import ${higher}: a layer imports only the layers below it (shared ← entities ← features ← widgets ← app).`,
-  }));
+  const above = layers.slice(layers.indexOf(layer) + 1).flatMap((higher) => {
+    const message = `${layer} may not import ${higher}: a layer imports only the layers below it (shared ← entities ← features ← widgets ← app).`;
+    // The alias, and a relative path that climbs into the higher layer
+    // ("../../../features/x").
+    return [
+      { group: [`@/${higher}`, `@/${higher}/**`], message },
+      { regex: `^(\\.\\.?/)+${higher}(/|$)`, message },
+    ];
+  });
   const same = sliced.has(layer)
     ? [
         {
