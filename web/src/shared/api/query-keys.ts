@@ -35,6 +35,14 @@ export const queryKeys = {
     list: (f: Record<string, unknown> = {}) => ["events", "list", f] as const,
     names: ["events", "names"] as const,
   },
+  segments: {
+    all: ["segments"] as const,
+    list: ["segments", "list"] as const,
+    detail: (id: string) => ["segments", "detail", id] as const,
+    /** The live count of an unsaved definition, keyed by its JSON. */
+    preview: (definition: string) => ["segments", "preview", definition] as const,
+    members: (id: string) => ["segments", "members", id] as const,
+  },
   channels: { all: ["channels"] as const },
   suppressions: { all: ["suppressions"] as const, list: (f: Record<string, unknown> = {}) => ["suppressions", "list", f] as const },
   members: { all: ["members"] as const },

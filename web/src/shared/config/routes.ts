@@ -16,6 +16,10 @@ export const routes = {
   contacts: "/contacts",
   contact: (id: string) => `/contacts/view?id=${encodeURIComponent(id)}`,
   events: (filters: { name?: string } = {}) => (filters.name ? `/events?name=${encodeURIComponent(filters.name)}` : "/events"),
+  segments: "/segments",
+  segment: (id: string) => `/segments/view?id=${encodeURIComponent(id)}`,
+  /** The segment editor: a new segment without an ID. */
+  segmentEdit: (id?: string) => (id ? `/segments/edit?id=${encodeURIComponent(id)}` : "/segments/edit"),
   schedules: "/schedules",
   channels: "/channels",
   members: "/settings/members",

@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { Activity, CalendarClock, FileText, KeyRound, LockKeyhole, Radio, ScrollText, Settings, ShieldOff, Sparkles, Users, UsersRound, Workflow, Zap } from "lucide-react";
+import { Activity, CalendarClock, Filter, FileText, KeyRound, LockKeyhole, Radio, ScrollText, Settings, ShieldOff, Sparkles, Users, UsersRound, Workflow, Zap } from "lucide-react";
 import { routes } from "@/shared/config";
 import { cn } from "@/shared/lib";
 
@@ -18,6 +18,7 @@ const sections = [
     title: "Audience",
     items: [
       { href: routes.contacts, label: "Contacts", Icon: UsersRound },
+      { href: routes.segments, label: "Segments", Icon: Filter },
       { href: routes.events(), label: "Events", Icon: Zap },
       { href: routes.channels, label: "Channels", Icon: Radio },
       { href: "/templates", label: "Templates", Icon: FileText },

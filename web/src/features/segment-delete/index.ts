@@ -1,0 +1,1 @@
+export { DeleteSegmentButton } from "./ui/delete-segment";

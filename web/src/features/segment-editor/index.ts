@@ -1,0 +1,2 @@
+export { SegmentEditor } from "./ui/segment-editor";
+export type { SegmentEditorProps } from "./ui/segment-editor";

@@ -1,0 +1,1 @@
+export { SegmentJourneyCard } from "./ui/segment-journey";
