@@ -104,8 +104,8 @@ export default function teamTests(test) {
       assert(e.actorName === "Ada Lovelace", `${a} is recorded without the actor's name: ${JSON.stringify(e)}`);
     }
     await page.goto(`${base}/settings/audit-log`);
-    await page.getByText("version.published").waitFor();
-    await page.getByText("schedule.deleted").waitFor();
+    await page.getByText("version.published").filter({ visible: true }).first().waitFor();
+    await page.getByText("schedule.deleted").filter({ visible: true }).first().waitFor();
     await shot(page, "team-03-audit-log-1440");
   });
 

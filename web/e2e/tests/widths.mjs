@@ -100,7 +100,7 @@ export default function widthTests(test) {
       ["members", "/settings/members", "h1"],
       ["workspace", "/settings/workspace", "h1"],
       ["api-keys", "/settings/api-keys", "h1"],
-      ["audit-log", "/settings/audit-log", "table"],
+      ["audit-log", "/settings/audit-log", "text=version.published"],
     ];
     for (const [w, h] of [
       [1440, 900],

@@ -34,7 +34,7 @@ export default function AuditLogPage() {
           <EmptyState icon={<ScrollText className="size-5" />} title="Nothing recorded yet" description="Changes to workflows, members, API keys and channels are recorded here." />
         ) : (
           <>
-            <div className="overflow-x-auto">
+            <div className="hidden overflow-x-auto md:block">
             <table className={`${table.root} min-w-[640px]`}>
               <thead className={table.head}>
                 <tr>
@@ -60,6 +60,23 @@ export default function AuditLogPage() {
               </tbody>
             </table>
             </div>
+            {/* Phones: one entry per line, the action first. */}
+            <ul className="divide-y divide-slate-100 md:hidden" data-testid="audit-cards">
+              {items.map((a) => (
+                <li key={a.id} className="space-y-0.5 px-3 py-2.5">
+                  <span className="flex items-baseline justify-between gap-2">
+                    <span className="min-w-0 font-mono text-xs break-all text-slate-900">{a.action}</span>
+                    <span className="shrink-0 text-xs text-slate-400" title={formatDateTime(a.createdAt)}>
+                      {formatRelative(a.createdAt)}
+                    </span>
+                  </span>
+                  <span className="block truncate text-xs text-slate-500">
+                    {actor(a.actorType, a.actorId, a.actorName)}
+                    {a.targetType ? ` · ${a.targetType}` : ""} {a.targetId ? (a.targetId === me?.user.id ? "(you)" : shortId(a.targetId)) : ""}
+                  </span>
+                </li>
+              ))}
+            </ul>
             <div className="flex justify-end gap-2 border-t border-slate-200 px-3 py-2">
               <Button size="sm" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
                 Previous
