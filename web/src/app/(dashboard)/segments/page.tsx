@@ -9,8 +9,8 @@ import { routes } from "@/shared/config";
 import { formatDateTime, formatRelative } from "@/shared/lib";
 import { Button, Card, EmptyState, ErrorState, PageHeader, TableSkeleton, table } from "@/shared/ui";
 
-/** "computed 3 minutes ago", or a spinner while the first computation runs. */
-function Computed({ s }: { s: Segment }) {
+/** "3 minutes ago" ("computed 3 minutes ago" with words), or a spinner while the first computation runs. */
+function Computed({ s, words }: { s: Segment; words?: boolean }) {
   if (!s.computedAt)
     return (
       <span className="inline-flex items-center gap-1 text-xs text-slate-500">
@@ -19,6 +19,7 @@ function Computed({ s }: { s: Segment }) {
     );
   return (
     <span className="text-xs text-slate-500" title={formatDateTime(s.computedAt)}>
+      {words ? "computed " : ""}
       {formatRelative(s.computedAt)}
     </span>
   );
@@ -90,8 +91,10 @@ export default function SegmentsPage() {
                     <td className={table.td}>
                       <Computed s={s} />
                     </td>
-                    <td className={`${table.td} text-xs text-slate-500`} title={formatDateTime(s.updatedAt)}>
-                      {formatRelative(s.updatedAt)}
+                    <td className={table.td}>
+                      <span className="text-xs text-slate-500" title={formatDateTime(s.updatedAt)}>
+                        {formatRelative(s.updatedAt)}
+                      </span>
                     </td>
                   </tr>
                 ))}
@@ -109,7 +112,7 @@ export default function SegmentsPage() {
                     </span>
                     <span className="line-clamp-2 text-xs text-slate-500">{s.description || describeSegment(s.definition)}</span>
                     <span className="block">
-                      <Computed s={s} />
+                      <Computed s={s} words />
                     </span>
                   </Link>
                 </li>

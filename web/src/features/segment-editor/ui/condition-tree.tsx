@@ -121,8 +121,14 @@ function GroupEditor({ group, path, root }: { group: GroupNode; path: string; ro
       {group.items.length === 0 && <p className="rounded-md border border-dashed border-slate-300 px-3 py-3 text-center text-xs text-slate-500">No conditions yet: add one.</p>}
       <ol className="space-y-2">
         {group.items.map((it, i) => (
-          <li key={it.key} className="flex gap-2">
-            <span className="mt-2 w-9 shrink-0 text-right text-[11px] font-medium tracking-wide text-slate-400 uppercase" aria-hidden>
+          <li key={it.key} className="sm:flex sm:gap-2">
+            <span
+              className={cn(
+                "shrink-0 text-[11px] font-medium tracking-wide text-slate-400 uppercase sm:mt-2 sm:block sm:w-9 sm:text-right",
+                i === 0 ? "hidden" : "mb-1 block pl-1",
+              )}
+              aria-hidden
+            >
               {i === 0 ? "" : group.join === "any" || group.join === "none" ? "or" : "and"}
             </span>
             <div className="min-w-0 flex-1">
@@ -131,7 +137,7 @@ function GroupEditor({ group, path, root }: { group: GroupNode; path: string; ro
           </li>
         ))}
       </ol>
-      <div className="flex flex-wrap gap-1 pl-11">
+      <div className="flex flex-wrap gap-1 sm:pl-11">
         <Button
           size="sm"
           variant="ghost"
@@ -414,14 +420,15 @@ function LeafEditor({ leaf, path }: { leaf: Leaf; path: string }) {
             </option>
           ))}
         </Select>
-        {body}
+        {/* Phones: the type and the remove button share the first line, the condition's own controls wrap below. */}
+        <div className="order-last flex w-full flex-wrap items-center gap-1.5 sm:contents">{body}</div>
         <button
           type="button"
           aria-label="Remove condition"
           title="Remove condition"
           disabled={disabled}
           onClick={() => update(leaf.key, () => null)}
-          className="ml-auto rounded p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-700"
+          className="ml-auto rounded p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-700 sm:order-last"
           data-testid={t("remove")}
         >
           <Trash2 className="size-4" />

@@ -139,7 +139,7 @@ export function SegmentEditor({ segment, cancelHref, actions, onSaved }: Segment
                     placeholder="Who this is, for your team"
                     disabled={!canWrite}
                     onChange={(e) => setDescription(e.target.value)}
-                    className="min-h-8"
+                    className="max-h-32 min-h-8 resize-none field-sizing-content"
                     data-testid="segment-description"
                   />
                 )}

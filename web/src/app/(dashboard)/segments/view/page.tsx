@@ -47,13 +47,15 @@ function Members({ s }: { s: Segment }) {
               <li key={c.id}>
                 <Link
                   href={routes.contact(c.id)}
-                  className="flex flex-wrap items-baseline gap-x-3 gap-y-0.5 px-4 py-2 text-sm hover:bg-slate-50"
+                  className="grid grid-cols-[minmax(0,1fr)_auto] items-baseline gap-x-3 px-4 py-2 text-sm hover:bg-slate-50 sm:grid-cols-[minmax(0,1fr)_minmax(0,auto)_7rem]"
                   data-testid="segment-member"
                   data-contact-id={c.id}
                 >
-                  <span className="min-w-0 flex-1 truncate font-medium text-slate-900">{contactLabel(c)}</span>
-                  <span className="min-w-0 truncate text-xs text-slate-500">{[c.name ? c.email : null, c.externalId].filter(Boolean).join(" · ")}</span>
-                  <span className="w-24 shrink-0 text-right text-xs text-slate-400" title={c.lastSeenAt ? formatDateTime(c.lastSeenAt) : undefined}>
+                  <span className="truncate font-medium text-slate-900">{contactLabel(c)}</span>
+                  <span className="order-last col-span-2 truncate text-xs text-slate-500 sm:order-none sm:col-span-1">
+                    {[c.name ? c.email : null, c.externalId].filter(Boolean).join(" · ")}
+                  </span>
+                  <span className="text-right text-xs text-slate-400" title={c.lastSeenAt ? formatDateTime(c.lastSeenAt) : undefined}>
                     {c.lastSeenAt ? `seen ${formatRelative(c.lastSeenAt)}` : "not seen yet"}
                   </span>
                 </Link>
