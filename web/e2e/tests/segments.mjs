@@ -191,4 +191,90 @@ export default function segmentTests(test) {
     await page.waitForURL(/\/segments\/?$/);
     assert((await api(page, "GET", `/api/v1/segments/${other.id}`)).status === 404, "the segment is still there");
   });
+
+  test("segments: a broadcast to a segment shows the audience size, runs to done / total, and a scheduled one pauses, resumes and cancels", async ({ page, base }) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await signup(page, base, `broadcast${Date.now()}`);
+    const pro = ["ana", "ben", "cy", "dee", "eli"];
+    for (const x of pro) await must(page, "POST", "/api/v1/contacts", { externalId: x, email: `${x}@example.com`, attributes: { plan: "PRO" } });
+    await must(page, "POST", "/api/v1/contacts", { externalId: "fay", email: "fay@example.com", attributes: { plan: "FREE" } });
+    const seg = await must(page, "POST", "/api/v1/segments", { name: "PRO", definition: { attribute: { key: "plan", op: "eq", value: "PRO" } } });
+    for (let i = 0; i < 100; i++) {
+      const s = await must(page, "GET", `/api/v1/segments/${seg.id}`);
+      if (s.computedAt) {
+        assert(s.memberCount === pro.length, `members ${s.memberCount}`);
+        break;
+      }
+      await page.waitForTimeout(200);
+    }
+    const wf = await must(page, "POST", "/api/v1/workflows", {
+      name: "PRO newsletter",
+      definition: {
+        nodes: [
+          { id: "start", type: "trigger.manual", config: {}, position: { x: 0, y: 0 } },
+          { id: "done", type: "end", config: {}, position: { x: 0, y: 160 } },
+        ],
+        edges: [{ id: "e1", source: "start", target: "done" }],
+      },
+    });
+    await must(page, "POST", `/api/v1/workflows/${wf.id}/publish`);
+
+    // From the segment's page: the audience size before sending.
+    await page.goto(`${base}/segments/view?id=${seg.id}`);
+    await page.getByTestId("new-broadcast").click();
+    const audience = page.getByTestId("broadcast-audience");
+    await audience.waitFor();
+    assert((await audience.innerText()).includes(`${pro.length} contacts`), `audience: ${await audience.innerText()}`);
+    await page.getByTestId("broadcast-name").fill("Spring news");
+    await page.getByTestId("broadcast-workflow").selectOption(wf.id);
+    await page.getByTestId("broadcast-rate").fill("100");
+    await shot(page, "segments-13-broadcast-create-1440");
+    await page.getByTestId("broadcast-submit").click();
+    await page.waitForURL(/\/broadcasts\/view\/?\?id=/, { timeout: 15_000 });
+    await page.waitForFunction(
+      (n) => {
+        const el = document.querySelector('[data-testid="broadcast-progress"]');
+        return el?.getAttribute("data-done") === String(n) && el?.getAttribute("data-total") === String(n);
+      },
+      pro.length,
+      { timeout: 30_000 },
+    );
+    await page.locator('[data-testid="broadcast-status"][data-status="completed"]').waitFor({ timeout: 15_000 });
+    assert((await page.getByTestId("broadcast-started").innerText()).includes(String(pro.length)), "started count");
+    await shot(page, "segments-14-broadcast-done-1440");
+    const execs = await must(page, "GET", `/api/v1/executions?workflowId=${wf.id}&limit=100`);
+    assert((execs.items ?? []).length === pro.length, `executions ${(execs.items ?? []).length}`);
+
+    // A scheduled one: pause, resume, cancel (asked first).
+    await page.goto(`${base}/broadcasts`);
+    await page.getByTestId("new-broadcast").first().click();
+    await page.getByTestId("broadcast-name").fill("Tomorrow morning");
+    await page.getByTestId("broadcast-segment").selectOption(seg.id);
+    await page.getByTestId("broadcast-workflow").selectOption(wf.id);
+    await page.getByTestId("broadcast-mode").selectOption("at");
+    await page.getByTestId("broadcast-timezone").fill("Europe/Berlin");
+    await page.getByTestId("broadcast-submit").click();
+    await page.waitForURL(/\/broadcasts\/view\/?\?id=/, { timeout: 15_000 });
+    await page.locator('[data-testid="broadcast-status"][data-status="scheduled"]').waitFor();
+    await page.getByTestId("broadcast-pause").click();
+    await page.locator('[data-testid="broadcast-status"][data-status="paused"]').waitFor();
+    await page.getByTestId("broadcast-resume").click();
+    await page.locator('[data-testid="broadcast-status"][data-status="scheduled"]').waitFor();
+    await page.getByTestId("broadcast-cancel").click();
+    await page.getByTestId("confirm-action").click();
+    await page.locator('[data-testid="broadcast-status"][data-status="cancelled"]').waitFor();
+
+    await page.goto(`${base}/broadcasts`);
+    await page.getByTestId("broadcast-row").nth(1).waitFor();
+    await shot(page, "segments-15-broadcasts-1440");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByTestId("broadcasts-cards").waitFor();
+    assert((await sideways(page)) <= 1, "broadcasts list scrolls sideways at 390 px");
+    await shot(page, "segments-16-broadcasts-390");
+    await page.getByTestId("broadcasts-cards").locator("a").last().click();
+    await page.getByTestId("broadcast-progress").waitFor();
+    assert((await sideways(page)) <= 1, "broadcast page scrolls sideways at 390 px");
+    await shot(page, "segments-17-broadcast-390");
+  });
 }

@@ -43,6 +43,11 @@ export const queryKeys = {
     preview: (definition: string) => ["segments", "preview", definition] as const,
     members: (id: string) => ["segments", "members", id] as const,
   },
+  broadcasts: {
+    all: ["broadcasts"] as const,
+    list: ["broadcasts", "list"] as const,
+    detail: (id: string) => ["broadcasts", "detail", id] as const,
+  },
   channels: { all: ["channels"] as const },
   suppressions: { all: ["suppressions"] as const, list: (f: Record<string, unknown> = {}) => ["suppressions", "list", f] as const },
   members: { all: ["members"] as const },

@@ -20,6 +20,8 @@ export const routes = {
   segment: (id: string) => `/segments/view?id=${encodeURIComponent(id)}`,
   /** The segment editor: a new segment without an ID. */
   segmentEdit: (id?: string) => (id ? `/segments/edit?id=${encodeURIComponent(id)}` : "/segments/edit"),
+  broadcasts: "/broadcasts",
+  broadcast: (id: string) => `/broadcasts/view?id=${encodeURIComponent(id)}`,
   schedules: "/schedules",
   channels: "/channels",
   members: "/settings/members",

@@ -6,6 +6,7 @@ import { ArrowLeft, Loader2, Pencil, UsersRound } from "lucide-react";
 import { contactLabel } from "@/entities/contact";
 import { describeSegment, useSegment, useSegmentMembers, type Segment } from "@/entities/segment";
 import { useCan } from "@/entities/session";
+import { CreateBroadcastButton } from "@/features/broadcast-create";
 import { DeleteSegmentButton } from "@/features/segment-delete";
 import { SegmentJourneyCard } from "@/features/segment-journey";
 import { errorMessage, isApiError } from "@/shared/api";
@@ -144,6 +145,13 @@ function SegmentView({ id }: { id: string }) {
         </div>
         <div className="min-w-0 space-y-5">
           <SegmentJourneyCard segment={s} />
+          <Card data-testid="segment-broadcast">
+            <CardHeader title="Send a one-off campaign" />
+            <div className="space-y-3 px-4 py-3 text-sm text-slate-600">
+              <p>A broadcast runs a published workflow once for every member, now or at a scheduled time, at a send rate you choose.</p>
+              <CreateBroadcastButton segmentId={s.id} variant="secondary" />
+            </div>
+          </Card>
         </div>
       </div>
     </>

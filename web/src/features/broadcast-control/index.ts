@@ -1,0 +1,1 @@
+export { BroadcastControls } from "./ui/broadcast-control";

@@ -1,0 +1,1 @@
+export { CreateBroadcastButton, sendDuration } from "./ui/create-broadcast";
