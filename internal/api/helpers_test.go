@@ -19,6 +19,7 @@ import (
 
 	"github.com/nextflow-dev/nextflow/internal/ai"
 	"github.com/nextflow-dev/nextflow/internal/auth"
+	"github.com/nextflow-dev/nextflow/internal/broadcast"
 	"github.com/nextflow-dev/nextflow/internal/channel"
 	"github.com/nextflow-dev/nextflow/internal/contactimport"
 	"github.com/nextflow-dev/nextflow/internal/cron"
@@ -91,11 +92,14 @@ func newFullAPI(t *testing.T, open func(t *testing.T, opts ...storetest.Option) 
 	require.NoError(t, err)
 	segments := segment.New(st, segment.Options{Engine: eng, Logger: log})
 	segments.RegisterWorkers(workers)
+	broadcasts := broadcast.New(st, broadcast.Options{Engine: eng, Logger: log})
+	broadcasts.RegisterWorkers(workers)
 	hooks := []func(huma.API){
 		(&ChannelRoutes{Store: st, Channels: channels, Logger: log}).Register,
 		(&AIRoutes{Store: st, AI: ai.NewService(creds.Keyring(), aiFactory), Logger: log}).Register,
 		(&PlanRoutes{Store: st, Meter: meter, Logger: log, BillingToken: testBillingToken}).Register,
 		(&SegmentRoutes{Store: st, Segments: segments, Logger: log}).Register,
+		(&BroadcastRoutes{Store: st, Broadcasts: broadcasts, Logger: log}).Register,
 	}
 	a := newTestAPIDeps(t, st, Deps{Engine: eng, Live: hub, Scheduler: sched, Lifecycle: sched, Credentials: creds, Hooks: hooks, Usage: meter}, mutate...)
 	a.hub = hub

@@ -271,6 +271,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	// Events reach the engine through the segments' hook, so memberships
 	// follow them in the same transaction.
 	segments, events, ingestSvc := segmentWiring(st, eng, a.workers, log, meter.Contacts)
+	broadcasts := broadcastWiring(st, eng, a.workers, log)
 	messengerIn.Engine = events
 	messengerIn.RegisterWorkers(a.workers)
 	a.messengerHooks = messengerIn
@@ -321,6 +322,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	}
 	deps.Hooks = append(deps.Hooks, (&api.ChannelRoutes{Store: st, Channels: channels, Logger: log}).Register)
 	deps.Hooks = append(deps.Hooks, (&api.SegmentRoutes{Store: st, Segments: segments, Logger: log}).Register)
+	deps.Hooks = append(deps.Hooks, (&api.BroadcastRoutes{Store: st, Broadcasts: broadcasts, Logger: log}).Register)
 	deps.Hooks = append(deps.Hooks, aiRoutes.Register)
 	deps.Hooks = append(deps.Hooks, (&api.PlanRoutes{Store: st, Meter: meter, Logger: log, BillingToken: cfg.OperatorToken}).Register)
 	api.NewAccounts(api.AccountsOptions{Service: authSvc, Logger: log, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy}).Install(deps)

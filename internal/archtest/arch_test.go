@@ -122,7 +122,9 @@ var rules = map[string]rule{
 	"cron": {layer: layerEngine, imports: []string{"domain", "engine", "schedule", "store", "workflow"},
 		tests: []string{"store/postgres"}},
 	"ingest":  {layer: layerEngine, imports: []string{"auth", "config", "contact", "domain", "engine", "plan", "store"}, tests: []string{"usage"}},
-	"segment": {layer: layerEngine, imports: []string{"domain", "engine", "store"}, tests: []string{"workflow"}},
+	"segment": {layer: layerEngine, imports: []string{"domain", "engine", "store", "workflow"}},
+	// Broadcasts: a workflow run once per member of a segment, at a rate.
+	"broadcast": {layer: layerEngine, imports: []string{"domain", "engine", "store", "workflow"}, tests: []string{"segment"}},
 	"channel/whatsapp": {layer: layerEngine, imports: []string{
 		"channel/metawebhook", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "workflow",
 	}, tests: []string{"channel/metafake", "store/postgres"}},
@@ -141,7 +143,7 @@ var rules = map[string]rule{
 	"api": {layer: layerEdge, imports: []string{
 		"auth", "plan", "usage", "config", "credential", "cron", "domain", "engine", "live", "ratelimit", "schedule", "store", "workflow",
 		"catalog", "contact", "contactimport", "ingest", "channel/messenger", "channel/metawebhook", "channel/whatsapp",
-		"channel/unsubscribe", "channel", "ai", "workflow/starter", "segment",
+		"channel/unsubscribe", "channel", "ai", "workflow/starter", "segment", "broadcast",
 	}, tests: []string{"ai/aifake", "secret", "store/postgres"},
 		testsAbove: []string{"app"}, // openapi_names_test.go reads the production OpenAPI document app assembles
 	},
@@ -158,6 +160,7 @@ var rules = map[string]rule{
 		"catalog", "contact", "contactimport", "engine/enginebench", "cron/cronbench", "httpbench", "ingest",
 		"opsui", "channel/unsubscribe", "channel/email", "channel/emailsend", "channel", "channel/whatsapp",
 		"domain", "channel/messenger", "ai", "ai/aistep", "retention", "segment", "metrics",
+		"broadcast",
 	}},
 	"e2e":      {layer: layerApp, tests: []string{"channel/email/smtptest", "channel/metafake"}},
 	"archtest": {layer: layerApp},

@@ -88,6 +88,17 @@ func (e *Engine) StartManyTx(ctx context.Context, tx store.Tx, ps []StartParams)
 	return e.startMany(ctx, tx, ps, newStartCache(), nil)
 }
 
+// StartEachTx is StartManyTx for starts that may fail one by one (a
+// broadcast's recipients): a start that fails its own checks or its eager
+// run (its contact was deleted, say) leaves a nil execution and its error
+// at its index in errs, and the others go on. The error returned is one
+// that fails the whole transaction.
+func (e *Engine) StartEachTx(ctx context.Context, tx store.Tx, ps []StartParams) (execs []*domain.Execution, errs []error, err error) {
+	errs = make([]error, len(ps))
+	execs, err = e.startMany(ctx, tx, ps, newStartCache(), errs)
+	return execs, errs, err
+}
+
 // startMany is StartManyTx, reading workflows and versions through cache.
 // With errs (len(ps) long) a start that fails
 // its own checks or its eager run records its error there, leaving a nil

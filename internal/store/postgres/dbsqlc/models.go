@@ -69,6 +69,41 @@ type AuditLog struct {
 	CreatedAt  time.Time
 }
 
+type Broadcast struct {
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+	Name          string
+	WorkflowID    uuid.UUID
+	VersionID     uuid.UUID
+	Version       int32
+	TriggerNodeID string
+	SegmentID     uuid.UUID
+	Status        string
+	ScheduleMode  string
+	SendAt        string
+	Timezone      string
+	StartsAt      time.Time
+	RatePerSecond int32
+	Generation    int32
+	Total         int32
+	Started       int32
+	Skipped       int32
+	LastError     string
+	SnapshotAt    *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	FinishedAt    *time.Time
+}
+
+type BroadcastRecipient struct {
+	TenantID    uuid.UUID
+	BroadcastID uuid.UUID
+	ContactID   uuid.UUID
+	DueAt       time.Time
+	State       int16
+	ExecutionID *uuid.UUID
+}
+
 type ChannelConnection struct {
 	TenantID      uuid.UUID
 	ID            uuid.UUID

@@ -69,6 +69,41 @@ type AuditLog struct {
 	CreatedAt  time.Time
 }
 
+type Broadcast struct {
+	ID            uuid.UUID
+	TenantID      uuid.UUID
+	Name          string
+	WorkflowID    uuid.UUID
+	VersionID     uuid.UUID
+	Version       int64
+	TriggerNodeID string
+	SegmentID     uuid.UUID
+	Status        string
+	ScheduleMode  string
+	SendAt        string
+	Timezone      string
+	StartsAt      time.Time
+	RatePerSecond int64
+	Generation    int64
+	Total         int64
+	Started       int64
+	Skipped       int64
+	LastError     string
+	SnapshotAt    sql.NullTime
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	FinishedAt    sql.NullTime
+}
+
+type BroadcastRecipient struct {
+	TenantID    uuid.UUID
+	BroadcastID uuid.UUID
+	ContactID   uuid.UUID
+	DueAt       time.Time
+	State       int64
+	ExecutionID uuid.NullUUID
+}
+
 type ChannelConnection struct {
 	ID            uuid.UUID
 	TenantID      uuid.UUID
