@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
@@ -57,8 +59,8 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	}
 	defer conn.Release()
 	key := s.migrateLockKey()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
-		return fmt.Errorf("migrate: take advisory lock: %w", err)
+	if err := takeMigrateLock(ctx, conn, key); err != nil {
+		return err
 	}
 	defer func() {
 		if _, uerr := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key); uerr != nil {
@@ -131,4 +133,29 @@ func (s *Store) MigrationStatus(ctx context.Context) (store.MigrationStatus, err
 	st.RiverOK = res.OK
 	st.UpToDate = st.Current == st.Latest && st.RiverOK
 	return st, nil
+}
+
+// takeMigrateLock takes the session advisory lock key, polling with
+// pg_try_advisory_lock rather than waiting in pg_advisory_lock: a session
+// blocked in pg_advisory_lock is a transaction in progress, which a
+// migration's CREATE INDEX CONCURRENTLY, run by the lock's holder, waits
+// for — a deadlock PostgreSQL does not detect, which left every process
+// migrating at once stuck for good. Between tries no transaction is open.
+func takeMigrateLock(ctx context.Context, conn *pgxpool.Conn, key int64) error {
+	wait := 10 * time.Millisecond
+	for {
+		var ok bool
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
+			return fmt.Errorf("migrate: take advisory lock: %w", err)
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("migrate: wait for another process's migration: %w", ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 250*time.Millisecond)
+	}
 }
