@@ -178,6 +178,9 @@ func (p *Process) WaitOutput(s string, timeout time.Duration) {
 // Output returns everything the process printed so far.
 func (p *Process) Output() string { return p.out.String() }
 
+// Pid is the process's ID (it appears in the River node ID of its jobs).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Kill sends SIGKILL and waits for the process to end.
 func (p *Process) Kill() {
 	if p.cmd.Process != nil {
