@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,6 +45,9 @@ type runWorker struct {
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	wait, done, err := w.s.Step(ctx, job.Args)
 	if err != nil {
+		// Retried with River's backoff; the broadcast shows why it stalls
+		// (a plan's execution limit, say).
+		w.s.noteError(ctx, job.Args, err)
 		return err
 	}
 	if done {
@@ -206,4 +210,25 @@ func (s *Service) start(ctx context.Context, tx store.Tx, b *domain.Broadcast, i
 		b.Started++
 	}
 	return tx.BroadcastRecipientMark(ctx, b.TenantID, b.ID, marks)
+}
+
+// noteError records a failed turn's error as the broadcast's last error,
+// best effort.
+func (s *Service) noteError(ctx context.Context, args RunArgs, cause error) {
+	msg := cause.Error()
+	if len(msg) > 500 {
+		msg = strings.ToValidUTF8(msg[:500], "")
+	}
+	err := s.st.InTx(ctx, args.TenantID, func(tx store.Tx) error {
+		b, err := tx.BroadcastLock(ctx, args.TenantID, args.BroadcastID)
+		if err != nil {
+			return err
+		}
+		b.LastError = msg
+		_, err = tx.BroadcastSave(ctx, b)
+		return err
+	})
+	if err != nil {
+		s.opts.Logger.WarnContext(ctx, "record a broadcast's error", "broadcast", args.BroadcastID, "error", err, "cause", cause)
+	}
 }
