@@ -15,7 +15,9 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/channel/whatsapp"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/ratelimit"
+	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
 type sendHarness struct {
@@ -28,16 +30,20 @@ type sendHarness struct {
 	now    time.Time
 }
 
-func newSendHarness(t *testing.T, limiter ratelimit.Limiter) *sendHarness {
+func newSendHarness(t *testing.T, limiter ratelimit.Limiter, opts ...func(*whatsapp.SenderOptions)) *sendHarness {
 	t.Helper()
 	c, fake, rc := setup(t, metafake.Options{})
 	h := &sendHarness{fake: fake, rc: rc, tx: newMemTx(), tenant: uuid.New(),
 		now: time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)}
 	h.conns = &staticConnections{conn: whatsapp.Connection{ID: uuid.New(), TenantID: h.tenant, PhoneNumberID: phoneID,
 		AccessToken: token, AppSecret: "app-secret", VerifyToken: "verify", MessagesPerSecond: 2}}
+	so := whatsapp.SenderOptions{Client: c, Connections: h.conns, Store: &memStore{tx: h.tx},
+		Limiter: limiter, Now: func() time.Time { return h.now }}
+	for _, o := range opts {
+		o(&so)
+	}
 	var err error
-	h.sender, err = whatsapp.NewSender(whatsapp.SenderOptions{Client: c, Connections: h.conns, Store: &memStore{tx: h.tx},
-		Limiter: limiter, Now: func() time.Time { return h.now }})
+	h.sender, err = whatsapp.NewSender(so)
 	require.NoError(t, err)
 	return h
 }
@@ -226,4 +232,46 @@ func TestSenderAdmitHoldsOverTheLimits(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, wait, time.Duration(0))
 	require.LessOrEqual(t, wait, time.Second)
+}
+
+// The plan's monthly message limit: a send past it is skipped with
+// ReasonPlanLimit and the limit as the reason, recorded skipped, with no
+// call; another error of the quota fails the step.
+func TestSenderSkipsPastThePlanLimit(t *testing.T) {
+	t.Parallel()
+	calls := 0
+	quotaErr := error(nil)
+	var tenant uuid.UUID
+	h := newSendHarness(t, nil, func(o *whatsapp.SenderOptions) {
+		o.MessageQuota = func(_ context.Context, _ store.Tx, tenantID uuid.UUID, n int) error {
+			require.Equal(t, tenant, tenantID)
+			require.Equal(t, 1, n)
+			calls++
+			return quotaErr
+		}
+	})
+	tenant = h.tenant
+
+	_, _, err := h.run(t, `{"template":{"name":"t"}}`, contactData("+16505551234", "subscribed"))
+	require.NoError(t, err)
+	require.Len(t, h.fake.WhatsAppSends(), 1)
+
+	quotaErr = &plan.LimitError{Plan: domain.PlanFree, Limit: plan.LimitMessagesPerMonth, Value: 1, Usage: 1, Requested: 1}
+	_, _, err = h.run(t, `{"template":{"name":"t"}}`, contactData("+16505551234", "subscribed"))
+	require.ErrorContains(t, err, "plan FREE limit messagesPerMonth is 1; 1 used")
+	require.Len(t, h.fake.WhatsAppSends(), 1, "no call")
+	skipped := 0
+	for _, m := range h.tx.messages {
+		if m.Status == domain.MessageSkipped {
+			skipped++
+			require.Equal(t, whatsapp.ReasonPlanLimit, m.ErrorCode)
+		}
+	}
+	require.Equal(t, 1, skipped)
+
+	quotaErr = fmt.Errorf("count: %w", store.ErrUnavailable)
+	_, err = h.sender.Prepare(context.Background(), engine.PrepareInput{TenantID: h.tenant, ExecutionID: uuid.New(), NodeID: "send",
+		Config: json.RawMessage(`{"template":{"name":"t"}}`), Data: contactData("+16505551234", "subscribed"), Tx: h.tx})
+	require.ErrorIs(t, err, store.ErrUnavailable, "the database, not the plan: retried")
+	require.Equal(t, 3, calls)
 }
