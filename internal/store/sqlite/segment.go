@@ -314,7 +314,10 @@ func (q *segmentSQL) attribute(f store.AttributeFilter) string {
 // performed compares an event count; "at least one" and "none" become
 // EXISTS tests, which stop at the first matching event.
 func (q *segmentSQL) performed(p *store.SegmentPerformed) string {
-	from := `FROM events e WHERE e.tenant_id = c.tenant_id AND e.contact_id = c.id AND e.name = ` + q.arg(p.Event)
+	// +e.name keeps SQLite on events_contact_id_idx: without statistics it
+	// took events_name_idx and scanned every event of the name for each
+	// contact (16 s instead of 27 ms for 2,000 contacts and 20,000 events).
+	from := `FROM events e WHERE e.tenant_id = c.tenant_id AND e.contact_id = c.id AND +e.name = ` + q.arg(p.Event)
 	if p.WithinSeconds > 0 {
 		from += ` AND e.occurred_at >= ` + q.arg(q.now.Add(-time.Duration(p.WithinSeconds)*time.Second))
 	}
