@@ -52,8 +52,11 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "soak" {
 		return benchSoak(ctx, args[1:], stdout)
 	}
+	if len(args) > 0 && args[0] == "segments" {
+		return benchSegments(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || (args[0] != "engine" && args[0] != "cron" && args[0] != "waiting") {
-		return fmt.Errorf("%s\n%s\n%s", benchUsage, benchHTTPUsage, benchSoakUsage)
+		return fmt.Errorf("%s\n%s\n%s\n%s", benchUsage, benchHTTPUsage, benchSoakUsage, benchSegmentsUsage)
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

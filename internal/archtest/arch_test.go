@@ -135,8 +135,8 @@ var rules = map[string]rule{
 		"channel/email", "channel/unsubscribe", "domain", "engine", "plan", "store", "tmpl", "workflow",
 	}, tests: []string{"channel/email/smtptest", "secret", "store/postgres", "store/sqlite", "usage"}},
 	// The AI side effects: ai.generate, ai.classify, ai.extract.
-	"ai/aistep": {layer: layerEngine, imports: []string{"ai", "contact", "domain", "engine", "store", "tmpl", "workflow"},
-		tests: []string{"ai/aifake", "secret", "store/sqlite"}},
+	"ai/aistep": {layer: layerEngine, imports: []string{"ai", "contact", "domain", "engine", "plan", "store", "tmpl", "workflow"},
+		tests: []string{"ai/aifake", "secret", "store/sqlite", "usage"}},
 	"catalog": {layer: layerEngine, imports: []string{"domain", "engine", "schedule", "store", "workflow"}, tests: []string{"cron", "store/postgres"}},
 
 	// Edge.
@@ -147,11 +147,12 @@ var rules = map[string]rule{
 	}, tests: []string{"ai/aifake", "secret", "store/postgres"},
 		testsAbove: []string{"app"}, // openapi_names_test.go reads the production OpenAPI document app assembles
 	},
-	"engine/enginebench":  {layer: layerEdge, anyLower: true},
-	"cron/cronbench":      {layer: layerEdge, anyLower: true},
-	"httpbench":           {layer: layerEdge, anyLower: true},
-	"retention/soakbench": {layer: layerEdge, anyLower: true},
-	"opsui":               {layer: layerEdge, imports: []string{"store"}},
+	"engine/enginebench":   {layer: layerEdge, anyLower: true},
+	"cron/cronbench":       {layer: layerEdge, anyLower: true},
+	"httpbench":            {layer: layerEdge, anyLower: true},
+	"retention/soakbench":  {layer: layerEdge, anyLower: true},
+	"segment/segmentbench": {layer: layerEdge, anyLower: true},
+	"opsui":                {layer: layerEdge, imports: []string{"store"}},
 
 	// App.
 	"app": {layer: layerApp, imports: []string{
