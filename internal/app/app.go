@@ -254,7 +254,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	aiFX, aiRoutes, err := aiWiring(cfg, st, keyring, log)
+	aiFX, aiRoutes, err := aiWiring(cfg, st, keyring, meter.AITokens, log)
 	if err != nil {
 		return nil, err
 	}

@@ -172,6 +172,34 @@ func (m *Meter) Messages(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n
 	return m.Take(ctx, tx, tenantID, store.UsageMessages, n)
 }
 
+// AITokens returns a *plan.LimitError when the tenant's AI tokens of the
+// current month (in plus out, every AI call) have reached its plan's
+// ceiling (the AI steps' hook, before any provider call). A workspace's
+// own budget (AI settings) may be lower; this is the plan's.
+func (m *Meter) AITokens(ctx context.Context, tx store.Tx, tenantID uuid.UUID) error {
+	l, err := limitsTx(ctx, tx, tenantID)
+	if err != nil {
+		return err
+	}
+	if l.AITokensPerMonth == plan.Unlimited {
+		return nil
+	}
+	now := m.clock().UTC()
+	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	totals, err := tx.AIUsageTotals(ctx, tenantID, start, start.AddDate(0, 1, 0))
+	if err != nil {
+		return fmt.Errorf("read this month's AI usage of tenant %s: %w", tenantID, err)
+	}
+	var used int64
+	for _, t := range totals {
+		used += t.TokensIn + t.TokensOut
+	}
+	if used >= int64(l.AITokensPerMonth) {
+		return &plan.LimitError{Plan: l.Plan, Limit: plan.LimitAITokensPerMonth, Value: int64(l.AITokensPerMonth), Usage: used}
+	}
+	return nil
+}
+
 // Contacts checks, after an upsert of many contacts created n of them, that
 // the tenant's contacts are within its plan (the events API's and the CSV
 // import's hook; see Created).

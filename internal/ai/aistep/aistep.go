@@ -19,6 +19,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/nextflow-dev/nextflow/internal/ai"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -51,6 +53,11 @@ type Options struct {
 	// Now is the clock (time.Now when nil).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// PlanTokens, when set, is checked in the step's transaction before
+	// any provider call (usage.Meter.AITokens): a *plan.LimitError (the
+	// month's tokens have reached the plan's ceiling) fails the step for
+	// good, like the workspace's own budget; another error is retried.
+	PlanTokens func(ctx context.Context, tx store.Tx, tenantID uuid.UUID) error
 }
 
 func (o Options) withDefaults() Options {

@@ -17,9 +17,11 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/ai/aistep"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/secret"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+	"github.com/nextflow-dev/nextflow/internal/usage"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
@@ -49,6 +51,13 @@ func setupOn(t *testing.T, open func(testing.TB, ...storetest.Option) store.Stor
 // flavour (aifake.OpenAI or aifake.Anthropic).
 func setupWith(t *testing.T, open func(testing.TB, ...storetest.Option) store.Store, flavour string) *harness {
 	t.Helper()
+	return setupOpts(t, open, flavour, nil)
+}
+
+// setupOpts is setupWith with the steps' options adjusted by opts (given
+// the harness's store).
+func setupOpts(t *testing.T, open func(testing.TB, ...storetest.Option) store.Store, flavour string, opts func(store.Store, *aistep.Options)) *harness {
+	t.Helper()
 	fake := aifake.New(flavour, "sk-test")
 	t.Cleanup(fake.Close)
 	kr, err := secret.NewKeyring(bytes.Repeat([]byte{5}, 32))
@@ -64,7 +73,11 @@ func setupWith(t *testing.T, open func(testing.TB, ...storetest.Option) store.St
 		h.tenant = tn.ID
 		return err
 	}))
-	h.eng = engine.New(st, engine.Options{SideEffects: aistep.All(st, h.svc, aistep.Options{CallTimeout: 5 * time.Second})})
+	o := aistep.Options{CallTimeout: 5 * time.Second}
+	if opts != nil {
+		opts(st, &o)
+	}
+	h.eng = engine.New(st, engine.Options{SideEffects: aistep.All(st, h.svc, o)})
 	h.eng.RegisterWorkers(workers)
 	require.NoError(t, st.Queue().Start(ctx))
 	t.Cleanup(func() {
@@ -292,4 +305,39 @@ func TestStepInputIsRedacted(t *testing.T) {
 	shown, _ := json.Marshal(prev.Input)
 	require.NotContains(t, string(shown), "DE89 3704")
 	require.NotContains(t, string(shown), "ada@example.org")
+}
+
+// The plan's monthly AI tokens (FREE: 100,000): a step when the month's
+// tokens have reached the ceiling fails with the limit and makes no call,
+// though the workspace set no budget of its own; one token below, it runs.
+func TestGeneratePastThePlanTokensMakesNoCall(t *testing.T) {
+	t.Parallel()
+	for name, open := range map[string]func(testing.TB, ...storetest.Option) store.Store{"sqlite": storetest.SQLite, "postgres": storetest.Postgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := setupOpts(t, open, aifake.OpenAI, func(st store.Store, o *aistep.Options) {
+				o.PlanTokens = usage.New(st, usage.Options{}).AITokens
+			})
+			h.configure(t, 0)
+			free, _ := plan.For(domain.PlanFree)
+			ctx := context.Background()
+			use := func(tokens int64) {
+				require.NoError(t, h.st.InTx(ctx, h.tenant, func(tx store.Tx) error {
+					_, err := tx.AIUsageInsert(ctx, &store.AIUsageInsertParams{TenantID: h.tenant, Kind: workflow.TypeAIGenerate,
+						Provider: ai.ProviderOpenAI, Model: "gpt-4o-mini", Calls: 1, TokensIn: tokens})
+					return err
+				}))
+			}
+			use(int64(free.AITokensPerMonth) - 1_000)
+			exec, _ := h.run(t, genConfig)
+			require.Equal(t, domain.ExecutionCompleted, exec.Status, exec.Error)
+			require.Equal(t, 1, h.fake.Calls())
+
+			use(1_000)
+			exec, st := h.run(t, genConfig)
+			require.Equal(t, domain.ExecutionFailed, exec.Status)
+			require.Contains(t, st.Error+exec.Error, fmt.Sprintf("plan FREE limit aiTokensPerMonth is %d", free.AITokensPerMonth))
+			require.Equal(t, 1, h.fake.Calls(), "no provider call past the plan")
+		})
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/ai"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
@@ -115,6 +116,15 @@ func (c *core) prepare(ctx context.Context, in engine.PrepareInput, model string
 			return base{}, engine.Permanent(be)
 		}
 		return base{}, fmt.Errorf("%s: %w", c.kind, err)
+	}
+	if c.opts.PlanTokens != nil {
+		if err := c.opts.PlanTokens(ctx, in.Tx, in.TenantID); err != nil {
+			var le *plan.LimitError
+			if errors.As(err, &le) {
+				return base{}, engine.Permanent(le)
+			}
+			return base{}, fmt.Errorf("%s: plan's AI tokens: %w", c.kind, err)
+		}
 	}
 	b := base{Provider: st.Provider, Model: strings.TrimSpace(model), Temperature: temp, MaxTokens: maxTokens}
 	if b.Model == "" {
