@@ -54,6 +54,7 @@ var objectKinds = map[string]string{
 	"messages":        "message",
 	"suppressions":    "suppression",
 	"segments":        "segment",
+	"broadcasts":      "broadcast",
 }
 
 // bodyOverrides are request bodies for operations whose schema alone does
@@ -206,12 +207,19 @@ func seedTenantB(t *testing.T, a *testAPI) *tenantB {
 			return err
 		}
 		b.ids["segment"] = seg.ID.String()
+		bc, err := tx.BroadcastInsert(ctx, &domain.Broadcast{TenantID: b.tenantID, Name: "B secret broadcast", WorkflowID: wfID, VersionID: v.ID,
+			Version: 1, TriggerNodeID: "start", SegmentID: seg.ID, Status: domain.BroadcastScheduled, ScheduleMode: domain.BroadcastAt,
+			SendAt: "2099-01-01T09:00:00", Timezone: "UTC", StartsAt: time.Date(2099, 1, 1, 9, 0, 0, 0, time.UTC), RatePerSecond: 10})
+		if err != nil {
+			return err
+		}
+		b.ids["broadcast"] = bc.ID.String()
 		return tx.ContactImportErrorInsertMany(ctx, b.tenantID, imp.ID, []domain.ContactImportRowError{{Row: 2, Message: "B secret row error"}})
 	}))
 
 	b.markers = []string{"Tenant B Secret", "B secret journey", "B secret context", "B secret credential value", "B secret contacts.csv", "B secret row error", "victim", b.tenantID.String(), owner.Me.ActiveTenant.Slug,
 		owner.Me.User.ID.String(), keys[0].Prefix}
-	b.markers = append(b.markers, "B secret sample")
+	b.markers = append(b.markers, "B secret sample", "B secret broadcast")
 	b.markers = append(b.markers, "B secret contact", "b-secret-contact@example.com", "B-secret-contact",
 		"B secret mail", "smtp.b-secret.example", "B secret smtp password", "B secret template", "B secret subject")
 	for kind, id := range b.ids {
@@ -357,6 +365,15 @@ func snapshot(t *testing.T, st store.Store, tenantID uuid.UUID) string {
 			segments = append(segments, fmt.Sprintf("%s/%s/%s/%d/%s", s.ID, s.Name, s.Definition, s.MemberCount, s.UpdatedAt))
 		}
 		snap["segments"] = segments
+		bcs, err := tx.BroadcastList(ctx, tenantID, 500)
+		if err != nil {
+			return err
+		}
+		var broadcasts []string
+		for _, x := range bcs {
+			broadcasts = append(broadcasts, fmt.Sprintf("%s/%s/%s/%d/%d/%s", x.ID, x.Name, x.Status, x.Generation, x.Done(), x.UpdatedAt))
+		}
+		snap["broadcasts"] = broadcasts
 		audit, err := tx.AuditListByTenant(ctx, &store.AuditListParams{TenantID: tenantID, Limit: 10000})
 		if err != nil {
 			return err

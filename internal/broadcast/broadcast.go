@@ -176,14 +176,14 @@ func (s *Service) Create(ctx context.Context, tenantID uuid.UUID, input Input, a
 	err = s.st.InTx(ctx, tenantID, func(tx store.Tx) error {
 		if _, err := tx.SegmentGet(ctx, tenantID, input.SegmentID); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("%w: segment %s does not exist", ErrInvalid, input.SegmentID)
+				return fmt.Errorf("%w: segmentId: no such segment in this workspace", ErrInvalid)
 			}
 			return err
 		}
 		wf, err := tx.WorkflowGetByID(ctx, tenantID, input.WorkflowID)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("%w: workflow %s does not exist", ErrInvalid, input.WorkflowID)
+				return fmt.Errorf("%w: workflowId: no such workflow in this workspace", ErrInvalid)
 			}
 			return err
 		}
