@@ -101,6 +101,12 @@ func Run(ctx context.Context, st store.Store, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res.Seed = time.Since(began)
+	// Statistics as autovacuum would leave them after the bulk load.
+	if a, ok := st.(interface{ Analyze(context.Context) error }); ok {
+		if err := a.Analyze(ctx); err != nil {
+			return nil, err
+		}
+	}
 
 	seg, err := segs.Create(ctx, tenant, segment.Input{Name: "Loyal PRO", Definition: json.RawMessage(definition)}, nil)
 	if err != nil {
