@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SizeTables are the tables a DatabaseSize counts rows of: the history
 // that retention prunes, and River's jobs.
@@ -23,6 +26,12 @@ type DatabaseSize struct {
 	// Relations is each table and index of the database with its size
 	// (PostgreSQL; nil on SQLite), to tell which one grows.
 	Relations []RelationSize
+	// OldestXact is how long the oldest transaction of another session
+	// in the same database has been open while it holds a snapshot or a
+	// transaction ID (PostgreSQL; 0 on SQLite or when none is visible).
+	// Vacuum cannot remove the rows such a transaction may still see, in
+	// any schema of the database: a long one makes every table grow.
+	OldestXact time.Duration
 }
 
 // RelationSize is one table or index of a DatabaseSize.

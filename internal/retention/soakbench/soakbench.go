@@ -143,6 +143,8 @@ type Sample struct {
 	Rows map[string]int64
 	// Relations are every table and index with its size (PostgreSQL).
 	Relations []store.RelationSize
+	// OldestXact: see store.DatabaseSize.
+	OldestXact time.Duration
 	// Started and Finished count executions since the previous sample;
 	// P50 and P99 are the start-to-end latency of those finished.
 	Started, Finished int
@@ -267,7 +269,8 @@ func Run(ctx context.Context, st store.Store, cfg Config) (*Result, error) {
 		if err != nil {
 			return fmt.Errorf("soak: measure database: %w", err)
 		}
-		s := Sample{At: at, Bytes: size.Bytes, FreeBytes: size.FreeBytes, Rows: size.Rows, Relations: size.Relations}
+		s := Sample{At: at, Bytes: size.Bytes, FreeBytes: size.FreeBytes, Rows: size.Rows, Relations: size.Relations,
+			OldestXact: size.OldestXact}
 		s.Started, s.Finished, s.P50, s.P99 = rec.window()
 		res.Samples = append(res.Samples, s)
 		if cfg.Progress != nil {
@@ -517,16 +520,16 @@ func (r *recorder) window() (started, finished int, p50, p99 time.Duration) {
 }
 
 func header() string {
-	return fmt.Sprintf("%6s %10s %9s %11s %9s %8s %8s %8s %7s %9s %8s %8s %8s %8s",
+	return fmt.Sprintf("%6s %10s %9s %11s %9s %8s %8s %8s %7s %9s %8s %8s %8s %8s %9s",
 		"time", "db size", "free", "executions", "steps", "outbox", "messages", "events", "audit", "river_job",
-		"started", "finished", "p50", "p99")
+		"started", "finished", "p50", "p99", "oldest tx")
 }
 
 func (s Sample) line() string {
-	return fmt.Sprintf("%6s %10s %9s %11d %9d %8d %8d %8d %7d %9d %8d %8d %8s %8s",
+	return fmt.Sprintf("%6s %10s %9s %11d %9d %8d %8d %8d %7d %9d %8d %8d %8s %8s %9s",
 		fmtAt(s.At), mib(s.Bytes), mib(s.FreeBytes), s.Rows["workflow_executions"], s.Rows["workflow_execution_steps"],
 		s.Rows["outbox"], s.Rows["messages"], s.Rows["events"], s.Rows["audit_log"], s.Rows["river_job"],
-		s.Started, s.Finished, s.P50.Round(time.Millisecond), s.P99.Round(time.Millisecond))
+		s.Started, s.Finished, s.P50.Round(time.Millisecond), s.P99.Round(time.Millisecond), s.OldestXact.Round(time.Second))
 }
 
 func fmtAt(d time.Duration) string {
@@ -595,6 +598,13 @@ type Verdict struct {
 	// Unbounded names the tables whose rows grew by more than a fifth
 	// (and 100 rows) from From to To: a table pruning does not hold.
 	Unbounded []string
+	// HeldBack is the longest another session's transaction was seen
+	// open in the judged samples; Dead and Live are the dead and live
+	// rows of the tables at the last sample. A transaction open for
+	// longer than the history's age keeps vacuum from removing what was
+	// pruned: the files grow for a reason outside NextFlow.
+	HeldBack   time.Duration
+	Dead, Live int64
 }
 
 // Grower is a table or an index and how much it grew.
@@ -615,6 +625,13 @@ func (r *Result) Judge() (v Verdict, ok bool) {
 	v = Verdict{From: first.At, To: last.At, First: first.Bytes, Last: last.Bytes, Lo: first.Bytes, Hi: first.Bytes}
 	for _, s := range js {
 		v.Lo, v.Hi = min(v.Lo, s.Bytes), max(v.Hi, s.Bytes)
+		v.HeldBack = max(v.HeldBack, s.OldestXact)
+	}
+	for _, rel := range last.Relations {
+		if !rel.Index {
+			v.Dead += rel.DeadRows
+			v.Live += rel.LiveRows
+		}
 	}
 	half := len(js) / 2
 	for i, s := range js {
@@ -695,6 +712,10 @@ func (r *Result) String() string {
 	verdict := "flat"
 	switch {
 	case v.Flat:
+	case v.HeldBack > r.Config.Age:
+		verdict = fmt.Sprintf("GROWING, NOT JUDGED: another session's transaction stayed open %s (longer than the history's age), "+
+			"so vacuum could not remove the pruned rows (%d dead vs %d live at the end); rerun when the database is quiet",
+			v.HeldBack.Round(time.Second), v.Dead, v.Live)
 	case len(v.Unbounded) > 0:
 		verdict = "GROWING: rows pile up in " + strings.Join(v.Unbounded, ", ")
 	default:

@@ -107,3 +107,26 @@ func TestVerdictSaw(t *testing.T) {
 	v, _ = r.Judge()
 	require.False(t, v.Flat, r.String())
 }
+
+// Growth while another session kept a transaction open longer than the
+// history's age is not judged: vacuum could not remove the pruned rows.
+func TestVerdictHeldBack(t *testing.T) {
+	t.Parallel()
+	cfg := soakbench.Config{Duration: 10 * time.Minute, Age: time.Minute, PruneEvery: 30 * time.Second, Sample: time.Minute}
+	var samples []soakbench.Sample
+	for m := 0; m <= 10; m++ {
+		s := sample(m, 10+3*float64(m), 8000, 0.5, 2)
+		s.Relations[1].DeadRows = int64(1000 * m)
+		if m >= 4 {
+			s.OldestXact = time.Duration(m-3) * time.Minute
+		}
+		samples = append(samples, s)
+	}
+	r := &soakbench.Result{Dialect: "postgres", Config: cfg, Samples: samples}
+	v, ok := r.Judge()
+	require.True(t, ok)
+	require.False(t, v.Flat)
+	require.Equal(t, 7*time.Minute, v.HeldBack)
+	require.EqualValues(t, 10000, v.Dead)
+	require.Contains(t, r.String(), "GROWING, NOT JUDGED: another session's transaction stayed open 7m0s")
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -27,6 +28,15 @@ func (s *Store) DatabaseSize(ctx context.Context) (*store.DatabaseSize, error) {
 		out.Relations = append(out.Relations, store.RelationSize{Name: r.Name, Index: !r.Table, Of: r.Of,
 			Bytes: r.Bytes, LiveRows: r.Live, DeadRows: r.Dead})
 	}
+	// Another session's long transaction holds back what vacuum may remove.
+	var oldest float64
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(extract(epoch FROM max(now() - xact_start)), 0)::float8
+FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()
+  AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)`).Scan(&oldest); err != nil {
+		return nil, fmt.Errorf("oldest transaction: %w", err)
+	}
+	out.OldestXact = time.Duration(oldest * float64(time.Second))
 	// Every tenant's rows: a system transaction (row-level security).
 	err = s.Read(ctx, uuid.Nil, func(stx store.Tx) error {
 		t := stx.(*tx)
