@@ -56,6 +56,13 @@ export const queryKeys = {
   credentials: { all: ["credentials"] as const },
   ai: { all: ["ai"] as const, settings: ["ai", "settings"] as const, usage: ["ai", "usage"] as const },
   auditLog: { all: ["audit-log"] as const, list: (f: Record<string, unknown> = {}) => ["audit-log", "list", f] as const },
+  analytics: {
+    all: ["analytics"] as const,
+    executions: (f: Record<string, unknown>) => ["analytics", "executions", f] as const,
+    messages: (f: Record<string, unknown>) => ["analytics", "messages", f] as const,
+    splits: (workflowId: string, f: Record<string, unknown>) => ["analytics", "splits", workflowId, f] as const,
+    conversion: (workflowId: string, f: Record<string, unknown>) => ["analytics", "conversion", workflowId, f] as const,
+  },
   usage: ["usage"] as const,
   plans: ["plans"] as const,
 } as const;
