@@ -106,6 +106,9 @@ type Config struct {
 	OperatorToken string
 	// Metrics configures query monitoring and /metrics (metrics.go).
 	Metrics Metrics
+	// Tracing configures OpenTelemetry traces from the OTEL_* variables
+	// (tracing.go).
+	Tracing Tracing
 }
 
 // Dialect reports "sqlite" or "postgres" from DatabaseURL.
@@ -269,6 +272,9 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if c.Metrics, err = metrics.parse(); err != nil {
+		return nil, err
+	}
+	if c.Tracing, err = loadTracing(env); err != nil {
 		return nil, err
 	}
 	if err := c.LoadSecretKeys(getenv); err != nil {
