@@ -12,6 +12,10 @@ export const routes = {
     const q = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]).toString();
     return q ? `/executions?${q}` : "/executions";
   },
+  /** Workspace analytics; a workflow filter narrows them to one workflow. */
+  analytics: (filters: { workflowId?: string } = {}) => (filters.workflowId ? `/analytics?workflowId=${encodeURIComponent(filters.workflowId)}` : "/analytics"),
+  /** One workflow's funnel, splits and goal conversion. */
+  workflowAnalytics: (id: string) => `/workflows/analytics?id=${encodeURIComponent(id)}`,
   execution: (id: string) => `/executions/view?id=${encodeURIComponent(id)}`,
   contacts: "/contacts",
   contact: (id: string) => `/contacts/view?id=${encodeURIComponent(id)}`,
