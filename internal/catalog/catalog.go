@@ -178,8 +178,8 @@ func (c *Catalog) Validate(raw []byte) ([]workflow.Problem, error) {
 
 // ProblemsTx is everything that stops raw from being published, read in
 // tx: Validate's problems, secrets written in plain text, steps this
-// server cannot run (Options.Executor), and credentials and segments the
-// tenant does not have.
+// server cannot run (Options.Executor), and credentials, segments and
+// saved templates (of the step's channel) the tenant does not have.
 func (c *Catalog) ProblemsTx(ctx context.Context, tx store.Tx, tenantID uuid.UUID, raw []byte) ([]workflow.Problem, error) {
 	problems, err := c.Validate(raw)
 	if err != nil {
@@ -202,6 +202,11 @@ func (c *Catalog) ProblemsTx(ctx context.Context, tx store.Tx, tenantID uuid.UUI
 		}
 		problems = append(problems, workflow.UnknownSegments(def, func(id uuid.UUID) bool { return have[id] })...)
 	}
+	templates, err := templateProblems(ctx, tx, tenantID, def)
+	if err != nil {
+		return nil, err
+	}
+	problems = append(problems, templates...)
 	if len(workflow.SecretRefs(def)) == 0 {
 		return problems, nil
 	}
@@ -214,4 +219,26 @@ func (c *Catalog) ProblemsTx(ctx context.Context, tx store.Tx, tenantID uuid.UUI
 		have[cr.Name] = true
 	}
 	return append(problems, workflow.UnknownCredentials(def, func(name string) bool { return have[name] })...), nil
+}
+
+// templateProblems reads the saved templates def's send steps name and
+// returns a problem on each step whose template is missing or of another
+// channel.
+func templateProblems(ctx context.Context, tx store.Tx, tenantID uuid.UUID, def *workflow.Definition) ([]workflow.Problem, error) {
+	refs, _ := workflow.TemplateRefs(def)
+	channels := make(map[uuid.UUID]string, len(refs))
+	for id := range refs {
+		t, err := tx.MessageTemplateGetByID(ctx, tenantID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("look up template %s: %w", id, err)
+		}
+		channels[id] = string(t.Channel)
+	}
+	return workflow.UnknownTemplates(def, func(id uuid.UUID) (string, bool) {
+		ch, ok := channels[id]
+		return ch, ok
+	}), nil
 }
