@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/sse"
 	"github.com/google/uuid"
 
+	"github.com/nextflow-dev/nextflow/internal/ai"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/live"
@@ -307,6 +308,8 @@ func (s *Server) registerExecutions() {
 		var exec *domain.Execution
 		var steps []domain.Step
 		var effects []*domain.OutboxEntry
+		var red *ai.Redactor
+		var d ExecutionDTO
 		err = s.deps.Store.Read(ctx, c.TenantID, func(tx store.Tx) error {
 			if exec, err = tx.ExecutionGetByID(ctx, c.TenantID, in.ID); err != nil {
 				return err
@@ -314,7 +317,11 @@ func (s *Server) registerExecutions() {
 			if steps, err = tx.StepListByExecution(ctx, c.TenantID, in.ID); err != nil {
 				return err
 			}
-			effects, err = tx.OutboxListByExecution(ctx, c.TenantID, in.ID)
+			if effects, err = tx.OutboxListByExecution(ctx, c.TenantID, in.ID); err != nil {
+				return err
+			}
+			d = executionDTO(exec, true)
+			red, err = executionRedactor(ctx, tx, c.TenantID, d.Context)
 			return err
 		})
 		if err != nil {
@@ -324,7 +331,6 @@ func (s *Server) registerExecutions() {
 		for _, o := range effects {
 			effectOf[o.StepID] = o
 		}
-		d := executionDTO(exec, true)
 		d.Steps = make([]StepDTO, 0, len(steps))
 		for i := range steps {
 			sd := stepDTO(&steps[i])
@@ -333,6 +339,10 @@ func (s *Server) registerExecutions() {
 			}
 			d.Steps = append(d.Steps, sd)
 		}
+		// The view shows no personal data of the contact (see
+		// executionRedactor); the contact's page does, to those who may
+		// read contacts.
+		redactExecution(&d, red)
 		return &ExecutionOutput{Body: d}, nil
 	})
 
