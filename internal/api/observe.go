@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 )
 
 // RequestObserver receives every HTTP request the API serves, by route
@@ -23,7 +24,7 @@ const routeUnmatched = "unmatched"
 // counts its queries by name; when the request ends, a query repeated past
 // the monitor's limit is logged as an N+1 suspicion naming the route (and
 // handed to the monitor's OnRepeat), and the request goes to the
-// RequestObserver.
+// RequestObserver and names the request's trace span.
 func (s *Server) observeRequests(next http.Handler) http.Handler {
 	monitor := s.deps.Queries
 	if monitor == nil {
@@ -36,10 +37,13 @@ func (s *Server) observeRequests(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(store.WithQueryScope(r.Context(), scope)))
 		monitor.CheckScope(r.Context(), scope)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		// The server span (tracing.Provider.Handler, when traces are on)
+		// is named after the route, with the status and the tenant.
+		tracing.Request(r.Context(), scope.Name(), rec.status, scope.Tenant())
 		if s.deps.Metrics != nil {
-			if rec.status == 0 {
-				rec.status = http.StatusOK
-			}
 			s.deps.Metrics.ObserveRequest(r.Method, scope.Name(), rec.status, time.Since(start))
 		}
 	})

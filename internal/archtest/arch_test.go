@@ -68,7 +68,7 @@ var rules = map[string]rule{
 	"tmpl":                  {layer: layerBase},
 	"schedule":              {layer: layerBase},
 	"secret":                {layer: layerBase},
-	"engine/netguard":       {layer: layerBase},
+	"engine/netguard":       {layer: layerBase, imports: []string{"tracing"}},
 	"execlock":              {layer: layerBase},
 	"execlock/execlocktest": {layer: layerBase},
 	"ratelog":               {layer: layerBase},
@@ -82,11 +82,13 @@ var rules = map[string]rule{
 	"channel/metawebhook":   {layer: layerBase},
 	"channel/metafake":      {layer: layerBase, imports: []string{"channel/metawebhook"}},
 	// The email transport; smtptest is its in-process SMTP server.
-	"channel/email":          {layer: layerBase, imports: []string{"engine/netguard"}, tests: []string{"channel/email/smtptest"}},
+	"channel/email":          {layer: layerBase, imports: []string{"engine/netguard", "tracing"}, tests: []string{"channel/email/smtptest"}},
 	"channel/email/smtptest": {layer: layerBase},
+	// Optional OpenTelemetry traces: provider from the OTEL_* settings, HTTP, River and span helpers.
+	"tracing": {layer: layerBase, imports: []string{"config", "ratelog"}},
 
 	// Store.
-	"store":                 {layer: layerStore, imports: []string{"domain"}},
+	"store":                 {layer: layerStore, imports: []string{"domain", "tracing"}},
 	"store/postgres":        {layer: layerStore, imports: []string{"domain", "live", "store", "store/postgres/dbsqlc"}},
 	"store/postgres/dbsqlc": {layer: layerStore},
 	"store/sqlite":          {layer: layerStore, imports: []string{"domain", "store", "store/sqlite/dbsqlc"}},
@@ -117,7 +119,7 @@ var rules = map[string]rule{
 
 	// Engine.
 	"engine": {layer: layerEngine, imports: []string{
-		"contact", "domain", "engine/netguard", "execlock", "expr", "live", "ratelog", "store", "tmpl", "workflow",
+		"contact", "domain", "engine/netguard", "execlock", "expr", "live", "ratelog", "store", "tmpl", "tracing", "workflow",
 	}},
 	"cron": {layer: layerEngine, imports: []string{"domain", "engine", "schedule", "store", "workflow"},
 		tests: []string{"store/postgres"}},
@@ -126,10 +128,10 @@ var rules = map[string]rule{
 	// Broadcasts: a workflow run once per member of a segment, at a rate.
 	"broadcast": {layer: layerEngine, imports: []string{"domain", "engine", "store", "workflow"}, tests: []string{"segment"}},
 	"channel/whatsapp": {layer: layerEngine, imports: []string{
-		"channel/metawebhook", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "workflow",
+		"channel/metawebhook", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "tracing", "workflow",
 	}, tests: []string{"channel/metafake", "store/postgres"}},
 	"channel/messenger": {layer: layerEngine, imports: []string{
-		"channel/metawebhook", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "workflow",
+		"channel/metawebhook", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "tracing", "workflow",
 	}, tests: []string{"channel/metafake"}},
 	"channel/emailsend": {layer: layerEngine, imports: []string{
 		"channel/email", "channel/unsubscribe", "domain", "engine", "plan", "store", "tmpl", "workflow",
@@ -143,7 +145,7 @@ var rules = map[string]rule{
 	"api": {layer: layerEdge, imports: []string{
 		"auth", "plan", "usage", "config", "credential", "cron", "domain", "engine", "live", "ratelimit", "schedule", "store", "workflow",
 		"catalog", "contact", "contactimport", "ingest", "channel/messenger", "channel/metawebhook", "channel/whatsapp",
-		"channel/unsubscribe", "channel", "ai", "workflow/starter", "segment", "broadcast",
+		"channel/unsubscribe", "channel", "ai", "workflow/starter", "segment", "broadcast", "tracing",
 	}, tests: []string{"ai/aifake", "secret", "store/postgres"},
 		testsAbove: []string{"app"}, // openapi_names_test.go reads the production OpenAPI document app assembles
 	},

@@ -13,6 +13,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 )
 
 // Bounds of the side effects one advance job performs in a row.
@@ -115,7 +116,10 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 			}
 			out.calls = calls
 			callCtx, cancel := callContext(ctx)
+			callCtx, span := tracing.StartStep(callCtx, tracing.Step{WorkflowID: pe.workflowID, ExecutionID: pe.req.ExecutionID,
+				NodeID: pe.req.NodeID, NodeType: pe.fx.Kind(), Attempt: pe.req.Attempt})
 			out.output, out.err = pe.fx.Perform(callCtx, pe.req)
+			tracing.EndStep(span, out.err)
 			cancel()
 		}
 		out.up = &store.OutboxUpdateParams{

@@ -13,6 +13,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
@@ -78,6 +79,7 @@ func (e *Engine) newRun(ctx context.Context, tx store.Tx, exec *domain.Execution
 		return nil, fmt.Errorf("execution %s: %w", exec.ID, err)
 	}
 	c.Execution = executionVars(exec)
+	tracing.Execution(ctx, exec.TenantID, exec.WorkflowID, exec.ID)
 	// A timer kept on the row belongs to the state this run replaces: the
 	// run sets a new one if it parks again.
 	exec.WakeAt = nil
@@ -302,6 +304,9 @@ func (r *run) loop(ctx context.Context) error {
 			return nil
 		}
 		n := r.g.nodes[nodeID]
+		if n != nil {
+			tracing.Node(ctx, n.Type, n.ID)
+		}
 		if n == nil {
 			r.failExecution(fmt.Sprintf("node %q is not in workflow version %d", nodeID, r.exec.Version))
 			return nil

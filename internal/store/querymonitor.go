@@ -13,6 +13,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 )
 
 // Query monitoring defaults (NEXTFLOW_SLOW_QUERY_MS and
@@ -61,6 +63,7 @@ type QueryMonitor struct {
 func (m *QueryMonitor) QueryDone(ctx context.Context, sql string, start time.Time, err error) {
 	d := time.Since(start)
 	name := QueryName(sql)
+	tracing.Query(ctx, name, start, err)
 	scope := QueryScopeFrom(ctx)
 	if scope != nil && countable(name) {
 		scope.add(name, d)
@@ -231,6 +234,13 @@ func (s *QueryScope) SetTenant(id uuid.UUID) {
 	s.mu.Lock()
 	s.tenant = id
 	s.mu.Unlock()
+}
+
+// Tenant is the tenant the unit of work acts for, or uuid.Nil.
+func (s *QueryScope) Tenant() uuid.UUID {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tenant
 }
 
 // Pause stops counting: a long-lived request (a live stream that rechecks

@@ -113,6 +113,9 @@ type QueueConfig struct {
 	// PeriodicJobs are inserted on their schedules by the elected leader
 	// among the working clients (River's periodic jobs).
 	PeriodicJobs []*river.PeriodicJob
+	// Middleware is added to River's after the store's own (scheduling,
+	// query scopes): tracing's, when traces are on.
+	Middleware []rivertype.Middleware
 	// ReindexEvery, when positive, is how often River's reindexer rebuilds
 	// its job table's indexes (REINDEX CONCURRENTLY) on PostgreSQL; River's
 	// default is daily at midnight UTC. Its GIN index on job args keeps

@@ -24,6 +24,7 @@ import (
 	"github.com/wneessen/go-mail/smtp"
 
 	"github.com/nextflow-dev/nextflow/internal/engine/netguard"
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 )
 
 // DefaultPorts are the SMTP ports a tenant's server may listen on (relay,
@@ -139,7 +140,9 @@ type Result struct {
 // when m has none. A failure is a *SendError (see its fields for retry,
 // suppression and broken connections), or a *FieldError for a message
 // that cannot be built.
-func (s *Sender) Send(ctx context.Context, cfg Config, m Message) (Result, error) {
+func (s *Sender) Send(ctx context.Context, cfg Config, m Message) (_ Result, err error) {
+	ctx, span := tracing.StartCall(ctx, "smtp send", cfg.Host, cfg.Port)
+	defer func() { tracing.EndCall(span, err) }()
 	if m.From == "" {
 		m.From = cfg.From
 	}

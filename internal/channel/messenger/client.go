@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 )
 
 // Defaults of the Graph API endpoint; both are settings, so tests and
@@ -172,7 +174,7 @@ func NewClient(baseURL, version string, httpClient *http.Client) (*Client, error
 	if httpClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = DefaultMaxIdleConns, DefaultMaxIdleConns
-		httpClient = &http.Client{Timeout: DefaultTimeout, Transport: tr}
+		httpClient = &http.Client{Timeout: DefaultTimeout, Transport: tracing.Transport(tr)}
 	}
 	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Version: normalizeVersion(version), HTTP: httpClient}, nil
 }

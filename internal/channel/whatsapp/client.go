@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 )
 
 // Defaults of ClientOptions.
@@ -89,7 +91,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		}
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = DefaultMaxIdleConns, DefaultMaxIdleConns
-		hc = &http.Client{Timeout: timeout, Transport: tr}
+		hc = &http.Client{Timeout: timeout, Transport: tracing.Transport(tr)}
 	}
 	return &Client{base: base, version: opts.APIVersion, http: hc}, nil
 }

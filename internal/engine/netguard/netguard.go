@@ -41,6 +41,8 @@ import (
 	"time"
 
 	"code.dny.dev/ssrf"
+
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 )
 
 // ErrBlocked is wrapped by dial and request errors for refused
@@ -291,7 +293,9 @@ func (g *Guard) Client(timeout time.Duration) *http.Client {
 		ExpectContinueTimeout: time.Second,
 	}
 	return &http.Client{
-		Transport: schemeGuard{transport},
+		// Calls made under a trace span carry it (traceparent) and get a
+		// client span of their own; others pass through.
+		Transport: tracing.Transport(schemeGuard{transport}),
 		Timeout:   timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 5 {

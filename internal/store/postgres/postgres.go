@@ -177,7 +177,7 @@ func newRiverClient(pool *pgxpool.Pool, qc store.QueueConfig, schema string, log
 		CompletedJobRetentionPeriod: store.DefaultCompletedRetention,
 		// Future jobs are picked up within a fetch poll of their time; every
 		// job counts its queries in a scope of its own.
-		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}, monitor.JobMiddleware()},
+		Middleware: append([]rivertype.Middleware{&store.PreciseScheduling{}, monitor.JobMiddleware()}, qc.Middleware...),
 	}
 	if !qc.WorkNone {
 		maxWorkers := qc.MaxWorkers

@@ -54,7 +54,7 @@ func riverConfig(cfg store.QueueConfig, logger *slog.Logger, monitor *store.Quer
 		Logger:                      logger,
 		// Future jobs are picked up within a fetch poll of their time; every
 		// job counts its queries in a scope of its own.
-		Middleware: []rivertype.Middleware{&store.PreciseScheduling{}, monitor.JobMiddleware()},
+		Middleware: append([]rivertype.Middleware{&store.PreciseScheduling{}, monitor.JobMiddleware()}, cfg.Middleware...),
 		Workers:    cfg.Workers,
 	}
 	if cfg.WorkNone {
