@@ -13,3 +13,4 @@ export {
   formatWindow,
 } from "./model/types";
 export { describeSegment, countConditions } from "./model/describe";
+export { SegmentPicker, segmentOptionLabel } from "./ui/segment-picker";

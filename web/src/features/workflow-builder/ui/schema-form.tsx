@@ -2,6 +2,7 @@
 import { memo, useState } from "react";
 import { Plus, Trash2 } from "lucide-react";
 import { CredentialPicker } from "@/entities/credential";
+import { SegmentPicker } from "@/entities/segment";
 import { Button, Field, Input, Select, Switch, Textarea } from "@/shared/ui";
 import { cn } from "@/shared/lib";
 import { emptyValue, enumOptions, fieldKind, humanize, resolve, type JsonSchema } from "../lib/json-schema";
@@ -116,6 +117,14 @@ const PropertyField = memo(function PropertyField({ root, schema, name, path, va
     return (
       <Field label={label} hint={hint} error={error} required={required}>
         {(ids) => <CredentialPicker id={ids.id} value={typeof value === "string" ? value : ""} onChange={(v) => onChange(v === "" ? undefined : v)} kind="webhook_secret" />}
+      </Field>
+    );
+  }
+  if (name === "segmentId" && path === name) {
+    // trigger.segment names a segment by ID: the form offers the workspace's segments by name.
+    return (
+      <Field label={label} hint={hint} error={error} required={required}>
+        {(ids) => <SegmentPicker id={ids.id} value={typeof value === "string" ? value : ""} onChange={(v) => onChange(v === "" ? undefined : v)} disabled={disabled} />}
       </Field>
     );
   }
