@@ -2,7 +2,7 @@
 import { memo } from "react";
 import Link from "next/link";
 import { useReactFlow } from "@xyflow/react";
-import { AlertTriangle, ArrowLeft, Check, CircleDot, CloudOff, FlaskConical, GitCompareArrows, Loader2, Network, Play, Redo2, Rocket, Undo2, Activity } from "lucide-react";
+import { AlertTriangle, ArrowLeft, Check, CircleDot, CloudOff, FlaskConical, GitCompareArrows, Loader2, Network, Play, Redo2, Rocket, Undo2, Activity, ChartColumn } from "lucide-react";
 import type { Workflow } from "@/shared/api";
 import { WorkflowStatusBadge } from "@/entities/workflow";
 import { routes } from "@/shared/config";
@@ -197,6 +197,16 @@ export const Toolbar = memo(function Toolbar({ workflow, publishing, toggling, o
         >
           <span className="hidden md:inline">Stats</span>
         </Button>
+        <Link
+          href={routes.workflowAnalytics(workflow.id)}
+          title="Funnel, goal conversion and A/B split results of this workflow"
+          aria-label="Analytics"
+          className="inline-flex h-7 shrink-0 items-center gap-1.5 rounded-md border border-transparent px-2.5 text-xs font-medium whitespace-nowrap text-slate-700 hover:bg-slate-100"
+          data-testid="open-analytics"
+        >
+          <ChartColumn className="size-3.5" aria-hidden />
+          <span className="hidden md:inline">Analytics</span>
+        </Link>
         {!readOnly && (
           <>
         <label className="flex items-center gap-2 px-1 text-xs font-medium text-slate-600">

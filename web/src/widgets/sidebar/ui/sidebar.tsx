@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { Activity, CalendarClock, Filter, FileText, KeyRound, LockKeyhole, Megaphone, Radio, ScrollText, Settings, ShieldOff, Sparkles, Users, UsersRound, Workflow, Zap } from "lucide-react";
+import { Activity, CalendarClock, ChartColumn, Filter, FileText, KeyRound, LockKeyhole, Megaphone, Radio, ScrollText, Settings, ShieldOff, Sparkles, Users, UsersRound, Workflow, Zap } from "lucide-react";
 import { routes } from "@/shared/config";
 import { cn } from "@/shared/lib";
 
@@ -11,6 +11,7 @@ const sections = [
     items: [
       { href: routes.workflows, label: "Workflows", Icon: Workflow },
       { href: "/executions", label: "Executions", Icon: Activity },
+      { href: routes.analytics(), label: "Analytics", Icon: ChartColumn },
       { href: routes.schedules, label: "Schedules", Icon: CalendarClock },
       { href: routes.broadcasts, label: "Broadcasts", Icon: Megaphone },
     ],

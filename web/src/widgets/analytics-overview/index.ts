@@ -1,0 +1,1 @@
+export { AnalyticsOverview } from "./ui/analytics-overview";

@@ -1,0 +1,1 @@
+export { WorkflowAnalytics } from "./ui/workflow-analytics";
