@@ -12,6 +12,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
 
@@ -247,6 +248,7 @@ func (e *Engine) startEager(ctx context.Context, tx store.Tx, ne *newExecution) 
 		IdempotencyKey: p.IdempotencyKey,
 	}
 	ne.c.Execution = executionVars(exec)
+	tracing.Execution(ctx, exec.TenantID, exec.WorkflowID, exec.ID)
 	r := &run{e: e, tx: tx, exec: exec, g: ne.g, c: ne.c, now: e.now().UTC(), status0: exec.Status,
 		batched: true, eager: true}
 	r.begin()
