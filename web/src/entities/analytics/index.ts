@@ -1,7 +1,7 @@
 export { analyticsApi, useExecutionAnalytics, useMessageAnalytics, useSplitAnalytics, useConversion } from "./api/analytics-api";
 export type { AnalyticsFilter, Goal } from "./api/analytics-api";
 export type { AnalyticsPeriod, ConversionAnalytics, ExecutionAnalytics, MessageAnalytics, SplitAnalytics } from "./model/types";
-export { PERIODS, WINDOWS, MAX_PERIOD_DAYS, periodOf, daysOf, dayLabel, utcDay, type PeriodKind } from "./model/period";
+export { PERIODS, WINDOWS, MAX_PERIOD_DAYS, periodOf, instants, daysOf, dayLabel, utcDay, type PeriodKind } from "./model/period";
 export {
   executionSeries,
   hasExecutions,

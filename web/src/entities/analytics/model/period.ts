@@ -24,11 +24,10 @@ function dayStart(day: string): number {
 }
 
 /**
- * periodOf resolves a choice to from/to, or to an error sentence. A
- * rolling period of N days covers today and the N-1 UTC days before it, up
- * to the next whole minute (so the query key stays the same for a minute);
- * a custom one runs from the start of its first UTC day to the end of its
- * last.
+ * periodOf resolves a choice to the API's period of whole UTC days, `from`
+ * the first day and `to` the day after the last (exclusive), or to an
+ * error sentence. A rolling period of N days is today and the N-1 UTC days
+ * before it; a custom one runs from its first day through its last.
  */
 export function periodOf(kind: PeriodKind, customFrom: string, customTo: string, now = Date.now()): { from: string; to: string } | { error: string } {
   if (kind === "custom") {
@@ -38,12 +37,16 @@ export function periodOf(kind: PeriodKind, customFrom: string, customTo: string,
     if (last < from) return { error: "The last day is before the first day." };
     const to = last + DAY_MS;
     if ((to - from) / DAY_MS > MAX_PERIOD_DAYS) return { error: `A period spans at most ${MAX_PERIOD_DAYS} days.` };
-    return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    return { from: utcDay(from), to: utcDay(to) };
   }
   const days = PERIODS.find((p) => p.id === kind)?.days ?? 30;
   const today = dayStart(utcDay(now));
-  const end = Math.ceil(now / 60_000) * 60_000;
-  return { from: new Date(today - (days - 1) * DAY_MS).toISOString(), to: new Date(Math.max(end, today + 60_000)).toISOString() };
+  return { from: utcDay(today - (days - 1) * DAY_MS), to: utcDay(today + DAY_MS) };
+}
+
+/** A period of UTC days as RFC 3339 instants (for routes that take instants, such as the funnel's). */
+export function instants(p: { from: string; to: string }): { from: string; to: string } {
+  return { from: new Date(dayStart(p.from)).toISOString(), to: new Date(dayStart(p.to)).toISOString() };
 }
 
 /** The UTC days a period touches, in order ("to" is exclusive). */

@@ -4,8 +4,8 @@ import { channelRows, conversionSeries, count, endShares, executionSeries, funne
 import type { ExecutionAnalytics, MessageAnalytics, SplitAnalytics } from "./types";
 
 const execs = (days: ExecutionAnalytics["days"], now = { running: 0, waiting: 0 }): ExecutionAnalytics => ({
-  from: "2026-11-29T00:00:00Z",
-  to: "2026-12-02T00:00:00Z",
+  from: "2026-11-29",
+  to: "2026-12-02",
   days,
   totals: (days ?? []).reduce(
     (t, d) => ({ started: t.started + d.started, completed: t.completed + d.completed, failed: t.failed + d.failed, cancelled: t.cancelled + d.cancelled }),
@@ -36,12 +36,12 @@ describe("executionSeries", () => {
 
 describe("channelRows", () => {
   const data: MessageAnalytics = {
-    from: "2026-11-29T00:00:00Z",
-    to: "2026-12-02T00:00:00Z",
+    from: "2026-11-29",
+    to: "2026-12-02",
     channels: [
-      { channel: "whatsapp", sent: 4, delivered: 3, read: 2, failed: 1, bounced: 0, deliveryRate: 0.75, readRate: 0.5, failureRate: 0.25, bounceRate: 0 },
-      { channel: "email", sent: 10, delivered: 8, read: 0, failed: 0, bounced: 2, deliveryRate: 0.8, readRate: 0, failureRate: 0, bounceRate: 0.2 },
-      { channel: "messenger", sent: 0, delivered: 0, read: 0, failed: 0, bounced: 0, deliveryRate: 0, readRate: 0, failureRate: 0, bounceRate: 0 },
+      { channel: "whatsapp", total: 5, sent: 4, delivered: 3, read: 2, failed: 1, bounced: 0, deliveryRate: 0.75, readRate: 2 / 3, failureRate: 0.2, bounceRate: 0 },
+      { channel: "email", total: 10, sent: 10, delivered: 8, read: 0, failed: 0, bounced: 2, deliveryRate: 0.8, readRate: 0, failureRate: 0, bounceRate: 0.2 },
+      { channel: "messenger", total: 0, sent: 0, delivered: 0, read: 0, failed: 0, bounced: 0, deliveryRate: 0, readRate: 0, failureRate: 0, bounceRate: 0 },
     ],
     days: null,
   };
@@ -56,7 +56,7 @@ describe("channelRows", () => {
 
   it("computes a rate the API leaves out", () => {
     const rows = channelRows({ ...data, channels: [{ ...data.channels![0]!, readRate: undefined as unknown as number }] });
-    expect(rows[0]!.readRate).toBe(0.5);
+    expect(rows[0]!.readRate).toBe(2 / 3);
   });
 });
 
@@ -164,7 +164,7 @@ describe("conversionSeries", () => {
   it("lays the days of entry on the period", () => {
     const rows = conversionSeries(
       { goal: "order.completed", within: "72h", entries: 4, converted: 1, rate: 0.25, medianSecondsToConvert: 60, days: [{ day: "2026-11-30", entries: 4, converted: 1 }] },
-      { from: "2026-11-29T00:00:00Z", to: "2026-12-01T00:00:00Z" },
+      { from: "2026-11-29", to: "2026-12-01" },
     );
     expect(rows).toEqual([
       { day: "2026-11-29", label: "Nov 29", entries: 0, converted: 0 },

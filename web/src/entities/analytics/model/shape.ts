@@ -36,10 +36,11 @@ export function hasExecutions(data: ExecutionAnalytics | undefined): boolean {
   return t.started + t.completed + t.failed + t.cancelled + data.now.running + data.now.waiting > 0;
 }
 
-/** The counts and rates of one channel, rates as fractions of sent. */
+/** The counts and rates of one channel: delivered and bounced of sent, read of delivered, failed of all queued. */
 export interface ChannelRow {
   channel: string;
   label: string;
+  total: number;
   sent: number;
   delivered: number;
   read: number;
@@ -69,21 +70,22 @@ export function ratio(n: number, d: number): number {
  */
 export function channelRows(data: MessageAnalytics | undefined): ChannelRow[] {
   return (data?.channels ?? [])
-    .filter((c) => c.sent + c.delivered + c.read + c.failed + c.bounced > 0)
+    .filter((c) => (c.total ?? 0) + c.sent + c.delivered + c.read + c.failed + c.bounced > 0)
     .map((c) => ({
       channel: c.channel,
       label: channelLabel(c.channel),
+      total: c.total ?? c.sent + c.failed,
       sent: c.sent,
       delivered: c.delivered,
       read: c.read,
       failed: c.failed,
       bounced: c.bounced,
       deliveryRate: c.deliveryRate ?? ratio(c.delivered, c.sent),
-      readRate: c.readRate ?? ratio(c.read, c.sent),
-      failureRate: c.failureRate ?? ratio(c.failed, c.sent),
+      readRate: c.readRate ?? ratio(c.read, c.delivered),
+      failureRate: c.failureRate ?? ratio(c.failed, c.total ?? c.sent + c.failed),
       bounceRate: c.bounceRate ?? ratio(c.bounced, c.sent),
     }))
-    .sort((a, b) => b.sent - a.sent || a.channel.localeCompare(b.channel));
+    .sort((a, b) => b.total - a.total || b.sent - a.sent || a.channel.localeCompare(b.channel));
 }
 
 /** A fraction as a percentage with at most one decimal: 0.925 → "92.5%", 0.5 → "50%"; "—" when unknown. */

@@ -21,9 +21,13 @@ export type ExecutionAnalytics = Generated<
   }
 >;
 
-/** Messages of one channel over the period, with rates as fractions of sent (0–1). */
+/**
+ * Messages of one channel over the period, with rates as fractions (0–1):
+ * delivered and bounced of sent, read of delivered, failed of all queued.
+ */
 export interface ChannelDeliveryFallback {
   channel: string;
+  total: number;
   sent: number;
   delivered: number;
   read: number;
@@ -80,7 +84,7 @@ export type ConversionAnalytics = Generated<
   }
 >;
 
-/** A resolved period: RFC 3339 instants, `to` exclusive. */
+/** A resolved period of whole UTC days (yyyy-mm-dd): `from` the first, `to` the day after the last. */
 export interface AnalyticsPeriod {
   from: string;
   to: string;

@@ -76,7 +76,7 @@ function MessagesSection({ filter }: { filter: AnalyticsFilter | null }) {
   const rows = channelRows(q.data);
   return (
     <Card className="mt-4" data-testid="messages-card">
-      <CardHeader title="Message delivery by channel" description="Messages sent in the period and what became of them; rates are of messages sent." />
+      <CardHeader title="Message delivery by channel" description="Messages queued in the period by channel and what became of them. Delivered and bounced are shares of sent, read of delivered, failed of all queued." />
       {q.isPending ? (
         <div className="p-4">
           <Skeleton className="h-[240px]" />

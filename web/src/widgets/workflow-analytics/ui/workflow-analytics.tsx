@@ -7,6 +7,7 @@ import {
   count,
   endShares,
   funnelRows,
+  instants,
   percent,
   seconds,
   splitRows,
@@ -40,11 +41,13 @@ function Unavailable({ what }: { what: string }) {
 /** The funnel: per step, the period's executions that entered it, completed or failed there, or wait there now. */
 function FunnelCard({ workflowId, period }: { workflowId: string; period: AnalyticsPeriod | null }) {
   const wf = useWorkflow(workflowId);
-  const stats = useWorkflowStats(workflowId, !!period, period ?? {});
+  // The funnel's route takes instants; the period's days start at UTC midnight.
+  const span = period ? instants(period) : undefined;
+  const stats = useWorkflowStats(workflowId, !!span, span ?? {});
   const rows = funnelRows(stats.data, wf.data?.definition);
   const ends = endShares(rows);
   const entries = stats.data?.entries ?? 0;
-  const link = (f: { nodeId: string; nodeStatus?: string }) => routes.executions({ workflowId, ...f, from: period?.from, to: period?.to });
+  const link = (f: { nodeId: string; nodeStatus?: string }) => routes.executions({ workflowId, ...f, from: span?.from, to: span?.to });
   return (
     <Card data-testid="funnel-card">
       <CardHeader title="Funnel" description="Executions that entered in the period, step by step; shares are of the period's entries." />
@@ -255,7 +258,7 @@ function ConversionCard({ workflowId, period, goal, onGoal }: { workflowId: stri
             <StatTile label="Entries" value={count(d.entries)} testId="conv-entries" />
             <StatTile label="Converted" value={count(d.converted)} tone="green" testId="conv-converted" />
             <StatTile label="Conversion rate" value={percent(d.entries ? d.rate : null)} testId="conv-rate" />
-            <StatTile label="Median time to convert" value={seconds(d.medianSecondsToConvert)} testId="conv-median" />
+            <StatTile label="Median time to convert" value={d.converted > 0 ? seconds(d.medianSecondsToConvert) : "—"} testId="conv-median" />
           </div>
           {d.entries > 0 ? (
             <div className="mt-4" data-testid="conversion-chart">
