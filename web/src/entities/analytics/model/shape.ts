@@ -29,11 +29,11 @@ export function executionSeries(data: ExecutionAnalytics | undefined): Execution
   });
 }
 
-/** Whether a period saw any execution, or one is under way now. */
+/** Whether the period saw any execution start or finish (those under way now are shown apart, whatever the period). */
 export function hasExecutions(data: ExecutionAnalytics | undefined): boolean {
   if (!data) return false;
   const t = data.totals;
-  return t.started + t.completed + t.failed + t.cancelled + data.now.running + data.now.waiting > 0;
+  return t.started + t.completed + t.failed + t.cancelled > 0;
 }
 
 /** The counts and rates of one channel: delivered and bounced of sent, read of delivered, failed of all queued. */

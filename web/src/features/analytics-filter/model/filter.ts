@@ -59,7 +59,9 @@ export function useAnalyticsFilter() {
   const resolved = useMemo(() => periodOf(state.kind, state.customFrom, state.customTo), [state.kind, state.customFrom, state.customTo]);
   const set = useCallback(
     (patch: Partial<AnalyticsFilterState>) => {
-      const next = writeFilter({ ...readFilter(new URLSearchParams(qs)), ...patch }, new URLSearchParams(qs));
+      // A key given as undefined keeps its value.
+      const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const next = writeFilter({ ...readFilter(new URLSearchParams(qs)), ...given }, new URLSearchParams(qs));
       router.replace(next ? `${pathname}?${next}` : pathname, { scroll: false });
     },
     [qs, pathname, router],

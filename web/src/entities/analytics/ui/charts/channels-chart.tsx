@@ -13,7 +13,7 @@ export default function ChannelsChart({ rows, height = 240 }: { rows: ChannelRow
           <XAxis dataKey="label" tick={tick} tickLine={false} axisLine={false} />
           <YAxis allowDecimals={false} tick={tick} tickLine={false} axisLine={false} />
           <Tooltip {...tooltipStyle} />
-          <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} />
+          <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} itemSorter={null} />
           <Bar dataKey="sent" name="Sent" fill={SERIES.sent} maxBarSize={22} isAnimationActive={false} />
           <Bar dataKey="delivered" name="Delivered" fill={SERIES.delivered} maxBarSize={22} isAnimationActive={false} />
           <Bar dataKey="read" name="Read" fill={SERIES.read} maxBarSize={22} isAnimationActive={false} />

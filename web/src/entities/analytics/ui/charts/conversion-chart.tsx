@@ -13,7 +13,7 @@ export default function ConversionChart({ rows, height = 220 }: { rows: Conversi
           <XAxis dataKey="label" tick={tick} tickLine={false} axisLine={false} minTickGap={16} />
           <YAxis allowDecimals={false} tick={tick} tickLine={false} axisLine={false} />
           <Tooltip {...tooltipStyle} />
-          <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} />
+          <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} itemSorter={null} />
           <Bar dataKey="entries" name="Entries" fill={SERIES.entries} maxBarSize={18} isAnimationActive={false} />
           <Bar dataKey="converted" name="Converted" fill={SERIES.converted} maxBarSize={18} isAnimationActive={false} />
         </BarChart>

@@ -13,11 +13,11 @@ export default function ExecutionsChart({ rows, height = 260 }: { rows: Executio
           <XAxis dataKey="label" tick={tick} tickLine={false} axisLine={false} minTickGap={16} />
           <YAxis allowDecimals={false} tick={tick} tickLine={false} axisLine={false} />
           <Tooltip {...tooltipStyle} />
-          <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} />
+          <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} itemSorter={null} />
           <Bar dataKey="completed" name="Completed" stackId="status" fill={SERIES.completed} maxBarSize={28} isAnimationActive={false} />
           <Bar dataKey="failed" name="Failed" stackId="status" fill={SERIES.failed} maxBarSize={28} isAnimationActive={false} />
           <Bar dataKey="cancelled" name="Cancelled" stackId="status" fill={SERIES.cancelled} maxBarSize={28} radius={[3, 3, 0, 0]} isAnimationActive={false} />
-          <Line dataKey="started" name="Started" type="monotone" stroke={SERIES.started} strokeWidth={2} dot={rows.length <= 31} isAnimationActive={false} />
+          <Line dataKey="started" name="Started" type="linear" stroke={SERIES.started} strokeWidth={2} dot={rows.length <= 31} isAnimationActive={false} />
         </ComposedChart>
       </ResponsiveContainer>
     </div>
