@@ -281,6 +281,8 @@ export default function analyticsTests(test) {
     await start.waitFor();
     // The node shows the segment trigger's own icon (lucide's funnel), not the generic trigger bolt.
     assert((await start.locator("svg.lucide-funnel").count()) > 0, "trigger.segment has no funnel icon");
+    // The node names the segment, not its ID.
+    await start.getByText("Enters PRO customers").waitFor();
     await start.click();
     const picker = page.getByTestId("segment-picker");
     await picker.waitFor();

@@ -1,4 +1,4 @@
-export { segmentApi, useSegments, useSegment, useSegmentPreview, useSegmentMembers } from "./api/segment-api";
+export { segmentApi, useSegments, useSegment, useSegmentPreview, useSegmentMembers, useSegmentName } from "./api/segment-api";
 export type { Segment, SegmentCondition, SegmentPreview, SegmentWrite, WindowUnit } from "./model/types";
 export {
   SEGMENT_MAX_DEPTH,

@@ -72,3 +72,15 @@ export function useSegmentMembers(id: string | null, computedAt?: string) {
     placeholderData: keepPreviousData,
   });
 }
+
+/** The name of one segment from the workspace's list (undefined while loading or for an unknown ID); no request without an ID. */
+export function useSegmentName(id: string | null): string | undefined {
+  const q = useQuery({
+    queryKey: queryKeys.segments.list,
+    queryFn: segmentApi.list,
+    enabled: !!id,
+    staleTime: 30_000,
+    select: (items) => items.find((s) => s.id === id)?.name,
+  });
+  return q.data;
+}

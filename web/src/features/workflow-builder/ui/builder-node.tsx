@@ -3,6 +3,7 @@ import { memo, useMemo } from "react";
 import type { NodeProps } from "@xyflow/react";
 import { Plus } from "lucide-react";
 import { configSummary, isTrigger, outputHandles, WorkflowNodeView } from "@/entities/workflow";
+import { useSegmentName } from "@/entities/segment";
 import { cn } from "@/shared/lib";
 import { useBuilder, useBuilderStore } from "../model/context";
 import { STEP_GAP_Y } from "../model/editing";
@@ -24,7 +25,21 @@ const markStyle: Record<DiffMark, { ring: string; badge: string; text: string }>
  * change to one node re-renders that node alone. Under each output handle
  * a "+" adds a step connected to it.
  */
-export const BuilderNodeRenderer = memo(function BuilderNodeRenderer({ id, data, selected, positionAbsoluteX, positionAbsoluteY }: NodeProps<BuilderNode>) {
+export const BuilderNodeRenderer = memo(function BuilderNodeRenderer(props: NodeProps<BuilderNode>) {
+  return props.data.type === "trigger.segment" && !props.data.ghostOf ? <SegmentTriggerNode {...props} /> : <NodeRenderer {...props} />;
+});
+
+/** A trigger.segment node says which segment (by name) and which change starts the journey. */
+function SegmentTriggerNode(props: NodeProps<BuilderNode>) {
+  const config = (props.data.config ?? {}) as { segmentId?: unknown; on?: unknown };
+  const segmentId = typeof config.segmentId === "string" ? config.segmentId : "";
+  const segment = useSegmentName(segmentId || null);
+  const name = segment ?? (segmentId ? "Unknown segment" : "");
+  const summary = name ? `${config.on === "exited" ? "Exits" : "Enters"} ${name}` : "";
+  return <NodeRenderer {...props} summary={summary} />;
+}
+
+function NodeRenderer({ id, data, selected, positionAbsoluteX, positionAbsoluteY, summary }: NodeProps<BuilderNode> & { summary?: string }) {
   const store = useBuilderStore();
   const nodeType = useBuilder((s) => s.nodeTypes[data.type]);
   const problems = useBuilder((s) => s.problemIndex.byNode.get(id));
@@ -57,7 +72,7 @@ export const BuilderNodeRenderer = memo(function BuilderNodeRenderer({ id, data,
         type={data.type}
         typeLabel={nodeType?.label ?? data.type}
         label={data.label}
-        summary={data.ghostOf ? "Removed in the draft" : configSummary(data.type, data.config)}
+        summary={data.ghostOf ? "Removed in the draft" : (summary ?? configSummary(data.type, data.config))}
         handles={handles}
         hasInput={!isTrigger(data.type) && (nodeType?.inputs ?? 1) !== 0}
         selected={selected}
@@ -93,6 +108,6 @@ export const BuilderNodeRenderer = memo(function BuilderNodeRenderer({ id, data,
         ))}
     </div>
   );
-});
+}
 
 export const builderNodeTypes = { workflow: BuilderNodeRenderer };
