@@ -115,10 +115,10 @@ function MessagesSection({ filter }: { filter: AnalyticsFilter | null }) {
                     <td className={`${table.td} text-right tabular-nums`} data-testid="sent">
                       {count(r.sent)}
                     </td>
-                    <Cell n={r.delivered} rate={r.deliveryRate} field="delivered" />
-                    <Cell n={r.read} rate={r.readRate} field="read" />
-                    <Cell n={r.failed} rate={r.failureRate} field="failed" bad />
-                    <Cell n={r.bounced} rate={r.bounceRate} field="bounced" bad />
+                    <Cell n={r.delivered} rate={r.deliveryRate} base={r.sent} field="delivered" />
+                    <Cell n={r.read} rate={r.readRate} base={r.delivered} field="read" />
+                    <Cell n={r.failed} rate={r.failureRate} base={r.total} field="failed" bad />
+                    <Cell n={r.bounced} rate={r.bounceRate} base={r.sent} field="bounced" bad />
                   </tr>
                 ))}
               </tbody>
@@ -130,12 +130,13 @@ function MessagesSection({ filter }: { filter: AnalyticsFilter | null }) {
   );
 }
 
-function Cell({ n, rate, field, bad = false }: { n: number; rate: number; field: string; bad?: boolean }) {
+/** A count with its rate; "—" when the rate's base (sent, delivered or queued) is zero. */
+function Cell({ n, rate, base, field, bad = false }: { n: number; rate: number; base: number; field: string; bad?: boolean }) {
   return (
     <td className={`${table.td} text-right tabular-nums`} data-testid={field}>
       {count(n)}
       <span className={`ml-1.5 text-xs ${bad && n > 0 ? "text-red-600" : "text-slate-500"}`} data-testid={`${field}-rate`}>
-        {percent(rate)}
+        {base > 0 ? percent(rate) : "—"}
       </span>
     </td>
   );
