@@ -39,6 +39,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 	"github.com/nextflow-dev/nextflow/internal/store/storeopen"
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 	"github.com/nextflow-dev/nextflow/internal/usage"
 	"github.com/nextflow-dev/nextflow/internal/webui"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
@@ -75,6 +76,9 @@ type App struct {
 	// by monitor (the store's queries and jobs), the API and the engine.
 	metrics *metrics.Metrics
 	monitor *store.QueryMonitor
+	// traces is the OpenTelemetry tracer provider and exporter; nil
+	// without an OTLP endpoint (tracing off).
+	traces *tracing.Provider
 }
 
 // Options are what the caller supplies beside the configuration.
@@ -92,6 +96,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	}
 	workers := river.NewWorkers()
 	reg, monitor := newMetrics(cfg, log)
+	traces, err := tracing.New(cfg.Tracing, tracing.Options{Version: opts.Version, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	st, err := storeopen.Open(ctx, storeopen.Config{
 		DatabaseURL: cfg.DatabaseURL,
 		DataDir:     cfg.DataDir,
@@ -108,19 +116,22 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 			CancelledRetention: cfg.Retention.JobsCancelled,
 			DiscardedRetention: cfg.Retention.JobsDiscarded,
 			PeriodicJobs:       append(prunePeriodic(cfg.Retention.PruneInterval), segmentPeriodic()...),
+			Middleware:         traces.JobMiddleware(),
 		},
 	})
 	if err != nil {
+		_ = traces.Shutdown(ctx)
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if cfg.MigrateOnStart || st.Dialect() == store.DialectSQLite {
 		if err := st.Migrate(ctx); err != nil {
 			st.Close()
+			_ = traces.Shutdown(ctx)
 			return nil, fmt.Errorf("migrate: %w", err)
 		}
 	}
 	reg.WatchStore(st)
-	a := &App{cfg: cfg, log: log, store: st, workers: workers, version: opts.Version, metrics: reg, monitor: monitor}
+	a := &App{cfg: cfg, log: log, store: st, workers: workers, version: opts.Version, metrics: reg, monitor: monitor, traces: traces}
 	deps, err := a.wire(ctx)
 	if err != nil {
 		st.Close()
@@ -345,12 +356,17 @@ func OpenAPI(version string) any {
 	return api.New(*deps).OpenAPI()
 }
 
-// close releases the services (live bus, Redis…) and then the store.
+// close releases the services (live bus, Redis…) and then the store, and
+// stops the tracer provider (Run has flushed it already; this covers a
+// failed start).
 func (a *App) close() {
 	for _, c := range a.closers {
 		_ = c()
 	}
 	a.store.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), closeSlack)
+	defer cancel()
+	_ = a.traces.Shutdown(ctx)
 }
 
 // Store returns the app's store.
@@ -358,7 +374,8 @@ func (a *App) Store() store.Store { return a.store }
 
 // Handler is the whole HTTP surface: API, health, dashboard.
 func (a *App) Handler() http.Handler {
-	apiHandler := a.api.Handler()
+	// A server span per API request when traces are on.
+	apiHandler := a.traces.Handler(a.api.Handler())
 	web := webui.Handler(a.cfg.WebDir, webui.TrustProxy(a.cfg.TrustProxy))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
@@ -503,6 +520,10 @@ func (a *App) Run(ctx context.Context) error {
 		if err := <-queueDone; err != nil {
 			a.log.Warn("queue shutdown: jobs still running at the deadline are handed to other nodes when their lease expires", "err", err)
 		}
+	}
+	// The last requests' and jobs' spans go out before the deadline.
+	if err := a.traces.Shutdown(shutdownCtx); err != nil {
+		a.log.Warn("traces not all sent by the shutdown deadline", "err", err)
 	}
 	a.log.Info("stopped", "took", time.Since(began).Round(time.Millisecond))
 	return runErr

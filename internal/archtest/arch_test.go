@@ -163,7 +163,7 @@ var rules = map[string]rule{
 		"catalog", "contact", "contactimport", "engine/enginebench", "cron/cronbench", "httpbench", "ingest",
 		"opsui", "channel/unsubscribe", "channel/email", "channel/emailsend", "channel", "channel/whatsapp",
 		"domain", "channel/messenger", "ai", "ai/aistep", "retention", "segment", "metrics",
-		"broadcast",
+		"broadcast", "tracing",
 	}},
 	"e2e":      {layer: layerApp, tests: []string{"channel/email/smtptest", "channel/metafake"}},
 	"archtest": {layer: layerApp},
