@@ -73,3 +73,23 @@ func (c *collector[R]) run() {
 		c.runBatch(batch)
 	}
 }
+
+// Collector is the same mechanism for group commits outside the engine
+// (ingest's events group commit): runners goroutines, each taking the
+// requests waiting when it is free (up to max) as one batch.
+type Collector[R any] struct{ c *collector[R] }
+
+// NewCollector starts runners goroutines that each take up to max waiting
+// requests at a time and run them with runBatch.
+func NewCollector[R any](max, runners int, runBatch func([]R)) *Collector[R] {
+	return &Collector[R]{c: newCollector(max, runners, runBatch)}
+}
+
+// Offer hands r to a runner. It returns false when the collector is
+// closed (the caller runs the request on its own), and ctx's error when
+// ctx ends before a runner takes r.
+func (c *Collector[R]) Offer(ctx context.Context, r R) (bool, error) { return c.c.offer(ctx, r) }
+
+// Close stops the runners once their batches are done; offers made after
+// it are refused.
+func (c *Collector[R]) Close() { c.c.close() }

@@ -26,10 +26,15 @@ type IncomingEvent struct {
 }
 
 // EventResult says what the events did: the executions they started and
-// the waiting executions they resumed.
+// the waiting executions they resumed. StartedBy and ResumedBy name the
+// event (its ID) behind each execution of Started and Resumed, in the same
+// order, so a caller that stored the events of several requests together
+// can tell each request what its own events did.
 type EventResult struct {
-	Started []uuid.UUID
-	Resumed []uuid.UUID
+	Started   []uuid.UUID
+	Resumed   []uuid.UUID
+	StartedBy []uuid.UUID
+	ResumedBy []uuid.UUID
 }
 
 // EventTx starts the journeys whose trigger.event matches each event and
@@ -121,6 +126,9 @@ func (e *Engine) eventsOfTenant(ctx context.Context, tx store.Tx, tenantID uuid.
 				return fmt.Errorf("resume waits for event %s: %w", ev.Event.ID, err)
 			}
 			res.Resumed = append(res.Resumed, resumed...)
+			for range resumed {
+				res.ResumedBy = append(res.ResumedBy, ev.Event.ID)
+			}
 		}
 
 		var activation map[string]any
@@ -176,8 +184,13 @@ func (e *Engine) eventsOfTenant(ctx context.Context, tx store.Tx, tenantID uuid.
 	if err != nil {
 		return fmt.Errorf("start %d event journeys: %w", len(ps), err)
 	}
+	by := make(map[uuid.UUID]uuid.UUID, len(starts))
+	for _, s := range starts {
+		by[s.id] = s.ev.Event.ID
+	}
 	for _, x := range execs {
 		res.Started = append(res.Started, x.ID)
+		res.StartedBy = append(res.StartedBy, by[x.ID])
 	}
 	return nil
 }
