@@ -27,6 +27,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/credential"
 	"github.com/nextflow-dev/nextflow/internal/cron"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/ingest"
 	"github.com/nextflow-dev/nextflow/internal/execlock"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/metrics"
@@ -289,6 +290,10 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	whatsAppIn.Engine = events
 	whatsAppIn.RegisterWorkers(a.workers)
 	a.whatsAppHooks = whatsAppIn
+	// Concurrent event requests share transactions (the ingest group
+	// commit); its runners stop before the engine they call.
+	ingestSvc.StartGroupCommit(ingest.GroupCommit{})
+	a.closers = append(a.closers, func() error { ingestSvc.Close(); return nil })
 	a.closers = append(a.closers, func() error { eng.Close(); return nil })
 	sched := cron.New(st, cron.EngineStart(eng, log), cron.Options{Logger: log, StartMany: cron.EngineStartMany(eng, log), MinInterval: meter.MinScheduleInterval})
 	sched.RegisterWorkers(a.workers)

@@ -153,6 +153,10 @@ type Service struct {
 	// limit (the first ones that fit are kept) and the rest is stored; any
 	// other error fails the request.
 	ContactQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, created int) error
+
+	// group, when set (StartGroupCommit), lets concurrent requests share
+	// transactions.
+	group *groupCommit
 }
 
 func (s *Service) now() time.Time {
@@ -198,6 +202,16 @@ func (s *Service) Ingest(ctx context.Context, tenantID uuid.UUID, items []Item, 
 	if len(ready) == 0 {
 		return res, nil
 	}
+	if s.group != nil {
+		return s.group.submit(ctx, tenantID, ready, res)
+	}
+	return s.storeAlone(ctx, tenantID, ready, res)
+}
+
+// storeAlone stores the checked items of one request in a transaction of
+// their own, refusing the items whose contact conflicts with another or
+// is past the plan's contact limit, and completes res.
+func (s *Service) storeAlone(ctx context.Context, tenantID uuid.UUID, ready []prepared, res Result) (Result, error) {
 	out, err := s.storeWithin(ctx, tenantID, &ready, &res)
 	if errors.Is(err, store.ErrConflict) {
 		// A contact's email belongs to another contact (or a concurrent
@@ -281,6 +295,8 @@ type stored struct {
 	events, contacts, created int
 	stored                    []domain.Event
 	result                    engine.EventResult
+	// createdKeys are the keys of the contacts the upsert created.
+	createdKeys map[string]bool
 }
 
 // contactMerge folds the upserts of one contact within a request into one
@@ -363,11 +379,19 @@ func (s *Service) store(ctx context.Context, tenantID uuid.UUID, ready []prepare
 		}
 		out.contacts = len(results)
 		contacts := make(map[uuid.UUID]*domain.Contact, len(results))
+		keys := make([]string, len(ps))
+		for k, i := range pos {
+			keys[i] = k
+		}
 		var created []int
 		for i, r := range results {
 			if r.Created {
 				out.created++
 				created = append(created, i)
+				if out.createdKeys == nil {
+					out.createdKeys = map[string]bool{}
+				}
+				out.createdKeys[keys[i]] = true
 			}
 			contacts[r.Contact.ID] = r.Contact
 		}
@@ -376,10 +400,6 @@ func (s *Service) store(ctx context.Context, tenantID uuid.UUID, ready []prepare
 				var le *plan.LimitError
 				if !errors.As(err, &le) {
 					return fmt.Errorf("contacts quota: %w", err)
-				}
-				keys := make([]string, len(ps))
-				for k, i := range pos {
-					keys[i] = k
 				}
 				cle := &contactLimitError{limit: le}
 				for _, i := range created {
