@@ -13,6 +13,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/config"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/httpbench"
+	"github.com/nextflow-dev/nextflow/internal/ingest"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
@@ -22,7 +23,9 @@ const benchHTTPUsage = `usage:
       its own transaction (start batch 1), then one with the start group commit (B, default 64).
   nextflow bench events --db sqlite|postgres [--batches N] [--batch-size S] [--clients C] [--contacts K]
       posts batches of events to /api/v1/events (events:write key) for a trigger.event → end
-      journey: saturated with C clients, then paced at half that rate.
+      journey: saturated with C clients, each request alone and with the events group commit
+      (G requests per transaction at most, --group-requests, default 64), alternated twice; then
+      paced at half the grouped rate. --batch-size 1 measures single events.
   --cpuprofile FILE writes a CPU profile of the run.
 Both serve the real API on a loopback port and time each request from send to answer.`
 
@@ -40,6 +43,7 @@ func benchHTTP(ctx context.Context, kind string, args []string, stdout io.Writer
 	batches := fs.Int("batches", 400, "event batches in the saturated phase")
 	batchSize := fs.Int("batch-size", 100, "events per batch")
 	contacts := fs.Int("contacts", 10000, "distinct contacts the events name")
+	groupRequests := fs.Int("group-requests", ingest.DefaultGroupRequests, "requests per events group-commit transaction in the grouped phases")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchHTTPUsage}
@@ -67,7 +71,7 @@ func benchHTTP(ctx context.Context, kind string, args []string, stdout io.Writer
 		res, err = httpbench.Webhook(ctx, st, httpbench.WebhookConfig{Workers: workers, Requests: *requests, Clients: *clients, StartBatch: *startBatch})
 	default:
 		res, err = httpbench.Events(ctx, st, httpbench.EventsConfig{Workers: workers, Batches: *batches, BatchSize: *batchSize,
-			Clients: *clients, Contacts: *contacts})
+			Clients: *clients, Contacts: *contacts, GroupRequests: *groupRequests})
 	}
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", kind, err)

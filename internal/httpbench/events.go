@@ -12,6 +12,7 @@ import (
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/ingest"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
@@ -24,12 +25,20 @@ type EventsConfig struct {
 	// concurrent clients (default 16) and distinct contacts (default
 	// 10,000).
 	Batches, BatchSize, Clients, Contacts int
+	// GroupRequests is the most requests one shared transaction of the
+	// events group commit holds in the grouped phases (default
+	// ingest.DefaultGroupRequests); the other phases store each request
+	// in a transaction of its own.
+	GroupRequests int
 }
 
 // EventsResult is what Events measured.
 type EventsResult struct {
 	Dialect string
 	Phases  []Phase
+	// Alone and Grouped are the mean events/s of the saturated phases
+	// without and with the group commit.
+	Alone, Grouped float64
 }
 
 // String renders the result.
@@ -39,6 +48,9 @@ func (r *EventsResult) String() string {
 	b.WriteString("completes in the transaction that accepts it, so a request's latency bounds accepted → completed\n")
 	for _, p := range r.Phases {
 		b.WriteString(p.String() + "\n")
+	}
+	if r.Alone > 0 {
+		fmt.Fprintf(&b, "group commit: ×%.2f events/s (grouped phases against the alone ones, alternated)\n", r.Grouped/r.Alone)
 	}
 	return b.String()
 }
@@ -78,14 +90,22 @@ func Events(ctx context.Context, st store.Store, cfg EventsConfig) (*EventsResul
 	if err != nil {
 		return nil, err
 	}
-	srv, err := startServer(ctx, st, cfg.Workers, engine.Options{}, tenant)
+	if cfg.GroupRequests <= 0 {
+		cfg.GroupRequests = ingest.DefaultGroupRequests
+	}
+	alone, err := startServer(ctx, st, cfg.Workers, engine.Options{}, tenant, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer srv.close()
+	defer alone.close()
+	grouped, err := startServer(ctx, st, nil, engine.Options{}, tenant, &ingest.GroupCommit{Requests: cfg.GroupRequests})
+	if err != nil {
+		return nil, err
+	}
+	defer grouped.close()
 	header := http.Header{"Authorization": {"Bearer " + key}}
 	run := uuid.NewString()[:8]
-	do := func(phase string) func(ctx context.Context, i int) (int, error) {
+	do := func(srv *server, phase string) func(ctx context.Context, i int) (int, error) {
 		return func(ctx context.Context, i int) (int, error) {
 			var b strings.Builder
 			b.WriteString(`{"batch": [`)
@@ -127,12 +147,14 @@ func Events(ctx context.Context, st store.Store, cfg EventsConfig) (*EventsResul
 		})
 		return total, done, err
 	}
-	phase := func(name string, n int, rate float64) (Phase, error) {
+	seq := 0
+	phase := func(srv *server, name string, n int, rate float64) (Phase, error) {
 		before, _, err := count()
 		if err != nil {
 			return Phase{}, err
 		}
-		p := load(ctx, name, n, cfg.Clients, rate, do(name))
+		seq++
+		p := load(ctx, name, n, cfg.Clients, rate, do(srv, fmt.Sprint(seq)))
 		after, done, err := count()
 		if err != nil {
 			return Phase{}, err
@@ -142,17 +164,32 @@ func Events(ctx context.Context, st store.Store, cfg EventsConfig) (*EventsResul
 			started, float64(started)/p.Elapsed.Seconds(), done, after))
 		return p, nil
 	}
-	if _, err := phase("warm-up", min(20, cfg.Batches), 0); err != nil {
-		return nil, err
+	for _, srv := range []*server{alone, grouped} {
+		if _, err := phase(srv, "warm-up", min(20, cfg.Batches), 0); err != nil {
+			return nil, err
+		}
 	}
-	sat, err := phase(fmt.Sprintf("saturated, %d clients", cfg.Clients), cfg.Batches, 0)
-	if err != nil {
-		return nil, err
+	// Alone and grouped alternate, twice, so that the load of the machine
+	// weighs on both alike.
+	var sumAlone, sumGrouped float64
+	for range 2 {
+		for _, mode := range []struct {
+			srv  *server
+			name string
+			sum  *float64
+		}{{alone, "alone", &sumAlone}, {grouped, fmt.Sprintf("group commit ≤ %d requests", cfg.GroupRequests), &sumGrouped}} {
+			p, err := phase(mode.srv, fmt.Sprintf("saturated, %d clients, %s", cfg.Clients, mode.name), cfg.Batches, 0)
+			if err != nil {
+				return nil, err
+			}
+			res.Phases = append(res.Phases, p)
+			*mode.sum += p.PerSecond()
+		}
 	}
-	res.Phases = append(res.Phases, sat)
-	rate := sat.PerSecond() / 2 / float64(cfg.BatchSize) // batches per second
+	res.Alone, res.Grouped = sumAlone/2, sumGrouped/2
+	rate := res.Grouped / 2 / float64(cfg.BatchSize) // batches per second
 	if rate > 0 {
-		paced, err := phase(fmt.Sprintf("paced at %.0f events/s", rate*float64(cfg.BatchSize)), max(cfg.Batches/2, 1), rate)
+		paced, err := phase(grouped, fmt.Sprintf("paced at %.0f events/s, group commit", rate*float64(cfg.BatchSize)), max(cfg.Batches/2, 1), rate)
 		if err != nil {
 			return nil, err
 		}

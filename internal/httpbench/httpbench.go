@@ -27,6 +27,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
+	"github.com/nextflow-dev/nextflow/internal/ingest"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
 )
@@ -35,6 +36,7 @@ import (
 type server struct {
 	st     store.Store
 	eng    *engine.Engine
+	ingest *ingest.Service
 	http   *httptest.Server
 	client *http.Client
 	tenant uuid.UUID
@@ -42,8 +44,10 @@ type server struct {
 
 // startServer builds an engine with opts and the API over st and serves it
 // on a loopback port. workers, when not nil, gets the engine's workers and
-// the queue is started (once per store).
-func startServer(ctx context.Context, st store.Store, workers *river.Workers, opts engine.Options, tenant uuid.UUID) (*server, error) {
+// the queue is started (once per store). ingestGroup, when not nil, is the
+// events API's group commit (nil: each request in its own transaction).
+func startServer(ctx context.Context, st store.Store, workers *river.Workers, opts engine.Options, tenant uuid.UUID,
+	ingestGroup *ingest.GroupCommit) (*server, error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if opts.Logger == nil {
 		opts.Logger = log
@@ -59,16 +63,21 @@ func startServer(ctx context.Context, st store.Store, workers *river.Workers, op
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
-	deps := &api.Deps{Store: st, Logger: log, Registry: workflow.Default(), Engine: eng}
+	ing := &ingest.Service{Store: st, Log: log, Engine: eng}
+	if ingestGroup != nil {
+		ing.StartGroupCommit(*ingestGroup)
+	}
+	deps := &api.Deps{Store: st, Logger: log, Registry: workflow.Default(), Engine: eng, Ingest: ing}
 	api.NewAccounts(api.AccountsOptions{Service: authSvc, Logger: log}).Install(deps)
 	srv := api.New(*deps)
-	s := &server{st: st, eng: eng, http: httptest.NewServer(srv.Handler()), tenant: tenant}
+	s := &server{st: st, eng: eng, ingest: ing, http: httptest.NewServer(srv.Handler()), tenant: tenant}
 	s.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}, Timeout: time.Minute}
 	return s, nil
 }
 
 func (s *server) close() {
 	s.http.Close()
+	s.ingest.Close()
 	s.eng.Close()
 }
 

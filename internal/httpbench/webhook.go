@@ -79,7 +79,7 @@ func Webhook(ctx context.Context, st store.Store, cfg WebhookConfig) (*WebhookRe
 	res := &WebhookResult{Dialect: string(st.Dialect())}
 	workers := cfg.Workers
 	for _, batch := range []int{1, cfg.StartBatch} {
-		srv, err := startServer(ctx, st, workers, engine.Options{StartBatch: batch}, tenant)
+		srv, err := startServer(ctx, st, workers, engine.Options{StartBatch: batch}, tenant, nil)
 		if err != nil {
 			return nil, err
 		}
