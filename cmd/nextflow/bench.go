@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/nextflow-dev/nextflow/internal/config"
 	"github.com/nextflow-dev/nextflow/internal/cron"
@@ -21,6 +22,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 	"github.com/nextflow-dev/nextflow/internal/store/sqlite"
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 )
 
 const benchUsage = `usage:
@@ -89,13 +91,31 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if args[0] == "waiting" {
 		return benchWaiting(ctx, *db, *executions, stdout)
 	}
+	// OTEL_EXPORTER_OTLP_ENDPOINT traces the run's jobs, queries, steps
+	// and calls as a server would (tracing overhead: run with and without).
+	traceCfg, err := config.TracingFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	traces, err := tracing.New(traceCfg, tracing.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = traces.Shutdown(flushCtx)
+	}()
 	workers := river.NewWorkers()
-	st, cleanup, err := benchStore(ctx, *db, store.QueueConfig{Workers: workers})
+	st, cleanup, err := benchStore(ctx, *db, store.QueueConfig{Workers: workers, Middleware: traces.JobMiddleware()})
 	if err != nil {
 		return err
 	}
 	defer cleanup()
 	fmt.Fprintf(stdout, "database: %s\n", st.Dialect())
+	if traceCfg.Enabled() {
+		fmt.Fprintf(stdout, "tracing: on, spans to %s (sampler %s)\n", traceCfg.Endpoint, traceCfg.Sampler)
+	}
 
 	switch args[0] {
 	case "engine":
@@ -119,7 +139,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 			effect = [3]enginebench.Phase{res.Effect, res.Email, res.WhatsApp}
 		}
 		if *effectResults == "both" {
-			return benchEffectsAlone(ctx, *db, cfg, effect, stdout)
+			return benchEffectsAlone(ctx, *db, cfg, traces.JobMiddleware(), effect, stdout)
 		}
 	case "cron":
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -187,9 +207,9 @@ func benchStore(ctx context.Context, db string, qc store.QueueConfig) (store.Sto
 // benchEffectsAlone runs the side-effect phases again on a second fresh
 // database with each result recorded in a transaction of its own, and
 // prints the group commit's throughput against it.
-func benchEffectsAlone(ctx context.Context, db string, cfg enginebench.Config, group [3]enginebench.Phase, stdout io.Writer) error {
+func benchEffectsAlone(ctx context.Context, db string, cfg enginebench.Config, mw []rivertype.Middleware, group [3]enginebench.Phase, stdout io.Writer) error {
 	workers := river.NewWorkers()
-	st, cleanup, err := benchStore(ctx, db, store.QueueConfig{Workers: workers})
+	st, cleanup, err := benchStore(ctx, db, store.QueueConfig{Workers: workers, Middleware: mw})
 	if err != nil {
 		return err
 	}

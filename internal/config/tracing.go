@@ -98,3 +98,15 @@ func loadTracing(env func(name, def string) string) (Tracing, error) {
 	out.Endpoint = u.String()
 	return out, nil
 }
+
+// TracingFromEnv reads the trace settings alone from getenv, for commands
+// that trace without loading the whole serve configuration (nextflow
+// bench engine).
+func TracingFromEnv(getenv func(string) string) (Tracing, error) {
+	return loadTracing(func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	})
+}
