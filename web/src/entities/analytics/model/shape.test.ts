@@ -125,14 +125,18 @@ describe("funnelRows", () => {
 
 describe("splitRows", () => {
   const data: SplitAnalytics = {
+    from: "2026-11-04",
+    to: "2026-12-04",
+    goal: "order.completed",
+    within: "72h",
     splits: [
       {
         nodeId: "ab",
         label: "",
         variants: [
-          { name: "a", weight: 50, entered: 10, completed: 8, failed: 2, converted: 3, conversionRate: 0.3 },
-          { name: "b", weight: 50, entered: 10, completed: 9, failed: 1, converted: 5, conversionRate: 0.5 },
-          { name: "c", weight: 0, entered: 0, completed: 0, failed: 0, converted: 0, conversionRate: 0 },
+          { name: "a", weight: 50, entered: 10, completed: 8, failed: 2, converted: 3, conversionRate: 0.3, ends: { done: 8 } },
+          { name: "b", weight: 50, entered: 10, completed: 9, failed: 1, converted: 5, conversionRate: 0.5, ends: { done: 9 } },
+          { name: "c", weight: 0, entered: 0, completed: 0, failed: 0, converted: 0, conversionRate: 0, ends: {} },
         ],
       },
     ],
@@ -155,7 +159,7 @@ describe("splitRows", () => {
       [0.9, null, true],
       [0, null, false],
     ]);
-    const tie = splitRows({ splits: [{ nodeId: "x", variants: [data.splits![0]!.variants![0]!, { ...data.splits![0]!.variants![0]!, name: "b" }] }] }, true);
+    const tie = splitRows({ ...data, splits: [{ nodeId: "x", label: "", variants: [data.splits![0]!.variants![0]!, { ...data.splits![0]!.variants![0]!, name: "b" }] }] }, true);
     expect(tie[0]!.variants.some((v) => v.leader)).toBe(false);
   });
 });
@@ -163,7 +167,7 @@ describe("splitRows", () => {
 describe("conversionSeries", () => {
   it("lays the days of entry on the period", () => {
     const rows = conversionSeries(
-      { goal: "order.completed", within: "72h", entries: 4, converted: 1, rate: 0.25, medianSecondsToConvert: 60, days: [{ day: "2026-11-30", entries: 4, converted: 1 }] },
+      { from: "2026-11-29", to: "2026-12-01", goal: "order.completed", within: "72h", entries: 4, converted: 1, rate: 0.25, medianSecondsToConvert: 60, days: [{ day: "2026-11-30", entries: 4, converted: 1 }] },
       { from: "2026-11-29", to: "2026-12-01" },
     );
     expect(rows).toEqual([

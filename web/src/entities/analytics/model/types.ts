@@ -46,7 +46,7 @@ export type MessageAnalytics = Generated<
     from: string;
     to: string;
     channels: ChannelDeliveryFallback[] | null;
-    days: Array<{ day: string; channel: string; sent: number; delivered: number; read: number; failed: number; bounced: number }> | null;
+    days: Array<{ day: string; channel: string; total: number; sent: number; delivered: number; read: number; failed: number; bounced: number }> | null;
   }
 >;
 
@@ -54,17 +54,23 @@ export type MessageAnalytics = Generated<
 export type SplitAnalytics = Generated<
   "SplitAnalyticsDTO",
   {
+    from: string;
+    to: string;
+    goal: string;
+    within: string;
     splits: Array<{
       nodeId: string;
-      label?: string;
+      label: string;
       variants: Array<{
         name: string;
         weight: number;
         entered: number;
         completed: number;
         failed: number;
-        converted?: number;
-        conversionRate?: number;
+        converted: number;
+        conversionRate: number;
+        /** Per end node ID, executions of the variant that reached it. */
+        ends: Record<string, number>;
       }> | null;
     }> | null;
   }
@@ -74,12 +80,14 @@ export type SplitAnalytics = Generated<
 export type ConversionAnalytics = Generated<
   "ConversionAnalyticsDTO",
   {
+    from: string;
+    to: string;
     goal: string;
     within: string;
     entries: number;
     converted: number;
     rate: number;
-    medianSecondsToConvert?: number | null;
+    medianSecondsToConvert: number;
     days: Array<{ day: string; entries: number; converted: number }> | null;
   }
 >;
