@@ -1,7 +1,7 @@
 "use client";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ChannelRow } from "../../model/shape";
-import { SERIES, tick, tooltipStyle } from "./theme";
+import { SERIES, seriesOrder, tick, tooltipStyle } from "./theme";
 
 /** Messages per channel: sent, delivered, read, failed and bounced side by side. */
 export default function ChannelsChart({ rows, height = 240 }: { rows: ChannelRow[]; height?: number }) {
@@ -12,7 +12,7 @@ export default function ChannelsChart({ rows, height = 240 }: { rows: ChannelRow
           <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.25} />
           <XAxis dataKey="label" tick={tick} tickLine={false} axisLine={false} />
           <YAxis allowDecimals={false} tick={tick} tickLine={false} axisLine={false} />
-          <Tooltip {...tooltipStyle} />
+          <Tooltip {...tooltipStyle} itemSorter={seriesOrder(["sent", "delivered", "read", "failed", "bounced"])} />
           <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} itemSorter={null} />
           <Bar dataKey="sent" name="Sent" fill={SERIES.sent} maxBarSize={22} isAnimationActive={false} />
           <Bar dataKey="delivered" name="Delivered" fill={SERIES.delivered} maxBarSize={22} isAnimationActive={false} />

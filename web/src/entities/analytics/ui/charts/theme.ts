@@ -32,3 +32,8 @@ export const tooltipStyle = {
   labelStyle: { color: "var(--color-slate-900)", fontWeight: 600, marginBottom: 2 },
   cursor: { fill: "currentColor", fillOpacity: 0.08 },
 } as const;
+
+/** A tooltip sorter that lists series in the given order (recharts sorts by name otherwise). */
+export function seriesOrder(keys: string[]) {
+  return (item: { dataKey?: unknown }) => keys.indexOf(String(item.dataKey));
+}
