@@ -379,6 +379,7 @@ func (s *Server) registerExecutions() {
 	})
 
 	s.registerWorkflowStats()
+	s.registerAnalytics()
 
 	if s.deps.Live != nil {
 		sse.Register(api, huma.Operation{

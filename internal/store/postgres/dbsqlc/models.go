@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type AiSetting struct {
@@ -41,6 +42,36 @@ type AiUsage struct {
 	LatencyMs    int64
 	CostMicroUsd int64
 	CreatedAt    time.Time
+}
+
+type AnalyticsExecutionDay struct {
+	TenantID   uuid.UUID
+	WorkflowID uuid.UUID
+	Day        pgtype.Date
+	Started    int64
+	Completed  int64
+	Failed     int64
+	Cancelled  int64
+}
+
+type AnalyticsMessageDay struct {
+	TenantID   uuid.UUID
+	WorkflowID uuid.UUID
+	Channel    string
+	Day        pgtype.Date
+	Total      int64
+	Sent       int64
+	Delivered  int64
+	Read       int64
+	Failed     int64
+	Bounced    int64
+}
+
+type AnalyticsWatermark struct {
+	TenantID          uuid.UUID
+	ExecutionsThrough time.Time
+	MessagesThrough   time.Time
+	UpdatedAt         time.Time
 }
 
 type ApiKey struct {

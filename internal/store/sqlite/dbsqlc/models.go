@@ -43,6 +43,36 @@ type AiUsage struct {
 	CreatedAt    time.Time
 }
 
+type AnalyticsExecutionDay struct {
+	TenantID   uuid.UUID
+	WorkflowID uuid.UUID
+	Day        string
+	Started    int64
+	Completed  int64
+	Failed     int64
+	Cancelled  int64
+}
+
+type AnalyticsMessageDay struct {
+	TenantID   uuid.UUID
+	WorkflowID uuid.UUID
+	Channel    string
+	Day        string
+	Total      int64
+	Sent       int64
+	Delivered  int64
+	Read       int64
+	Failed     int64
+	Bounced    int64
+}
+
+type AnalyticsWatermark struct {
+	TenantID          uuid.UUID
+	ExecutionsThrough time.Time
+	MessagesThrough   time.Time
+	UpdatedAt         time.Time
+}
+
 type ApiKey struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID

@@ -62,6 +62,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Executions per UTC day by status over a period, and those running or waiting now
+         * @description Started counts executions on the day they were created; completed, failed and cancelled on the day they finished. Test runs are left out.
+         */
+        get: operations["get-execution-analytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Message delivery by channel over a period: sent, delivered, read, failed, bounced, with rates
+         * @description Messages count on the UTC day they were queued, by the furthest status each reached. Receipts arriving more than two days after that day are not counted once the day is folded into the rollup.
+         */
+        get: operations["get-message-analytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -1266,6 +1306,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{id}/analytics/conversion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Conversion of a workflow's entries to a goal event within a window after entry, per UTC day of entry
+         * @description An entry is an execution created in the period (test runs left out); it converted when its contact had an event named goal within `within` after the execution was created.
+         */
+        get: operations["get-workflow-conversion-analytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/analytics/splits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A/B split results of a workflow: per split node and variant, executions that took it, completed, failed, reached each end and converted
+         * @description Counts the executions created in the period (test runs left out). With goal, an execution converted when its contact had an event of that name within `within` after the execution was created.
+         */
+        get: operations["get-workflow-split-analytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{id}/deactivate": {
         parameters: {
             query?: never;
@@ -2260,6 +2340,47 @@ export interface components {
             /** @description IANA zone (Europe/Berlin); "" clears it */
             timezone?: string;
         };
+        ConversionAnalyticsDTO: {
+            /**
+             * Format: int64
+             * @description Of those, executions whose contact had the goal event within the window after entry
+             */
+            converted: number;
+            /** @description Every day of the period, in order, zeros included */
+            days: components["schemas"]["ConversionDayDTO"][] | null;
+            /**
+             * Format: int64
+             * @description Executions created in the period (test runs left out)
+             */
+            entries: number;
+            /** Format: date */
+            from: string;
+            goal: string;
+            /**
+             * Format: double
+             * @description Median time from entry to the first goal event of the converted executions (0 when none)
+             */
+            medianSecondsToConvert: number;
+            /**
+             * Format: double
+             * @description converted / entries (0 when none)
+             */
+            rate: number;
+            /**
+             * Format: date
+             * @description Exclusive
+             */
+            to: string;
+            within: string;
+        };
+        ConversionDayDTO: {
+            /** Format: int64 */
+            converted: number;
+            /** Format: date */
+            day: string;
+            /** Format: int64 */
+            entries: number;
+        };
         CredentialCreateDTO: {
             description?: string;
             /**
@@ -2503,6 +2624,41 @@ export interface components {
         EventNameListDTO: {
             names: string[] | null;
         };
+        ExecutionAnalyticsDTO: {
+            /** @description Every day of the period, in order, zeros included */
+            days: components["schemas"]["ExecutionDayDTO"][] | null;
+            /** Format: date */
+            from: string;
+            now: components["schemas"]["ExecutionsNowDTO"];
+            /**
+             * Format: date
+             * @description Exclusive
+             */
+            to: string;
+            totals: components["schemas"]["ExecutionCountsDTO"];
+        };
+        ExecutionCountsDTO: {
+            /**
+             * Format: int64
+             * @description Executions cancelled
+             */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @description Executions that completed
+             */
+            completed: number;
+            /**
+             * Format: int64
+             * @description Executions that failed
+             */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Executions created
+             */
+            started: number;
+        };
         ExecutionDTO: {
             contactId?: string;
             /** @description trigger, contact, steps.<node>.output, vars, execution */
@@ -2532,6 +2688,33 @@ export interface components {
             version: number;
             workflowId: string;
         };
+        ExecutionDayDTO: {
+            /**
+             * Format: int64
+             * @description Executions cancelled
+             */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @description Executions that completed
+             */
+            completed: number;
+            /**
+             * Format: date
+             * @description UTC day (YYYY-MM-DD)
+             */
+            day: string;
+            /**
+             * Format: int64
+             * @description Executions that failed
+             */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Executions created
+             */
+            started: number;
+        };
         ExecutionListDTO: {
             items: components["schemas"]["ExecutionDTO"][] | null;
             nextCursor?: string;
@@ -2553,6 +2736,18 @@ export interface components {
              * @description Run this published version instead of the current one
              */
             version?: number;
+        };
+        ExecutionsNowDTO: {
+            /**
+             * Format: int64
+             * @description Executions pending or running now
+             */
+            running: number;
+            /**
+             * Format: int64
+             * @description Executions waiting (a delay or an event) now
+             */
+            waiting: number;
         };
         HandleDTO: {
             id: string;
@@ -2646,6 +2841,72 @@ export interface components {
             role: "OWNER" | "ADMIN" | "OPERATOR" | "VIEWER";
             tenant: components["schemas"]["TenantDTO"];
         };
+        MessageAnalyticsDTO: {
+            /** @description Per channel with messages in the period, totals and rates */
+            channels: components["schemas"]["MessageChannelDTO"][] | null;
+            /** @description Per day and channel with messages, in order */
+            days: components["schemas"]["MessageDayDTO"][] | null;
+            /** Format: date */
+            from: string;
+            /**
+             * Format: date
+             * @description Exclusive
+             */
+            to: string;
+        };
+        MessageChannelDTO: {
+            /**
+             * Format: double
+             * @description bounced / sent (0 when none sent)
+             */
+            bounceRate: number;
+            /**
+             * Format: int64
+             * @description Messages that bounced
+             */
+            bounced: number;
+            channel: string;
+            /**
+             * Format: int64
+             * @description Messages delivered (or read)
+             */
+            delivered: number;
+            /**
+             * Format: double
+             * @description delivered / sent (0 when none sent)
+             */
+            deliveryRate: number;
+            /**
+             * Format: int64
+             * @description Messages that failed
+             */
+            failed: number;
+            /**
+             * Format: double
+             * @description failed / total (0 when none)
+             */
+            failureRate: number;
+            /**
+             * Format: int64
+             * @description Messages read
+             */
+            read: number;
+            /**
+             * Format: double
+             * @description read / delivered (0 when none delivered)
+             */
+            readRate: number;
+            /**
+             * Format: int64
+             * @description Messages handed to the provider (sent, or a later status)
+             */
+            sent: number;
+            /**
+             * Format: int64
+             * @description Messages queued (skipped ones left out)
+             */
+            total: number;
+        };
         MessageDTO: {
             /** Format: date-time */
             bouncedAt?: string;
@@ -2681,6 +2942,44 @@ export interface components {
             workflowId?: string;
             /** Format: int64 */
             workflowVersion?: number;
+        };
+        MessageDayDTO: {
+            /**
+             * Format: int64
+             * @description Messages that bounced
+             */
+            bounced: number;
+            channel: string;
+            /**
+             * Format: date
+             * @description UTC day the messages were queued (YYYY-MM-DD)
+             */
+            day: string;
+            /**
+             * Format: int64
+             * @description Messages delivered (or read)
+             */
+            delivered: number;
+            /**
+             * Format: int64
+             * @description Messages that failed
+             */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Messages read
+             */
+            read: number;
+            /**
+             * Format: int64
+             * @description Messages handed to the provider (sent, or a later status)
+             */
+            sent: number;
+            /**
+             * Format: int64
+             * @description Messages queued (skipped ones left out)
+             */
+            total: number;
         };
         MessagePageDTO: {
             items: components["schemas"]["MessageDTO"][] | null;
@@ -2928,6 +3227,61 @@ export interface components {
             /** @description 10 to 256 characters, not only whitespace and not easy to guess (zxcvbn score 2 or more) */
             password: string;
             workspaceName: string;
+        };
+        SplitAnalyticsDTO: {
+            /** Format: date */
+            from: string;
+            goal: string;
+            /** @description The split nodes of the current draft, then any other split node executions took */
+            splits: components["schemas"]["SplitDTO"][] | null;
+            /**
+             * Format: date
+             * @description Exclusive
+             */
+            to: string;
+            within: string;
+        };
+        SplitDTO: {
+            label: string;
+            nodeId: string;
+            variants: components["schemas"]["SplitVariantDTO"][] | null;
+        };
+        SplitVariantDTO: {
+            /**
+             * Format: int64
+             * @description Of those, executions completed
+             */
+            completed: number;
+            /**
+             * Format: double
+             * @description converted / entered (0 when none entered)
+             */
+            conversionRate: number;
+            /**
+             * Format: int64
+             * @description Of those, executions whose contact had the goal event within the window after entry (0 without a goal)
+             */
+            converted: number;
+            /** @description Per end node ID, executions of the variant that reached it */
+            ends: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Executions created in the period that took the variant
+             */
+            entered: number;
+            /**
+             * Format: int64
+             * @description Of those, executions failed
+             */
+            failed: number;
+            name: string;
+            /**
+             * Format: double
+             * @description Weight in the current draft (0 for a variant no longer there)
+             */
+            weight: number;
         };
         StepDTO: {
             /** Format: int64 */
@@ -3645,6 +3999,186 @@ export interface operations {
             };
             /** @description Bad Gateway */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-execution-analytics": {
+        parameters: {
+            query?: {
+                /** @description First UTC day of the period (YYYY-MM-DD); 30 days before to when left out */
+                from?: string;
+                /** @description UTC day after the last day of the period (YYYY-MM-DD, exclusive); tomorrow (so today is included) when left out */
+                to?: string;
+                /** @description Only this workflow's executions; all when left out */
+                workflowId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionAnalyticsDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-message-analytics": {
+        parameters: {
+            query?: {
+                /** @description First UTC day of the period (YYYY-MM-DD); 30 days before to when left out */
+                from?: string;
+                /** @description UTC day after the last day of the period (YYYY-MM-DD, exclusive); tomorrow (so today is included) when left out */
+                to?: string;
+                /** @description Only messages sent by this workflow; all when left out */
+                workflowId?: string;
+                /** @description Only this channel; all when left out */
+                channel?: "email" | "whatsapp" | "messenger" | "";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageAnalyticsDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11460,6 +11994,192 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-workflow-conversion-analytics": {
+        parameters: {
+            query?: {
+                /** @description First UTC day of the period (YYYY-MM-DD); 30 days before to when left out */
+                from?: string;
+                /** @description UTC day after the last day of the period (YYYY-MM-DD, exclusive); tomorrow (so today is included) when left out */
+                to?: string;
+                /** @description Event name that counts as a conversion */
+                goal?: string;
+                /** @description How long after the execution was created the goal event counts (e.g. 72h, 3d, 1w; at most 90d); 72h when left out */
+                within?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionAnalyticsDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description What is left of each, e.g. "webhook";r=0;t=1. */
+                    RateLimit?: string;
+                    /** @description The limits that apply, e.g. "webhook";q=100;w=2 (draft-ietf-httpapi-ratelimit-headers). */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until the request may be retried. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-workflow-split-analytics": {
+        parameters: {
+            query?: {
+                /** @description First UTC day of the period (YYYY-MM-DD); 30 days before to when left out */
+                from?: string;
+                /** @description UTC day after the last day of the period (YYYY-MM-DD, exclusive); tomorrow (so today is included) when left out */
+                to?: string;
+                /** @description Event name that counts as a conversion */
+                goal?: string;
+                /** @description How long after the execution was created the goal event counts (e.g. 72h, 3d, 1w; at most 90d); 72h when left out */
+                within?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SplitAnalyticsDTO"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
