@@ -141,7 +141,7 @@ type ExecutionAnalyticsOutput struct {
 type MessageAnalyticsInput struct {
 	AnalyticsPeriod
 	WorkflowID string `query:"workflowId" format:"uuid" doc:"Only messages sent by this workflow; all when left out"`
-	Channel    string    `query:"channel" enum:"email,whatsapp,messenger," doc:"Only this channel; all when left out"`
+	Channel    string `query:"channel" enum:"email,whatsapp,messenger," doc:"Only this channel; all when left out"`
 }
 
 // MessageCountsDTO counts messages by the status they reached.

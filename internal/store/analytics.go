@@ -91,7 +91,7 @@ type AnalyticsGoalParams struct {
 
 // ExecutionDay is one UTC day's execution counts.
 type ExecutionDay struct {
-	Day                                    time.Time
+	Day                                   time.Time
 	Started, Completed, Failed, Cancelled int64
 }
 
@@ -104,8 +104,8 @@ type ExecutionsNow struct {
 // messages queued (skipped ones left out), and how many reached each
 // status.
 type MessageDay struct {
-	Day                                          time.Time
-	Channel                                      string
+	Day                                           time.Time
+	Channel                                       string
 	Total, Sent, Delivered, Read, Failed, Bounced int64
 }
 
