@@ -29,6 +29,10 @@ type MessageStore interface {
 	// when the tenant has no such message; ErrConflict when the provider
 	// ID belongs to another message of the channel.
 	MessageMarkSent(ctx context.Context, p *MessageMarkSentParams) (*domain.Message, error)
+	// MessageMarkSentMany does what MessageMarkSent does for several
+	// messages of one tenant, in one statement on PostgreSQL (the engine's
+	// group commit); a message that no longer exists is left out.
+	MessageMarkSentMany(ctx context.Context, ps []*MessageMarkSentParams) error
 	// MessageAdvance moves a message found by ID forward (see
 	// domain.MessageCanMove) and stamps the status's time and, for failed,
 	// bounced and skipped, the error. moved is false when the move would

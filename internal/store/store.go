@@ -316,6 +316,15 @@ type Tx interface {
 	// shows as another attempt under the same key. ErrNotFound when the
 	// tenant has no such entry.
 	OutboxAttempt(ctx context.Context, tenantID, id uuid.UUID) (attempts int, err error)
+	// OutboxUpdateMany records the outcomes of several entries of one
+	// tenant, as OutboxUpdate each, in one statement on PostgreSQL (the
+	// engine's group commit); ErrNotFound when an entry does not exist.
+	OutboxUpdateMany(ctx context.Context, ps []*OutboxUpdateParams) error
+	// OutboxAttemptMany counts one more attempt of each of the tenant's
+	// entries ids (distinct), as OutboxAttempt each, in one statement on
+	// PostgreSQL, and returns the new counts in the order of ids;
+	// ErrNotFound when one does not exist.
+	OutboxAttemptMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]int, error)
 	// OutboxListByExecution returns an execution's outbox entries, oldest
 	// first.
 	OutboxListByExecution(ctx context.Context, tenantID, executionID uuid.UUID) ([]*domain.OutboxEntry, error)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -209,4 +210,36 @@ func (t *tx) MessagingWindowGet(ctx context.Context, tenantID, connectionID uuid
 		return nil, translate(err, "get messaging window of channel %s", connectionID)
 	}
 	return toMessagingWindow(r), nil
+}
+
+// messageMarkSentManySQL is MessageMarkSent for several messages of one
+// tenant in one round trip; the arrays are zipped row by row. Raw SQL:
+// sqlc cannot type the unnest of parallel arrays, and the statement is
+// planned on each call, as stepUpdateManySQL.
+const messageMarkSentManySQL = `UPDATE messages AS m
+SET provider_message_id = u.provider_message_id,
+    status = CASE WHEN m.status = 'queued' THEN 'sent' ELSE m.status END,
+    sent_at = coalesce(m.sent_at, u.at),
+    updated_at = clock_timestamp()
+FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS u(id, provider_message_id, at)
+WHERE m.tenant_id = $1 AND m.id = u.id`
+
+// MessageMarkSentMany marks several messages of one tenant sent in one
+// round trip; a message that no longer exists is left out.
+func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSentParams) error {
+	n := len(ps)
+	if n == 0 {
+		return nil
+	}
+	if err := store.OneTenant(ps, func(p *store.MessageMarkSentParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("mark messages sent: %w", err)
+	}
+	ids, providerIDs, ats := make([]uuid.UUID, n), make([]string, n), make([]time.Time, n)
+	for i, p := range ps {
+		ids[i], providerIDs[i], ats[i] = p.ID, p.ProviderMessageID, atOrNow(p.At)
+	}
+	if _, err := t.tx.Exec(ctx, messageMarkSentManySQL, pgx.QueryExecModeDescribeExec, ps[0].TenantID, ids, providerIDs, ats); err != nil {
+		return translate(err, "mark %d messages sent", n)
+	}
+	return nil
 }

@@ -3,8 +3,10 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -97,6 +99,84 @@ func (t *tx) OutboxListByExecution(ctx context.Context, tenantID, executionID uu
 	out := make([]*domain.OutboxEntry, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, toOutbox(r))
+	}
+	return out, nil
+}
+
+// outboxUpdateManySQL records the outcomes of several entries of one
+// tenant in one round trip; the arrays are zipped row by row. Raw SQL:
+// sqlc cannot type the unnest of parallel arrays, and the statement is
+// planned on each call, as stepUpdateManySQL.
+const outboxUpdateManySQL = `UPDATE outbox AS o
+SET status = u.status, attempts = u.attempts, response = u.response::jsonb, error = u.error, updated_at = clock_timestamp()
+FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u(id, status, attempts, response, error)
+WHERE o.tenant_id = $1 AND o.id = u.id`
+
+// OutboxUpdateMany records the outcomes of several entries of one tenant
+// in one round trip; an entry that does not exist is store.ErrNotFound.
+func (t *tx) OutboxUpdateMany(ctx context.Context, ps []*store.OutboxUpdateParams) error {
+	n := len(ps)
+	if n == 0 {
+		return nil
+	}
+	if err := store.OneTenant(ps, func(p *store.OutboxUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("update outbox entries: %w", err)
+	}
+	ids, statuses, attempts := make([]uuid.UUID, n), make([]string, n), make([]int32, n)
+	responses, errs := make([]*string, n), make([]string, n)
+	for i, p := range ps {
+		ids[i], statuses[i], attempts[i] = p.ID, string(p.Status), int32(p.Attempts)
+		responses[i], errs[i] = jsonOrNil(store.StorableJSON(p.Response)), store.StorableText(p.Error)
+	}
+	tag, err := t.tx.Exec(ctx, outboxUpdateManySQL, pgx.QueryExecModeDescribeExec, ps[0].TenantID, ids, statuses, attempts, responses, errs)
+	if err != nil {
+		return translate(err, "update %d outbox entries", n)
+	}
+	if int(tag.RowsAffected()) != n {
+		return fmt.Errorf("update %d outbox entries: %d not found: %w", n, n-int(tag.RowsAffected()), store.ErrNotFound)
+	}
+	return nil
+}
+
+// outboxAttemptManySQL counts one more attempt of several entries of one
+// tenant in one round trip (raw SQL for the unnest, as above).
+const outboxAttemptManySQL = `UPDATE outbox AS o
+SET attempts = o.attempts + 1, attempted_at = clock_timestamp(), updated_at = clock_timestamp()
+FROM unnest($2::uuid[]) AS u(id)
+WHERE o.tenant_id = $1 AND o.id = u.id
+RETURNING o.id, o.attempts`
+
+// OutboxAttemptMany counts one more attempt of each of the tenant's
+// entries ids (distinct) in one round trip and returns the new counts in
+// the order of ids; store.ErrNotFound when one does not exist.
+func (t *tx) OutboxAttemptMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]int, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(ctx, outboxAttemptManySQL, pgx.QueryExecModeDescribeExec, tenantID, ids)
+	if err != nil {
+		return nil, translate(err, "count attempts of %d outbox entries", len(ids))
+	}
+	counts := make(map[uuid.UUID]int, len(ids))
+	for rows.Next() {
+		var id uuid.UUID
+		var n int32
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return nil, translate(err, "count attempts of %d outbox entries", len(ids))
+		}
+		counts[id] = int(n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "count attempts of %d outbox entries", len(ids))
+	}
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		n, ok := counts[id]
+		if !ok {
+			return nil, fmt.Errorf("count attempt of outbox entry %s: %w", id, store.ErrNotFound)
+		}
+		out[i] = n
 	}
 	return out, nil
 }

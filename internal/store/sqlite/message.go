@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -223,4 +224,19 @@ func (t *tx) MessagingWindowGet(ctx context.Context, tenantID, connectionID uuid
 		return nil, wrap(err, "get messaging window of channel %s", connectionID)
 	}
 	return messagingWindowFromRow(r), nil
+}
+
+// MessageMarkSentMany marks several messages of one tenant sent; a message
+// that no longer exists is left out. SQLite runs in process: one statement
+// per message costs no round trip.
+func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSentParams) error {
+	if err := store.OneTenant(ps, func(p *store.MessageMarkSentParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("mark messages sent: %w", err)
+	}
+	for _, p := range ps {
+		if _, err := t.MessageMarkSent(ctx, p); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -104,6 +105,36 @@ func (t *tx) OutboxListByExecution(ctx context.Context, tenantID, executionID uu
 	out := make([]*domain.OutboxEntry, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, outboxFromRow(r))
+	}
+	return out, nil
+}
+
+// OutboxUpdateMany records the outcomes of several entries of one tenant;
+// an entry that does not exist is store.ErrNotFound. SQLite runs in
+// process: one statement per entry costs no round trip.
+func (t *tx) OutboxUpdateMany(ctx context.Context, ps []*store.OutboxUpdateParams) error {
+	if err := store.OneTenant(ps, func(p *store.OutboxUpdateParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("update outbox entries: %w", err)
+	}
+	for _, p := range ps {
+		if err := t.OutboxUpdate(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OutboxAttemptMany counts one more attempt of each of the tenant's
+// entries ids and returns the new counts in order; store.ErrNotFound when
+// one does not exist.
+func (t *tx) OutboxAttemptMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]int, error) {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		n, err := t.OutboxAttempt(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
 	}
 	return out, nil
 }

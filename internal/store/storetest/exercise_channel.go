@@ -21,6 +21,7 @@ func channelCases() []exerciseCase {
 		{"MessageInsert/IdempotencyKeyReturnsExisting", exerciseMessageInsertIdempotent},
 		{"MessageList/FiltersAndPages", exerciseMessageList},
 		{"MessageAdvance/ForwardOnly", exerciseMessageAdvance},
+		{"MessageMarkSentMany/AsMarkSentEach", exerciseMessageMarkSentMany},
 		{"MessageAdvanceByProviderID/DuplicatesAndReordering", exerciseMessageAdvanceByProviderID},
 		{"Message/TenantIsolation", exerciseMessageIsolation},
 		{"Message/ContactErasureBlanksAddressKeepsRow", exerciseMessageContactErasure},
@@ -458,6 +459,45 @@ func exerciseMessageAdvance(t *testing.T, f *fixture) {
 		require.NoError(t, err)
 		require.Equal(t, domain.MessageDelivered, sent.Status)
 		require.Equal(t, "wamid.d", *sent.ProviderMessageID)
+	})
+}
+
+// exerciseMessageMarkSentMany: several messages marked sent at once each
+// get their provider ID and sent time; one moved further keeps its status;
+// another tenant's message and a missing one are left out.
+func exerciseMessageMarkSentMany(t *testing.T, f *fixture) {
+	a, b, d := f.newMessage(t, f.tenantA.ID, nil), f.newMessage(t, f.tenantA.ID, nil), f.newMessage(t, f.tenantA.ID, nil)
+	otherB := f.newMessage(t, f.tenantB.ID, nil)
+	at := ts()
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		_, _, err := tx.MessageAdvance(f.ctx, &store.MessageAdvanceParams{TenantID: f.tenantA.ID, ID: d.ID, Status: domain.MessageDelivered})
+		require.NoError(t, err)
+		require.NoError(t, tx.MessageMarkSentMany(f.ctx, []*store.MessageMarkSentParams{
+			{TenantID: f.tenantA.ID, ID: a.ID, ProviderMessageID: "many.a", At: at},
+			{TenantID: f.tenantA.ID, ID: b.ID, ProviderMessageID: "many.b", At: at},
+			{TenantID: f.tenantA.ID, ID: d.ID, ProviderMessageID: "many.d", At: at},
+			{TenantID: f.tenantA.ID, ID: otherB.ID, ProviderMessageID: "many.x", At: at},
+			{TenantID: f.tenantA.ID, ID: domain.NewID(), ProviderMessageID: "many.y", At: at},
+		}))
+	})
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		for id, want := range map[uuid.UUID]string{a.ID: "many.a", b.ID: "many.b"} {
+			m, err := tx.MessageGetByID(f.ctx, f.tenantA.ID, id)
+			require.NoError(t, err)
+			require.Equal(t, domain.MessageSent, m.Status)
+			require.Equal(t, want, *m.ProviderMessageID)
+			require.True(t, at.Equal(*m.SentAt))
+		}
+		m, err := tx.MessageGetByID(f.ctx, f.tenantA.ID, d.ID)
+		require.NoError(t, err)
+		require.Equal(t, domain.MessageDelivered, m.Status, "a further status stays")
+		require.Equal(t, "many.d", *m.ProviderMessageID)
+	})
+	f.read(t, f.tenantB.ID, func(tx store.Tx) {
+		m, err := tx.MessageGetByID(f.ctx, f.tenantB.ID, otherB.ID)
+		require.NoError(t, err)
+		require.Equal(t, domain.MessageQueued, m.Status, "another tenant's message is not touched")
+		require.Nil(t, m.ProviderMessageID)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
@@ -72,6 +73,81 @@ func outboxCases() []exerciseCase {
 				got, err := tx.OutboxGetByKey(f.ctx, f.tenantB.ID, "k-b")
 				require.NoError(t, err)
 				require.Zero(t, got.Attempts)
+			})
+		}},
+		{"OutboxAttemptMany/CountsEachInOrderAndUpdateManyRecordsEach", func(t *testing.T, f *fixture) {
+			c := f.newChain(t, f.tenantA.ID)
+			entries := make([]*domain.OutboxEntry, 3)
+			for i := range entries {
+				st := f.newStep(t, c.e, i+1, "send", domain.StepRunning)
+				f.in(t, f.tenantA.ID, func(tx store.Tx) {
+					var err error
+					entries[i], _, err = tx.OutboxInsert(f.ctx, &store.OutboxInsertParams{
+						TenantID: f.tenantA.ID, ExecutionID: c.e.ID, StepID: st.ID, IdempotencyKey: "m-" + st.ID.String(), Kind: "email.send",
+					})
+					require.NoError(t, err)
+				})
+			}
+			// The first entry had an attempt already: counts are per entry.
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				_, err := tx.OutboxAttempt(f.ctx, f.tenantA.ID, entries[0].ID)
+				require.NoError(t, err)
+			})
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				n, err := tx.OutboxAttemptMany(f.ctx, f.tenantA.ID, []uuid.UUID{entries[2].ID, entries[0].ID, entries[1].ID})
+				require.NoError(t, err)
+				require.Equal(t, []int{1, 2, 1}, n, "in the order asked")
+			})
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				require.NoError(t, tx.OutboxUpdateMany(f.ctx, []*store.OutboxUpdateParams{
+					{TenantID: f.tenantA.ID, ID: entries[0].ID, Status: domain.OutboxDone, Attempts: 2, Response: json.RawMessage(`{"id":"a"}`)},
+					{TenantID: f.tenantA.ID, ID: entries[1].ID, Status: domain.OutboxFailed, Attempts: 1, Response: json.RawMessage(`{"code":550}`), Error: "550 no such user"},
+				}))
+			})
+			f.read(t, f.tenantA.ID, func(tx store.Tx) {
+				got, err := tx.OutboxListByExecution(f.ctx, f.tenantA.ID, c.e.ID)
+				require.NoError(t, err)
+				byID := map[uuid.UUID]*domain.OutboxEntry{}
+				for _, o := range got {
+					byID[o.ID] = o
+				}
+				a, b, c := byID[entries[0].ID], byID[entries[1].ID], byID[entries[2].ID]
+				require.Equal(t, domain.OutboxDone, a.Status)
+				require.Equal(t, 2, a.Attempts)
+				require.JSONEq(t, `{"id":"a"}`, string(a.Response))
+				require.NotNil(t, a.AttemptedAt)
+				require.Equal(t, domain.OutboxFailed, b.Status)
+				require.Equal(t, "550 no such user", b.Error)
+				require.JSONEq(t, `{"code":550}`, string(b.Response))
+				require.Equal(t, domain.OutboxPending, c.Status, "not in the update")
+				require.Equal(t, 1, c.Attempts)
+			})
+			// Another tenant's entry is not found, and nothing is written.
+			other := f.newChain(t, f.tenantB.ID)
+			sB := f.newStep(t, other.e, 1, "send", domain.StepRunning)
+			var entryB *domain.OutboxEntry
+			f.in(t, f.tenantB.ID, func(tx store.Tx) {
+				var err error
+				entryB, _, err = tx.OutboxInsert(f.ctx, &store.OutboxInsertParams{
+					TenantID: f.tenantB.ID, ExecutionID: other.e.ID, StepID: sB.ID, IdempotencyKey: "m-b", Kind: "email.send",
+				})
+				require.NoError(t, err)
+			})
+			require.ErrorIs(t, f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+				_, err := tx.OutboxAttemptMany(f.ctx, f.tenantA.ID, []uuid.UUID{entries[2].ID, entryB.ID})
+				return err
+			}), store.ErrNotFound)
+			require.ErrorIs(t, f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+				return tx.OutboxUpdateMany(f.ctx, []*store.OutboxUpdateParams{
+					{TenantID: f.tenantA.ID, ID: entries[2].ID, Status: domain.OutboxDone, Attempts: 1},
+					{TenantID: f.tenantA.ID, ID: entryB.ID, Status: domain.OutboxDone, Attempts: 1},
+				})
+			}), store.ErrNotFound)
+			f.read(t, f.tenantB.ID, func(tx store.Tx) {
+				got, err := tx.OutboxGetByKey(f.ctx, f.tenantB.ID, "m-b")
+				require.NoError(t, err)
+				require.Zero(t, got.Attempts)
+				require.Equal(t, domain.OutboxPending, got.Status)
 			})
 		}},
 		{"OutboxListByExecution/OwnEntriesOldestFirst", func(t *testing.T, f *fixture) {
