@@ -228,6 +228,7 @@ export default function analyticsTests(test) {
       // Split without a goal: entries per variant as the funnel's ends say.
       await expectText(page, page.getByTestId("variant-a").getByTestId("entered"), String(tookA), "variant a entered");
       await expectText(page, page.getByTestId("variant-b").getByTestId("entered"), String(tookB), "variant b entered");
+      if (tookA) await expectText(page, page.getByTestId("variant-a").getByTestId("variant-ends"), `Took A ${tookA}`, "variant a's end");
 
       // Goal conversion: order.completed is offered from the seen event names; 2 of 6 converted within 3 days.
       await page.getByRole("heading", { name: "Pick a goal event" }).waitFor();

@@ -134,7 +134,7 @@ describe("splitRows", () => {
         nodeId: "ab",
         label: "",
         variants: [
-          { name: "a", weight: 50, entered: 10, completed: 8, failed: 2, converted: 3, conversionRate: 0.3, ends: { done: 8 } },
+          { name: "a", weight: 50, entered: 10, completed: 8, failed: 2, converted: 3, conversionRate: 0.3, ends: { done: 6, lost: 2, never: 0 } },
           { name: "b", weight: 50, entered: 10, completed: 9, failed: 1, converted: 5, conversionRate: 0.5, ends: { done: 9 } },
           { name: "c", weight: 0, entered: 0, completed: 0, failed: 0, converted: 0, conversionRate: 0, ends: {} },
         ],
@@ -145,6 +145,10 @@ describe("splitRows", () => {
   it("marks the variant that converts best when a goal is given", () => {
     const [s] = splitRows(data, true);
     expect(s).toMatchObject({ nodeId: "ab", label: "ab", total: 20 });
+    expect(s!.variants[0]!.ends).toEqual([
+      { nodeId: "done", count: 6 },
+      { nodeId: "lost", count: 2 },
+    ]);
     expect(s!.variants.map((v) => [v.name, v.conversionRate, v.leader])).toEqual([
       ["a", 0.3, false],
       ["b", 0.5, true],

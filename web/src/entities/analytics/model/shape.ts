@@ -208,6 +208,8 @@ export interface VariantRow {
   conversionRate: number | null;
   /** Whether this variant converts best (or, without a goal, completes best) among variants with entries. */
   leader: boolean;
+  /** The `end` steps the variant's executions reached, most reached first. */
+  ends: Array<{ nodeId: string; count: number }>;
 }
 
 /** One split node of a workflow with its variants. */
@@ -233,6 +235,10 @@ export function splitRows(data: SplitAnalytics | undefined, withGoal: boolean): 
         completionRate: ratio(v.completed, v.entered),
         conversionRate: withGoal ? (v.conversionRate ?? ratio(converted ?? 0, v.entered)) : null,
         leader: false,
+        ends: Object.entries(v.ends ?? {})
+          .filter(([, n]) => n > 0)
+          .map(([nodeId, n]) => ({ nodeId, count: n }))
+          .sort((a, b) => b.count - a.count || a.nodeId.localeCompare(b.nodeId)),
       };
     });
     const score = (v: VariantRow) => (withGoal ? (v.conversionRate ?? 0) : v.completionRate);

@@ -150,6 +150,8 @@ function SplitsCard({ workflowId, period, goal }: { workflowId: string; period: 
   const withGoal = !!goal.goal;
   const q = useSplitAnalytics(workflowId, period, withGoal ? goal : undefined);
   const splits = splitRows(q.data, withGoal);
+  const wf = useWorkflow(workflowId);
+  const endLabel = (id: string) => wf.data?.definition?.nodes?.find((n) => n.id === id)?.label || id;
   return (
     <Card data-testid="splits-card">
       <CardHeader
@@ -196,6 +198,11 @@ function SplitsCard({ workflowId, period, goal }: { workflowId: string; period: 
                           <Badge tone="green" className="ml-2" data-testid="variant-leader">
                             leading
                           </Badge>
+                        )}
+                        {v.ends.length > 0 && (
+                          <span className="block truncate text-xs text-slate-500" data-testid="variant-ends" title="The end steps this variant's executions reached">
+                            {v.ends.map((e) => `${endLabel(e.nodeId)} ${count(e.count)}`).join(" · ")}
+                          </span>
                         )}
                       </td>
                       <td className={`${table.td} text-right text-slate-500 tabular-nums`}>{v.weight}</td>
