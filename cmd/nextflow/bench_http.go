@@ -24,7 +24,7 @@ const benchHTTPUsage = `usage:
   nextflow bench events --db sqlite|postgres [--batches N] [--batch-size S] [--clients C] [--contacts K]
       posts batches of events to /api/v1/events (events:write key) for a trigger.event → end
       journey: saturated with C clients, each request alone and with the events group commit
-      (G requests per transaction at most, --group-requests, default 64), alternated twice; then
+      (--group-requests per transaction at most, default 64; --group-runners at once, default 4), alternated twice; then
       paced at half the grouped rate. --batch-size 1 measures single events.
   --cpuprofile FILE writes a CPU profile of the run.
 Both serve the real API on a loopback port and time each request from send to answer.`
@@ -44,6 +44,7 @@ func benchHTTP(ctx context.Context, kind string, args []string, stdout io.Writer
 	batchSize := fs.Int("batch-size", 100, "events per batch")
 	contacts := fs.Int("contacts", 10000, "distinct contacts the events name")
 	groupRequests := fs.Int("group-requests", ingest.DefaultGroupRequests, "requests per events group-commit transaction in the grouped phases")
+	groupRunners := fs.Int("group-runners", ingest.DefaultGroupRunners, "events group-commit transactions that run at once")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchHTTPUsage}
@@ -71,7 +72,7 @@ func benchHTTP(ctx context.Context, kind string, args []string, stdout io.Writer
 		res, err = httpbench.Webhook(ctx, st, httpbench.WebhookConfig{Workers: workers, Requests: *requests, Clients: *clients, StartBatch: *startBatch})
 	default:
 		res, err = httpbench.Events(ctx, st, httpbench.EventsConfig{Workers: workers, Batches: *batches, BatchSize: *batchSize,
-			Clients: *clients, Contacts: *contacts, GroupRequests: *groupRequests})
+			Clients: *clients, Contacts: *contacts, GroupRequests: *groupRequests, GroupRunners: *groupRunners})
 	}
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", kind, err)

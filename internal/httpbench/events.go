@@ -30,6 +30,9 @@ type EventsConfig struct {
 	// ingest.DefaultGroupRequests); the other phases store each request
 	// in a transaction of its own.
 	GroupRequests int
+	// GroupRunners is how many shared transactions run at once (default
+	// ingest.DefaultGroupRunners).
+	GroupRunners int
 }
 
 // EventsResult is what Events measured.
@@ -98,7 +101,7 @@ func Events(ctx context.Context, st store.Store, cfg EventsConfig) (*EventsResul
 		return nil, err
 	}
 	defer alone.close()
-	grouped, err := startServer(ctx, st, nil, engine.Options{}, tenant, &ingest.GroupCommit{Requests: cfg.GroupRequests})
+	grouped, err := startServer(ctx, st, nil, engine.Options{}, tenant, &ingest.GroupCommit{Requests: cfg.GroupRequests, Runners: cfg.GroupRunners})
 	if err != nil {
 		return nil, err
 	}
