@@ -237,7 +237,7 @@ func (e *Engine) recordResultAlone(ctx context.Context, er *effectResult) advanc
 			}
 			return fmt.Errorf("lock execution %s: %w", er.pe.req.ExecutionID, err)
 		}
-		r, err := e.resultRun(ctx, tx, exec, er, false)
+		r, err := e.resultRun(ctx, tx, exec, er, false, nil)
 		if err != nil || r == nil {
 			return err
 		}
@@ -255,11 +255,15 @@ func (e *Engine) recordResultAlone(ctx context.Context, er *effectResult) advanc
 
 // resultRun records er's outcome on locked exec inside tx and runs the
 // execution on; it returns the run, whose steps and state the caller
-// writes (with batched, also its step outcomes and jobs), or nil when the
-// execution had moved on meanwhile.
-func (e *Engine) resultRun(ctx context.Context, tx store.Tx, exec *domain.Execution, er *effectResult, batched bool) (*run, error) {
+// writes (with batched, also its step outcomes and jobs, and the outbox
+// outcome, which the caller has written with the batch's others before),
+// or nil when the execution had moved on meanwhile.
+//
+// rec, when not nil, gathers the successes an EffectBatchRecorder writes
+// together at the end of the caller's transaction.
+func (e *Engine) resultRun(ctx context.Context, tx store.Tx, exec *domain.Execution, er *effectResult, batched bool, rec *effectRecords) (*run, error) {
 	pe, out := er.pe, er.out
-	if out.up != nil {
+	if out.up != nil && !batched {
 		if err := tx.OutboxUpdate(ctx, out.up); err != nil {
 			return nil, fmt.Errorf("record outcome: %w", err)
 		}
@@ -308,7 +312,7 @@ func (e *Engine) resultRun(ctx context.Context, tx store.Tx, exec *domain.Execut
 			val = string(out.output)
 		}
 		r.c.setOutput(n.ID, val)
-		if err := recordEffect(ctx, tx, pe, res); err != nil {
+		if err := rec.record(ctx, tx, pe, res); err != nil {
 			return nil, err
 		}
 		handle := outHandle(pe, out.output)

@@ -185,7 +185,20 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		for _, exec := range locked {
 			execs[exec.ID] = exec
 		}
+		// The outcomes of calls just made go in one statement, before the
+		// runs that follow them (resultRun leaves them to its batched
+		// caller).
+		var outcomes []*store.OutboxUpdateParams
+		for _, r := range reqs {
+			if r.result != nil && r.result.out.up != nil && execs[r.args.ExecutionID] != nil {
+				outcomes = append(outcomes, r.result.out.up)
+			}
+		}
+		if err := tx.OutboxUpdateMany(ctx, outcomes); err != nil {
+			return fmt.Errorf("record %d outcomes: %w", len(outcomes), err)
+		}
 		var w runWrites
+		var rec effectRecords
 		var updates []*store.ExecutionUpdateParams
 		for i, r := range reqs {
 			exec := execs[r.args.ExecutionID]
@@ -194,7 +207,7 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 				if exec == nil {
 					continue // deleted with its workflow, outbox entry and all
 				}
-				if rn, err = e.resultRun(ctx, tx, exec, r.result, true); err != nil {
+				if rn, err = e.resultRun(ctx, tx, exec, r.result, true, &rec); err != nil {
 					return err
 				}
 				if rn == nil {
@@ -215,6 +228,9 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 			}
 			updates = append(updates, up)
 			results[i] = advanceResult{effect: rn.effect, events: rn.events}
+		}
+		if err := rec.write(ctx, tx); err != nil {
+			return err
 		}
 		if err := w.writeSteps(ctx, tx); err != nil {
 			return err

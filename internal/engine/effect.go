@@ -129,6 +129,56 @@ type EffectRecorder interface {
 	RecordResult(ctx context.Context, tx store.Tx, res EffectResult) error
 }
 
+// EffectBatchRecorder is implemented by an EffectRecorder that can write
+// the rows of many successful calls at once (messages marked sent in one
+// statement). In the advance group commit the engine gathers the
+// successes of a transaction's executions for it and calls RecordResults
+// once, before that transaction commits, instead of RecordResult for
+// each; failures still go to RecordResult at once, as their rows (a
+// suppression) may be read by the runs that follow in the same
+// transaction. RecordResults must do for each result what RecordResult
+// would; its error rolls the transaction back like RecordResult's.
+type EffectBatchRecorder interface {
+	EffectRecorder
+	RecordResults(ctx context.Context, tx store.Tx, res []EffectResult) error
+}
+
+// effectRecords gathers, in a group-commit transaction, the successes
+// whose EffectBatchRecorder writes them together (write).
+type effectRecords struct {
+	byRecorder map[EffectBatchRecorder][]EffectResult
+	order      []EffectBatchRecorder
+}
+
+// record hands res to pe's recorder: kept for write when rs gathers (not
+// nil), the call succeeded and the recorder writes in batches; else at
+// once.
+func (rs *effectRecords) record(ctx context.Context, tx store.Tx, pe *pendingEffect, res EffectResult) error {
+	br, ok := pe.fx.(EffectBatchRecorder)
+	if rs == nil || !ok || res.Err != nil {
+		return recordEffect(ctx, tx, pe, res)
+	}
+	if rs.byRecorder == nil {
+		rs.byRecorder = map[EffectBatchRecorder][]EffectResult{}
+	}
+	if _, seen := rs.byRecorder[br]; !seen {
+		rs.order = append(rs.order, br)
+	}
+	rs.byRecorder[br] = append(rs.byRecorder[br], res)
+	return nil
+}
+
+// write hands each recorder its gathered results.
+func (rs *effectRecords) write(ctx context.Context, tx store.Tx) error {
+	for _, br := range rs.order {
+		res := rs.byRecorder[br]
+		if err := br.RecordResults(ctx, tx, res); err != nil {
+			return fmt.Errorf("record the results of %d calls (%s): %w", len(res), res[0].Kind, err)
+		}
+	}
+	return nil
+}
+
 // EffectStepInput is implemented by a side effect whose stored request
 // holds what the execution view must not show (an AI prompt with the
 // personal data its workspace asked to blank). StepInput returns what the
@@ -314,21 +364,31 @@ func (e *Engine) attemptBatch(batch []*attemptRequest) {
 		byTenant[r.tenantID] = append(byTenant[r.tenantID], r)
 	}
 	var alone []*attemptRequest
+	seen := map[uuid.UUID]bool{}
 	for _, tenantID := range tenants {
-		reqs := byTenant[tenantID]
+		var reqs []*attemptRequest
+		for _, r := range byTenant[tenantID] {
+			if seen[r.outboxID] {
+				alone = append(alone, r) // counted on its own, after the batch
+				continue
+			}
+			seen[r.outboxID] = true
+			reqs = append(reqs, r)
+		}
 		if len(reqs) == 1 {
 			alone = append(alone, reqs...)
 			continue
 		}
-		counts := make([]int, len(reqs))
+		var counts []int
+		ids := make([]uuid.UUID, len(reqs))
+		for i, r := range reqs {
+			ids[i] = r.outboxID
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), batchTxTimeout)
 		err := e.store.InTx(ctx, tenantID, func(tx store.Tx) error {
-			for i, r := range reqs {
-				n, err := tx.OutboxAttempt(ctx, tenantID, r.outboxID)
-				if err != nil {
-					return fmt.Errorf("record attempt of %s: %w", r.key, err)
-				}
-				counts[i] = n
+			var err error
+			if counts, err = tx.OutboxAttemptMany(ctx, tenantID, ids); err != nil {
+				return fmt.Errorf("record %d attempts: %w", len(ids), err)
 			}
 			return nil
 		})

@@ -472,6 +472,29 @@ func (s *Sender) connection(ctx context.Context, tenantID, id uuid.UUID) (*Conne
 	return conn, nil
 }
 
+// RecordResults implements engine.EffectBatchRecorder: the messages of
+// many successful sends are marked sent in one statement; any other
+// outcome goes through RecordResult.
+func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engine.EffectResult) error {
+	sent := make([]*store.MessageMarkSentParams, 0, len(results))
+	now := s.opts.Now()
+	for _, res := range results {
+		var r sendRequest
+		if res.Err != nil || json.Unmarshal(res.Request, &r) != nil || r.MessageID == uuid.Nil {
+			if err := s.RecordResult(ctx, tx, res); err != nil {
+				return err
+			}
+			continue
+		}
+		sent = append(sent, &store.MessageMarkSentParams{TenantID: res.TenantID, ID: r.MessageID,
+			ProviderMessageID: r.Email.MessageID, At: now})
+	}
+	if err := tx.MessageMarkSentMany(ctx, sent); err != nil {
+		return fmt.Errorf("mark %d messages sent: %w", len(sent), err)
+	}
+	return nil
+}
+
 // RecordResult moves the message with the call's outcome: sent; bounced
 // with the reply (and the address suppressed) after a hard bounce; failed
 // otherwise, marking the connection failing when its settings were

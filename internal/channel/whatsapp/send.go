@@ -414,6 +414,36 @@ func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.Ra
 	return json.Marshal(out)
 }
 
+// RecordResults implements engine.EffectBatchRecorder: the messages of
+// many successful sends are marked sent in one statement; any other
+// outcome goes through RecordResult.
+func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engine.EffectResult) error {
+	sent := make([]*store.MessageMarkSentParams, 0, len(results))
+	now := s.opts.Now()
+	for _, res := range results {
+		var r sendRequest
+		var out sendOutput
+		if res.Err != nil || json.Unmarshal(res.Request, &r) != nil || r.MessageID == uuid.Nil {
+			if err := s.RecordResult(ctx, tx, res); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(res.Output) > 0 {
+			_ = json.Unmarshal(res.Output, &out)
+		}
+		if out.ProviderMessageID == "" {
+			continue // as RecordResult: nothing to mark
+		}
+		sent = append(sent, &store.MessageMarkSentParams{TenantID: res.TenantID, ID: r.MessageID,
+			ProviderMessageID: out.ProviderMessageID, At: now})
+	}
+	if err := tx.MessageMarkSentMany(ctx, sent); err != nil {
+		return fmt.Errorf("mark %d messages sent: %w", len(sent), err)
+	}
+	return nil
+}
+
 // RecordResult moves the message with the call's outcome: sent with the
 // wamid, or failed with the code and text (a retried failure leaves it
 // queued); a refused token marks the connection failing.
