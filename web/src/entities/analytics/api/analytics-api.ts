@@ -1,6 +1,6 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { queryKeys, request } from "@/shared/api";
+import { client, queryKeys, unwrap } from "@/shared/api";
 import type { AnalyticsPeriod, ConversionAnalytics, ExecutionAnalytics, MessageAnalytics, SplitAnalytics } from "../model/types";
 
 /** The filters of the workspace-wide analytics: a period and, optionally, one workflow. */
@@ -14,21 +14,22 @@ export interface Goal {
   within: string;
 }
 
-/** The analytics operations of the API. */
+/** The analytics operations of the API, through the generated client. */
 export const analyticsApi = {
-  executions: (f: AnalyticsFilter) =>
-    request<ExecutionAnalytics>("GET", "/api/v1/analytics/executions", { query: { from: f.from, to: f.to, workflowId: f.workflowId } }),
-  messages: (f: AnalyticsFilter) => request<MessageAnalytics>("GET", "/api/v1/analytics/messages", { query: { from: f.from, to: f.to, workflowId: f.workflowId } }),
-  splits: (id: string, p: AnalyticsPeriod, g?: Goal) =>
-    request<SplitAnalytics>("GET", "/api/v1/workflows/{id}/analytics/splits", {
-      path: { id },
-      query: { from: p.from, to: p.to, goal: g?.goal || undefined, within: g?.goal ? g.within : undefined },
-    }),
-  conversion: (id: string, p: AnalyticsPeriod, g: Goal) =>
-    request<ConversionAnalytics>("GET", "/api/v1/workflows/{id}/analytics/conversion", {
-      path: { id },
-      query: { from: p.from, to: p.to, goal: g.goal, within: g.within },
-    }),
+  executions: (f: AnalyticsFilter): Promise<ExecutionAnalytics> =>
+    unwrap(client.GET("/api/v1/analytics/executions", { params: { query: { from: f.from, to: f.to, workflowId: f.workflowId || undefined } } })),
+  messages: (f: AnalyticsFilter): Promise<MessageAnalytics> =>
+    unwrap(client.GET("/api/v1/analytics/messages", { params: { query: { from: f.from, to: f.to, workflowId: f.workflowId || undefined } } })),
+  splits: (id: string, p: AnalyticsPeriod, g?: Goal): Promise<SplitAnalytics> =>
+    unwrap(
+      client.GET("/api/v1/workflows/{id}/analytics/splits", {
+        params: { path: { id }, query: { from: p.from, to: p.to, goal: g?.goal || undefined, within: g?.goal ? g.within : undefined } },
+      }),
+    ),
+  conversion: (id: string, p: AnalyticsPeriod, g: Goal): Promise<ConversionAnalytics> =>
+    unwrap(
+      client.GET("/api/v1/workflows/{id}/analytics/conversion", { params: { path: { id }, query: { from: p.from, to: p.to, goal: g.goal, within: g.within } } }),
+    ),
 };
 
 // Analytics change as executions run: refreshed every minute, the last answer stays on screen while a new filter loads.
