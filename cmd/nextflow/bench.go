@@ -44,6 +44,7 @@ fresh database and the group/alone ratio is printed. --effects-only runs only th
 --max-uncommitted-calls bounds the calls whose outcome is not committed yet (the engine's
 MaxUncommittedCalls, default 64; -1: no bound but the 200 workers).
 PostgreSQL runs use DATABASE_URL (default the local test server) in a fresh schema that is dropped after.
+With OTEL_EXPORTER_OTLP_ENDPOINT set, the run's jobs, queries, steps and calls are traced (tracing's cost).
 River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, FetchPollInterval 20ms.`
 
 // cmdBench measures the engine or the cron scheduler on a fresh database.
