@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 
+	"github.com/nextflow-dev/nextflow/internal/analytics"
 	"github.com/nextflow-dev/nextflow/internal/api"
 	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/channel"
@@ -116,7 +117,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 			CompletedRetention: cfg.Retention.JobsCompleted,
 			CancelledRetention: cfg.Retention.JobsCancelled,
 			DiscardedRetention: cfg.Retention.JobsDiscarded,
-			PeriodicJobs:       append(prunePeriodic(cfg.Retention.PruneInterval), segmentPeriodic()...),
+			PeriodicJobs:       append(append(prunePeriodic(cfg.Retention.PruneInterval), segmentPeriodic()...), analytics.PeriodicJob(analytics.DefaultInterval)),
 			Middleware:         traces.JobMiddleware(),
 		},
 	})
@@ -310,6 +311,9 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 	retention.New(st, retention.Options{Logger: log, Overrides: retention.Overrides{
 		Executions: cfg.Retention.Executions, Events: cfg.Retention.Events, Audit: cfg.Retention.Audit,
 	}}).RegisterWorkers(a.workers)
+	// The daily rollups of the analytics reports, folded by a job the
+	// leader inserts every few minutes.
+	analytics.New(st, analytics.Options{Logger: log}).RegisterWorkers(a.workers)
 
 	var mailer auth.Mailer
 	if cfg.SMTPURL != "" {

@@ -107,6 +107,7 @@ var rules = map[string]rule{
 	"contactimport": {layer: layerService, imports: []string{"config", "contact", "domain", "plan", "store"}, tests: []string{"usage"}},
 	// History pruned by plan ages: a River job and `nextflow admin prune`.
 	"retention": {layer: layerService, imports: []string{"domain", "plan", "store"}},
+	"analytics": {layer: layerService, imports: []string{"store"}},
 	// Prometheus registry and the hooks it hands the API, store and engine.
 	"metrics": {layer: layerService, imports: []string{"live", "store"}},
 	// Channel connections (secrets sealed), templates and previews.
@@ -162,7 +163,7 @@ var rules = map[string]rule{
 		"redisconn", "secret", "store", "store/postgres", "store/storeopen", "webui", "workflow",
 		"catalog", "contact", "contactimport", "engine/enginebench", "cron/cronbench", "httpbench", "ingest",
 		"opsui", "channel/unsubscribe", "channel/email", "channel/emailsend", "channel", "channel/whatsapp",
-		"domain", "channel/messenger", "ai", "ai/aistep", "retention", "segment", "metrics",
+		"domain", "channel/messenger", "ai", "ai/aistep", "retention", "analytics", "segment", "metrics",
 		"broadcast", "tracing",
 	}},
 	"e2e":      {layer: layerApp, tests: []string{"channel/email/smtptest", "channel/metafake"}},

@@ -261,6 +261,16 @@ func (p *Pruner) pruneTenant(ctx context.Context, t store.TenantPlan, dryRun boo
 				return err
 			})
 		} else {
+			// The analytics rollups count what is pruned here: fold the
+			// tenant's history up to before first (a no-op when the rollup
+			// job is already past it), so pruned days stay counted.
+			err = p.st.InTx(ctx, t.ID, func(tx store.Tx) error {
+				_, err := tx.AnalyticsRollup(ctx, t.ID, store.AnalyticsWatermark{ExecutionsThrough: before, MessagesThrough: before})
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("fold analytics of tenant %s before pruning: %w", t.ID, err)
+			}
 			batches, err = p.batches(ctx, t.ID, p.opts.ExecutionBatchSize, func(tx store.Tx) (int64, error) {
 				c, err := tx.ExecutionPrune(ctx, t.ID, before, p.opts.ExecutionBatchSize)
 				if err == nil {

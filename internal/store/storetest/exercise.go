@@ -35,6 +35,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, workflowCases()...)
 	cases = append(cases, executionCases()...)
 	cases = append(cases, funnelCases()...)
+	cases = append(cases, analyticsCases()...)
 	cases = append(cases, outboxCases()...)
 	cases = append(cases, jobCases()...)
 	cases = append(cases, cronCases()...)

@@ -1,0 +1,292 @@
+package storetest
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+func utcDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+
+// dayCounts sums execution days by day, so expectations written per
+// execution compare with what the store returns.
+func dayCounts(days []store.ExecutionDay) map[time.Time]store.ExecutionDay {
+	out := map[time.Time]store.ExecutionDay{}
+	for _, d := range days {
+		out[d.Day] = d
+	}
+	return out
+}
+
+func analyticsCases() []exerciseCase {
+	return []exerciseCase{
+		{"AnalyticsExecutionDays/RollupLiveAndPruneAgree", func(t *testing.T, f *fixture) {
+			now := time.Now().UTC()
+			at := func(d time.Duration) *time.Time { v := now.Add(d); return &v }
+			wf := f.newWorkflow(t, f.tenantA.ID, "Days")
+			v := f.newVersion(t, wf)
+			other := f.newVersion(t, f.newWorkflow(t, f.tenantA.ID, "Other"))
+			exec := func(v *domain.WorkflowVersion, st domain.ExecutionStatus, finished *time.Time) *domain.Execution {
+				return f.newExecution(t, v, func(p *store.ExecutionInsertParams) { p.Status = st; p.FinishedAt = finished })
+			}
+			// Folded by a rollup through now-1h: finished before it.
+			e1 := exec(v, domain.ExecutionCompleted, at(-3*time.Hour))
+			e2 := exec(v, domain.ExecutionFailed, at(-2*time.Hour))
+			e6 := exec(other, domain.ExecutionCompleted, at(-3*time.Hour))
+			// Live: finished after the watermark, or not finished.
+			e3 := exec(v, domain.ExecutionCancelled, at(-10*time.Minute))
+			exec(v, domain.ExecutionWaiting, nil)
+			exec(v, domain.ExecutionRunning, nil)
+			exec(v, domain.ExecutionPending, nil)
+			// Never counted: a test run, tenant B's execution.
+			tr := exec(v, domain.ExecutionCompleted, at(-3*time.Hour))
+			f.in(t, f.tenantA.ID, func(tx store.Tx) { require.NoError(t, tx.ExecutionMarkTest(f.ctx, f.tenantA.ID, tr.ID)) })
+			b := f.newChain(t, f.tenantB.ID)
+			f.in(t, f.tenantB.ID, func(tx store.Tx) {
+				_, err := tx.ExecutionInsert(f.ctx, &store.ExecutionInsertParams{
+					TenantID: f.tenantB.ID, WorkflowID: b.wf.ID, VersionID: b.v.ID, Version: b.v.Version,
+					Status: domain.ExecutionCompleted, TriggerType: "trigger.manual", Context: json.RawMessage(`{}`),
+					CurrentNodeID: "start", FinishedAt: at(-3 * time.Hour),
+				})
+				require.NoError(t, err)
+			})
+
+			// Expected by hand, per day: every execution of wf was created
+			// now (started on its creation day); finishes on their days.
+			want := map[time.Time]store.ExecutionDay{}
+			add := func(day time.Time, fn func(d *store.ExecutionDay)) {
+				d := want[utcDay(day)]
+				d.Day = utcDay(day)
+				fn(&d)
+				want[d.Day] = d
+			}
+			for _, e := range []*domain.Execution{e1, e2, e3} {
+				add(e.CreatedAt, func(d *store.ExecutionDay) { d.Started++ })
+			}
+			add(now, func(d *store.ExecutionDay) { d.Started += 3 }) // waiting, running, pending (created ~now)
+			add(*e1.FinishedAt, func(d *store.ExecutionDay) { d.Completed++ })
+			add(*e2.FinishedAt, func(d *store.ExecutionDay) { d.Failed++ })
+			add(*e3.FinishedAt, func(d *store.ExecutionDay) { d.Cancelled++ })
+			wantAll := map[time.Time]store.ExecutionDay{}
+			for k, d := range want {
+				wantAll[k] = d
+			}
+			for _, fn := range []func(d *store.ExecutionDay){func(d *store.ExecutionDay) { d.Started++ }} {
+				d := wantAll[utcDay(e6.CreatedAt)]
+				d.Day = utcDay(e6.CreatedAt)
+				fn(&d)
+				wantAll[d.Day] = d
+			}
+			d := wantAll[utcDay(*e6.FinishedAt)]
+			d.Day = utcDay(*e6.FinishedAt)
+			d.Completed++
+			wantAll[d.Day] = d
+
+			from, to := utcDay(now).AddDate(0, 0, -2), utcDay(now).AddDate(0, 0, 1)
+			one := &store.AnalyticsPeriodParams{TenantID: f.tenantA.ID, WorkflowID: wf.ID, From: from, To: to}
+			all := &store.AnalyticsPeriodParams{TenantID: f.tenantA.ID, From: from, To: to}
+			check := func(stage string) {
+				t.Helper()
+				f.read(t, f.tenantA.ID, func(tx store.Tx) {
+					days, err := tx.AnalyticsExecutionDays(f.ctx, one)
+					require.NoError(t, err)
+					require.Equal(t, want, dayCounts(days), stage+": one workflow")
+					days, err = tx.AnalyticsExecutionDays(f.ctx, all)
+					require.NoError(t, err)
+					require.Equal(t, wantAll, dayCounts(days), stage+": all workflows")
+					n, err := tx.AnalyticsExecutionsNow(f.ctx, one)
+					require.NoError(t, err)
+					require.Equal(t, store.ExecutionsNow{Running: 2, Waiting: 1}, n, stage)
+				})
+			}
+			check("before any rollup (all live)")
+
+			through := now.Add(-time.Hour)
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				got, err := tx.AnalyticsRollup(f.ctx, f.tenantA.ID, store.AnalyticsWatermark{ExecutionsThrough: through, MessagesThrough: utcDay(now)})
+				require.NoError(t, err)
+				require.Equal(t, int64(3), got.Executions, "e1, e2 and the other workflow's e6; not the test run, not tenant B's")
+			})
+			check("after the rollup")
+			f.read(t, f.tenantA.ID, func(tx store.Tx) {
+				w, err := tx.AnalyticsWatermarkGet(f.ctx, f.tenantA.ID)
+				require.NoError(t, err)
+				require.WithinDuration(t, through, w.ExecutionsThrough, time.Millisecond)
+			})
+
+			// Folding again up to the same point, or an earlier one, folds nothing.
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				got, err := tx.AnalyticsRollup(f.ctx, f.tenantA.ID, store.AnalyticsWatermark{ExecutionsThrough: through.Add(-time.Hour), MessagesThrough: utcDay(now)})
+				require.NoError(t, err)
+				require.Zero(t, got.Executions)
+			})
+			check("after a repeated rollup")
+
+			// Retention prunes the folded executions: the days stay counted.
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				c, err := tx.ExecutionPrune(f.ctx, f.tenantA.ID, through, 100)
+				require.NoError(t, err)
+				require.Equal(t, int64(4), c.Executions, "e1, e2, e6 and the test run")
+			})
+			check("after pruning the folded executions")
+
+			// Another tenant sees none of it, and an unknown workflow nothing.
+			f.read(t, f.tenantB.ID, func(tx store.Tx) {
+				days, err := tx.AnalyticsExecutionDays(f.ctx, &store.AnalyticsPeriodParams{TenantID: f.tenantB.ID, WorkflowID: wf.ID, From: from, To: to})
+				require.NoError(t, err)
+				require.Empty(t, days)
+			})
+		}},
+		{"AnalyticsMessageDays/RollupAndLiveByQueuedDay", func(t *testing.T, f *fixture) {
+			today := utcDay(time.Now())
+			wf := f.newWorkflow(t, f.tenantA.ID, "Mail")
+			wid := wf.ID
+			msg := func(ch domain.ChannelKind, queued time.Time, workflow *uuid.UUID, statuses ...domain.MessageStatus) {
+				m := f.newMessage(t, f.tenantA.ID, func(p *store.MessageInsertParams) { p.Channel = ch; p.At = queued; p.WorkflowID = workflow })
+				f.in(t, f.tenantA.ID, func(tx store.Tx) {
+					for i, st := range statuses {
+						at := queued.Add(time.Duration(i+1) * time.Minute)
+						if st == domain.MessageSent {
+							_, err := tx.MessageMarkSent(f.ctx, &store.MessageMarkSentParams{TenantID: f.tenantA.ID, ID: m.ID, ProviderMessageID: domain.NewID().String(), At: at})
+							require.NoError(t, err)
+							continue
+						}
+						_, moved, err := tx.MessageAdvance(f.ctx, &store.MessageAdvanceParams{TenantID: f.tenantA.ID, ID: m.ID, Status: st, At: at})
+						require.NoError(t, err)
+						require.True(t, moved, st)
+					}
+				})
+			}
+			d3, d1 := today.AddDate(0, 0, -3).Add(9*time.Hour), today.AddDate(0, 0, -1).Add(9*time.Hour)
+			// Three days ago (folded): email sent→delivered→read, sent→bounced, failed; whatsapp sent.
+			msg(domain.ChannelEmail, d3, &wid, domain.MessageSent, domain.MessageDelivered, domain.MessageRead)
+			msg(domain.ChannelEmail, d3, &wid, domain.MessageSent, domain.MessageBounced)
+			msg(domain.ChannelEmail, d3, &wid, domain.MessageFailed)
+			msg(domain.ChannelWhatsApp, d3, nil, domain.MessageSent)
+			// Yesterday (live): email sent→delivered, queued only.
+			msg(domain.ChannelEmail, d1, &wid, domain.MessageSent, domain.MessageDelivered)
+			msg(domain.ChannelEmail, d1, &wid)
+			// A skipped message is not counted.
+			f.newMessage(t, f.tenantA.ID, func(p *store.MessageInsertParams) {
+				p.Channel = domain.ChannelEmail
+				p.At = d1
+				p.Status = domain.MessageSkipped
+				p.WorkflowID = &wid
+			})
+			// Tenant B's message is not counted.
+			f.newMessage(t, f.tenantB.ID, func(p *store.MessageInsertParams) { p.Channel = domain.ChannelEmail; p.At = d1 })
+
+			day3, day1 := today.AddDate(0, 0, -3), today.AddDate(0, 0, -1)
+			wantAll := []store.MessageDay{
+				{Day: day3, Channel: "email", Total: 3, Sent: 2, Delivered: 1, Read: 1, Failed: 1, Bounced: 1},
+				{Day: day3, Channel: "whatsapp", Total: 1, Sent: 1},
+				{Day: day1, Channel: "email", Total: 2, Sent: 1, Delivered: 1},
+			}
+			p := &store.AnalyticsPeriodParams{TenantID: f.tenantA.ID, From: today.AddDate(0, 0, -7), To: today.AddDate(0, 0, 1)}
+			pw := *p
+			pw.WorkflowID = wf.ID
+			pc := *p
+			pc.Channel = "whatsapp"
+			check := func(stage string) {
+				t.Helper()
+				f.read(t, f.tenantA.ID, func(tx store.Tx) {
+					days, err := tx.AnalyticsMessageDays(f.ctx, p)
+					require.NoError(t, err)
+					require.Equal(t, wantAll, days, stage)
+					days, err = tx.AnalyticsMessageDays(f.ctx, &pw)
+					require.NoError(t, err)
+					require.Equal(t, []store.MessageDay{wantAll[0], wantAll[2]}, days, stage+": one workflow")
+					days, err = tx.AnalyticsMessageDays(f.ctx, &pc)
+					require.NoError(t, err)
+					require.Equal(t, []store.MessageDay{wantAll[1]}, days, stage+": one channel")
+				})
+			}
+			check("live")
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				got, err := tx.AnalyticsRollup(f.ctx, f.tenantA.ID, store.AnalyticsWatermark{MessagesThrough: today.AddDate(0, 0, -2)})
+				require.NoError(t, err)
+				require.Equal(t, int64(4), got.Messages, "the four messages of three days ago")
+			})
+			check("after the rollup")
+		}},
+		{"AnalyticsSplitVariants/CountsMatchByHand", func(t *testing.T, f *fixture) {
+			wf := f.newWorkflow(t, f.tenantA.ID, "AB")
+			v := f.newVersion(t, wf)
+			from := utcDay(time.Now())
+			goal := "order.completed"
+			run := func(st domain.ExecutionStatus, contact *domain.Contact, variant, end string) *domain.Execution {
+				e := f.newExecution(t, v, func(p *store.ExecutionInsertParams) {
+					p.Status = st
+					if contact != nil {
+						p.ContactID = &contact.ID
+					}
+				})
+				steps := []store.StepInsertParams{
+					{NodeID: "start", NodeType: "trigger.manual"},
+					{NodeID: "ab", NodeType: "split", Handle: variant},
+				}
+				if end != "" {
+					steps = append(steps, store.StepInsertParams{NodeID: end, NodeType: "end"})
+				}
+				f.in(t, f.tenantA.ID, func(tx store.Tx) {
+					for i, s := range steps {
+						s.TenantID, s.ExecutionID, s.Seq, s.Status, s.Attempt, s.Input, s.StartedAt = f.tenantA.ID, e.ID, i+1, domain.StepCompleted, 1, json.RawMessage(`{}`), ts()
+						_, err := tx.StepInsert(f.ctx, &s)
+						require.NoError(t, err)
+					}
+				})
+				return e
+			}
+			c1, c2, c3 := eventContact(t, f, f.tenantA.ID, "c1"), eventContact(t, f, f.tenantA.ID, "c2"), eventContact(t, f, f.tenantA.ID, "c3")
+			a1 := run(domain.ExecutionCompleted, c1, "A", "done")
+			run(domain.ExecutionCompleted, c2, "A", "done")
+			run(domain.ExecutionFailed, nil, "A", "")
+			b1 := run(domain.ExecutionCompleted, c3, "B", "other_end")
+			run(domain.ExecutionWaiting, nil, "B", "")
+			// c1 converts 1h after entry; c3 converts after the 72h window;
+			// c2 had the event before entering and another name after.
+			insertEvents(t, f, f.tenantA.ID,
+				store.EventInsert{ContactID: c1.ID, Name: goal, OccurredAt: a1.CreatedAt.Add(time.Hour), MessageID: "m1"},
+				store.EventInsert{ContactID: c3.ID, Name: goal, OccurredAt: b1.CreatedAt.Add(73 * time.Hour), MessageID: "m2"},
+				store.EventInsert{ContactID: c2.ID, Name: goal, OccurredAt: a1.CreatedAt.Add(-time.Hour), MessageID: "m3"},
+				store.EventInsert{ContactID: c2.ID, Name: "page.viewed", OccurredAt: a1.CreatedAt.Add(time.Hour), MessageID: "m4"},
+			)
+			p := &store.AnalyticsGoalParams{TenantID: f.tenantA.ID, WorkflowID: wf.ID, From: from, To: from.AddDate(0, 0, 1),
+				SplitType: "split", EndType: "end", Goal: goal, Within: 72 * time.Hour}
+			f.read(t, f.tenantA.ID, func(tx store.Tx) {
+				got, err := tx.AnalyticsSplitVariants(f.ctx, p)
+				require.NoError(t, err)
+				require.Equal(t, []store.SplitVariantCount{
+					{NodeID: "ab", Variant: "A", Entered: 3, Completed: 2, Failed: 1, Converted: 1, Ends: map[string]int64{"done": 2}},
+					{NodeID: "ab", Variant: "B", Entered: 2, Completed: 1, Converted: 0, Ends: map[string]int64{"other_end": 1}},
+				}, got)
+
+				conv, err := tx.AnalyticsConversion(f.ctx, p)
+				require.NoError(t, err)
+				require.Equal(t, []store.ConversionDay{{Day: utcDay(a1.CreatedAt), Entries: 5, Converted: 1}}, conv.Days)
+				require.InDelta(t, 3600, conv.MedianSeconds, 1)
+
+				// A longer window takes c3 in: median of 1h and 73h.
+				long := *p
+				long.Within = 96 * time.Hour
+				conv, err = tx.AnalyticsConversion(f.ctx, &long)
+				require.NoError(t, err)
+				require.Equal(t, int64(2), conv.Days[0].Converted)
+				require.InDelta(t, 37*3600, conv.MedianSeconds, 1)
+			})
+			f.read(t, f.tenantB.ID, func(tx store.Tx) {
+				q := *p
+				q.TenantID = f.tenantB.ID
+				got, err := tx.AnalyticsSplitVariants(f.ctx, &q)
+				require.NoError(t, err)
+				require.Empty(t, got)
+			})
+		}},
+	}
+}
