@@ -388,8 +388,10 @@ func (a *App) Store() store.Store { return a.store }
 
 // Handler is the whole HTTP surface: API, health, dashboard.
 func (a *App) Handler() http.Handler {
-	// A server span per API request when traces are on.
-	apiHandler := a.traces.Handler(a.api.Handler())
+	// A server span per API request when traces are on; health probes,
+	// which orchestrators send every few seconds, get none.
+	plainAPI := a.api.Handler()
+	apiHandler := a.traces.Handler(plainAPI)
 	web := webui.Handler(a.cfg.WebDir, webui.TrustProxy(a.cfg.TrustProxy))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
@@ -407,7 +409,11 @@ func (a *App) Handler() http.Handler {
 			a.riverUI.ServeHTTP(w, r)
 			return
 		}
-		if strings.HasPrefix(p, api.Prefix+"/") || p == api.Prefix || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/webhooks/") || strings.HasPrefix(p, "/hooks/") ||
+		if p == "/healthz" || p == "/readyz" {
+			plainAPI.ServeHTTP(w, r)
+			return
+		}
+		if strings.HasPrefix(p, api.Prefix+"/") || p == api.Prefix || strings.HasPrefix(p, "/webhooks/") || strings.HasPrefix(p, "/hooks/") ||
 			strings.HasPrefix(p, api.SegmentPrefix+"/") || strings.HasPrefix(p, api.UnsubscribePrefix) {
 			apiHandler.ServeHTTP(w, r)
 			return

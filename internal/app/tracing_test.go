@@ -286,6 +286,7 @@ func TestTracesAcrossRequestJobStoreAndCall(t *testing.T) {
 	var trace []receivedSpan
 	for _, s := range receiver.received() {
 		require.Equal(t, "nextflow-traced", s.Service)
+		require.NotContains(t, s.Name, "healthz", "health probes are not traced")
 		if s.TraceID == callerTrace {
 			trace = append(trace, s)
 		}
