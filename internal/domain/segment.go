@@ -22,6 +22,12 @@ type Segment struct {
 	// ComputedAt when that was (nil: never computed).
 	MemberCount int
 	ComputedAt  *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// A whole computation in progress runs in chunks of contacts by ID,
+	// one transaction each: ComputeStartedAt is when it began (nil: none
+	// in progress) and ComputeCursor the last contact ID it has evaluated
+	// (uuid.Nil: none yet), where it resumes after a crash.
+	ComputeStartedAt *time.Time
+	ComputeCursor    uuid.UUID
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }

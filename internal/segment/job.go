@@ -85,7 +85,8 @@ type recomputeWorker struct {
 }
 
 // Timeout: a whole-membership computation of a large tenant may take a
-// while; it is one statement pair.
+// while. It runs in chunks of one transaction each; a job that times out
+// or crashes is retried and resumes after the last chunk committed.
 func (w *recomputeWorker) Timeout(*river.Job[RecomputeArgs]) time.Duration { return 10 * time.Minute }
 
 func (w *recomputeWorker) Work(ctx context.Context, job *river.Job[RecomputeArgs]) error {

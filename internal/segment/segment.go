@@ -57,7 +57,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Chunk is how many contacts one transaction of a whole computation
+	// evaluates (default DefaultChunk, at most store.SegmentMaxChunk).
+	Chunk int
 }
+
+// DefaultChunk is the contacts per transaction of a whole computation: a
+// second or less of work on PostgreSQL, so no transaction stays open long
+// enough to hold back vacuum.
+const DefaultChunk = 20_000
 
 // Service manages segments.
 type Service struct {
@@ -73,6 +81,10 @@ func New(st store.Store, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Chunk <= 0 {
+		opts.Chunk = DefaultChunk
+	}
+	opts.Chunk = min(opts.Chunk, store.SegmentMaxChunk)
 	return &Service{st: st, opts: opts}
 }
 
@@ -208,11 +220,17 @@ func (s *Service) Preview(ctx context.Context, tenantID uuid.UUID, def json.RawM
 	return n, cs, nil
 }
 
-// Recompute brings one segment's membership up to date (for contactIDs
-// only, when given) and records the changes as events that start
-// journeys, all in one transaction. The first computation of a segment
-// records no events: its members were there before anyone listened.
+// Recompute brings one segment's membership up to date and records the
+// changes as events that start journeys. For contactIDs it is one
+// transaction. Without, it evaluates every contact in chunks of
+// Options.Chunk by contact ID, one transaction each (see computeChunk),
+// resuming a computation in progress where its last chunk ended. The
+// first computation of a segment records no events: its members were
+// there before anyone listened.
 func (s *Service) Recompute(ctx context.Context, tenantID, segmentID uuid.UUID, contactIDs []uuid.UUID) (*store.SegmentChange, error) {
+	if len(contactIDs) == 0 {
+		return s.recomputeAll(ctx, tenantID, segmentID)
+	}
 	var ch *store.SegmentChange
 	err := s.st.InTx(ctx, tenantID, func(tx store.Tx) error {
 		var err error
@@ -223,6 +241,78 @@ func (s *Service) Recompute(ctx context.Context, tenantID, segmentID uuid.UUID, 
 		return nil, fmt.Errorf("compute segment %s: %w", segmentID, err)
 	}
 	return ch, nil
+}
+
+// recomputeAll runs chunks until a whole computation that this call took
+// part in has finished. A computation in progress (left by a crash or run
+// by another job) is joined, not restarted; an edit of the definition
+// restarts it (store.SegmentUpdate clears the cursor), and this call then
+// goes on until a computation that began after the edit has finished.
+func (s *Service) recomputeAll(ctx context.Context, tenantID, segmentID uuid.UUID) (*store.SegmentChange, error) {
+	total := &store.SegmentChange{}
+	joined := false
+	for {
+		var done bool
+		err := s.st.InTx(ctx, tenantID, func(tx store.Tx) error {
+			var err error
+			done, err = s.computeChunk(ctx, tx, tenantID, segmentID, &joined, total)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("compute segment %s: %w", segmentID, err)
+		}
+		if done {
+			return total, nil
+		}
+	}
+}
+
+// computeChunk runs one chunk of a whole computation in tx, holding the
+// segment's row: it begins a computation when none is in progress, then
+// evaluates the next Options.Chunk contacts after the cursor, records
+// their entries and exits (after the first computation), and moves the
+// cursor — or, at the last contact, finishes the computation. It adds the
+// changes to total and reports whether the caller is done.
+func (s *Service) computeChunk(ctx context.Context, tx store.Tx, tenantID, segmentID uuid.UUID, joined *bool, total *store.SegmentChange) (bool, error) {
+	seg, err := tx.SegmentLock(ctx, tenantID, segmentID)
+	if err != nil {
+		return false, err
+	}
+	if seg.ComputeStartedAt == nil {
+		if *joined && seg.ComputedAt != nil && !seg.ComputedAt.Before(seg.UpdatedAt) {
+			// Another job finished the computation this call took part in.
+			total.Members = seg.MemberCount
+			return true, nil
+		}
+		began := s.opts.Now().UTC()
+		seg.ComputeStartedAt, seg.ComputeCursor = &began, uuid.Nil
+	}
+	*joined = true
+	cond, err := ParseDefinition(seg.Definition)
+	if err != nil {
+		// Stored definitions were validated; one that no longer passes
+		// (a bound tightened since) keeps its last membership.
+		s.opts.Logger.WarnContext(ctx, "segment definition no longer valid; membership kept", "tenant", tenantID, "segment", segmentID, "error", err)
+		total.Members, err = tx.SegmentComputeFinish(ctx, tenantID, segmentID, *seg.ComputeStartedAt)
+		return true, err
+	}
+	now := s.opts.Now().UTC()
+	ch, err := tx.SegmentRecompute(ctx, &store.SegmentRecomputeParams{TenantID: tenantID, SegmentID: segmentID, Condition: cond, Now: now,
+		Chunk: &store.SegmentChunk{After: seg.ComputeCursor, Limit: s.opts.Chunk}})
+	if err != nil {
+		return false, err
+	}
+	total.Entered, total.Exited, total.Members = append(total.Entered, ch.Entered...), append(total.Exited, ch.Exited...), ch.Members
+	if seg.ComputedAt != nil && len(ch.Entered)+len(ch.Exited) > 0 {
+		if err := s.record(ctx, tx, seg, ch, now); err != nil {
+			return false, err
+		}
+	}
+	if ch.End {
+		total.Members, err = tx.SegmentComputeFinish(ctx, tenantID, segmentID, *seg.ComputeStartedAt)
+		return true, err
+	}
+	return false, tx.SegmentComputeProgress(ctx, tenantID, segmentID, *seg.ComputeStartedAt, ch.Last)
 }
 
 func (s *Service) recomputeTx(ctx context.Context, tx store.Tx, tenantID, segmentID uuid.UUID, contactIDs []uuid.UUID) (*store.SegmentChange, error) {

@@ -31,11 +31,27 @@ type SegmentStore interface {
 	// newest first.
 	SegmentSample(ctx context.Context, tenantID uuid.UUID, cond *SegmentCondition, now time.Time, limit int) ([]domain.Contact, error)
 	// SegmentRecompute brings a segment's membership to what its condition
-	// matches at now, set-based, and records the count and time on the
-	// segment. With p.ContactIDs set, only those contacts are re-evaluated
-	// (events or attribute changes arrived for them). It returns the
-	// contacts that entered and exited.
+	// matches at now, set-based, and returns the contacts that entered and
+	// exited. With neither p.ContactIDs nor p.Chunk it evaluates every
+	// contact and records the count and time on the segment (one
+	// transaction: for tests and small tenants). With p.ContactIDs set,
+	// only those contacts are re-evaluated (events or attribute changes
+	// arrived for them); with p.Chunk, only the chunk's contacts (a slice
+	// of a whole computation, see SegmentComputeProgress). Both adjust the
+	// member count by the change and leave the computation time alone.
 	SegmentRecompute(ctx context.Context, p *SegmentRecomputeParams) (*SegmentChange, error)
+	// SegmentLock reads a segment and holds its row until the transaction
+	// ends (PostgreSQL: FOR UPDATE; SQLite's single writer holds every
+	// row), so computations of one segment queue up.
+	SegmentLock(ctx context.Context, tenantID, id uuid.UUID) (*domain.Segment, error)
+	// SegmentComputeProgress records a whole computation in progress: when
+	// it began and the last contact ID it has evaluated (uuid.Nil: none
+	// yet), so it resumes there after a crash.
+	SegmentComputeProgress(ctx context.Context, tenantID, id uuid.UUID, startedAt time.Time, cursor uuid.UUID) error
+	// SegmentComputeFinish ends a whole computation: the segment is
+	// computed as of computedAt, its member count is counted afresh, and
+	// no computation is in progress. It returns the count.
+	SegmentComputeFinish(ctx context.Context, tenantID, id uuid.UUID, computedAt time.Time) (int, error)
 	// SegmentMemberList pages a segment's members by contact ID.
 	SegmentMemberList(ctx context.Context, tenantID, segmentID uuid.UUID, after uuid.UUID, limit int) ([]uuid.UUID, error)
 	// SegmentListStale lists, across tenants, the segments last computed
@@ -74,6 +90,15 @@ type SegmentRecomputeParams struct {
 	// ContactIDs limits the computation to these contacts (empty: all; at
 	// most SegmentMaxContacts).
 	ContactIDs []uuid.UUID
+	// Chunk limits the computation to a slice of the contacts by ID.
+	Chunk *SegmentChunk
+}
+
+// SegmentChunk is one slice of a whole computation: the contacts whose ID
+// is after After, in ID order, at most Limit (1 to SegmentMaxChunk).
+type SegmentChunk struct {
+	After uuid.UUID
+	Limit int
 }
 
 // SegmentChange is what a computation changed.
@@ -82,6 +107,11 @@ type SegmentChange struct {
 	Exited  []uuid.UUID
 	// Members is the membership's size afterwards.
 	Members int
+	// Chunk mode: Last is the last contact ID the chunk covered and End
+	// whether the chunk reached the last contact (the computation is
+	// complete).
+	Last uuid.UUID
+	End  bool
 }
 
 // Segment condition bounds: a tree deeper or wider than these is refused,
@@ -95,6 +125,8 @@ const (
 	SegmentSampleLimit = 100
 	// SegmentMaxContacts bounds SegmentRecomputeParams.ContactIDs.
 	SegmentMaxContacts = 1000
+	// SegmentMaxChunk bounds SegmentChunk.Limit.
+	SegmentMaxChunk = 100_000
 )
 
 // SegmentCondition is one node of a segment's condition tree: exactly one

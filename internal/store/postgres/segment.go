@@ -20,13 +20,17 @@ import (
 // the same way the contact list's filters do. User values are always
 // parameters; only validated operators shape the statement.
 
-const segmentColumns = `id, tenant_id, name, description, definition, member_count, computed_at, created_at, updated_at`
+const segmentColumns = `id, tenant_id, name, description, definition, member_count, computed_at, compute_started_at, compute_cursor, created_at, updated_at`
 
 func scanSegment(row pgx.Row) (*domain.Segment, error) {
 	s := &domain.Segment{}
 	var def []byte
-	if err := row.Scan(&s.ID, &s.TenantID, &s.Name, &s.Description, &def, &s.MemberCount, &s.ComputedAt, &s.CreatedAt, &s.UpdatedAt); err != nil {
+	var cursor *uuid.UUID
+	if err := row.Scan(&s.ID, &s.TenantID, &s.Name, &s.Description, &def, &s.MemberCount, &s.ComputedAt, &s.ComputeStartedAt, &cursor, &s.CreatedAt, &s.UpdatedAt); err != nil {
 		return nil, err
+	}
+	if cursor != nil {
+		s.ComputeCursor = *cursor
 	}
 	s.Definition = json.RawMessage(def)
 	return s, nil
@@ -67,9 +71,11 @@ func (t *tx) SegmentList(ctx context.Context, tenantID uuid.UUID) ([]domain.Segm
 	return out, translate(rows.Err(), "list segments of tenant %s", tenantID)
 }
 
-// SegmentUpdate replaces a segment's editable fields.
+// SegmentUpdate replaces a segment's editable fields; a whole computation
+// in progress starts over (its chunks so far used the old definition).
 func (t *tx) SegmentUpdate(ctx context.Context, p *store.SegmentUpdateParams) (*domain.Segment, error) {
-	s, err := scanSegment(t.tx.QueryRow(ctx, `UPDATE segments SET name = $3, description = $4, definition = $5, updated_at = clock_timestamp()
+	s, err := scanSegment(t.tx.QueryRow(ctx, `UPDATE segments SET name = $3, description = $4, definition = $5, updated_at = clock_timestamp(),
+    compute_started_at = NULL, compute_cursor = NULL
 WHERE tenant_id = $1 AND id = $2 RETURNING `+segmentColumns, p.TenantID, p.ID, p.Name, p.Description, []byte(p.Definition)))
 	return s, translate(err, "update segment %s", p.ID)
 }
@@ -123,12 +129,18 @@ func (t *tx) SegmentSample(ctx context.Context, tenantID uuid.UUID, cond *store.
 	return out, translate(rows.Err(), "sample segment of tenant %s", tenantID)
 }
 
-// SegmentRecompute brings a membership up to date in two set-based
-// statements (entrants inserted, leavers deleted) and records the count.
+// SegmentRecompute brings a membership up to date in one statement: the
+// contacts in scope that match (the condition compiled to SQL, each event
+// count a grouped scan of events_contact_name_idx over the scope), the
+// entrants inserted and the leavers deleted against the stored membership,
+// both returned.
 func (t *tx) SegmentRecompute(ctx context.Context, p *store.SegmentRecomputeParams) (*store.SegmentChange, error) {
 	now := p.Now.UTC()
 	if len(p.ContactIDs) > store.SegmentMaxContacts {
 		return nil, fmt.Errorf("compute segment %s: %d contacts, at most %d at once", p.SegmentID, len(p.ContactIDs), store.SegmentMaxContacts)
+	}
+	if p.Chunk != nil && (p.Chunk.Limit < 1 || p.Chunk.Limit > store.SegmentMaxChunk) {
+		return nil, fmt.Errorf("compute segment %s: a chunk of %d contacts, want 1 to %d", p.SegmentID, p.Chunk.Limit, store.SegmentMaxChunk)
 	}
 	// Lock the segment row: two computations of one segment queue up
 	// instead of computing against each other's half-written membership.
@@ -136,47 +148,108 @@ func (t *tx) SegmentRecompute(ctx context.Context, p *store.SegmentRecomputePara
 	if err := t.tx.QueryRow(ctx, `SELECT 1 FROM segments WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, p.TenantID, p.SegmentID).Scan(&one); err != nil {
 		return nil, translate(err, "compute segment %s", p.SegmentID)
 	}
-	// Each statement compiles the condition with its own parameters.
-	compile := func() (q *segmentSQL, where, seg, only string, err error) {
-		q = newSegmentSQL(p.TenantID, now)
-		if where, err = q.where(p.Condition); err != nil {
-			return nil, "", "", "", err
-		}
-		seg = q.arg(p.SegmentID)
-		if len(p.ContactIDs) > 0 {
-			only = q.arg(p.ContactIDs) + `::uuid[]`
-		}
-		return q, where, seg, only, nil
-	}
 	ch := &store.SegmentChange{}
-	q, where, seg, only, err := compile()
+	q := newSegmentSQL(p.TenantID, now)
+	// scope bounds the contacts evaluated, as a condition on column col.
+	var scope func(col string) string
+	switch {
+	case len(p.ContactIDs) > 0:
+		ids := q.arg(p.ContactIDs)
+		scope = func(col string) string { return col + ` = ANY(` + ids + `::uuid[])` }
+	case p.Chunk != nil:
+		var upper *uuid.UUID
+		err := t.tx.QueryRow(ctx, `SELECT id FROM contacts WHERE tenant_id = $1 AND id > $2 ORDER BY id OFFSET $3 LIMIT 1`,
+			p.TenantID, p.Chunk.After, p.Chunk.Limit-1).Scan(&upper)
+		if err != nil && err != pgx.ErrNoRows {
+			return nil, translate(err, "compute segment %s: chunk after %s", p.SegmentID, p.Chunk.After)
+		}
+		after := q.arg(p.Chunk.After)
+		if upper == nil {
+			ch.End = true
+			scope = func(col string) string { return col + ` > ` + after }
+		} else {
+			ch.Last = *upper
+			to := q.arg(*upper)
+			scope = func(col string) string { return col + ` > ` + after + ` AND ` + col + ` <= ` + to }
+		}
+	default:
+		scope = func(string) string { return "true" }
+	}
+	q.grouped = scope("e.contact_id")
+	where, err := q.where(p.Condition)
 	if err != nil {
 		return nil, err
 	}
-	if only != "" {
-		only = ` AND c.id = ANY(` + only + `)`
+	seg, at := q.arg(p.SegmentID), q.arg(now)
+	sql := `WITH m AS MATERIALIZED (
+  SELECT c.id FROM contacts c` + strings.Join(q.joins, "") + `
+  WHERE c.tenant_id = $1 AND ` + scope("c.id") + ` AND ` + where + `
+), ins AS (
+  INSERT INTO segment_members (tenant_id, segment_id, contact_id, entered_at)
+  SELECT $1, ` + seg + `, m.id, ` + at + ` FROM m
+  WHERE NOT EXISTS (SELECT 1 FROM segment_members s WHERE s.tenant_id = $1 AND s.segment_id = ` + seg + ` AND s.contact_id = m.id)
+  ON CONFLICT (tenant_id, segment_id, contact_id) DO NOTHING RETURNING contact_id
+), del AS (
+  DELETE FROM segment_members s WHERE s.tenant_id = $1 AND s.segment_id = ` + seg + ` AND ` + scope("s.contact_id") + `
+    AND s.contact_id NOT IN (SELECT id FROM m) RETURNING contact_id
+)
+SELECT true, contact_id FROM ins UNION ALL SELECT false, contact_id FROM del`
+	rows, err := t.tx.Query(ctx, sql, q.args...)
+	if err != nil {
+		return nil, translate(err, "compute segment %s", p.SegmentID)
 	}
-	ins := `INSERT INTO segment_members (tenant_id, segment_id, contact_id, entered_at)
-SELECT c.tenant_id, ` + seg + `, c.id, ` + q.arg(now) + ` FROM contacts c WHERE c.tenant_id = $1` + only + ` AND ` + where + `
-ON CONFLICT (tenant_id, segment_id, contact_id) DO NOTHING RETURNING contact_id`
-	if ch.Entered, err = collectIDs(ctx, t.tx, ins, q.args); err != nil {
-		return nil, translate(err, "compute segment %s: entrants", p.SegmentID)
+	for rows.Next() {
+		var entered bool
+		var id uuid.UUID
+		if err := rows.Scan(&entered, &id); err != nil {
+			rows.Close()
+			return nil, translate(err, "compute segment %s", p.SegmentID)
+		}
+		if entered {
+			ch.Entered = append(ch.Entered, id)
+		} else {
+			ch.Exited = append(ch.Exited, id)
+		}
 	}
-	if q, where, seg, only, err = compile(); err != nil {
-		return nil, err
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "compute segment %s", p.SegmentID)
 	}
-	if only != "" {
-		only = ` AND m.contact_id = ANY(` + only + `)`
+	if len(p.ContactIDs) > 0 || p.Chunk != nil {
+		// Part of the contacts: the count moves by the change.
+		err = t.tx.QueryRow(ctx, `UPDATE segments SET member_count = greatest(member_count + $3, 0)
+WHERE tenant_id = $1 AND id = $2 RETURNING member_count`, p.TenantID, p.SegmentID, len(ch.Entered)-len(ch.Exited)).Scan(&ch.Members)
+		return ch, translate(err, "compute segment %s: count", p.SegmentID)
 	}
-	del := `DELETE FROM segment_members m WHERE m.tenant_id = $1 AND m.segment_id = ` + seg + only + `
-AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.tenant_id = $1 AND c.id = m.contact_id AND ` + where + `) RETURNING contact_id`
-	if ch.Exited, err = collectIDs(ctx, t.tx, del, q.args); err != nil {
-		return nil, translate(err, "compute segment %s: leavers", p.SegmentID)
+	ch.Members, err = t.SegmentComputeFinish(ctx, p.TenantID, p.SegmentID, now)
+	return ch, err
+}
+
+// SegmentLock reads a segment and holds its row for the transaction.
+func (t *tx) SegmentLock(ctx context.Context, tenantID, id uuid.UUID) (*domain.Segment, error) {
+	s, err := scanSegment(t.tx.QueryRow(ctx, `SELECT `+segmentColumns+` FROM segments WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenantID, id))
+	return s, translate(err, "lock segment %s", id)
+}
+
+// SegmentComputeProgress records a whole computation's cursor.
+func (t *tx) SegmentComputeProgress(ctx context.Context, tenantID, id uuid.UUID, startedAt time.Time, cursor uuid.UUID) error {
+	tag, err := t.tx.Exec(ctx, `UPDATE segments SET compute_started_at = $3, compute_cursor = $4 WHERE tenant_id = $1 AND id = $2`,
+		tenantID, id, startedAt.UTC(), cursor)
+	if err != nil {
+		return translate(err, "record progress of segment %s", id)
 	}
-	err = t.tx.QueryRow(ctx, `UPDATE segments SET computed_at = $3,
+	if tag.RowsAffected() == 0 {
+		return translate(pgx.ErrNoRows, "record progress of segment %s", id)
+	}
+	return nil
+}
+
+// SegmentComputeFinish ends a whole computation and counts the members.
+func (t *tx) SegmentComputeFinish(ctx context.Context, tenantID, id uuid.UUID, computedAt time.Time) (int, error) {
+	var n int
+	err := t.tx.QueryRow(ctx, `UPDATE segments SET computed_at = $3, compute_started_at = NULL, compute_cursor = NULL,
     member_count = (SELECT count(*) FROM segment_members WHERE tenant_id = $1 AND segment_id = $2)
-WHERE tenant_id = $1 AND id = $2 RETURNING member_count`, p.TenantID, p.SegmentID, now).Scan(&ch.Members)
-	return ch, translate(err, "compute segment %s: count", p.SegmentID)
+WHERE tenant_id = $1 AND id = $2 RETURNING member_count`, tenantID, id, computedAt.UTC()).Scan(&n)
+	return n, translate(err, "compute segment %s: count", id)
 }
 
 func collectIDs(ctx context.Context, q interface {
@@ -229,6 +302,12 @@ WHERE tenant_id = $1 AND segment_id = $2 AND contact_id = $3)`, tenantID, segmen
 type segmentSQL struct {
 	args []any
 	now  time.Time
+	// grouped, when set, bounds the events of a grouped count (a condition
+	// on e.contact_id): each performed leaf then becomes a LEFT JOIN of
+	// its counts per contact over that scope (joins), instead of a
+	// subquery per contact.
+	grouped string
+	joins   []string
 }
 
 func newSegmentSQL(tenantID uuid.UUID, now time.Time) *segmentSQL {
@@ -314,6 +393,15 @@ func (q *segmentSQL) attribute(f store.AttributeFilter) string {
 // performed compares an event count; "at least one" and "none" become
 // EXISTS tests, which stop at the first matching event.
 func (q *segmentSQL) performed(p *store.SegmentPerformed) string {
+	if q.grouped != "" {
+		alias := "p" + strconv.Itoa(len(q.joins))
+		sub := `SELECT e.contact_id, count(*) AS n FROM events e WHERE e.tenant_id = $1 AND ` + q.grouped + ` AND e.name = ` + q.arg(p.Event)
+		if p.WithinSeconds > 0 {
+			sub += ` AND e.occurred_at >= ` + q.arg(q.now.Add(-time.Duration(p.WithinSeconds)*time.Second)) + `::timestamptz`
+		}
+		q.joins = append(q.joins, "\n  LEFT JOIN ("+sub+" GROUP BY e.contact_id) "+alias+" ON "+alias+".contact_id = c.id")
+		return `coalesce(` + alias + `.n, 0) ` + sqlOps[p.Op] + ` ` + q.arg(p.Count)
+	}
 	from := `FROM events e WHERE e.tenant_id = c.tenant_id AND e.contact_id = c.id AND e.name = ` + q.arg(p.Event)
 	if p.WithinSeconds > 0 {
 		from += ` AND e.occurred_at >= ` + q.arg(q.now.Add(-time.Duration(p.WithinSeconds)*time.Second)) + `::timestamptz`

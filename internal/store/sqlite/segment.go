@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,17 +20,21 @@ import (
 // the same way the contact list's filters do. User values are always
 // parameters; only validated operators shape the statement.
 
-const segmentColumns = `id, tenant_id, name, description, definition, member_count, computed_at, created_at, updated_at`
+const segmentColumns = `id, tenant_id, name, description, definition, member_count, computed_at, compute_started_at, compute_cursor, created_at, updated_at`
 
 func scanSegment(row rowScanner) (*domain.Segment, error) {
 	s := &domain.Segment{}
 	var def string
-	var computed sql.NullTime
-	if err := row.Scan(&s.ID, &s.TenantID, &s.Name, &s.Description, &def, &s.MemberCount, &computed, &s.CreatedAt, &s.UpdatedAt); err != nil {
+	var computed, started sql.NullTime
+	var cursor *uuid.UUID
+	if err := row.Scan(&s.ID, &s.TenantID, &s.Name, &s.Description, &def, &s.MemberCount, &computed, &started, &cursor, &s.CreatedAt, &s.UpdatedAt); err != nil {
 		return nil, err
 	}
+	if cursor != nil {
+		s.ComputeCursor = *cursor
+	}
 	s.Definition = json.RawMessage(def)
-	s.ComputedAt, s.CreatedAt, s.UpdatedAt = timePtr(computed), s.CreatedAt.UTC(), s.UpdatedAt.UTC()
+	s.ComputedAt, s.ComputeStartedAt, s.CreatedAt, s.UpdatedAt = timePtr(computed), timePtr(started), s.CreatedAt.UTC(), s.UpdatedAt.UTC()
 	return s, nil
 }
 
@@ -69,9 +74,11 @@ func (t *tx) SegmentList(ctx context.Context, tenantID uuid.UUID) ([]domain.Segm
 	return out, wrap(rows.Err(), "list segments of tenant %s", tenantID)
 }
 
-// SegmentUpdate replaces a segment's editable fields.
+// SegmentUpdate replaces a segment's editable fields; a whole computation
+// in progress starts over.
 func (t *tx) SegmentUpdate(ctx context.Context, p *store.SegmentUpdateParams) (*domain.Segment, error) {
-	s, err := scanSegment(t.tx.QueryRowContext(ctx, `UPDATE segments SET name = ?, description = ?, definition = ?, updated_at = ?
+	s, err := scanSegment(t.tx.QueryRowContext(ctx, `UPDATE segments SET name = ?, description = ?, definition = ?, updated_at = ?,
+    compute_started_at = NULL, compute_cursor = NULL
 WHERE tenant_id = ? AND id = ? RETURNING `+segmentColumns, p.Name, p.Description, string(p.Definition), utc(time.Now()), p.TenantID, p.ID))
 	return s, wrap(err, "update segment %s", p.ID)
 }
@@ -128,8 +135,8 @@ func (t *tx) SegmentSample(ctx context.Context, tenantID uuid.UUID, cond *store.
 }
 
 // SegmentRecompute brings a membership up to date in two set-based
-// statements (entrants inserted, leavers deleted) and records the count.
-// SQLite's single writer serialises computations of one segment.
+// statements (entrants inserted, leavers deleted) over the contacts in
+// scope. SQLite's single writer serialises computations of one segment.
 func (t *tx) SegmentRecompute(ctx context.Context, p *store.SegmentRecomputeParams) (*store.SegmentChange, error) {
 	now := utc(p.Now)
 	if _, err := t.SegmentGet(ctx, p.TenantID, p.SegmentID); err != nil {
@@ -143,34 +150,88 @@ func (t *tx) SegmentRecompute(ctx context.Context, p *store.SegmentRecomputePara
 	if len(p.ContactIDs) > store.SegmentMaxContacts {
 		return nil, fmt.Errorf("compute segment %s: %d contacts, at most %d at once", p.SegmentID, len(p.ContactIDs), store.SegmentMaxContacts)
 	}
-	one1, one2 := "", ""
-	var oneArg []any
-	if len(p.ContactIDs) > 0 {
+	if p.Chunk != nil && (p.Chunk.Limit < 1 || p.Chunk.Limit > store.SegmentMaxChunk) {
+		return nil, fmt.Errorf("compute segment %s: a chunk of %d contacts, want 1 to %d", p.SegmentID, p.Chunk.Limit, store.SegmentMaxChunk)
+	}
+	ch := &store.SegmentChange{}
+	// scope bounds the contacts evaluated, as a condition on col.
+	scope := func(string) (string, []any) { return "", nil }
+	switch {
+	case len(p.ContactIDs) > 0:
 		ids, err := json.Marshal(p.ContactIDs)
 		if err != nil {
 			return nil, fmt.Errorf("compute segment %s: %w", p.SegmentID, err)
 		}
-		one1, one2 = ` AND c.id IN (SELECT value FROM json_each(?))`, ` AND m.contact_id IN (SELECT value FROM json_each(?))`
-		oneArg = []any{string(ids)}
+		scope = func(col string) (string, []any) {
+			return ` AND ` + col + ` IN (SELECT value FROM json_each(?))`, []any{string(ids)}
+		}
+	case p.Chunk != nil:
+		var upper uuid.UUID
+		err := t.tx.QueryRowContext(ctx, `SELECT id FROM contacts WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT 1 OFFSET ?`,
+			p.TenantID, p.Chunk.After, p.Chunk.Limit-1).Scan(&upper)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			ch.End = true
+			scope = func(col string) (string, []any) { return ` AND ` + col + ` > ?`, []any{p.Chunk.After} }
+		case err != nil:
+			return nil, wrap(err, "compute segment %s: chunk after %s", p.SegmentID, p.Chunk.After)
+		default:
+			ch.Last = upper
+			scope = func(col string) (string, []any) {
+				return ` AND ` + col + ` > ? AND ` + col + ` <= ?`, []any{p.Chunk.After, upper}
+			}
+		}
 	}
-	ch := &store.SegmentChange{}
+	in, inArgs := scope("c.id")
 	ins := `INSERT INTO segment_members (tenant_id, segment_id, contact_id, entered_at)
-SELECT c.tenant_id, ?, c.id, ? FROM contacts c WHERE c.tenant_id = ?` + one1 + ` AND ` + where + `
+SELECT c.tenant_id, ?, c.id, ? FROM contacts c WHERE c.tenant_id = ?` + in + ` AND ` + where + `
 ON CONFLICT (tenant_id, segment_id, contact_id) DO NOTHING RETURNING contact_id`
-	args := append(append([]any{p.SegmentID, now, p.TenantID}, oneArg...), q.args...)
+	args := append(append([]any{p.SegmentID, now, p.TenantID}, inArgs...), q.args...)
 	if ch.Entered, err = t.collectIDs(ctx, ins, args); err != nil {
 		return nil, wrap(err, "compute segment %s: entrants", p.SegmentID)
 	}
-	del := `DELETE FROM segment_members AS m WHERE m.tenant_id = ? AND m.segment_id = ?` + one2 + `
+	in, inArgs = scope("m.contact_id")
+	del := `DELETE FROM segment_members AS m WHERE m.tenant_id = ? AND m.segment_id = ?` + in + `
 AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.tenant_id = m.tenant_id AND c.id = m.contact_id AND ` + where + `) RETURNING contact_id`
-	args = append(append([]any{p.TenantID, p.SegmentID}, oneArg...), q.args...)
+	args = append(append([]any{p.TenantID, p.SegmentID}, inArgs...), q.args...)
 	if ch.Exited, err = t.collectIDs(ctx, del, args); err != nil {
 		return nil, wrap(err, "compute segment %s: leavers", p.SegmentID)
 	}
-	err = t.tx.QueryRowContext(ctx, `UPDATE segments SET computed_at = ?,
+	if len(p.ContactIDs) > 0 || p.Chunk != nil {
+		// Part of the contacts: the count moves by the change.
+		err = t.tx.QueryRowContext(ctx, `UPDATE segments SET member_count = max(member_count + ?, 0)
+WHERE tenant_id = ? AND id = ? RETURNING member_count`, len(ch.Entered)-len(ch.Exited), p.TenantID, p.SegmentID).Scan(&ch.Members)
+		return ch, wrap(err, "compute segment %s: count", p.SegmentID)
+	}
+	ch.Members, err = t.SegmentComputeFinish(ctx, p.TenantID, p.SegmentID, now)
+	return ch, err
+}
+
+// SegmentLock reads a segment; SQLite's single writer holds it.
+func (t *tx) SegmentLock(ctx context.Context, tenantID, id uuid.UUID) (*domain.Segment, error) {
+	return t.SegmentGet(ctx, tenantID, id)
+}
+
+// SegmentComputeProgress records a whole computation's cursor.
+func (t *tx) SegmentComputeProgress(ctx context.Context, tenantID, id uuid.UUID, startedAt time.Time, cursor uuid.UUID) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE segments SET compute_started_at = ?, compute_cursor = ? WHERE tenant_id = ? AND id = ?`,
+		utc(startedAt), cursor, tenantID, id)
+	if err != nil {
+		return wrap(err, "record progress of segment %s", id)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return wrap(sql.ErrNoRows, "record progress of segment %s", id)
+	}
+	return nil
+}
+
+// SegmentComputeFinish ends a whole computation and counts the members.
+func (t *tx) SegmentComputeFinish(ctx context.Context, tenantID, id uuid.UUID, computedAt time.Time) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `UPDATE segments SET computed_at = ?, compute_started_at = NULL, compute_cursor = NULL,
     member_count = (SELECT count(*) FROM segment_members WHERE tenant_id = ? AND segment_id = ?)
-WHERE tenant_id = ? AND id = ? RETURNING member_count`, now, p.TenantID, p.SegmentID, p.TenantID, p.SegmentID).Scan(&ch.Members)
-	return ch, wrap(err, "compute segment %s: count", p.SegmentID)
+WHERE tenant_id = ? AND id = ? RETURNING member_count`, utc(computedAt), tenantID, id, tenantID, id).Scan(&n)
+	return n, wrap(err, "compute segment %s: count", id)
 }
 
 func (t *tx) collectIDs(ctx context.Context, query string, args []any) ([]uuid.UUID, error) {

@@ -20,6 +20,7 @@ func segmentCases() []exerciseCase {
 		{"SegmentCount/MatchesHandComputedAudience", exerciseSegmentMatches},
 		{"SegmentRecompute/EnterAndExitAsWindowsPass", exerciseSegmentRecompute},
 		{"SegmentRecompute/OneContact", exerciseSegmentRecomputeOne},
+		{"SegmentRecompute/ChunksWithCursor", exerciseSegmentChunks},
 	}
 }
 
@@ -314,13 +315,105 @@ func exerciseSegmentRecomputeOne(t *testing.T, f *fixture) {
 		require.NoError(t, err)
 	})
 	f.system(t, func(tx store.Tx) {
-		stale, err := tx.SegmentListStale(f.ctx, now.Add(25*24*time.Hour), 10)
+		stale, err := tx.SegmentListStale(f.ctx, now, 10)
 		require.NoError(t, err)
 		require.Len(t, stale, 1, "never computed, across tenants")
 		require.Equal(t, fresh.ID, stale[0].ID)
-		stale, err = tx.SegmentListStale(f.ctx, now.Add(26*24*time.Hour), 10)
+		// Re-evaluating some contacts is not a computation of the whole
+		// segment: it stays as stale as its last whole computation.
+		stale, err = tx.SegmentListStale(f.ctx, now.Add(time.Second), 10)
 		require.NoError(t, err)
 		require.Len(t, stale, 2)
 		require.Equal(t, fresh.ID, stale[0].ID, "never computed first")
+	})
+}
+
+// exerciseSegmentChunks computes a membership in chunks of two contacts,
+// each in its own transaction with the cursor recorded as a crash would
+// leave it, and checks it equals the whole computation, then that a later
+// chunked run diffs against the stored membership.
+func exerciseSegmentChunks(t *testing.T, f *fixture) {
+	now := time.Now().UTC().Truncate(time.Second)
+	ids := f.seedSegmentPeople(t, f.tenantA.ID, now)
+	def := `{"all":[{"attribute":{"key":"plan","op":"eq","value":"PRO"}},
+		{"performed":{"event":"order.completed","op":"gte","count":2,"withinSeconds":2592000}}]}`
+	var s *domain.Segment
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		var err error
+		s, err = tx.SegmentInsert(f.ctx, &store.SegmentInsertParams{TenantID: f.tenantA.ID, Name: "Loyal PRO", Definition: json.RawMessage(def)})
+		require.NoError(t, err)
+	})
+	run := func(at time.Time) (entered, exited []uuid.UUID, chunks, members int) {
+		for {
+			end := false
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				seg, err := tx.SegmentLock(f.ctx, f.tenantA.ID, s.ID)
+				require.NoError(t, err)
+				began := at
+				if seg.ComputeStartedAt != nil {
+					began = *seg.ComputeStartedAt
+				} else {
+					require.Equal(t, uuid.Nil, seg.ComputeCursor)
+				}
+				ch, err := tx.SegmentRecompute(f.ctx, &store.SegmentRecomputeParams{TenantID: f.tenantA.ID, SegmentID: s.ID,
+					Condition: mustSegment(t, def), Now: at, Chunk: &store.SegmentChunk{After: seg.ComputeCursor, Limit: 2}})
+				require.NoError(t, err)
+				entered, exited, chunks = append(entered, ch.Entered...), append(exited, ch.Exited...), chunks+1
+				for _, id := range append(slices.Clone(ch.Entered), ch.Exited...) {
+					require.Greater(t, id.String(), seg.ComputeCursor.String(), "after the cursor")
+					if !ch.End {
+						require.LessOrEqual(t, id.String(), ch.Last.String(), "up to the chunk's last contact")
+					}
+				}
+				if ch.End {
+					members, err = tx.SegmentComputeFinish(f.ctx, f.tenantA.ID, s.ID, began)
+					require.NoError(t, err)
+					end = true
+					return
+				}
+				require.NotEqual(t, uuid.Nil, ch.Last)
+				require.NoError(t, tx.SegmentComputeProgress(f.ctx, f.tenantA.ID, s.ID, began, ch.Last))
+			})
+			if end {
+				return entered, exited, chunks, members
+			}
+		}
+	}
+	entered, exited, chunks, members := run(now)
+	require.ElementsMatch(t, []uuid.UUID{ids["ana"], ids["dee"], ids["fay"]}, entered)
+	require.Empty(t, exited)
+	require.Equal(t, 3, members)
+	require.GreaterOrEqual(t, chunks, 3, "six contacts, two a chunk (the last chunk may be empty)")
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		got, err := tx.SegmentGet(f.ctx, f.tenantA.ID, s.ID)
+		require.NoError(t, err)
+		require.Nil(t, got.ComputeStartedAt, "no computation in progress")
+		require.Equal(t, uuid.Nil, got.ComputeCursor)
+		require.NotNil(t, got.ComputedAt)
+		require.True(t, got.ComputedAt.Equal(now))
+		require.Equal(t, 3, got.MemberCount)
+	})
+
+	// Ten days on, dee's older order falls out of the window: a chunked
+	// run takes only dee out.
+	entered, exited, _, members = run(now.Add(10 * 24 * time.Hour))
+	require.Empty(t, entered)
+	require.Equal(t, []uuid.UUID{ids["dee"]}, exited)
+	require.Equal(t, 2, members)
+
+	// An edit starts a computation in progress over.
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		require.NoError(t, tx.SegmentComputeProgress(f.ctx, f.tenantA.ID, s.ID, now, ids["ana"]))
+		got, err := tx.SegmentUpdate(f.ctx, &store.SegmentUpdateParams{TenantID: f.tenantA.ID, ID: s.ID, Name: "Loyal PRO", Definition: json.RawMessage(def)})
+		require.NoError(t, err)
+		require.Nil(t, got.ComputeStartedAt)
+		require.Equal(t, uuid.Nil, got.ComputeCursor)
+	})
+
+	// A chunk's limit is bounded.
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		_, err := tx.SegmentRecompute(f.ctx, &store.SegmentRecomputeParams{TenantID: f.tenantA.ID, SegmentID: s.ID,
+			Condition: mustSegment(t, def), Now: now, Chunk: &store.SegmentChunk{Limit: store.SegmentMaxChunk + 1}})
+		require.Error(t, err)
 	})
 }

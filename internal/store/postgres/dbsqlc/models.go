@@ -349,15 +349,17 @@ type Outbox struct {
 }
 
 type Segment struct {
-	TenantID    uuid.UUID
-	ID          uuid.UUID
-	Name        string
-	Description string
-	Definition  json.RawMessage
-	MemberCount int32
-	ComputedAt  *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	TenantID         uuid.UUID
+	ID               uuid.UUID
+	Name             string
+	Description      string
+	Definition       json.RawMessage
+	MemberCount      int32
+	ComputedAt       *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	ComputeStartedAt *time.Time
+	ComputeCursor    *uuid.UUID
 }
 
 type SegmentMember struct {

@@ -343,15 +343,17 @@ type Outbox struct {
 }
 
 type Segment struct {
-	ID          uuid.UUID
-	TenantID    uuid.UUID
-	Name        string
-	Description string
-	Definition  string
-	MemberCount int64
-	ComputedAt  sql.NullTime
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID               uuid.UUID
+	TenantID         uuid.UUID
+	Name             string
+	Description      string
+	Definition       string
+	MemberCount      int64
+	ComputedAt       sql.NullTime
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	ComputeStartedAt sql.NullTime
+	ComputeCursor    uuid.NullUUID
 }
 
 type SegmentMember struct {
