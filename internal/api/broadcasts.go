@@ -34,7 +34,7 @@ type BroadcastDTO struct {
 	WorkflowID      uuid.UUID `json:"workflowId"`
 	WorkflowVersion int       `json:"workflowVersion" doc:"The published version every recipient runs: the current one when the broadcast was created"`
 	SegmentID       uuid.UUID `json:"segmentId"`
-	Status          string    `json:"status" enum:"scheduled,running,paused,completed,cancelled"`
+	Status          string    `json:"status" enum:"scheduled,running,paused,completed,cancelled,failed"`
 	ScheduleMode    string    `json:"scheduleMode" enum:"now,at,contact_local"`
 	SendAt          string    `json:"sendAt,omitempty" doc:"The wall-clock time asked for (at, contact_local), e.g. 2026-12-24T09:00:00"`
 	Timezone        string    `json:"timezone" doc:"IANA timezone sendAt is read in; for contact_local, the one of contacts without a valid timezone"`

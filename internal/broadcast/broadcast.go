@@ -316,7 +316,7 @@ func (s *Service) Cancel(ctx context.Context, tenantID, id uuid.UUID, also Also)
 		switch b.Status {
 		case domain.BroadcastCancelled:
 			return false, nil
-		case domain.BroadcastCompleted:
+		case domain.BroadcastCompleted, domain.BroadcastFailed:
 			return false, fmt.Errorf("%w: it is %s", ErrState, b.Status)
 		}
 		b.Status, b.FinishedAt = domain.BroadcastCancelled, &now

@@ -260,3 +260,73 @@ func TestRateAndExactlyOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestContactLocalTimeAlreadyPassed: created at 08:00 UTC on 2030-06-02
+// for 09:00 that day, Tokyo's 09:00 (00:00 UTC) and Berlin's (07:00 UTC)
+// had passed: those contacts get 09:00 on the next day, not a start at
+// once; New York's (13:00 UTC) is still ahead and stays that day.
+func TestContactLocalTimeAlreadyPassed(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, b.open, map[string]string{"tokyo": "Asia/Tokyo", "ny": "America/New_York", "berlin": "Europe/Berlin"})
+			h.clock.set(time.Date(2030, 6, 2, 8, 0, 0, 0, time.UTC))
+			bc := h.create(t, Input{ScheduleMode: "contact_local", SendAt: "2030-06-02T09:00", Timezone: "Europe/Berlin", RatePerSecond: 1000})
+			wait, done := h.step(t, bc)
+			require.False(t, done)
+			require.Empty(t, h.started(t), "no one is started at once")
+			require.Equal(t, 5*time.Hour, wait, "New York's 09:00 (13:00 UTC) comes first")
+
+			h.clock.set(time.Date(2030, 6, 2, 13, 0, 0, 0, time.UTC))
+			wait, _ = h.step(t, bc)
+			require.Equal(t, map[string]int{"ny": 1}, h.started(t))
+			require.Equal(t, 11*time.Hour, wait, "Tokyo's 09:00 on June 3 is 00:00 UTC")
+			h.clock.set(time.Date(2030, 6, 3, 0, 0, 0, 0, time.UTC))
+			wait, _ = h.step(t, bc)
+			require.Equal(t, map[string]int{"ny": 1, "tokyo": 1}, h.started(t))
+			require.Equal(t, 7*time.Hour, wait, "Berlin's 09:00 on June 3 is 07:00 UTC")
+			h.clock.set(time.Date(2030, 6, 3, 7, 0, 0, 0, time.UTC))
+			_, done = h.step(t, bc)
+			require.True(t, done)
+			require.Equal(t, map[string]int{"ny": 1, "tokyo": 1, "berlin": 1}, h.started(t))
+		})
+	}
+}
+
+// TestFailedWhenWorkflowDeleted: a broadcast whose workflow is deleted
+// mid-run ends failed with the reason at its next turn, starting no one
+// more; a failed broadcast cannot be cancelled or resumed.
+func TestFailedWhenWorkflowDeleted(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			people := map[string]string{}
+			for i := range 6 {
+				people[fmt.Sprintf("c%02d", i)] = ""
+			}
+			h := newHarness(t, b.open, people)
+			ctx := context.Background()
+			bc := h.create(t, Input{RatePerSecond: 3})
+			_, done := h.step(t, bc)
+			require.False(t, done)
+			require.Len(t, h.started(t), 3)
+			require.NoError(t, h.st.InTx(ctx, h.tenant, func(tx store.Tx) error {
+				return tx.WorkflowDelete(ctx, h.tenant, h.workflow)
+			}))
+			_, done = h.step(t, bc)
+			require.True(t, done)
+			got, err := h.svc.Get(ctx, h.tenant, bc.ID)
+			require.NoError(t, err)
+			require.Equal(t, 3, got.Started, "no one more")
+			require.Equal(t, domain.BroadcastFailed, got.Status)
+			require.Equal(t, "the workflow was deleted", got.LastError)
+			require.NotNil(t, got.FinishedAt)
+			_, err = h.svc.Cancel(ctx, h.tenant, bc.ID, nil)
+			require.ErrorIs(t, err, ErrState)
+			_, err = h.svc.Resume(ctx, h.tenant, bc.ID, nil)
+			require.ErrorIs(t, err, ErrState)
+		})
+	}
+}

@@ -28,9 +28,22 @@ type RunArgs struct {
 // Kind names the job.
 func (RunArgs) Kind() string { return "nextflow.broadcast_run" }
 
-// InsertOpts: a failed batch (a database error) is retried; snoozes
-// between batches do not count as attempts.
-func (RunArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 25} }
+// InsertOpts: a failed batch (a database error) is retried with River's
+// backoff, maxFailures times in all before the broadcast ends failed
+// (about five hours); snoozes between batches do not count as attempts.
+func (RunArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: maxFailures} }
+
+// maxFailures is how many failed turns in a row end a broadcast failed.
+const maxFailures = 10
+
+// A run of the job takes turns back to back, sleeping between them, while
+// the wait is at most inlineWait, for up to runBudget; a longer wait is a
+// snooze. Each turn is its own transaction, so a crash mid-run loses no
+// more than the turn in flight (rolled back, taken again).
+const (
+	inlineWait = time.Second
+	runBudget  = 15 * time.Second
+)
 
 // RegisterWorkers adds the broadcast job's worker.
 func (s *Service) RegisterWorkers(w *river.Workers) {
@@ -43,17 +56,36 @@ type runWorker struct {
 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
-	wait, done, err := w.s.Step(ctx, job.Args)
-	if err != nil {
-		// Retried with River's backoff; the broadcast shows why it stalls
-		// (a plan's execution limit, say).
-		w.s.noteError(ctx, job.Args, err)
-		return err
+	began := time.Now()
+	for {
+		wait, done, err := w.s.Step(ctx, job.Args)
+		if err != nil {
+			if job.Attempt >= job.MaxAttempts {
+				// The last attempt: the broadcast ends failed with the
+				// reason rather than stay running with no job.
+				return w.s.fail(ctx, job.Args, fmt.Sprintf("gave up after %d failed attempts: %v", maxFailures, err), err)
+			}
+			// Retried with River's backoff; the broadcast shows why it
+			// stalls (a plan's execution limit, say).
+			w.s.noteError(ctx, job.Args, err)
+			return err
+		}
+		if done {
+			return nil
+		}
+		if wait > inlineWait || time.Since(began)+wait > runBudget {
+			return river.JobSnooze(wait)
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return river.JobSnooze(wait)
+			}
+		}
 	}
-	if done {
-		return nil
-	}
-	return river.JobSnooze(wait)
 }
 
 // pace returns a broadcast's batch size and the time one batch stands
@@ -97,6 +129,13 @@ func (s *Service) Step(ctx context.Context, args RunArgs) (wait time.Duration, d
 				return err
 			}
 		}
+		if reason, err := workflowGone(ctx, tx, b); err != nil || reason != "" {
+			if err == nil {
+				b.Status, b.FinishedAt, b.LastError, done = domain.BroadcastFailed, &now, reason, true
+				_, err = tx.BroadcastSave(ctx, b)
+			}
+			return err
+		}
 		batch, tick := pace(b.RatePerSecond)
 		ids, err := tx.BroadcastRecipientDue(ctx, b.TenantID, b.ID, now, batch)
 		if err != nil {
@@ -128,8 +167,9 @@ func (s *Service) Step(ctx context.Context, args RunArgs) (wait time.Duration, d
 
 // snapshot takes the segment's stored members as b's recipients, due at
 // the start — or, for contact_local, at SendAt in each contact's
-// timezone (b's for contacts without a valid one; a time already past is
-// due at once) — and marks b running. A segment deleted since the
+// timezone (b's for contacts without a valid one; where that time has
+// already passed now, the next day's, as Braze does) — and marks b
+// running. A segment deleted since the
 // broadcast was created cancels it (ok false).
 func (s *Service) snapshot(ctx context.Context, tx store.Tx, b *domain.Broadcast, now time.Time) (ok bool, err error) {
 	if _, err := tx.SegmentGet(ctx, b.TenantID, b.SegmentID); err != nil {
@@ -149,7 +189,7 @@ func (s *Service) snapshot(ctx context.Context, tx store.Tx, b *domain.Broadcast
 		if err != nil {
 			return false, fmt.Errorf("stored broadcast %s: %w", b.ID, err)
 		}
-		wall, due = p.wall, in(p.wall, p.loc)
+		wall, due = p.wall, localDue(p.wall, p.loc, now)
 	}
 	n, err := tx.BroadcastRecipientSnapshot(ctx, b.TenantID, b.ID, b.SegmentID, due)
 	if err != nil {
@@ -168,7 +208,7 @@ func (s *Service) snapshot(ctx context.Context, tx store.Tx, b *domain.Broadcast
 			if err != nil {
 				continue // not a zone this server knows: b's timezone
 			}
-			if _, err := tx.BroadcastRecipientSetDue(ctx, b.TenantID, b.ID, tz, in(wall, loc)); err != nil {
+			if _, err := tx.BroadcastRecipientSetDue(ctx, b.TenantID, b.ID, tz, localDue(wall, loc, now)); err != nil {
 				return false, err
 			}
 		}
@@ -212,13 +252,70 @@ func (s *Service) start(ctx context.Context, tx store.Tx, b *domain.Broadcast, i
 	return tx.BroadcastRecipientMark(ctx, b.TenantID, b.ID, marks)
 }
 
-// noteError records a failed turn's error as the broadcast's last error,
-// best effort.
-func (s *Service) noteError(ctx context.Context, args RunArgs, cause error) {
-	msg := cause.Error()
+// localDue is wall in loc, or the next day's wall in loc when that has
+// passed by now (the snapshot): a contact_local broadcast reaches each
+// contact at the chosen local time, never at once because their day is
+// further along.
+func localDue(wall time.Time, loc *time.Location, now time.Time) time.Time {
+	due := in(wall, loc)
+	if due.Before(now) {
+		due = in(wall.AddDate(0, 0, 1), loc)
+	}
+	return due
+}
+
+// workflowGone returns why b cannot start more executions of its
+// workflow ("" when it can): the workflow was deleted or is no longer
+// published.
+func workflowGone(ctx context.Context, tx store.Tx, b *domain.Broadcast) (string, error) {
+	wf, err := tx.WorkflowGetByID(ctx, b.TenantID, b.WorkflowID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "the workflow was deleted", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if wf.CurrentVersionID == nil {
+		return fmt.Sprintf("the workflow %q is no longer published", wf.Name), nil
+	}
+	return "", nil
+}
+
+// fail ends a broadcast failed with reason (a final turn's error, cause),
+// unless it has ended already. It returns cause when the failure could
+// not be recorded, so the job is kept.
+func (s *Service) fail(ctx context.Context, args RunArgs, reason string, cause error) error {
+	err := s.st.InTx(ctx, args.TenantID, func(tx store.Tx) error {
+		b, err := tx.BroadcastLock(ctx, args.TenantID, args.BroadcastID)
+		if err != nil {
+			return err
+		}
+		if b.Status.Final() || b.Generation != args.Generation {
+			return nil
+		}
+		now := s.opts.Now().UTC()
+		b.Status, b.FinishedAt, b.LastError = domain.BroadcastFailed, &now, truncate(reason)
+		_, err = tx.BroadcastSave(ctx, b)
+		return err
+	})
+	if err != nil {
+		s.opts.Logger.WarnContext(ctx, "record a broadcast's failure", "broadcast", args.BroadcastID, "error", err, "cause", cause)
+		return cause
+	}
+	return nil
+}
+
+func truncate(msg string) string {
 	if len(msg) > 500 {
 		msg = strings.ToValidUTF8(msg[:500], "")
 	}
+	return msg
+}
+
+// noteError records a failed turn's error as the broadcast's last error,
+// best effort.
+func (s *Service) noteError(ctx context.Context, args RunArgs, cause error) {
+	msg := truncate(cause.Error())
 	err := s.st.InTx(ctx, args.TenantID, func(tx store.Tx) error {
 		b, err := tx.BroadcastLock(ctx, args.TenantID, args.BroadcastID)
 		if err != nil {

@@ -11,17 +11,22 @@ type BroadcastStatus string
 
 // Broadcast statuses. A broadcast is scheduled until its start, running
 // while it starts executions, paused and resumed at will, and ends
-// completed (every recipient handled) or cancelled.
+// completed (every recipient handled), cancelled, or failed (it could not
+// go on: its workflow was deleted or unpublished, or its turns kept
+// failing; LastError says why).
 const (
 	BroadcastScheduled BroadcastStatus = "scheduled"
 	BroadcastRunning   BroadcastStatus = "running"
 	BroadcastPaused    BroadcastStatus = "paused"
 	BroadcastCompleted BroadcastStatus = "completed"
 	BroadcastCancelled BroadcastStatus = "cancelled"
+	BroadcastFailed    BroadcastStatus = "failed"
 )
 
 // Final reports whether the broadcast has ended.
-func (s BroadcastStatus) Final() bool { return s == BroadcastCompleted || s == BroadcastCancelled }
+func (s BroadcastStatus) Final() bool {
+	return s == BroadcastCompleted || s == BroadcastCancelled || s == BroadcastFailed
+}
 
 // How a broadcast is timed.
 const (

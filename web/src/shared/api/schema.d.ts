@@ -2109,7 +2109,7 @@ export interface components {
              */
             startsAt: string;
             /** @enum {string} */
-            status: "scheduled" | "running" | "paused" | "completed" | "cancelled";
+            status: "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
             /** @description IANA timezone sendAt is read in; for contact_local, the one of contacts without a valid timezone */
             timezone: string;
             /**

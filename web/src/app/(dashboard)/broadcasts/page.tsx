@@ -12,7 +12,7 @@ import { Card, EmptyState, ErrorState, PageHeader, TableSkeleton, table } from "
 
 function When({ b }: { b: Broadcast }) {
   const at = b.finishedAt ?? b.startedAt ?? b.startsAt;
-  const word = b.finishedAt ? (b.status === "cancelled" ? "cancelled" : "finished") : b.startedAt ? "started" : "starts";
+  const word = b.finishedAt ? (b.status === "cancelled" || b.status === "failed" ? b.status : "finished") : b.startedAt ? "started" : "starts";
   return (
     <span className="text-xs text-slate-500" title={formatDateTime(at)}>
       {word} {formatRelative(at)}

@@ -1,6 +1,6 @@
 import type { Generated } from "@/shared/api";
 
-export type BroadcastStatus = "scheduled" | "running" | "paused" | "completed" | "cancelled";
+export type BroadcastStatus = "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
 export type ScheduleMode = "now" | "at" | "contact_local";
 
 /**

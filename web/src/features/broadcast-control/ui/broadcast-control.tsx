@@ -25,7 +25,7 @@ export function BroadcastControls({ broadcast: b }: { broadcast: Broadcast }) {
     },
     onError: (e) => toast(errorMessage(e), "error"),
   });
-  if (!can || b.status === "completed" || b.status === "cancelled") return null;
+  if (!can || b.status === "completed" || b.status === "cancelled" || b.status === "failed") return null;
   const busy = act.isPending ? act.variables : undefined;
   return (
     <div className="flex flex-wrap items-center gap-2">
