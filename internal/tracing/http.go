@@ -90,6 +90,14 @@ func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// CloseIdleConnections passes http.Client.CloseIdleConnections on to the
+// wrapped transport.
+func (t transport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // clientAttrs describes req by method, scheme, host and port only.
 func clientAttrs(req *http.Request) []attribute.KeyValue {
 	host, port := req.URL.Hostname(), req.URL.Port()
