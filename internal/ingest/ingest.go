@@ -202,7 +202,7 @@ func (s *Service) Ingest(ctx context.Context, tenantID uuid.UUID, items []Item, 
 	if len(ready) == 0 {
 		return res, nil
 	}
-	if s.group != nil {
+	if s.group != nil && len(ready) < s.group.aloneFrom {
 		return s.group.submit(ctx, tenantID, ready, res)
 	}
 	return s.storeAlone(ctx, tenantID, ready, res)
