@@ -12,28 +12,46 @@ import (
 )
 
 // contactIdentityFields are the contact's personal fields the execution
-// view always blanks, in the context's contact and wherever their values
-// appear (a trigger payload or a rendered message repeating them). The
-// contact stays reachable by its ID.
+// view always blanks: in the context's contact and wherever their values
+// appear (a trigger payload or a rendered message repeating them). They are
+// read from the context's contact only, so a field of the same name
+// elsewhere (an event's or a product's "name") stays as it is. The contact
+// stays reachable by its ID.
 var contactIdentityFields = []string{"email", "phone", "messengerPsid", "name", "externalId"}
 
 // executionRedactor builds what the execution view blanks, the way an AI
-// step's recorded prompt is blanked (ai.Redactor): the contact's identity
-// fields and the workspace's redaction fields (Settings → AI), their
-// values wherever they occur in the context, and, when the workspace asks
-// for it (redactPii), every email address and phone number.
+// step's recorded prompt is blanked (ai.Redactor): the values of the
+// contact's identity fields, the workspace's redaction fields (Settings →
+// AI) and their values wherever they occur in the context, and, when the
+// workspace asks for it (redactPii), every email address and phone number.
 func executionRedactor(ctx context.Context, tx store.Tx, tenantID uuid.UUID, view map[string]any) (*ai.Redactor, error) {
-	fields := append([]string(nil), contactIdentityFields...)
+	var fields []string
 	pii := false
 	st, err := tx.AISettingsGet(ctx, tenantID)
 	switch {
 	case err == nil:
-		fields = append(fields, st.RedactFields...)
+		fields = st.RedactFields
 		pii = st.RedactPII
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, fmt.Errorf("read the workspace's redaction settings: %w", err)
 	}
-	return ai.NewRedactor(fields, view, pii), nil
+	values := ai.NewRedactor(fields, view, pii).Values()
+	if contact, ok := view["contact"].(map[string]any); ok {
+		values = append(values, ai.NewRedactor(contactIdentityFields, identityOf(contact), false).Values()...)
+	}
+	return ai.RedactorOf(fields, values, pii), nil
+}
+
+// identityOf is the contact's identity fields alone, for collecting their
+// values without descending into its attributes.
+func identityOf(contact map[string]any) map[string]any {
+	out := make(map[string]any, len(contactIdentityFields))
+	for _, f := range contactIdentityFields {
+		if v, ok := contact[f]; ok {
+			out[f] = v
+		}
+	}
+	return out
 }
 
 // redactExecution blanks d's context and its steps' input, output and
@@ -42,6 +60,15 @@ func redactExecution(d *ExecutionDTO, red *ai.Redactor) {
 	if d.Context != nil {
 		if m, ok := red.RedactValue(d.Context).(map[string]any); ok {
 			d.Context = m
+		}
+		// The identity fields themselves, also those too short to be
+		// blanked where they recur.
+		if contact, ok := d.Context["contact"].(map[string]any); ok {
+			for _, f := range contactIdentityFields {
+				if v, ok := contact[f]; ok && v != nil && v != "" {
+					contact[f] = ai.Redacted
+				}
+			}
 		}
 	}
 	for i := range d.Steps {

@@ -13,7 +13,8 @@ import (
 
 // TestExecutionViewRedactsContact: the execution view shows the contact's
 // identity (email, phone, name…) blanked in the context and wherever its
-// values appear (the trigger input repeating the email), attributes named
+// values appear (the trigger input repeating the email), a field of the
+// same name elsewhere kept, attributes named
 // in the workspace's redaction fields blanked, the rest as it is; with the
 // workspace's redactPii on, any other email address or phone number too.
 func TestExecutionViewRedactsContact(t *testing.T) {
@@ -29,7 +30,8 @@ func TestExecutionViewRedactsContact(t *testing.T) {
 		require.Equal(t, http.StatusOK, a.do(http.MethodPost, Prefix+"/workflows/"+w.ID.String()+"/publish", nil, oc).Status)
 		view := func() ExecutionDTO {
 			r := a.do(http.MethodPost, Prefix+"/workflows/"+w.ID.String()+"/executions", map[string]any{
-				"input": map[string]any{"note": "reply to ada@example.com", "other": "call +4915112345678 or bob@example.org"},
+				"input": map[string]any{"note": "reply to ada@example.com", "other": "call +4915112345678 or bob@example.org",
+					"campaign": map[string]any{"name": "Spring sale"}},
 				"contact": map[string]any{"email": "ada@example.com", "phone": "+4917012345678", "name": "Ada Lovelace",
 					"attributes": map[string]any{"plan": "PRO", "vipCode": "VIP-4711"}},
 			}, oc)
@@ -57,6 +59,8 @@ func TestExecutionViewRedactsContact(t *testing.T) {
 		input := got.Context["trigger"].(map[string]any)["input"].(map[string]any)
 		require.Equal(t, "reply to [redacted]", input["note"])
 		require.Equal(t, "call +4915112345678 or bob@example.org", input["other"], "redactPii is off")
+		require.Equal(t, "Spring sale", input["campaign"].(map[string]any)["name"],
+			"a field named like an identity field outside the contact is not the contact's")
 
 		tenant := owner.Me.ActiveTenant.ID
 		require.NoError(t, a.st.InTx(ctx, tenant, func(tx store.Tx) error {
