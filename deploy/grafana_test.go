@@ -19,7 +19,9 @@ import (
 // are present.
 type poolStore struct{}
 
-func (poolStore) PoolStats() []store.PoolStats { return []store.PoolStats{{Pool: "writer", MaxOpen: 1}} }
+func (poolStore) PoolStats() []store.PoolStats {
+	return []store.PoolStats{{Pool: "writer", MaxOpen: 1}}
+}
 
 func (poolStore) QueueDepth(context.Context) ([]store.QueueDepth, error) {
 	return []store.QueueDepth{{Queue: "default"}}, nil
