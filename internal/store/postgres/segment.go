@@ -133,7 +133,9 @@ func (t *tx) SegmentSample(ctx context.Context, tenantID uuid.UUID, cond *store.
 // contacts in scope that match (the condition compiled to SQL, each event
 // count a grouped scan of events_contact_name_idx over the scope), the
 // entrants inserted and the leavers deleted against the stored membership,
-// both returned.
+// both returned. The membership is read within the scope too: without it
+// the planner hashed the segment's whole membership for every chunk
+// (3.4 s a chunk at 430,000 members).
 func (t *tx) SegmentRecompute(ctx context.Context, p *store.SegmentRecomputeParams) (*store.SegmentChange, error) {
 	now := p.Now.UTC()
 	if len(p.ContactIDs) > store.SegmentMaxContacts {
@@ -187,7 +189,8 @@ func (t *tx) SegmentRecompute(ctx context.Context, p *store.SegmentRecomputePara
 ), ins AS (
   INSERT INTO segment_members (tenant_id, segment_id, contact_id, entered_at)
   SELECT $1, ` + seg + `, m.id, ` + at + ` FROM m
-  WHERE NOT EXISTS (SELECT 1 FROM segment_members s WHERE s.tenant_id = $1 AND s.segment_id = ` + seg + ` AND s.contact_id = m.id)
+  WHERE NOT EXISTS (SELECT 1 FROM segment_members s WHERE s.tenant_id = $1 AND s.segment_id = ` + seg + ` AND ` + scope("s.contact_id") + `
+    AND s.contact_id = m.id)
   ON CONFLICT (tenant_id, segment_id, contact_id) DO NOTHING RETURNING contact_id
 ), del AS (
   DELETE FROM segment_members s WHERE s.tenant_id = $1 AND s.segment_id = ` + seg + ` AND ` + scope("s.contact_id") + `
