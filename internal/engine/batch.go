@@ -12,6 +12,7 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 )
 
 // Group commit of advance transactions.
@@ -221,6 +222,9 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 					return err
 				}
 			}
+			// The transaction runs under no job's span: each run's jobs
+			// carry the trace of the job it ran for.
+			tracing.KeepTrace(r.ctx, rn.jobs)
 			w.add(rn)
 			up, err := rn.finish()
 			if err != nil {

@@ -117,3 +117,28 @@ func (j *jobWork) Work(ctx context.Context, job *rivertype.JobRow, doInner func(
 	}
 	return err
 }
+
+// KeepTrace writes the traceparent of the span ctx carries into the
+// metadata of jobs (unless one has its own), for jobs inserted in a
+// transaction shared by several jobs or requests (a group commit runs under
+// none of their spans): each continues the trace of the one it belongs to.
+// Without a span in ctx it does nothing.
+func KeepTrace(ctx context.Context, jobs []river.InsertManyParams) {
+	if len(jobs) == 0 || !trace.SpanContextFromContext(ctx).IsValid() {
+		return
+	}
+	carrier := propagation.MapCarrier{}
+	propagator.Inject(ctx, carrier)
+	tp := carrier[metaTraceparent]
+	if tp == "" {
+		return
+	}
+	for i := range jobs {
+		opts := river.InsertOpts{}
+		if jobs[i].InsertOpts != nil {
+			opts = *jobs[i].InsertOpts
+		}
+		opts.Metadata = withTraceparent(opts.Metadata, tp)
+		jobs[i].InsertOpts = &opts
+	}
+}

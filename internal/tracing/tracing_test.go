@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -128,3 +129,26 @@ func TestWithTraceparent(t *testing.T) {
 		require.JSONEq(t, tc.want, string(withTraceparent([]byte(tc.in), tp)), tc.in)
 	}
 }
+
+// Jobs a group commit inserts keep the trace of the job they belong to;
+// without a span nothing changes.
+func TestKeepTrace(t *testing.T) {
+	t.Parallel()
+	jobs := []river.InsertManyParams{{Args: kindArgs{}}, {Args: kindArgs{}, InsertOpts: &river.InsertOpts{MaxAttempts: 7}}}
+	KeepTrace(context.Background(), jobs)
+	require.Nil(t, jobs[0].InsertOpts)
+	require.Nil(t, jobs[1].InsertOpts.Metadata)
+
+	tp, _ := recorded(t)
+	ctx, span := tp.Tracer("t").Start(context.Background(), "job")
+	defer span.End()
+	KeepTrace(ctx, jobs)
+	want := `{"traceparent":"00-` + span.SpanContext().TraceID().String() + "-" + span.SpanContext().SpanID().String() + `-01"}`
+	require.JSONEq(t, want, string(jobs[0].InsertOpts.Metadata))
+	require.JSONEq(t, want, string(jobs[1].InsertOpts.Metadata))
+	require.Equal(t, 7, jobs[1].InsertOpts.MaxAttempts)
+}
+
+type kindArgs struct{}
+
+func (kindArgs) Kind() string { return "test" }
