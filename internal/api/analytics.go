@@ -438,10 +438,6 @@ func (s *Server) registerAnalytics() {
 		if err != nil {
 			return nil, err
 		}
-		if in.Goal == "" {
-			return nil, huma.Error400BadRequest("goal is required: the name of the event that counts as a conversion",
-				&huma.ErrorDetail{Location: "query.goal", Message: "required", Value: in.Goal})
-		}
 		from, to, err := in.period(time.Now())
 		if err != nil {
 			return nil, err
@@ -455,6 +451,12 @@ func (s *Server) registerAnalytics() {
 		err = s.deps.Store.Read(ctx, c.TenantID, func(tx store.Tx) error {
 			if _, err := tx.WorkflowGetByID(ctx, c.TenantID, in.ID); err != nil {
 				return err
+			}
+			// After the look-up: another workspace's workflow is a 404
+			// whatever the query.
+			if in.Goal == "" {
+				return huma.Error400BadRequest("goal is required: the name of the event that counts as a conversion",
+					&huma.ErrorDetail{Location: "query.goal", Message: "required", Value: in.Goal})
 			}
 			conv, err = tx.AnalyticsConversion(ctx, p)
 			return err
