@@ -58,6 +58,9 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "segments" {
 		return benchSegments(ctx, args[1:], stdout)
 	}
+	if len(args) > 0 && args[0] == "analytics" {
+		return benchAnalytics(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || (args[0] != "engine" && args[0] != "cron" && args[0] != "waiting") {
 		return fmt.Errorf("%s\n%s\n%s\n%s", benchUsage, benchHTTPUsage, benchSoakUsage, benchSegmentsUsage)
 	}

@@ -150,12 +150,13 @@ var rules = map[string]rule{
 	}, tests: []string{"ai/aifake", "secret", "store/postgres"},
 		testsAbove: []string{"app"}, // openapi_names_test.go reads the production OpenAPI document app assembles
 	},
-	"engine/enginebench":   {layer: layerEdge, anyLower: true},
-	"cron/cronbench":       {layer: layerEdge, anyLower: true},
-	"httpbench":            {layer: layerEdge, anyLower: true},
-	"retention/soakbench":  {layer: layerEdge, anyLower: true},
-	"segment/segmentbench": {layer: layerEdge, anyLower: true},
-	"opsui":                {layer: layerEdge, imports: []string{"store"}},
+	"engine/enginebench":       {layer: layerEdge, anyLower: true},
+	"cron/cronbench":           {layer: layerEdge, anyLower: true},
+	"httpbench":                {layer: layerEdge, anyLower: true},
+	"retention/soakbench":      {layer: layerEdge, anyLower: true},
+	"segment/segmentbench":     {layer: layerEdge, anyLower: true},
+	"analytics/analyticsbench": {layer: layerEdge, anyLower: true},
+	"opsui":                    {layer: layerEdge, imports: []string{"store"}},
 
 	// App.
 	"app": {layer: layerApp, imports: []string{
