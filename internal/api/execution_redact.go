@@ -12,34 +12,34 @@ import (
 )
 
 // contactIdentityFields are the contact's personal fields the execution
-// view always blanks: in the context's contact and wherever their values
-// appear (a trigger payload or a rendered message repeating them). They are
-// read from the context's contact only, so a field of the same name
-// elsewhere (an event's or a product's "name") stays as it is. The contact
-// stays reachable by its ID.
+// view blanks when the workspace asks for personal data to be redacted
+// (Settings → AI, redactPii): in the context's contact and wherever their
+// values appear (a trigger payload or a rendered message repeating them).
+// They are read from the context's contact only, so a field of the same
+// name elsewhere (an event's or a product's "name") stays as it is. The
+// contact stays reachable by its ID.
 var contactIdentityFields = []string{"email", "phone", "messengerPsid", "name", "externalId"}
 
 // executionRedactor builds what the execution view blanks, the way an AI
-// step's recorded prompt is blanked (ai.Redactor): the values of the
-// contact's identity fields, the workspace's redaction fields (Settings →
-// AI) and their values wherever they occur in the context, and, when the
-// workspace asks for it (redactPii), every email address and phone number.
+// step's recorded prompt is blanked (ai.Redactor), so the context does not
+// show what the step detail hides: the workspace's redaction fields and
+// their values wherever they occur and, when the workspace asks for it
+// (redactPii), every email address and phone number and the values of the
+// contact's identity fields. A workspace without redaction settings sees
+// the context as it is: whoever may read executions may read contacts.
 func executionRedactor(ctx context.Context, tx store.Tx, tenantID uuid.UUID, view map[string]any) (*ai.Redactor, error) {
-	var fields []string
-	pii := false
 	st, err := tx.AISettingsGet(ctx, tenantID)
-	switch {
-	case err == nil:
-		fields = st.RedactFields
-		pii = st.RedactPII
-	case !errors.Is(err, store.ErrNotFound):
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("read the workspace's redaction settings: %w", err)
 	}
-	values := ai.NewRedactor(fields, view, pii).Values()
-	if contact, ok := view["contact"].(map[string]any); ok {
+	values := ai.NewRedactor(st.RedactFields, view, st.RedactPII).Values()
+	if contact, ok := view["contact"].(map[string]any); ok && st.RedactPII {
 		values = append(values, ai.NewRedactor(contactIdentityFields, identityOf(contact), false).Values()...)
 	}
-	return ai.RedactorOf(fields, values, pii), nil
+	return ai.RedactorOf(st.RedactFields, values, st.RedactPII), nil
 }
 
 // identityOf is the contact's identity fields alone, for collecting their
@@ -55,15 +55,18 @@ func identityOf(contact map[string]any) map[string]any {
 }
 
 // redactExecution blanks d's context and its steps' input, output and
-// error with red.
+// error with red; a nil red leaves d as it is.
 func redactExecution(d *ExecutionDTO, red *ai.Redactor) {
+	if red == nil {
+		return
+	}
 	if d.Context != nil {
 		if m, ok := red.RedactValue(d.Context).(map[string]any); ok {
 			d.Context = m
 		}
 		// The identity fields themselves, also those too short to be
 		// blanked where they recur.
-		if contact, ok := d.Context["contact"].(map[string]any); ok {
+		if contact, ok := d.Context["contact"].(map[string]any); ok && red.PII() {
 			for _, f := range contactIdentityFields {
 				if v, ok := contact[f]; ok && v != nil && v != "" {
 					contact[f] = ai.Redacted
