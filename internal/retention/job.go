@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
+
+	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
 // Args is the River job that prunes every tenant's expired history.
@@ -21,10 +22,7 @@ func (Args) Kind() string { return "nextflow.retention_prune" }
 func (Args) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
 		MaxAttempts: 5,
-		UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
-			rivertype.JobStateRunning, rivertype.JobStateScheduled,
-		}},
+		UniqueOpts:  store.OneAtATime(),
 	}
 }
 

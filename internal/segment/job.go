@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
@@ -54,10 +53,7 @@ func (RefreshArgs) Kind() string { return "nextflow.segment_refresh" }
 func (RefreshArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
 		MaxAttempts: 3,
-		UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
-			rivertype.JobStateRunning, rivertype.JobStateScheduled,
-		}},
+		UniqueOpts:  store.OneAtATime(),
 	}
 }
 

@@ -31,3 +31,15 @@ func (*PreciseScheduling) InsertMany(ctx context.Context, manyParams []*rivertyp
 }
 
 var _ rivertype.JobInsertMiddleware = &PreciseScheduling{}
+
+// OneAtATime is the uniqueness of a background sweep of which one job at
+// most may wait or run (a periodic prune, rollup or refresh): an insert
+// while one is available, pending, retryable, running or scheduled is
+// skipped, and a completed one does not count, so the next period's insert
+// goes ahead.
+func OneAtATime() river.UniqueOpts {
+	return river.UniqueOpts{ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	}}
+}
