@@ -5,6 +5,7 @@ package analyticsbench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -25,12 +26,20 @@ type Config struct {
 	StepsPerExecution int
 	// Warm is how many times each query runs after its first (cold) run.
 	Warm int
+	// Keep reuses the history a previous run with Keep left in the
+	// database (its rollups emptied first), or seeds one to keep.
+	Keep bool
 	Out  func(format string, args ...any)
 }
+
+// keptSlug is the slug of the tenant a kept history belongs to.
+const keptSlug = "bench-analytics"
 
 // seeder writes the history inside the database (PostgreSQL).
 type seeder interface {
 	SeedAnalytics(ctx context.Context, tenantID, workflowID, versionID uuid.UUID, contacts, executions, steps int, progress func(int)) error
+	// AnalyticsRollupReset empties the tenant's rollups and watermarks.
+	AnalyticsRollupReset(ctx context.Context, tenantID uuid.UUID) error
 }
 
 // Run seeds a tenant on st and times each report before and after the
@@ -51,43 +60,28 @@ func Run(ctx context.Context, st store.Store, cfg Config) (string, error) {
 		cfg.Warm = 5
 	}
 	executions := cfg.Steps / cfg.StepsPerExecution
-	var tenant, wf, ver uuid.UUID
-	err := st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
-		t, err := tx.TenantInsert(ctx, &store.TenantInsertParams{Name: "Bench", Slug: "bench-" + uuid.NewString()[:8], Plan: domain.PlanBiz})
-		if err != nil {
-			return err
-		}
-		tenant = t.ID
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	def := json.RawMessage(`{"nodes":[],"edges":[]}`)
-	err = st.InTx(ctx, tenant, func(tx store.Tx) error {
-		w, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenant, Name: "Bench", Definition: def})
-		if err != nil {
-			return err
-		}
-		v, err := tx.WorkflowVersionInsert(ctx, &store.WorkflowVersionInsertParams{TenantID: tenant, WorkflowID: w.ID, Version: 1, Definition: def})
-		if err != nil {
-			return err
-		}
-		wf, ver = w.ID, v.ID
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	began := time.Now()
-	if err := sd.SeedAnalytics(ctx, tenant, wf, ver, max(executions/5, 1), executions, cfg.StepsPerExecution, func(n int) {
-		say("seeded %d/%d executions (%s)", n, executions, time.Since(began).Round(time.Second))
-	}); err != nil {
-		return "", err
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "analytics: %d executions × %d steps = %d step rows, %d messages; seeded in %s\n",
-		executions, cfg.StepsPerExecution, executions*cfg.StepsPerExecution, executions, time.Since(began).Round(time.Millisecond))
+	var tenant, wf uuid.UUID
+	if cfg.Keep {
+		var err error
+		if tenant, wf, err = kept(ctx, st); err != nil {
+			return "", err
+		}
+	}
+	if tenant != uuid.Nil {
+		if err := sd.AnalyticsRollupReset(ctx, tenant); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "analytics: reusing the kept history (rollups emptied)\n")
+	} else {
+		began := time.Now()
+		var err error
+		if tenant, wf, err = seed(ctx, st, sd, cfg, executions, say); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "analytics: %d executions × %d steps = %d step rows, %d messages; seeded in %s\n",
+			executions, cfg.StepsPerExecution, executions*cfg.StepsPerExecution, executions, time.Since(began).Round(time.Millisecond))
+	}
 
 	now := time.Now().UTC()
 	to := now.Truncate(24*time.Hour).AddDate(0, 0, 1)
@@ -145,4 +139,75 @@ func Run(ctx context.Context, st store.Store, cfg Config) (string, error) {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+// kept finds the tenant and workflow of a kept history (uuid.Nil when there
+// is none yet).
+func kept(ctx context.Context, st store.Store) (tenant, wf uuid.UUID, err error) {
+	var t *domain.Tenant
+	err = st.Read(ctx, uuid.Nil, func(tx store.Tx) error {
+		var err error
+		t, err = tx.TenantGetBySlug(ctx, keptSlug)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return uuid.Nil, uuid.Nil, nil
+	}
+	if err != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("find the kept history: %w", err)
+	}
+	err = st.Read(ctx, t.ID, func(tx store.Tx) error {
+		ws, err := tx.WorkflowList(ctx, &store.WorkflowListParams{TenantID: t.ID, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(ws) == 0 {
+			return fmt.Errorf("the kept tenant %s has no workflow: drop the schema", t.ID)
+		}
+		wf = ws[0].ID
+		return nil
+	})
+	return t.ID, wf, err
+}
+
+// seed creates a tenant (slug keptSlug when cfg.Keep), a workflow and its
+// version, and generates the history.
+func seed(ctx context.Context, st store.Store, sd seeder, cfg Config, executions int, say func(string, ...any)) (tenant, wf uuid.UUID, err error) {
+	slug := "bench-" + uuid.NewString()[:8]
+	if cfg.Keep {
+		slug = keptSlug
+	}
+	var ver uuid.UUID
+	err = st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
+		t, err := tx.TenantInsert(ctx, &store.TenantInsertParams{Name: "Bench", Slug: slug, Plan: domain.PlanBiz})
+		if err != nil {
+			return err
+		}
+		tenant = t.ID
+		return nil
+	})
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	def := json.RawMessage(`{"nodes":[],"edges":[]}`)
+	err = st.InTx(ctx, tenant, func(tx store.Tx) error {
+		w, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenant, Name: "Bench", Definition: def})
+		if err != nil {
+			return err
+		}
+		v, err := tx.WorkflowVersionInsert(ctx, &store.WorkflowVersionInsertParams{TenantID: tenant, WorkflowID: w.ID, Version: 1, Definition: def})
+		if err != nil {
+			return err
+		}
+		wf, ver = w.ID, v.ID
+		return nil
+	})
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	began := time.Now()
+	err = sd.SeedAnalytics(ctx, tenant, wf, ver, max(executions/5, 1), executions, cfg.StepsPerExecution, func(n int) {
+		say("seeded %d/%d executions (%s)", n, executions, time.Since(began).Round(time.Second))
+	})
+	return tenant, wf, err
 }
