@@ -19,10 +19,9 @@ ON CONFLICT (tenant_id, workflow_id, contact_id) DO UPDATE
 SET execution_id = excluded.execution_id, reentry = excluded.reentry,
     entries = j.entries + 1, entered_at = excluded.entered_at
 WHERE excluded.reentry = 'always'
-   OR (excluded.reentry = 'one_at_a_time' AND (j.execution_id IS NULL OR EXISTS (
-        SELECT 1 FROM workflow_executions e
-        WHERE e.tenant_id = j.tenant_id AND e.id = j.execution_id
-          AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED'))))
+   OR (excluded.reentry = 'one_at_a_time' AND (j.execution_id IS NULL OR (
+        SELECT e.status FROM workflow_executions e
+        WHERE e.tenant_id = j.tenant_id AND e.id = j.execution_id) IN ('COMPLETED', 'FAILED', 'CANCELLED')))
 RETURNING j.execution_id
 `
 
@@ -38,6 +37,9 @@ type JourneyEntryClaimManyParams struct {
 // transactions lock shared rows in one order). A row whose policy refuses
 // the entry returns nothing. An execution committed by another transaction
 // after this statement began is invisible here and so counts as running.
+// The latest execution's status is a scalar subquery, one primary-key probe
+// per conflicting row: as EXISTS it could be planned as a hash of every
+// finished execution of the tenant (a plan made under stale statistics).
 func (q *Queries) JourneyEntryClaimMany(ctx context.Context, arg JourneyEntryClaimManyParams) ([]*uuid.UUID, error) {
 	rows, err := q.db.Query(ctx, journeyEntryClaimMany,
 		arg.TenantID,
