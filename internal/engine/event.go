@@ -96,7 +96,7 @@ type eventStart struct {
 // event by event, then the starts of all of them, claimed and inserted
 // together.
 func (e *Engine) eventsOfTenant(ctx context.Context, tx store.Tx, tenantID uuid.UUID, evs []IncomingEvent, at []int, res *EventResult) error {
-	triggers, err := e.eventTriggers(ctx, tx, tenantID)
+	triggers, versions, err := e.eventTriggers(ctx, tx, tenantID)
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func (e *Engine) eventsOfTenant(ctx context.Context, tx store.Tx, tenantID uuid.
 		contactID := s.ev.Event.ContactID
 		ps[i] = StartParams{
 			TenantID: tenantID, ID: s.id, WorkflowID: s.trig.workflowID, VersionID: s.trig.versionID,
-			TriggerType: s.trig.typ, TriggerNodeID: s.trig.nodeID, Event: s.view,
+			Version: versions[s.trig.versionID], TriggerType: s.trig.typ, TriggerNodeID: s.trig.nodeID, Event: s.view,
 			ContactID: &contactID, Contact: contactVars(s.ev),
 		}
 	}
@@ -353,14 +353,17 @@ type eventTriggersKey struct{}
 
 // eventTriggers returns the tenant's trigger.event nodes by event name:
 // those of the current versions of its active workflows, listed in tx
-// (one small query; parsed versions and their triggers are cached).
-func (e *Engine) eventTriggers(ctx context.Context, tx store.Tx, tenantID uuid.UUID) (map[string][]*eventTrigger, error) {
+// (one small query; parsed versions and their triggers are cached), and
+// the number of each version by its ID, which the starts take as it is.
+func (e *Engine) eventTriggers(ctx context.Context, tx store.Tx, tenantID uuid.UUID) (map[string][]*eventTrigger, map[uuid.UUID]int, error) {
 	vs, err := tx.WorkflowActiveVersionList(ctx, tenantID)
 	if err != nil {
-		return nil, fmt.Errorf("list active workflows: %w", err)
+		return nil, nil, fmt.Errorf("list active workflows: %w", err)
 	}
 	out := map[string][]*eventTrigger{}
+	versions := make(map[uuid.UUID]int, len(vs))
 	for _, v := range vs {
+		versions[v.VersionID] = v.Version
 		g, err := e.graph(ctx, tx, tenantID, v.VersionID)
 		if err != nil {
 			// A version that does not parse starts nothing; it is not the
@@ -372,7 +375,7 @@ func (e *Engine) eventTriggers(ctx context.Context, tx store.Tx, tenantID uuid.U
 			out[t.event] = append(out[t.event], t)
 		}
 	}
-	return out, nil
+	return out, versions, nil
 }
 
 // graphEventTriggers returns g's trigger.event nodes, prepared once per

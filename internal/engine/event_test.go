@@ -268,3 +268,40 @@ func TestEventResumesManualStartByInputCorrelation(t *testing.T) {
 		require.Contains(t, string(steps[1].Output), `"name":"order.paid"`)
 	})
 }
+
+// TestEventStartPinsCurrentVersion: an event starts the current version,
+// with its number as the active versions list it (the start does not read
+// the version row), also after a newer version is published.
+func TestEventStartPinsCurrentVersion(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, b *bundle) {
+		def := `{"nodes": [{"id": "start", "type": "trigger.event", "config": {"event": "order.paid", "reentry": "always"}},
+  {"id": "done", "type": "end"}], "edges": [{"id": "e1", "source": "start", "target": "done"}]}`
+		wf := b.publish(t, def)
+		ada := b.newContact(t, "ada", `{}`)
+		version := func(id uuid.UUID) (uuid.UUID, int) {
+			ctx := context.Background()
+			var exec *domain.Execution
+			require.NoError(t, b.st.Read(ctx, b.tenant, func(tx store.Tx) error {
+				var err error
+				exec, err = tx.ExecutionGetByID(ctx, b.tenant, id)
+				return err
+			}))
+			require.Equal(t, domain.ExecutionCompleted, exec.Status)
+			return exec.VersionID, exec.Version
+		}
+		res := b.send(t, b.event(ada, "order.paid", `{}`))
+		require.Len(t, res.Started, 1)
+		_, n := version(res.Started[0])
+		require.Equal(t, 1, n)
+
+		v3 := b.publishVersion(t, wf, 3, def)
+		res = b.send(t, b.event(ada, "order.paid", `{}`), b.event(ada, "order.paid", `{}`))
+		require.Len(t, res.Started, 2)
+		for _, id := range res.Started {
+			vid, n := version(id)
+			require.Equal(t, v3, vid)
+			require.Equal(t, 3, n)
+		}
+	})
+}

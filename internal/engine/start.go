@@ -26,6 +26,10 @@ type StartParams struct {
 	// version, which the workflow must be active to start (unless Test or
 	// a manual trigger).
 	VersionID uuid.UUID
+	// Version, with VersionID, is that version's number as the caller read
+	// it with the workflow (the events path, from the active versions it
+	// lists), sparing the start a read of the version row; zero reads it.
+	Version int
 	// TriggerType is the type of the trigger that fired ("trigger.manual",
 	// "trigger.event", "trigger.schedule", "trigger.webhook").
 	TriggerType string
@@ -57,7 +61,7 @@ type StartParams struct {
 // execution or error, exactly as StartTx in a transaction of its own
 // would give it.
 func (e *Engine) Start(ctx context.Context, p StartParams) (*domain.Execution, error) {
-	return e.startOne(ctx, p.TenantID, func(context.Context, store.Tx, *startCache) (StartParams, error) { return p, nil })
+	return e.startOne(ctx, p.TenantID, func(context.Context, store.Tx, *startTxCache) (StartParams, error) { return p, nil })
 }
 
 // StartTx starts an execution inside the caller's transaction, committing
@@ -309,6 +313,9 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 	g, err := e.graph(ctx, tx, p.TenantID, versionID)
 	if err != nil {
 		return nil, err
+	}
+	if version == 0 && p.Version > 0 {
+		version = p.Version // read with the workflow by the caller
 	}
 	if version == 0 {
 		v := cache.version(p.TenantID, versionID)
