@@ -17,6 +17,11 @@ type MessageStore interface {
 	// the tenant already it returns the existing message and
 	// created=false, so a step that runs again finds its send.
 	MessageInsert(ctx context.Context, p *MessageInsertParams) (m *domain.Message, created bool, err error)
+	// MessageInsertMany does what MessageInsert does for several messages
+	// of one tenant, in one statement on PostgreSQL (the senders' batched
+	// Prepare); a message whose idempotency key is used already is left as
+	// it is.
+	MessageInsertMany(ctx context.Context, ps []*MessageInsertParams) error
 	MessageGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Message, error)
 	MessageGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.Message, error)
 	MessageGetByProviderID(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, providerMessageID string) (*domain.Message, error)

@@ -307,6 +307,10 @@ type Tx interface {
 	// OutboxInsert records a side effect before it is performed. When the
 	// key exists already it returns the existing entry and created=false.
 	OutboxInsert(ctx context.Context, p *OutboxInsertParams) (entry *domain.OutboxEntry, created bool, err error)
+	// OutboxInsertMany records several new entries of one tenant (status
+	// PENDING, no attempt), in one statement on PostgreSQL (the engine's
+	// group commit). A key the tenant has used already is ErrConflict.
+	OutboxInsertMany(ctx context.Context, ps []*OutboxInsertParams) error
 	OutboxGetByKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.OutboxEntry, error)
 	OutboxUpdate(ctx context.Context, p *OutboxUpdateParams) error
 	// OutboxAttempt counts one more attempt of an entry and stamps its

@@ -17,6 +17,10 @@ type SuppressionStore interface {
 	// SuppressionGet returns the suppression of an address; ErrNotFound
 	// when it is not suppressed.
 	SuppressionGet(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, address string) (*domain.Suppression, error)
+	// SuppressionGetMany returns the suppressions of those of addresses
+	// that are suppressed on the channel (in no particular order), in one
+	// statement: SuppressionGet for many sends at once.
+	SuppressionGetMany(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, addresses []string) ([]*domain.Suppression, error)
 	// SuppressionList pages through a tenant's suppressions of a channel
 	// (all channels when empty) by channel and address, after the given
 	// (channel, address) key, optionally only addresses containing a text.

@@ -243,3 +243,50 @@ func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSen
 	}
 	return nil
 }
+
+// messageInsertManySQL is MessageInsert for several messages of one tenant
+// in one round trip; the arrays are zipped row by row.
+const messageInsertManySQL = `INSERT INTO messages (tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version,
+    execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text,
+    queued_at, skipped_at)
+SELECT $1, u.id, u.channel, u.connection_id, u.contact_id, u.workflow_id, u.workflow_version, u.execution_id, u.step_id,
+    u.node_id, u.template_id, u.idempotency_key, u.recipient, u.provider_message_id, u.status, u.error_code, u.error_text,
+    u.at, CASE WHEN u.status = 'skipped' THEN u.at END
+FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::int[], $8::uuid[], $9::uuid[], $10::text[],
+    $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
+    AS u(id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id,
+    template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, at)
+ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`
+
+// MessageInsertMany records several sends of one tenant in one round
+// trip; a message whose idempotency key is used already is left as it is.
+func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertParams) error {
+	n := len(ps)
+	if n == 0 {
+		return nil
+	}
+	if err := store.OneTenant(ps, func(p *store.MessageInsertParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("insert messages: %w", err)
+	}
+	ids, channels, versions := make([]uuid.UUID, n), make([]string, n), make([]int32, n)
+	conns, contacts, workflows, execs, steps, templates := make([]*uuid.UUID, n), make([]*uuid.UUID, n), make([]*uuid.UUID, n),
+		make([]*uuid.UUID, n), make([]*uuid.UUID, n), make([]*uuid.UUID, n)
+	nodes, keys, recipients, providerIDs := make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
+	statuses, codes, texts, ats := make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
+	for i, p := range ps {
+		status := p.Status
+		if status == "" {
+			status = domain.MessageQueued
+		}
+		ids[i], channels[i], versions[i] = newID(p.ID), string(p.Channel), int32(p.WorkflowVersion)
+		conns[i], contacts[i], workflows[i], execs[i], steps[i], templates[i] = p.ConnectionID, p.ContactID, p.WorkflowID,
+			p.ExecutionID, p.StepID, p.TemplateID
+		nodes[i], keys[i], recipients[i], providerIDs[i] = p.NodeID, p.IdempotencyKey, p.Recipient, p.ProviderMessageID
+		statuses[i], codes[i], texts[i], ats[i] = string(status), p.ErrorCode, p.ErrorText, atOrNow(p.At)
+	}
+	if _, err := t.tx.Exec(ctx, messageInsertManySQL, ps[0].TenantID, ids, channels, conns, contacts, workflows, versions,
+		execs, steps, nodes, templates, keys, recipients, providerIDs, statuses, codes, texts, ats); err != nil {
+		return translate(err, "insert %d messages", n)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -63,4 +64,32 @@ func (t *tx) SuppressionList(ctx context.Context, p *store.SuppressionListParams
 func (t *tx) SuppressionDelete(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, address string) error {
 	n, err := t.q.SuppressionDelete(ctx, dbsqlc.SuppressionDeleteParams{TenantID: tenantID, Channel: string(channel), Address: address})
 	return affected(n, err, "delete %s suppression", channel)
+}
+
+// suppressionGetManySQL reads the suppressions of several addresses of a
+// channel in one round trip.
+const suppressionGetManySQL = `SELECT tenant_id, channel, address, reason, source_message_id, created_at, updated_at
+FROM suppressions WHERE tenant_id = $1 AND channel = $2 AND address = ANY($3::text[])`
+
+// SuppressionGetMany returns the suppressions of those addresses that are
+// suppressed on the channel.
+func (t *tx) SuppressionGetMany(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, addresses []string) ([]*domain.Suppression, error) {
+	if len(addresses) == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(ctx, suppressionGetManySQL, tenantID, string(channel), addresses)
+	if err != nil {
+		return nil, translate(err, "get %d %s suppressions", len(addresses), channel)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*domain.Suppression, error) {
+		var r dbsqlc.Suppression
+		if err := row.Scan(&r.TenantID, &r.Channel, &r.Address, &r.Reason, &r.SourceMessageID, &r.CreatedAt, &r.UpdatedAt); err != nil {
+			return nil, err
+		}
+		return toSuppression(r), nil
+	})
+	if err != nil {
+		return nil, translate(err, "get %d %s suppressions", len(addresses), channel)
+	}
+	return out, nil
 }

@@ -240,3 +240,17 @@ func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSen
 	}
 	return nil
 }
+
+// MessageInsertMany records several sends of one tenant, as MessageInsert
+// each; a message whose idempotency key is used already is left as it is.
+func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertParams) error {
+	if err := store.OneTenant(ps, func(p *store.MessageInsertParams) uuid.UUID { return p.TenantID }); err != nil {
+		return fmt.Errorf("insert messages: %w", err)
+	}
+	for _, p := range ps {
+		if _, _, err := t.MessageInsert(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}

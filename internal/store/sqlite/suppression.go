@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 
 	"github.com/google/uuid"
 
@@ -64,4 +65,27 @@ func (t *tx) SuppressionList(ctx context.Context, p *store.SuppressionListParams
 func (t *tx) SuppressionDelete(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, address string) error {
 	n, err := t.q.SuppressionDelete(ctx, t.tx, &dbsqlc.SuppressionDeleteParams{TenantID: tenantID, Channel: string(channel), Address: address})
 	return affected(n, err, "delete %s suppression", channel)
+}
+
+// SuppressionGetMany returns the suppressions of those addresses that are
+// suppressed on the channel, as SuppressionGet each (in process, no round
+// trip to save).
+func (t *tx) SuppressionGetMany(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, addresses []string) ([]*domain.Suppression, error) {
+	var out []*domain.Suppression
+	seen := make(map[string]bool, len(addresses))
+	for _, a := range addresses {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		s, err := t.SuppressionGet(ctx, tenantID, channel, a)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

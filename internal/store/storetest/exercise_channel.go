@@ -22,10 +22,12 @@ func channelCases() []exerciseCase {
 		{"MessageList/FiltersAndPages", exerciseMessageList},
 		{"MessageAdvance/ForwardOnly", exerciseMessageAdvance},
 		{"MessageMarkSentMany/AsMarkSentEach", exerciseMessageMarkSentMany},
+		{"MessageInsertMany/AsInsertEach", exerciseMessageInsertMany},
 		{"MessageAdvanceByProviderID/DuplicatesAndReordering", exerciseMessageAdvanceByProviderID},
 		{"Message/TenantIsolation", exerciseMessageIsolation},
 		{"Message/ContactErasureBlanksAddressKeepsRow", exerciseMessageContactErasure},
 		{"Suppression/UpsertGetListDelete", exerciseSuppression},
+		{"SuppressionGetMany/OnlyTheSuppressedOfTheChannelAndTenant", exerciseSuppressionGetMany},
 		{"MessagingWindow/TouchMovesForwardOnly", exerciseMessagingWindow},
 	}
 }
@@ -727,5 +729,88 @@ func exerciseMessagingWindow(t *testing.T, f *fixture) {
 		require.NoError(t, tx.ChannelDelete(f.ctx, f.tenantA.ID, conn.ID))
 		_, err := tx.MessagingWindowGet(f.ctx, f.tenantA.ID, conn.ID, "4915112345678")
 		require.ErrorIs(t, err, store.ErrNotFound, "windows go with their connection")
+	})
+}
+
+// exerciseMessageInsertMany: several messages inserted at once are each
+// as MessageInsert writes them (queued, or skipped with the reason and
+// time); a key used already leaves the existing message as it is.
+func exerciseMessageInsertMany(t *testing.T, f *fixture) {
+	old := f.newMessage(t, f.tenantA.ID, nil)
+	exec := domain.NewID()
+	at := ts()
+	queued := &store.MessageInsertParams{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelEmail,
+		IdempotencyKey: "many-q", Recipient: "ada@example.com", ProviderMessageID: strp("<many-q@example.com>"),
+		ExecutionID: &exec, NodeID: "send", WorkflowVersion: 3, At: at}
+	skipped := &store.MessageInsertParams{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelWhatsApp,
+		IdempotencyKey: "many-s", Recipient: "4915112345678", Status: domain.MessageSkipped, ErrorCode: "suppressed",
+		ErrorText: "the number is suppressed", At: at}
+	again := &store.MessageInsertParams{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelWhatsApp,
+		IdempotencyKey: old.IdempotencyKey, Recipient: "4900000000000", At: at}
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		require.NoError(t, tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{queued, skipped, again}))
+		require.NoError(t, tx.MessageInsertMany(f.ctx, nil))
+	})
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		q, err := tx.MessageGetByID(f.ctx, f.tenantA.ID, queued.ID)
+		require.NoError(t, err)
+		require.Equal(t, domain.MessageQueued, q.Status)
+		require.Equal(t, domain.ChannelEmail, q.Channel)
+		require.Equal(t, "ada@example.com", q.Recipient)
+		require.Equal(t, "<many-q@example.com>", *q.ProviderMessageID)
+		require.Equal(t, &exec, q.ExecutionID)
+		require.Equal(t, "send", q.NodeID)
+		require.Equal(t, 3, q.WorkflowVersion)
+		require.True(t, at.Equal(q.QueuedAt))
+		require.Nil(t, q.SkippedAt)
+		s, err := tx.MessageGetByID(f.ctx, f.tenantA.ID, skipped.ID)
+		require.NoError(t, err)
+		require.Equal(t, domain.MessageSkipped, s.Status)
+		require.Equal(t, "suppressed", s.ErrorCode)
+		require.Equal(t, "the number is suppressed", s.ErrorText)
+		require.NotNil(t, s.SkippedAt)
+		require.True(t, at.Equal(*s.SkippedAt))
+		_, err = tx.MessageGetByID(f.ctx, f.tenantA.ID, again.ID)
+		require.ErrorIs(t, err, store.ErrNotFound, "the key was used: nothing new")
+		o, err := tx.MessageGetByIdempotencyKey(f.ctx, f.tenantA.ID, old.IdempotencyKey)
+		require.NoError(t, err)
+		require.Equal(t, old.ID, o.ID)
+		require.Equal(t, old.Recipient, o.Recipient)
+	})
+}
+
+// exerciseSuppressionGetMany: of the addresses asked, only those
+// suppressed on that channel in that tenant are returned.
+func exerciseSuppressionGetMany(t *testing.T, f *fixture) {
+	for _, s := range []struct {
+		tenant  uuid.UUID
+		channel domain.ChannelKind
+		address string
+	}{
+		{f.tenantA.ID, domain.ChannelEmail, "ada@example.com"},
+		{f.tenantA.ID, domain.ChannelEmail, "bob@example.com"},
+		{f.tenantA.ID, domain.ChannelWhatsApp, "cy@example.com"},
+		{f.tenantB.ID, domain.ChannelEmail, "dee@example.com"},
+	} {
+		f.in(t, s.tenant, func(tx store.Tx) {
+			_, err := tx.SuppressionUpsert(f.ctx, &store.SuppressionUpsertParams{TenantID: s.tenant, Channel: s.channel,
+				Address: s.address, Reason: domain.SuppressionManual})
+			require.NoError(t, err)
+		})
+	}
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		got, err := tx.SuppressionGetMany(f.ctx, f.tenantA.ID, domain.ChannelEmail,
+			[]string{"ada@example.com", "cy@example.com", "dee@example.com", "eve@example.com", "bob@example.com", "ada@example.com"})
+		require.NoError(t, err)
+		var addresses []string
+		for _, s := range got {
+			require.Equal(t, domain.ChannelEmail, s.Channel)
+			require.Equal(t, domain.SuppressionManual, s.Reason)
+			addresses = append(addresses, s.Address)
+		}
+		require.ElementsMatch(t, []string{"ada@example.com", "bob@example.com"}, addresses)
+		none, err := tx.SuppressionGetMany(f.ctx, f.tenantA.ID, domain.ChannelEmail, nil)
+		require.NoError(t, err)
+		require.Empty(t, none)
 	})
 }

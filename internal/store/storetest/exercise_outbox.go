@@ -75,6 +75,41 @@ func outboxCases() []exerciseCase {
 				require.Zero(t, got.Attempts)
 			})
 		}},
+		{"OutboxInsertMany/AsInsertEachTakenKeyConflicts", func(t *testing.T, f *fixture) {
+			c := f.newChain(t, f.tenantA.ID)
+			s1, s2 := f.newStep(t, c.e, 1, "send", domain.StepRunning), f.newStep(t, c.e, 2, "send", domain.StepRunning)
+			ps := []*store.OutboxInsertParams{
+				{TenantID: f.tenantA.ID, ID: domain.NewID(), ExecutionID: c.e.ID, StepID: s1.ID, IdempotencyKey: "many-1", Kind: "email.send",
+					Request: json.RawMessage(`{"to":"a@example.com"}`)},
+				{TenantID: f.tenantA.ID, ID: domain.NewID(), ExecutionID: c.e.ID, StepID: s2.ID, IdempotencyKey: "many-2", Kind: "whatsapp.send"},
+			}
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				require.NoError(t, tx.OutboxInsertMany(f.ctx, ps))
+				require.NoError(t, tx.OutboxInsertMany(f.ctx, nil))
+			})
+			f.read(t, f.tenantA.ID, func(tx store.Tx) {
+				for _, p := range ps {
+					got, err := tx.OutboxGetByKey(f.ctx, f.tenantA.ID, p.IdempotencyKey)
+					require.NoError(t, err)
+					require.Equal(t, p.ID, got.ID)
+					require.Equal(t, p.StepID, got.StepID)
+					require.Equal(t, p.Kind, got.Kind)
+					require.Equal(t, domain.OutboxPending, got.Status)
+					require.Zero(t, got.Attempts)
+					if p.Request == nil {
+						require.Empty(t, got.Request)
+					} else {
+						require.JSONEq(t, string(p.Request), string(got.Request))
+					}
+				}
+			})
+			err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+				return tx.OutboxInsertMany(f.ctx, []*store.OutboxInsertParams{
+					{TenantID: f.tenantA.ID, ID: domain.NewID(), ExecutionID: c.e.ID, StepID: s1.ID, IdempotencyKey: "many-1", Kind: "email.send"},
+				})
+			})
+			require.ErrorIs(t, err, store.ErrConflict)
+		}},
 		{"OutboxAttemptMany/CountsEachInOrderAndUpdateManyRecordsEach", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantA.ID)
 			entries := make([]*domain.OutboxEntry, 3)
