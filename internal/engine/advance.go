@@ -294,6 +294,7 @@ func (e *Engine) resultRun(ctx context.Context, tx store.Tx, exec *domain.Execut
 		return nil, err
 	}
 	r.batched = batched
+	r.effectToJob = er.handOff
 	open := r.c.Engine.Open
 	if r.finished || open == nil || open.ID != pe.req.StepID {
 		if out.up != nil {
@@ -362,14 +363,24 @@ func (e *Engine) resultRun(ctx context.Context, tx store.Tx, exec *domain.Execut
 			return nil, err
 		}
 	}
-	if r.effect != nil && er.handOff {
-		r.effect = nil
-		r.exec.Token++
-		if err := r.enqueue(ctx, time.Time{}); err != nil {
-			return nil, err
-		}
+	if r.preparing != nil {
+		return r, nil // the caller prepares its side effect, then settles
+	}
+	if err := r.settleEffect(ctx); err != nil {
+		return nil, err
 	}
 	return r, nil
+}
+
+// settleEffect leaves the side effect the run reached, if any, to a new
+// advance job when the run was asked to (effectToJob).
+func (r *run) settleEffect(ctx context.Context) error {
+	if r.effect == nil || !r.effectToJob {
+		return nil
+	}
+	r.effect = nil
+	r.exec.Token++
+	return r.enqueue(ctx, time.Time{})
 }
 
 // recordEffect hands res to pe's EffectRecorder, if any.

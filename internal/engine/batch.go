@@ -49,20 +49,25 @@ const (
 )
 
 // advanceResult is what an advance transaction leaves for its job to do
-// after the commit: a side effect to perform and events to publish.
+// after the commit: a side effect to perform and events to publish (or,
+// for an attempt counted in the batch, the count).
 type advanceResult struct {
-	effect *pendingEffect
-	events []live.Event
-	err    error
+	effect   *pendingEffect
+	events   []live.Event
+	attempts int
+	err      error
 }
 
 // advanceRequest is one advance job waiting for its batch, or (result set)
-// a side effect's outcome to record for the execution args names.
+// a side effect's outcome to record for the execution args names, or
+// (attempt set) the attempt of a call to count, answered on its own
+// channel.
 type advanceRequest struct {
-	ctx    context.Context
-	args   AdvanceArgs
-	result *effectResult
-	done   chan advanceResult
+	ctx     context.Context
+	args    AdvanceArgs
+	result  *effectResult
+	attempt *attemptRequest
+	done    chan advanceResult
 }
 
 // batcher collects advance requests and runs them in shared transactions
@@ -116,21 +121,34 @@ func (b *batcher) submitResult(ctx context.Context, er *effectResult) advanceRes
 	return <-req.done
 }
 
+// submitAttempt hands the count of a call's attempt to a runner, to be
+// made in its next transaction; the count is answered on req.done. It
+// returns false when the batcher is stopped (the caller counts it on its
+// own).
+func (b *batcher) submitAttempt(ctx context.Context, req *attemptRequest) (bool, error) {
+	return b.c.offer(ctx, &advanceRequest{ctx: ctx, attempt: req, args: AdvanceArgs{TenantID: req.tenantID}})
+}
+
 // advanceBatch advances a batch: one transaction per tenant (row-level
-// security scopes a transaction to one tenant), each execution once. A
-// request for an execution already in the batch, and every request of a
-// transaction that failed, is advanced on its own afterwards.
+// security scopes a transaction to one tenant), each execution once, with
+// the attempts to count of the tenant's calls. A request for an execution
+// (or an attempt of an outbox entry) already in the batch, and every
+// request of a transaction that failed, is done on its own afterwards.
 func (e *Engine) advanceBatch(batch []*advanceRequest) {
 	byTenant := map[uuid.UUID][]*advanceRequest{}
 	var tenants []uuid.UUID
 	var alone []*advanceRequest
 	seen := map[uuid.UUID]bool{}
 	for _, r := range batch {
-		if seen[r.args.ExecutionID] {
+		id := r.args.ExecutionID
+		if r.attempt != nil {
+			id = r.attempt.outboxID
+		}
+		if seen[id] {
 			alone = append(alone, r)
 			continue
 		}
-		seen[r.args.ExecutionID] = true
+		seen[id] = true
 		if _, ok := byTenant[r.args.TenantID]; !ok {
 			tenants = append(tenants, r.args.TenantID)
 		}
@@ -151,10 +169,19 @@ func (e *Engine) advanceBatch(batch []*advanceRequest) {
 		}
 		e.batchCommits.Add(1)
 		for i, r := range reqs {
+			if r.attempt != nil {
+				r.attempt.done <- attemptResult{n: results[i].attempts}
+				continue
+			}
 			r.done <- results[i]
 		}
 	}
 	for _, r := range alone {
+		if r.attempt != nil {
+			n, err := e.recordAttemptAlone(r.attempt.ctx, r.attempt.tenantID, r.attempt.outboxID, r.attempt.key)
+			r.attempt.done <- attemptResult{n: n, err: err}
+			continue
+		}
 		if r.result != nil {
 			r.done <- e.recordResultAlone(r.ctx, r.result)
 			continue
@@ -171,13 +198,31 @@ const batchTxTimeout = 30 * time.Second
 func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) ([]advanceResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTxTimeout)
 	defer cancel()
-	ids := make([]uuid.UUID, len(reqs))
+	var ids, attempts []uuid.UUID
+	var attemptAt []int
 	for i, r := range reqs {
-		ids[i] = r.args.ExecutionID
+		if r.attempt != nil {
+			attempts, attemptAt = append(attempts, r.attempt.outboxID), append(attemptAt, i)
+			continue
+		}
+		ids = append(ids, r.args.ExecutionID)
 	}
 	var results []advanceResult
 	err := e.store.InTx(ctx, tenantID, func(tx store.Tx) error {
 		results = make([]advanceResult, len(reqs))
+		// The attempts first: their calls wait for this commit alone.
+		if len(attempts) > 0 {
+			counts, err := tx.OutboxAttemptMany(ctx, tenantID, attempts)
+			if err != nil {
+				return fmt.Errorf("record %d attempts: %w", len(attempts), err)
+			}
+			for j, i := range attemptAt {
+				results[i].attempts = counts[j]
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
 		locked, err := tx.ExecutionLockMany(ctx, tenantID, ids)
 		if err != nil {
 			return fmt.Errorf("lock %d executions: %w", len(ids), err)
@@ -201,7 +246,11 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		var w runWrites
 		var rec effectRecords
 		var updates []*store.ExecutionUpdateParams
+		runs := make([]*run, len(reqs))
 		for i, r := range reqs {
+			if r.attempt != nil {
+				continue
+			}
 			exec := execs[r.args.ExecutionID]
 			var rn *run
 			if r.result != nil {
@@ -222,9 +271,20 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 					return err
 				}
 			}
+			runs[i] = rn
+		}
+		// The runs that stopped at a side effect preparing in batches go
+		// on once it has prepared their steps together.
+		if err := e.prepareRuns(ctx, tx, runs); err != nil {
+			return err
+		}
+		for i, rn := range runs {
+			if rn == nil {
+				continue
+			}
 			// The transaction runs under no job's span: each run's jobs
 			// carry the trace of the job it ran for.
-			tracing.KeepTrace(r.ctx, rn.jobs)
+			tracing.KeepTrace(reqs[i].ctx, rn.jobs)
 			w.add(rn)
 			up, err := rn.finish()
 			if err != nil {
@@ -239,6 +299,9 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		if err := w.writeSteps(ctx, tx); err != nil {
 			return err
 		}
+		if err := w.writeOutbox(ctx, tx); err != nil {
+			return err
+		}
 		if err := tx.ExecutionUpdateMany(ctx, updates); err != nil {
 			return fmt.Errorf("update %d executions: %w", len(updates), err)
 		}
@@ -250,11 +313,58 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 	return results, nil
 }
 
+// prepareRuns prepares, one PrepareMany per side effect, the steps of the
+// runs that stopped at a side effect that prepares in batches, and runs
+// each on from there (which may reach another such side effect: then
+// again, until none is left).
+func (e *Engine) prepareRuns(ctx context.Context, tx store.Tx, runs []*run) error {
+	for {
+		var order []EffectBatchPreparer
+		byEffect := map[EffectBatchPreparer][]*run{}
+		for _, rn := range runs {
+			if rn == nil || rn.preparing == nil {
+				continue
+			}
+			bp := e.effects[rn.preparing.Type].(EffectBatchPreparer)
+			if _, ok := byEffect[bp]; !ok {
+				order = append(order, bp)
+			}
+			byEffect[bp] = append(byEffect[bp], rn)
+		}
+		if len(order) == 0 {
+			return nil
+		}
+		for _, bp := range order {
+			rs := byEffect[bp]
+			items := make([]*PrepareItem, len(rs))
+			for i, rn := range rs {
+				items[i] = &PrepareItem{Ctx: e.tmpl.WithBudget(ctx), In: rn.prepareInput(rn.preparing)}
+			}
+			if err := bp.PrepareMany(ctx, tx, items); err != nil {
+				return fmt.Errorf("prepare %d %s steps: %w", len(items), bp.Kind(), err)
+			}
+			for i, rn := range rs {
+				n := rn.preparing
+				rn.preparing = nil
+				if err := rn.prepared(ctx, n, items[i].Request, items[i].Err); err != nil {
+					return err
+				}
+				if rn.preparing == nil {
+					if err := rn.settleEffect(ctx); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+}
+
 // runWrites gathers what batched runs leave for their caller to write
-// together: new steps, step outcomes and advance jobs.
+// together: new steps, step outcomes, outbox entries and advance jobs.
 type runWrites struct {
 	steps       []*store.StepInsertParams
 	stepUpdates []*store.StepUpdateParams
+	outbox      []*store.OutboxInsertParams
 	jobs        []river.InsertManyParams
 }
 
@@ -262,8 +372,20 @@ type runWrites struct {
 func (w *runWrites) add(r *run) {
 	w.steps = append(w.steps, r.steps...)
 	w.stepUpdates = append(w.stepUpdates, r.stepUpdates...)
+	w.outbox = append(w.outbox, r.outbox...)
 	w.jobs = append(w.jobs, r.jobs...)
-	r.steps, r.stepUpdates, r.jobs = nil, nil, nil
+	r.steps, r.stepUpdates, r.outbox, r.jobs = nil, nil, nil, nil
+}
+
+// writeOutbox inserts the outbox entries, after the steps they refer to.
+func (w *runWrites) writeOutbox(ctx context.Context, tx store.Tx) error {
+	if len(w.outbox) == 0 {
+		return nil
+	}
+	if err := tx.OutboxInsertMany(ctx, w.outbox); err != nil {
+		return fmt.Errorf("record %d outbox entries: %w", len(w.outbox), err)
+	}
+	return nil
 }
 
 // writeSteps inserts the new steps, then records the step outcomes, and

@@ -67,6 +67,36 @@ type PrepareInput struct {
 	Tx store.Tx
 }
 
+// EffectBatchPreparer is implemented by a side effect that can prepare
+// the steps of many executions at once (a send: one suppression read, one
+// quota update and one message insert for all). In the advance group
+// commit the engine gathers the executions of a transaction that reach
+// the side effect and calls PrepareMany once for them, in that
+// transaction, instead of Prepare for each; elsewhere (an execution
+// advanced on its own) Prepare is called as usual.
+//
+// PrepareMany must give each item what Prepare would have returned for
+// it (Request, or Err: Skip, a failure of the node, an error that wraps
+// store.ErrUnavailable), writing the same rows. An error it returns
+// itself rolls the whole transaction back; its executions are then
+// advanced one by one, with Prepare.
+type EffectBatchPreparer interface {
+	SideEffect
+	PrepareMany(ctx context.Context, tx store.Tx, items []*PrepareItem) error
+}
+
+// PrepareItem is one step given to EffectBatchPreparer.PrepareMany.
+type PrepareItem struct {
+	// Ctx is the step's context: it carries the template budget its
+	// node's templates share.
+	Ctx context.Context
+	In  PrepareInput
+	// Request and Err are PrepareMany's answer for the step: what Prepare
+	// would have returned.
+	Request json.RawMessage
+	Err     error
+}
+
 // Skip is what Prepare returns to make no call (an unsubscribed or
 // suppressed contact, a closed messaging window): the step completes with
 // output, which the engine marks {"skipped": true, "reason": reason} (a
@@ -303,15 +333,16 @@ func effectKey(executionID uuid.UUID, seq int) string {
 // may have reached the provider. Failing to count (the database is down)
 // makes no call.
 //
-// Counts of calls about to be made at the same moment share that commit
-// (attemptBatch): each call still waits for the commit that holds its
-// count, so none is made before its attempt is durable.
+// Counts of calls about to be made at the same moment share that commit,
+// and share it with the advance group commit's other work (batch.go):
+// each call still waits for the commit that holds its count, so none is
+// made before its attempt is durable.
 func (e *Engine) recordAttempt(ctx context.Context, pe *pendingEffect) (int, error) {
-	if e.attempts == nil || e.effectResultsAlone {
+	if e.batch == nil || e.effectResultsAlone {
 		return e.recordAttemptAlone(ctx, pe.req.TenantID, pe.outboxID, pe.req.IdempotencyKey)
 	}
 	req := &attemptRequest{ctx: ctx, tenantID: pe.req.TenantID, outboxID: pe.outboxID, key: pe.req.IdempotencyKey, done: make(chan attemptResult, 1)}
-	taken, err := e.attempts.offer(ctx, req)
+	taken, err := e.batch.submitAttempt(ctx, req)
 	if err != nil {
 		return 0, fmt.Errorf("record attempt of %s: %w", pe.req.IdempotencyKey, err)
 	}
@@ -349,62 +380,4 @@ type attemptRequest struct {
 type attemptResult struct {
 	n   int
 	err error
-}
-
-// attemptBatch counts a batch of attempts, one transaction per tenant; the
-// attempts of a transaction that fails, and a tenant's lone attempt, are
-// counted one by one.
-func (e *Engine) attemptBatch(batch []*attemptRequest) {
-	byTenant := map[uuid.UUID][]*attemptRequest{}
-	var tenants []uuid.UUID
-	for _, r := range batch {
-		if _, ok := byTenant[r.tenantID]; !ok {
-			tenants = append(tenants, r.tenantID)
-		}
-		byTenant[r.tenantID] = append(byTenant[r.tenantID], r)
-	}
-	var alone []*attemptRequest
-	seen := map[uuid.UUID]bool{}
-	for _, tenantID := range tenants {
-		var reqs []*attemptRequest
-		for _, r := range byTenant[tenantID] {
-			if seen[r.outboxID] {
-				alone = append(alone, r) // counted on its own, after the batch
-				continue
-			}
-			seen[r.outboxID] = true
-			reqs = append(reqs, r)
-		}
-		if len(reqs) == 1 {
-			alone = append(alone, reqs...)
-			continue
-		}
-		var counts []int
-		ids := make([]uuid.UUID, len(reqs))
-		for i, r := range reqs {
-			ids[i] = r.outboxID
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), batchTxTimeout)
-		err := e.store.InTx(ctx, tenantID, func(tx store.Tx) error {
-			var err error
-			if counts, err = tx.OutboxAttemptMany(ctx, tenantID, ids); err != nil {
-				return fmt.Errorf("record %d attempts: %w", len(ids), err)
-			}
-			return nil
-		})
-		cancel()
-		if err != nil {
-			e.log.Warn("group-commit attempt count failed; counting its attempts one by one",
-				"tenant", tenantID, "attempts", len(reqs), "error", err)
-			alone = append(alone, reqs...)
-			continue
-		}
-		for i, r := range reqs {
-			r.done <- attemptResult{n: counts[i]}
-		}
-	}
-	for _, r := range alone {
-		n, err := e.recordAttemptAlone(r.ctx, r.tenantID, r.outboxID, r.key)
-		r.done <- attemptResult{n: n, err: err}
-	}
 }

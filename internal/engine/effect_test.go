@@ -494,10 +494,15 @@ func TestEffectResultsGroupCommit(t *testing.T) {
 
 			// The attempts of three calls are counted in one transaction.
 			var attempts []*attemptRequest
+			var attemptReqs []*advanceRequest
 			for _, pe := range pending[:3] {
-				attempts = append(attempts, &attemptRequest{ctx: ctx, tenantID: pe.req.TenantID, outboxID: pe.outboxID, key: pe.req.IdempotencyKey, done: make(chan attemptResult, 1)})
+				a := &attemptRequest{ctx: ctx, tenantID: pe.req.TenantID, outboxID: pe.outboxID, key: pe.req.IdempotencyKey, done: make(chan attemptResult, 1)}
+				attempts = append(attempts, a)
+				attemptReqs = append(attemptReqs, &advanceRequest{ctx: ctx, attempt: a, args: AdvanceArgs{TenantID: a.tenantID}})
 			}
-			b.eng.attemptBatch(attempts)
+			before := b.eng.batchCommits.Load()
+			b.eng.advanceBatch(attemptReqs)
+			require.Equal(t, before+1, b.eng.batchCommits.Load(), "three attempts, one transaction")
 			for i, r := range attempts {
 				res := <-r.done
 				require.NoError(t, res.err)

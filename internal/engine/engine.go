@@ -182,9 +182,6 @@ type Engine struct {
 	pub       live.Publisher
 	locks     execlock.Locker
 	batch     *batcher // nil: no group commit
-	// attempts group-commits the attempt counts of side effects' calls
-	// (nil with batch).
-	attempts *collector[*attemptRequest]
 	// batchCommits counts group-commit transactions that committed.
 	batchCommits atomic.Int64
 	starts       *startBatcher // nil: every start commits alone
@@ -294,7 +291,6 @@ func New(st store.Store, opts Options) *Engine {
 	}
 	if opts.AdvanceBatch > 1 && st != nil {
 		e.batch = newBatcher(e, opts.AdvanceBatch, opts.AdvanceBatchers)
-		e.attempts = newCollector(opts.AdvanceBatch, opts.AdvanceBatchers, e.attemptBatch)
 	}
 	if opts.StartBatch <= 0 {
 		opts.StartBatch = DefaultStartBatch
@@ -411,9 +407,6 @@ func advanceJob(args AdvanceArgs, runAt time.Time) river.InsertManyParams {
 func (e *Engine) Close() {
 	if e.batch != nil {
 		e.batch.close()
-	}
-	if e.attempts != nil {
-		e.attempts.close()
 	}
 	if e.starts != nil {
 		e.starts.close()

@@ -41,6 +41,16 @@ type run struct {
 	// execution's row (a wait, a side effect).
 	eager   bool
 	handOff bool
+	// preparing: (batched) the run stopped at this side-effect node, whose
+	// EffectBatchPreparer its caller asks for the steps of several runs
+	// at once before calling prepared.
+	preparing *workflow.Node
+	// outbox: (batched) the outbox entries of the side effects reached,
+	// for the caller to insert after the steps they refer to.
+	outbox []*store.OutboxInsertParams
+	// effectToJob: a side effect reached after a recorded outcome is left
+	// for a new advance job instead of being performed by this one.
+	effectToJob bool
 }
 
 // enqueue inserts (or, when batched, keeps) the advance job for the
@@ -479,7 +489,9 @@ func (r *run) park(ctx context.Context, n *workflow.Node) error {
 }
 
 // startEffect records a side effect's step and outbox entry; the call is
-// made after the commit.
+// made after the commit. A batched run whose side effect prepares in
+// batches stops instead (preparing), for its caller to prepare it with
+// other runs' and call prepared.
 func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 	fx := r.e.effects[n.Type]
 	// The templates one side effect renders (URL, headers, body fields…)
@@ -487,11 +499,28 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 	var req json.RawMessage
 	err := r.testRefusal(ctx, n) // a test run's allow-list, before anything is written
 	if err == nil {
-		req, err = fx.Prepare(r.e.tmpl.WithBudget(ctx), PrepareInput{
-			TenantID: r.exec.TenantID, ExecutionID: r.exec.ID, NodeID: n.ID, Config: n.Config, Data: r.c.templateData(),
-			Tx: r.tx,
-		})
+		if _, ok := fx.(EffectBatchPreparer); ok && r.batched && !r.eager {
+			r.preparing = n
+			return nil
+		}
+		req, err = fx.Prepare(r.e.tmpl.WithBudget(ctx), r.prepareInput(n))
 	}
+	return r.prepared(ctx, n, req, err)
+}
+
+// prepareInput is what n's Prepare is given.
+func (r *run) prepareInput(n *workflow.Node) PrepareInput {
+	return PrepareInput{
+		TenantID: r.exec.TenantID, ExecutionID: r.exec.ID, NodeID: n.ID, Config: n.Config, Data: r.c.templateData(),
+		Tx: r.tx,
+	}
+}
+
+// prepared goes on from side effect n's Prepare (or PrepareMany) with
+// what it returned: the step skipped or failed and the run on, or the
+// step and its outbox entry recorded and the call left to perform.
+func (r *run) prepared(ctx context.Context, n *workflow.Node, req json.RawMessage, err error) error {
+	fx := r.e.effects[n.Type]
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			// The job was cancelled while rendering: not the node's
@@ -526,16 +555,25 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 		return err
 	}
 	open := &openStep{ID: st.ID, Seq: st.Seq, NodeID: n.ID, Attempt: 1, Key: effectKey(r.exec.ID, st.Seq), Started: st.StartedAt}
-	// The outbox entry refers to the step: write the steps first.
-	if err := r.flushSteps(ctx); err != nil {
-		return err
-	}
-	entry, _, err := r.tx.OutboxInsert(ctx, &store.OutboxInsertParams{
+	p := &store.OutboxInsertParams{
 		TenantID: r.exec.TenantID, ID: domain.NewID(), ExecutionID: r.exec.ID, StepID: st.ID,
 		IdempotencyKey: open.Key, Kind: n.Type, Request: req,
-	})
-	if err != nil {
-		return fmt.Errorf("record outbox entry %s: %w", open.Key, err)
+	}
+	var entry *domain.OutboxEntry
+	if r.batched && !r.eager {
+		// The caller inserts the entries of its runs together, after their
+		// steps.
+		r.outbox = append(r.outbox, p)
+		entry = &domain.OutboxEntry{ID: p.ID, TenantID: p.TenantID, ExecutionID: p.ExecutionID, StepID: p.StepID,
+			IdempotencyKey: p.IdempotencyKey, Kind: p.Kind, Status: domain.OutboxPending, Request: req}
+	} else {
+		// The outbox entry refers to the step: write the steps first.
+		if err := r.flushSteps(ctx); err != nil {
+			return err
+		}
+		if entry, _, err = r.tx.OutboxInsert(ctx, p); err != nil {
+			return fmt.Errorf("record outbox entry %s: %w", open.Key, err)
+		}
 	}
 	r.c.Engine.Open = open
 	r.effect = r.pending(n, open, entry)

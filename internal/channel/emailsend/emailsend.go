@@ -22,10 +22,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nextflow-dev/nextflow/internal/channel/email"
+	"github.com/nextflow-dev/nextflow/internal/channel/sendprep"
 	"github.com/nextflow-dev/nextflow/internal/channel/unsubscribe"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
-	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/tmpl"
 	"github.com/nextflow-dev/nextflow/internal/workflow"
@@ -33,11 +33,11 @@ import (
 
 // Reasons recorded on messages not sent.
 const (
-	ReasonUnsubscribed = "unsubscribed"
-	ReasonSuppressed   = "suppressed"
+	ReasonUnsubscribed = sendprep.ReasonUnsubscribed
+	ReasonSuppressed   = sendprep.ReasonSuppressed
 	// ReasonPlanLimit: the tenant's plan allows no more messages this
 	// month.
-	ReasonPlanLimit = "plan_limit"
+	ReasonPlanLimit = sendprep.ReasonPlanLimit
 )
 
 // ErrNoConnection means the tenant has no such email connection, or no
@@ -85,7 +85,7 @@ type Options struct {
 	// before a message is recorded queued, with 1 (usage.Meter.Messages).
 	// A *plan.LimitError skips the step with ReasonPlanLimit (the message
 	// is recorded skipped, no call is made); any other error fails it.
-	MessageQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error
+	MessageQuota sendprep.Quota
 }
 
 // Sender is the email.send side effect: engine.SideEffect and
@@ -105,8 +105,10 @@ type cachedConn struct {
 }
 
 var (
-	_ engine.SideEffect     = (*Sender)(nil)
-	_ engine.EffectRecorder = (*Sender)(nil)
+	_ engine.SideEffect          = (*Sender)(nil)
+	_ engine.EffectRecorder      = (*Sender)(nil)
+	_ engine.EffectBatchPreparer = (*Sender)(nil)
+	_ engine.EffectBatchRecorder = (*Sender)(nil)
 )
 
 // New checks opts and returns the side effect.
@@ -185,11 +187,72 @@ type sendError struct {
 
 // Prepare resolves the connection and template, renders the message,
 // applies consent and suppression, and records the message queued (or
-// skipped), all in the step's transaction.
+// skipped), all in the step's transaction: PrepareMany for one step.
 func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawMessage, error) {
 	if in.Tx == nil {
 		return nil, errors.New("email.send needs the step's transaction")
 	}
+	items := []*engine.PrepareItem{{Ctx: ctx, In: in}}
+	if err := s.PrepareMany(ctx, in.Tx, items); err != nil {
+		return nil, err
+	}
+	return items[0].Request, items[0].Err
+}
+
+// PrepareMany implements engine.EffectBatchPreparer: Prepare for the steps
+// of many executions of one tenant, with one read of the connection and of
+// each template, one suppression read, one quota take and one messages
+// insert for them all (package sendprep).
+func (s *Sender) PrepareMany(ctx context.Context, tx store.Tx, items []*engine.PrepareItem) error {
+	if tx == nil {
+		return errors.New("email.send needs the step's transaction")
+	}
+	b := &prepareBatch{s: s, tx: tx, conns: map[connKey]connResult{}, templates: map[uuid.UUID]templateResult{}}
+	var sends []*sendprep.Send
+	for _, it := range items {
+		send, err := b.draft(it)
+		if err != nil {
+			it.Err = err
+			continue
+		}
+		sends = append(sends, send)
+	}
+	return sendprep.Run(ctx, tx, domain.ChannelEmail, s.opts.MessageQuota, sends)
+}
+
+// prepareBatch keeps what the steps of one PrepareMany share: their
+// transaction, and the connections and templates read in it.
+type prepareBatch struct {
+	s         *Sender
+	tx        store.Tx
+	conns     map[connKey]connResult
+	templates map[uuid.UUID]templateResult
+}
+
+type connResult struct {
+	conn *Connection
+	err  error
+}
+
+type templateResult struct {
+	content templateContent
+	err     error
+}
+
+// connection opens a tenant's connection once per batch.
+func (b *prepareBatch) connection(ctx context.Context, tenantID, id uuid.UUID) (*Connection, error) {
+	k := connKey{tenantID, id}
+	if r, ok := b.conns[k]; ok {
+		return r.conn, r.err
+	}
+	conn, err := b.s.opts.Connections.Get(ctx, b.tx, tenantID, id)
+	b.conns[k] = connResult{conn: conn, err: err}
+	return conn, err
+}
+
+// draft renders one step's message and readies its row and request.
+func (b *prepareBatch) draft(it *engine.PrepareItem) (*sendprep.Send, error) {
+	ctx, in, s := it.Ctx, it.In, b.s
 	var cfg sendConfig
 	if len(in.Config) > 0 {
 		if err := json.Unmarshal(in.Config, &cfg); err != nil {
@@ -200,7 +263,7 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 	if err != nil {
 		return nil, err
 	}
-	conn, err := s.opts.Connections.Get(ctx, in.Tx, in.TenantID, connID)
+	conn, err := b.connection(ctx, in.TenantID, connID)
 	if err != nil {
 		return nil, fmt.Errorf("email connection: %w", err)
 	}
@@ -209,7 +272,7 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 		return nil, err
 	}
 	if templateID != uuid.Nil {
-		if err := s.applyTemplate(ctx, in, templateID, &cfg); err != nil {
+		if err := b.applyTemplate(ctx, in.TenantID, templateID, &cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -251,70 +314,44 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 		insert.TemplateID = &templateID
 	}
 	workflowOf(in.Data, insert)
-
-	skip := func(code, reason string) (json.RawMessage, error) {
-		insert.Status, insert.ErrorCode, insert.ErrorText = domain.MessageSkipped, code, reason
-		if _, _, err := in.Tx.MessageInsert(ctx, insert); err != nil {
-			return nil, fmt.Errorf("record skipped message: %w", err)
-		}
-		out, _ := json.Marshal(sendOutput{MessageID: messageID, To: address})
-		return nil, engine.Skip(reason, out)
-	}
-	if subscription == domain.SubscriptionUnsubscribed {
-		return skip(ReasonUnsubscribed, "the contact is unsubscribed from email")
-	}
-	if _, err := in.Tx.SuppressionGet(ctx, in.TenantID, domain.ChannelEmail, address); err == nil {
-		return skip(ReasonSuppressed, "the address "+address+" is suppressed")
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("read suppression: %w", err)
-	}
-
-	if contactID != nil && s.opts.Signer != nil && s.opts.BaseURL != "" {
-		token, err := s.opts.Signer.Sign(unsubscribe.Token{TenantID: in.TenantID, ContactID: *contactID,
-			Channel: string(domain.ChannelEmail), MessageID: messageID})
-		if err != nil {
-			return nil, fmt.Errorf("unsubscribe link: %w", err)
-		}
-		if m.UnsubscribeURL, err = unsubscribe.URL(s.opts.BaseURL, token); err != nil {
-			return nil, err
-		}
-	}
-	if err := m.Validate(); err != nil {
-		return nil, err
-	}
-	if s.opts.MessageQuota != nil {
-		if err := s.opts.MessageQuota(ctx, in.Tx, in.TenantID, 1); err != nil {
-			var le *plan.LimitError
-			if errors.As(err, &le) {
-				return skip(ReasonPlanLimit, le.Error())
+	skipOut, _ := json.Marshal(sendOutput{MessageID: messageID, To: address})
+	return &sendprep.Send{
+		Item: it, Insert: insert, SkipOutput: skipOut,
+		Unsubscribed:     subscription == domain.SubscriptionUnsubscribed,
+		UnsubscribedText: "the contact is unsubscribed from email",
+		SuppressedText:   "the address " + address + " is suppressed",
+		Ready: func(context.Context, store.Tx) error {
+			if contactID != nil && s.opts.Signer != nil && s.opts.BaseURL != "" {
+				token, err := s.opts.Signer.Sign(unsubscribe.Token{TenantID: in.TenantID, ContactID: *contactID,
+					Channel: string(domain.ChannelEmail), MessageID: messageID})
+				if err != nil {
+					return fmt.Errorf("unsubscribe link: %w", err)
+				}
+				if m.UnsubscribeURL, err = unsubscribe.URL(s.opts.BaseURL, token); err != nil {
+					return err
+				}
 			}
-			return nil, fmt.Errorf("messages quota: %w", err)
-		}
-	}
-	insert.ProviderMessageID = &m.MessageID
-	if _, _, err := in.Tx.MessageInsert(ctx, insert); err != nil {
-		return nil, fmt.Errorf("record queued message: %w", err)
-	}
-	return json.Marshal(sendRequest{MessageID: messageID, ConnectionID: conn.ID, Email: m})
+			return m.Validate()
+		},
+		Request: func() (json.RawMessage, error) {
+			insert.ProviderMessageID = &m.MessageID
+			return json.Marshal(sendRequest{MessageID: messageID, ConnectionID: conn.ID, Email: m})
+		},
+	}, nil
 }
 
 // applyTemplate fills the fields the node leaves empty from the saved
-// template.
-func (s *Sender) applyTemplate(ctx context.Context, in engine.PrepareInput, id uuid.UUID, cfg *sendConfig) error {
-	t, err := in.Tx.MessageTemplateGetByID(ctx, in.TenantID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("templateId: no template %s", id)
+// template (read once per batch).
+func (b *prepareBatch) applyTemplate(ctx context.Context, tenantID, id uuid.UUID, cfg *sendConfig) error {
+	r, ok := b.templates[id]
+	if !ok {
+		r.content, r.err = readTemplate(ctx, b.tx, tenantID, id)
+		b.templates[id] = r
 	}
-	if err != nil {
-		return fmt.Errorf("read template %s: %w", id, err)
+	if r.err != nil {
+		return r.err
 	}
-	if t.Channel != domain.ChannelEmail {
-		return fmt.Errorf("templateId: template %q is a %s template, not an email one", t.Name, t.Channel)
-	}
-	var c templateContent
-	if err := json.Unmarshal(t.Content, &c); err != nil {
-		return fmt.Errorf("template %q: %w", t.Name, err)
-	}
+	c := r.content
 	for _, f := range []struct {
 		dst *string
 		src string
@@ -326,6 +363,25 @@ func (s *Sender) applyTemplate(ctx context.Context, in engine.PrepareInput, id u
 		}
 	}
 	return nil
+}
+
+// readTemplate reads an email template's content.
+func readTemplate(ctx context.Context, tx store.Tx, tenantID, id uuid.UUID) (templateContent, error) {
+	var c templateContent
+	t, err := tx.MessageTemplateGetByID(ctx, tenantID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, fmt.Errorf("templateId: no template %s", id)
+	}
+	if err != nil {
+		return c, fmt.Errorf("read template %s: %w", id, err)
+	}
+	if t.Channel != domain.ChannelEmail {
+		return c, fmt.Errorf("templateId: template %q is a %s template, not an email one", t.Name, t.Channel)
+	}
+	if err := json.Unmarshal(t.Content, &c); err != nil {
+		return c, fmt.Errorf("template %q: %w", t.Name, err)
+	}
+	return c, nil
 }
 
 // render builds the message from the node's config over the context: the

@@ -47,6 +47,27 @@ func (m *memTx) MessageInsert(_ context.Context, p *store.MessageInsertParams) (
 	return msg, true, nil
 }
 
+func (m *memTx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertParams) error {
+	for _, p := range ps {
+		if _, _, err := m.MessageInsert(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *memTx) SuppressionGetMany(_ context.Context, _ uuid.UUID, _ domain.ChannelKind, addresses []string) ([]*domain.Suppression, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*domain.Suppression
+	for _, a := range addresses {
+		if m.suppressed[a] {
+			out = append(out, &domain.Suppression{Address: a})
+		}
+	}
+	return out, nil
+}
+
 func (m *memTx) MessageAdvance(_ context.Context, p *store.MessageAdvanceParams) (*domain.Message, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/nextflow-dev/nextflow/internal/channel/sendprep"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
-	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/ratelimit"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/tmpl"
@@ -27,11 +28,11 @@ const DefaultPairInterval = 6 * time.Second
 // Error codes recorded on messages refused or skipped before any call.
 const (
 	ReasonWindowClosed = "window_closed"
-	ReasonUnsubscribed = "unsubscribed"
-	ReasonSuppressed   = "suppressed"
+	ReasonUnsubscribed = sendprep.ReasonUnsubscribed
+	ReasonSuppressed   = sendprep.ReasonSuppressed
 	// ReasonPlanLimit: the tenant's plan allows no more messages this
 	// month.
-	ReasonPlanLimit = "plan_limit"
+	ReasonPlanLimit = sendprep.ReasonPlanLimit
 )
 
 // SenderOptions configures a Sender.
@@ -54,19 +55,34 @@ type SenderOptions struct {
 	// before a message is recorded queued, with 1 (usage.Meter.Messages).
 	// A *plan.LimitError skips the step with ReasonPlanLimit (the message
 	// is recorded skipped, no call is made); any other error fails it.
-	MessageQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error
+	MessageQuota sendprep.Quota
+	// ConnectionTTL is how long Perform reuses an opened connection
+	// before reading it again (default 10 s).
+	ConnectionTTL time.Duration
 }
 
 // Sender is the whatsapp.send side effect: engine.SideEffect,
 // engine.EffectAdmitter and engine.EffectRecorder.
 type Sender struct {
 	opts SenderOptions
+
+	mu    sync.Mutex
+	conns map[connKey]cachedConn
+}
+
+type connKey struct{ tenant, id uuid.UUID }
+
+type cachedConn struct {
+	conn *Connection
+	at   time.Time
 }
 
 var (
-	_ engine.SideEffect     = (*Sender)(nil)
-	_ engine.EffectAdmitter = (*Sender)(nil)
-	_ engine.EffectRecorder = (*Sender)(nil)
+	_ engine.SideEffect          = (*Sender)(nil)
+	_ engine.EffectAdmitter      = (*Sender)(nil)
+	_ engine.EffectRecorder      = (*Sender)(nil)
+	_ engine.EffectBatchPreparer = (*Sender)(nil)
+	_ engine.EffectBatchRecorder = (*Sender)(nil)
 )
 
 // NewSender checks opts and returns the side effect.
@@ -86,7 +102,10 @@ func NewSender(opts SenderOptions) (*Sender, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Sender{opts: opts}, nil
+	if opts.ConnectionTTL <= 0 {
+		opts.ConnectionTTL = 10 * time.Second
+	}
+	return &Sender{opts: opts, conns: map[connKey]cachedConn{}}, nil
 }
 
 // Kind implements engine.SideEffect.
@@ -130,11 +149,47 @@ type sendError struct {
 
 // Prepare resolves the connection, renders the message, applies consent,
 // suppression and the 24-hour window, and records the message queued, all
-// in the step's transaction.
+// in the step's transaction: PrepareMany for one step.
 func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawMessage, error) {
 	if in.Tx == nil {
 		return nil, errors.New("whatsapp.send needs the step's transaction")
 	}
+	items := []*engine.PrepareItem{{Ctx: ctx, In: in}}
+	if err := s.PrepareMany(ctx, in.Tx, items); err != nil {
+		return nil, err
+	}
+	return items[0].Request, items[0].Err
+}
+
+// PrepareMany implements engine.EffectBatchPreparer: Prepare for the steps
+// of many executions of one tenant, with one read of each connection, one
+// suppression read, one quota take and one messages insert for them all
+// (package sendprep). A text message's window is read per message.
+func (s *Sender) PrepareMany(ctx context.Context, tx store.Tx, items []*engine.PrepareItem) error {
+	if tx == nil {
+		return errors.New("whatsapp.send needs the step's transaction")
+	}
+	conns := map[uuid.UUID]connResult{}
+	var sends []*sendprep.Send
+	for _, it := range items {
+		send, err := s.draft(it, tx, conns)
+		if err != nil {
+			it.Err = err
+			continue
+		}
+		sends = append(sends, send)
+	}
+	return sendprep.Run(ctx, tx, domain.ChannelWhatsApp, s.opts.MessageQuota, sends)
+}
+
+type connResult struct {
+	conn *Connection
+	err  error
+}
+
+// draft renders one step's message and readies its row and request.
+func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]connResult) (*sendprep.Send, error) {
+	ctx, in := it.Ctx, it.In
 	var cfg sendConfig
 	if len(in.Config) > 0 {
 		if err := json.Unmarshal(in.Config, &cfg); err != nil {
@@ -149,10 +204,15 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 		}
 		connID = id
 	}
-	conn, err := s.opts.Connections.Get(ctx, in.Tx, in.TenantID, connID)
-	if err != nil {
-		return nil, fmt.Errorf("whatsapp connection: %w", err)
+	cr, ok := conns[connID]
+	if !ok {
+		cr.conn, cr.err = s.opts.Connections.Get(ctx, tx, in.TenantID, connID)
+		conns[connID] = cr
 	}
+	if cr.err != nil {
+		return nil, fmt.Errorf("whatsapp connection: %w", cr.err)
+	}
+	conn := cr.conn
 
 	msg, err := s.render(ctx, cfg, in.Data)
 	if err != nil {
@@ -182,63 +242,51 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 		IdempotencyKey: "whatsapp:" + messageID.String(), Recipient: address, At: s.opts.Now(),
 	}
 	workflowOf(in.Data, insert)
-
-	skip := func(code, reason string) (json.RawMessage, error) {
-		insert.Status, insert.ErrorCode, insert.ErrorText = domain.MessageSkipped, code, reason
-		if _, _, err := in.Tx.MessageInsert(ctx, insert); err != nil {
-			return nil, fmt.Errorf("record skipped message: %w", err)
-		}
-		out, _ := json.Marshal(sendOutput{MessageID: messageID, To: "+" + address})
-		return nil, engine.Skip(reason, out)
+	skipOut, _ := json.Marshal(sendOutput{MessageID: messageID, To: "+" + address})
+	send := &sendprep.Send{
+		Item: it, Insert: insert, SkipOutput: skipOut,
+		Unsubscribed:     subscription == domain.SubscriptionUnsubscribed,
+		UnsubscribedText: "the contact is unsubscribed from WhatsApp",
+		SuppressedText:   "the number +" + address + " is suppressed",
+		Request: func() (json.RawMessage, error) {
+			rate := conn.MessagesPerSecond
+			if rate <= 0 {
+				rate = DefaultMessagesPerSecond
+			}
+			return json.Marshal(sendRequest{MessageID: messageID, ConnectionID: conn.ID, PhoneNumberID: conn.PhoneNumberID, Rate: rate, Message: msg})
+		},
 	}
-	if subscription == domain.SubscriptionUnsubscribed {
-		return skip(ReasonUnsubscribed, "the contact is unsubscribed from WhatsApp")
-	}
-	if _, err := in.Tx.SuppressionGet(ctx, in.TenantID, domain.ChannelWhatsApp, address); err == nil {
-		return skip(ReasonSuppressed, "the number +"+address+" is suppressed")
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("read suppression: %w", err)
-	}
-
 	if msg.Template == nil {
-		var last time.Time
-		w, err := in.Tx.MessagingWindowGet(ctx, in.TenantID, conn.ID, address)
-		switch {
-		case err == nil:
-			last = w.LastInboundAt
-		case !errors.Is(err, store.ErrNotFound):
-			return nil, fmt.Errorf("read messaging window: %w", err)
-		}
-		if err := CheckWindow(msg, last, s.opts.Now()); err != nil {
-			// Recorded, then the node fails for good: no call is made.
-			if _, _, ierr := in.Tx.MessageInsert(ctx, insert); ierr != nil {
-				return nil, fmt.Errorf("record refused message: %w", ierr)
-			}
-			if _, _, aerr := in.Tx.MessageAdvance(ctx, &store.MessageAdvanceParams{TenantID: in.TenantID, ID: messageID,
-				Status: domain.MessageFailed, At: s.opts.Now(), ErrorCode: ReasonWindowClosed, ErrorText: err.Error()}); aerr != nil {
-				return nil, fmt.Errorf("record refused message: %w", aerr)
-			}
-			return nil, err
+		send.Ready = func(ctx context.Context, tx store.Tx) error {
+			return s.checkWindow(ctx, tx, conn, msg, insert)
 		}
 	}
+	return send, nil
+}
 
-	if s.opts.MessageQuota != nil {
-		if err := s.opts.MessageQuota(ctx, in.Tx, in.TenantID, 1); err != nil {
-			var le *plan.LimitError
-			if errors.As(err, &le) {
-				return skip(ReasonPlanLimit, le.Error())
-			}
-			return nil, fmt.Errorf("messages quota: %w", err)
+// checkWindow refuses a free-form message outside the 24-hour window: the
+// message is recorded failed with the reason, and the node fails for good
+// (no call is made).
+func (s *Sender) checkWindow(ctx context.Context, tx store.Tx, conn *Connection, msg Message, insert *store.MessageInsertParams) error {
+	var last time.Time
+	w, err := tx.MessagingWindowGet(ctx, insert.TenantID, conn.ID, insert.Recipient)
+	switch {
+	case err == nil:
+		last = w.LastInboundAt
+	case !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("read messaging window: %w", err)
+	}
+	if err := CheckWindow(msg, last, s.opts.Now()); err != nil {
+		if _, _, ierr := tx.MessageInsert(ctx, insert); ierr != nil {
+			return fmt.Errorf("record refused message: %w", ierr)
 		}
+		if _, _, aerr := tx.MessageAdvance(ctx, &store.MessageAdvanceParams{TenantID: insert.TenantID, ID: insert.ID,
+			Status: domain.MessageFailed, At: s.opts.Now(), ErrorCode: ReasonWindowClosed, ErrorText: err.Error()}); aerr != nil {
+			return fmt.Errorf("record refused message: %w", aerr)
+		}
+		return err
 	}
-	if _, _, err := in.Tx.MessageInsert(ctx, insert); err != nil {
-		return nil, fmt.Errorf("record queued message: %w", err)
-	}
-	rate := conn.MessagesPerSecond
-	if rate <= 0 {
-		rate = DefaultMessagesPerSecond
-	}
-	return json.Marshal(sendRequest{MessageID: messageID, ConnectionID: conn.ID, PhoneNumberID: conn.PhoneNumberID, Rate: rate, Message: msg})
+	return nil
 }
 
 // render builds the message from the node's config over the context.
@@ -386,12 +434,7 @@ func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.Ra
 	if err := json.Unmarshal(req.Request, &r); err != nil {
 		return nil, engine.Permanent(fmt.Errorf("decode whatsapp.send request: %w", err))
 	}
-	var conn *Connection
-	err := s.opts.Store.Read(ctx, req.TenantID, func(tx store.Tx) error {
-		var err error
-		conn, err = s.opts.Connections.Get(ctx, tx, req.TenantID, r.ConnectionID)
-		return err
-	})
+	conn, err := s.connection(ctx, req.TenantID, r.ConnectionID)
 	if errors.Is(err, ErrNoConnection) {
 		return nil, engine.Permanent(fmt.Errorf("whatsapp connection %s: %w", r.ConnectionID, err))
 	}
@@ -412,6 +455,42 @@ func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.Ra
 	}
 	out.ProviderMessageID = res.MessageID
 	return json.Marshal(out)
+}
+
+// connection returns the opened connection, from the cache while fresh
+// (a connection whose token Meta refused is forgotten at once).
+func (s *Sender) connection(ctx context.Context, tenantID, id uuid.UUID) (*Connection, error) {
+	k := connKey{tenantID, id}
+	now := s.opts.Now()
+	s.mu.Lock()
+	c, ok := s.conns[k]
+	s.mu.Unlock()
+	if ok && now.Sub(c.at) < s.opts.ConnectionTTL && now.Sub(c.at) >= 0 {
+		return c.conn, nil
+	}
+	var conn *Connection
+	err := s.opts.Store.Read(ctx, tenantID, func(tx store.Tx) error {
+		var err error
+		conn, err = s.opts.Connections.Get(ctx, tx, tenantID, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.conns) >= 4096 {
+		clear(s.conns)
+	}
+	s.conns[k] = cachedConn{conn: conn, at: now}
+	s.mu.Unlock()
+	return conn, nil
+}
+
+// forget drops a cached connection.
+func (s *Sender) forget(tenantID, id uuid.UUID) {
+	s.mu.Lock()
+	delete(s.conns, connKey{tenantID, id})
+	s.mu.Unlock()
 }
 
 // RecordResults implements engine.EffectBatchRecorder: the messages of
@@ -482,6 +561,7 @@ func (s *Sender) RecordResult(ctx context.Context, tx store.Tx, res engine.Effec
 				"Meta refused the access token: "+text); err != nil {
 				return fmt.Errorf("mark connection %s failing: %w", r.ConnectionID, err)
 			}
+			s.forget(res.TenantID, r.ConnectionID)
 		}
 	}
 	_, _, err := tx.MessageAdvance(ctx, &store.MessageAdvanceParams{TenantID: res.TenantID, ID: r.MessageID,
