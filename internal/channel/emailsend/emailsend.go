@@ -315,11 +315,9 @@ func (b *prepareBatch) draft(it *engine.PrepareItem) (*sendprep.Send, error) {
 	}
 	workflowOf(in.Data, insert)
 	skipOut, _ := json.Marshal(sendOutput{MessageID: messageID, To: address})
-	return &sendprep.Send{
+	send := &sendprep.Send{
 		Item: it, Insert: insert, SkipOutput: skipOut,
-		Unsubscribed:     subscription == domain.SubscriptionUnsubscribed,
-		UnsubscribedText: "the contact is unsubscribed from email",
-		SuppressedText:   "the address " + address + " is suppressed",
+		SuppressedText: "the address " + address + " is suppressed",
 		Ready: func(context.Context, store.Tx) error {
 			if contactID != nil && s.opts.Signer != nil && s.opts.BaseURL != "" {
 				token, err := s.opts.Signer.Sign(unsubscribe.Token{TenantID: in.TenantID, ContactID: *contactID,
@@ -337,7 +335,11 @@ func (b *prepareBatch) draft(it *engine.PrepareItem) (*sendprep.Send, error) {
 			insert.ProviderMessageID = &m.MessageID
 			return json.Marshal(sendRequest{MessageID: messageID, ConnectionID: conn.ID, Email: m})
 		},
-	}, nil
+	}
+	if subscription == domain.SubscriptionUnsubscribed {
+		send.SkipCode, send.SkipText = ReasonUnsubscribed, "the contact is unsubscribed from email"
+	}
+	return send, nil
 }
 
 // applyTemplate fills the fields the node leaves empty from the saved

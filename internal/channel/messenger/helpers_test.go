@@ -201,6 +201,25 @@ func (t *memTx) SuppressionGet(ctx context.Context, tenantID uuid.UUID, channel 
 	return &domain.Suppression{TenantID: tenantID, Channel: channel, Address: address, Reason: domain.SuppressionManual}, nil
 }
 
+func (t *memTx) SuppressionGetMany(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, addresses []string) ([]*domain.Suppression, error) {
+	var out []*domain.Suppression
+	for _, a := range addresses {
+		if s, err := t.SuppressionGet(ctx, tenantID, channel, a); err == nil {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (t *memTx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertParams) error {
+	for _, p := range ps {
+		if _, _, err := t.MessageInsert(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *memTx) MessageTemplateGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.MessageTemplate, error) {
 	tp := t.templates[id]
 	if tp == nil {

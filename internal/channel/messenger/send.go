@@ -12,9 +12,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nextflow-dev/nextflow/internal/channel/sendprep"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
-	"github.com/nextflow-dev/nextflow/internal/plan"
 	"github.com/nextflow-dev/nextflow/internal/ratelimit"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/tmpl"
@@ -25,12 +25,12 @@ import (
 const (
 	ReasonWindowClosed    = "window_closed"
 	ReasonTagNotSupported = "tag_not_supported"
-	ReasonUnsubscribed    = "unsubscribed"
-	ReasonSuppressed      = "suppressed"
+	ReasonUnsubscribed    = sendprep.ReasonUnsubscribed
+	ReasonSuppressed      = sendprep.ReasonSuppressed
 	ReasonNoPSID          = "no_psid"
 	// ReasonPlanLimit: the tenant's plan allows no more messages this
 	// month.
-	ReasonPlanLimit = "plan_limit"
+	ReasonPlanLimit = sendprep.ReasonPlanLimit
 )
 
 // SenderOptions configures a Sender.
@@ -49,7 +49,7 @@ type SenderOptions struct {
 	// before a message is recorded queued, with 1 (usage.Meter.Messages).
 	// A *plan.LimitError skips the step with ReasonPlanLimit (the message
 	// is recorded skipped, no call is made); any other error fails it.
-	MessageQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error
+	MessageQuota sendprep.Quota
 	// ConnectionTTL is how long Perform reuses a connection it opened
 	// (default DefaultConnectionTTL; negative: never), so a burst of sends
 	// does not read and unseal the page token for each call. A token
@@ -80,9 +80,11 @@ type openConn struct {
 }
 
 var (
-	_ engine.SideEffect     = (*Sender)(nil)
-	_ engine.EffectAdmitter = (*Sender)(nil)
-	_ engine.EffectRecorder = (*Sender)(nil)
+	_ engine.SideEffect          = (*Sender)(nil)
+	_ engine.EffectAdmitter      = (*Sender)(nil)
+	_ engine.EffectRecorder      = (*Sender)(nil)
+	_ engine.EffectBatchPreparer = (*Sender)(nil)
+	_ engine.EffectBatchRecorder = (*Sender)(nil)
 )
 
 // NewSender checks opts and returns the side effect.
@@ -146,13 +148,50 @@ type SendError struct {
 
 // Prepare resolves the connection and the recipient's PSID, renders the
 // text, applies consent, suppression and the messaging window, and
-// records the message queued, all in the step's transaction. A send
-// outside the window (without HUMAN_AGENT within 7 days) is recorded
-// failed and fails the node for good, with no call.
+// records the message queued, all in the step's transaction: PrepareMany
+// for one step. A send outside the window (without HUMAN_AGENT within 7
+// days) is recorded failed and fails the node for good, with no call.
 func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawMessage, error) {
 	if in.Tx == nil {
 		return nil, errors.New("messenger.send needs the step's transaction")
 	}
+	items := []*engine.PrepareItem{{Ctx: ctx, In: in}}
+	if err := s.PrepareMany(ctx, in.Tx, items); err != nil {
+		return nil, err
+	}
+	return items[0].Request, items[0].Err
+}
+
+// PrepareMany implements engine.EffectBatchPreparer: Prepare for the steps
+// of many executions of one tenant, with one read of each connection, one
+// suppression read, one quota take and one messages insert for them all
+// (package sendprep). The window is read per message.
+func (s *Sender) PrepareMany(ctx context.Context, tx store.Tx, items []*engine.PrepareItem) error {
+	if tx == nil {
+		return errors.New("messenger.send needs the step's transaction")
+	}
+	conns := map[uuid.UUID]connResult{}
+	var sends []*sendprep.Send
+	for _, it := range items {
+		send, err := s.draft(it, tx, conns)
+		if err != nil {
+			it.Err = err
+			continue
+		}
+		sends = append(sends, send)
+	}
+	return sendprep.Run(ctx, tx, domain.ChannelMessenger, s.opts.MessageQuota, sends)
+}
+
+type connResult struct {
+	conn *Connection
+	err  error
+}
+
+// draft renders one step's text and readies its row and request.
+func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]connResult) (*sendprep.Send, error) {
+	ctx, in := it.Ctx, it.In
+	in.Tx = tx
 	var cfg sendConfig
 	if len(in.Config) > 0 {
 		if err := json.Unmarshal(in.Config, &cfg); err != nil {
@@ -163,10 +202,15 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 	if err != nil {
 		return nil, err
 	}
-	conn, err := s.opts.Connections.Get(ctx, in.Tx, in.TenantID, connID)
-	if err != nil {
-		return nil, fmt.Errorf("messenger connection: %w", err)
+	cr, ok := conns[connID]
+	if !ok {
+		cr.conn, cr.err = s.opts.Connections.Get(ctx, tx, in.TenantID, connID)
+		conns[connID] = cr
 	}
+	if cr.err != nil {
+		return nil, fmt.Errorf("messenger connection: %w", cr.err)
+	}
+	conn := cr.conn
 	text, templateID, err := s.text(ctx, in, cfg)
 	if err != nil {
 		return nil, err
@@ -184,78 +228,61 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 		IdempotencyKey: "messenger:" + messageID.String(), Recipient: psid, At: now,
 	}
 	workflowOf(in.Data, insert)
-	out := SendOutput{MessageID: messageID, PSID: psid}
-
-	skip := func(code, reason string) (json.RawMessage, error) {
-		insert.Status, insert.ErrorCode, insert.ErrorText = domain.MessageSkipped, code, reason
-		if _, _, err := in.Tx.MessageInsert(ctx, insert); err != nil {
-			return nil, fmt.Errorf("record skipped message: %w", err)
-		}
-		b, _ := json.Marshal(out)
-		return nil, engine.Skip(reason, b)
+	skipOut, _ := json.Marshal(SendOutput{MessageID: messageID, PSID: psid})
+	var msg Message
+	send := &sendprep.Send{
+		Item: it, Insert: insert, SkipOutput: skipOut,
+		SuppressedText: "the PSID " + psid + " is suppressed",
+		Ready: func(ctx context.Context, tx store.Tx) error {
+			var last time.Time
+			switch w, err := tx.MessagingWindowGet(ctx, in.TenantID, conn.ID, psid); {
+			case err == nil:
+				last = w.LastInboundAt
+			case !errors.Is(err, store.ErrNotFound):
+				return fmt.Errorf("read messaging window: %w", err)
+			}
+			decision, werr := Decide(last, now, strings.TrimSpace(cfg.Tag), isReply(in.Data))
+			msg = Message{Recipient: psid, MessagingType: decision.MessagingType, Tag: decision.Tag, Text: text, Metadata: messageID.String()}
+			if werr == nil {
+				werr = msg.Validate()
+			}
+			if werr == nil {
+				return nil
+			}
+			// Recorded, then the node fails for good: no call is made.
+			code := ReasonWindowClosed
+			switch {
+			case errors.Is(werr, ErrTagNotSupported):
+				code = ReasonTagNotSupported
+			case !errors.Is(werr, ErrOutsideWindow):
+				code = "invalid"
+			}
+			if _, _, err := tx.MessageInsert(ctx, insert); err != nil {
+				return fmt.Errorf("record refused message: %w", err)
+			}
+			if _, _, err := tx.MessageAdvance(ctx, &store.MessageAdvanceParams{TenantID: in.TenantID, ID: messageID,
+				Status: domain.MessageFailed, At: now, ErrorCode: code, ErrorText: truncate(werr.Error(), 1000)}); err != nil {
+				return fmt.Errorf("record refused message: %w", err)
+			}
+			return fmt.Errorf("messenger.send: %w", werr)
+		},
+		Request: func() (json.RawMessage, error) {
+			rate := conn.CallsPerSecond
+			if rate <= 0 {
+				rate = DefaultCallsPerSecond
+			}
+			return json.Marshal(sendRequest{MessageID: messageID, ConnectionID: conn.ID, PageID: conn.PageID, Rate: rate, Message: msg})
+		},
 	}
 	switch {
 	case psid == "":
-		return skip(ReasonNoPSID, "the contact has no Messenger PSID: they have not written to a page yet")
+		send.SkipCode, send.SkipText = ReasonNoPSID, "the contact has no Messenger PSID: they have not written to a page yet"
 	case CheckPSID(psid) != nil:
-		return skip(ReasonNoPSID, CheckPSID(psid).Error())
+		send.SkipCode, send.SkipText = ReasonNoPSID, CheckPSID(psid).Error()
 	case subscription == domain.SubscriptionUnsubscribed:
-		return skip(ReasonUnsubscribed, "the contact is unsubscribed from Messenger")
+		send.SkipCode, send.SkipText = ReasonUnsubscribed, "the contact is unsubscribed from Messenger"
 	}
-	if _, err := in.Tx.SuppressionGet(ctx, in.TenantID, domain.ChannelMessenger, psid); err == nil {
-		return skip(ReasonSuppressed, "the PSID "+psid+" is suppressed")
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("read suppression: %w", err)
-	}
-
-	var last time.Time
-	switch w, err := in.Tx.MessagingWindowGet(ctx, in.TenantID, conn.ID, psid); {
-	case err == nil:
-		last = w.LastInboundAt
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, fmt.Errorf("read messaging window: %w", err)
-	}
-	decision, werr := Decide(last, now, strings.TrimSpace(cfg.Tag), isReply(in.Data))
-	msg := Message{Recipient: psid, MessagingType: decision.MessagingType, Tag: decision.Tag, Text: text, Metadata: messageID.String()}
-	if werr == nil {
-		werr = msg.Validate()
-	}
-	if werr != nil {
-		// Recorded, then the node fails for good: no call is made.
-		code := ReasonWindowClosed
-		switch {
-		case errors.Is(werr, ErrTagNotSupported):
-			code = ReasonTagNotSupported
-		case !errors.Is(werr, ErrOutsideWindow):
-			code = "invalid"
-		}
-		if _, _, err := in.Tx.MessageInsert(ctx, insert); err != nil {
-			return nil, fmt.Errorf("record refused message: %w", err)
-		}
-		if _, _, err := in.Tx.MessageAdvance(ctx, &store.MessageAdvanceParams{TenantID: in.TenantID, ID: messageID,
-			Status: domain.MessageFailed, At: now, ErrorCode: code, ErrorText: truncate(werr.Error(), 1000)}); err != nil {
-			return nil, fmt.Errorf("record refused message: %w", err)
-		}
-		return nil, fmt.Errorf("messenger.send: %w", werr)
-	}
-
-	if s.opts.MessageQuota != nil {
-		if err := s.opts.MessageQuota(ctx, in.Tx, in.TenantID, 1); err != nil {
-			var le *plan.LimitError
-			if errors.As(err, &le) {
-				return skip(ReasonPlanLimit, le.Error())
-			}
-			return nil, fmt.Errorf("messages quota: %w", err)
-		}
-	}
-	if _, _, err := in.Tx.MessageInsert(ctx, insert); err != nil {
-		return nil, fmt.Errorf("record queued message: %w", err)
-	}
-	rate := conn.CallsPerSecond
-	if rate <= 0 {
-		rate = DefaultCallsPerSecond
-	}
-	return json.Marshal(sendRequest{MessageID: messageID, ConnectionID: conn.ID, PageID: conn.PageID, Rate: rate, Message: msg})
+	return send, nil
 }
 
 // text renders the node's text, or its template's when the node has none,
@@ -442,6 +469,36 @@ func (s *Sender) forget(tenantID, id uuid.UUID) {
 	s.mu.Lock()
 	delete(s.conns, connKey{tenantID, id})
 	s.mu.Unlock()
+}
+
+// RecordResults implements engine.EffectBatchRecorder: the messages of
+// many successful sends are marked sent in one statement; any other
+// outcome goes through RecordResult.
+func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engine.EffectResult) error {
+	sent := make([]*store.MessageMarkSentParams, 0, len(results))
+	now := s.opts.Now()
+	for _, res := range results {
+		var r sendRequest
+		var out SendOutput
+		if res.Err != nil || json.Unmarshal(res.Request, &r) != nil || r.MessageID == uuid.Nil {
+			if err := s.RecordResult(ctx, tx, res); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(res.Output) > 0 {
+			_ = json.Unmarshal(res.Output, &out)
+		}
+		if out.ProviderMessageID == "" {
+			continue // as RecordResult: nothing to mark
+		}
+		sent = append(sent, &store.MessageMarkSentParams{TenantID: res.TenantID, ID: r.MessageID,
+			ProviderMessageID: out.ProviderMessageID, At: now})
+	}
+	if err := tx.MessageMarkSentMany(ctx, sent); err != nil {
+		return fmt.Errorf("mark %d messages sent: %w", len(sent), err)
+	}
+	return nil
 }
 
 // RecordResult moves the message with the call's outcome: sent with the

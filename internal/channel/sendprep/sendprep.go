@@ -42,10 +42,10 @@ type Send struct {
 	// Insert is the message's row (queued; Run marks it skipped when the
 	// send is not made).
 	Insert *store.MessageInsertParams
-	// Unsubscribed: the contact opted out of the channel (skipped with
-	// UnsubscribedText).
-	Unsubscribed     bool
-	UnsubscribedText string
+	// SkipCode and SkipText, when set, skip the send before any check
+	// (the contact unsubscribed from the channel, has no address on it):
+	// the message is recorded skipped with them.
+	SkipCode, SkipText string
 	// SuppressedText is the reason recorded when the address is
 	// suppressed.
 	SuppressedText string
@@ -82,8 +82,8 @@ func Run(ctx context.Context, tx store.Tx, channel domain.ChannelKind, quota Quo
 		if s.Insert.TenantID != tenantID {
 			return fmt.Errorf("prepare sends of tenants %s and %s together", tenantID, s.Insert.TenantID)
 		}
-		if s.Unsubscribed {
-			skip(s, ReasonUnsubscribed, s.UnsubscribedText)
+		if s.SkipCode != "" {
+			skip(s, s.SkipCode, s.SkipText)
 			continue
 		}
 		open = append(open, s)

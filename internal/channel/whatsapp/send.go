@@ -245,9 +245,7 @@ func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]
 	skipOut, _ := json.Marshal(sendOutput{MessageID: messageID, To: "+" + address})
 	send := &sendprep.Send{
 		Item: it, Insert: insert, SkipOutput: skipOut,
-		Unsubscribed:     subscription == domain.SubscriptionUnsubscribed,
-		UnsubscribedText: "the contact is unsubscribed from WhatsApp",
-		SuppressedText:   "the number +" + address + " is suppressed",
+		SuppressedText: "the number +" + address + " is suppressed",
 		Request: func() (json.RawMessage, error) {
 			rate := conn.MessagesPerSecond
 			if rate <= 0 {
@@ -255,6 +253,9 @@ func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]
 			}
 			return json.Marshal(sendRequest{MessageID: messageID, ConnectionID: conn.ID, PhoneNumberID: conn.PhoneNumberID, Rate: rate, Message: msg})
 		},
+	}
+	if subscription == domain.SubscriptionUnsubscribed {
+		send.SkipCode, send.SkipText = ReasonUnsubscribed, "the contact is unsubscribed from WhatsApp"
 	}
 	if msg.Template == nil {
 		send.Ready = func(ctx context.Context, tx store.Tx) error {
