@@ -135,12 +135,19 @@ func (s *Service) Open(c *domain.Credential) (string, error) {
 // Resolve returns the value of a tenant's credential, for the call that
 // uses it; an unknown name is store.ErrNotFound. It never logs the value.
 func (s *Service) Resolve(ctx context.Context, tenantID uuid.UUID, name string) (string, error) {
-	var c *domain.Credential
+	var value string
 	err := s.st.Read(ctx, tenantID, func(tx store.Tx) error {
 		var err error
-		c, err = tx.CredentialGetByName(ctx, tenantID, name)
+		value, err = s.ResolveTx(ctx, tx, tenantID, name)
 		return err
 	})
+	return value, err
+}
+
+// ResolveTx is Resolve inside the caller's transaction (a webhook start
+// reads its node's credential in the start's own transaction).
+func (s *Service) ResolveTx(ctx context.Context, tx store.Tx, tenantID uuid.UUID, name string) (string, error) {
+	c, err := tx.CredentialGetByName(ctx, tenantID, name)
 	if err != nil {
 		return "", fmt.Errorf("load credential %q: %w", name, err)
 	}

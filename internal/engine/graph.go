@@ -41,6 +41,10 @@ type graph struct {
 	next map[string]map[string]string
 	// prep caches prepared pure nodes by node ID.
 	prep sync.Map
+	// webhookTrigger is the first trigger.webhook node with its config
+	// decoded (webhook), set once under webhookOnce.
+	webhookOnce    sync.Once
+	webhookTrigger *webhookTrigger
 }
 
 // prepared returns n's preparation, building it on first use.

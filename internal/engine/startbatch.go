@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -36,10 +37,26 @@ const (
 )
 
 // startPrepare checks a start request inside the transaction that will
-// hold its start and returns the start it asks for; cache holds the rows
-// the transaction has read. It may run more than once (a failed shared
+// hold its start and returns the start it asks for; cache holds what the
+// transaction has read. It may run more than once (a failed shared
 // transaction is retried one request at a time).
-type startPrepare func(ctx context.Context, tx store.Tx, cache *startCache) (StartParams, error)
+type startPrepare func(ctx context.Context, tx store.Tx, cache *startTxCache) (StartParams, error)
+
+// startTxCache is what one start transaction has read, shared by the
+// requests it holds: the workflow and version rows (startCache) and the
+// webhook credentials opened. It lives as long as the transaction, so
+// every request of a batch sees what the first one read, as if they had
+// all been checked at that moment.
+type startTxCache struct {
+	*startCache
+	// secrets are the credential values opened, by name (one tenant per
+	// transaction).
+	secrets map[string]string
+}
+
+func newStartTxCache() *startTxCache {
+	return &startTxCache{startCache: newStartCache(), secrets: map[string]string{}}
+}
 
 // startRequest is one start waiting for its batch.
 type startRequest struct {
@@ -60,6 +77,9 @@ type startResult struct {
 type startBatcher struct {
 	e *Engine
 	c *collector[*startRequest]
+	// txs counts the transactions the runners committed and starts the
+	// requests they answered (StartBatchStats).
+	txs, starts atomic.Int64
 }
 
 // newStartBatcher starts runners goroutines that each take up to max
@@ -74,6 +94,18 @@ func newStartBatcher(e *Engine, max, runners int, beforeBatch func(int)) *startB
 		}
 	}
 	return &startBatcher{e: e, c: newCollector(max, runners, run)}
+}
+
+// StartBatchStats returns how many transactions the start group commit's
+// runners have run (a shared one that failed and was redone one start at
+// a time counts as those) and how many start requests they answered,
+// successes and refusals, since the engine was made: starts/transactions
+// is the mean batch. Both are zero without the group commit.
+func (e *Engine) StartBatchStats() (transactions, starts int64) {
+	if e.starts == nil {
+		return 0, 0
+	}
+	return e.starts.txs.Load(), e.starts.starts.Load()
 }
 
 // close stops the runners; starts submitted after it run on their own.
@@ -131,12 +163,20 @@ func (e *Engine) startBatch(batch []*startRequest) {
 			continue
 		}
 		e.startCommits.Add(1)
+		if b := e.starts; b != nil {
+			b.txs.Add(1)
+			b.starts.Add(int64(len(reqs)))
+		}
 		for i, r := range reqs {
 			r.done <- results[i]
 		}
 	}
 	for _, r := range alone {
 		exec, err := e.startAlone(r.ctx, r.tenantID, r.prepare)
+		if b := e.starts; b != nil {
+			b.txs.Add(1)
+			b.starts.Add(1)
+		}
 		r.done <- startResult{exec: exec, err: err}
 	}
 }
@@ -150,7 +190,7 @@ func (e *Engine) startTenantBatch(tenantID uuid.UUID, reqs []*startRequest) ([]s
 	var results []startResult
 	err := e.store.InTx(ctx, tenantID, func(tx store.Tx) error {
 		results = make([]startResult, len(reqs))
-		cache := newStartCache()
+		cache := newStartTxCache()
 		ps := make([]StartParams, 0, len(reqs))
 		at := make([]int, 0, len(reqs))
 		for i, r := range reqs {
@@ -166,7 +206,7 @@ func (e *Engine) startTenantBatch(tenantID uuid.UUID, reqs []*startRequest) ([]s
 			ps, at = append(ps, p), append(at, i)
 		}
 		errs := make([]error, len(ps))
-		execs, err := e.startMany(ctx, tx, ps, cache, errs)
+		execs, err := e.startMany(ctx, tx, ps, cache.startCache, errs)
 		if err != nil {
 			return err
 		}
@@ -185,12 +225,12 @@ func (e *Engine) startTenantBatch(tenantID uuid.UUID, reqs []*startRequest) ([]s
 func (e *Engine) startAlone(ctx context.Context, tenantID uuid.UUID, prepare startPrepare) (*domain.Execution, error) {
 	var exec *domain.Execution
 	err := e.store.InTx(ctx, tenantID, func(tx store.Tx) error {
-		cache := newStartCache()
+		cache := newStartTxCache()
 		p, err := prepare(ctx, tx, cache)
 		if err != nil {
 			return err
 		}
-		execs, err := e.startMany(ctx, tx, []StartParams{p}, cache, nil)
+		execs, err := e.startMany(ctx, tx, []StartParams{p}, cache.startCache, nil)
 		if err != nil {
 			return err
 		}

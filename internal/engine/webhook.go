@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -107,7 +108,7 @@ type webhookConfig struct {
 // ErrWebhookBody, or what StartTx returns.
 func (e *Engine) StartWebhook(ctx context.Context, w WebhookStart) (*WebhookStarted, error) {
 	var wait time.Duration
-	exec, err := e.startOne(ctx, w.TenantID, func(ctx context.Context, tx store.Tx, cache *startCache) (StartParams, error) {
+	exec, err := e.startOne(ctx, w.TenantID, func(ctx context.Context, tx store.Tx, cache *startTxCache) (StartParams, error) {
 		p, d, err := e.webhookStartParams(ctx, tx, w, cache)
 		wait = d
 		return p, err
@@ -120,8 +121,11 @@ func (e *Engine) StartWebhook(ctx context.Context, w WebhookStart) (*WebhookStar
 
 // webhookStartParams checks a webhook request in tx and returns the start
 // it asks for and how long the request waits for the execution's end.
-// The workflow is read once per transaction (cache).
-func (e *Engine) webhookStartParams(ctx context.Context, tx store.Tx, w WebhookStart, cache *startCache) (StartParams, time.Duration, error) {
+// The workflow and the node's credential are read once per transaction
+// (cache); the version is known from the workflow row and its graph is
+// the engine's cached one, so a batch of webhook starts reads two rows at
+// most before its inserts.
+func (e *Engine) webhookStartParams(ctx context.Context, tx store.Tx, w WebhookStart, cache *startTxCache) (StartParams, time.Duration, error) {
 	var none StartParams
 	wf := cache.workflow(w.TenantID, w.WorkflowID)
 	if wf == nil {
@@ -146,17 +150,15 @@ func (e *Engine) webhookStartParams(ctx context.Context, tx store.Tx, w WebhookS
 	if err != nil {
 		return none, 0, err
 	}
-	node := g.firstOfType(workflow.TypeTriggerWebhook)
-	if node == nil {
+	hook := g.webhook()
+	if hook == nil {
 		return none, 0, fmt.Errorf("workflow %s version %d: %w", wf.ID, wf.CurrentVersion, ErrNotWebhook)
 	}
-	var cfg webhookConfig
-	_ = json.Unmarshal(node.Config, &cfg) // a config that does not decode asks for nothing it can name
-	if err := e.checkWebhookAuth(ctx, w, &cfg); err != nil {
+	if err := e.checkWebhookAuth(ctx, tx, w, &hook.cfg, cache); err != nil {
 		return none, 0, err
 	}
 	input := json.RawMessage(`{}`)
-	if len(strings.TrimSpace(string(w.Body))) > 0 {
+	if len(bytes.TrimSpace(w.Body)) > 0 {
 		var v map[string]any
 		if err := json.Unmarshal(w.Body, &v); err != nil {
 			return none, 0, ErrWebhookBody
@@ -166,10 +168,38 @@ func (e *Engine) webhookStartParams(ctx context.Context, tx store.Tx, w WebhookS
 	if e.beforeWebhookStart != nil {
 		e.beforeWebhookStart()
 	}
+	// The version's number comes with the workflow row, so the start need
+	// not read the version row.
+	cache.putVersion(&domain.WorkflowVersion{ID: versionID, TenantID: wf.TenantID, WorkflowID: wf.ID, Version: wf.CurrentVersion})
 	// Pinned to the version checked: a second read of the workflow in this
 	// transaction could see a version committed since.
 	return StartParams{TenantID: w.TenantID, WorkflowID: wf.ID, VersionID: versionID,
-		TriggerType: workflow.TypeTriggerWebhook, TriggerNodeID: node.ID, Input: input}, webhookWait(&cfg), nil
+		TriggerType: workflow.TypeTriggerWebhook, TriggerNodeID: hook.node.ID, Input: input}, hook.wait, nil
+}
+
+// webhookTrigger is a version's trigger.webhook node with its config
+// decoded, kept with the version's cached graph.
+type webhookTrigger struct {
+	node *workflow.Node
+	cfg  webhookConfig
+	// wait is how long a request waits for the execution's end.
+	wait time.Duration
+}
+
+// webhook returns g's first trigger.webhook node with its config decoded
+// once per graph, or nil when g has none.
+func (g *graph) webhook() *webhookTrigger {
+	g.webhookOnce.Do(func() {
+		node := g.firstOfType(workflow.TypeTriggerWebhook)
+		if node == nil {
+			return
+		}
+		t := &webhookTrigger{node: node}
+		_ = json.Unmarshal(node.Config, &t.cfg) // a config that does not decode asks for nothing it can name
+		t.wait = webhookWait(&t.cfg)
+		g.webhookTrigger = t
+	})
+	return g.webhookTrigger
 }
 
 // webhookWait is how long a request to cfg's node waits for the end.
@@ -183,9 +213,44 @@ func webhookWait(cfg *webhookConfig) time.Duration {
 	return DefaultWebhookWait
 }
 
+// TxSecretResolver is a SecretResolver that also opens a credential
+// inside the caller's transaction (internal/credential implements it).
+// StartWebhook uses it when Options.Secrets has it: the credential is then
+// read in the start's own transaction, once per group-commit batch,
+// instead of in a transaction of its own for every request.
+type TxSecretResolver interface {
+	SecretResolver
+	// ResolveTx is Resolve reading the credential in tx.
+	ResolveTx(ctx context.Context, tx store.Tx, tenantID uuid.UUID, name string) (string, error)
+}
+
+// webhookSecret opens a webhook node's credential, in tx when the
+// resolver can, once per transaction (cache). ok is false when the
+// credential cannot be read or opened (the request is refused); err is a
+// failure of the transaction itself.
+func (e *Engine) webhookSecret(ctx context.Context, tx store.Tx, w WebhookStart, name string, cache *startTxCache) (secret string, ok bool, err error) {
+	if v, ok := cache.secrets[name]; ok {
+		return v, true, nil
+	}
+	if txr, isTx := e.secrets.(TxSecretResolver); isTx {
+		secret, err = txr.ResolveTx(ctx, tx, w.TenantID, name)
+	} else {
+		secret, err = e.secrets.Resolve(ctx, w.TenantID, name)
+	}
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return "", false, ctxErr // the transaction's end, not the credential's
+		}
+		e.log.WarnContext(ctx, "webhook credential cannot be read", "workflow", w.WorkflowID, "credential", name, "err", err)
+		return "", false, nil
+	}
+	cache.secrets[name] = secret
+	return secret, true, nil
+}
+
 // checkWebhookAuth checks a webhook request against its node's auth mode,
 // with the secret from the node's credential, in constant time.
-func (e *Engine) checkWebhookAuth(ctx context.Context, w WebhookStart, cfg *webhookConfig) error {
+func (e *Engine) checkWebhookAuth(ctx context.Context, tx store.Tx, w WebhookStart, cfg *webhookConfig, cache *startTxCache) error {
 	mode := workflow.WebhookAuthMode(cfg.Auth, cfg.SecretCredential)
 	if cfg.Secret != "" && cfg.SecretCredential == "" && cfg.Auth == "" {
 		mode = workflow.WebhookAuthSignature // a definition from before credentials
@@ -200,9 +265,11 @@ func (e *Engine) checkWebhookAuth(ctx context.Context, w WebhookStart, cfg *webh
 			e.log.ErrorContext(ctx, "webhook names a credential but credentials are not configured", "workflow", w.WorkflowID)
 			return refused
 		}
-		v, err := e.secrets.Resolve(ctx, w.TenantID, cfg.SecretCredential)
+		v, ok, err := e.webhookSecret(ctx, tx, w, cfg.SecretCredential, cache)
 		if err != nil {
-			e.log.WarnContext(ctx, "webhook credential cannot be read", "workflow", w.WorkflowID, "credential", cfg.SecretCredential, "err", err)
+			return err
+		}
+		if !ok {
 			return refused
 		}
 		secret = v
