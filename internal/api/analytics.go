@@ -23,7 +23,7 @@ const (
 	// analyticsDefaultWithin is the conversion window when within is left out.
 	analyticsDefaultWithin = "72h"
 	// analyticsMaxWithin is the longest conversion window.
-	analyticsMaxWithin = 90 * 24 * time.Hour
+	analyticsMaxWithin = store.AnalyticsMaxWithin
 )
 
 const dayLayout = "2006-01-02"

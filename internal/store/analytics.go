@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,8 +25,12 @@ type AnalyticsStore interface {
 	// p's into the rollups and moves the watermarks there, in the caller's
 	// transaction: executions that finished (COMPLETED, FAILED, CANCELLED)
 	// before p.ExecutionsThrough, messages queued before
-	// p.MessagesThrough (a UTC midnight). A watermark never moves back: a
-	// p before it folds nothing of that part.
+	// p.MessagesThrough (a UTC midnight). With the executions go their A/B
+	// split variants (per day of entry) and, on PostgreSQL, each one's
+	// first event per event name within AnalyticsMaxWithin after entry
+	// (events received before p.ExecutionsThrough; those received later
+	// are folded by later folds). A watermark never moves back: a p before
+	// it folds nothing of that part.
 	AnalyticsRollup(ctx context.Context, tenantID uuid.UUID, p AnalyticsWatermark) (AnalyticsRollupCounts, error)
 
 	// AnalyticsExecutionDays counts per UTC day in [p.From, p.To) the
@@ -43,13 +48,30 @@ type AnalyticsStore interface {
 	// AnalyticsSplitVariants counts, per split node and variant taken, the
 	// workflow's executions created in the period: entered, completed,
 	// failed, converted to the goal event, and per end node reached.
+	// p.Within is at most AnalyticsMaxWithin (else ErrAnalyticsParams).
 	AnalyticsSplitVariants(ctx context.Context, p *AnalyticsGoalParams) ([]SplitVariantCount, error)
 	// AnalyticsConversion counts per UTC day of entry the workflow's
 	// executions created in the period and those whose contact had an
 	// event named p.Goal within p.Within after the execution was created,
-	// with the median time to that first event.
+	// with the median time to that first event. p.Within is at most
+	// AnalyticsMaxWithin (else ErrAnalyticsParams).
 	AnalyticsConversion(ctx context.Context, p *AnalyticsGoalParams) (Conversion, error)
 }
+
+// The node types the rollup folds as A/B splits and ends, and the longest
+// conversion window a report may ask for (the horizon of the folded first
+// goal events). internal/analytics checks the node types against the
+// workflow package's.
+const (
+	AnalyticsSplitType = "split"
+	AnalyticsEndType   = "end"
+	AnalyticsMaxWithin = 90 * 24 * time.Hour
+)
+
+// ErrAnalyticsParams is returned for goal params the rollups cannot
+// answer: node types other than AnalyticsSplitType and AnalyticsEndType,
+// or a window longer than AnalyticsMaxWithin.
+var ErrAnalyticsParams = errors.New("analytics: node types or window not folded")
 
 // AnalyticsWatermark is how far a tenant's history is folded into the
 // rollups: executions finished before ExecutionsThrough, messages queued
@@ -63,6 +85,8 @@ type AnalyticsWatermark struct {
 type AnalyticsRollupCounts struct {
 	Executions int64
 	Messages   int64
+	// GoalFirsts is the first-event rows written or lowered.
+	GoalFirsts int64
 }
 
 // AnalyticsPeriodParams name a tenant's period of whole UTC days, a

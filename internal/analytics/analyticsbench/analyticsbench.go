@@ -128,7 +128,7 @@ func Run(ctx context.Context, st store.Store, cfg Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprintf(&b, "  rollup: folded %d executions and %d messages in %s\n", c.Executions, c.Messages, time.Since(t0).Round(time.Millisecond))
+	fmt.Fprintf(&b, "  rollup: folded %d executions (%d first goal events) and %d messages in %s\n", c.Executions, c.GoalFirsts, c.Messages, time.Since(t0).Round(time.Millisecond))
 	t0 = time.Now()
 	c, err = r.Tenant(ctx, tenant, r.Through(time.Now()))
 	if err != nil {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,6 +43,20 @@ func (t *tx) AnalyticsRollup(ctx context.Context, tenantID uuid.UUID, p store.An
 		})
 		if err != nil {
 			return out, translate(err, "fold executions of tenant %s", tenantID)
+		}
+		err = t.q.AnalyticsRollupSplits(ctx, dbsqlc.AnalyticsRollupSplitsParams{
+			TenantID: tenantID, Since: w.ExecutionsThrough, Through: p.ExecutionsThrough,
+			SplitType: store.AnalyticsSplitType, EndType: store.AnalyticsEndType,
+		})
+		if err != nil {
+			return out, translate(err, "fold split variants of tenant %s", tenantID)
+		}
+		out.GoalFirsts, err = t.q.AnalyticsRollupGoalFirsts(ctx, dbsqlc.AnalyticsRollupGoalFirstsParams{
+			TenantID: tenantID, Since: w.ExecutionsThrough, Through: p.ExecutionsThrough,
+			HorizonSeconds: store.AnalyticsMaxWithin.Seconds(), SplitType: store.AnalyticsSplitType,
+		})
+		if err != nil {
+			return out, translate(err, "fold first goal events of tenant %s", tenantID)
 		}
 		next.ExecutionsThrough = p.ExecutionsThrough
 	}
@@ -108,33 +123,59 @@ func (t *tx) AnalyticsMessageDays(ctx context.Context, p *store.AnalyticsPeriodP
 	return out, nil
 }
 
-// AnalyticsSplitVariants counts a workflow's executions per split variant.
+// foldedGoalParams reports whether the rollups answer p.
+func foldedGoalParams(p *store.AnalyticsGoalParams) error {
+	if p.Within > store.AnalyticsMaxWithin || (p.SplitType != "" && p.SplitType != store.AnalyticsSplitType) ||
+		(p.EndType != "" && p.EndType != store.AnalyticsEndType) {
+		return fmt.Errorf("%w: split %q, end %q, within %s", store.ErrAnalyticsParams, p.SplitType, p.EndType, p.Within)
+	}
+	return nil
+}
+
+// AnalyticsSplitVariants counts a workflow's executions per split variant:
+// the split rollup plus the executions not folded, then (with a goal) the
+// converted ones.
 func (t *tx) AnalyticsSplitVariants(ctx context.Context, p *store.AnalyticsGoalParams) ([]store.SplitVariantCount, error) {
-	rows, err := t.q.AnalyticsSplitVariants(ctx, dbsqlc.AnalyticsSplitVariantsParams{
-		Goal: p.Goal, WithinSeconds: p.Within.Seconds(), TenantID: p.TenantID, WorkflowID: p.WorkflowID,
-		FromTime: p.From, ToTime: p.To, SplitType: p.SplitType,
+	if err := foldedGoalParams(p); err != nil {
+		return nil, err
+	}
+	rows, err := t.q.AnalyticsSplitCounts(ctx, dbsqlc.AnalyticsSplitCountsParams{
+		TenantID: p.TenantID, WorkflowID: p.WorkflowID, FromTime: p.From, ToTime: p.To,
+		SplitType: store.AnalyticsSplitType, EndType: store.AnalyticsEndType, FromDay: pgDate(p.From), ToDay: pgDate(p.To),
 	})
 	if err != nil {
 		return nil, translate(err, "count split variants of workflow %s", p.WorkflowID)
 	}
-	ends, err := t.q.AnalyticsSplitEnds(ctx, dbsqlc.AnalyticsSplitEndsParams{
-		TenantID: p.TenantID, EndType: p.EndType, WorkflowID: p.WorkflowID, FromTime: p.From, ToTime: p.To, SplitType: p.SplitType,
-	})
-	if err != nil {
-		return nil, translate(err, "count split variant ends of workflow %s", p.WorkflowID)
-	}
 	out := make([]store.SplitVariantCount, 0, len(rows))
 	at := make(map[[2]string]int, len(rows))
 	for _, r := range rows {
+		if r.EndNode != "" {
+			continue
+		}
 		at[[2]string{r.NodeID, r.Variant}] = len(out)
 		out = append(out, store.SplitVariantCount{
-			NodeID: r.NodeID, Variant: r.Variant, Entered: r.Entered, Completed: r.Completed,
-			Failed: r.Failed, Converted: r.Converted, Ends: map[string]int64{},
+			NodeID: r.NodeID, Variant: r.Variant, Entered: r.Executions, Completed: r.Completed,
+			Failed: r.Failed, Ends: map[string]int64{},
 		})
 	}
-	for _, r := range ends {
-		if i, ok := at[[2]string{r.NodeID, r.Variant}]; ok {
+	for _, r := range rows {
+		if i, ok := at[[2]string{r.NodeID, r.Variant}]; ok && r.EndNode != "" {
 			out[i].Ends[r.EndNode] = r.Executions
+		}
+	}
+	if p.Goal == "" || len(out) == 0 {
+		return out, nil
+	}
+	conv, err := t.q.AnalyticsSplitConverted(ctx, dbsqlc.AnalyticsSplitConvertedParams{
+		TenantID: p.TenantID, WorkflowID: p.WorkflowID, Goal: p.Goal, FromTime: p.From, ToTime: p.To,
+		WithinSeconds: p.Within.Seconds(), SplitType: store.AnalyticsSplitType,
+	})
+	if err != nil {
+		return nil, translate(err, "count split conversions of workflow %s", p.WorkflowID)
+	}
+	for _, r := range conv {
+		if i, ok := at[[2]string{r.NodeID, r.Variant}]; ok {
+			out[i].Converted = r.Converted
 		}
 	}
 	return out, nil
@@ -142,9 +183,12 @@ func (t *tx) AnalyticsSplitVariants(ctx context.Context, p *store.AnalyticsGoalP
 
 // AnalyticsConversion counts a workflow's conversions to a goal event.
 func (t *tx) AnalyticsConversion(ctx context.Context, p *store.AnalyticsGoalParams) (store.Conversion, error) {
+	if err := foldedGoalParams(p); err != nil {
+		return store.Conversion{}, err
+	}
 	rows, err := t.q.AnalyticsConversion(ctx, dbsqlc.AnalyticsConversionParams{
 		Goal: p.Goal, WithinSeconds: p.Within.Seconds(), TenantID: p.TenantID, WorkflowID: p.WorkflowID,
-		FromTime: p.From, ToTime: p.To,
+		FromTime: p.From, ToTime: p.To, FromDay: pgDate(p.From), ToDay: pgDate(p.To),
 	})
 	if err != nil {
 		return store.Conversion{}, translate(err, "count conversions of workflow %s", p.WorkflowID)

@@ -223,6 +223,10 @@ func analyticsCases() []exerciseCase {
 			run := func(st domain.ExecutionStatus, contact *domain.Contact, variant, end string) *domain.Execution {
 				e := f.newExecution(t, v, func(p *store.ExecutionInsertParams) {
 					p.Status = st
+					if st.Terminal() {
+						done := time.Now().UTC()
+						p.FinishedAt = &done
+					}
 					if contact != nil {
 						p.ContactID = &contact.ID
 					}
@@ -288,5 +292,128 @@ func analyticsCases() []exerciseCase {
 				require.Empty(t, got)
 			})
 		}},
+		{"AnalyticsConversion/RollupAndLiveEqualAllLiveAcrossWatermarks", func(t *testing.T, f *fixture) {
+			now := time.Now().UTC()
+			at := func(d time.Duration) time.Time { return now.Add(d) }
+			wf := f.newWorkflow(t, f.tenantA.ID, "Goals")
+			v := f.newVersion(t, wf)
+			goal := "order.completed"
+			c1, c2 := eventContact(t, f, f.tenantA.ID, "g1"), eventContact(t, f, f.tenantA.ID, "g2")
+			c3, c4 := eventContact(t, f, f.tenantA.ID, "g3"), eventContact(t, f, f.tenantA.ID, "g4")
+			// Through1 = now+2h folds e1, e2, e3 and e6; through2 = now+6h
+			// also e5. e4 waits (always live).
+			run := func(st domain.ExecutionStatus, finished time.Duration, c *domain.Contact, variant, end string) {
+				splitRun(t, f, v, st, finished, c, variant, end)
+			}
+			run(domain.ExecutionCompleted, time.Minute, c1, "A", "done")      // e1
+			run(domain.ExecutionFailed, time.Minute, c2, "B", "")             // e2
+			run(domain.ExecutionCompleted, time.Minute, nil, "A", "done")     // e3: no contact
+			run(domain.ExecutionWaiting, 0, c3, "A", "")                      // e4
+			run(domain.ExecutionCompleted, 3*time.Hour, c1, "B", "other_end") // e5
+			run(domain.ExecutionCompleted, time.Minute, c4, "B", "done")      // e6
+			insertEvents(t, f, f.tenantA.ID,
+				// Received before through1: folded with e1 (first 1h).
+				store.EventInsert{ContactID: c1.ID, Name: goal, OccurredAt: at(time.Hour), ReceivedAt: at(time.Hour), MessageID: "g-1"},
+				// Received later but earlier than it: e1's and e5's first is 30m.
+				store.EventInsert{ContactID: c1.ID, Name: goal, OccurredAt: at(30 * time.Minute), ReceivedAt: at(4 * time.Hour), MessageID: "g-2"},
+				// e2 converts after 5h through an event received after through1.
+				store.EventInsert{ContactID: c2.ID, Name: goal, OccurredAt: at(5 * time.Hour), ReceivedAt: at(5 * time.Hour), MessageID: "g-3"},
+				store.EventInsert{ContactID: c3.ID, Name: goal, OccurredAt: at(2 * time.Hour), ReceivedAt: at(2 * time.Hour), MessageID: "g-4"},
+				store.EventInsert{ContactID: c2.ID, Name: "other", OccurredAt: at(10 * time.Minute), ReceivedAt: at(10 * time.Minute), MessageID: "g-5"},
+				// e6 converts only in a window over 100h; received after through2.
+				store.EventInsert{ContactID: c4.ID, Name: goal, OccurredAt: at(100 * time.Hour), ReceivedAt: at(5*time.Hour + 30*time.Minute), MessageID: "g-6"},
+			)
+			from := utcDay(now)
+			p := func(goal string, within time.Duration) *store.AnalyticsGoalParams {
+				return &store.AnalyticsGoalParams{TenantID: f.tenantA.ID, WorkflowID: wf.ID, From: from, To: from.AddDate(0, 0, 1),
+					SplitType: "split", EndType: "end", Goal: goal, Within: within}
+			}
+			params := []*store.AnalyticsGoalParams{p(goal, 72*time.Hour), p(goal, 101*time.Hour), p("other", 72*time.Hour), p("", 72*time.Hour), p(goal, time.Hour)}
+			type result struct {
+				Splits     []store.SplitVariantCount
+				Conversion store.Conversion
+			}
+			read := func() []result {
+				var out []result
+				f.read(t, f.tenantA.ID, func(tx store.Tx) {
+					for _, q := range params {
+						sv, err := tx.AnalyticsSplitVariants(f.ctx, q)
+						require.NoError(t, err)
+						var c store.Conversion
+						if q.Goal != "" {
+							c, err = tx.AnalyticsConversion(f.ctx, q)
+							require.NoError(t, err)
+						}
+						out = append(out, result{sv, c})
+					}
+				})
+				return out
+			}
+			live := read()
+			// By hand, goal within 72h: e1 and e5 (30m), e2 (5h), e4 (2h).
+			require.Equal(t, []store.SplitVariantCount{
+				{NodeID: "ab", Variant: "A", Entered: 3, Completed: 2, Converted: 2, Ends: map[string]int64{"done": 2}},
+				{NodeID: "ab", Variant: "B", Entered: 3, Completed: 2, Failed: 1, Converted: 2, Ends: map[string]int64{"other_end": 1, "done": 1}},
+			}, live[0].Splits)
+			require.Equal(t, []store.ConversionDay{{Day: from, Entries: 6, Converted: 4}}, live[0].Conversion.Days)
+			require.InDelta(t, 1.25*3600, live[0].Conversion.MedianSeconds, 5, "median of 30m, 30m, 2h, 5h")
+			require.Equal(t, int64(5), live[1].Conversion.Days[0].Converted, "e6 within 101h")
+			require.InDelta(t, 2*3600, live[1].Conversion.MedianSeconds, 5)
+			require.Equal(t, int64(1), live[2].Conversion.Days[0].Converted, "e2 had other after 10m")
+			require.InDelta(t, 600, live[2].Conversion.MedianSeconds, 5)
+			require.Equal(t, int64(2), live[4].Conversion.Days[0].Converted, "e1 and e5 within 1h")
+
+			fold := func(through time.Time) {
+				f.in(t, f.tenantA.ID, func(tx store.Tx) {
+					_, err := tx.AnalyticsRollup(f.ctx, f.tenantA.ID, store.AnalyticsWatermark{ExecutionsThrough: through, MessagesThrough: utcDay(now)})
+					require.NoError(t, err)
+				})
+			}
+			fold(at(2 * time.Hour))
+			require.Equal(t, live, read(), "rollup through now+2h and the rest live")
+			fold(at(6 * time.Hour))
+			require.Equal(t, live, read(), "rollup through now+6h and the rest live")
+			fold(at(6 * time.Hour))
+			require.Equal(t, live, read(), "after a repeated fold")
+
+			// A goal event received now, after both watermarks, counts at once.
+			insertEvents(t, f, f.tenantA.ID, store.EventInsert{ContactID: c4.ID, Name: goal, OccurredAt: at(20 * time.Minute), ReceivedAt: at(7 * time.Hour), MessageID: "g-7"})
+			got := read()
+			require.Equal(t, int64(5), got[0].Conversion.Days[0].Converted, "e6 converts after 20m")
+			require.Equal(t, int64(3), got[0].Splits[1].Converted, "B: e2, e5, e6")
+			require.InDelta(t, 1800, got[4].Conversion.MedianSeconds, 5, "within 1h: 20m, 30m and 30m")
+		}},
 	}
+}
+
+// splitRun inserts an execution of v that took variant of the A/B split
+// "ab" (and reached end when set), finished finished after now when its
+// status is terminal.
+func splitRun(t *testing.T, f *fixture, v *domain.WorkflowVersion, st domain.ExecutionStatus, finished time.Duration, contact *domain.Contact, variant, end string) *domain.Execution {
+	t.Helper()
+	e := f.newExecution(t, v, func(p *store.ExecutionInsertParams) {
+		p.Status = st
+		if st.Terminal() {
+			done := time.Now().UTC().Add(finished)
+			p.FinishedAt = &done
+		}
+		if contact != nil {
+			p.ContactID = &contact.ID
+		}
+	})
+	steps := []store.StepInsertParams{
+		{NodeID: "start", NodeType: "trigger.manual"},
+		{NodeID: "ab", NodeType: "split", Handle: variant},
+	}
+	if end != "" {
+		steps = append(steps, store.StepInsertParams{NodeID: end, NodeType: "end"})
+	}
+	f.in(t, v.TenantID, func(tx store.Tx) {
+		for i, s := range steps {
+			s.TenantID, s.ExecutionID, s.Seq, s.Status, s.Attempt, s.Input, s.StartedAt = v.TenantID, e.ID, i+1, domain.StepCompleted, 1, json.RawMessage(`{}`), ts()
+			_, err := tx.StepInsert(f.ctx, &s)
+			require.NoError(t, err)
+		}
+	})
+	return e
 }

@@ -54,6 +54,17 @@ type AnalyticsExecutionDay struct {
 	Cancelled  int64
 }
 
+type AnalyticsGoalFirst struct {
+	TenantID      uuid.UUID
+	ExecutionID   uuid.UUID
+	Goal          string
+	WorkflowID    uuid.UUID
+	EnteredAt     time.Time
+	FirstAt       time.Time
+	SplitNodes    []string
+	SplitVariants []string
+}
+
 type AnalyticsMessageDay struct {
 	TenantID   uuid.UUID
 	WorkflowID uuid.UUID
@@ -65,6 +76,18 @@ type AnalyticsMessageDay struct {
 	Read       int64
 	Failed     int64
 	Bounced    int64
+}
+
+type AnalyticsSplitDay struct {
+	TenantID   uuid.UUID
+	WorkflowID uuid.UUID
+	Day        pgtype.Date
+	NodeID     string
+	Variant    string
+	EndNode    string
+	Executions int64
+	Completed  int64
+	Failed     int64
 }
 
 type AnalyticsWatermark struct {

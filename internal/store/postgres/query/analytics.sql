@@ -72,6 +72,77 @@ WITH x AS MATERIALIZED (
 )
 SELECT count(*)::bigint FROM x;
 
+-- name: AnalyticsRollupSplits :exec
+-- Folds the executions that finished in [since, through) that took an A/B
+-- split: per workflow, day of entry, split node and variant, how many
+-- took it, completed and failed (end_node empty), and per end node
+-- reached how many of them reached it.
+WITH x AS MATERIALIZED (
+    SELECT e.id, e.workflow_id, (e.created_at AT TIME ZONE 'UTC')::date AS day, e.status FROM workflow_executions e
+    WHERE e.tenant_id = @tenant_id AND e.finished_at >= @since::timestamptz AND e.finished_at < @through::timestamptz
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND NOT e.test
+), v AS MATERIALIZED (
+    SELECT DISTINCT x.id, x.workflow_id, x.day, x.status, s.node_id, s.handle AS variant
+    FROM x JOIN workflow_execution_steps s ON s.tenant_id = @tenant_id AND s.execution_id = x.id
+    WHERE s.node_type = @split_type::text AND s.status = 'COMPLETED' AND s.handle <> ''
+), r AS (
+    SELECT v.workflow_id, v.day, v.node_id, v.variant, ''::text AS end_node, count(*) AS executions,
+        count(*) FILTER (WHERE v.status = 'COMPLETED') AS completed, count(*) FILTER (WHERE v.status = 'FAILED') AS failed
+    FROM v GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT v.workflow_id, v.day, v.node_id, v.variant, t.node_id, count(DISTINCT v.id), 0, 0
+    FROM v JOIN workflow_execution_steps t ON t.tenant_id = @tenant_id AND t.execution_id = v.id AND t.node_type = @end_type::text
+    GROUP BY 1, 2, 3, 4, 5
+)
+INSERT INTO analytics_split_days AS a (tenant_id, workflow_id, day, node_id, variant, end_node, executions, completed, failed)
+SELECT @tenant_id, r.workflow_id, r.day, r.node_id, r.variant, r.end_node, r.executions, r.completed, r.failed FROM r
+ON CONFLICT (tenant_id, workflow_id, day, node_id, variant, end_node) DO UPDATE SET
+    executions = a.executions + excluded.executions, completed = a.completed + excluded.completed,
+    failed = a.failed + excluded.failed;
+
+-- name: AnalyticsRollupGoalFirsts :one
+-- Folds, per execution and event name, the first event of the contact in
+-- the horizon after the execution was created: for the executions that
+-- finished in [since, through), among the events received before through;
+-- for those folded before, among the events received in [since, through)
+-- (the earlier of it and the stored one is kept). Each new row carries the
+-- execution's split variants. Returns the rows written.
+WITH x AS MATERIALIZED (
+    SELECT e.id, e.workflow_id, e.contact_id, e.created_at FROM workflow_executions e
+    WHERE e.tenant_id = @tenant_id AND e.finished_at >= @since::timestamptz AND e.finished_at < @through::timestamptz
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND NOT e.test AND e.contact_id IS NOT NULL
+), fresh AS MATERIALIZED (
+    SELECT ev.contact_id, ev.name, ev.occurred_at FROM events ev
+    WHERE ev.tenant_id = @tenant_id AND ev.received_at >= @since::timestamptz AND ev.received_at < @through::timestamptz
+), g AS MATERIALIZED (
+    SELECT x.id, x.workflow_id, x.created_at, ev.name, min(ev.occurred_at) AS first_at
+    FROM x JOIN events ev ON ev.tenant_id = @tenant_id AND ev.contact_id = x.contact_id
+    WHERE ev.received_at < @through::timestamptz AND ev.occurred_at >= x.created_at
+      AND ev.occurred_at < x.created_at + make_interval(secs => @horizon_seconds::float8)
+    GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT e.id, e.workflow_id, e.created_at, fresh.name, min(fresh.occurred_at)
+    FROM fresh JOIN workflow_executions e ON e.tenant_id = @tenant_id AND e.contact_id = fresh.contact_id
+    WHERE e.finished_at < @since::timestamptz AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND NOT e.test
+      AND fresh.occurred_at >= e.created_at AND fresh.occurred_at < e.created_at + make_interval(secs => @horizon_seconds::float8)
+    GROUP BY 1, 2, 3, 4
+), sv AS (
+    SELECT d.execution_id, array_agg(d.node_id ORDER BY d.node_id, d.handle) AS nodes,
+        array_agg(d.handle ORDER BY d.node_id, d.handle) AS variants
+    FROM (
+        SELECT DISTINCT s.execution_id, s.node_id, s.handle FROM workflow_execution_steps s
+        WHERE s.tenant_id = @tenant_id AND s.execution_id IN (SELECT g.id FROM g)
+          AND s.node_type = @split_type::text AND s.status = 'COMPLETED' AND s.handle <> ''
+    ) d GROUP BY d.execution_id
+), ins AS (
+    INSERT INTO analytics_goal_firsts AS a (tenant_id, execution_id, goal, workflow_id, entered_at, first_at, split_nodes, split_variants)
+    SELECT @tenant_id, g.id, g.name, g.workflow_id, g.created_at, g.first_at,
+        coalesce(sv.nodes, '{}'::text[]), coalesce(sv.variants, '{}'::text[])
+    FROM g LEFT JOIN sv ON sv.execution_id = g.id
+    ON CONFLICT (tenant_id, execution_id, goal) DO UPDATE SET first_at = least(a.first_at, excluded.first_at)
+)
+SELECT count(*)::bigint FROM g;
+
 -- name: AnalyticsExecutionDays :many
 -- Per day of [from, to): the rollup days plus the executions not folded
 -- yet (not finished: started only; finished at or after the watermark).
@@ -142,62 +213,143 @@ SELECT (d.day::timestamp AT TIME ZONE 'UTC')::timestamptz AS day, d.channel, sum
     sum(d.failed)::bigint AS failed, sum(d.bounced)::bigint AS bounced
 FROM d GROUP BY d.day, d.channel ORDER BY d.day, d.channel;
 
--- name: AnalyticsSplitVariants :many
--- Per split node and variant taken, the executions of the workflow created
--- in [from, to): entered, completed, failed, and converted (the contact had
--- an event named goal within the window after the execution was created).
-WITH x AS MATERIALIZED (
-    SELECT DISTINCT e.id, e.status, s.node_id, s.handle AS variant,
-        (@goal::text <> '' AND EXISTS (
-            SELECT 1 FROM events ev
-            WHERE ev.tenant_id = e.tenant_id AND ev.contact_id = e.contact_id AND ev.name = @goal::text
-              AND ev.occurred_at >= e.created_at
-              AND ev.occurred_at < e.created_at + make_interval(secs => @within_seconds::float8))) AS converted
-    FROM workflow_executions e
-    JOIN workflow_execution_steps s ON s.tenant_id = e.tenant_id AND s.execution_id = e.id
+-- name: AnalyticsSplitCounts :many
+-- Per split node, variant and end node (empty for the variant itself) of the
+-- workflow's executions created in [from, to): the rollup rows plus the
+-- executions not folded (not finished, or finished at or after the
+-- watermark).
+WITH w AS (
+    SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = @tenant_id),
+        '1970-01-01T00:00:00Z'::timestamptz) AS through
+), live AS MATERIALIZED (
+    SELECT e.id, e.status FROM workflow_executions e
     WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
+      AND e.status IN ('PENDING', 'RUNNING', 'WAITING')
       AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
-      AND s.node_type = @split_type::text AND s.status = 'COMPLETED' AND s.handle <> ''
+    UNION ALL
+    SELECT e.id, e.status FROM workflow_executions e, w
+    WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
+      AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
+), v AS MATERIALIZED (
+    SELECT DISTINCT live.id, live.status, s.node_id, s.handle AS variant
+    FROM live JOIN workflow_execution_steps s ON s.tenant_id = @tenant_id AND s.execution_id = live.id
+    WHERE s.node_type = @split_type::text AND s.status = 'COMPLETED' AND s.handle <> ''
+), r AS (
+    SELECT a.node_id, a.variant, a.end_node, a.executions, a.completed, a.failed FROM analytics_split_days a
+    WHERE a.tenant_id = @tenant_id AND a.workflow_id = @workflow_id AND a.day >= @from_day::date AND a.day < @to_day::date
+    UNION ALL
+    SELECT v.node_id, v.variant, ''::text, count(*), count(*) FILTER (WHERE v.status = 'COMPLETED'),
+        count(*) FILTER (WHERE v.status = 'FAILED')
+    FROM v GROUP BY 1, 2
+    UNION ALL
+    SELECT v.node_id, v.variant, t.node_id, count(DISTINCT v.id), 0, 0
+    FROM v JOIN workflow_execution_steps t ON t.tenant_id = @tenant_id AND t.execution_id = v.id AND t.node_type = @end_type::text
+    GROUP BY 1, 2, 3
 )
-SELECT x.node_id, x.variant, count(*)::bigint AS entered,
-    count(*) FILTER (WHERE x.status = 'COMPLETED')::bigint AS completed,
-    count(*) FILTER (WHERE x.status = 'FAILED')::bigint AS failed,
-    count(*) FILTER (WHERE x.converted)::bigint AS converted
+SELECT r.node_id, r.variant, r.end_node, sum(r.executions)::bigint AS executions, sum(r.completed)::bigint AS completed,
+    sum(r.failed)::bigint AS failed
+FROM r GROUP BY r.node_id, r.variant, r.end_node ORDER BY r.node_id, r.variant, r.end_node;
+
+-- name: AnalyticsSplitConverted :many
+-- Per split node and variant, the workflow's executions created in
+-- [from, to) whose contact had an event named goal within the window
+-- after entry: folded executions through their first event of that name
+-- (analytics_goal_firsts) or an event received since the watermark, the
+-- others live.
+WITH w AS (
+    SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = @tenant_id),
+        '1970-01-01T00:00:00Z'::timestamptz) AS through
+), f AS MATERIALIZED (
+    SELECT g.execution_id, g.split_nodes, g.split_variants FROM analytics_goal_firsts g
+    WHERE g.tenant_id = @tenant_id AND g.workflow_id = @workflow_id AND g.goal = @goal::text
+      AND g.entered_at >= @from_time::timestamptz AND g.entered_at < @to_time::timestamptz
+      AND g.first_at < g.entered_at + make_interval(secs => @within_seconds::float8)
+      AND cardinality(g.split_nodes) > 0
+), other AS MATERIALIZED (
+    SELECT DISTINCT e.id FROM events ev, w, workflow_executions e
+    WHERE ev.tenant_id = @tenant_id AND ev.received_at >= w.through AND ev.name = @goal::text
+      AND e.tenant_id = @tenant_id AND e.contact_id = ev.contact_id AND e.workflow_id = @workflow_id AND NOT e.test
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < w.through
+      AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
+      AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => @within_seconds::float8)
+      AND NOT EXISTS (SELECT 1 FROM f WHERE f.execution_id = e.id)
+    UNION ALL
+    SELECT e.id FROM workflow_executions e, w
+    WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
+      AND (e.status IN ('PENDING', 'RUNNING', 'WAITING') OR (e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through))
+      AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
+      AND EXISTS (
+        SELECT 1 FROM events ev
+        WHERE ev.tenant_id = @tenant_id AND ev.contact_id = e.contact_id AND ev.name = @goal::text
+          AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => @within_seconds::float8))
+), x AS (
+    SELECT f.split_nodes[i] AS node_id, f.split_variants[i] AS variant FROM f, generate_subscripts(f.split_nodes, 1) AS i
+    UNION ALL
+    SELECT d.node_id, d.handle FROM (
+        SELECT DISTINCT s.execution_id, s.node_id, s.handle FROM other
+        JOIN workflow_execution_steps s ON s.tenant_id = @tenant_id AND s.execution_id = other.id
+        WHERE s.node_type = @split_type::text AND s.status = 'COMPLETED' AND s.handle <> ''
+    ) d
+)
+SELECT x.node_id::text AS node_id, x.variant::text AS variant, count(*)::bigint AS converted
 FROM x GROUP BY x.node_id, x.variant ORDER BY x.node_id, x.variant;
 
--- name: AnalyticsSplitEnds :many
--- Per split node, variant taken and end node, the executions of the workflow
--- created in [from, to) that took the variant and reached the end.
-WITH x AS (
-    SELECT DISTINCT e.id, s.node_id, s.handle AS variant
-    FROM workflow_executions e
-    JOIN workflow_execution_steps s ON s.tenant_id = e.tenant_id AND s.execution_id = e.id
-    WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
-      AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
-      AND s.node_type = @split_type::text AND s.status = 'COMPLETED' AND s.handle <> ''
-)
-SELECT x.node_id, x.variant, t.node_id AS end_node, count(DISTINCT x.id)::bigint AS executions
-FROM x JOIN workflow_execution_steps t ON t.tenant_id = @tenant_id AND t.execution_id = x.id AND t.node_type = @end_type::text
-GROUP BY x.node_id, x.variant, t.node_id ORDER BY x.node_id, x.variant, t.node_id;
-
 -- name: AnalyticsConversion :many
--- Per day of entry in [from, to), the executions of the workflow and those
--- whose contact had an event named goal within the window after the
--- execution was created (through events_contact_id_idx), with the median
--- seconds to the first such event over the whole period.
-WITH x AS MATERIALIZED (
-    SELECT e.created_at, (
-        SELECT min(ev.occurred_at) FROM events ev
-        WHERE ev.tenant_id = e.tenant_id AND ev.contact_id = e.contact_id AND ev.name = @goal::text
-          AND ev.occurred_at >= e.created_at
-          AND ev.occurred_at < e.created_at + make_interval(secs => @within_seconds::float8)) AS goal_at
-    FROM workflow_executions e
+-- Per day of entry in [from, to), the workflow's executions created then
+-- (the day rollup plus the executions not folded) and those whose contact
+-- had an event named goal within the window after entry, with the median
+-- seconds to the first such event over the whole period. A folded
+-- execution's first event is the earlier of its analytics_goal_firsts row
+-- and the events received since the watermark; the others are live
+-- (through events_contact_name_idx).
+WITH w AS (
+    SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = @tenant_id),
+        '1970-01-01T00:00:00Z'::timestamptz) AS through
+), live AS MATERIALIZED (
+    SELECT e.contact_id, e.created_at FROM workflow_executions e
     WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
+      AND e.status IN ('PENDING', 'RUNNING', 'WAITING')
       AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
+    UNION ALL
+    SELECT e.contact_id, e.created_at FROM workflow_executions e, w
+    WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
+      AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
+), f AS (
+    SELECT g.execution_id, g.entered_at, g.first_at FROM analytics_goal_firsts g
+    WHERE g.tenant_id = @tenant_id AND g.workflow_id = @workflow_id AND g.goal = @goal::text
+      AND g.entered_at >= @from_time::timestamptz AND g.entered_at < @to_time::timestamptz
+      AND g.first_at < g.entered_at + make_interval(secs => @within_seconds::float8)
+), l AS (
+    SELECT e.id, e.created_at, min(ev.occurred_at) AS first_at FROM events ev, w, workflow_executions e
+    WHERE ev.tenant_id = @tenant_id AND ev.received_at >= w.through AND ev.name = @goal::text
+      AND e.tenant_id = @tenant_id AND e.contact_id = ev.contact_id AND e.workflow_id = @workflow_id AND NOT e.test
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < w.through
+      AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
+      AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => @within_seconds::float8)
+    GROUP BY e.id, e.created_at
+), c AS MATERIALIZED (
+    SELECT coalesce(f.entered_at, l.created_at) AS entered_at, least(f.first_at, l.first_at) AS first_at
+    FROM f FULL JOIN l ON l.id = f.execution_id
+    UNION ALL
+    SELECT live.created_at, (
+        SELECT min(ev.occurred_at) FROM events ev
+        WHERE ev.tenant_id = @tenant_id AND ev.contact_id = live.contact_id AND ev.name = @goal::text
+          AND ev.occurred_at >= live.created_at
+          AND ev.occurred_at < live.created_at + make_interval(secs => @within_seconds::float8))
+    FROM live
+), d AS (
+    SELECT a.day, a.started AS entries, 0::bigint AS converted FROM analytics_execution_days a
+    WHERE a.tenant_id = @tenant_id AND a.workflow_id = @workflow_id AND a.day >= @from_day::date AND a.day < @to_day::date
+    UNION ALL
+    SELECT (live.created_at AT TIME ZONE 'UTC')::date, count(*), 0 FROM live GROUP BY 1
+    UNION ALL
+    SELECT (c.entered_at AT TIME ZONE 'UTC')::date, 0, count(*) FROM c WHERE c.first_at IS NOT NULL GROUP BY 1
 ), m AS (
-    SELECT coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM goal_at - created_at)), 0)::float8 AS median
-    FROM x WHERE goal_at IS NOT NULL
+    SELECT coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.first_at - c.entered_at)), 0)::float8 AS median
+    FROM c WHERE c.first_at IS NOT NULL
 )
-SELECT ((x.created_at AT TIME ZONE 'UTC')::date::timestamp AT TIME ZONE 'UTC')::timestamptz AS day,
-    count(*)::bigint AS entries, count(x.goal_at)::bigint AS converted, (SELECT m.median FROM m)::float8 AS median_seconds
-FROM x GROUP BY 1 ORDER BY 1;
+SELECT (d.day::timestamp AT TIME ZONE 'UTC')::timestamptz AS day, sum(d.entries)::bigint AS entries,
+    sum(d.converted)::bigint AS converted, (SELECT m.median FROM m)::float8 AS median_seconds
+FROM d GROUP BY d.day HAVING sum(d.entries) > 0 ORDER BY d.day;
