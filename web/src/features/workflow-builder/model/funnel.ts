@@ -22,7 +22,7 @@ const HOURS: Partial<Record<FunnelPeriodKind, number>> = { "24h": 24, "7d": 7 * 
  */
 export interface FunnelState {
   kind: FunnelPeriodKind;
-  /** Custom period, as yyyy-mm-dd in the user's zone (to is inclusive). */
+  /** Custom period, as yyyy-mm-dd UTC days like the analytics pages' (to is inclusive). */
   customFrom: string;
   customTo: string;
   /** The resolved period of the counts in `data`. */
@@ -33,7 +33,8 @@ export interface FunnelState {
   setData: (d: WorkflowStats | null, period: StatsPeriod) => void;
 }
 
-const isoDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+/** yyyy-mm-dd of an instant in UTC: the API's and the analytics pages' days. */
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 export const useFunnel = create<FunnelState>()((set) => ({
   kind: "7d",
@@ -50,15 +51,16 @@ export const useFunnel = create<FunnelState>()((set) => ({
  * periodOf resolves a period choice to from/to. Rolling periods end at
  * the next whole minute so the query key (and the server's cache of it)
  * stays the same for a minute; a custom period runs from the start of its
- * first day to the end of its last, in the user's zone.
+ * first UTC day to the end of its last, so its counts match the analytics
+ * pages' for the same days.
  */
 export function periodOf(kind: FunnelPeriodKind, customFrom: string, customTo: string, now = Date.now()): StatsPeriod | null {
   if (kind === "all") return {};
   if (kind === "custom") {
-    const from = new Date(`${customFrom}T00:00:00`);
-    const to = new Date(`${customTo}T00:00:00`);
+    const from = new Date(`${customFrom}T00:00:00Z`);
+    const to = new Date(`${customTo}T00:00:00Z`);
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) return null;
-    to.setDate(to.getDate() + 1);
+    to.setUTCDate(to.getUTCDate() + 1);
     if (to <= from) return null;
     return { from: from.toISOString(), to: to.toISOString() };
   }

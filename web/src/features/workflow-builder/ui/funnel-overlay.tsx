@@ -96,6 +96,7 @@ export function FunnelPanel({ workflowId, loading, error, onClose }: { workflowI
             className="rounded border border-slate-300 px-1.5 py-0.5"
             data-testid="funnel-to"
           />
+          <span className="text-slate-400" title="Days are UTC days, as on the analytics pages">UTC</span>
         </div>
       )}
       {customBad ? (
