@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -161,7 +162,7 @@ func (s *Server) registerEvents() {
 			"others are stored; when no item is taken the answer is 422 with every item's problem. Limits: 32 KiB per " +
 			"event, 500 KiB and 1,000 events per batch (413 beyond). Authenticate with an API key of scope events:write " +
 			"(or full).",
-		Tags: tags, Metadata: map[string]any{MetaPermission: auth.PermEventsWrite},
+		Tags: tags, Metadata: map[string]any{MetaPermission: auth.PermEventsWrite, MetaKeyCache: true},
 		MaxBodyBytes: ingest.MaxBatchBytes, SkipValidateBody: true,
 		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge,
 			http.StatusUnprocessableEntity},
@@ -174,9 +175,14 @@ func (s *Server) registerEvents() {
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.deps.Ingest.Ingest(ctx, c.TenantID, items, ingest.SourceAPI)
+		var res ingest.Result
+		if p := auth.FromContext(ctx); p != nil && p.Cached {
+			res, err = s.deps.Ingest.IngestAs(ctx, p, items, ingest.SourceAPI)
+		} else {
+			res, err = s.deps.Ingest.Ingest(ctx, c.TenantID, items, ingest.SourceAPI)
+		}
 		if err != nil {
-			return nil, s.problem(ctx, "events", err)
+			return nil, ingestProblem(ctx, s, err)
 		}
 		out := &EventIngestOutput{Body: EventIngestDTO{Accepted: res.Accepted, Duplicates: res.Duplicates, Errors: []EventItemErrorDTO{}}}
 		for _, e := range res.Errors {
@@ -417,4 +423,18 @@ func parseEventCursor(c string) (*store.EventCursor, error) {
 		return nil, bad
 	}
 	return &store.EventCursor{OccurredAt: t, ID: u}, nil
+}
+
+// ingestProblem is the answer to an ingestion that failed as a whole: 401
+// or 403 when the API key, answered from the key cache, no longer stands
+// (revoked, its creator removed or lowered), else the usual problem.
+func ingestProblem(ctx context.Context, s *Server, err error) error {
+	var pe *auth.PermissionError
+	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return huma.Error401Unauthorized("invalid or revoked API key")
+	case errors.As(err, &pe):
+		return authzProblem(err)
+	}
+	return s.problem(ctx, "events", err)
 }

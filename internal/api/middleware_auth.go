@@ -24,6 +24,12 @@ const SessionCookie = "nextflow_session"
 // middleware does not take it for an API key.
 const MetaOwnAuthorization = "nextflow.ownAuthorization"
 
+// MetaKeyCache marks an operation that confirms a cached API key in the
+// transaction that acts for it (auth.ConfirmAPIKey; the events and Segment
+// ingestion): the middleware may answer its key from the key cache
+// (auth.Service.ResolveAPIKeyCached) instead of reading it per request.
+const MetaKeyCache = "nextflow.keyCache"
+
 // MetaCSRF marks a public operation that signs a browser in (sign-up,
 // sign-in, accepting an invitation): a foreign Origin is refused there too.
 const MetaCSRF = "nextflow.csrf"
@@ -70,7 +76,7 @@ func (a *Accounts) Install(deps *Deps) {
 	deps.Middleware = append([]func(huma.Context, func(huma.Context)){a.Middleware}, deps.Middleware...)
 	deps.Hooks = append(deps.Hooks, a.Register)
 	deps.Recheck = a.svc.Recheck
-	deps.ResolveAPIKey = a.svc.ResolveAPIKey
+	deps.ResolveAPIKey = a.svc.ResolveAPIKeyCached
 }
 
 // Register registers the accounts operations on api.
@@ -204,6 +210,7 @@ func (a *Accounts) Middleware(ctx huma.Context, next func(huma.Context)) {
 	}
 	cookie := sessionCookieValue(ctx)
 	bearer := false
+	var keyCred string // the API key sent, if any
 	var p *auth.Principal
 	var err error
 	switch {
@@ -213,8 +220,12 @@ func (a *Accounts) Middleware(ctx huma.Context, next func(huma.Context)) {
 			a.writeProblem(ctx, huma.Error401Unauthorized("unsupported Authorization scheme: use Bearer with a workspace API key"))
 			return
 		}
-		bearer = true
-		p, err = a.svc.ResolveAPIKey(ctx.Context(), strings.TrimSpace(cred))
+		bearer, keyCred = true, strings.TrimSpace(cred)
+		if metaBool(op, MetaKeyCache) {
+			p, err = a.svc.ResolveAPIKeyCached(ctx.Context(), keyCred)
+		} else {
+			p, err = a.svc.ResolveAPIKey(ctx.Context(), keyCred)
+		}
 	case cookie != "":
 		p, err = a.svc.ResolveSession(ctx.Context(), cookie)
 	}
@@ -275,7 +286,15 @@ func (a *Accounts) Middleware(ctx huma.Context, next func(huma.Context)) {
 	perm := metaString(op, MetaPermission)
 	switch {
 	case perm != "":
-		if err := p.Require(perm); err != nil {
+		err := p.Require(perm)
+		if err != nil && p.Cached {
+			// The cache may hold a role since raised: read the key now.
+			fresh, ferr := a.svc.ResolveAPIKey(ctx.Context(), keyCred)
+			if ferr == nil {
+				err = fresh.Require(perm)
+			}
+		}
+		if err != nil {
 			a.writeProblem(ctx, authzProblem(err))
 			return
 		}

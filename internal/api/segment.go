@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/google/uuid"
 
 	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/ingest"
@@ -109,13 +108,13 @@ func (s *Server) registerSegment() {
 			if err := decodeSegmentJSON(in.RawBody, &msg); err != nil {
 				return nil, err
 			}
-			tenantID, err := s.segmentAuth(ctx, in.Authorization, msg.WriteKey)
+			key, err := s.segmentAuth(ctx, in.Authorization, msg.WriteKey)
 			if err != nil {
 				return nil, err
 			}
 			msg.Type = call
 			it := segmentItem(in.RawBody, &msg, nil, "", time.Now())
-			return s.segmentIngest(ctx, tenantID, []ingest.Item{it})
+			return s.segmentIngest(ctx, key, []ingest.Item{it})
 		})
 	}
 	for _, path := range []string{"batch", "import"} {
@@ -136,7 +135,7 @@ func (s *Server) registerSegment() {
 			if err := decodeSegmentJSON(in.RawBody, &b); err != nil {
 				return nil, err
 			}
-			tenantID, err := s.segmentAuth(ctx, in.Authorization, b.WriteKey)
+			key, err := s.segmentAuth(ctx, in.Authorization, b.WriteKey)
 			if err != nil {
 				return nil, err
 			}
@@ -156,7 +155,7 @@ func (s *Server) registerSegment() {
 				}
 				items[i] = segmentItem(raw, &msg, b.Context, b.SentAt, now)
 			}
-			return s.segmentIngest(ctx, tenantID, items)
+			return s.segmentIngest(ctx, key, items)
 		})
 	}
 }
@@ -193,32 +192,34 @@ func decodeSegmentJSON(body []byte, v any) error {
 }
 
 // segmentAuth resolves the write key (Basic user, else writeKey) to its
-// tenant: 401 without a valid key, 403 for a key that may not send events.
-func (s *Server) segmentAuth(ctx context.Context, authorization, bodyKey string) (uuid.UUID, error) {
+// principal: 401 without a valid key, 403 for a key that may not send
+// events. The key may come from the key cache (Deps.ResolveAPIKey):
+// segmentIngest confirms it in the transaction that stores the items.
+func (s *Server) segmentAuth(ctx context.Context, authorization, bodyKey string) (*auth.Principal, error) {
 	key := strings.TrimSpace(bodyKey)
 	if scheme, cred, ok := strings.Cut(strings.TrimSpace(authorization), " "); ok && strings.EqualFold(scheme, "Basic") {
 		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
 		if err != nil {
-			return uuid.Nil, segmentUnauthorized("the Basic credentials are not base64")
+			return nil, segmentUnauthorized("the Basic credentials are not base64")
 		}
 		user, _, _ := strings.Cut(string(raw), ":")
 		key = user
 	}
 	if key == "" {
-		return uuid.Nil, segmentUnauthorized("a write key is required: a workspace API key as the Basic user, or writeKey in the body")
+		return nil, segmentUnauthorized("a write key is required: a workspace API key as the Basic user, or writeKey in the body")
 	}
 	p, err := s.deps.ResolveAPIKey(ctx, key)
 	switch {
 	case errors.Is(err, auth.ErrUnauthenticated) || (err == nil && p == nil):
-		return uuid.Nil, segmentUnauthorized("invalid or revoked write key")
+		return nil, segmentUnauthorized("invalid or revoked write key")
 	case err != nil:
-		return uuid.Nil, s.problem(ctx, "write key", err)
+		return nil, s.problem(ctx, "write key", err)
 	}
 	markKeyResolved(ctx)
 	if err := p.Require(auth.PermEventsWrite); err != nil {
-		return uuid.Nil, authzProblem(err)
+		return nil, authzProblem(err)
 	}
-	return p.TenantID, nil
+	return p, nil
 }
 
 func segmentUnauthorized(msg string) error {
@@ -228,10 +229,17 @@ func segmentUnauthorized(msg string) error {
 	}
 }
 
-// segmentIngest stores the items and answers as Segment does.
-func (s *Server) segmentIngest(ctx context.Context, tenantID uuid.UUID, items []ingest.Item) (*SegmentOutput, error) {
-	res, err := s.deps.Ingest.Ingest(ctx, tenantID, items, ingest.SourceSegment)
-	if err != nil {
+// segmentIngest stores the items for the write key's workspace and
+// answers as Segment does.
+func (s *Server) segmentIngest(ctx context.Context, key *auth.Principal, items []ingest.Item) (*SegmentOutput, error) {
+	res, err := s.deps.Ingest.IngestAs(ctx, key, items, ingest.SourceSegment)
+	var pe *auth.PermissionError
+	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return nil, segmentUnauthorized("invalid or revoked write key")
+	case errors.As(err, &pe):
+		return nil, authzProblem(err)
+	case err != nil:
 		return nil, s.problem(ctx, "events", err)
 	}
 	out := &SegmentOutput{Body: SegmentResultDTO{Success: true}}

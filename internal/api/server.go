@@ -70,7 +70,9 @@ type Deps struct {
 	// routes); nil builds one over Store and Engine.
 	Ingest *ingest.Service
 	// ResolveAPIKey resolves a workspace API key (the Segment routes' write
-	// key; set by Accounts.Install).
+	// key; set by Accounts.Install to the key cache's resolver, so the
+	// principal may be auth.Principal.Cached: ingestion confirms it in its
+	// transaction).
 	ResolveAPIKey func(ctx context.Context, key string) (*auth.Principal, error)
 	// Version is the binary's version, shown by /healthz.
 	Version string

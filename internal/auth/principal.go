@@ -96,6 +96,11 @@ type Principal struct {
 	// workspace: a key never does more than the member who made it could
 	// do now (empty: a key made by no user, capped by its scopes only).
 	CreatorRole domain.Role
+	// Cached is set on an API key's principal answered from the key cache
+	// (ResolveAPIKeyCached): what it says may be up to DefaultKeyCacheTTL
+	// old, and the request must confirm it (ConfirmAPIKey) in the
+	// transaction that acts for it.
+	Cached bool
 }
 
 // UserID returns the user's ID, or nil for an API key.

@@ -87,6 +87,9 @@ type Options struct {
 	SessionMaxAge time.Duration
 	// InvitationTTL is how long an invitation can be accepted.
 	InvitationTTL time.Duration
+	// KeyCacheTTL is how long ResolveAPIKeyCached answers a resolved API
+	// key from memory (default DefaultKeyCacheTTL; negative: never).
+	KeyCacheTTL time.Duration
 }
 
 // Service is the accounts service.
@@ -117,6 +120,8 @@ type Service struct {
 	bg sync.WaitGroup
 	// memberQuota is Options.MemberQuota.
 	memberQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID) error
+	// keys answers ResolveAPIKeyCached from memory.
+	keys keyCache
 }
 
 // Wait blocks until background work (audit entries of failed sign-ins)
@@ -145,6 +150,10 @@ func New(opts Options) (*Service, error) {
 		s.invPath = DefaultInvitationPath
 	}
 	s.verify = VerifyPassword
+	s.keys.ttl = opts.KeyCacheTTL
+	if s.keys.ttl == 0 {
+		s.keys.ttl = DefaultKeyCacheTTL
+	}
 	s.fallback = NewMemoryLimiter(s.now)
 	if s.lim == nil {
 		s.lim = s.fallback

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -74,6 +75,7 @@ type GroupCommit struct {
 type groupRequest struct {
 	ctx      context.Context
 	tenantID uuid.UUID
+	key      *auth.Principal // nil: nothing to confirm
 	ready    []prepared
 	res      Result // the refusals found while checking
 	done     chan groupResult
@@ -127,17 +129,17 @@ func (s *Service) Close() {
 // and nothing is stored; once a runner has taken the request the caller
 // waits for the commit, so it never reports a failure for items that were
 // stored.
-func (g *groupCommit) submit(ctx context.Context, tenantID uuid.UUID, ready []prepared, res Result) (Result, error) {
+func (g *groupCommit) submit(ctx context.Context, tenantID uuid.UUID, key *auth.Principal, ready []prepared, res Result) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	r := &groupRequest{ctx: ctx, tenantID: tenantID, ready: ready, res: res, done: make(chan groupResult, 1)}
+	r := &groupRequest{ctx: ctx, tenantID: tenantID, key: key, ready: ready, res: res, done: make(chan groupResult, 1)}
 	taken, err := g.c.Offer(ctx, r)
 	if err != nil {
 		return res, err
 	}
 	if !taken {
-		return g.s.storeAlone(ctx, tenantID, ready, res)
+		return g.s.storeAlone(ctx, tenantID, key, ready, res)
 	}
 	out := <-r.done
 	return out.res, out.err
@@ -185,7 +187,7 @@ func (g *groupCommit) run(batch []*groupRequest) {
 		}
 	}
 	for _, r := range alone {
-		res, err := g.s.storeAlone(r.ctx, r.tenantID, r.ready, r.res)
+		res, err := g.s.storeAlone(r.ctx, r.tenantID, r.key, r.ready, r.res)
 		r.done <- groupResult{res: res, err: err}
 	}
 }
@@ -225,13 +227,18 @@ func (s *Service) storeShared(tenantID uuid.UUID, reqs []*groupRequest) ([]Resul
 		n += len(r.ready)
 	}
 	all := make([]prepared, 0, n)
+	var keys []*auth.Principal
 	for _, r := range reqs {
 		all = append(all, r.ready...)
+		keys = append(keys, keysOf(r.key)...)
 	}
-	out, err := s.store(ctx, tenantID, all)
+	out, err := s.store(ctx, tenantID, keys, all)
 	if err != nil {
-		var le *contactLimitError
-		if errors.As(err, &le) || errors.Is(err, store.ErrConflict) {
+		var (
+			le *contactLimitError
+			ke *keyRefusedError
+		)
+		if errors.As(err, &le) || errors.As(err, &ke) || errors.Is(err, store.ErrConflict) {
 			return nil, errShareRefused
 		}
 		return nil, err

@@ -22,6 +22,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/contact"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
@@ -188,6 +189,25 @@ type prepared struct {
 // items are reported in Result.Errors and do not stop the others. The
 // error is for the request as a whole (the database, the engine).
 func (s *Service) Ingest(ctx context.Context, tenantID uuid.UUID, items []Item, src Source) (Result, error) {
+	return s.ingest(ctx, tenantID, nil, items, src)
+}
+
+// IngestAs is Ingest for a request authenticated by the API key of p, in
+// p's workspace. A principal answered from the key cache (p.Cached) is
+// confirmed in the transaction that stores the items (auth.ConfirmAPIKey:
+// not revoked, still allowed to send events); when it no longer stands,
+// nothing is stored and the error is auth.ErrUnauthenticated or a
+// *auth.PermissionError.
+func (s *Service) IngestAs(ctx context.Context, p *auth.Principal, items []Item, src Source) (Result, error) {
+	if p == nil {
+		return Result{}, auth.ErrUnauthenticated
+	}
+	return s.ingest(ctx, p.TenantID, p, items, src)
+}
+
+// ingest is Ingest; key, when not nil, is the principal to confirm in the
+// storing transaction.
+func (s *Service) ingest(ctx context.Context, tenantID uuid.UUID, key *auth.Principal, items []Item, src Source) (Result, error) {
 	now := s.now()
 	var res Result
 	ready := make([]prepared, 0, len(items))
@@ -203,16 +223,17 @@ func (s *Service) Ingest(ctx context.Context, tenantID uuid.UUID, items []Item, 
 		return res, nil
 	}
 	if s.group != nil && len(ready) < s.group.aloneFrom {
-		return s.group.submit(ctx, tenantID, ready, res)
+		return s.group.submit(ctx, tenantID, key, ready, res)
 	}
-	return s.storeAlone(ctx, tenantID, ready, res)
+	return s.storeAlone(ctx, tenantID, key, ready, res)
 }
 
 // storeAlone stores the checked items of one request in a transaction of
 // their own, refusing the items whose contact conflicts with another or
 // is past the plan's contact limit, and completes res.
-func (s *Service) storeAlone(ctx context.Context, tenantID uuid.UUID, ready []prepared, res Result) (Result, error) {
-	out, err := s.storeWithin(ctx, tenantID, &ready, &res)
+func (s *Service) storeAlone(ctx context.Context, tenantID uuid.UUID, key *auth.Principal, ready []prepared, res Result) (Result, error) {
+	keys := keysOf(key)
+	out, err := s.storeWithin(ctx, tenantID, keys, &ready, &res)
 	if errors.Is(err, store.ErrConflict) {
 		// A contact's email belongs to another contact (or a concurrent
 		// request raced this one). Find which contacts, refuse their
@@ -230,7 +251,7 @@ func (s *Service) storeAlone(ctx context.Context, tenantID uuid.UUID, ready []pr
 			kept = append(kept, p)
 		}
 		ready = kept
-		out, err = s.storeWithin(ctx, tenantID, &ready, &res)
+		out, err = s.storeWithin(ctx, tenantID, keys, &ready, &res)
 	}
 	if err != nil {
 		return res, err
@@ -258,12 +279,12 @@ func (e *contactLimitError) Error() string { return e.limit.Error() }
 // the room left (in Result.Errors, with Result.Limit) and stores the rest.
 // A retry that is refused again (a concurrent request took the room)
 // refuses every new contact.
-func (s *Service) storeWithin(ctx context.Context, tenantID uuid.UUID, ready *[]prepared, res *Result) (stored, error) {
+func (s *Service) storeWithin(ctx context.Context, tenantID uuid.UUID, keys []*auth.Principal, ready *[]prepared, res *Result) (stored, error) {
 	for attempt := 0; ; attempt++ {
 		if len(*ready) == 0 {
 			return stored{}, nil
 		}
-		out, err := s.store(ctx, tenantID, *ready)
+		out, err := s.store(ctx, tenantID, keys, *ready)
 		var le *contactLimitError
 		if !errors.As(err, &le) {
 			return out, err
@@ -367,12 +388,44 @@ func upserts(ready []prepared) ([]*store.ContactUpsertParams, map[string]int) {
 	return ps, pos
 }
 
-// store writes ready in one transaction.
-func (s *Service) store(ctx context.Context, tenantID uuid.UUID, ready []prepared) (stored, error) {
+// keysOf returns the principal to confirm, if any, as a list.
+func keysOf(p *auth.Principal) []*auth.Principal {
+	if p == nil || !p.Cached {
+		return nil
+	}
+	return []*auth.Principal{p}
+}
+
+// keyRefusedError is a confirmation of a cached API key that failed in the
+// storing transaction (auth.ErrUnauthenticated, *auth.PermissionError).
+type keyRefusedError struct{ err error }
+
+func (e *keyRefusedError) Error() string { return e.err.Error() }
+func (e *keyRefusedError) Unwrap() error { return e.err }
+
+// store writes ready in one transaction, after confirming keys (principals
+// answered from the API-key cache, each API key once) in it.
+func (s *Service) store(ctx context.Context, tenantID uuid.UUID, keys []*auth.Principal, ready []prepared) (stored, error) {
 	var out stored
 	ps, pos := upserts(ready)
 	err := s.Store.InTx(ctx, tenantID, func(tx store.Tx) error {
 		out = stored{}
+		confirmed := make(map[uuid.UUID]bool, len(keys))
+		for _, k := range keys {
+			if k.APIKey != nil && confirmed[k.APIKey.ID] {
+				continue
+			}
+			if err := auth.ConfirmAPIKey(ctx, tx, k, auth.PermEventsWrite); err != nil {
+				var pe *auth.PermissionError
+				if errors.Is(err, auth.ErrUnauthenticated) || errors.As(err, &pe) {
+					return &keyRefusedError{err: err}
+				}
+				return err
+			}
+			if k.APIKey != nil {
+				confirmed[k.APIKey.ID] = true
+			}
+		}
 		results, err := tx.ContactUpsertMany(ctx, ps)
 		if err != nil {
 			return fmt.Errorf("upsert %d contacts: %w", len(ps), err)
