@@ -18,9 +18,11 @@ import (
 )
 
 const benchHTTPUsage = `usage:
-  nextflow bench webhook --db sqlite|postgres [--requests N] [--clients C] [--start-batch B]
+  nextflow bench webhook --db sqlite|postgres [--requests N] [--clients C] [--start-batch B] [--start-batchers R] [--skip-alone] [--signed]
       posts to a three-node webhook journey answered on completion: a phase with every start in
-      its own transaction (start batch 1), then one with the start group commit (B, default 64).
+      its own transaction (start batch 1; --skip-alone leaves it out), then one with the start
+      group commit (B per transaction, default 64; R transactions at once, default 2). --signed:
+      the webhook asks for an HMAC signature keyed with a credential and every request is signed.
   nextflow bench events --db sqlite|postgres [--batches N] [--batch-size S] [--clients C] [--contacts K]
       posts batches of events to /api/v1/events (events:write key) for a trigger.event → end
       journey: saturated with C clients, each request alone and with the events group commit
@@ -40,6 +42,9 @@ func benchHTTP(ctx context.Context, kind string, args []string, stdout io.Writer
 	requests := fs.Int("requests", 10000, "webhook requests per phase")
 	clients := fs.Int("clients", 0, "concurrent clients (webhook 32, events 16)")
 	startBatch := fs.Int("start-batch", engine.DefaultStartBatch, "starts per group-commit transaction in the second webhook phase")
+	startBatchers := fs.Int("start-batchers", engine.DefaultStartBatchers, "start group-commit transactions that run at once in the second webhook phase")
+	skipAlone := fs.Bool("skip-alone", false, "bench webhook: leave out the phase with every start alone")
+	signed := fs.Bool("signed", false, "bench webhook: the webhook asks for an HMAC signature keyed with a credential, and each request is signed")
 	batches := fs.Int("batches", 400, "event batches in the saturated phase")
 	batchSize := fs.Int("batch-size", 100, "events per batch")
 	contacts := fs.Int("contacts", 10000, "distinct contacts the events name")
@@ -69,7 +74,8 @@ func benchHTTP(ctx context.Context, kind string, args []string, stdout io.Writer
 	var res fmt.Stringer
 	switch kind {
 	case "webhook":
-		res, err = httpbench.Webhook(ctx, st, httpbench.WebhookConfig{Workers: workers, Requests: *requests, Clients: *clients, StartBatch: *startBatch})
+		res, err = httpbench.Webhook(ctx, st, httpbench.WebhookConfig{Workers: workers, Requests: *requests, Clients: *clients,
+			StartBatch: *startBatch, StartBatchers: *startBatchers, SkipAlone: *skipAlone, Signed: *signed})
 	default:
 		res, err = httpbench.Events(ctx, st, httpbench.EventsConfig{Workers: workers, Batches: *batches, BatchSize: *batchSize,
 			Clients: *clients, Contacts: *contacts, GroupRequests: *groupRequests, GroupRunners: *groupRunners})

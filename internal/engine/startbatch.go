@@ -32,8 +32,12 @@ const (
 	// transaction holds.
 	DefaultStartBatch = 64
 	// DefaultStartBatchers is the number of start group-commit transactions
-	// that may run at once.
-	DefaultStartBatchers = 4
+	// that may run at once. Two, not four: with four, 16 webhook clients
+	// formed batches of 2.8 starts on average and PostgreSQL spent about a
+	// third more CPU per start (most of a start's cost there is per
+	// transaction) than with two, which formed batches of 5.0 (`nextflow
+	// bench webhook --start-batchers`, 2-core machine under load).
+	DefaultStartBatchers = 2
 )
 
 // startPrepare checks a start request inside the transaction that will
