@@ -15,11 +15,12 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 )
 
-const benchAnalyticsUsage = `  nextflow bench analytics --db postgres [--steps 10000000] [--steps-per-execution 5] [--warm 5] [--schema NAME]
+const benchAnalyticsUsage = `  nextflow bench analytics --db postgres [--steps 10000000] [--steps-per-execution 5] [--warm 5] [--schema NAME] [--rollup-only]
                         generates the history in the database (generate_series), times each analytics
                         report cold and warm before and after the rollup, and the rollup itself.
                         With --schema the history is kept in that schema and reused by the next run
-                        with the same name (the rollups are emptied first); drop it when done.`
+                        with the same name (the rollups are emptied first); drop it when done.
+                        --rollup-only skips the reports before the rollup (and keeps a kept history's rollups).`
 
 // benchAnalytics measures the analytics reports on a fresh database.
 func benchAnalytics(ctx context.Context, args []string, stdout io.Writer) error {
@@ -30,6 +31,7 @@ func benchAnalytics(ctx context.Context, args []string, stdout io.Writer) error 
 	per := fs.Int("steps-per-execution", 5, "steps per execution (at least 3)")
 	warm := fs.Int("warm", 5, "warm runs per query")
 	schema := fs.String("schema", "", "keep the history in this schema and reuse it on the next run")
+	rollupOnly := fs.Bool("rollup-only", false, "time the reports after the rollup only")
 	if err := fs.Parse(args); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchAnalyticsUsage}
 	}
@@ -55,7 +57,7 @@ func benchAnalytics(ctx context.Context, args []string, stdout io.Writer) error 
 		defer cleanup()
 		st = scratch
 	}
-	out, err := analyticsbench.Run(ctx, st, analyticsbench.Config{Steps: *steps, StepsPerExecution: *per, Warm: *warm, Keep: *schema != "",
+	out, err := analyticsbench.Run(ctx, st, analyticsbench.Config{Steps: *steps, StepsPerExecution: *per, Warm: *warm, Keep: *schema != "", RollupOnly: *rollupOnly,
 		Out: func(format string, args ...any) { fmt.Fprintf(stdout, "  "+format+"\n", args...) }})
 	if err != nil {
 		return fmt.Errorf("bench analytics: %w", err)

@@ -166,8 +166,12 @@ func (t *tx) AnalyticsSplitVariants(ctx context.Context, p *store.AnalyticsGoalP
 	if p.Goal == "" || len(out) == 0 {
 		return out, nil
 	}
+	w, err := t.AnalyticsWatermarkGet(ctx, p.TenantID)
+	if err != nil {
+		return nil, err
+	}
 	conv, err := t.q.AnalyticsSplitConverted(ctx, dbsqlc.AnalyticsSplitConvertedParams{
-		TenantID: p.TenantID, WorkflowID: p.WorkflowID, Goal: p.Goal, FromTime: p.From, ToTime: p.To,
+		TenantID: p.TenantID, WorkflowID: p.WorkflowID, Goal: p.Goal, FromTime: p.From, ToTime: p.To, ReceivedSince: w.ExecutionsThrough,
 		WithinSeconds: p.Within.Seconds(), SplitType: store.AnalyticsSplitType,
 	})
 	if err != nil {
@@ -186,8 +190,14 @@ func (t *tx) AnalyticsConversion(ctx context.Context, p *store.AnalyticsGoalPara
 	if err := foldedGoalParams(p); err != nil {
 		return store.Conversion{}, err
 	}
+	// The watermark read here is at most the one the statement reads (a
+	// watermark only moves forward): a bound the planner can see.
+	w, err := t.AnalyticsWatermarkGet(ctx, p.TenantID)
+	if err != nil {
+		return store.Conversion{}, err
+	}
 	rows, err := t.q.AnalyticsConversion(ctx, dbsqlc.AnalyticsConversionParams{
-		Goal: p.Goal, WithinSeconds: p.Within.Seconds(), TenantID: p.TenantID, WorkflowID: p.WorkflowID,
+		ReceivedSince: w.ExecutionsThrough, Goal: p.Goal, WithinSeconds: p.Within.Seconds(), TenantID: p.TenantID, WorkflowID: p.WorkflowID,
 		FromTime: p.From, ToTime: p.To, FromDay: pgDate(p.From), ToDay: pgDate(p.To),
 	})
 	if err != nil {

@@ -110,7 +110,8 @@ FROM x WHERE $6::text <> '' AND $7::int > 0`, tenant, workflowID.String(), from,
 INSERT INTO events (tenant_id, id, contact_id, name, properties, occurred_at, received_at, message_id)
 SELECT $1::uuid, md5(x.id::text || ':ev')::uuid, x.contact_id, 'order.completed', '{}',
     x.created_at + (x.r * interval '100 hours'), x.created_at + (x.r * interval '100 hours') + interval '1 second', x.id::text
-FROM x WHERE x.i % 3 = 0 AND $2::text <> '' AND $6::text <> '' AND $5::int > 0 AND $7::int > 0`,
+FROM x WHERE x.i % 3 = 0 AND x.created_at + (x.r * interval '100 hours') < $8::timestamptz
+    AND $2::text <> '' AND $6::text <> '' AND $5::int > 0 AND $7::int > 0`,
 			tenant, workflowID.String(), from, to, contacts, versionID.String(), steps, base)
 		if err != nil {
 			return fmt.Errorf("seed events: %w", err)

@@ -33,10 +33,11 @@ WITH w AS (
       AND g.entered_at >= $3::timestamptz AND g.entered_at < $4::timestamptz
       AND g.first_at < g.entered_at + make_interval(secs => $6::float8)
 ), l AS (
-    SELECT e.id, e.created_at, min(ev.occurred_at) AS first_at FROM events ev, w, workflow_executions e
-    WHERE ev.tenant_id = $1 AND ev.received_at >= w.through AND ev.name = $5::text
+    SELECT e.id, e.created_at, min(ev.occurred_at) AS first_at FROM events ev, workflow_executions e
+    WHERE ev.tenant_id = $1 AND ev.received_at >= $7::timestamptz
+      AND ev.received_at >= (SELECT w.through FROM w) AND ev.name = $5::text
       AND e.tenant_id = $1 AND e.contact_id = ev.contact_id AND e.workflow_id = $2 AND NOT e.test
-      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < w.through
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < (SELECT w.through FROM w)
       AND e.created_at >= $3::timestamptz AND e.created_at < $4::timestamptz
       AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => $6::float8)
     GROUP BY e.id, e.created_at
@@ -52,7 +53,7 @@ WITH w AS (
     FROM live
 ), d AS (
     SELECT a.day, a.started AS entries, 0::bigint AS converted FROM analytics_execution_days a
-    WHERE a.tenant_id = $1 AND a.workflow_id = $2 AND a.day >= $7::date AND a.day < $8::date
+    WHERE a.tenant_id = $1 AND a.workflow_id = $2 AND a.day >= $8::date AND a.day < $9::date
     UNION ALL
     SELECT (live.created_at AT TIME ZONE 'UTC')::date, count(*), 0 FROM live GROUP BY 1
     UNION ALL
@@ -73,6 +74,7 @@ type AnalyticsConversionParams struct {
 	ToTime        time.Time
 	Goal          string
 	WithinSeconds float64
+	ReceivedSince time.Time
 	FromDay       pgtype.Date
 	ToDay         pgtype.Date
 }
@@ -90,7 +92,8 @@ type AnalyticsConversionRow struct {
 // seconds to the first such event over the whole period. A folded
 // execution's first event is the earlier of its analytics_goal_firsts row
 // and the events received since the watermark; the others are live
-// (through events_contact_name_idx).
+// (through events_contact_name_idx). received_since as in
+// AnalyticsSplitConverted.
 func (q *Queries) AnalyticsConversion(ctx context.Context, arg AnalyticsConversionParams) ([]AnalyticsConversionRow, error) {
 	rows, err := q.db.Query(ctx, analyticsConversion,
 		arg.TenantID,
@@ -99,6 +102,7 @@ func (q *Queries) AnalyticsConversion(ctx context.Context, arg AnalyticsConversi
 		arg.ToTime,
 		arg.Goal,
 		arg.WithinSeconds,
+		arg.ReceivedSince,
 		arg.FromDay,
 		arg.ToDay,
 	)
@@ -532,29 +536,37 @@ WITH w AS (
       AND g.first_at < g.entered_at + make_interval(secs => $6::float8)
       AND cardinality(g.split_nodes) > 0
 ), other AS MATERIALIZED (
-    SELECT DISTINCT e.id FROM events ev, w, workflow_executions e
-    WHERE ev.tenant_id = $1 AND ev.received_at >= w.through AND ev.name = $3::text
+    SELECT DISTINCT e.id FROM events ev, workflow_executions e
+    WHERE ev.tenant_id = $1 AND ev.received_at >= $7::timestamptz
+      AND ev.received_at >= (SELECT w.through FROM w) AND ev.name = $3::text
       AND e.tenant_id = $1 AND e.contact_id = ev.contact_id AND e.workflow_id = $2 AND NOT e.test
-      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < w.through
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < (SELECT w.through FROM w)
       AND e.created_at >= $4::timestamptz AND e.created_at < $5::timestamptz
       AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => $6::float8)
       AND NOT EXISTS (SELECT 1 FROM f WHERE f.execution_id = e.id)
     UNION ALL
-    SELECT e.id FROM workflow_executions e, w
-    WHERE e.tenant_id = $1 AND e.workflow_id = $2 AND NOT e.test
-      AND (e.status IN ('PENDING', 'RUNNING', 'WAITING') OR (e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through))
-      AND e.created_at >= $4::timestamptz AND e.created_at < $5::timestamptz
-      AND EXISTS (
+    SELECT live.id FROM (
+        SELECT e.id, e.contact_id, e.created_at FROM workflow_executions e
+        WHERE e.tenant_id = $1 AND e.workflow_id = $2 AND NOT e.test
+          AND e.status IN ('PENDING', 'RUNNING', 'WAITING')
+          AND e.created_at >= $4::timestamptz AND e.created_at < $5::timestamptz
+        UNION ALL
+        SELECT e.id, e.contact_id, e.created_at FROM workflow_executions e, w
+        WHERE e.tenant_id = $1 AND e.workflow_id = $2 AND NOT e.test
+          AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
+          AND e.created_at >= $4::timestamptz AND e.created_at < $5::timestamptz
+    ) live
+    WHERE EXISTS (
         SELECT 1 FROM events ev
-        WHERE ev.tenant_id = $1 AND ev.contact_id = e.contact_id AND ev.name = $3::text
-          AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => $6::float8))
+        WHERE ev.tenant_id = $1 AND ev.contact_id = live.contact_id AND ev.name = $3::text
+          AND ev.occurred_at >= live.created_at AND ev.occurred_at < live.created_at + make_interval(secs => $6::float8))
 ), x AS (
     SELECT f.split_nodes[i] AS node_id, f.split_variants[i] AS variant FROM f, generate_subscripts(f.split_nodes, 1) AS i
     UNION ALL
     SELECT d.node_id, d.handle FROM (
         SELECT DISTINCT s.execution_id, s.node_id, s.handle FROM other
         JOIN workflow_execution_steps s ON s.tenant_id = $1 AND s.execution_id = other.id
-        WHERE s.node_type = $7::text AND s.status = 'COMPLETED' AND s.handle <> ''
+        WHERE s.node_type = $8::text AND s.status = 'COMPLETED' AND s.handle <> ''
     ) d
 )
 SELECT x.node_id::text AS node_id, x.variant::text AS variant, count(*)::bigint AS converted
@@ -568,6 +580,7 @@ type AnalyticsSplitConvertedParams struct {
 	FromTime      time.Time
 	ToTime        time.Time
 	WithinSeconds float64
+	ReceivedSince time.Time
 	SplitType     string
 }
 
@@ -581,7 +594,9 @@ type AnalyticsSplitConvertedRow struct {
 // [from, to) whose contact had an event named goal within the window
 // after entry: folded executions through their first event of that name
 // (analytics_goal_firsts) or an event received since the watermark, the
-// others live.
+// others live. received_since is the watermark read before (at most the
+// one this statement reads): it lets the planner see how few events are
+// that recent (events_received_at_idx).
 func (q *Queries) AnalyticsSplitConverted(ctx context.Context, arg AnalyticsSplitConvertedParams) ([]AnalyticsSplitConvertedRow, error) {
 	rows, err := q.db.Query(ctx, analyticsSplitConverted,
 		arg.TenantID,
@@ -590,6 +605,7 @@ func (q *Queries) AnalyticsSplitConverted(ctx context.Context, arg AnalyticsSpli
 		arg.FromTime,
 		arg.ToTime,
 		arg.WithinSeconds,
+		arg.ReceivedSince,
 		arg.SplitType,
 	)
 	if err != nil {

@@ -256,7 +256,9 @@ FROM r GROUP BY r.node_id, r.variant, r.end_node ORDER BY r.node_id, r.variant, 
 -- [from, to) whose contact had an event named goal within the window
 -- after entry: folded executions through their first event of that name
 -- (analytics_goal_firsts) or an event received since the watermark, the
--- others live.
+-- others live. received_since is the watermark read before (at most the
+-- one this statement reads): it lets the planner see how few events are
+-- that recent (events_received_at_idx).
 WITH w AS (
     SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = @tenant_id),
         '1970-01-01T00:00:00Z'::timestamptz) AS through
@@ -267,22 +269,30 @@ WITH w AS (
       AND g.first_at < g.entered_at + make_interval(secs => @within_seconds::float8)
       AND cardinality(g.split_nodes) > 0
 ), other AS MATERIALIZED (
-    SELECT DISTINCT e.id FROM events ev, w, workflow_executions e
-    WHERE ev.tenant_id = @tenant_id AND ev.received_at >= w.through AND ev.name = @goal::text
+    SELECT DISTINCT e.id FROM events ev, workflow_executions e
+    WHERE ev.tenant_id = @tenant_id AND ev.received_at >= @received_since::timestamptz
+      AND ev.received_at >= (SELECT w.through FROM w) AND ev.name = @goal::text
       AND e.tenant_id = @tenant_id AND e.contact_id = ev.contact_id AND e.workflow_id = @workflow_id AND NOT e.test
-      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < w.through
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < (SELECT w.through FROM w)
       AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
       AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => @within_seconds::float8)
       AND NOT EXISTS (SELECT 1 FROM f WHERE f.execution_id = e.id)
     UNION ALL
-    SELECT e.id FROM workflow_executions e, w
-    WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
-      AND (e.status IN ('PENDING', 'RUNNING', 'WAITING') OR (e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through))
-      AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
-      AND EXISTS (
+    SELECT live.id FROM (
+        SELECT e.id, e.contact_id, e.created_at FROM workflow_executions e
+        WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
+          AND e.status IN ('PENDING', 'RUNNING', 'WAITING')
+          AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
+        UNION ALL
+        SELECT e.id, e.contact_id, e.created_at FROM workflow_executions e, w
+        WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
+          AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
+          AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
+    ) live
+    WHERE EXISTS (
         SELECT 1 FROM events ev
-        WHERE ev.tenant_id = @tenant_id AND ev.contact_id = e.contact_id AND ev.name = @goal::text
-          AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => @within_seconds::float8))
+        WHERE ev.tenant_id = @tenant_id AND ev.contact_id = live.contact_id AND ev.name = @goal::text
+          AND ev.occurred_at >= live.created_at AND ev.occurred_at < live.created_at + make_interval(secs => @within_seconds::float8))
 ), x AS (
     SELECT f.split_nodes[i] AS node_id, f.split_variants[i] AS variant FROM f, generate_subscripts(f.split_nodes, 1) AS i
     UNION ALL
@@ -302,7 +312,8 @@ FROM x GROUP BY x.node_id, x.variant ORDER BY x.node_id, x.variant;
 -- seconds to the first such event over the whole period. A folded
 -- execution's first event is the earlier of its analytics_goal_firsts row
 -- and the events received since the watermark; the others are live
--- (through events_contact_name_idx).
+-- (through events_contact_name_idx). received_since as in
+-- AnalyticsSplitConverted.
 WITH w AS (
     SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = @tenant_id),
         '1970-01-01T00:00:00Z'::timestamptz) AS through
@@ -322,10 +333,11 @@ WITH w AS (
       AND g.entered_at >= @from_time::timestamptz AND g.entered_at < @to_time::timestamptz
       AND g.first_at < g.entered_at + make_interval(secs => @within_seconds::float8)
 ), l AS (
-    SELECT e.id, e.created_at, min(ev.occurred_at) AS first_at FROM events ev, w, workflow_executions e
-    WHERE ev.tenant_id = @tenant_id AND ev.received_at >= w.through AND ev.name = @goal::text
+    SELECT e.id, e.created_at, min(ev.occurred_at) AS first_at FROM events ev, workflow_executions e
+    WHERE ev.tenant_id = @tenant_id AND ev.received_at >= @received_since::timestamptz
+      AND ev.received_at >= (SELECT w.through FROM w) AND ev.name = @goal::text
       AND e.tenant_id = @tenant_id AND e.contact_id = ev.contact_id AND e.workflow_id = @workflow_id AND NOT e.test
-      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < w.through
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < (SELECT w.through FROM w)
       AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
       AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => @within_seconds::float8)
     GROUP BY e.id, e.created_at
