@@ -107,7 +107,7 @@ var rules = map[string]rule{
 	"contactimport": {layer: layerService, imports: []string{"config", "contact", "domain", "plan", "store"}, tests: []string{"usage"}},
 	// History pruned by plan ages: a River job and `nextflow admin prune`.
 	"retention": {layer: layerService, imports: []string{"domain", "plan", "store"}},
-	"analytics": {layer: layerService, imports: []string{"store"}},
+	"analytics": {layer: layerService, imports: []string{"store"}, tests: []string{"workflow"}},
 	// Prometheus registry and the hooks it hands the API, store and engine.
 	"metrics": {layer: layerService, imports: []string{"live", "store"}},
 	// Channel connections (secrets sealed), templates and previews.
@@ -127,15 +127,16 @@ var rules = map[string]rule{
 	"ingest":  {layer: layerEngine, imports: []string{"auth", "config", "contact", "domain", "engine", "plan", "store"}, tests: []string{"usage"}},
 	"segment": {layer: layerEngine, imports: []string{"domain", "engine", "store", "workflow"}},
 	// Broadcasts: a workflow run once per member of a segment, at a rate.
-	"broadcast": {layer: layerEngine, imports: []string{"domain", "engine", "store", "workflow"}, tests: []string{"segment"}},
+	"broadcast":        {layer: layerEngine, imports: []string{"domain", "engine", "store", "workflow"}, tests: []string{"segment"}},
+	"channel/sendprep": {layer: layerEngine, imports: []string{"domain", "engine", "plan", "store"}},
 	"channel/whatsapp": {layer: layerEngine, imports: []string{
-		"channel/metawebhook", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "tracing", "workflow",
+		"channel/metawebhook", "channel/sendprep", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "tracing", "workflow",
 	}, tests: []string{"channel/metafake", "store/postgres"}},
 	"channel/messenger": {layer: layerEngine, imports: []string{
-		"channel/metawebhook", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "tracing", "workflow",
+		"channel/metawebhook", "channel/sendprep", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "tracing", "workflow",
 	}, tests: []string{"channel/metafake"}},
 	"channel/emailsend": {layer: layerEngine, imports: []string{
-		"channel/email", "channel/unsubscribe", "domain", "engine", "plan", "store", "tmpl", "workflow",
+		"channel/email", "channel/sendprep", "channel/unsubscribe", "domain", "engine", "plan", "store", "tmpl", "workflow",
 	}, tests: []string{"channel/email/smtptest", "secret", "store/postgres", "store/sqlite", "usage"}},
 	// The AI side effects: ai.generate, ai.classify, ai.extract.
 	"ai/aistep": {layer: layerEngine, imports: []string{"ai", "contact", "domain", "engine", "plan", "store", "tmpl", "workflow"},
