@@ -77,8 +77,20 @@ func (t *tx) AnalyticsRollup(ctx context.Context, tenantID uuid.UUID, p store.An
 
 func pgDate(t time.Time) pgtype.Date { return pgtype.Date{Time: t.UTC(), Valid: true} }
 
+// customPlans makes the transaction plan each statement for its values
+// (AnalyticsCustomPlans): the reports' bounds are what make their plans.
+func (t *tx) customPlans(ctx context.Context) error {
+	if err := t.q.AnalyticsCustomPlans(ctx); err != nil {
+		return translate(err, "plan analytics for their values")
+	}
+	return nil
+}
+
 // AnalyticsExecutionDays counts executions per UTC day of the period.
 func (t *tx) AnalyticsExecutionDays(ctx context.Context, p *store.AnalyticsPeriodParams) ([]store.ExecutionDay, error) {
+	if err := t.customPlans(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := t.q.AnalyticsExecutionDays(ctx, dbsqlc.AnalyticsExecutionDaysParams{
 		TenantID: p.TenantID, AnyWorkflow: p.WorkflowID == uuid.Nil, WorkflowID: p.WorkflowID,
 		FromDay: pgDate(p.From), ToDay: pgDate(p.To), FromTime: p.From, ToTime: p.To,
@@ -106,6 +118,9 @@ func (t *tx) AnalyticsExecutionsNow(ctx context.Context, p *store.AnalyticsPerio
 
 // AnalyticsMessageDays counts messages per UTC day and channel.
 func (t *tx) AnalyticsMessageDays(ctx context.Context, p *store.AnalyticsPeriodParams) ([]store.MessageDay, error) {
+	if err := t.customPlans(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := t.q.AnalyticsMessageDays(ctx, dbsqlc.AnalyticsMessageDaysParams{
 		TenantID: p.TenantID, AnyWorkflow: p.WorkflowID == uuid.Nil, WorkflowID: p.WorkflowID, Channel: p.Channel,
 		FromDay: pgDate(p.From), ToDay: pgDate(p.To), FromTime: p.From, ToTime: p.To,
@@ -137,6 +152,9 @@ func foldedGoalParams(p *store.AnalyticsGoalParams) error {
 // converted ones.
 func (t *tx) AnalyticsSplitVariants(ctx context.Context, p *store.AnalyticsGoalParams) ([]store.SplitVariantCount, error) {
 	if err := foldedGoalParams(p); err != nil {
+		return nil, err
+	}
+	if err := t.customPlans(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := t.q.AnalyticsSplitCounts(ctx, dbsqlc.AnalyticsSplitCountsParams{
@@ -188,6 +206,9 @@ func (t *tx) AnalyticsSplitVariants(ctx context.Context, p *store.AnalyticsGoalP
 // AnalyticsConversion counts a workflow's conversions to a goal event.
 func (t *tx) AnalyticsConversion(ctx context.Context, p *store.AnalyticsGoalParams) (store.Conversion, error) {
 	if err := foldedGoalParams(p); err != nil {
+		return store.Conversion{}, err
+	}
+	if err := t.customPlans(ctx); err != nil {
 		return store.Conversion{}, err
 	}
 	// The watermark read here is at most the one the statement reads (a

@@ -129,6 +129,19 @@ func (q *Queries) AnalyticsConversion(ctx context.Context, arg AnalyticsConversi
 	return items, nil
 }
 
+const analyticsCustomPlans = `-- name: AnalyticsCustomPlans :exec
+SELECT set_config('plan_cache_mode', 'force_custom_plan', true)
+`
+
+// Plans the rest of the transaction's statements for their values: a
+// report's prepared statement switched to a generic plan after five runs
+// would scan every execution for the rows after the watermark (a generic
+// plan cannot see how recent the watermark is).
+func (q *Queries) AnalyticsCustomPlans(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyticsCustomPlans)
+	return err
+}
+
 const analyticsExecutionDays = `-- name: AnalyticsExecutionDays :many
 WITH w AS (
     SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = $1),

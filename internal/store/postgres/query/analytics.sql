@@ -143,6 +143,13 @@ WITH x AS MATERIALIZED (
 )
 SELECT count(*)::bigint FROM g;
 
+-- name: AnalyticsCustomPlans :exec
+-- Plans the rest of the transaction's statements for their values: a
+-- report's prepared statement switched to a generic plan after five runs
+-- would scan every execution for the rows after the watermark (a generic
+-- plan cannot see how recent the watermark is).
+SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
+
 -- name: AnalyticsExecutionDays :many
 -- Per day of [from, to): the rollup days plus the executions not folded
 -- yet (not finished: started only; finished at or after the watermark).
