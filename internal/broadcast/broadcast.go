@@ -65,7 +65,17 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Batch is the most recipients one turn starts (default and at most
+	// store.BroadcastMaxBatch).
+	Batch int
+	// Lanes is the most turns of one broadcast that run at once, each on
+	// a batch of its own (default DefaultLanes).
+	Lanes int
 }
+
+// DefaultLanes is how many turns of a fast broadcast run at once: while
+// one waits on the database another prepares its executions.
+const DefaultLanes = 2
 
 // Service creates and runs broadcasts.
 type Service struct {
@@ -80,6 +90,12 @@ func New(st store.Store, opts Options) *Service {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Batch <= 0 || opts.Batch > store.BroadcastMaxBatch {
+		opts.Batch = store.BroadcastMaxBatch
+	}
+	if opts.Lanes <= 0 {
+		opts.Lanes = DefaultLanes
 	}
 	return &Service{st: st, opts: opts}
 }

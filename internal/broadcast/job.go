@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/nextflow-dev/nextflow/internal/contact"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -57,24 +58,68 @@ type runWorker struct {
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	began := time.Now()
-	for {
-		wait, done, err := w.s.Step(ctx, job.Args)
-		if err != nil {
-			if job.Attempt >= job.MaxAttempts {
-				// The last attempt: the broadcast ends failed with the
-				// reason rather than stay running with no job.
-				return w.s.fail(ctx, job.Args, fmt.Sprintf("gave up after %d failed attempts: %v", maxFailures, err), err)
+	lanes := 1
+	if b, err := w.s.Get(ctx, job.Args.TenantID, job.Args.BroadcastID); err == nil {
+		lanes = w.s.lanes(b.RatePerSecond)
+	}
+	type result struct {
+		snooze time.Duration // < 0: done
+		err    error
+	}
+	laneCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make(chan result, lanes)
+	for range lanes {
+		go func() {
+			snooze, err := w.lane(laneCtx, job.Args, began)
+			if err != nil {
+				cancel() // the other lanes stop; their turns in flight roll back
 			}
-			// Retried with River's backoff; the broadcast shows why it
-			// stalls (a plan's execution limit, say).
-			w.s.noteError(ctx, job.Args, err)
-			return err
+			out <- result{snooze, err}
+		}()
+	}
+	var err error
+	snooze := time.Duration(-1)
+	for range lanes {
+		r := <-out
+		if r.err != nil && (err == nil || errors.Is(err, context.Canceled)) {
+			err = r.err
+		}
+		if r.snooze >= 0 && (snooze < 0 || r.snooze < snooze) {
+			snooze = r.snooze
+		}
+	}
+	if err != nil {
+		if job.Attempt >= job.MaxAttempts {
+			// The last attempt: the broadcast ends failed with the
+			// reason rather than stay running with no job.
+			return w.s.fail(ctx, job.Args, fmt.Sprintf("gave up after %d failed attempts: %v", maxFailures, err), err)
+		}
+		// Retried with River's backoff; the broadcast shows why it
+		// stalls (a plan's execution limit, say).
+		w.s.noteError(ctx, job.Args, err)
+		return err
+	}
+	if snooze >= 0 {
+		return river.JobSnooze(snooze)
+	}
+	return nil
+}
+
+// lane takes turns back to back until the broadcast is done (snooze < 0),
+// a turn fails, or the next wait is one to snooze: longer than
+// inlineWait, past the run's budget, or the job is stopping.
+func (w *runWorker) lane(ctx context.Context, args RunArgs, began time.Time) (snooze time.Duration, err error) {
+	for {
+		wait, done, err := w.s.Step(ctx, args)
+		if err != nil {
+			return 0, err
 		}
 		if done {
-			return nil
+			return -1, nil
 		}
 		if wait > inlineWait || time.Since(began)+wait > runBudget {
-			return river.JobSnooze(wait)
+			return wait, nil
 		}
 		if wait > 0 {
 			t := time.NewTimer(wait)
@@ -82,30 +127,46 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				return river.JobSnooze(wait)
+				return wait, nil
 			}
 		}
 	}
 }
 
-// pace returns a broadcast's batch size and the time one batch stands
-// for at its rate: up to a second's worth of contacts, at most
-// store.BroadcastMaxBatch.
-func pace(rate int) (int, time.Duration) {
-	batch := min(rate, store.BroadcastMaxBatch)
-	return batch, time.Duration(float64(batch) / float64(rate) * float64(time.Second))
+// lanes is how many turns of a broadcast at rate run at once: one per
+// batch a second's worth holds, at most Options.Lanes. Each paces itself
+// at its share of the rate (see pace).
+func (s *Service) lanes(rate int) int {
+	return min(max((rate+s.opts.Batch-1)/s.opts.Batch, 1), s.opts.Lanes)
 }
 
+// pace returns the batch size of a turn of a broadcast at rate and the
+// time one batch stands for at its lane's share of the rate: up to a
+// second's worth of contacts, at most Options.Batch.
+func (s *Service) pace(rate int) (int, time.Duration) {
+	share := max(rate/s.lanes(rate), 1)
+	batch := min(share, s.opts.Batch)
+	return batch, time.Duration(float64(batch) / float64(share) * float64(time.Second))
+}
+
+// errStale ends a turn whose broadcast stopped running in its generation
+// (paused, cancelled, ended, resumed) while the turn ran: the turn rolls
+// back, starting no one.
+var errStale = errors.New("broadcast no longer running in this generation")
+
 // Step runs one turn of a broadcast in one transaction: on its first turn
-// at or after its start it takes the segment's members as recipients;
-// then it starts the next batch of due recipients and marks them handled.
-// It returns how long to wait before the next turn, or done when the
-// broadcast has ended, was paused or cancelled, or args is of an older
-// generation.
+// at or after its start it takes the segment's members as recipients
+// (under the broadcast's row lock); then it takes the next batch of due
+// recipients (held: turns that run at once take different ones), starts
+// their executions, marks them handled and adds to the broadcast's
+// counters — only if the broadcast is still running in args' generation
+// when the turn ends, else the turn rolls back. It returns how long to
+// wait before the next turn, or done when the broadcast has ended, was
+// paused or cancelled, or args is of an older generation.
 func (s *Service) Step(ctx context.Context, args RunArgs) (wait time.Duration, done bool, err error) {
 	began := time.Now()
 	err = s.st.InTx(ctx, args.TenantID, func(tx store.Tx) error {
-		b, err := tx.BroadcastLock(ctx, args.TenantID, args.BroadcastID)
+		b, err := tx.BroadcastGet(ctx, args.TenantID, args.BroadcastID)
 		if errors.Is(err, store.ErrNotFound) {
 			done = true // its tenant was deleted
 			return nil
@@ -119,60 +180,120 @@ func (s *Service) Step(ctx context.Context, args RunArgs) (wait time.Duration, d
 		}
 		now := s.opts.Now().UTC()
 		if b.SnapshotAt == nil {
-			if b.StartsAt.After(now) {
-				wait = b.StartsAt.Sub(now)
-				return nil
-			}
-			ok, err := s.snapshot(ctx, tx, b, now)
-			if err != nil || !ok {
-				done = true
+			var ok bool
+			if b, ok, err = s.begin(ctx, tx, args, now); err != nil {
 				return err
 			}
-		}
-		if reason, err := workflowGone(ctx, tx, b); err != nil || reason != "" {
-			if err == nil {
-				b.Status, b.FinishedAt, b.LastError, done = domain.BroadcastFailed, &now, reason, true
-				_, err = tx.BroadcastSave(ctx, b)
+			if !ok {
+				if b.Generation != args.Generation || b.Status == domain.BroadcastPaused || b.Status.Final() {
+					done = true
+				} else {
+					wait = b.StartsAt.Sub(now) // not due yet
+				}
+				return nil
 			}
-			return err
 		}
-		batch, tick := pace(b.RatePerSecond)
-		ids, err := tx.BroadcastRecipientDue(ctx, b.TenantID, b.ID, now, batch)
+		adv := &store.BroadcastAdvanceParams{TenantID: b.TenantID, ID: b.ID, Generation: args.Generation}
+		if reason, err := workflowGone(ctx, tx, b); err != nil || reason != "" {
+			if err != nil {
+				return err
+			}
+			adv.End, adv.EndedAt, adv.LastError, done = domain.BroadcastFailed, now, reason, true
+			return s.advance(ctx, tx, adv)
+		}
+		batch, tick := s.pace(b.RatePerSecond)
+		due, err := tx.BroadcastRecipientDue(ctx, b.TenantID, b.ID, now, batch)
 		if err != nil {
 			return err
 		}
-		if err := s.start(ctx, tx, b, ids); err != nil {
+		if err := s.start(ctx, tx, b, due, adv); err != nil {
 			return err
+		}
+		if len(due) == batch {
+			// More may be due: no need to look for the next one.
+			wait = max(tick-time.Since(began), 0)
+			return s.advance(ctx, tx, adv)
 		}
 		next, err := tx.BroadcastRecipientNextDue(ctx, b.TenantID, b.ID)
 		if err != nil {
 			return err
 		}
-		if next == nil {
-			b.Status, b.FinishedAt, done = domain.BroadcastCompleted, &now, true
-		} else {
+		switch {
+		case next == nil:
+			adv.End, adv.EndedAt, done = domain.BroadcastCompleted, now, true
+		case len(due) == 0 && !next.After(now):
+			// Every due recipient is held by a turn running at once.
+			wait = max(tick, heldWait)
+		default:
 			wait = max(tick-time.Since(began), 0)
 			if next.After(now) {
 				wait = max(wait, next.Sub(now))
 			}
 		}
-		_, err = tx.BroadcastSave(ctx, b)
-		return err
+		return s.advance(ctx, tx, adv)
 	})
+	if errors.Is(err, errStale) {
+		return 0, true, nil
+	}
 	if err != nil {
 		return 0, false, fmt.Errorf("run broadcast %s: %w", args.BroadcastID, err)
 	}
 	return wait, done, nil
 }
 
+// heldWait is how long a turn that found every due recipient held by
+// another turn waits before it looks again.
+const heldWait = 50 * time.Millisecond
+
+// advance records a turn (store.BroadcastAdvance); a broadcast no longer
+// running in the turn's generation is errStale.
+func (s *Service) advance(ctx context.Context, tx store.Tx, p *store.BroadcastAdvanceParams) error {
+	if p.Started == 0 && p.Skipped == 0 && p.End == "" && p.LastError == "" {
+		return nil
+	}
+	_, err := tx.BroadcastAdvance(ctx, p)
+	if errors.Is(err, store.ErrConflict) {
+		return errStale
+	}
+	return err
+}
+
+// begin takes a broadcast's recipients under its row lock, once: it
+// returns the broadcast running (ok), or as it is when it is not to run
+// now — not yet due, or paused, ended or of another generation since it
+// was read.
+func (s *Service) begin(ctx context.Context, tx store.Tx, args RunArgs, now time.Time) (*domain.Broadcast, bool, error) {
+	b, err := tx.BroadcastLock(ctx, args.TenantID, args.BroadcastID)
+	if err != nil {
+		return nil, false, err
+	}
+	if b.Generation != args.Generation || b.Status == domain.BroadcastPaused || b.Status.Final() {
+		return b, false, nil
+	}
+	if b.SnapshotAt != nil {
+		return b, true, nil // another turn took them
+	}
+	if b.StartsAt.After(now) {
+		return b, false, nil
+	}
+	ok, err := s.snapshot(ctx, tx, b, now)
+	if err != nil || !ok {
+		return b, false, err
+	}
+	b, err = tx.BroadcastSave(ctx, b)
+	return b, err == nil, err
+}
+
 // snapshot takes the segment's stored members as b's recipients, due at
 // the start — or, for contact_local, at SendAt in each contact's
 // timezone (b's for contacts without a valid one; where that time has
 // already passed now, the next day's, as Braze does) — and marks b
-// running. A segment deleted since the
-// broadcast was created cancels it (ok false).
+// running. It holds the segment's row (SegmentLock), so the membership
+// it copies is not being rewritten and a contact erased meanwhile takes
+// its recipient with it. A segment deleted since the broadcast was
+// created cancels it (ok false).
 func (s *Service) snapshot(ctx context.Context, tx store.Tx, b *domain.Broadcast, now time.Time) (ok bool, err error) {
-	if _, err := tx.SegmentGet(ctx, b.TenantID, b.SegmentID); err != nil {
+	if _, err := tx.SegmentLock(ctx, b.TenantID, b.SegmentID); err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			return false, err
 		}
@@ -217,37 +338,49 @@ func (s *Service) snapshot(ctx context.Context, tx store.Tx, b *domain.Broadcast
 	return true, nil
 }
 
-// start starts the executions of recipients ids and marks them: started,
-// or skipped with the reason kept as b's last error.
-func (s *Service) start(ctx context.Context, tx store.Tx, b *domain.Broadcast, ids []uuid.UUID) error {
-	if len(ids) == 0 {
+// start starts the executions of the recipients due, each with its
+// contact as the engine would load it, marks them (started, or skipped
+// with the reason kept as the last error) and adds them to adv's
+// counters. A recipient whose contact was erased since the recipients
+// were taken is skipped.
+func (s *Service) start(ctx context.Context, tx store.Tx, b *domain.Broadcast, due []store.BroadcastRecipient, adv *store.BroadcastAdvanceParams) error {
+	if len(due) == 0 {
 		return nil
 	}
 	input, err := json.Marshal(map[string]string{"broadcastId": b.ID.String(), "broadcastName": b.Name})
 	if err != nil {
 		return err
 	}
-	ps := make([]engine.StartParams, len(ids))
-	for i := range ids {
-		ps[i] = engine.StartParams{TenantID: b.TenantID, ID: domain.NewID(), WorkflowID: b.WorkflowID, VersionID: b.VersionID,
-			TriggerNodeID: b.TriggerNodeID, ContactID: &ids[i], Input: input}
-	}
-	execs, errs, err := s.opts.Engine.StartEachTx(ctx, tx, ps)
-	if err != nil {
-		return fmt.Errorf("start %d executions: %w", len(ps), err)
-	}
-	marks := make([]store.BroadcastMark, len(ids))
-	for i, id := range ids {
-		marks[i].ContactID = id
-		if errs[i] != nil || execs[i] == nil {
-			b.Skipped++
-			if errs[i] != nil {
-				b.LastError = errs[i].Error()
-			}
+	marks := make([]store.BroadcastMark, len(due))
+	ps := make([]engine.StartParams, 0, len(due))
+	at := make([]int, 0, len(due)) // ps[k] starts due[at[k]]
+	for i, r := range due {
+		marks[i].ContactID = r.ContactID
+		if r.Contact == nil {
+			adv.Skipped++
+			adv.LastError = fmt.Sprintf("contact %s was erased", r.ContactID)
 			continue
 		}
-		marks[i].ExecutionID = &execs[i].ID
-		b.Started++
+		ps = append(ps, engine.StartParams{TenantID: b.TenantID, ID: domain.NewID(), WorkflowID: b.WorkflowID, VersionID: b.VersionID,
+			TriggerNodeID: b.TriggerNodeID, ContactID: &due[i].ContactID, Contact: contact.View(r.Contact), Input: input})
+		at = append(at, i)
+	}
+	if len(ps) > 0 {
+		execs, errs, err := s.opts.Engine.StartEachTx(ctx, tx, ps)
+		if err != nil {
+			return fmt.Errorf("start %d executions: %w", len(ps), err)
+		}
+		for k, i := range at {
+			if errs[k] != nil || execs[k] == nil {
+				adv.Skipped++
+				if errs[k] != nil {
+					adv.LastError = truncate(errs[k].Error())
+				}
+				continue
+			}
+			marks[i].ExecutionID = &execs[k].ID
+			adv.Started++
+		}
 	}
 	return tx.BroadcastRecipientMark(ctx, b.TenantID, b.ID, marks)
 }

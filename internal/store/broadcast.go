@@ -33,9 +33,20 @@ type BroadcastStore interface {
 	// BroadcastRecipientSetDue sets the due time of the pending recipients
 	// whose contact's timezone is timezone.
 	BroadcastRecipientSetDue(ctx context.Context, tenantID, broadcastID uuid.UUID, timezone string, dueAt time.Time) (int, error)
-	// BroadcastRecipientDue lists up to limit pending recipients due at or
-	// before now, by due time then contact ID.
-	BroadcastRecipientDue(ctx context.Context, tenantID, broadcastID uuid.UUID, now time.Time, limit int) ([]uuid.UUID, error)
+	// BroadcastRecipientDue takes up to limit pending recipients due at or
+	// before now, by due time then contact ID, with their contacts, and
+	// holds them until the transaction ends: on PostgreSQL a recipient
+	// another transaction holds is passed over (FOR UPDATE SKIP LOCKED),
+	// so turns of one broadcast that run at once take different
+	// recipients; SQLite's single writer runs one at a time.
+	BroadcastRecipientDue(ctx context.Context, tenantID, broadcastID uuid.UUID, now time.Time, limit int) ([]BroadcastRecipient, error)
+	// BroadcastAdvance records a turn of a broadcast running in
+	// p.Generation: adds to its counters, keeps p.LastError when set, and
+	// ends it when p.End is set. A broadcast not running in that
+	// generation (paused, cancelled, ended or resumed since the turn read
+	// it) is left alone and the answer is ErrConflict: the turn must not
+	// commit what it started.
+	BroadcastAdvance(ctx context.Context, p *BroadcastAdvanceParams) (*domain.Broadcast, error)
 	// BroadcastRecipientMark marks recipients handled: started with their
 	// execution, or skipped (ExecutionID nil). A recipient not pending is
 	// an error (ErrConflict): it was handled already.
@@ -46,6 +57,29 @@ type BroadcastStore interface {
 	// BroadcastRecipientCount counts a broadcast's recipients in each
 	// state: pending, started, skipped.
 	BroadcastRecipientCount(ctx context.Context, tenantID, broadcastID uuid.UUID) (pending, started, skipped int, err error)
+}
+
+// BroadcastRecipient is a pending recipient taken for a turn.
+type BroadcastRecipient struct {
+	ContactID uuid.UUID
+	// Contact is the stored contact; nil when it was erased after the
+	// recipients were taken.
+	Contact *domain.Contact
+}
+
+// BroadcastAdvanceParams is one turn of a running broadcast.
+type BroadcastAdvanceParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	// Generation is the job generation the turn ran in.
+	Generation int
+	// Started and Skipped are added to the counters.
+	Started, Skipped int
+	// LastError, when not empty, replaces the last error.
+	LastError string
+	// End, when set (completed or failed), ends the broadcast at EndedAt.
+	End     domain.BroadcastStatus
+	EndedAt time.Time
 }
 
 // BroadcastMark is a recipient handled.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -121,16 +122,65 @@ WHERE r.tenant_id = $1 AND r.broadcast_id = $2 AND r.state = 0
 	return int(tag.RowsAffected()), nil
 }
 
-// BroadcastRecipientDue lists pending recipients due at now.
-func (t *tx) BroadcastRecipientDue(ctx context.Context, tenantID, broadcastID uuid.UUID, now time.Time, n int) ([]uuid.UUID, error) {
-	rows, err := t.tx.Query(ctx, `SELECT contact_id FROM broadcast_recipients
-WHERE tenant_id = $1 AND broadcast_id = $2 AND state = 0 AND due_at <= $3
-ORDER BY due_at, contact_id LIMIT $4`, tenantID, broadcastID, now, min(max(n, 1), store.BroadcastMaxBatch))
+// BroadcastRecipientDue takes pending recipients due at now with their
+// contacts, locking them and passing over those another turn holds.
+func (t *tx) BroadcastRecipientDue(ctx context.Context, tenantID, broadcastID uuid.UUID, now time.Time, n int) ([]store.BroadcastRecipient, error) {
+	rows, err := t.tx.Query(ctx, `SELECT r.contact_id, c.id IS NOT NULL, `+recipientContactColumns+`
+FROM broadcast_recipients r LEFT JOIN contacts c ON c.tenant_id = r.tenant_id AND c.id = r.contact_id
+WHERE r.tenant_id = $1 AND r.broadcast_id = $2 AND r.state = 0 AND r.due_at <= $3
+ORDER BY r.due_at, r.contact_id LIMIT $4 FOR UPDATE OF r SKIP LOCKED`, tenantID, broadcastID, now, min(max(n, 1), store.BroadcastMaxBatch))
 	if err != nil {
 		return nil, translate(err, "due recipients of broadcast %s", broadcastID)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	return out, translate(err, "due recipients of broadcast %s", broadcastID)
+	defer rows.Close()
+	var out []store.BroadcastRecipient
+	for rows.Next() {
+		var r store.BroadcastRecipient
+		var present bool
+		c, err := scanContact(prefixRow{rows, []any{&r.ContactID, &present}})
+		if err != nil {
+			return nil, translate(err, "due recipients of broadcast %s", broadcastID)
+		}
+		if present {
+			r.Contact = c
+		}
+		out = append(out, r)
+	}
+	return out, translate(rows.Err(), "due recipients of broadcast %s", broadcastID)
+}
+
+// recipientContactColumns are contactColumns of c, LEFT JOINed to
+// recipients r: a recipient whose contact is gone scans as a placeholder.
+const recipientContactColumns = `r.contact_id, r.tenant_id, c.external_id, c.email, c.phone, c.messenger_psid,
+    coalesce(c.name, ''), coalesce(c.timezone, ''), coalesce(c.locale, ''), coalesce(c.attributes, '{}'), coalesce(c.subscriptions, '{}'),
+    coalesce(c.created_at, r.due_at), coalesce(c.updated_at, r.due_at), c.last_seen_at`
+
+// prefixRow scans its first columns into before, the rest into the
+// destinations a scanner of the remaining columns passes.
+type prefixRow struct {
+	row    pgx.Row
+	before []any
+}
+
+func (p prefixRow) Scan(dest ...any) error { return p.row.Scan(append(p.before, dest...)...) }
+
+// BroadcastAdvance records a turn of a broadcast running in its
+// generation.
+func (t *tx) BroadcastAdvance(ctx context.Context, p *store.BroadcastAdvanceParams) (*domain.Broadcast, error) {
+	var ended *time.Time
+	if p.End != "" {
+		at := p.EndedAt.UTC()
+		ended = &at
+	}
+	b, err := scanBroadcast(t.tx.QueryRow(ctx, `UPDATE broadcasts SET started = started + $4, skipped = skipped + $5,
+    last_error = CASE WHEN $6 = '' THEN last_error ELSE $6 END,
+    status = CASE WHEN $7 = '' THEN status ELSE $7 END, finished_at = coalesce($8, finished_at), updated_at = clock_timestamp()
+WHERE tenant_id = $1 AND id = $2 AND generation = $3 AND status = 'running' RETURNING `+broadcastColumns,
+		p.TenantID, p.ID, p.Generation, p.Started, p.Skipped, p.LastError, string(p.End), ended))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("advance broadcast %s: not running in generation %d: %w", p.ID, p.Generation, store.ErrConflict)
+	}
+	return b, translate(err, "advance broadcast %s", p.ID)
 }
 
 // BroadcastRecipientMark marks recipients handled in one statement.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -136,12 +137,65 @@ WHERE tenant_id = ? AND broadcast_id = ? AND state = 0
 	return int(n), wrap(err, "schedule recipients of broadcast %s in %q", broadcastID, timezone)
 }
 
-// BroadcastRecipientDue lists pending recipients due at now.
-func (t *tx) BroadcastRecipientDue(ctx context.Context, tenantID, broadcastID uuid.UUID, now time.Time, n int) ([]uuid.UUID, error) {
-	ids, err := t.collectIDs(ctx, `SELECT contact_id FROM broadcast_recipients
-WHERE tenant_id = ? AND broadcast_id = ? AND state = 0 AND due_at <= ?
-ORDER BY due_at, contact_id LIMIT ?`, []any{tenantID, broadcastID, utc(now), min(max(n, 1), store.BroadcastMaxBatch)})
-	return ids, wrap(err, "due recipients of broadcast %s", broadcastID)
+// BroadcastRecipientDue takes pending recipients due at now with their
+// contacts (the single writer holds them). A contact's erasure takes its
+// recipients with it (the foreign key's cascade), so each has a contact.
+func (t *tx) BroadcastRecipientDue(ctx context.Context, tenantID, broadcastID uuid.UUID, now time.Time, n int) ([]store.BroadcastRecipient, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT r.contact_id, `+contactColumnsOfC+` FROM broadcast_recipients r
+JOIN contacts c ON c.tenant_id = r.tenant_id AND c.id = r.contact_id
+WHERE r.tenant_id = ? AND r.broadcast_id = ? AND r.state = 0 AND r.due_at <= ?
+ORDER BY r.due_at, r.contact_id LIMIT ?`, tenantID, broadcastID, utc(now), min(max(n, 1), store.BroadcastMaxBatch))
+	if err != nil {
+		return nil, wrap(err, "due recipients of broadcast %s", broadcastID)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []store.BroadcastRecipient
+	for rows.Next() {
+		var r store.BroadcastRecipient
+		if r.Contact, err = scanContact(prefixRow{rows, []any{&r.ContactID}}); err != nil {
+			return nil, wrap(err, "due recipients of broadcast %s", broadcastID)
+		}
+		out = append(out, r)
+	}
+	return out, wrap(rows.Err(), "due recipients of broadcast %s", broadcastID)
+}
+
+// contactColumnsOfC is contactColumns of the table aliased c.
+var contactColumnsOfC = func() string {
+	cols := strings.Split(contactColumns, ",")
+	for i, c := range cols {
+		cols[i] = "c." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}()
+
+// prefixRow scans its first columns into before, the rest into the
+// destinations a scanner of the remaining columns passes.
+type prefixRow struct {
+	row    rowScanner
+	before []any
+}
+
+func (p prefixRow) Scan(dest ...any) error { return p.row.Scan(append(p.before, dest...)...) }
+
+// BroadcastAdvance records a turn of a broadcast running in its
+// generation.
+func (t *tx) BroadcastAdvance(ctx context.Context, p *store.BroadcastAdvanceParams) (*domain.Broadcast, error) {
+	var ended *time.Time
+	if p.End != "" {
+		at := p.EndedAt.UTC()
+		ended = &at
+	}
+	b, err := scanBroadcast(t.tx.QueryRowContext(ctx, `UPDATE broadcasts SET started = started + ?, skipped = skipped + ?,
+    last_error = CASE WHEN ? = '' THEN last_error ELSE ? END,
+    status = CASE WHEN ? = '' THEN status ELSE ? END, finished_at = coalesce(?, finished_at), updated_at = ?
+WHERE tenant_id = ? AND id = ? AND generation = ? AND status = 'running' RETURNING `+broadcastColumns,
+		p.Started, p.Skipped, p.LastError, p.LastError, string(p.End), string(p.End), nullTime(ended), utc(time.Now()),
+		p.TenantID, p.ID, p.Generation))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("advance broadcast %s: not running in generation %d: %w", p.ID, p.Generation, store.ErrConflict)
+	}
+	return b, wrap(err, "advance broadcast %s", p.ID)
 }
 
 // BroadcastRecipientMark marks recipients handled, one statement each

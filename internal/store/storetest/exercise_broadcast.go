@@ -16,6 +16,7 @@ func broadcastCases() []exerciseCase {
 	return []exerciseCase{
 		{"Broadcast/InsertGetListSave", exerciseBroadcastCRUD},
 		{"BroadcastRecipient/SnapshotDueAndMarkOnce", exerciseBroadcastRecipients},
+		{"BroadcastAdvance/OnlyWhileRunningInItsGeneration", exerciseBroadcastAdvance},
 	}
 }
 
@@ -83,6 +84,61 @@ func exerciseBroadcastCRUD(t *testing.T, f *fixture) {
 	})
 }
 
+// exerciseBroadcastAdvance: a turn adds to the counters of a broadcast
+// running in its generation and may end it; a broadcast scheduled,
+// ended, or of another generation is left alone (ErrConflict).
+func exerciseBroadcastAdvance(t *testing.T, f *fixture) {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	b := f.newBroadcast(t, f.tenantA.ID, domain.NewID(), "Advance", now)
+	advance := func(p store.BroadcastAdvanceParams) (*domain.Broadcast, error) {
+		var out *domain.Broadcast
+		err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+			var err error
+			p.TenantID, p.ID = f.tenantA.ID, b.ID
+			out, err = tx.BroadcastAdvance(f.ctx, &p)
+			return err
+		})
+		return out, err
+	}
+	_, err := advance(store.BroadcastAdvanceParams{Generation: 1, Started: 1})
+	require.ErrorIs(t, err, store.ErrConflict, "not running yet")
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		b.Status, b.Total = domain.BroadcastRunning, 10
+		_, err := tx.BroadcastSave(f.ctx, b)
+		require.NoError(t, err)
+	})
+	got, err := advance(store.BroadcastAdvanceParams{Generation: 1, Started: 3, Skipped: 1, LastError: "contact gone"})
+	require.NoError(t, err)
+	require.Equal(t, []int{3, 1}, []int{got.Started, got.Skipped})
+	require.Equal(t, domain.BroadcastRunning, got.Status)
+	require.Equal(t, "contact gone", got.LastError)
+	require.Nil(t, got.FinishedAt)
+	got, err = advance(store.BroadcastAdvanceParams{Generation: 1, Started: 2})
+	require.NoError(t, err)
+	require.Equal(t, []int{5, 1}, []int{got.Started, got.Skipped})
+	require.Equal(t, "contact gone", got.LastError, "kept when the turn has none")
+	_, err = advance(store.BroadcastAdvanceParams{Generation: 2, Started: 1})
+	require.ErrorIs(t, err, store.ErrConflict, "another generation")
+	got, err = advance(store.BroadcastAdvanceParams{Generation: 1, Started: 4, End: domain.BroadcastCompleted, EndedAt: now})
+	require.NoError(t, err)
+	require.Equal(t, domain.BroadcastCompleted, got.Status)
+	require.Equal(t, 9, got.Started)
+	require.NotNil(t, got.FinishedAt)
+	require.WithinDuration(t, now, *got.FinishedAt, time.Millisecond)
+	_, err = advance(store.BroadcastAdvanceParams{Generation: 1, Started: 1})
+	require.ErrorIs(t, err, store.ErrConflict, "ended")
+	err = f.s.InTx(f.ctx, f.tenantB.ID, func(tx store.Tx) error {
+		_, err := tx.BroadcastAdvance(f.ctx, &store.BroadcastAdvanceParams{TenantID: f.tenantB.ID, ID: b.ID, Generation: 1})
+		return err
+	})
+	require.ErrorIs(t, err, store.ErrConflict, "another tenant's broadcast")
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		cur, err := tx.BroadcastGet(f.ctx, f.tenantA.ID, b.ID)
+		require.NoError(t, err)
+		require.Equal(t, []int{9, 1}, []int{cur.Started, cur.Skipped})
+	})
+}
+
 // exerciseBroadcastRecipients: the segment's members become recipients
 // due at the start; a timezone's recipients move to their local time;
 // due recipients come by due time then ID, in batches; a recipient is
@@ -133,13 +189,18 @@ func exerciseBroadcastRecipients(t *testing.T, f *fixture) {
 		due, err := tx.BroadcastRecipientDue(f.ctx, f.tenantA.ID, b.ID, now, 2)
 		require.NoError(t, err)
 		first3 := sortedIDs(pro[:3])
-		require.Equal(t, first3[:2], due, "due now, by contact ID, in batches")
+		require.Equal(t, first3[:2], recipientIDs(due), "due now, by contact ID, in batches")
+		for _, r := range due {
+			require.NotNil(t, r.Contact, "with its contact")
+			require.Equal(t, r.ContactID, r.Contact.ID)
+			require.JSONEq(t, `{"plan":"PRO"}`, string(r.Contact.Attributes))
+		}
 		exec := domain.NewID()
 		require.NoError(t, tx.BroadcastRecipientMark(f.ctx, f.tenantA.ID, b.ID, []store.BroadcastMark{
-			{ContactID: due[0], ExecutionID: &exec}, {ContactID: due[1]}}))
+			{ContactID: due[0].ContactID, ExecutionID: &exec}, {ContactID: due[1].ContactID}}))
 		due, err = tx.BroadcastRecipientDue(f.ctx, f.tenantA.ID, b.ID, now, 10)
 		require.NoError(t, err)
-		require.Equal(t, first3[2:], due, "the marked ones are not due again")
+		require.Equal(t, first3[2:], recipientIDs(due), "the marked ones are not due again")
 		next, err := tx.BroadcastRecipientNextDue(f.ctx, f.tenantA.ID, b.ID)
 		require.NoError(t, err)
 		require.True(t, next.Equal(now), "%v", next)
@@ -155,7 +216,7 @@ func exerciseBroadcastRecipients(t *testing.T, f *fixture) {
 		require.NoError(t, tx.BroadcastRecipientMark(f.ctx, f.tenantA.ID, b.ID, []store.BroadcastMark{{ContactID: sortedIDs(pro[:3])[2]}}))
 		due, err := tx.BroadcastRecipientDue(f.ctx, f.tenantA.ID, b.ID, later, 10)
 		require.NoError(t, err)
-		require.Equal(t, []uuid.UUID{ids["fay"]}, due, "fay at her local time")
+		require.Equal(t, []uuid.UUID{ids["fay"]}, recipientIDs(due), "fay at her local time")
 		next, err := tx.BroadcastRecipientNextDue(f.ctx, f.tenantA.ID, b.ID)
 		require.NoError(t, err)
 		require.True(t, next.Equal(later))
@@ -173,6 +234,14 @@ func exerciseBroadcastRecipients(t *testing.T, f *fixture) {
 		require.NoError(t, err)
 		require.Zero(t, n, "another tenant's segment has no members here")
 	})
+}
+
+func recipientIDs(rs []store.BroadcastRecipient) []uuid.UUID {
+	var out []uuid.UUID
+	for _, r := range rs {
+		out = append(out, r.ContactID)
+	}
+	return out
 }
 
 func sortedIDs(ids []uuid.UUID) []uuid.UUID {
