@@ -127,7 +127,7 @@ var rules = map[string]rule{
 	"ingest":  {layer: layerEngine, imports: []string{"auth", "config", "contact", "domain", "engine", "plan", "store"}, tests: []string{"usage"}},
 	"segment": {layer: layerEngine, imports: []string{"domain", "engine", "store", "workflow"}},
 	// Broadcasts: a workflow run once per member of a segment, at a rate.
-	"broadcast":        {layer: layerEngine, imports: []string{"domain", "engine", "store", "workflow"}, tests: []string{"segment"}},
+	"broadcast":        {layer: layerEngine, imports: []string{"contact", "domain", "engine", "store", "workflow"}, tests: []string{"segment"}},
 	"channel/sendprep": {layer: layerEngine, imports: []string{"domain", "engine", "plan", "store"}},
 	"channel/whatsapp": {layer: layerEngine, imports: []string{
 		"channel/metawebhook", "channel/sendprep", "domain", "engine", "plan", "ratelimit", "store", "tmpl", "tracing", "workflow",
