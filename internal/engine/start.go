@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/live"
@@ -54,6 +55,10 @@ type StartParams struct {
 	// testRun makes the execution a test run with these options
 	// (StartTestTx).
 	testRun *TestOptions
+	// traceCtx, in a start group commit (which runs under none of its
+	// requests' spans), is the context of the request this start belongs
+	// to: the jobs the start enqueues continue that request's trace.
+	traceCtx context.Context
 }
 
 // Start starts an execution. Concurrent starts share transactions (the
@@ -152,12 +157,20 @@ func (e *Engine) startMany(ctx context.Context, tx store.Tx, ps []StartParams, c
 			}
 			out[batchAt[i]] = exec
 			r := runs[i]
+			traceCtx := ps[batchAt[i]].traceCtx
 			if r != nil {
+				if traceCtx != nil {
+					tracing.KeepTrace(traceCtx, r.jobs)
+				}
 				w.add(r)
 				events = append(events, r.events...)
 			}
 			if r == nil || r.handOff {
-				w.jobs = append(w.jobs, advanceJob(advanceArgs(exec), time.Time{}))
+				job := []river.InsertManyParams{advanceJob(advanceArgs(exec), time.Time{})}
+				if traceCtx != nil {
+					tracing.KeepTrace(traceCtx, job)
+				}
+				w.jobs = append(w.jobs, job...)
 			}
 		}
 		batch, runs, batchAt = batch[:0], runs[:0], batchAt[:0]

@@ -207,6 +207,7 @@ func (e *Engine) startTenantBatch(tenantID uuid.UUID, reqs []*startRequest) ([]s
 				results[i].err = fmt.Errorf("start of tenant %s in a transaction of tenant %s", p.TenantID, tenantID)
 				continue
 			}
+			p.traceCtx = r.ctx
 			ps, at = append(ps, p), append(at, i)
 		}
 		errs := make([]error, len(ps))
