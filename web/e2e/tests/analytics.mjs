@@ -73,7 +73,7 @@ async function expectText(page, loc, want, what) {
   try {
     await page.waitForFunction(([el, w]) => el && el.textContent.trim() === w, [await loc.elementHandle(), want], { timeout: 15_000 });
   } catch {
-    throw new Error(`${what}: got "${await text(loc).catch(() => "?")}", want "${want}"`);
+    throw new Error(`${what}: got "${await text(loc).catch(() => "?")}", want "${want}" at ${page.url()}`);
   }
 }
 

@@ -1,5 +1,5 @@
 "use client";
-import { useCallback, useMemo } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { PERIODS, periodOf, utcDay, type AnalyticsPeriod, type PeriodKind } from "@/entities/analytics";
 
@@ -57,14 +57,34 @@ export function useAnalyticsFilter() {
   const qs = params.toString();
   const state = useMemo(() => readFilter(new URLSearchParams(qs)), [qs]);
   const resolved = useMemo(() => periodOf(state.kind, state.customFrom, state.customTo), [state.kind, state.customFrom, state.customTo]);
+  // router.replace lands in the URL only when its navigation commits, so two
+  // changes in quick succession (a period, then a workflow) must build on
+  // the query the first one asked for, not on the URL still showing: latest
+  // is the newest query asked for, and sent the ones not landed yet. A URL
+  // that is none of ours (back, a link) becomes the base again.
+  const latest = useRef(qs);
+  const sent = useRef<string[]>([]);
+  useEffect(() => {
+    const i = sent.current.indexOf(qs);
+    if (i >= 0) {
+      sent.current = sent.current.slice(i + 1);
+      if (sent.current.length > 0) return;
+    } else {
+      sent.current = [];
+    }
+    latest.current = qs;
+  }, [qs]);
   const set = useCallback(
     (patch: Partial<AnalyticsFilterState>) => {
       // A key given as undefined keeps its value.
       const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-      const next = writeFilter({ ...readFilter(new URLSearchParams(qs)), ...given }, new URLSearchParams(qs));
+      const base = new URLSearchParams(latest.current);
+      const next = writeFilter({ ...readFilter(base), ...given }, base);
+      latest.current = next;
+      sent.current.push(next);
       router.replace(next ? `${pathname}?${next}` : pathname, { scroll: false });
     },
-    [qs, pathname, router],
+    [pathname, router],
   );
   const period: AnalyticsPeriod | null = "error" in resolved ? null : resolved;
   return { ...state, period, error: "error" in resolved ? resolved.error : null, set };
