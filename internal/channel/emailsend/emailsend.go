@@ -189,14 +189,7 @@ type sendError struct {
 // applies consent and suppression, and records the message queued (or
 // skipped), all in the step's transaction: PrepareMany for one step.
 func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawMessage, error) {
-	if in.Tx == nil {
-		return nil, errors.New("email.send needs the step's transaction")
-	}
-	items := []*engine.PrepareItem{{Ctx: ctx, In: in}}
-	if err := s.PrepareMany(ctx, in.Tx, items); err != nil {
-		return nil, err
-	}
-	return items[0].Request, items[0].Err
+	return sendprep.One(ctx, domain.ChannelEmail, in, s.PrepareMany)
 }
 
 // PrepareMany implements engine.EffectBatchPreparer: Prepare for the steps
@@ -204,20 +197,8 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 // each template, one suppression read, one quota take and one messages
 // insert for them all (package sendprep).
 func (s *Sender) PrepareMany(ctx context.Context, tx store.Tx, items []*engine.PrepareItem) error {
-	if tx == nil {
-		return errors.New("email.send needs the step's transaction")
-	}
 	b := &prepareBatch{s: s, tx: tx, conns: map[connKey]connResult{}, templates: map[uuid.UUID]templateResult{}}
-	var sends []*sendprep.Send
-	for _, it := range items {
-		send, err := b.draft(it)
-		if err != nil {
-			it.Err = err
-			continue
-		}
-		sends = append(sends, send)
-	}
-	return sendprep.Run(ctx, tx, domain.ChannelEmail, s.opts.MessageQuota, sends)
+	return sendprep.Draft(ctx, tx, domain.ChannelEmail, s.opts.MessageQuota, items, b.draft)
 }
 
 // prepareBatch keeps what the steps of one PrepareMany share: their

@@ -59,6 +59,44 @@ type Send struct {
 	Request func() (json.RawMessage, error)
 }
 
+// One is a sender's Prepare: its PrepareMany (many) for the one step in,
+// in the step's transaction.
+func One(ctx context.Context, channel domain.ChannelKind, in engine.PrepareInput,
+	many func(context.Context, store.Tx, []*engine.PrepareItem) error) (json.RawMessage, error) {
+	if in.Tx == nil {
+		return nil, needsTx(channel)
+	}
+	items := []*engine.PrepareItem{{Ctx: ctx, In: in}}
+	if err := many(ctx, in.Tx, items); err != nil {
+		return nil, err
+	}
+	return items[0].Request, items[0].Err
+}
+
+// Draft is the body of a sender's PrepareMany: draft readies each item's
+// send (an error is that item's alone), then Run takes the drafted sends.
+func Draft(ctx context.Context, tx store.Tx, channel domain.ChannelKind, quota Quota, items []*engine.PrepareItem,
+	draft func(*engine.PrepareItem) (*Send, error)) error {
+	if tx == nil {
+		return needsTx(channel)
+	}
+	var sends []*Send
+	for _, it := range items {
+		send, err := draft(it)
+		if err != nil {
+			it.Err = err
+			continue
+		}
+		sends = append(sends, send)
+	}
+	return Run(ctx, tx, channel, quota, sends)
+}
+
+// needsTx is the error of a send prepared outside a step's transaction.
+func needsTx(channel domain.ChannelKind) error {
+	return fmt.Errorf("%s.send needs the step's transaction", channel)
+}
+
 // Run checks consent, suppression (one read for all), the quota (one
 // take for all, or one by one when the plan cannot take them all) and
 // writes the messages rows (one insert), setting each item's Request, or

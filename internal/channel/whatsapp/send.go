@@ -151,14 +151,7 @@ type sendError struct {
 // suppression and the 24-hour window, and records the message queued, all
 // in the step's transaction: PrepareMany for one step.
 func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawMessage, error) {
-	if in.Tx == nil {
-		return nil, errors.New("whatsapp.send needs the step's transaction")
-	}
-	items := []*engine.PrepareItem{{Ctx: ctx, In: in}}
-	if err := s.PrepareMany(ctx, in.Tx, items); err != nil {
-		return nil, err
-	}
-	return items[0].Request, items[0].Err
+	return sendprep.One(ctx, domain.ChannelWhatsApp, in, s.PrepareMany)
 }
 
 // PrepareMany implements engine.EffectBatchPreparer: Prepare for the steps
@@ -166,20 +159,10 @@ func (s *Sender) Prepare(ctx context.Context, in engine.PrepareInput) (json.RawM
 // suppression read, one quota take and one messages insert for them all
 // (package sendprep). A text message's window is read per message.
 func (s *Sender) PrepareMany(ctx context.Context, tx store.Tx, items []*engine.PrepareItem) error {
-	if tx == nil {
-		return errors.New("whatsapp.send needs the step's transaction")
-	}
 	conns := map[uuid.UUID]connResult{}
-	var sends []*sendprep.Send
-	for _, it := range items {
-		send, err := s.draft(it, tx, conns)
-		if err != nil {
-			it.Err = err
-			continue
-		}
-		sends = append(sends, send)
-	}
-	return sendprep.Run(ctx, tx, domain.ChannelWhatsApp, s.opts.MessageQuota, sends)
+	return sendprep.Draft(ctx, tx, domain.ChannelWhatsApp, s.opts.MessageQuota, items, func(it *engine.PrepareItem) (*sendprep.Send, error) {
+		return s.draft(it, tx, conns)
+	})
 }
 
 type connResult struct {
