@@ -27,7 +27,9 @@ const benchHTTPUsage = `usage:
       posts batches of events to /api/v1/events (events:write key) for a trigger.event → end
       journey: saturated with C clients, each request alone and with the events group commit
       (--group-requests per transaction at most, default 64; --group-runners at once, default 4), alternated twice; then
-      paced at half the grouped rate. --batch-size 1 measures single events.
+      paced at half the grouped rate. Every event of those phases starts a journey; then a mixed stream where one
+      event in four does (the others are page views and clicks that start nothing), saturated twice and paced at
+      half that rate, and a phase whose events start nothing (ingest only). --batch-size 1 measures single events.
   --cpuprofile FILE writes a CPU profile of the run.
 Both serve the real API on a loopback port and time each request from send to answer.`
 
