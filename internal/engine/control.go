@@ -147,7 +147,8 @@ func (e *Engine) Cancel(ctx context.Context, tenantID, id uuid.UUID) (*domain.Ex
 }
 
 // Retry resumes a FAILED execution at the node that failed: a new step (a
-// new attempt) with a new token.
+// new attempt) with a new token. An execution already folded into the
+// analytics rollups is taken out of them in the same transaction.
 func (e *Engine) Retry(ctx context.Context, tenantID, id uuid.UUID) (*domain.Execution, error) {
 	var exec *domain.Execution
 	var events []live.Event
@@ -159,6 +160,11 @@ func (e *Engine) Retry(ctx context.Context, tenantID, id uuid.UUID) (*domain.Exe
 		}
 		if exec.Status != domain.ExecutionFailed {
 			return fmt.Errorf("retry execution %s (%s): %w", id, exec.Status, ErrNotFailed)
+		}
+		// Once folded into the analytics rollups as failed, it must leave
+		// them: it runs again and its next finish is folded anew.
+		if _, err := tx.AnalyticsUnfoldExecution(ctx, tenantID, id); err != nil {
+			return fmt.Errorf("retry execution %s: %w", id, err)
 		}
 		c, err := decodeContext(exec.Context)
 		if err != nil {

@@ -32,6 +32,15 @@ type AnalyticsStore interface {
 	// are folded by later folds). A watermark never moves back: a p before
 	// it folds nothing of that part.
 	AnalyticsRollup(ctx context.Context, tenantID uuid.UUID, p AnalyticsWatermark) (AnalyticsRollupCounts, error)
+	// AnalyticsUnfoldExecution takes a finished execution back out of the
+	// rollups when it was folded (it returns whether it was), in the
+	// caller's transaction, before the execution runs again (a retry of a
+	// FAILED execution): its counts leave every rollup, so that the
+	// reports count it live from then on and its next finish is folded
+	// once. Call it with the execution locked and not changed yet in the
+	// transaction. On PostgreSQL it holds the tenant's watermark row FOR
+	// SHARE until the transaction ends, so no fold runs in between.
+	AnalyticsUnfoldExecution(ctx context.Context, tenantID, executionID uuid.UUID) (bool, error)
 
 	// AnalyticsExecutionDays counts per UTC day in [p.From, p.To) the
 	// executions created (started) and those that reached COMPLETED, FAILED

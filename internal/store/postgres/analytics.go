@@ -36,7 +36,8 @@ func (t *tx) AnalyticsRollup(ctx context.Context, tenantID uuid.UUID, p store.An
 	if err != nil {
 		return out, translate(err, "lock analytics watermark of tenant %s", tenantID)
 	}
-	next := dbsqlc.AnalyticsWatermarkSetParams{TenantID: tenantID, ExecutionsThrough: w.ExecutionsThrough, MessagesThrough: w.MessagesThrough}
+	next := dbsqlc.AnalyticsWatermarkSetParams{TenantID: tenantID, ExecutionsThrough: w.ExecutionsThrough, MessagesThrough: w.MessagesThrough,
+		SplitStepsThrough: w.SplitStepsThrough}
 	if p.ExecutionsThrough.After(w.ExecutionsThrough) {
 		out.Executions, err = t.q.AnalyticsRollupExecutions(ctx, dbsqlc.AnalyticsRollupExecutionsParams{
 			TenantID: tenantID, Since: w.ExecutionsThrough, Through: p.ExecutionsThrough,
@@ -45,15 +46,32 @@ func (t *tx) AnalyticsRollup(ctx context.Context, tenantID uuid.UUID, p store.An
 			return out, translate(err, "fold executions of tenant %s", tenantID)
 		}
 		err = t.q.AnalyticsRollupSplits(ctx, dbsqlc.AnalyticsRollupSplitsParams{
-			TenantID: tenantID, Since: w.ExecutionsThrough, Through: p.ExecutionsThrough,
-			SplitType: store.AnalyticsSplitType, EndType: store.AnalyticsEndType,
+			TenantID: tenantID, Since: w.ExecutionsThrough, Through: p.ExecutionsThrough, EndType: store.AnalyticsEndType,
 		})
 		if err != nil {
 			return out, translate(err, "fold split variants of tenant %s", tenantID)
 		}
+		// The split entries of the executions just folded leave the
+		// pending rollup; then the split steps written since its
+		// watermark of the executions still not folded join it.
+		err = t.q.AnalyticsRollupSplitPendingOut(ctx, dbsqlc.AnalyticsRollupSplitPendingOutParams{
+			TenantID: tenantID, Since: w.ExecutionsThrough, Through: p.ExecutionsThrough, SplitSince: w.SplitStepsThrough,
+		})
+		if err != nil {
+			return out, translate(err, "fold split variants of tenant %s out of the pending ones", tenantID)
+		}
+		if p.ExecutionsThrough.After(w.SplitStepsThrough) {
+			err = t.q.AnalyticsRollupSplitPendingIn(ctx, dbsqlc.AnalyticsRollupSplitPendingInParams{
+				TenantID: tenantID, SplitSince: w.SplitStepsThrough, Through: p.ExecutionsThrough,
+			})
+			if err != nil {
+				return out, translate(err, "fold pending split variants of tenant %s", tenantID)
+			}
+			next.SplitStepsThrough = p.ExecutionsThrough
+		}
 		out.GoalFirsts, err = t.q.AnalyticsRollupGoalFirsts(ctx, dbsqlc.AnalyticsRollupGoalFirstsParams{
 			TenantID: tenantID, Since: w.ExecutionsThrough, Through: p.ExecutionsThrough,
-			HorizonSeconds: store.AnalyticsMaxWithin.Seconds(), SplitType: store.AnalyticsSplitType,
+			HorizonSeconds: store.AnalyticsMaxWithin.Seconds(),
 		})
 		if err != nil {
 			return out, translate(err, "fold first goal events of tenant %s", tenantID)
@@ -157,9 +175,19 @@ func (t *tx) AnalyticsSplitVariants(ctx context.Context, p *store.AnalyticsGoalP
 	if err := t.customPlans(ctx); err != nil {
 		return nil, err
 	}
+	// The split watermark read here is at most the one the statement reads
+	// (it only moves forward): a bound the planner can see, so it reads the
+	// few split steps after it through their index.
+	splitSince := epoch
+	switch w, err := t.q.AnalyticsWatermarkGet(ctx, p.TenantID); {
+	case err == nil:
+		splitSince = w.SplitStepsThrough
+	case !errors.Is(err, pgx.ErrNoRows):
+		return nil, translate(err, "get analytics watermark of tenant %s", p.TenantID)
+	}
 	rows, err := t.q.AnalyticsSplitCounts(ctx, dbsqlc.AnalyticsSplitCountsParams{
-		TenantID: p.TenantID, WorkflowID: p.WorkflowID, FromTime: p.From, ToTime: p.To,
-		SplitType: store.AnalyticsSplitType, EndType: store.AnalyticsEndType, FromDay: pgDate(p.From), ToDay: pgDate(p.To),
+		TenantID: p.TenantID, WorkflowID: p.WorkflowID, FromTime: p.From, ToTime: p.To, SplitSince: splitSince,
+		EndType: store.AnalyticsEndType, FromDay: pgDate(p.From), ToDay: pgDate(p.To),
 	})
 	if err != nil {
 		return nil, translate(err, "count split variants of workflow %s", p.WorkflowID)
@@ -190,7 +218,7 @@ func (t *tx) AnalyticsSplitVariants(ctx context.Context, p *store.AnalyticsGoalP
 	}
 	conv, err := t.q.AnalyticsSplitConverted(ctx, dbsqlc.AnalyticsSplitConvertedParams{
 		TenantID: p.TenantID, WorkflowID: p.WorkflowID, Goal: p.Goal, FromTime: p.From, ToTime: p.To, ReceivedSince: w.ExecutionsThrough,
-		WithinSeconds: p.Within.Seconds(), SplitType: store.AnalyticsSplitType,
+		WithinSeconds: p.Within.Seconds(),
 	})
 	if err != nil {
 		return nil, translate(err, "count split conversions of workflow %s", p.WorkflowID)
@@ -230,4 +258,27 @@ func (t *tx) AnalyticsConversion(ctx context.Context, p *store.AnalyticsGoalPara
 		out.MedianSeconds = r.MedianSeconds
 	}
 	return out, nil
+}
+
+// AnalyticsUnfoldExecution takes a folded execution back out of the
+// rollups (see store.AnalyticsStore). The watermark row is read FOR SHARE:
+// a fold committing meanwhile is waited for and its watermark seen, and a
+// fold starting later waits for this transaction (and then finds the
+// execution no longer finished).
+func (t *tx) AnalyticsUnfoldExecution(ctx context.Context, tenantID, executionID uuid.UUID) (bool, error) {
+	w, err := t.q.AnalyticsWatermarkShare(ctx, tenantID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil // never folded
+	}
+	if err != nil {
+		return false, translate(err, "lock analytics watermark of tenant %s", tenantID)
+	}
+	n, err := t.q.AnalyticsUnfoldExecution(ctx, dbsqlc.AnalyticsUnfoldExecutionParams{
+		TenantID: tenantID, ExecutionID: executionID, Through: w.ExecutionsThrough, SplitThrough: w.SplitStepsThrough,
+		EndType: store.AnalyticsEndType,
+	})
+	if err != nil {
+		return false, translate(err, "unfold execution %s from the analytics rollups", executionID)
+	}
+	return n > 0, nil
 }

@@ -145,4 +145,4 @@ func (s *Store) AnalyticsRollupReset(ctx context.Context, tenantID uuid.UUID) er
 
 // analyticsRollupTables are the tables AnalyticsRollupReset empties.
 var analyticsRollupTables = []string{"analytics_watermarks", "analytics_execution_days", "analytics_message_days",
-	"analytics_split_days", "analytics_goal_firsts"}
+	"analytics_split_days", "analytics_split_pending", "analytics_goal_firsts"}

@@ -339,3 +339,36 @@ func (t *tx) AnalyticsConversion(ctx context.Context, p *store.AnalyticsGoalPara
 	}
 	return out, wrap(mrows.Err(), "median conversion time of workflow %s", p.WorkflowID)
 }
+
+// AnalyticsUnfoldExecution takes a folded execution back out of the day
+// rollup (the only execution rollup on SQLite; the single writer keeps
+// folds out meanwhile).
+func (t *tx) AnalyticsUnfoldExecution(ctx context.Context, tenantID, executionID uuid.UUID) (bool, error) {
+	w, err := t.AnalyticsWatermarkGet(ctx, tenantID)
+	if err != nil {
+		return false, err
+	}
+	var workflowID, day, finishedDay, status string
+	err = t.tx.QueryRowContext(ctx, `
+SELECT workflow_id, substr(created_at, 1, 10), substr(finished_at, 1, 10), status FROM workflow_executions
+WHERE tenant_id = ?1 AND id = ?2 AND NOT test AND status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND finished_at < ?3`,
+		tenantID, executionID, utc(w.ExecutionsThrough)).Scan(&workflowID, &day, &finishedDay, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // not folded
+	}
+	if err != nil {
+		return false, wrap(err, "find folded execution %s", executionID)
+	}
+	if _, err := t.tx.ExecContext(ctx, `
+UPDATE analytics_execution_days SET started = started - 1 WHERE tenant_id = ?1 AND workflow_id = ?2 AND day = ?3`,
+		tenantID, workflowID, day); err != nil {
+		return false, wrap(err, "unfold execution %s started", executionID)
+	}
+	if _, err := t.tx.ExecContext(ctx, `
+UPDATE analytics_execution_days SET completed = completed - (?4 = 'COMPLETED'), failed = failed - (?4 = 'FAILED'),
+    cancelled = cancelled - (?4 = 'CANCELLED')
+WHERE tenant_id = ?1 AND workflow_id = ?2 AND day = ?3`, tenantID, workflowID, finishedDay, status); err != nil {
+		return false, wrap(err, "unfold execution %s finished", executionID)
+	}
+	return true, nil
+}

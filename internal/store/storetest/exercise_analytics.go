@@ -301,16 +301,20 @@ func analyticsCases() []exerciseCase {
 			c1, c2 := eventContact(t, f, f.tenantA.ID, "g1"), eventContact(t, f, f.tenantA.ID, "g2")
 			c3, c4 := eventContact(t, f, f.tenantA.ID, "g3"), eventContact(t, f, f.tenantA.ID, "g4")
 			// Through1 = now+2h folds e1, e2, e3 and e6; through2 = now+6h
-			// also e5. e4 waits (always live).
-			run := func(st domain.ExecutionStatus, finished time.Duration, c *domain.Contact, variant, end string) {
-				splitRun(t, f, v, st, finished, c, variant, end)
+			// also e5. e4 and e7 wait (their split steps are folded as
+			// pending ones); e7 passed the split twice the same way.
+			run := func(st domain.ExecutionStatus, finished time.Duration, c *domain.Contact, variant, end string) *domain.Execution {
+				return splitRun(t, f, v, st, finished, c, variant, end)
 			}
 			run(domain.ExecutionCompleted, time.Minute, c1, "A", "done")      // e1
-			run(domain.ExecutionFailed, time.Minute, c2, "B", "")             // e2
+			e2 := run(domain.ExecutionFailed, time.Minute, c2, "B", "")       // e2
 			run(domain.ExecutionCompleted, time.Minute, nil, "A", "done")     // e3: no contact
-			run(domain.ExecutionWaiting, 0, c3, "A", "")                      // e4
+			e4 := run(domain.ExecutionWaiting, 0, c3, "A", "")                // e4
 			run(domain.ExecutionCompleted, 3*time.Hour, c1, "B", "other_end") // e5
 			run(domain.ExecutionCompleted, time.Minute, c4, "B", "done")      // e6
+			e7 := run(domain.ExecutionWaiting, 0, nil, "A", "")               // e7
+			addStep(t, f, e7, 3, "loop", "condition", "")
+			addStep(t, f, e7, 4, "ab", "split", "A")
 			insertEvents(t, f, f.tenantA.ID,
 				// Received before through1: folded with e1 (first 1h).
 				store.EventInsert{ContactID: c1.ID, Name: goal, OccurredAt: at(time.Hour), ReceivedAt: at(time.Hour), MessageID: "g-1"},
@@ -352,10 +356,10 @@ func analyticsCases() []exerciseCase {
 			live := read()
 			// By hand, goal within 72h: e1 and e5 (30m), e2 (5h), e4 (2h).
 			require.Equal(t, []store.SplitVariantCount{
-				{NodeID: "ab", Variant: "A", Entered: 3, Completed: 2, Converted: 2, Ends: map[string]int64{"done": 2}},
+				{NodeID: "ab", Variant: "A", Entered: 4, Completed: 2, Converted: 2, Ends: map[string]int64{"done": 2}},
 				{NodeID: "ab", Variant: "B", Entered: 3, Completed: 2, Failed: 1, Converted: 2, Ends: map[string]int64{"other_end": 1, "done": 1}},
 			}, live[0].Splits)
-			require.Equal(t, []store.ConversionDay{{Day: from, Entries: 6, Converted: 4}}, live[0].Conversion.Days)
+			require.Equal(t, []store.ConversionDay{{Day: from, Entries: 7, Converted: 4}}, live[0].Conversion.Days)
 			require.InDelta(t, 1.25*3600, live[0].Conversion.MedianSeconds, 5, "median of 30m, 30m, 2h, 5h")
 			require.Equal(t, int64(5), live[1].Conversion.Days[0].Converted, "e6 within 101h")
 			require.InDelta(t, 2*3600, live[1].Conversion.MedianSeconds, 5)
@@ -382,8 +386,71 @@ func analyticsCases() []exerciseCase {
 			require.Equal(t, int64(5), got[0].Conversion.Days[0].Converted, "e6 converts after 20m")
 			require.Equal(t, int64(3), got[0].Splits[1].Converted, "B: e2, e5, e6")
 			require.InDelta(t, 1800, got[4].Conversion.MedianSeconds, 5, "within 1h: 20m, 30m and 30m")
+
+			// e2 (failed, folded) is retried: it leaves the rollups in the
+			// retry's transaction. e4 (its split folded as pending) ends.
+			// Every count moves by exactly that, folded or not.
+			want := read()
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				folded, err := tx.AnalyticsUnfoldExecution(f.ctx, f.tenantA.ID, e2.ID)
+				require.NoError(t, err)
+				require.True(t, folded)
+				require.NoError(t, tx.ExecutionUpdate(f.ctx, &store.ExecutionUpdateParams{TenantID: f.tenantA.ID, ID: e2.ID,
+					Status: domain.ExecutionPending, Context: json.RawMessage(`{}`), CurrentNodeID: "ab", Token: 1, StepCount: 2}))
+				folded, err = tx.AnalyticsUnfoldExecution(f.ctx, f.tenantA.ID, e4.ID)
+				require.NoError(t, err)
+				require.False(t, folded, "e4 is not finished")
+			})
+			finish := func(e *domain.Execution, st domain.ExecutionStatus, at time.Time, end string, seq int) {
+				addStep(t, f, e, seq, end, "end", "")
+				f.in(t, f.tenantA.ID, func(tx store.Tx) {
+					require.NoError(t, tx.ExecutionUpdate(f.ctx, &store.ExecutionUpdateParams{TenantID: f.tenantA.ID, ID: e.ID,
+						Status: st, Context: json.RawMessage(`{}`), CurrentNodeID: end, Token: 2, StepCount: seq, FinishedAt: &at}))
+				})
+			}
+			finish(e4, domain.ExecutionCompleted, at(7*time.Hour), "done", 3)
+			for i := range want {
+				if len(want[i].Splits) == 0 {
+					continue
+				}
+				a, b := &want[i].Splits[0], &want[i].Splits[1]
+				require.Equal(t, "A", a.Variant)
+				a.Completed++
+				a.Ends["done"]++
+				b.Failed--
+				require.Equal(t, got[i].Conversion, want[i].Conversion, "conversions as before")
+			}
+			require.Equal(t, []store.SplitVariantCount{
+				{NodeID: "ab", Variant: "A", Entered: 4, Completed: 3, Ends: map[string]int64{"done": 3}},
+				{NodeID: "ab", Variant: "B", Entered: 3, Completed: 2, Ends: map[string]int64{"other_end": 1, "done": 1}},
+			}, want[3].Splits, "by hand, no goal")
+			require.Equal(t, want, read(), "e2 retried, e4 ended, live")
+			fold(at(9 * time.Hour))
+			require.Equal(t, want, read(), "e2 retried, e4 ended, folded through now+9h")
+
+			// e2 completes; its split variant leaves the pending rollup.
+			finish(e2, domain.ExecutionCompleted, at(10*time.Hour), "done", 3)
+			for i := range want {
+				if len(want[i].Splits) > 0 {
+					want[i].Splits[1].Completed++
+					want[i].Splits[1].Ends["done"]++
+				}
+			}
+			require.Equal(t, want, read(), "e2 completed, live")
+			fold(at(11 * time.Hour))
+			require.Equal(t, want, read(), "e2 completed, folded through now+11h")
 		}},
 	}
+}
+
+// addStep inserts a completed step of e.
+func addStep(t *testing.T, f *fixture, e *domain.Execution, seq int, node, nodeType, handle string) {
+	t.Helper()
+	f.in(t, e.TenantID, func(tx store.Tx) {
+		_, err := tx.StepInsert(f.ctx, &store.StepInsertParams{TenantID: e.TenantID, ExecutionID: e.ID, Seq: seq, NodeID: node,
+			NodeType: nodeType, Handle: handle, Status: domain.StepCompleted, Attempt: 1, Input: json.RawMessage(`{}`), StartedAt: ts()})
+		require.NoError(t, err)
+	})
 }
 
 // splitRun inserts an execution of v that took variant of the A/B split

@@ -412,7 +412,7 @@ WITH x AS MATERIALIZED (
     FROM (
         SELECT DISTINCT s.execution_id, s.node_id, s.handle FROM workflow_execution_steps s
         WHERE s.tenant_id = $1 AND s.execution_id IN (SELECT g.id FROM g)
-          AND s.node_type = $5::text AND s.status = 'COMPLETED' AND s.handle <> ''
+          AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
     ) d GROUP BY d.execution_id
 ), ins AS (
     INSERT INTO analytics_goal_firsts AS a (tenant_id, execution_id, goal, workflow_id, entered_at, first_at, split_nodes, split_variants)
@@ -429,7 +429,6 @@ type AnalyticsRollupGoalFirstsParams struct {
 	Since          time.Time
 	Through        time.Time
 	HorizonSeconds float64
-	SplitType      string
 }
 
 // Folds, per execution and event name, the first event of the contact in
@@ -444,7 +443,6 @@ func (q *Queries) AnalyticsRollupGoalFirsts(ctx context.Context, arg AnalyticsRo
 		arg.Since,
 		arg.Through,
 		arg.HorizonSeconds,
-		arg.SplitType,
 	)
 	var column_1 int64
 	err := row.Scan(&column_1)
@@ -490,6 +488,83 @@ func (q *Queries) AnalyticsRollupMessages(ctx context.Context, arg AnalyticsRoll
 	return column_1, err
 }
 
+const analyticsRollupSplitPendingIn = `-- name: AnalyticsRollupSplitPendingIn :exec
+WITH k AS (
+    SELECT e.workflow_id, (e.created_at AT TIME ZONE 'UTC')::date AS day, s.node_id, s.handle AS variant, count(*) AS n
+    FROM workflow_execution_steps s JOIN workflow_executions e ON e.tenant_id = $1 AND e.id = s.execution_id
+    WHERE s.tenant_id = $1 AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+      AND coalesce(s.finished_at, s.started_at) >= $2::timestamptz
+      AND coalesce(s.finished_at, s.started_at) < $3::timestamptz
+      AND NOT e.test AND NOT (e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < $3::timestamptz)
+      AND NOT EXISTS (
+        SELECT 1 FROM workflow_execution_steps p
+        WHERE p.tenant_id = $1 AND p.execution_id = s.execution_id AND p.node_type = 'split' AND p.status = 'COMPLETED'
+          AND p.handle = s.handle AND p.node_id = s.node_id AND p.seq < s.seq)
+    GROUP BY 1, 2, 3, 4
+)
+INSERT INTO analytics_split_pending AS a (tenant_id, workflow_id, day, node_id, variant, executions)
+SELECT $1, k.workflow_id, k.day, k.node_id, k.variant, k.n FROM k
+ON CONFLICT (tenant_id, workflow_id, day, node_id, variant) DO UPDATE SET executions = a.executions + excluded.executions
+`
+
+type AnalyticsRollupSplitPendingInParams struct {
+	TenantID   uuid.UUID
+	SplitSince time.Time
+	Through    time.Time
+}
+
+// Folds into analytics_split_pending the split steps written in
+// [split_since, through) (through workflow_execution_steps_split_at_idx),
+// each execution's first per split node and variant, of the executions
+// not folded as of through (not finished before it).
+func (q *Queries) AnalyticsRollupSplitPendingIn(ctx context.Context, arg AnalyticsRollupSplitPendingInParams) error {
+	_, err := q.db.Exec(ctx, analyticsRollupSplitPendingIn, arg.TenantID, arg.SplitSince, arg.Through)
+	return err
+}
+
+const analyticsRollupSplitPendingOut = `-- name: AnalyticsRollupSplitPendingOut :exec
+WITH x AS MATERIALIZED (
+    SELECT e.id, e.workflow_id, (e.created_at AT TIME ZONE 'UTC')::date AS day FROM workflow_executions e
+    WHERE e.tenant_id = $1 AND e.finished_at >= $2::timestamptz AND e.finished_at < $3::timestamptz
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND NOT e.test
+), k AS (
+    SELECT x.workflow_id, x.day, s.node_id, s.handle AS variant, count(*) AS n
+    FROM x JOIN workflow_execution_steps s ON s.tenant_id = $1 AND s.execution_id = x.id
+    WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+      AND coalesce(s.finished_at, s.started_at) < $4::timestamptz
+      AND NOT EXISTS (
+        SELECT 1 FROM workflow_execution_steps p
+        WHERE p.tenant_id = $1 AND p.execution_id = s.execution_id AND p.node_type = 'split' AND p.status = 'COMPLETED'
+          AND p.handle = s.handle AND p.node_id = s.node_id AND p.seq < s.seq)
+    GROUP BY 1, 2, 3, 4
+)
+UPDATE analytics_split_pending a SET executions = a.executions - k.n
+FROM k
+WHERE a.tenant_id = $1 AND a.workflow_id = k.workflow_id AND a.day = k.day AND a.node_id = k.node_id AND a.variant = k.variant
+`
+
+type AnalyticsRollupSplitPendingOutParams struct {
+	TenantID   uuid.UUID
+	Since      time.Time
+	Through    time.Time
+	SplitSince time.Time
+}
+
+// The executions that finished in [since, through) leave
+// analytics_split_pending (AnalyticsRollupSplits counts them in
+// analytics_split_days): each one's first step per split node and variant
+// written before split_since, the ones folded there. The split predicates
+// are written out as in workflow_execution_steps_split_exec_idx.
+func (q *Queries) AnalyticsRollupSplitPendingOut(ctx context.Context, arg AnalyticsRollupSplitPendingOutParams) error {
+	_, err := q.db.Exec(ctx, analyticsRollupSplitPendingOut,
+		arg.TenantID,
+		arg.Since,
+		arg.Through,
+		arg.SplitSince,
+	)
+	return err
+}
+
 const analyticsRollupSplits = `-- name: AnalyticsRollupSplits :exec
 WITH x AS MATERIALIZED (
     SELECT e.id, e.workflow_id, (e.created_at AT TIME ZONE 'UTC')::date AS day, e.status FROM workflow_executions e
@@ -498,14 +573,14 @@ WITH x AS MATERIALIZED (
 ), v AS MATERIALIZED (
     SELECT DISTINCT x.id, x.workflow_id, x.day, x.status, s.node_id, s.handle AS variant
     FROM x JOIN workflow_execution_steps s ON s.tenant_id = $1 AND s.execution_id = x.id
-    WHERE s.node_type = $4::text AND s.status = 'COMPLETED' AND s.handle <> ''
+    WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
 ), r AS (
     SELECT v.workflow_id, v.day, v.node_id, v.variant, ''::text AS end_node, count(*) AS executions,
         count(*) FILTER (WHERE v.status = 'COMPLETED') AS completed, count(*) FILTER (WHERE v.status = 'FAILED') AS failed
     FROM v GROUP BY 1, 2, 3, 4
     UNION ALL
     SELECT v.workflow_id, v.day, v.node_id, v.variant, t.node_id, count(DISTINCT v.id), 0, 0
-    FROM v JOIN workflow_execution_steps t ON t.tenant_id = $1 AND t.execution_id = v.id AND t.node_type = $5::text
+    FROM v JOIN workflow_execution_steps t ON t.tenant_id = $1 AND t.execution_id = v.id AND t.node_type = $4::text
     GROUP BY 1, 2, 3, 4, 5
 )
 INSERT INTO analytics_split_days AS a (tenant_id, workflow_id, day, node_id, variant, end_node, executions, completed, failed)
@@ -516,11 +591,10 @@ ON CONFLICT (tenant_id, workflow_id, day, node_id, variant, end_node) DO UPDATE 
 `
 
 type AnalyticsRollupSplitsParams struct {
-	TenantID  uuid.UUID
-	Since     time.Time
-	Through   time.Time
-	SplitType string
-	EndType   string
+	TenantID uuid.UUID
+	Since    time.Time
+	Through  time.Time
+	EndType  string
 }
 
 // Folds the executions that finished in [since, through) that took an A/B
@@ -532,7 +606,6 @@ func (q *Queries) AnalyticsRollupSplits(ctx context.Context, arg AnalyticsRollup
 		arg.TenantID,
 		arg.Since,
 		arg.Through,
-		arg.SplitType,
 		arg.EndType,
 	)
 	return err
@@ -579,7 +652,7 @@ WITH w AS (
     SELECT d.node_id, d.handle FROM (
         SELECT DISTINCT s.execution_id, s.node_id, s.handle FROM other
         JOIN workflow_execution_steps s ON s.tenant_id = $1 AND s.execution_id = other.id
-        WHERE s.node_type = $8::text AND s.status = 'COMPLETED' AND s.handle <> ''
+        WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
     ) d
 )
 SELECT x.node_id::text AS node_id, x.variant::text AS variant, count(*)::bigint AS converted
@@ -594,7 +667,6 @@ type AnalyticsSplitConvertedParams struct {
 	ToTime        time.Time
 	WithinSeconds float64
 	ReceivedSince time.Time
-	SplitType     string
 }
 
 type AnalyticsSplitConvertedRow struct {
@@ -619,7 +691,6 @@ func (q *Queries) AnalyticsSplitConverted(ctx context.Context, arg AnalyticsSpli
 		arg.ToTime,
 		arg.WithinSeconds,
 		arg.ReceivedSince,
-		arg.SplitType,
 	)
 	if err != nil {
 		return nil, err
@@ -642,26 +713,42 @@ func (q *Queries) AnalyticsSplitConverted(ctx context.Context, arg AnalyticsSpli
 const analyticsSplitCounts = `-- name: AnalyticsSplitCounts :many
 WITH w AS (
     SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = $1),
-        '1970-01-01T00:00:00Z'::timestamptz) AS through
-), live AS MATERIALIZED (
-    SELECT e.id, e.status FROM workflow_executions e
-    WHERE e.tenant_id = $1 AND e.workflow_id = $2 AND NOT e.test
-      AND e.status IN ('PENDING', 'RUNNING', 'WAITING')
-      AND e.created_at >= $3::timestamptz AND e.created_at < $4::timestamptz
-    UNION ALL
+            '1970-01-01T00:00:00Z'::timestamptz) AS through,
+        coalesce((SELECT aw.split_steps_through FROM analytics_watermarks aw WHERE aw.tenant_id = $1),
+            '1970-01-01T00:00:00Z'::timestamptz) AS split_through
+), done AS MATERIALIZED (
     SELECT e.id, e.status FROM workflow_executions e, w
     WHERE e.tenant_id = $1 AND e.workflow_id = $2 AND NOT e.test
       AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
       AND e.created_at >= $3::timestamptz AND e.created_at < $4::timestamptz
 ), v AS MATERIALIZED (
-    SELECT DISTINCT live.id, live.status, s.node_id, s.handle AS variant
-    FROM live JOIN workflow_execution_steps s ON s.tenant_id = $1 AND s.execution_id = live.id
-    WHERE s.node_type = $5::text AND s.status = 'COMPLETED' AND s.handle <> ''
+    SELECT DISTINCT done.id, done.status, s.node_id, s.handle AS variant
+    FROM done JOIN workflow_execution_steps s ON s.tenant_id = $1 AND s.execution_id = done.id
+    WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+), fresh AS (
+    SELECT s.node_id, s.handle AS variant, count(*) AS n
+    FROM w, workflow_execution_steps s JOIN workflow_executions e ON e.tenant_id = $1 AND e.id = s.execution_id
+    WHERE s.tenant_id = $1 AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+      AND coalesce(s.finished_at, s.started_at) >= w.split_through
+      AND coalesce(s.finished_at, s.started_at) >= $5::timestamptz
+      AND e.workflow_id = $2 AND NOT e.test
+      AND e.created_at >= $3::timestamptz AND e.created_at < $4::timestamptz
+      AND NOT (e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < w.through)
+      AND NOT EXISTS (
+        SELECT 1 FROM workflow_execution_steps p
+        WHERE p.tenant_id = $1 AND p.execution_id = s.execution_id AND p.node_type = 'split' AND p.status = 'COMPLETED'
+          AND p.handle = s.handle AND p.node_id = s.node_id AND p.seq < s.seq)
+    GROUP BY 1, 2
 ), r AS (
     SELECT a.node_id, a.variant, a.end_node, a.executions, a.completed, a.failed FROM analytics_split_days a
     WHERE a.tenant_id = $1 AND a.workflow_id = $2 AND a.day >= $6::date AND a.day < $7::date
     UNION ALL
-    SELECT v.node_id, v.variant, ''::text, count(*), count(*) FILTER (WHERE v.status = 'COMPLETED'),
+    SELECT a.node_id, a.variant, ''::text, a.executions, 0, 0 FROM analytics_split_pending a
+    WHERE a.tenant_id = $1 AND a.workflow_id = $2 AND a.day >= $6::date AND a.day < $7::date
+    UNION ALL
+    SELECT fresh.node_id, fresh.variant, ''::text, fresh.n, 0, 0 FROM fresh
+    UNION ALL
+    SELECT v.node_id, v.variant, ''::text, 0, count(*) FILTER (WHERE v.status = 'COMPLETED'),
         count(*) FILTER (WHERE v.status = 'FAILED')
     FROM v GROUP BY 1, 2
     UNION ALL
@@ -671,7 +758,8 @@ WITH w AS (
 )
 SELECT r.node_id, r.variant, r.end_node, sum(r.executions)::bigint AS executions, sum(r.completed)::bigint AS completed,
     sum(r.failed)::bigint AS failed
-FROM r GROUP BY r.node_id, r.variant, r.end_node ORDER BY r.node_id, r.variant, r.end_node
+FROM r GROUP BY r.node_id, r.variant, r.end_node HAVING sum(r.executions) > 0
+ORDER BY r.node_id, r.variant, r.end_node
 `
 
 type AnalyticsSplitCountsParams struct {
@@ -679,7 +767,7 @@ type AnalyticsSplitCountsParams struct {
 	WorkflowID uuid.UUID
 	FromTime   time.Time
 	ToTime     time.Time
-	SplitType  string
+	SplitSince time.Time
 	FromDay    pgtype.Date
 	ToDay      pgtype.Date
 	EndType    string
@@ -695,16 +783,20 @@ type AnalyticsSplitCountsRow struct {
 }
 
 // Per split node, variant and end node (empty for the variant itself) of the
-// workflow's executions created in [from, to): the rollup rows plus the
-// executions not folded (not finished, or finished at or after the
-// watermark).
+// workflow's executions created in [from, to). Entries: the folded
+// executions' (analytics_split_days), the others' split steps written
+// before split_steps_through (analytics_split_pending) and after it (read
+// live through workflow_execution_steps_split_at_idx), so an execution
+// still waiting costs nothing here. Completed, failed and ends: the
+// folded executions' plus those of the executions finished at or after the
+// watermark (live). A variant or end reached by none is left out.
 func (q *Queries) AnalyticsSplitCounts(ctx context.Context, arg AnalyticsSplitCountsParams) ([]AnalyticsSplitCountsRow, error) {
 	rows, err := q.db.Query(ctx, analyticsSplitCounts,
 		arg.TenantID,
 		arg.WorkflowID,
 		arg.FromTime,
 		arg.ToTime,
-		arg.SplitType,
+		arg.SplitSince,
 		arg.FromDay,
 		arg.ToDay,
 		arg.EndType,
@@ -734,14 +826,89 @@ func (q *Queries) AnalyticsSplitCounts(ctx context.Context, arg AnalyticsSplitCo
 	return items, nil
 }
 
+const analyticsUnfoldExecution = `-- name: AnalyticsUnfoldExecution :one
+WITH x AS MATERIALIZED (
+    SELECT e.id, e.workflow_id, (e.created_at AT TIME ZONE 'UTC')::date AS day,
+        (e.finished_at AT TIME ZONE 'UTC')::date AS finished_day, e.status
+    FROM workflow_executions e
+    WHERE e.tenant_id = $1 AND e.id = $2 AND NOT e.test
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < $3::timestamptz
+), d AS (
+    SELECT x.workflow_id, x.day, 1 AS started, 0 AS completed, 0 AS failed, 0 AS cancelled FROM x
+    UNION ALL
+    SELECT x.workflow_id, x.finished_day, 0, (x.status = 'COMPLETED')::int, (x.status = 'FAILED')::int, (x.status = 'CANCELLED')::int FROM x
+), days AS (
+    UPDATE analytics_execution_days a SET started = a.started - g.started, completed = a.completed - g.completed,
+        failed = a.failed - g.failed, cancelled = a.cancelled - g.cancelled
+    FROM (SELECT d.workflow_id, d.day, sum(d.started) AS started, sum(d.completed) AS completed, sum(d.failed) AS failed,
+            sum(d.cancelled) AS cancelled FROM d GROUP BY 1, 2) g
+    WHERE a.tenant_id = $1 AND a.workflow_id = g.workflow_id AND a.day = g.day
+), v AS MATERIALIZED (
+    SELECT DISTINCT ON (s.node_id, s.handle) x.workflow_id, x.day, x.status, s.node_id, s.handle AS variant,
+        coalesce(s.finished_at, s.started_at) AS at
+    FROM x JOIN workflow_execution_steps s ON s.tenant_id = $1 AND s.execution_id = x.id
+    WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+    ORDER BY s.node_id, s.handle, s.seq
+), ends AS (
+    SELECT DISTINCT t.node_id FROM x JOIN workflow_execution_steps t ON t.tenant_id = $1 AND t.execution_id = x.id
+    WHERE t.node_type = $4::text
+), sv AS (
+    UPDATE analytics_split_days a SET executions = a.executions - 1,
+        completed = a.completed - (v.status = 'COMPLETED')::int, failed = a.failed - (v.status = 'FAILED')::int
+    FROM v
+    WHERE a.tenant_id = $1 AND a.workflow_id = v.workflow_id AND a.day = v.day AND a.node_id = v.node_id
+      AND a.variant = v.variant AND a.end_node = ''
+), se AS (
+    UPDATE analytics_split_days a SET executions = a.executions - 1
+    FROM v, ends
+    WHERE a.tenant_id = $1 AND a.workflow_id = v.workflow_id AND a.day = v.day AND a.node_id = v.node_id
+      AND a.variant = v.variant AND a.end_node = ends.node_id AND ends.node_id <> ''
+), back AS (
+    INSERT INTO analytics_split_pending AS a (tenant_id, workflow_id, day, node_id, variant, executions)
+    SELECT $1, v.workflow_id, v.day, v.node_id, v.variant, 1 FROM v WHERE v.at < $5::timestamptz
+    ON CONFLICT (tenant_id, workflow_id, day, node_id, variant) DO UPDATE SET executions = a.executions + 1
+), goals AS (
+    DELETE FROM analytics_goal_firsts g USING x WHERE g.tenant_id = $1 AND g.execution_id = x.id
+)
+SELECT count(*)::bigint FROM x
+`
+
+type AnalyticsUnfoldExecutionParams struct {
+	TenantID     uuid.UUID
+	ExecutionID  uuid.UUID
+	Through      time.Time
+	EndType      string
+	SplitThrough time.Time
+}
+
+// Takes a folded execution (finished before through, the watermark the
+// caller read FOR SHARE) back out of the rollups, before a retry makes it
+// run again: its day counts, its split variants' counts (its entries go
+// back to analytics_split_pending when their step was written before
+// split_through) and its first goal events. Returns 1 when it was folded,
+// 0 when not (nothing changes).
+func (q *Queries) AnalyticsUnfoldExecution(ctx context.Context, arg AnalyticsUnfoldExecutionParams) (int64, error) {
+	row := q.db.QueryRow(ctx, analyticsUnfoldExecution,
+		arg.TenantID,
+		arg.ExecutionID,
+		arg.Through,
+		arg.EndType,
+		arg.SplitThrough,
+	)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const analyticsWatermarkGet = `-- name: AnalyticsWatermarkGet :one
 
-SELECT executions_through, messages_through FROM analytics_watermarks WHERE tenant_id = $1
+SELECT executions_through, messages_through, split_steps_through FROM analytics_watermarks WHERE tenant_id = $1
 `
 
 type AnalyticsWatermarkGetRow struct {
 	ExecutionsThrough time.Time
 	MessagesThrough   time.Time
+	SplitStepsThrough time.Time
 }
 
 // Analytics: daily rollups of finished history (folded by the periodic
@@ -751,20 +918,21 @@ type AnalyticsWatermarkGetRow struct {
 func (q *Queries) AnalyticsWatermarkGet(ctx context.Context, tenantID uuid.UUID) (AnalyticsWatermarkGetRow, error) {
 	row := q.db.QueryRow(ctx, analyticsWatermarkGet, tenantID)
 	var i AnalyticsWatermarkGetRow
-	err := row.Scan(&i.ExecutionsThrough, &i.MessagesThrough)
+	err := row.Scan(&i.ExecutionsThrough, &i.MessagesThrough, &i.SplitStepsThrough)
 	return i, err
 }
 
 const analyticsWatermarkLock = `-- name: AnalyticsWatermarkLock :one
-INSERT INTO analytics_watermarks (tenant_id, executions_through, messages_through)
-VALUES ($1, '1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z')
+INSERT INTO analytics_watermarks (tenant_id, executions_through, messages_through, split_steps_through)
+VALUES ($1, '1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z')
 ON CONFLICT (tenant_id) DO UPDATE SET updated_at = clock_timestamp()
-RETURNING executions_through, messages_through
+RETURNING executions_through, messages_through, split_steps_through
 `
 
 type AnalyticsWatermarkLockRow struct {
 	ExecutionsThrough time.Time
 	MessagesThrough   time.Time
+	SplitStepsThrough time.Time
 }
 
 // The watermarks of the tenant, the row created at the epoch when missing and
@@ -773,23 +941,49 @@ type AnalyticsWatermarkLockRow struct {
 func (q *Queries) AnalyticsWatermarkLock(ctx context.Context, tenantID uuid.UUID) (AnalyticsWatermarkLockRow, error) {
 	row := q.db.QueryRow(ctx, analyticsWatermarkLock, tenantID)
 	var i AnalyticsWatermarkLockRow
-	err := row.Scan(&i.ExecutionsThrough, &i.MessagesThrough)
+	err := row.Scan(&i.ExecutionsThrough, &i.MessagesThrough, &i.SplitStepsThrough)
 	return i, err
 }
 
 const analyticsWatermarkSet = `-- name: AnalyticsWatermarkSet :exec
 UPDATE analytics_watermarks
-SET executions_through = $1, messages_through = $2, updated_at = clock_timestamp()
-WHERE tenant_id = $3
+SET executions_through = $1, messages_through = $2,
+    split_steps_through = $3, updated_at = clock_timestamp()
+WHERE tenant_id = $4
 `
 
 type AnalyticsWatermarkSetParams struct {
 	ExecutionsThrough time.Time
 	MessagesThrough   time.Time
+	SplitStepsThrough time.Time
 	TenantID          uuid.UUID
 }
 
 func (q *Queries) AnalyticsWatermarkSet(ctx context.Context, arg AnalyticsWatermarkSetParams) error {
-	_, err := q.db.Exec(ctx, analyticsWatermarkSet, arg.ExecutionsThrough, arg.MessagesThrough, arg.TenantID)
+	_, err := q.db.Exec(ctx, analyticsWatermarkSet,
+		arg.ExecutionsThrough,
+		arg.MessagesThrough,
+		arg.SplitStepsThrough,
+		arg.TenantID,
+	)
 	return err
+}
+
+const analyticsWatermarkShare = `-- name: AnalyticsWatermarkShare :one
+SELECT executions_through, split_steps_through FROM analytics_watermarks WHERE tenant_id = $1 FOR SHARE
+`
+
+type AnalyticsWatermarkShareRow struct {
+	ExecutionsThrough time.Time
+	SplitStepsThrough time.Time
+}
+
+// The tenant's execution watermarks, the row locked FOR SHARE until the
+// transaction ends: a fold running meanwhile commits first (and this
+// returns its watermarks), one starting later waits for this transaction.
+func (q *Queries) AnalyticsWatermarkShare(ctx context.Context, tenantID uuid.UUID) (AnalyticsWatermarkShareRow, error) {
+	row := q.db.QueryRow(ctx, analyticsWatermarkShare, tenantID)
+	var i AnalyticsWatermarkShareRow
+	err := row.Scan(&i.ExecutionsThrough, &i.SplitStepsThrough)
+	return i, err
 }

@@ -90,11 +90,21 @@ type AnalyticsSplitDay struct {
 	Failed     int64
 }
 
+type AnalyticsSplitPending struct {
+	TenantID   uuid.UUID
+	WorkflowID uuid.UUID
+	Day        pgtype.Date
+	NodeID     string
+	Variant    string
+	Executions int64
+}
+
 type AnalyticsWatermark struct {
 	TenantID          uuid.UUID
 	ExecutionsThrough time.Time
 	MessagesThrough   time.Time
 	UpdatedAt         time.Time
+	SplitStepsThrough time.Time
 }
 
 type ApiKey struct {

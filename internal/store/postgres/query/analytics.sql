@@ -4,21 +4,127 @@
 -- they share one snapshot. Test runs are left out. Days are UTC.
 
 -- name: AnalyticsWatermarkGet :one
-SELECT executions_through, messages_through FROM analytics_watermarks WHERE tenant_id = @tenant_id;
+SELECT executions_through, messages_through, split_steps_through FROM analytics_watermarks WHERE tenant_id = @tenant_id;
 
 -- name: AnalyticsWatermarkLock :one
 -- The watermarks of the tenant, the row created at the epoch when missing and
 -- locked until the transaction of the fold ends, so two folds of one tenant
 -- run one after the other.
-INSERT INTO analytics_watermarks (tenant_id, executions_through, messages_through)
-VALUES (@tenant_id, '1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z')
+INSERT INTO analytics_watermarks (tenant_id, executions_through, messages_through, split_steps_through)
+VALUES (@tenant_id, '1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z')
 ON CONFLICT (tenant_id) DO UPDATE SET updated_at = clock_timestamp()
-RETURNING executions_through, messages_through;
+RETURNING executions_through, messages_through, split_steps_through;
 
 -- name: AnalyticsWatermarkSet :exec
 UPDATE analytics_watermarks
-SET executions_through = @executions_through, messages_through = @messages_through, updated_at = clock_timestamp()
+SET executions_through = @executions_through, messages_through = @messages_through,
+    split_steps_through = @split_steps_through, updated_at = clock_timestamp()
 WHERE tenant_id = @tenant_id;
+
+-- name: AnalyticsWatermarkShare :one
+-- The tenant's execution watermarks, the row locked FOR SHARE until the
+-- transaction ends: a fold running meanwhile commits first (and this
+-- returns its watermarks), one starting later waits for this transaction.
+SELECT executions_through, split_steps_through FROM analytics_watermarks WHERE tenant_id = @tenant_id FOR SHARE;
+
+-- name: AnalyticsRollupSplitPendingOut :exec
+-- The executions that finished in [since, through) leave
+-- analytics_split_pending (AnalyticsRollupSplits counts them in
+-- analytics_split_days): each one's first step per split node and variant
+-- written before split_since, the ones folded there. The split predicates
+-- are written out as in workflow_execution_steps_split_exec_idx.
+WITH x AS MATERIALIZED (
+    SELECT e.id, e.workflow_id, (e.created_at AT TIME ZONE 'UTC')::date AS day FROM workflow_executions e
+    WHERE e.tenant_id = @tenant_id AND e.finished_at >= @since::timestamptz AND e.finished_at < @through::timestamptz
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND NOT e.test
+), k AS (
+    SELECT x.workflow_id, x.day, s.node_id, s.handle AS variant, count(*) AS n
+    FROM x JOIN workflow_execution_steps s ON s.tenant_id = @tenant_id AND s.execution_id = x.id
+    WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+      AND coalesce(s.finished_at, s.started_at) < @split_since::timestamptz
+      AND NOT EXISTS (
+        SELECT 1 FROM workflow_execution_steps p
+        WHERE p.tenant_id = @tenant_id AND p.execution_id = s.execution_id AND p.node_type = 'split' AND p.status = 'COMPLETED'
+          AND p.handle = s.handle AND p.node_id = s.node_id AND p.seq < s.seq)
+    GROUP BY 1, 2, 3, 4
+)
+UPDATE analytics_split_pending a SET executions = a.executions - k.n
+FROM k
+WHERE a.tenant_id = @tenant_id AND a.workflow_id = k.workflow_id AND a.day = k.day AND a.node_id = k.node_id AND a.variant = k.variant;
+
+-- name: AnalyticsRollupSplitPendingIn :exec
+-- Folds into analytics_split_pending the split steps written in
+-- [split_since, through) (through workflow_execution_steps_split_at_idx),
+-- each execution's first per split node and variant, of the executions
+-- not folded as of through (not finished before it).
+WITH k AS (
+    SELECT e.workflow_id, (e.created_at AT TIME ZONE 'UTC')::date AS day, s.node_id, s.handle AS variant, count(*) AS n
+    FROM workflow_execution_steps s JOIN workflow_executions e ON e.tenant_id = @tenant_id AND e.id = s.execution_id
+    WHERE s.tenant_id = @tenant_id AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+      AND coalesce(s.finished_at, s.started_at) >= @split_since::timestamptz
+      AND coalesce(s.finished_at, s.started_at) < @through::timestamptz
+      AND NOT e.test AND NOT (e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < @through::timestamptz)
+      AND NOT EXISTS (
+        SELECT 1 FROM workflow_execution_steps p
+        WHERE p.tenant_id = @tenant_id AND p.execution_id = s.execution_id AND p.node_type = 'split' AND p.status = 'COMPLETED'
+          AND p.handle = s.handle AND p.node_id = s.node_id AND p.seq < s.seq)
+    GROUP BY 1, 2, 3, 4
+)
+INSERT INTO analytics_split_pending AS a (tenant_id, workflow_id, day, node_id, variant, executions)
+SELECT @tenant_id, k.workflow_id, k.day, k.node_id, k.variant, k.n FROM k
+ON CONFLICT (tenant_id, workflow_id, day, node_id, variant) DO UPDATE SET executions = a.executions + excluded.executions;
+
+-- name: AnalyticsUnfoldExecution :one
+-- Takes a folded execution (finished before through, the watermark the
+-- caller read FOR SHARE) back out of the rollups, before a retry makes it
+-- run again: its day counts, its split variants' counts (its entries go
+-- back to analytics_split_pending when their step was written before
+-- split_through) and its first goal events. Returns 1 when it was folded,
+-- 0 when not (nothing changes).
+WITH x AS MATERIALIZED (
+    SELECT e.id, e.workflow_id, (e.created_at AT TIME ZONE 'UTC')::date AS day,
+        (e.finished_at AT TIME ZONE 'UTC')::date AS finished_day, e.status
+    FROM workflow_executions e
+    WHERE e.tenant_id = @tenant_id AND e.id = @execution_id AND NOT e.test
+      AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < @through::timestamptz
+), d AS (
+    SELECT x.workflow_id, x.day, 1 AS started, 0 AS completed, 0 AS failed, 0 AS cancelled FROM x
+    UNION ALL
+    SELECT x.workflow_id, x.finished_day, 0, (x.status = 'COMPLETED')::int, (x.status = 'FAILED')::int, (x.status = 'CANCELLED')::int FROM x
+), days AS (
+    UPDATE analytics_execution_days a SET started = a.started - g.started, completed = a.completed - g.completed,
+        failed = a.failed - g.failed, cancelled = a.cancelled - g.cancelled
+    FROM (SELECT d.workflow_id, d.day, sum(d.started) AS started, sum(d.completed) AS completed, sum(d.failed) AS failed,
+            sum(d.cancelled) AS cancelled FROM d GROUP BY 1, 2) g
+    WHERE a.tenant_id = @tenant_id AND a.workflow_id = g.workflow_id AND a.day = g.day
+), v AS MATERIALIZED (
+    SELECT DISTINCT ON (s.node_id, s.handle) x.workflow_id, x.day, x.status, s.node_id, s.handle AS variant,
+        coalesce(s.finished_at, s.started_at) AS at
+    FROM x JOIN workflow_execution_steps s ON s.tenant_id = @tenant_id AND s.execution_id = x.id
+    WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+    ORDER BY s.node_id, s.handle, s.seq
+), ends AS (
+    SELECT DISTINCT t.node_id FROM x JOIN workflow_execution_steps t ON t.tenant_id = @tenant_id AND t.execution_id = x.id
+    WHERE t.node_type = @end_type::text
+), sv AS (
+    UPDATE analytics_split_days a SET executions = a.executions - 1,
+        completed = a.completed - (v.status = 'COMPLETED')::int, failed = a.failed - (v.status = 'FAILED')::int
+    FROM v
+    WHERE a.tenant_id = @tenant_id AND a.workflow_id = v.workflow_id AND a.day = v.day AND a.node_id = v.node_id
+      AND a.variant = v.variant AND a.end_node = ''
+), se AS (
+    UPDATE analytics_split_days a SET executions = a.executions - 1
+    FROM v, ends
+    WHERE a.tenant_id = @tenant_id AND a.workflow_id = v.workflow_id AND a.day = v.day AND a.node_id = v.node_id
+      AND a.variant = v.variant AND a.end_node = ends.node_id AND ends.node_id <> ''
+), back AS (
+    INSERT INTO analytics_split_pending AS a (tenant_id, workflow_id, day, node_id, variant, executions)
+    SELECT @tenant_id, v.workflow_id, v.day, v.node_id, v.variant, 1 FROM v WHERE v.at < @split_through::timestamptz
+    ON CONFLICT (tenant_id, workflow_id, day, node_id, variant) DO UPDATE SET executions = a.executions + 1
+), goals AS (
+    DELETE FROM analytics_goal_firsts g USING x WHERE g.tenant_id = @tenant_id AND g.execution_id = x.id
+)
+SELECT count(*)::bigint FROM x;
 
 -- name: AnalyticsRollupExecutions :one
 -- Folds the executions that finished in [since, through): started on the
@@ -84,7 +190,7 @@ WITH x AS MATERIALIZED (
 ), v AS MATERIALIZED (
     SELECT DISTINCT x.id, x.workflow_id, x.day, x.status, s.node_id, s.handle AS variant
     FROM x JOIN workflow_execution_steps s ON s.tenant_id = @tenant_id AND s.execution_id = x.id
-    WHERE s.node_type = @split_type::text AND s.status = 'COMPLETED' AND s.handle <> ''
+    WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
 ), r AS (
     SELECT v.workflow_id, v.day, v.node_id, v.variant, ''::text AS end_node, count(*) AS executions,
         count(*) FILTER (WHERE v.status = 'COMPLETED') AS completed, count(*) FILTER (WHERE v.status = 'FAILED') AS failed
@@ -132,7 +238,7 @@ WITH x AS MATERIALIZED (
     FROM (
         SELECT DISTINCT s.execution_id, s.node_id, s.handle FROM workflow_execution_steps s
         WHERE s.tenant_id = @tenant_id AND s.execution_id IN (SELECT g.id FROM g)
-          AND s.node_type = @split_type::text AND s.status = 'COMPLETED' AND s.handle <> ''
+          AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
     ) d GROUP BY d.execution_id
 ), ins AS (
     INSERT INTO analytics_goal_firsts AS a (tenant_id, execution_id, goal, workflow_id, entered_at, first_at, split_nodes, split_variants)
@@ -222,31 +328,51 @@ FROM d GROUP BY d.day, d.channel ORDER BY d.day, d.channel;
 
 -- name: AnalyticsSplitCounts :many
 -- Per split node, variant and end node (empty for the variant itself) of the
--- workflow's executions created in [from, to): the rollup rows plus the
--- executions not folded (not finished, or finished at or after the
--- watermark).
+-- workflow's executions created in [from, to). Entries: the folded
+-- executions' (analytics_split_days), the others' split steps written
+-- before split_steps_through (analytics_split_pending) and after it (read
+-- live through workflow_execution_steps_split_at_idx), so an execution
+-- still waiting costs nothing here. Completed, failed and ends: the
+-- folded executions' plus those of the executions finished at or after the
+-- watermark (live). A variant or end reached by none is left out.
 WITH w AS (
     SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = @tenant_id),
-        '1970-01-01T00:00:00Z'::timestamptz) AS through
-), live AS MATERIALIZED (
-    SELECT e.id, e.status FROM workflow_executions e
-    WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
-      AND e.status IN ('PENDING', 'RUNNING', 'WAITING')
-      AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
-    UNION ALL
+            '1970-01-01T00:00:00Z'::timestamptz) AS through,
+        coalesce((SELECT aw.split_steps_through FROM analytics_watermarks aw WHERE aw.tenant_id = @tenant_id),
+            '1970-01-01T00:00:00Z'::timestamptz) AS split_through
+), done AS MATERIALIZED (
     SELECT e.id, e.status FROM workflow_executions e, w
     WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
       AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
       AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
 ), v AS MATERIALIZED (
-    SELECT DISTINCT live.id, live.status, s.node_id, s.handle AS variant
-    FROM live JOIN workflow_execution_steps s ON s.tenant_id = @tenant_id AND s.execution_id = live.id
-    WHERE s.node_type = @split_type::text AND s.status = 'COMPLETED' AND s.handle <> ''
+    SELECT DISTINCT done.id, done.status, s.node_id, s.handle AS variant
+    FROM done JOIN workflow_execution_steps s ON s.tenant_id = @tenant_id AND s.execution_id = done.id
+    WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+), fresh AS (
+    SELECT s.node_id, s.handle AS variant, count(*) AS n
+    FROM w, workflow_execution_steps s JOIN workflow_executions e ON e.tenant_id = @tenant_id AND e.id = s.execution_id
+    WHERE s.tenant_id = @tenant_id AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+      AND coalesce(s.finished_at, s.started_at) >= w.split_through
+      AND coalesce(s.finished_at, s.started_at) >= @split_since::timestamptz
+      AND e.workflow_id = @workflow_id AND NOT e.test
+      AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
+      AND NOT (e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < w.through)
+      AND NOT EXISTS (
+        SELECT 1 FROM workflow_execution_steps p
+        WHERE p.tenant_id = @tenant_id AND p.execution_id = s.execution_id AND p.node_type = 'split' AND p.status = 'COMPLETED'
+          AND p.handle = s.handle AND p.node_id = s.node_id AND p.seq < s.seq)
+    GROUP BY 1, 2
 ), r AS (
     SELECT a.node_id, a.variant, a.end_node, a.executions, a.completed, a.failed FROM analytics_split_days a
     WHERE a.tenant_id = @tenant_id AND a.workflow_id = @workflow_id AND a.day >= @from_day::date AND a.day < @to_day::date
     UNION ALL
-    SELECT v.node_id, v.variant, ''::text, count(*), count(*) FILTER (WHERE v.status = 'COMPLETED'),
+    SELECT a.node_id, a.variant, ''::text, a.executions, 0, 0 FROM analytics_split_pending a
+    WHERE a.tenant_id = @tenant_id AND a.workflow_id = @workflow_id AND a.day >= @from_day::date AND a.day < @to_day::date
+    UNION ALL
+    SELECT fresh.node_id, fresh.variant, ''::text, fresh.n, 0, 0 FROM fresh
+    UNION ALL
+    SELECT v.node_id, v.variant, ''::text, 0, count(*) FILTER (WHERE v.status = 'COMPLETED'),
         count(*) FILTER (WHERE v.status = 'FAILED')
     FROM v GROUP BY 1, 2
     UNION ALL
@@ -256,7 +382,8 @@ WITH w AS (
 )
 SELECT r.node_id, r.variant, r.end_node, sum(r.executions)::bigint AS executions, sum(r.completed)::bigint AS completed,
     sum(r.failed)::bigint AS failed
-FROM r GROUP BY r.node_id, r.variant, r.end_node ORDER BY r.node_id, r.variant, r.end_node;
+FROM r GROUP BY r.node_id, r.variant, r.end_node HAVING sum(r.executions) > 0
+ORDER BY r.node_id, r.variant, r.end_node;
 
 -- name: AnalyticsSplitConverted :many
 -- Per split node and variant, the workflow's executions created in
@@ -306,7 +433,7 @@ WITH w AS (
     SELECT d.node_id, d.handle FROM (
         SELECT DISTINCT s.execution_id, s.node_id, s.handle FROM other
         JOIN workflow_execution_steps s ON s.tenant_id = @tenant_id AND s.execution_id = other.id
-        WHERE s.node_type = @split_type::text AND s.status = 'COMPLETED' AND s.handle <> ''
+        WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
     ) d
 )
 SELECT x.node_id::text AS node_id, x.variant::text AS variant, count(*)::bigint AS converted
