@@ -286,11 +286,16 @@ func (e *Engine) startEager(ctx context.Context, tx store.Tx, ne *newExecution) 
 // at its current published version (ErrNoVersion, or ErrInactive unless p
 // is a test or manual start), or nil when it can.
 func Startable(wf *domain.Workflow, p StartParams) error {
-	if wf.CurrentVersionID == nil {
-		return fmt.Errorf("start workflow %s: %w", wf.ID, ErrNoVersion)
+	return startable(wf.ID, wf.CurrentVersionID, wf.IsActive, p)
+}
+
+// startable is Startable of a workflow's ID, current version and activity.
+func startable(id uuid.UUID, currentVersionID *uuid.UUID, active bool, p StartParams) error {
+	if currentVersionID == nil {
+		return fmt.Errorf("start workflow %s: %w", id, ErrNoVersion)
 	}
-	if !wf.IsActive && !p.Test && p.TriggerType != workflow.TypeTriggerManual {
-		return fmt.Errorf("start workflow %s: %w", wf.ID, ErrInactive)
+	if !active && !p.Test && p.TriggerType != workflow.TypeTriggerManual {
+		return fmt.Errorf("start workflow %s: %w", id, ErrInactive)
 	}
 	return nil
 }
@@ -313,12 +318,12 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 		wf := cache.workflow(p.TenantID, p.WorkflowID)
 		if wf == nil {
 			var err error
-			if wf, err = tx.WorkflowGetByID(ctx, p.TenantID, p.WorkflowID); err != nil {
+			if wf, err = tx.WorkflowGetStartInfo(ctx, p.TenantID, p.WorkflowID); err != nil {
 				return nil, fmt.Errorf("load workflow %s: %w", p.WorkflowID, err)
 			}
 			cache.putWorkflow(wf)
 		}
-		if err := Startable(wf, p); err != nil {
+		if err := startable(wf.ID, wf.CurrentVersionID, wf.IsActive, p); err != nil {
 			return nil, err
 		}
 		versionID, version = *wf.CurrentVersionID, wf.CurrentVersion
@@ -402,20 +407,21 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 }
 
 // startCache keeps the workflow and version rows read while starting a
-// batch of executions (a nil cache keeps nothing). Rows are read in the
-// batch's transaction, so they stay valid for its length.
+// batch of executions (a nil cache keeps nothing): of a workflow, only
+// what a start reads (store.WorkflowStartInfo), not its draft. Rows are
+// read in the batch's transaction, so they stay valid for its length.
 type startCache struct {
-	workflows map[uuid.UUID]*domain.Workflow
+	workflows map[uuid.UUID]*store.WorkflowStartInfo
 	versions  map[uuid.UUID]*domain.WorkflowVersion
 }
 
 // newStartCache returns an empty cache.
 func newStartCache() *startCache {
-	return &startCache{workflows: map[uuid.UUID]*domain.Workflow{}, versions: map[uuid.UUID]*domain.WorkflowVersion{}}
+	return &startCache{workflows: map[uuid.UUID]*store.WorkflowStartInfo{}, versions: map[uuid.UUID]*domain.WorkflowVersion{}}
 }
 
 // workflow returns the cached workflow id of tenantID, if any.
-func (c *startCache) workflow(tenantID, id uuid.UUID) *domain.Workflow {
+func (c *startCache) workflow(tenantID, id uuid.UUID) *store.WorkflowStartInfo {
 	if c == nil {
 		return nil
 	}
@@ -425,7 +431,7 @@ func (c *startCache) workflow(tenantID, id uuid.UUID) *domain.Workflow {
 	return nil
 }
 
-func (c *startCache) putWorkflow(wf *domain.Workflow) {
+func (c *startCache) putWorkflow(wf *store.WorkflowStartInfo) {
 	if c != nil {
 		c.workflows[wf.ID] = wf
 	}

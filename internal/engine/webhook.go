@@ -130,7 +130,7 @@ func (e *Engine) webhookStartParams(ctx context.Context, tx store.Tx, w WebhookS
 	wf := cache.workflow(w.TenantID, w.WorkflowID)
 	if wf == nil {
 		var err error
-		wf, err = tx.WorkflowGetByID(ctx, w.TenantID, w.WorkflowID)
+		wf, err = tx.WorkflowGetStartInfo(ctx, w.TenantID, w.WorkflowID)
 		if errors.Is(err, store.ErrNotFound) {
 			return none, 0, fmt.Errorf("workflow %s: %w", w.WorkflowID, ErrNotWebhook)
 		}
@@ -158,9 +158,11 @@ func (e *Engine) webhookStartParams(ctx context.Context, tx store.Tx, w WebhookS
 		return none, 0, err
 	}
 	input := json.RawMessage(`{}`)
-	if len(bytes.TrimSpace(w.Body)) > 0 {
-		var v map[string]any
-		if err := json.Unmarshal(w.Body, &v); err != nil {
+	if body := bytes.TrimSpace(w.Body); len(body) > 0 {
+		// An object (or null, as json.Unmarshal into a map takes it),
+		// checked without building it: the start decodes it once, into
+		// trigger.input.
+		if !json.Valid(body) || (body[0] != '{' && !bytes.Equal(body, []byte("null"))) {
 			return none, 0, ErrWebhookBody
 		}
 		input = w.Body
@@ -297,4 +299,31 @@ func (e *Engine) checkWebhookAuth(ctx context.Context, tx store.Tx, w WebhookSta
 		return refused
 	}
 	return nil
+}
+
+// ContextViewJSON is ContextView with each part (trigger, contact, steps,
+// vars) kept as the JSON it is stored as, an empty object for a part left
+// out, for an answer that only encodes the view (the webhook's answer on
+// completion): it builds no map of the parts' contents, which decoding
+// and encoding again cost about as much as the rest of the answer.
+func ContextViewJSON(raw json.RawMessage) (map[string]any, error) {
+	var parts struct {
+		Trigger json.RawMessage `json:"trigger"`
+		Contact json.RawMessage `json:"contact"`
+		Steps   json.RawMessage `json:"steps"`
+		Vars    json.RawMessage `json:"vars"`
+	}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &parts); err != nil {
+			return nil, fmt.Errorf("decode execution context: %w", err)
+		}
+	}
+	part := func(v json.RawMessage) json.RawMessage {
+		if len(v) == 0 || bytes.Equal(v, []byte("null")) {
+			return json.RawMessage(`{}`)
+		}
+		return v
+	}
+	return map[string]any{"trigger": part(parts.Trigger), "contact": part(parts.Contact),
+		"steps": part(parts.Steps), "vars": part(parts.Vars)}, nil
 }

@@ -223,6 +223,9 @@ type Tx interface {
 
 	WorkflowInsert(ctx context.Context, p *WorkflowInsertParams) (*domain.Workflow, error)
 	WorkflowGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Workflow, error)
+	// WorkflowGetStartInfo reads what a start needs of a workflow (active,
+	// current version), without its name, description or draft.
+	WorkflowGetStartInfo(ctx context.Context, tenantID, id uuid.UUID) (*WorkflowStartInfo, error)
 	WorkflowList(ctx context.Context, p *WorkflowListParams) ([]domain.Workflow, error)
 	// WorkflowUpdateDraft applies the update only when the stored revision
 	// equals p.ExpectedRevision, else ErrStale; the revision is incremented.
@@ -308,8 +311,9 @@ type Tx interface {
 	// key exists already it returns the existing entry and created=false.
 	OutboxInsert(ctx context.Context, p *OutboxInsertParams) (entry *domain.OutboxEntry, created bool, err error)
 	// OutboxInsertMany records several new entries of one tenant (status
-	// PENDING, no attempt), in one statement on PostgreSQL (the engine's
-	// group commit). A key the tenant has used already is ErrConflict.
+	// PENDING, no attempt, or one for those Counted), in one statement on
+	// PostgreSQL (the engine's group commit). A key the tenant has used
+	// already is ErrConflict.
 	OutboxInsertMany(ctx context.Context, ps []*OutboxInsertParams) error
 	OutboxGetByKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.OutboxEntry, error)
 	OutboxUpdate(ctx context.Context, p *OutboxUpdateParams) error
@@ -467,6 +471,17 @@ type AuditListParams struct {
 	// sort by time); uuid.Nil starts at the newest.
 	Before uuid.UUID
 	Limit  int
+}
+
+// WorkflowStartInfo is what starting a workflow's current version reads
+// of its row (Tx.WorkflowGetStartInfo).
+type WorkflowStartInfo struct {
+	ID, TenantID uuid.UUID
+	IsActive     bool
+	// CurrentVersionID is the published version (nil: never published)
+	// and CurrentVersion its number.
+	CurrentVersionID *uuid.UUID
+	CurrentVersion   int
 }
 
 // WorkflowInsertParams creates a workflow with its first draft.
@@ -669,6 +684,10 @@ type OutboxInsertParams struct {
 	IdempotencyKey string
 	Kind           string
 	Request        json.RawMessage
+	// Counted counts the first attempt with the insert (1 attempt,
+	// attempted now), as OutboxAttempt would after it in the same
+	// transaction: the call is made as soon as that transaction commits.
+	Counted bool
 }
 
 // OutboxUpdateParams records a side effect's result.

@@ -62,6 +62,18 @@ func (t *tx) WorkflowGetByID(ctx context.Context, tenantID, id uuid.UUID) (*doma
 	return toWorkflow(r), nil
 }
 
+// WorkflowGetStartInfo reads a workflow's activity and current version.
+func (t *tx) WorkflowGetStartInfo(ctx context.Context, tenantID, id uuid.UUID) (*store.WorkflowStartInfo, error) {
+	w := &store.WorkflowStartInfo{}
+	err := t.tx.QueryRow(ctx, `SELECT id, tenant_id, is_active, current_version_id, current_version
+FROM workflows WHERE tenant_id = $1 AND id = $2`, tenantID, id).
+		Scan(&w.ID, &w.TenantID, &w.IsActive, &w.CurrentVersionID, &w.CurrentVersion)
+	if err != nil {
+		return nil, translate(err, "get workflow %s", id)
+	}
+	return w, nil
+}
+
 // WorkflowList pages through a tenant's workflows, newest first.
 func (t *tx) WorkflowList(ctx context.Context, p *store.WorkflowListParams) ([]domain.Workflow, error) {
 	rows, err := t.q.WorkflowList(ctx, dbsqlc.WorkflowListParams{

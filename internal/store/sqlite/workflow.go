@@ -60,6 +60,20 @@ func (t *tx) WorkflowGetByID(ctx context.Context, tenantID, id uuid.UUID) (*doma
 	return workflowFromRow(r), nil
 }
 
+// WorkflowGetStartInfo reads a workflow's activity and current version.
+func (t *tx) WorkflowGetStartInfo(ctx context.Context, tenantID, id uuid.UUID) (*store.WorkflowStartInfo, error) {
+	w := &store.WorkflowStartInfo{}
+	var current uuid.NullUUID
+	err := t.tx.QueryRowContext(ctx, `SELECT id, tenant_id, is_active, current_version_id, current_version
+FROM workflows WHERE tenant_id = ? AND id = ?`, tenantID, id).
+		Scan(&w.ID, &w.TenantID, &w.IsActive, &current, &w.CurrentVersion)
+	if err != nil {
+		return nil, wrap(err, "get workflow %s", id)
+	}
+	w.CurrentVersionID = uuidPtr(current)
+	return w, nil
+}
+
 const workflowColumns = `id, tenant_id, name, description, definition, revision, is_active,
 	current_version_id, current_version, created_by, created_at, updated_at`
 

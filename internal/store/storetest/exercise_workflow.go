@@ -30,6 +30,9 @@ func workflowCases() []exerciseCase {
 				require.NoError(t, err)
 				require.Equal(t, wf.ID, got.ID)
 				require.Equal(t, wf.CreatedAt, got.CreatedAt)
+				info, err := tx.WorkflowGetStartInfo(f.ctx, f.tenantA.ID, wf.ID)
+				require.NoError(t, err)
+				require.Equal(t, store.WorkflowStartInfo{ID: wf.ID, TenantID: f.tenantA.ID}, *info, "inactive, never published")
 
 				upd, err := tx.WorkflowUpdateDraft(f.ctx, &store.WorkflowUpdateDraftParams{
 					TenantID: f.tenantA.ID, ID: wf.ID, ExpectedRevision: 1,
@@ -249,6 +252,16 @@ func workflowCases() []exerciseCase {
 				got, err := tx.WorkflowGetByID(f.ctx, f.tenantA.ID, wf.ID)
 				require.NoError(t, err)
 				require.Equal(t, &v2.ID, got.CurrentVersionID)
+				_, err = tx.WorkflowSetActive(f.ctx, f.tenantA.ID, wf.ID, true)
+				require.NoError(t, err)
+				info, err := tx.WorkflowGetStartInfo(f.ctx, f.tenantA.ID, wf.ID)
+				require.NoError(t, err)
+				require.Equal(t, store.WorkflowStartInfo{ID: wf.ID, TenantID: f.tenantA.ID, IsActive: true,
+					CurrentVersionID: &v2.ID, CurrentVersion: 2}, *info)
+				_, err = tx.WorkflowGetStartInfo(f.ctx, f.tenantA.ID, otherWF.ID)
+				require.ErrorIs(t, err, store.ErrNotFound, "another tenant's workflow")
+				_, err = tx.WorkflowGetStartInfo(f.ctx, f.tenantA.ID, domain.NewID())
+				require.ErrorIs(t, err, store.ErrNotFound)
 
 				// Tenant A's ID never reaches tenant B's versions.
 				_, err = tx.WorkflowVersionGetByID(f.ctx, f.tenantA.ID, otherV.ID)
