@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -31,6 +32,9 @@ const benchUsage = `usage:
   nextflow bench cron   --db sqlite|postgres [--schedules N]
   nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
   --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
+The side-effect and send phases print their cost per execution: this process's CPU, the
+database server's CPU (PostgreSQL on this machine, read from /proc), and with pg_stat_statements
+loaded (shared_preload_libraries) the commits and other statements in the bench's database.
 bench engine phases: the pure journey started eagerly (the default start) and queued (every node
 in advance jobs), queued again at half its rate (latency below saturation), delay 0 + http.request,
 a journey with one side effect (http.request to an in-process server on 127.0.0.1) saturated and
@@ -126,6 +130,9 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		cfg := enginebench.Config{Workers: workers, Executions: *executions, Nodes: *steps,
 			Engine: engine.Options{AdvanceBatch: *advanceBatch, EffectResultsAlone: *effectResults == "alone",
 				MaxUncommittedCalls: *maxUncommitted}}
+		meter := newBenchMeter(ctx, benchMeterURL(*db))
+		defer meter.Close()
+		cfg.Meter = meter.read
 		var effect [3]enginebench.Phase // the side effect, the email send, the WhatsApp send
 		if *effectsOnly {
 			res, err := enginebench.RunEffect(ctx, st, cfg)
@@ -195,10 +202,7 @@ func benchStore(ctx context.Context, db string, qc store.QueueConfig) (store.Sto
 		}
 		return st, func() { st.Close(); os.RemoveAll(dir) }, nil
 	case "postgres":
-		url := os.Getenv("DATABASE_URL")
-		if url == "" {
-			url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-		}
+		url := benchMeterURL(db)
 		st, drop, err := postgres.OpenScratch(ctx, url, "nf_bench_", postgres.Options{Queue: qc})
 		if err != nil {
 			return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
@@ -206,6 +210,15 @@ func benchStore(ctx context.Context, db string, qc store.QueueConfig) (store.Sto
 		return st, drop, nil
 	}
 	return nil, nil, &config.Error{Name: "--db", Msg: fmt.Sprintf("must be sqlite or postgres, got %q", db)}
+}
+
+// benchMeterURL is the database whose server benchMeter reads: the
+// bench's PostgreSQL, none on SQLite.
+func benchMeterURL(db string) string {
+	if db != "postgres" {
+		return ""
+	}
+	return cmp.Or(os.Getenv("DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 }
 
 // benchEffectsAlone runs the side-effect phases again on a second fresh

@@ -50,6 +50,54 @@ type Config struct {
 	Timeout time.Duration
 	// Engine is the base engine configuration (Logger, PureBudget…).
 	Engine engine.Options
+	// Meter, when set, reads the costs the side-effect and send phases
+	// report per execution (Phase.Cost).
+	Meter func(context.Context) Usage
+}
+
+// Usage is what the bench has used so far, as Config.Meter reads it.
+type Usage struct {
+	// ProcessCPU is the bench process's CPU time (the engine, River, the
+	// in-process SMTP sink and Cloud API all run in it).
+	ProcessCPU time.Duration
+	// DBCPU is the database server's CPU time (zero when not readable).
+	DBCPU time.Duration
+	// Counted: Commits and Statements were read (pg_stat_statements).
+	Counted bool
+	// Commits is the number of COMMITs, Statements the number of other
+	// statements (BEGIN and ROLLBACK left out).
+	Commits, Statements int64
+}
+
+// Cost is a phase's Usage divided by its executions.
+type Cost struct {
+	ProcessCPU, DBCPU   time.Duration
+	Counted             bool
+	Commits, Statements float64
+}
+
+// costOf is the cost per execution of n executions between before and
+// after.
+func costOf(before, after Usage, n int) Cost {
+	if n <= 0 {
+		return Cost{}
+	}
+	return Cost{
+		ProcessCPU: (after.ProcessCPU - before.ProcessCPU) / time.Duration(n),
+		DBCPU:      (after.DBCPU - before.DBCPU) / time.Duration(n),
+		Counted:    before.Counted && after.Counted,
+		Commits:    float64(after.Commits-before.Commits) / float64(n),
+		Statements: float64(after.Statements-before.Statements) / float64(n),
+	}
+}
+
+// String renders the cost per execution.
+func (c Cost) String() string {
+	s := fmt.Sprintf("CPU/exec: process %dµs, database %dµs", c.ProcessCPU.Microseconds(), c.DBCPU.Microseconds())
+	if c.Counted {
+		s += fmt.Sprintf("; commits/exec %.2f, statements/exec %.2f", c.Commits, c.Statements)
+	}
+	return s
 }
 
 // Phase is the outcome of one measured phase.
@@ -64,6 +112,9 @@ type Phase struct {
 	Incomplete int
 	// Started is how long starting (inserting) the executions took.
 	Started time.Duration
+	// Cost is what each execution cost (side-effect and send phases with
+	// Config.Meter set; zero otherwise).
+	Cost Cost
 }
 
 // Result is what Run measured.
@@ -134,6 +185,7 @@ func (r *Result) String() string {
 			r.Timers.Executions, r.TimersSpread.Round(time.Millisecond),
 			r.TimerPickupP50.Round(100*time.Microsecond), r.TimerPickupP99.Round(100*time.Microsecond))
 	}
+	writeCosts(&b, r.Effect, r.EffectPaced, r.Email, r.EmailPaced, r.WhatsApp, r.WhatsAppPaced)
 	fmt.Fprintf(&b, "engine/raw River ratio: %.2f (eager start), %.2f (queued)\n", r.Ratio, r.QueuedRatio)
 	writeSendRatios(&b, r.Effect, r.Email, r.WhatsApp)
 	return b.String()
@@ -750,17 +802,26 @@ func benchWorkflow(ctx context.Context, st store.Store, tenantID uuid.UUID, name
 // cfg.Executions started as fast as the starters go, then as many as
 // three seconds take at half the rate reached.
 func benchEffect(ctx context.Context, eng *engines, rec *benchRecorder, tenantID, wfID uuid.UUID, name string, cfg Config) (saturated, paced Phase, err error) {
+	meter := cfg.Meter
+	if meter == nil {
+		meter = func(context.Context) Usage { return Usage{} }
+	}
+	before := meter(ctx)
 	if saturated, err = benchExecutions(ctx, eng, rec, tenantID, wfID, name, false, cfg.Executions, cfg.StartBatch, effectSteps, cfg.Timeout); err != nil {
 		return saturated, paced, err
 	}
+	after := meter(ctx)
+	saturated.Cost = costOf(before, after, saturated.Executions-saturated.Incomplete)
 	if saturated.PerSecond <= 0 {
 		return saturated, paced, nil
 	}
 	rate := max(10, saturated.PerSecond/2)
 	n := max(1, min(cfg.Executions, int(rate*3)))
+	before = meter(ctx)
 	if paced, err = benchPaced(ctx, eng, rec, tenantID, wfID, false, rate, n, effectSteps, cfg.Timeout); err != nil {
 		return saturated, paced, err
 	}
+	paced.Cost = costOf(before, meter(ctx), paced.Executions-paced.Incomplete)
 	paced.Name = fmt.Sprintf("%s, paced %.0f/s", name, rate)
 	return saturated, paced, nil
 }
@@ -796,8 +857,20 @@ func (r *EffectResult) String() string {
 		}
 		b.WriteByte('\n')
 	}
+	writeCosts(&b, r.Effect, r.EffectPaced, r.Email, r.EmailPaced, r.WhatsApp, r.WhatsAppPaced)
 	writeSendRatios(&b, r.Effect, r.Email, r.WhatsApp)
 	return b.String()
+}
+
+// writeCosts prints the cost per execution of the phases that measured
+// it.
+func writeCosts(b *strings.Builder, phases ...Phase) {
+	for _, p := range phases {
+		if p.Executions == 0 || p.Cost == (Cost{}) {
+			continue
+		}
+		fmt.Fprintf(b, "  %-32s %s\n", p.Name, p.Cost)
+	}
 }
 
 // writeSendRatios prints the send phases' throughput against the plain
