@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -85,13 +86,27 @@ func (e *Engine) advance(ctx context.Context, args AdvanceArgs) error {
 // advance job instead of being returned.
 func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (*pendingEffect, error) {
 	out := &effectOutcome{output: pe.output, calls: pe.attempts}
+	if pe.release != nil {
+		// The slot readyCall took: given back once the outcome is
+		// recorded (or its recording given up), or now if no call is made.
+		defer pe.release()
+	}
 	if !pe.done {
 		if err := ctx.Err(); err != nil {
-			// Cancelled before the call: hand the job back, no call made.
+			// Cancelled before the call: hand the job back, no call made
+			// (an attempt counted with the pending effect stays counted).
 			return nil, fmt.Errorf("before the call of %s: %w", pe.req.IdempotencyKey, err)
+		}
+		if pe.hold > 0 {
+			// Held by the limit when the transaction asked: come back then.
+			return nil, river.JobSnooze(pe.hold)
 		}
 		if pe.fx == nil {
 			out.err = Permanent(fmt.Errorf("no side effect registered for node type of %s", pe.req.NodeID))
+		} else if pe.counted {
+			// Admitted, its slot taken and its attempt counted in the
+			// transaction that left it pending (readyCall): call now.
+			e.call(ctx, pe, out)
 		} else {
 			if wait, err := e.admit(ctx, pe); err != nil || wait > 0 {
 				if err != nil {
@@ -115,12 +130,7 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 				return nil, err
 			}
 			out.calls = calls
-			callCtx, cancel := callContext(ctx)
-			callCtx, span := tracing.StartStep(callCtx, tracing.Step{WorkflowID: pe.workflowID, ExecutionID: pe.req.ExecutionID,
-				NodeID: pe.req.NodeID, NodeType: pe.fx.Kind(), Attempt: pe.req.Attempt})
-			out.output, out.err = pe.fx.Perform(callCtx, pe.req)
-			tracing.EndStep(span, out.err)
-			cancel()
+			e.call(ctx, pe, out)
 		}
 		out.up = &store.OutboxUpdateParams{
 			TenantID: pe.req.TenantID, ID: pe.outboxID, Status: domain.OutboxDone,
@@ -147,6 +157,32 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 	}
 	e.publish(ctx, events)
 	return next, nil
+}
+
+// call makes pe's call, its attempt counted, into out.
+func (e *Engine) call(ctx context.Context, pe *pendingEffect, out *effectOutcome) {
+	callCtx, cancel := callContext(ctx)
+	defer cancel()
+	callCtx, span := tracing.StartStep(callCtx, tracing.Step{WorkflowID: pe.workflowID, ExecutionID: pe.req.ExecutionID,
+		NodeID: pe.req.NodeID, NodeType: pe.fx.Kind(), Attempt: pe.req.Attempt})
+	out.output, out.err = pe.fx.Perform(callCtx, pe.req)
+	tracing.EndStep(span, out.err)
+}
+
+// tryCallSlot takes a free slot among the calls whose outcome is not
+// committed, without waiting, and returns its release; false when none is
+// free.
+func (e *Engine) tryCallSlot() (func(), bool) {
+	if e.calls == nil {
+		return func() {}, true
+	}
+	select {
+	case e.calls <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-e.calls }) }, true
+	default:
+		return nil, false
+	}
 }
 
 // callSlot waits for a free slot among the calls whose outcome is not
@@ -228,8 +264,11 @@ func (e *Engine) recordResult(ctx context.Context, pe *pendingEffect, out *effec
 // execution run on to its next wait or side effect.
 func (e *Engine) recordResultAlone(ctx context.Context, er *effectResult) advanceResult {
 	var res advanceResult
+	var ready []*pendingEffect
 	err := e.store.InTx(ctx, er.pe.req.TenantID, func(tx store.Tx) error {
 		res = advanceResult{}
+		giveBack(ready)
+		ready = nil
 		exec, err := tx.ExecutionLock(ctx, er.pe.req.TenantID, er.pe.req.ExecutionID)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -245,9 +284,13 @@ func (e *Engine) recordResultAlone(ctx context.Context, er *effectResult) advanc
 			return err
 		}
 		res = advanceResult{effect: r.effect, events: r.events}
-		return nil
+		if e.readyCall(ctx, r.effect) {
+			ready = append(ready, r.effect)
+		}
+		return countReady(ctx, tx, er.pe.req.TenantID, ready, nil)
 	})
 	if err != nil {
+		giveBack(ready)
 		return advanceResult{err: err}
 	}
 	return res

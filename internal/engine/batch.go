@@ -34,9 +34,11 @@ import (
 // its call, a job hands the outcome to a runner, which records it (the
 // outbox entry, EffectRecorder's rows, the step) and runs the execution on
 // to its next wait or side effect beside the other requests of the batch.
-// The attempt was counted in a commit of its own before the call; a result
-// that fails even on its own is kept in the outbox alone (perform), so a
-// call whose entry is DONE is never made again.
+// The attempt was counted before the call, in the transaction that left
+// the call pending (readyCall, countReady: with the outbox entry's insert
+// when it is new) or else in a commit of its own; a result that fails
+// even on its own is kept in the outbox alone (perform), so a call whose
+// entry is DONE is never made again.
 
 // Defaults of the group commit.
 const (
@@ -208,8 +210,11 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		ids = append(ids, r.args.ExecutionID)
 	}
 	var results []advanceResult
+	var ready []*pendingEffect
 	err := e.store.InTx(ctx, tenantID, func(tx store.Tx) error {
 		results = make([]advanceResult, len(reqs))
+		giveBack(ready)
+		ready = nil
 		// The attempts first: their calls wait for this commit alone.
 		if len(attempts) > 0 {
 			counts, err := tx.OutboxAttemptMany(ctx, tenantID, attempts)
@@ -292,11 +297,19 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 			}
 			updates = append(updates, up)
 			results[i] = advanceResult{effect: rn.effect, events: rn.events}
+			if e.readyCall(ctx, rn.effect) {
+				ready = append(ready, rn.effect)
+			}
 		}
 		if err := rec.write(ctx, tx); err != nil {
 			return err
 		}
 		if err := w.writeSteps(ctx, tx); err != nil {
+			return err
+		}
+		// The calls about to be made count their attempts here, with
+		// their outbox entries: their jobs call once this commits.
+		if err := countReady(ctx, tx, tenantID, ready, w.outbox); err != nil {
 			return err
 		}
 		if err := w.writeOutbox(ctx, tx); err != nil {
@@ -308,6 +321,7 @@ func (e *Engine) advanceTenantBatch(tenantID uuid.UUID, reqs []*advanceRequest) 
 		return w.writeJobs(ctx, tx)
 	})
 	if err != nil {
+		giveBack(ready)
 		return nil, err
 	}
 	return results, nil
@@ -420,8 +434,11 @@ func (w *runWrites) writeJobs(ctx context.Context, tx store.Tx) error {
 // advanceAlone advances one execution in its own transaction.
 func (e *Engine) advanceAlone(ctx context.Context, args AdvanceArgs) advanceResult {
 	var res advanceResult
+	var ready []*pendingEffect
 	err := e.store.InTx(ctx, args.TenantID, func(tx store.Tx) error {
 		res = advanceResult{}
+		giveBack(ready)
+		ready = nil
 		exec, err := tx.ExecutionLock(ctx, args.TenantID, args.ExecutionID)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -440,9 +457,13 @@ func (e *Engine) advanceAlone(ctx context.Context, args AdvanceArgs) advanceResu
 			return err
 		}
 		res = advanceResult{effect: r.effect, events: r.events}
-		return nil
+		if e.readyCall(ctx, r.effect) {
+			ready = append(ready, r.effect)
+		}
+		return countReady(ctx, tx, args.TenantID, ready, nil)
 	})
 	if err != nil {
+		giveBack(ready)
 		return advanceResult{err: err}
 	}
 	return res

@@ -126,3 +126,32 @@ func TestCallSlotGivesUpWithTheJob(t *testing.T) {
 		require.NoError(t, err, "no bound: no wait")
 	}
 }
+
+// TestReadyCallTakesASlotWithoutWaiting: a call readied in its pending
+// effect's transaction takes a slot there, or is left to be counted after
+// the commit when none is free or the limit holds it; a transaction that
+// does not commit gives its slots back.
+func TestReadyCallTakesASlotWithoutWaiting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := New(nil, Options{MaxUncommittedCalls: 1})
+	fx := &fakeEffect{}
+	first, second := &pendingEffect{fx: fx}, &pendingEffect{fx: fx}
+	require.True(t, e.readyCall(ctx, first))
+	require.False(t, e.readyCall(ctx, second), "no slot free: counted after the commit")
+	require.Nil(t, second.release)
+	giveBack([]*pendingEffect{first})
+	require.Nil(t, first.release)
+	require.True(t, e.readyCall(ctx, second), "the slot given back")
+	second.release()
+
+	fx.holds.Store(1)
+	held := &pendingEffect{fx: fx}
+	require.False(t, e.readyCall(ctx, held))
+	require.Positive(t, held.hold, "held by the limit: the job snoozes on it")
+	require.Nil(t, held.release, "no slot taken for a held call")
+	require.False(t, e.readyCall(ctx, &pendingEffect{fx: fx, done: true}), "nothing to call")
+
+	alone := New(nil, Options{MaxUncommittedCalls: 1, EffectResultsAlone: true})
+	require.False(t, alone.readyCall(ctx, &pendingEffect{fx: &fakeEffect{}}), "results alone: attempts alone")
+}

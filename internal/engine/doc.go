@@ -27,10 +27,23 @@ package engine
 // Side effects go through the outbox: transaction 1 records the step
 // RUNNING and the outbox entry under the key "<execution>:<step seq>"
 // (the same on every attempt, and sent as the Idempotency-Key header of
-// http.request) and commits; the call is made outside any transaction; a
-// small transaction records the outcome on the outbox entry (DONE or
-// FAILED); a third records the step's result and moves on. A job that
-// finds the entry DONE uses the recorded response and does not call again.
+// http.request) and commits; the call is made outside any transaction;
+// a transaction records the outcome on the outbox entry (DONE or FAILED),
+// the step's result, and moves on (in the advance group commit, batch.go).
+// A job that finds the entry DONE uses the recorded response and does not
+// call again.
+//
+// Each call's attempt is counted in a commit before the call. When the
+// job that will call is the one whose transaction leaves the call pending
+// (transaction 1, or the result transaction of the call before), the
+// count rides in that transaction (readyCall): the side effect's
+// EffectAdmitter is asked there, and one of Options.MaxUncommittedCalls
+// is taken there without waiting; the call is then made as soon as it
+// commits. A call held by the limit, or finding no slot free, is counted
+// in a commit of its own before the call as before (recordAttempt), after
+// waiting for its slot. A job cancelled between such a commit and its
+// call hands the execution back without calling: the attempt stays
+// counted (the count may exceed the calls, never fall short of them).
 //
 // The window: a crash after the remote side accepted the call and before
 // the outcome transaction commits leaves the entry PENDING, and the job's

@@ -15,8 +15,9 @@ import (
 // SideEffect is a node type that acts on the outside world (an HTTP call, a
 // message send, an AI call). The engine records each call in the outbox
 // under a unique idempotency key before performing it, counts each attempt
-// in a commit of its own just before the call, and records the result
-// after; a call whose outbox entry is already DONE is not made again.
+// in a commit before the call (the one that recorded the entry, when it
+// can: see doc.go), and records the result after; a call whose outbox
+// entry is already DONE is not made again.
 // Register implementations through Options.SideEffects.
 //
 // A side effect may also implement EffectAdmitter (a rate limit held in
@@ -136,11 +137,15 @@ func (e *skipError) skippedOutput() map[string]any {
 
 // EffectAdmitter is implemented by a side effect held by a limit (messages
 // per second per phone number, per recipient…). Admit is called before
-// each attempt is counted: a wait above zero means the limit holds the
-// call, and the engine makes no call, counts no attempt, spends none of
-// the node's retry budget, and runs the advance job again after wait (a
-// durable River snooze), when Admit is asked again. An error from Admit
-// makes no call either; the job is retried as after any database error.
+// each attempt is counted, often inside the engine's transaction that
+// leaves the call pending (so that the attempt is counted in it): it must
+// answer quickly and must not use that transaction. A wait above zero
+// means the limit holds the call, and the engine makes no call, counts no
+// attempt, spends none of the node's retry budget, and runs the advance
+// job again after wait (a durable River snooze), when Admit is asked
+// again. An error from Admit makes no call either; the job asks again
+// before counting, and is retried as after any database error. A call
+// Admit let through in a transaction that then rolled back is asked again.
 type EffectAdmitter interface {
 	Admit(ctx context.Context, req EffectRequest) (wait time.Duration, err error)
 }
@@ -326,7 +331,8 @@ func effectKey(executionID uuid.UUID, seq int) string {
 
 // recordAttempt counts one more attempt of pe's call, in a commit of its
 // own, before the call is made, and returns the count (which the result
-// write keeps). A call that was made and then lost — the process died, or
+// write keeps); for a call whose attempt was not counted with its pending
+// effect (readyCall). A call that was made and then lost — the process died, or
 // the database was unreachable when the result was to be recorded — thus
 // still shows: the next attempt is counted as the second under the same
 // idempotency key, and the execution view says how many times the call
@@ -351,6 +357,89 @@ func (e *Engine) recordAttempt(ctx context.Context, pe *pendingEffect) (int, err
 	}
 	res := <-req.done
 	return res.n, res.err
+}
+
+// readyCall readies pe, the call its job makes once the transaction that
+// left it pending commits, for its attempt to be counted in that same
+// transaction (countReady): the side effect's EffectAdmitter lets it
+// through and one of Options.MaxUncommittedCalls is free (taken without
+// waiting, never blocking the transaction). It reports whether pe is
+// ready. A call the limit holds keeps the wait in pe.hold, for its job to
+// snooze on; a call not readied (no slot free, an admitter's error, the
+// results recorded alone) is admitted and counted after the commit, as
+// before (perform). A call slot taken here is given back by perform, or
+// by giveBack when the transaction does not commit.
+func (e *Engine) readyCall(ctx context.Context, pe *pendingEffect) bool {
+	if pe == nil || pe.done || pe.fx == nil || pe.counted || pe.release != nil || e.effectResultsAlone {
+		return false
+	}
+	if adm, ok := pe.fx.(EffectAdmitter); ok {
+		wait, err := adm.Admit(ctx, pe.req)
+		if err != nil {
+			return false // asked again after the commit, as any call
+		}
+		if wait > 0 {
+			pe.hold = wait
+			return false
+		}
+	}
+	release, ok := e.tryCallSlot()
+	if !ok {
+		return false
+	}
+	pe.release = release
+	return true
+}
+
+// countReady counts, in tx, the attempts of the calls readyCall readied:
+// those whose outbox entries are among inserts (not written yet) are
+// counted with their insert (OutboxInsertParams.Counted), the others
+// (entries written before) in one statement. Their jobs call once tx
+// commits, without a commit of their own first.
+func countReady(ctx context.Context, tx store.Tx, tenantID uuid.UUID, ready []*pendingEffect, inserts []*store.OutboxInsertParams) error {
+	if len(ready) == 0 {
+		return nil
+	}
+	var fresh map[uuid.UUID]*store.OutboxInsertParams
+	if len(inserts) > 0 {
+		fresh = make(map[uuid.UUID]*store.OutboxInsertParams, len(inserts))
+		for _, p := range inserts {
+			fresh[p.ID] = p
+		}
+	}
+	var ids []uuid.UUID
+	var written []*pendingEffect
+	for _, pe := range ready {
+		if p := fresh[pe.outboxID]; p != nil {
+			p.Counted = true
+			pe.attempts, pe.counted = 1, true
+			continue
+		}
+		ids, written = append(ids, pe.outboxID), append(written, pe)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	counts, err := tx.OutboxAttemptMany(ctx, tenantID, ids)
+	if err != nil {
+		return fmt.Errorf("count the attempts of %d calls: %w", len(ids), err)
+	}
+	for i, pe := range written {
+		pe.attempts, pe.counted = counts[i], true
+	}
+	return nil
+}
+
+// giveBack returns the call slots of calls readied in a transaction that
+// did not commit (their jobs make no call from it).
+func giveBack(ready []*pendingEffect) {
+	for _, pe := range ready {
+		if pe.release != nil {
+			pe.release()
+			pe.release = nil
+		}
+		pe.counted = false
+	}
 }
 
 // recordAttemptAlone counts one attempt in a transaction of its own.

@@ -135,12 +135,17 @@ func TestEffectBatchPreparer(t *testing.T) {
 				entries := b.outbox(t, execs[i].ID)
 				require.Len(t, entries, 1)
 				require.Equal(t, domain.OutboxPending, entries[0].Status)
-				require.Zero(t, entries[0].Attempts)
+				// The attempt of the call the job makes next is counted in
+				// the same commit (readyCall): the call needs no commit first.
+				require.Equal(t, 1, entries[0].Attempts)
+				require.NotNil(t, entries[0].AttemptedAt)
 				require.Equal(t, steps[1].ID, entries[0].StepID)
 				require.NotNil(t, res[i].effect)
+				require.True(t, res[i].effect.counted)
 				require.Equal(t, entries[0].ID, res[i].effect.outboxID)
 				require.Len(t, b.events(t, contacts[i], "fx.prepared"), 1)
-				// The call, counted and recorded through the group commit.
+				// The call, then its outcome recorded through the group
+				// commit, the attempt not counted again.
 				next, err := b.eng.perform(ctx, res[i].effect, false)
 				require.NoError(t, err)
 				require.Nil(t, next)

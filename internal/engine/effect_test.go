@@ -478,6 +478,16 @@ func TestEffectResultsGroupCommit(t *testing.T) {
 			}))
 
 			// Advance all six to their side effect: the calls are not made.
+			// No call slot is free, so no attempt is counted with them
+			// (readyCall): each is counted on its own, below.
+			var slots []func()
+			for {
+				release, ok := b.eng.tryCallSlot()
+				if !ok {
+					break
+				}
+				slots = append(slots, release)
+			}
 			var reqs []*advanceRequest
 			for _, exec := range execs {
 				reqs = append(reqs, &advanceRequest{ctx: ctx, args: advanceArgs(exec), done: make(chan advanceResult, 1)})
@@ -488,7 +498,12 @@ func TestEffectResultsGroupCommit(t *testing.T) {
 				res := <-r.done
 				require.NoError(t, res.err)
 				require.NotNil(t, res.effect)
+				require.False(t, res.effect.counted, "no slot: not counted with the pending effect")
+				require.Zero(t, b.outbox(t, res.effect.req.ExecutionID)[0].Attempts)
 				pending = append(pending, res.effect)
+			}
+			for _, release := range slots {
+				release()
 			}
 			require.Zero(t, fx.calls.Load())
 

@@ -81,6 +81,14 @@ type pendingEffect struct {
 	// done: the outbox already holds the result; do not perform again.
 	done   bool
 	output json.RawMessage
+	// counted: the attempt of the call was counted in the transaction
+	// that left the effect pending (readyCall: admitted, its call slot
+	// taken), so the job calls at once; release gives the slot back.
+	counted bool
+	release func()
+	// hold: the EffectAdmitter held the call in that transaction; the job
+	// snoozes for it without asking again.
+	hold time.Duration
 }
 
 func (e *Engine) newRun(ctx context.Context, tx store.Tx, exec *domain.Execution) (*run, error) {

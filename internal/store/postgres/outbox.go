@@ -45,7 +45,17 @@ func (t *tx) OutboxInsert(ctx context.Context, p *store.OutboxInsertParams) (*do
 		Request:        store.StorableJSON(p.Request),
 	})
 	if err == nil {
-		return toOutbox(r), true, nil
+		if !p.Counted {
+			return toOutbox(r), true, nil
+		}
+		if _, err := t.OutboxAttempt(ctx, p.TenantID, r.ID); err != nil {
+			return nil, false, err
+		}
+		e, err := t.OutboxGetByKey(ctx, p.TenantID, p.IdempotencyKey)
+		if err != nil {
+			return nil, false, err
+		}
+		return e, true, nil
 	}
 	err = translate(err, "insert outbox entry %q", p.IdempotencyKey)
 	if !errors.Is(err, store.ErrNotFound) {
@@ -184,10 +194,12 @@ func (t *tx) OutboxAttemptMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 // outboxInsertManySQL records several new entries of one tenant in one
 // round trip; the arrays are zipped row by row. A taken key fails the
 // statement (a unique violation).
-const outboxInsertManySQL = `INSERT INTO outbox (id, tenant_id, execution_id, step_id, idempotency_key, kind, status, request)
-SELECT u.id, $1, u.execution_id, u.step_id, u.idempotency_key, u.kind, 'PENDING', u.request::jsonb
-FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[])
-    AS u(id, execution_id, step_id, idempotency_key, kind, request)`
+const outboxInsertManySQL = `INSERT INTO outbox (id, tenant_id, execution_id, step_id, idempotency_key, kind, status, request,
+    attempts, attempted_at)
+SELECT u.id, $1, u.execution_id, u.step_id, u.idempotency_key, u.kind, 'PENDING', u.request::jsonb,
+    CASE WHEN u.counted THEN 1 ELSE 0 END, CASE WHEN u.counted THEN clock_timestamp() END
+FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::bool[])
+    AS u(id, execution_id, step_id, idempotency_key, kind, request, counted)`
 
 // OutboxInsertMany records several new entries of one tenant in one round
 // trip; a key the tenant has used already is store.ErrConflict.
@@ -201,11 +213,13 @@ func (t *tx) OutboxInsertMany(ctx context.Context, ps []*store.OutboxInsertParam
 	}
 	ids, execs, steps := make([]uuid.UUID, n), make([]uuid.UUID, n), make([]uuid.UUID, n)
 	keys, kinds, requests := make([]string, n), make([]string, n), make([]*string, n)
+	counted := make([]bool, n)
 	for i, p := range ps {
 		ids[i], execs[i], steps[i] = newID(p.ID), p.ExecutionID, p.StepID
 		keys[i], kinds[i], requests[i] = p.IdempotencyKey, p.Kind, jsonOrNil(store.StorableJSON(p.Request))
+		counted[i] = p.Counted
 	}
-	if _, err := t.tx.Exec(ctx, outboxInsertManySQL, ps[0].TenantID, ids, execs, steps, keys, kinds, requests); err != nil {
+	if _, err := t.tx.Exec(ctx, outboxInsertManySQL, ps[0].TenantID, ids, execs, steps, keys, kinds, requests, counted); err != nil {
 		return translate(err, "insert %d outbox entries", n)
 	}
 	return nil

@@ -31,9 +31,9 @@ func outboxFromRow(r dbsqlc.Outbox) *domain.OutboxEntry {
 	}
 }
 
-// OutboxInsert records a side effect (status PENDING, 0 attempts) before it
-// is performed. When the tenant already has an entry with the key, it
-// returns that entry and created=false.
+// OutboxInsert records a side effect (status PENDING, 0 attempts, 1 when
+// p.Counted) before it is performed. When the tenant already has an entry
+// with the key, it returns that entry and created=false.
 func (t *tx) OutboxInsert(ctx context.Context, p *store.OutboxInsertParams) (*domain.OutboxEntry, bool, error) {
 	id := p.ID
 	if id == uuid.Nil {
@@ -53,7 +53,17 @@ func (t *tx) OutboxInsert(ctx context.Context, p *store.OutboxInsertParams) (*do
 		return nil, false, wrap(err, "insert outbox entry %q", p.IdempotencyKey)
 	}
 	if len(rows) == 1 {
-		return outboxFromRow(rows[0]), true, nil
+		if !p.Counted {
+			return outboxFromRow(rows[0]), true, nil
+		}
+		if _, err := t.OutboxAttempt(ctx, p.TenantID, id); err != nil {
+			return nil, false, err
+		}
+		e, err := t.OutboxGetByKey(ctx, p.TenantID, p.IdempotencyKey)
+		if err != nil {
+			return nil, false, err
+		}
+		return e, true, nil
 	}
 	existing, err := t.OutboxGetByKey(ctx, p.TenantID, p.IdempotencyKey)
 	if err != nil {

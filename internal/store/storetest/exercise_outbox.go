@@ -18,6 +18,7 @@ func outboxCases() []exerciseCase {
 		{"OutboxAttempt/CountsEachAttemptInItsOwnCommit", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantA.ID)
 			st := f.newStep(t, c.e, 1, "send", domain.StepRunning)
+			st2 := f.newStep(t, c.e, 2, "send", domain.StepRunning)
 			var entry *domain.OutboxEntry
 			f.in(t, f.tenantA.ID, func(tx store.Tx) {
 				var err error
@@ -27,6 +28,14 @@ func outboxCases() []exerciseCase {
 				require.NoError(t, err)
 				require.Zero(t, entry.Attempts)
 				require.Nil(t, entry.AttemptedAt)
+				// Counted: the first attempt with the insert.
+				counted, created, err := tx.OutboxInsert(f.ctx, &store.OutboxInsertParams{
+					TenantID: f.tenantA.ID, ExecutionID: c.e.ID, StepID: st2.ID, IdempotencyKey: "k-2", Kind: "email.send", Counted: true,
+				})
+				require.NoError(t, err)
+				require.True(t, created)
+				require.Equal(t, 1, counted.Attempts)
+				require.NotNil(t, counted.AttemptedAt)
 			})
 			before := ts()
 			for want := 1; want <= 2; want++ {
@@ -78,10 +87,14 @@ func outboxCases() []exerciseCase {
 		{"OutboxInsertMany/AsInsertEachTakenKeyConflicts", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantA.ID)
 			s1, s2 := f.newStep(t, c.e, 1, "send", domain.StepRunning), f.newStep(t, c.e, 2, "send", domain.StepRunning)
+			s3 := f.newStep(t, c.e, 3, "send", domain.StepRunning)
+			before := ts()
 			ps := []*store.OutboxInsertParams{
 				{TenantID: f.tenantA.ID, ID: domain.NewID(), ExecutionID: c.e.ID, StepID: s1.ID, IdempotencyKey: "many-1", Kind: "email.send",
 					Request: json.RawMessage(`{"to":"a@example.com"}`)},
 				{TenantID: f.tenantA.ID, ID: domain.NewID(), ExecutionID: c.e.ID, StepID: s2.ID, IdempotencyKey: "many-2", Kind: "whatsapp.send"},
+				{TenantID: f.tenantA.ID, ID: domain.NewID(), ExecutionID: c.e.ID, StepID: s3.ID, IdempotencyKey: "many-3", Kind: "email.send",
+					Counted: true},
 			}
 			f.in(t, f.tenantA.ID, func(tx store.Tx) {
 				require.NoError(t, tx.OutboxInsertMany(f.ctx, ps))
@@ -95,7 +108,14 @@ func outboxCases() []exerciseCase {
 					require.Equal(t, p.StepID, got.StepID)
 					require.Equal(t, p.Kind, got.Kind)
 					require.Equal(t, domain.OutboxPending, got.Status)
-					require.Zero(t, got.Attempts)
+					if p.Counted {
+						require.Equal(t, 1, got.Attempts, "counted with the insert")
+						require.NotNil(t, got.AttemptedAt)
+						require.False(t, got.AttemptedAt.Before(before.Add(-time.Second)))
+					} else {
+						require.Zero(t, got.Attempts)
+						require.Nil(t, got.AttemptedAt)
+					}
 					if p.Request == nil {
 						require.Empty(t, got.Request)
 					} else {
