@@ -175,18 +175,19 @@ func (t *tx) AnalyticsSplitVariants(ctx context.Context, p *store.AnalyticsGoalP
 	if err := t.customPlans(ctx); err != nil {
 		return nil, err
 	}
-	// The split watermark read here is at most the one the statement reads
-	// (it only moves forward): a bound the planner can see, so it reads the
-	// few split steps after it through their index.
-	splitSince := epoch
+	// The watermarks read here are at most the ones the statement reads
+	// (they only move forward): bounds the planner can see, so it reads the
+	// few executions finished and split steps written after them through
+	// their indexes.
+	finishedSince, splitSince := epoch, epoch
 	switch w, err := t.q.AnalyticsWatermarkGet(ctx, p.TenantID); {
 	case err == nil:
-		splitSince = w.SplitStepsThrough
+		finishedSince, splitSince = w.ExecutionsThrough, w.SplitStepsThrough
 	case !errors.Is(err, pgx.ErrNoRows):
 		return nil, translate(err, "get analytics watermark of tenant %s", p.TenantID)
 	}
 	rows, err := t.q.AnalyticsSplitCounts(ctx, dbsqlc.AnalyticsSplitCountsParams{
-		TenantID: p.TenantID, WorkflowID: p.WorkflowID, FromTime: p.From, ToTime: p.To, SplitSince: splitSince,
+		TenantID: p.TenantID, WorkflowID: p.WorkflowID, FromTime: p.From, ToTime: p.To, SplitSince: splitSince, FinishedSince: finishedSince,
 		EndType: store.AnalyticsEndType, FromDay: pgDate(p.From), ToDay: pgDate(p.To),
 	})
 	if err != nil {

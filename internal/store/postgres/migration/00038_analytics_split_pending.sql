@@ -48,7 +48,15 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS workflow_execution_steps_split_exec_idx
     ON workflow_execution_steps (tenant_id, execution_id)
     INCLUDE (seq, node_id, handle, finished_at, started_at) WHERE node_type = 'split' AND status = 'COMPLETED' AND handle <> '';
 
+-- The planner ignores the statistics of a partial index's expression, so
+-- without these it takes a third of the split steps to be newer than any
+-- watermark and reads them all; with them (and the ANALYZE that fills
+-- them) it reads the few after the watermark through the index above.
+CREATE STATISTICS IF NOT EXISTS workflow_execution_steps_at_stat ON (coalesce(finished_at, started_at)) FROM workflow_execution_steps;
+ANALYZE workflow_execution_steps;
+
 -- +goose Down
+DROP STATISTICS IF EXISTS workflow_execution_steps_at_stat;
 DROP INDEX CONCURRENTLY IF EXISTS workflow_execution_steps_split_exec_idx;
 DROP INDEX CONCURRENTLY IF EXISTS workflow_execution_steps_split_at_idx;
 ALTER TABLE analytics_watermarks DROP COLUMN IF EXISTS split_steps_through;

@@ -335,6 +335,9 @@ FROM d GROUP BY d.day, d.channel ORDER BY d.day, d.channel;
 -- still waiting costs nothing here. Completed, failed and ends: the
 -- folded executions' plus those of the executions finished at or after the
 -- watermark (live). A variant or end reached by none is left out.
+-- finished_since and split_since are the watermarks read before (at most
+-- the ones this statement reads): bounds the planner can see, so it reads
+-- the few rows after them through their indexes.
 WITH w AS (
     SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = @tenant_id),
             '1970-01-01T00:00:00Z'::timestamptz) AS through,
@@ -344,6 +347,7 @@ WITH w AS (
     SELECT e.id, e.status FROM workflow_executions e, w
     WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
       AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
+      AND e.finished_at >= @finished_since::timestamptz
       AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
 ), v AS MATERIALIZED (
     SELECT DISTINCT done.id, done.status, s.node_id, s.handle AS variant
