@@ -29,7 +29,9 @@ const benchHTTPUsage = `usage:
       (--group-requests per transaction at most, default 64; --group-runners at once, default 4), alternated twice; then
       paced at half the grouped rate. Every event of those phases starts a journey; then a mixed stream where one
       event in four does (the others are page views and clicks that start nothing), saturated twice and paced at
-      half that rate, and a phase whose events start nothing (ingest only). --batch-size 1 measures single events.
+      half that rate, and a phase whose events start nothing (ingest only). Each phase reports CPU µs per event
+      (this process and, on a PostgreSQL server on this machine, its processes) and, with pg_stat_statements
+      loaded, statements and commits per request. --batch-size 1 measures single events.
   --cpuprofile FILE writes a CPU profile of the run.
 Both serve the real API on a loopback port and time each request from send to answer.`
 
@@ -79,8 +81,14 @@ func benchHTTP(ctx context.Context, kind string, args []string, stdout io.Writer
 		res, err = httpbench.Webhook(ctx, st, httpbench.WebhookConfig{Workers: workers, Requests: *requests, Clients: *clients,
 			StartBatch: *startBatch, StartBatchers: *startBatchers, SkipAlone: *skipAlone, Signed: *signed})
 	default:
+		meter := newBenchMeter(ctx, benchMeterURL(*db))
+		defer meter.Close()
 		res, err = httpbench.Events(ctx, st, httpbench.EventsConfig{Workers: workers, Batches: *batches, BatchSize: *batchSize,
-			Clients: *clients, Contacts: *contacts, GroupRequests: *groupRequests, GroupRunners: *groupRunners})
+			Clients: *clients, Contacts: *contacts, GroupRequests: *groupRequests, GroupRunners: *groupRunners,
+			Meter: func(ctx context.Context) httpbench.Usage {
+				u := meter.read(ctx)
+				return httpbench.Usage{ProcessCPU: u.ProcessCPU, DBCPU: u.DBCPU, Counted: u.Counted, Commits: u.Commits, Statements: u.Statements}
+			}})
 	}
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", kind, err)
