@@ -617,7 +617,14 @@ func decodeContact(index int, raw json.RawMessage) (*contact.Input, *ItemError) 
 		return fail("contact", "unknown field(s) %s: a contact has %s (put other data in attributes)",
 			strings.Join(unknown, ", "), strings.Join(contactFields, ", "))
 	}
+	// The object is decoded once: each known key's value is read from the
+	// map (small values), and only when one of them does not decode is the
+	// whole object decoded again, for the message that names the field.
 	var in contact.Input
+	if contactFromKeys(keys, &in) == nil {
+		return &in, nil
+	}
+	in = contact.Input{}
 	if err := json.Unmarshal(raw, &in); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
@@ -626,6 +633,42 @@ func decodeContact(index int, raw json.RawMessage) (*contact.Input, *ItemError) 
 		return fail("contact", "%v", err)
 	}
 	return &in, nil
+}
+
+// contactFromKeys fills in from the values of an object's keys, which
+// are all among contactFields (exact names). Decoding a key's value alone
+// gives what decoding the whole object into contact.Input gives, key by
+// key.
+func contactFromKeys(keys map[string]json.RawMessage, in *contact.Input) error {
+	for k, v := range keys {
+		var err error
+		switch k {
+		case "externalId":
+			err = json.Unmarshal(v, &in.ExternalID)
+		case "email":
+			err = json.Unmarshal(v, &in.Email)
+		case "phone":
+			err = json.Unmarshal(v, &in.Phone)
+		case "messengerPsid":
+			err = json.Unmarshal(v, &in.MessengerPSID)
+		case "name":
+			err = json.Unmarshal(v, &in.Name)
+		case "timezone":
+			err = json.Unmarshal(v, &in.Timezone)
+		case "locale":
+			err = json.Unmarshal(v, &in.Locale)
+		case "attributes":
+			in.Attributes = append(json.RawMessage(nil), v...)
+		case "subscriptions":
+			err = json.Unmarshal(v, &in.Subscriptions)
+		default:
+			err = fmt.Errorf("unknown field %q", k)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func jsonType(kind string) string {
@@ -665,7 +708,9 @@ func checkEvent(index int, it *Item, now time.Time) (*store.EventInsert, *ItemEr
 		return fail("properties", "%d bytes, limit %d", len(props), MaxPropertiesBytes)
 	}
 	var buf bytes.Buffer
-	if err := json.Compact(&buf, props); err != nil || !json.Valid(buf.Bytes()) {
+	// Compact checks the whole text as it copies it (an error for
+	// anything that is not one valid JSON value).
+	if err := json.Compact(&buf, props); err != nil {
 		return fail("properties", "is not valid JSON")
 	}
 	if bytes.Contains(buf.Bytes(), []byte(`\u0000`)) {
