@@ -26,20 +26,21 @@ WITH w AS (
     SELECT e.contact_id, e.created_at FROM workflow_executions e, w
     WHERE e.tenant_id = $1 AND e.workflow_id = $2 AND NOT e.test
       AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
+      AND e.finished_at >= $5::timestamptz
       AND e.created_at >= $3::timestamptz AND e.created_at < $4::timestamptz
 ), f AS (
     SELECT g.execution_id, g.entered_at, g.first_at FROM analytics_goal_firsts g
-    WHERE g.tenant_id = $1 AND g.workflow_id = $2 AND g.goal = $5::text
+    WHERE g.tenant_id = $1 AND g.workflow_id = $2 AND g.goal = $6::text
       AND g.entered_at >= $3::timestamptz AND g.entered_at < $4::timestamptz
-      AND g.first_at < g.entered_at + make_interval(secs => $6::float8)
+      AND g.first_at < g.entered_at + make_interval(secs => $7::float8)
 ), l AS (
     SELECT e.id, e.created_at, min(ev.occurred_at) AS first_at FROM events ev, workflow_executions e
-    WHERE ev.tenant_id = $1 AND ev.received_at >= $7::timestamptz
-      AND ev.received_at >= (SELECT w.through FROM w) AND ev.name = $5::text
+    WHERE ev.tenant_id = $1 AND ev.received_at >= $5::timestamptz
+      AND ev.received_at >= (SELECT w.through FROM w) AND ev.name = $6::text
       AND e.tenant_id = $1 AND e.contact_id = ev.contact_id AND e.workflow_id = $2 AND NOT e.test
       AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < (SELECT w.through FROM w)
       AND e.created_at >= $3::timestamptz AND e.created_at < $4::timestamptz
-      AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => $6::float8)
+      AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => $7::float8)
     GROUP BY e.id, e.created_at
 ), c AS MATERIALIZED (
     SELECT coalesce(f.entered_at, l.created_at) AS entered_at, least(f.first_at, l.first_at) AS first_at
@@ -47,9 +48,9 @@ WITH w AS (
     UNION ALL
     SELECT live.created_at, (
         SELECT min(ev.occurred_at) FROM events ev
-        WHERE ev.tenant_id = $1 AND ev.contact_id = live.contact_id AND ev.name = $5::text
+        WHERE ev.tenant_id = $1 AND ev.contact_id = live.contact_id AND ev.name = $6::text
           AND ev.occurred_at >= live.created_at
-          AND ev.occurred_at < live.created_at + make_interval(secs => $6::float8))
+          AND ev.occurred_at < live.created_at + make_interval(secs => $7::float8))
     FROM live
 ), d AS (
     SELECT a.day, a.started AS entries, 0::bigint AS converted FROM analytics_execution_days a
@@ -72,9 +73,9 @@ type AnalyticsConversionParams struct {
 	WorkflowID    uuid.UUID
 	FromTime      time.Time
 	ToTime        time.Time
+	ReceivedSince time.Time
 	Goal          string
 	WithinSeconds float64
-	ReceivedSince time.Time
 	FromDay       pgtype.Date
 	ToDay         pgtype.Date
 }
@@ -100,9 +101,9 @@ func (q *Queries) AnalyticsConversion(ctx context.Context, arg AnalyticsConversi
 		arg.WorkflowID,
 		arg.FromTime,
 		arg.ToTime,
+		arg.ReceivedSince,
 		arg.Goal,
 		arg.WithinSeconds,
-		arg.ReceivedSince,
 		arg.FromDay,
 		arg.ToDay,
 	)
@@ -130,13 +131,16 @@ func (q *Queries) AnalyticsConversion(ctx context.Context, arg AnalyticsConversi
 }
 
 const analyticsCustomPlans = `-- name: AnalyticsCustomPlans :exec
-SELECT set_config('plan_cache_mode', 'force_custom_plan', true)
+SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)
 `
 
 // Plans the rest of the transaction's statements for their values: a
 // report's prepared statement switched to a generic plan after five runs
 // would scan every execution for the rows after the watermark (a generic
-// plan cannot see how recent the watermark is).
+// plan cannot see how recent the watermark is). JIT is off: the split and
+// conversion statements' estimates (set-returning functions, arrays) are
+// high enough to compile them, which took 3–4 s of a 6 s report at 10M
+// step rows, more than it saved.
 func (q *Queries) AnalyticsCustomPlans(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, analyticsCustomPlans)
 	return err
@@ -640,6 +644,7 @@ WITH w AS (
         SELECT e.id, e.contact_id, e.created_at FROM workflow_executions e, w
         WHERE e.tenant_id = $1 AND e.workflow_id = $2 AND NOT e.test
           AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
+          AND e.finished_at >= $7::timestamptz
           AND e.created_at >= $4::timestamptz AND e.created_at < $5::timestamptz
     ) live
     WHERE EXISTS (
@@ -649,10 +654,10 @@ WITH w AS (
 ), x AS (
     SELECT f.split_nodes[i] AS node_id, f.split_variants[i] AS variant FROM f, generate_subscripts(f.split_nodes, 1) AS i
     UNION ALL
-    SELECT d.node_id, d.handle FROM (
-        SELECT DISTINCT s.execution_id, s.node_id, s.handle FROM other
-        JOIN workflow_execution_steps s ON s.tenant_id = $1 AND s.execution_id = other.id
-        WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+    SELECT d.node_id, d.handle FROM other, LATERAL (
+        SELECT DISTINCT s.node_id, s.handle FROM workflow_execution_steps s
+        WHERE s.tenant_id = $1 AND s.execution_id = other.id
+          AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
     ) d
 )
 SELECT x.node_id::text AS node_id, x.variant::text AS variant, count(*)::bigint AS converted
@@ -681,7 +686,9 @@ type AnalyticsSplitConvertedRow struct {
 // (analytics_goal_firsts) or an event received since the watermark, the
 // others live. received_since is the watermark read before (at most the
 // one this statement reads): it lets the planner see how few events are
-// that recent (events_received_at_idx).
+// that recent (events_received_at_idx), and how few executions finished
+// since. The variants of the others are read per execution (LATERAL) from
+// workflow_execution_steps_split_exec_idx.
 func (q *Queries) AnalyticsSplitConverted(ctx context.Context, arg AnalyticsSplitConvertedParams) ([]AnalyticsSplitConvertedRow, error) {
 	rows, err := q.db.Query(ctx, analyticsSplitConverted,
 		arg.TenantID,

@@ -253,8 +253,11 @@ SELECT count(*)::bigint FROM g;
 -- Plans the rest of the transaction's statements for their values: a
 -- report's prepared statement switched to a generic plan after five runs
 -- would scan every execution for the rows after the watermark (a generic
--- plan cannot see how recent the watermark is).
-SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
+-- plan cannot see how recent the watermark is). JIT is off: the split and
+-- conversion statements' estimates (set-returning functions, arrays) are
+-- high enough to compile them, which took 3–4 s of a 6 s report at 10M
+-- step rows, more than it saved.
+SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true);
 
 -- name: AnalyticsExecutionDays :many
 -- Per day of [from, to): the rollup days plus the executions not folded
@@ -396,7 +399,9 @@ ORDER BY r.node_id, r.variant, r.end_node;
 -- (analytics_goal_firsts) or an event received since the watermark, the
 -- others live. received_since is the watermark read before (at most the
 -- one this statement reads): it lets the planner see how few events are
--- that recent (events_received_at_idx).
+-- that recent (events_received_at_idx), and how few executions finished
+-- since. The variants of the others are read per execution (LATERAL) from
+-- workflow_execution_steps_split_exec_idx.
 WITH w AS (
     SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = @tenant_id),
         '1970-01-01T00:00:00Z'::timestamptz) AS through
@@ -425,6 +430,7 @@ WITH w AS (
         SELECT e.id, e.contact_id, e.created_at FROM workflow_executions e, w
         WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
           AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
+          AND e.finished_at >= @received_since::timestamptz
           AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
     ) live
     WHERE EXISTS (
@@ -434,10 +440,10 @@ WITH w AS (
 ), x AS (
     SELECT f.split_nodes[i] AS node_id, f.split_variants[i] AS variant FROM f, generate_subscripts(f.split_nodes, 1) AS i
     UNION ALL
-    SELECT d.node_id, d.handle FROM (
-        SELECT DISTINCT s.execution_id, s.node_id, s.handle FROM other
-        JOIN workflow_execution_steps s ON s.tenant_id = @tenant_id AND s.execution_id = other.id
-        WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
+    SELECT d.node_id, d.handle FROM other, LATERAL (
+        SELECT DISTINCT s.node_id, s.handle FROM workflow_execution_steps s
+        WHERE s.tenant_id = @tenant_id AND s.execution_id = other.id
+          AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
     ) d
 )
 SELECT x.node_id::text AS node_id, x.variant::text AS variant, count(*)::bigint AS converted
@@ -464,6 +470,7 @@ WITH w AS (
     SELECT e.contact_id, e.created_at FROM workflow_executions e, w
     WHERE e.tenant_id = @tenant_id AND e.workflow_id = @workflow_id AND NOT e.test
       AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at >= w.through
+      AND e.finished_at >= @received_since::timestamptz
       AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
 ), f AS (
     SELECT g.execution_id, g.entered_at, g.first_at FROM analytics_goal_firsts g
