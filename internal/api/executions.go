@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nextflow-dev/nextflow/internal/ai"
+	"github.com/nextflow-dev/nextflow/internal/auth"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/live"
@@ -180,12 +181,15 @@ func (s *Server) registerExecutions() {
 	api := s.api
 	read := map[string]any{MetaPermission: PermExecutionsRead}
 	run := map[string]any{MetaPermission: PermExecutionsRun}
+	// A start's API key comes from the key cache and is confirmed in the
+	// start's transaction (auth.ConfirmAPIKey).
+	runCached := map[string]any{MetaPermission: PermExecutionsRun, MetaKeyCache: true}
 
 	huma.Register(api, huma.Operation{
 		OperationID: "start-execution", Method: http.MethodPost, Path: Prefix + "/workflows/{id}/executions",
 		Summary:     "Start an execution of a workflow's published version",
 		Description: "Manual starts are allowed while the workflow is inactive (test runs). Answers 202 at once; follow the execution through GET /executions/{id} or the stream.",
-		Tags:        []string{"executions"}, Metadata: run, DefaultStatus: http.StatusAccepted,
+		Tags:        []string{"executions"}, Metadata: runCached, DefaultStatus: http.StatusAccepted,
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *ExecutionStartInput) (*ExecutionOutput, error) {
 		c, err := mustCaller(ctx)
@@ -202,15 +206,25 @@ func (s *Server) registerExecutions() {
 			p.Input, _ = json.Marshal(body.Input)
 		}
 		var exec *domain.Execution
+		// An API key answered from the key cache must still stand (not
+		// revoked on any node) in the start's transaction. The principal is
+		// the request's: a shared transaction runs under another context.
+		principal := auth.FromContext(ctx)
+		confirm := func(ctx context.Context, tx store.Tx) error {
+			return auth.ConfirmAPIKey(ctx, tx, principal, auth.PermExecutionsRun)
+		}
 		if body.Version == 0 {
 			// Concurrent starts share transactions (the start group commit).
-			exec, err = s.deps.Engine.Start(ctx, p)
+			exec, err = s.deps.Engine.StartChecked(ctx, p, confirm)
 			if err != nil {
-				return nil, s.executionProblem(ctx, err)
+				return nil, s.startProblem(ctx, err)
 			}
 			return &ExecutionOutput{Body: executionDTO(exec, false)}, nil
 		}
 		err = s.deps.Store.InTx(ctx, c.TenantID, func(tx store.Tx) error {
+			if err := confirm(ctx, tx); err != nil {
+				return err
+			}
 			if body.Version > 0 {
 				v, err := tx.WorkflowVersionGetByNumber(ctx, c.TenantID, in.ID, body.Version)
 				if err != nil {
@@ -223,7 +237,7 @@ func (s *Server) registerExecutions() {
 			return err
 		})
 		if err != nil {
-			return nil, s.executionProblem(ctx, err)
+			return nil, s.startProblem(ctx, err)
 		}
 		return &ExecutionOutput{Body: executionDTO(exec, false)}, nil
 	})
@@ -422,6 +436,20 @@ func executionNodeFilter(in *ExecutionListInput, p *store.ExecutionListParams) e
 
 type pingEvent struct {
 	At time.Time `json:"at"`
+}
+
+// startProblem is executionProblem for a start whose caller was
+// confirmed in its transaction: 401 or 403 when the caller's API key no
+// longer stands.
+func (s *Server) startProblem(ctx context.Context, err error) error {
+	var pe *auth.PermissionError
+	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return huma.Error401Unauthorized("invalid or revoked API key")
+	case errors.As(err, &pe):
+		return authzProblem(err)
+	}
+	return s.executionProblem(ctx, err)
 }
 
 // executionProblem maps engine errors to problems.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -60,19 +61,35 @@ func (s *Server) registerWebhooks() {
 			return out, nil
 		}
 		if exec.Status.Terminal() { // finished by its start
-			out.Body, out.Status = executionDTO(exec, true), http.StatusOK
+			out.Body, out.Status = executionDTO(exec, false), http.StatusOK
+			out.Body.Context = webhookContextDTO(exec.Context)
 			return out, nil
 		}
 		done, err := s.waitTerminal(ctx, in.TenantID, exec.ID, started.Wait)
 		if err != nil {
 			return nil, s.problem(ctx, "execution", err)
 		}
-		out.Body = executionDTO(done, done.Status.Terminal())
+		out.Body = executionDTO(done, false)
 		if done.Status.Terminal() {
+			out.Body.Context = webhookContextDTO(done.Context)
 			out.Status = http.StatusOK
 		}
 		return out, nil
 	})
+}
+
+// webhookContextDTO is contextDTO for the webhook's answer, which only
+// encodes it: its parts stay the JSON they are stored as
+// (engine.ContextViewJSON), the same document contextDTO's maps encode to.
+func webhookContextDTO(raw json.RawMessage) map[string]any {
+	if len(raw) == 0 {
+		return nil
+	}
+	m, err := engine.ContextViewJSON(raw)
+	if err != nil {
+		return nil
+	}
+	return m
 }
 
 // webhookProblem maps StartWebhook's errors to problems. A refused request

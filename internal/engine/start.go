@@ -69,6 +69,21 @@ func (e *Engine) Start(ctx context.Context, p StartParams) (*domain.Execution, e
 	return e.startOne(ctx, p.TenantID, func(context.Context, store.Tx, *startTxCache) (StartParams, error) { return p, nil })
 }
 
+// StartChecked is Start for a request that must still be allowed in the
+// transaction holding its start: check runs there first (an API key
+// answered from a cache is confirmed, say), and its error refuses this
+// start alone, with nothing written for it. In a shared transaction check
+// sees what that transaction sees, so a change committed before the start
+// (a key revoked on another node) is never missed.
+func (e *Engine) StartChecked(ctx context.Context, p StartParams, check func(ctx context.Context, tx store.Tx) error) (*domain.Execution, error) {
+	return e.startOne(ctx, p.TenantID, func(ctx context.Context, tx store.Tx, _ *startTxCache) (StartParams, error) {
+		if err := check(ctx, tx); err != nil {
+			return StartParams{}, err
+		}
+		return p, nil
+	})
+}
+
 // StartTx starts an execution inside the caller's transaction, committing
 // (or not) with the caller's own writes. See StartManyTx.
 func (e *Engine) StartTx(ctx context.Context, tx store.Tx, p StartParams) (*domain.Execution, error) {
