@@ -44,6 +44,11 @@ type WebhookConfig struct {
 	// keyed with a workspace credential, as a production webhook would;
 	// each request is signed.
 	Signed bool
+	// Meter, when set, reads what the bench has used so far (as
+	// EventsConfig.Meter); each phase then reports its CPU per request
+	// (this process and the database server) and its statements and
+	// commits per request.
+	Meter func(context.Context) Usage
 }
 
 // WebhookResult is what Webhook measured.
@@ -148,6 +153,10 @@ func Webhook(ctx context.Context, st store.Store, cfg WebhookConfig) (*WebhookRe
 		}
 		load(ctx, "warm-up", min(500, cfg.Requests), cfg.Clients, 0, do)
 		cpu0 := processCPU()
+		var u0 Usage
+		if cfg.Meter != nil {
+			u0 = cfg.Meter(ctx)
+		}
 		txs0, starts0 := startBatchStats(srv.eng)
 		p := load(ctx, fmt.Sprintf("start batch %d, %d clients", batch, cfg.Clients), cfg.Requests, cfg.Clients, 0, do)
 		if txs, starts := startBatchStats(srv.eng); txs > txs0 {
@@ -156,6 +165,14 @@ func Webhook(ctx context.Context, st store.Store, cfg WebhookConfig) (*WebhookRe
 		if p.Requests > 0 {
 			// The load generator's CPU is in this figure too.
 			p.Extra = append(p.Extra, fmt.Sprintf("process CPU %.0fµs/req", float64((processCPU()-cpu0).Microseconds())/float64(p.Requests)))
+			if cfg.Meter != nil {
+				u1 := cfg.Meter(ctx)
+				p.Extra = append(p.Extra, fmt.Sprintf("database CPU %.0fµs/req", float64((u1.DBCPU-u0.DBCPU).Microseconds())/float64(p.Requests)))
+				if u0.Counted && u1.Counted {
+					p.Extra = append(p.Extra, fmt.Sprintf("%.2f statements, %.3f commits/req",
+						float64(u1.Statements-u0.Statements)/float64(p.Requests), float64(u1.Commits-u0.Commits)/float64(p.Requests)))
+				}
+			}
 		}
 		srv.close()
 		res.Phases = append(res.Phases, p)
