@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -112,11 +113,35 @@ func (e *Engine) eventsOfTenant(ctx context.Context, tx store.Tx, tenantID uuid.
 		if !resume && len(trigs) == 0 {
 			continue // most events: nothing to decode
 		}
-		view, err := eventView(&ev.Event)
-		if err != nil {
-			return err
+		// The event as trigger.event: its properties are decoded only for
+		// what reads them here (a resume's correlation, a segment trigger,
+		// a filter); a start alone passes them on as they are.
+		var (
+			view map[string]any
+			raw  json.RawMessage
+		)
+		decode := func() error {
+			if view != nil {
+				return nil
+			}
+			v, err := eventView(&ev.Event)
+			if err != nil {
+				return err
+			}
+			view = v
+			if raw == nil {
+				raw = mustJSON(v)
+			}
+			return nil
 		}
-		raw := mustJSON(view)
+		if !resume {
+			raw = rawEventView(&ev.Event)
+		}
+		if raw == nil {
+			if err := decode(); err != nil {
+				return err
+			}
+		}
 		if resume {
 			resumed, err := e.ResumeTx(ctx, tx, ResumeEvent{
 				TenantID: tenantID, EventName: ev.Event.Name, ContactID: &ev.Event.ContactID,
@@ -133,8 +158,13 @@ func (e *Engine) eventsOfTenant(ctx context.Context, tx store.Tx, tenantID uuid.
 
 		var activation map[string]any
 		for _, trig := range trigs {
-			if trig.segmentID != "" && segmentOf(view) != trig.segmentID {
-				continue // a trigger.segment of another segment
+			if trig.segmentID != "" {
+				if err := decode(); err != nil {
+					return err
+				}
+				if segmentOf(view) != trig.segmentID {
+					continue // a trigger.segment of another segment
+				}
 			}
 			if trig.filterErr != nil {
 				e.tenantLog.WarnContext(ctx, "trigger.event filter does not compile; no start", "workflow", trig.workflowID,
@@ -142,6 +172,9 @@ func (e *Engine) eventsOfTenant(ctx context.Context, tx store.Tx, tenantID uuid.
 				continue
 			}
 			if trig.filter != nil {
+				if err := decode(); err != nil {
+					return err
+				}
 				if activation == nil {
 					activation = map[string]any{
 						"trigger": map[string]any{"type": trig.typ, "event": view},
@@ -291,6 +324,33 @@ func eventView(ev *domain.Event) (map[string]any, error) {
 		"timestamp":  ev.OccurredAt.UTC().Format(time.RFC3339Nano),
 		"messageId":  ev.MessageID,
 	}, nil
+}
+
+// rawEventView is the JSON of eventView(ev) without decoding the
+// properties: the same keys (in the order json.Marshal writes a map's),
+// the properties as stored (json.Marshal checks and compacts them and
+// escapes their strings as it escapes a decoded value's; their keys keep
+// their order). Nil when the properties are neither empty nor a JSON
+// object: eventView replaces those with an empty object.
+func rawEventView(ev *domain.Event) json.RawMessage {
+	props := bytes.TrimSpace(ev.Properties)
+	if len(props) == 0 {
+		props = []byte(`{}`)
+	}
+	if props[0] != '{' {
+		return nil
+	}
+	data, err := json.Marshal(struct {
+		ID         string          `json:"id"`
+		MessageID  string          `json:"messageId"`
+		Name       string          `json:"name"`
+		Properties json.RawMessage `json:"properties"`
+		Timestamp  string          `json:"timestamp"`
+	}{ev.ID.String(), ev.MessageID, ev.Name, props, ev.OccurredAt.UTC().Format(time.RFC3339Nano)})
+	if err != nil {
+		return nil
+	}
+	return data
 }
 
 // Bounds of the properties an event offers as correlation values.

@@ -305,3 +305,34 @@ func TestEventStartPinsCurrentVersion(t *testing.T) {
 		}
 	})
 }
+
+// TestRawEventViewIsEventView checks that the event a start receives
+// without its properties being decoded is the event eventView gives: the
+// same JSON value (byte for byte where the properties' keys are already in
+// order), and that properties eventView would replace are left to it.
+func TestRawEventViewIsEventView(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 3, 10, 0, 0, 123456000, time.FixedZone("x", 3600))
+	for _, props := range []string{
+		``,
+		`{}`,
+		`{"a":1,"b":"<x & y>","c":[1,2.5,{"d":null}],"e":true}`,
+		`{"z": 1, "a": {"y": "é\u00e9", "b": 12345678}}`,
+		"  {\"spaced\" : [ 1 , 2 ] }\n",
+	} {
+		ev := &domain.Event{ID: domain.NewID(), Name: "order.completed", Properties: json.RawMessage(props),
+			OccurredAt: at, MessageID: "m<1>"}
+		view, err := eventView(ev)
+		require.NoError(t, err)
+		want := mustJSON(view)
+		got := rawEventView(ev)
+		require.NotNil(t, got, props)
+		require.JSONEq(t, string(want), string(got), props)
+		if !strings.Contains(props, `"z"`) {
+			require.Equal(t, string(want), string(got), props)
+		}
+	}
+	for _, props := range []string{`null`, `[1]`, `"s"`, `{"a":`} {
+		require.Nil(t, rawEventView(&domain.Event{ID: domain.NewID(), Name: "n", Properties: json.RawMessage(props)}), props)
+	}
+}
