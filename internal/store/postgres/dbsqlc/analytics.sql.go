@@ -620,11 +620,12 @@ WITH w AS (
     SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = $1),
         '1970-01-01T00:00:00Z'::timestamptz) AS through
 ), f AS MATERIALIZED (
-    SELECT g.execution_id, g.split_nodes, g.split_variants FROM analytics_goal_firsts g
+    SELECT g.split_nodes, g.split_variants, count(*) AS n FROM analytics_goal_firsts g
     WHERE g.tenant_id = $1 AND g.workflow_id = $2 AND g.goal = $3::text
       AND g.entered_at >= $4::timestamptz AND g.entered_at < $5::timestamptz
       AND g.first_at < g.entered_at + make_interval(secs => $6::float8)
       AND cardinality(g.split_nodes) > 0
+    GROUP BY g.split_nodes, g.split_variants
 ), other AS MATERIALIZED (
     SELECT DISTINCT e.id FROM events ev, workflow_executions e
     WHERE ev.tenant_id = $1 AND ev.received_at >= $7::timestamptz
@@ -633,7 +634,10 @@ WITH w AS (
       AND e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < (SELECT w.through FROM w)
       AND e.created_at >= $4::timestamptz AND e.created_at < $5::timestamptz
       AND ev.occurred_at >= e.created_at AND ev.occurred_at < e.created_at + make_interval(secs => $6::float8)
-      AND NOT EXISTS (SELECT 1 FROM f WHERE f.execution_id = e.id)
+      AND NOT EXISTS (
+        SELECT 1 FROM analytics_goal_firsts g
+        WHERE g.tenant_id = $1 AND g.execution_id = e.id AND g.goal = $3::text
+          AND g.first_at < g.entered_at + make_interval(secs => $6::float8) AND cardinality(g.split_nodes) > 0)
     UNION ALL
     SELECT live.id FROM (
         SELECT e.id, e.contact_id, e.created_at FROM workflow_executions e
@@ -652,15 +656,15 @@ WITH w AS (
         WHERE ev.tenant_id = $1 AND ev.contact_id = live.contact_id AND ev.name = $3::text
           AND ev.occurred_at >= live.created_at AND ev.occurred_at < live.created_at + make_interval(secs => $6::float8))
 ), x AS (
-    SELECT f.split_nodes[i] AS node_id, f.split_variants[i] AS variant FROM f, generate_subscripts(f.split_nodes, 1) AS i
+    SELECT f.split_nodes[i] AS node_id, f.split_variants[i] AS variant, f.n FROM f, generate_subscripts(f.split_nodes, 1) AS i
     UNION ALL
-    SELECT d.node_id, d.handle FROM other, LATERAL (
+    SELECT d.node_id, d.handle, 1 FROM other, LATERAL (
         SELECT DISTINCT s.node_id, s.handle FROM workflow_execution_steps s
         WHERE s.tenant_id = $1 AND s.execution_id = other.id
           AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
     ) d
 )
-SELECT x.node_id::text AS node_id, x.variant::text AS variant, count(*)::bigint AS converted
+SELECT x.node_id::text AS node_id, x.variant::text AS variant, sum(x.n)::bigint AS converted
 FROM x GROUP BY x.node_id, x.variant ORDER BY x.node_id, x.variant
 `
 
@@ -687,8 +691,9 @@ type AnalyticsSplitConvertedRow struct {
 // others live. received_since is the watermark read before (at most the
 // one this statement reads): it lets the planner see how few events are
 // that recent (events_received_at_idx), and how few executions finished
-// since. The variants of the others are read per execution (LATERAL) from
-// workflow_execution_steps_split_exec_idx.
+// since. The folded ones are counted per set of variants before the sets
+// are unnested; the variants of the others are read per execution
+// (LATERAL) from workflow_execution_steps_split_exec_idx.
 func (q *Queries) AnalyticsSplitConverted(ctx context.Context, arg AnalyticsSplitConvertedParams) ([]AnalyticsSplitConvertedRow, error) {
 	rows, err := q.db.Query(ctx, analyticsSplitConverted,
 		arg.TenantID,
