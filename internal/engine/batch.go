@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -77,12 +78,56 @@ type advanceRequest struct {
 type batcher struct {
 	e *Engine
 	c *collector[*advanceRequest]
+	// Counts for GroupCommitStats.
+	advances, results, attempts, shared, alone atomic.Int64
+}
+
+// GroupCommitStats counts what the advance group commit has done since
+// the engine began (nextflow bench engine prints them per phase).
+type GroupCommitStats struct {
+	// Advances, Results and Attempts are the requests taken: advance
+	// jobs, side-effect outcomes, and attempts counted apart from their
+	// pending effect (no call slot was free in its transaction).
+	Advances, Results, Attempts int64
+	// Shared is the number of shared transactions run (committed or not);
+	// Alone the number of requests run in a transaction of their own.
+	Shared, Alone int64
+}
+
+// GroupCommitStats returns the advance group commit's counts; zero
+// without a batcher.
+func (e *Engine) GroupCommitStats() GroupCommitStats {
+	b := e.batch
+	if b == nil {
+		return GroupCommitStats{}
+	}
+	return GroupCommitStats{Advances: b.advances.Load(), Results: b.results.Load(), Attempts: b.attempts.Load(),
+		Shared: b.shared.Load(), Alone: b.alone.Load()}
+}
+
+// count notes a batch's requests.
+func (b *batcher) count(batch []*advanceRequest) {
+	for _, r := range batch {
+		switch {
+		case r.attempt != nil:
+			b.attempts.Add(1)
+		case r.result != nil:
+			b.results.Add(1)
+		default:
+			b.advances.Add(1)
+		}
+	}
 }
 
 // newBatcher starts runners goroutines that each take up to max waiting
 // requests at a time.
 func newBatcher(e *Engine, max, runners int) *batcher {
-	return &batcher{e: e, c: newCollector(max, runners, e.advanceBatch)}
+	b := &batcher{e: e}
+	b.c = newCollector(max, runners, func(batch []*advanceRequest) {
+		b.count(batch)
+		e.advanceBatch(batch)
+	})
+	return b
 }
 
 // close stops the runners; requests submitted after it run on their own.
@@ -162,6 +207,9 @@ func (e *Engine) advanceBatch(batch []*advanceRequest) {
 			alone = append(alone, reqs[0])
 			continue
 		}
+		if e.batch != nil {
+			e.batch.shared.Add(1)
+		}
 		results, err := e.advanceTenantBatch(tenantID, reqs)
 		if err != nil {
 			e.log.Warn("group-commit advance failed; advancing its executions one by one",
@@ -177,6 +225,9 @@ func (e *Engine) advanceBatch(batch []*advanceRequest) {
 			}
 			r.done <- results[i]
 		}
+	}
+	if e.batch != nil {
+		e.batch.alone.Add(int64(len(alone)))
 	}
 	for _, r := range alone {
 		if r.attempt != nil {

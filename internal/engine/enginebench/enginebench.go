@@ -115,6 +115,9 @@ type Phase struct {
 	// Cost is what each execution cost (side-effect and send phases with
 	// Config.Meter set; zero otherwise).
 	Cost Cost
+	// Batches is what the advance group commit did during the phase
+	// (side-effect and send phases).
+	Batches engine.GroupCommitStats
 }
 
 // Result is what Run measured.
@@ -806,22 +809,24 @@ func benchEffect(ctx context.Context, eng *engines, rec *benchRecorder, tenantID
 	if meter == nil {
 		meter = func(context.Context) Usage { return Usage{} }
 	}
-	before := meter(ctx)
+	before, stats := meter(ctx), eng.eager.GroupCommitStats()
 	if saturated, err = benchExecutions(ctx, eng, rec, tenantID, wfID, name, false, cfg.Executions, cfg.StartBatch, effectSteps, cfg.Timeout); err != nil {
 		return saturated, paced, err
 	}
 	after := meter(ctx)
 	saturated.Cost = costOf(before, after, saturated.Executions-saturated.Incomplete)
+	saturated.Batches = statsSince(stats, eng.eager.GroupCommitStats())
 	if saturated.PerSecond <= 0 {
 		return saturated, paced, nil
 	}
 	rate := max(10, saturated.PerSecond/2)
 	n := max(1, min(cfg.Executions, int(rate*3)))
-	before = meter(ctx)
+	before, stats = meter(ctx), eng.eager.GroupCommitStats()
 	if paced, err = benchPaced(ctx, eng, rec, tenantID, wfID, false, rate, n, effectSteps, cfg.Timeout); err != nil {
 		return saturated, paced, err
 	}
 	paced.Cost = costOf(before, meter(ctx), paced.Executions-paced.Incomplete)
+	paced.Batches = statsSince(stats, eng.eager.GroupCommitStats())
 	paced.Name = fmt.Sprintf("%s, paced %.0f/s", name, rate)
 	return saturated, paced, nil
 }
@@ -863,14 +868,24 @@ func (r *EffectResult) String() string {
 }
 
 // writeCosts prints the cost per execution of the phases that measured
-// it.
+// it, and what their group commit did.
 func writeCosts(b *strings.Builder, phases ...Phase) {
 	for _, p := range phases {
 		if p.Executions == 0 || p.Cost == (Cost{}) {
 			continue
 		}
 		fmt.Fprintf(b, "  %-32s %s\n", p.Name, p.Cost)
+		if s := p.Batches; s.Shared+s.Alone > 0 {
+			fmt.Fprintf(b, "  %-32s group commit: %d advances, %d results, %d attempts apart; %d shared transactions, %d alone\n",
+				"", s.Advances, s.Results, s.Attempts, s.Shared, s.Alone)
+		}
 	}
+}
+
+// statsSince is what the group commit did between a and b.
+func statsSince(a, b engine.GroupCommitStats) engine.GroupCommitStats {
+	return engine.GroupCommitStats{Advances: b.Advances - a.Advances, Results: b.Results - a.Results,
+		Attempts: b.Attempts - a.Attempts, Shared: b.Shared - a.Shared, Alone: b.Alone - a.Alone}
 }
 
 // writeSendRatios prints the send phases' throughput against the plain
