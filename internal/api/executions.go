@@ -214,8 +214,14 @@ func (s *Server) registerExecutions() {
 			return auth.ConfirmAPIKey(ctx, tx, principal, auth.PermExecutionsRun)
 		}
 		if body.Version == 0 {
-			// Concurrent starts share transactions (the start group commit).
-			exec, err = s.deps.Engine.StartChecked(ctx, p, confirm)
+			// Concurrent starts share transactions (the start group commit);
+			// a key is confirmed once per transaction. A principal that is
+			// not a cached key is only checked in memory, its own key.
+			var checkKey any = principal
+			if principal != nil && principal.Cached && principal.APIKey != nil {
+				checkKey = keyCheck{principal.APIKey.ID, auth.PermExecutionsRun}
+			}
+			exec, err = s.deps.Engine.StartChecked(ctx, p, checkKey, confirm)
 			if err != nil {
 				return nil, s.startProblem(ctx, err)
 			}
@@ -436,6 +442,13 @@ func executionNodeFilter(in *ExecutionListInput, p *store.ExecutionListParams) e
 
 type pingEvent struct {
 	At time.Time `json:"at"`
+}
+
+// keyCheck names the confirmation of an API key for a permission, which
+// the starts of one transaction share (Engine.StartChecked).
+type keyCheck struct {
+	keyID uuid.UUID
+	perm  auth.Permission
 }
 
 // startProblem is executionProblem for a start whose caller was

@@ -74,10 +74,20 @@ func (e *Engine) Start(ctx context.Context, p StartParams) (*domain.Execution, e
 // answered from a cache is confirmed, say), and its error refuses this
 // start alone, with nothing written for it. In a shared transaction check
 // sees what that transaction sees, so a change committed before the start
-// (a key revoked on another node) is never missed.
-func (e *Engine) StartChecked(ctx context.Context, p StartParams, check func(ctx context.Context, tx store.Tx) error) (*domain.Execution, error) {
-	return e.startOne(ctx, p.TenantID, func(ctx context.Context, tx store.Tx, _ *startTxCache) (StartParams, error) {
-		if err := check(ctx, tx); err != nil {
+// (a key revoked on another node) is never missed; its outcome is shared
+// by the starts of that transaction with the same key (a comparable value
+// naming all that check checks, e.g. an API key's ID and the permission
+// confirmed), so it runs once per key.
+func (e *Engine) StartChecked(ctx context.Context, p StartParams, key any, check func(ctx context.Context, tx store.Tx) error) (*domain.Execution, error) {
+	return e.startOne(ctx, p.TenantID, func(ctx context.Context, tx store.Tx, cache *startTxCache) (StartParams, error) {
+		err, done := cache.checked[key]
+		if !done {
+			err = check(ctx, tx)
+			if ctx.Err() == nil {
+				cache.checked[key] = err
+			}
+		}
+		if err != nil {
 			return StartParams{}, err
 		}
 		return p, nil

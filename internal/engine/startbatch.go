@@ -56,10 +56,13 @@ type startTxCache struct {
 	// secrets are the credential values opened, by name (one tenant per
 	// transaction).
 	secrets map[string]string
+	// checked are the outcomes of StartChecked's checks, by key: a check
+	// runs once per key and transaction.
+	checked map[any]error
 }
 
 func newStartTxCache() *startTxCache {
-	return &startTxCache{startCache: newStartCache(), secrets: map[string]string{}}
+	return &startTxCache{startCache: newStartCache(), secrets: map[string]string{}, checked: map[any]error{}}
 }
 
 // startRequest is one start waiting for its batch.

@@ -230,3 +230,61 @@ func TestWebhookGroupCommit(t *testing.T) {
 		}
 	})
 }
+
+// TestStartCheckedOncePerKey: the starts of one shared transaction that
+// name the same check key share one run of its check, whose refusal fails
+// those starts only; another key's check runs on its own, and a later
+// transaction checks again.
+func TestStartCheckedOncePerKey(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, open storeOpener) {
+		ctx := context.Background()
+		gate := newStartGate(1)
+		b := gatedBundle(t, open, gate)
+		pure := b.publish(t, batchChain)
+		p := StartParams{TenantID: b.tenant, WorkflowID: pure, TriggerType: workflow.TypeTriggerManual, Input: []byte(`{"n": 0}`)}
+		var mu sync.Mutex
+		runs := map[string]int{}
+		refused := errors.New("refused")
+		check := func(key string) func(context.Context, store.Tx) error {
+			return func(context.Context, store.Tx) error {
+				mu.Lock()
+				runs[key]++
+				mu.Unlock()
+				if key == "bad" {
+					return refused
+				}
+				return nil
+			}
+		}
+		held := holdRunner(t, b, gate, pure)
+		keys := []string{"good", "good", "good", "bad", "bad"}
+		out := make([]startOutcome, len(keys))
+		var wg sync.WaitGroup
+		for i, k := range keys {
+			wg.Go(func() {
+				exec, err := b.eng.StartChecked(ctx, p, k, check(k))
+				out[i] = startOutcome{exec, err}
+			})
+		}
+		time.Sleep(200 * time.Millisecond) // all of them wait for the runner
+		close(gate.release)
+		wg.Wait()
+		require.NoError(t, <-held)
+		require.Equal(t, len(keys), gate.batches()[1], "the waiting starts formed one batch: %v", gate.batches())
+		require.Equal(t, map[string]int{"good": 1, "bad": 1}, runs, "one check per key and transaction")
+		for i, k := range keys {
+			if k == "bad" {
+				require.ErrorIs(t, out[i].err, refused, "start %d", i)
+				require.Nil(t, out[i].exec)
+				continue
+			}
+			require.NoError(t, out[i].err, "start %d", i)
+			require.Equal(t, domain.ExecutionCompleted, out[i].exec.Status)
+		}
+
+		_, err := b.eng.StartChecked(ctx, p, "good", check("good"))
+		require.NoError(t, err)
+		require.Equal(t, 2, runs["good"], "a later transaction checks again")
+	})
+}
