@@ -53,6 +53,7 @@ River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, Fe
 
 // cmdBench measures the engine or the cron scheduler on a fresh database.
 func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
+	tuneGC(os.Getenv, cgroupMemoryMax()) // as serve does, so the figures are the server's
 	if len(args) > 0 && isBenchHTTP(args[0]) {
 		return benchHTTP(ctx, args[0], args[1:], stdout)
 	}

@@ -15,6 +15,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := cfg.Logger(os.Stderr)
+	if gc, limit := tuneGC(os.Getenv, cgroupMemoryMax()); gc != 0 || limit != 0 {
+		log.Info("garbage collector tuned (GOGC and GOMEMLIMIT win when set)", "gc_percent", gc, "memory_limit_bytes", limit)
+	}
 	if cfg.SecretKeyGenerated {
 		log.Info("generated a secret key", "path", cfg.DataDir+"/secret.key")
 	}
