@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/nextflow-dev/nextflow/internal/benchmeter"
 	"github.com/nextflow-dev/nextflow/internal/config"
 	"github.com/nextflow-dev/nextflow/internal/cron"
 	"github.com/nextflow-dev/nextflow/internal/cron/cronbench"
@@ -131,9 +132,9 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		cfg := enginebench.Config{Workers: workers, Executions: *executions, Nodes: *steps,
 			Engine: engine.Options{AdvanceBatch: *advanceBatch, EffectResultsAlone: *effectResults == "alone",
 				MaxUncommittedCalls: *maxUncommitted}}
-		meter := newBenchMeter(ctx, benchMeterURL(*db))
+		meter := benchmeter.Open(ctx, benchMeterURL(*db))
 		defer meter.Close()
-		cfg.Meter = meter.read
+		cfg.Meter = meter.Read
 		var effect [3]enginebench.Phase // the side effect, the email send, the WhatsApp send
 		if *effectsOnly {
 			res, err := enginebench.RunEffect(ctx, st, cfg)
@@ -213,7 +214,7 @@ func benchStore(ctx context.Context, db string, qc store.QueueConfig) (store.Sto
 	return nil, nil, &config.Error{Name: "--db", Msg: fmt.Sprintf("must be sqlite or postgres, got %q", db)}
 }
 
-// benchMeterURL is the database whose server benchMeter reads: the
+// benchMeterURL is the database whose server benchmeter reads: the
 // bench's PostgreSQL, none on SQLite.
 func benchMeterURL(db string) string {
 	if db != "postgres" {

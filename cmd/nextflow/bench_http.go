@@ -10,6 +10,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/nextflow-dev/nextflow/internal/benchmeter"
 	"github.com/nextflow-dev/nextflow/internal/config"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/httpbench"
@@ -77,20 +78,16 @@ func benchHTTP(ctx context.Context, kind string, args []string, stdout io.Writer
 		return err
 	}
 	defer cleanup()
-	meter := newBenchMeter(ctx, benchMeterURL(*db))
+	meter := benchmeter.Open(ctx, benchMeterURL(*db))
 	defer meter.Close()
-	read := func(ctx context.Context) httpbench.Usage {
-		u := meter.read(ctx)
-		return httpbench.Usage{ProcessCPU: u.ProcessCPU, DBCPU: u.DBCPU, Counted: u.Counted, Commits: u.Commits, Statements: u.Statements}
-	}
 	var res fmt.Stringer
 	switch kind {
 	case "webhook":
 		res, err = httpbench.Webhook(ctx, st, httpbench.WebhookConfig{Workers: workers, Requests: *requests, Clients: *clients,
-			StartBatch: *startBatch, StartBatchers: *startBatchers, SkipAlone: *skipAlone, Signed: *signed, Meter: read})
+			StartBatch: *startBatch, StartBatchers: *startBatchers, SkipAlone: *skipAlone, Signed: *signed, Meter: meter.Read})
 	default:
 		res, err = httpbench.Events(ctx, st, httpbench.EventsConfig{Workers: workers, Batches: *batches, BatchSize: *batchSize,
-			Clients: *clients, Contacts: *contacts, GroupRequests: *groupRequests, GroupRunners: *groupRunners, Meter: read})
+			Clients: *clients, Contacts: *contacts, GroupRequests: *groupRequests, GroupRunners: *groupRunners, Meter: meter.Read})
 	}
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", kind, err)

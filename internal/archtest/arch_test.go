@@ -72,6 +72,7 @@ var rules = map[string]rule{
 	"execlock":              {layer: layerBase},
 	"execlock/execlocktest": {layer: layerBase},
 	"ratelog":               {layer: layerBase},
+	"benchmeter":            {layer: layerBase},
 	"ratelimit":             {layer: layerBase},
 	"redisconn":             {layer: layerBase},
 	"config":                {layer: layerBase, imports: []string{"ratelimit"}},

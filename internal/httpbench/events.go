@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/nextflow-dev/nextflow/internal/benchmeter"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/ingest"
@@ -37,21 +38,7 @@ type EventsConfig struct {
 	// Meter, when set, reads what the bench has used so far; each phase
 	// then reports its CPU (this process and the database server) and its
 	// statements and commits per event.
-	Meter func(context.Context) Usage
-}
-
-// Usage is what the bench has used so far, as EventsConfig.Meter reads it.
-type Usage struct {
-	// ProcessCPU is this process's CPU time: the server, the engine and the
-	// load generator.
-	ProcessCPU time.Duration
-	// DBCPU is the database server's CPU time (zero when not readable).
-	DBCPU time.Duration
-	// Counted: Commits and Statements were read (pg_stat_statements).
-	Counted bool
-	// Commits is the number of COMMITs, Statements the number of other
-	// statements (BEGIN and ROLLBACK left out).
-	Commits, Statements int64
+	Meter func(context.Context) benchmeter.Usage
 }
 
 // EventsResult is what Events measured.
@@ -230,13 +217,13 @@ func Events(ctx context.Context, st store.Store, cfg EventsConfig) (*EventsResul
 		if err != nil {
 			return Phase{}, err
 		}
-		var u0 Usage
+		var u0 benchmeter.Usage
 		if cfg.Meter != nil {
 			u0 = cfg.Meter(ctx)
 		}
 		seq++
 		p := load(ctx, name, n, cfg.Clients, rate, do(srv, fmt.Sprint(seq), kind))
-		var u1 Usage
+		var u1 benchmeter.Usage
 		if cfg.Meter != nil {
 			u1 = cfg.Meter(ctx)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/nextflow-dev/nextflow/internal/benchmeter"
 	"github.com/nextflow-dev/nextflow/internal/credential"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
@@ -48,7 +49,7 @@ type WebhookConfig struct {
 	// EventsConfig.Meter); each phase then reports its CPU per request
 	// (this process and the database server) and its statements and
 	// commits per request.
-	Meter func(context.Context) Usage
+	Meter func(context.Context) benchmeter.Usage
 }
 
 // WebhookResult is what Webhook measured.
@@ -152,8 +153,8 @@ func Webhook(ctx context.Context, st store.Store, cfg WebhookConfig) (*WebhookRe
 			return 1, nil
 		}
 		load(ctx, "warm-up", min(500, cfg.Requests), cfg.Clients, 0, do)
-		cpu0 := processCPU()
-		var u0 Usage
+		cpu0 := benchmeter.ProcessCPU()
+		var u0 benchmeter.Usage
 		if cfg.Meter != nil {
 			u0 = cfg.Meter(ctx)
 		}
@@ -164,7 +165,7 @@ func Webhook(ctx context.Context, st store.Store, cfg WebhookConfig) (*WebhookRe
 		}
 		if p.Requests > 0 {
 			// The load generator's CPU is in this figure too.
-			p.Extra = append(p.Extra, fmt.Sprintf("process CPU %.0fµs/req", float64((processCPU()-cpu0).Microseconds())/float64(p.Requests)))
+			p.Extra = append(p.Extra, fmt.Sprintf("process CPU %.0fµs/req", float64((benchmeter.ProcessCPU()-cpu0).Microseconds())/float64(p.Requests)))
 			if cfg.Meter != nil {
 				u1 := cfg.Meter(ctx)
 				p.Extra = append(p.Extra, fmt.Sprintf("database CPU %.0fµs/req", float64((u1.DBCPU-u0.DBCPU).Microseconds())/float64(p.Requests)))

@@ -24,6 +24,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/nextflow-dev/nextflow/internal/benchmeter"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/live"
@@ -52,21 +53,7 @@ type Config struct {
 	Engine engine.Options
 	// Meter, when set, reads the costs the side-effect and send phases
 	// report per execution (Phase.Cost).
-	Meter func(context.Context) Usage
-}
-
-// Usage is what the bench has used so far, as Config.Meter reads it.
-type Usage struct {
-	// ProcessCPU is the bench process's CPU time (the engine, River, the
-	// in-process SMTP sink and Cloud API all run in it).
-	ProcessCPU time.Duration
-	// DBCPU is the database server's CPU time (zero when not readable).
-	DBCPU time.Duration
-	// Counted: Commits and Statements were read (pg_stat_statements).
-	Counted bool
-	// Commits is the number of COMMITs, Statements the number of other
-	// statements (BEGIN and ROLLBACK left out).
-	Commits, Statements int64
+	Meter func(context.Context) benchmeter.Usage
 }
 
 // Cost is a phase's Usage divided by its executions.
@@ -78,7 +65,7 @@ type Cost struct {
 
 // costOf is the cost per execution of n executions between before and
 // after.
-func costOf(before, after Usage, n int) Cost {
+func costOf(before, after benchmeter.Usage, n int) Cost {
 	if n <= 0 {
 		return Cost{}
 	}
@@ -807,7 +794,7 @@ func benchWorkflow(ctx context.Context, st store.Store, tenantID uuid.UUID, name
 func benchEffect(ctx context.Context, eng *engines, rec *benchRecorder, tenantID, wfID uuid.UUID, name string, cfg Config) (saturated, paced Phase, err error) {
 	meter := cfg.Meter
 	if meter == nil {
-		meter = func(context.Context) Usage { return Usage{} }
+		meter = func(context.Context) benchmeter.Usage { return benchmeter.Usage{} }
 	}
 	before, stats := meter(ctx), eng.eager.GroupCommitStats()
 	if saturated, err = benchExecutions(ctx, eng, rec, tenantID, wfID, name, false, cfg.Executions, cfg.StartBatch, effectSteps, cfg.Timeout); err != nil {

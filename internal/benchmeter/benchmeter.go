@@ -1,4 +1,9 @@
-package main
+// Package benchmeter reads what a benchmark phase cost: this process's
+// CPU, the CPU of a PostgreSQL server on the same machine, and the commits
+// and statements it ran (with pg_stat_statements loaded). The benches
+// (enginebench, httpbench) take a Meter's Read and report the difference
+// between two readings per operation.
+package benchmeter
 
 import (
 	"bytes"
@@ -8,20 +13,31 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/nextflow-dev/nextflow/internal/engine/enginebench"
 )
 
-// benchMeter reads what a bench phase cost: this process's CPU, and on a
+// Usage is what a process has used so far, as Meter.Read reads it.
+type Usage struct {
+	// ProcessCPU is this process's CPU time (the server, the engine, River
+	// and the in-process load generator and fakes all run in it).
+	ProcessCPU time.Duration
+	// DBCPU is the database server's CPU time (zero when not readable).
+	DBCPU time.Duration
+	// Counted: Commits and Statements were read (pg_stat_statements).
+	Counted bool
+	// Commits is the number of COMMITs, Statements the number of other
+	// statements (BEGIN and ROLLBACK left out).
+	Commits, Statements int64
+}
+
+// Meter reads what a bench phase cost: this process's CPU, and on a
 // PostgreSQL server on this machine its processes' CPU (the postmaster's
 // own and its children's, found from postmaster.pid in the data
 // directory) and, with pg_stat_statements loaded, the statements and
 // commits run in the bench's database. What it cannot read stays zero.
-type benchMeter struct {
+type Meter struct {
 	conn *pgx.Conn
 	// pid is the postmaster's process ID; 0 when not readable here.
 	pid int
@@ -29,10 +45,11 @@ type benchMeter struct {
 	statements bool
 }
 
-// newBenchMeter connects to url for the counters; a failure leaves only
-// the process CPU measured.
-func newBenchMeter(ctx context.Context, url string) *benchMeter {
-	m := &benchMeter{}
+// Open connects to the PostgreSQL database at url for the server's CPU and
+// counters; an empty url (SQLite) or a failure leaves only the process CPU
+// measured.
+func Open(ctx context.Context, url string) *Meter {
+	m := &Meter{}
 	if url == "" {
 		return m
 	}
@@ -59,15 +76,15 @@ func newBenchMeter(ctx context.Context, url string) *benchMeter {
 }
 
 // Close closes the meter's connection.
-func (m *benchMeter) Close() {
+func (m *Meter) Close() {
 	if m.conn != nil {
 		_ = m.conn.Close(context.Background())
 	}
 }
 
-// read is enginebench.Config.Meter.
-func (m *benchMeter) read(ctx context.Context) enginebench.Usage {
-	u := enginebench.Usage{ProcessCPU: processCPU()}
+// Read is what the bench has used so far; the benches' Meter field.
+func (m *Meter) Read(ctx context.Context) Usage {
+	u := Usage{ProcessCPU: ProcessCPU()}
 	if m.pid > 0 {
 		u.DBCPU = procTreeCPU(m.pid)
 	}
@@ -83,15 +100,6 @@ func (m *benchMeter) read(ctx context.Context) enginebench.Usage {
 		}
 	}
 	return u
-}
-
-// processCPU is the CPU time (user and system) this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // procTreeCPU is the CPU time of process pid, of its children that ended
