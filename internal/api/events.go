@@ -429,6 +429,17 @@ func parseEventCursor(c string) (*store.EventCursor, error) {
 // or 403 when the API key, answered from the key cache, no longer stands
 // (revoked, its creator removed or lowered), else the usual problem.
 func ingestProblem(ctx context.Context, s *Server, err error) error {
+	if p := cachedKeyProblem(err); p != nil {
+		return p
+	}
+	return s.problem(ctx, "events", err)
+}
+
+// cachedKeyProblem is 401 or 403 when err says that an API key answered
+// from the key cache no longer stands in the transaction that confirmed it
+// (auth.ConfirmAPIKey: revoked, its creator removed or lowered); nil for
+// any other error.
+func cachedKeyProblem(err error) error {
 	var pe *auth.PermissionError
 	switch {
 	case errors.Is(err, auth.ErrUnauthenticated):
@@ -436,5 +447,5 @@ func ingestProblem(ctx context.Context, s *Server, err error) error {
 	case errors.As(err, &pe):
 		return authzProblem(err)
 	}
-	return s.problem(ctx, "events", err)
+	return nil
 }

@@ -455,12 +455,8 @@ type keyCheck struct {
 // confirmed in its transaction: 401 or 403 when the caller's API key no
 // longer stands.
 func (s *Server) startProblem(ctx context.Context, err error) error {
-	var pe *auth.PermissionError
-	switch {
-	case errors.Is(err, auth.ErrUnauthenticated):
-		return huma.Error401Unauthorized("invalid or revoked API key")
-	case errors.As(err, &pe):
-		return authzProblem(err)
+	if p := cachedKeyProblem(err); p != nil {
+		return p
 	}
 	return s.executionProblem(ctx, err)
 }
