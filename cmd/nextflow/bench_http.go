@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"runtime/pprof"
 
 	"github.com/riverqueue/river"
 
@@ -61,17 +59,11 @@ func benchHTTP(ctx context.Context, kind string, args []string, stdout io.Writer
 	if err := fs.Parse(args); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchHTTPUsage}
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return &config.Error{Name: "--cpuprofile", Msg: err.Error()}
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("start CPU profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	workers := river.NewWorkers()
 	st, cleanup, err := benchStore(ctx, *db, store.QueueConfig{Workers: workers})
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/pprof"
 	"strings"
 
 	"github.com/riverqueue/river"
@@ -45,21 +44,14 @@ func benchSegments(ctx context.Context, args []string, stdout io.Writer) error {
 	if *contacts < 2 || *events < 0 || *probes < 0 {
 		return &config.Error{Name: "flags", Msg: "--contacts must be at least 2, --events and --probes not negative"}
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return &config.Error{Name: "--cpuprofile", Msg: err.Error()}
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("start CPU profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	workers := river.NewWorkers()
 	var st store.Store
 	var cleanup func()
-	var err error
 	if *reuse != "" {
 		if *db != "postgres" {
 			return &config.Error{Name: "--reuse", Msg: "needs --db postgres"}
