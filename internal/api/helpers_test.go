@@ -255,6 +255,23 @@ func (a *testAPI) apiKey(acc *account, scopes ...string) string {
 	return out.Key
 }
 
+// revokeAPIKey revokes key (as apiKey returned it) as acc, through the
+// API: the key listed by its prefix, then deleted (204).
+func (a *testAPI) revokeAPIKey(acc *account, key string) {
+	a.t.Helper()
+	var keys []APIKeyDTO
+	a.do(http.MethodGet, Prefix+"/api-keys", nil, creds{Cookie: acc.Cookie}).JSON(a.t, &keys)
+	revoked := false
+	for _, k := range keys {
+		if strings.HasPrefix(key, "nf_"+k.Prefix+"_") {
+			r := a.do(http.MethodDelete, Prefix+"/api-keys/"+k.ID.String(), nil, creds{Cookie: acc.Cookie})
+			require.Equal(a.t, http.StatusNoContent, r.Status, r.short())
+			revoked = true
+		}
+	}
+	require.True(a.t, revoked, "key %s… is not listed", key[:min(len(key), 12)])
+}
+
 func (a *testAPI) invite(acc *account, email, role string) InvitationCreatedDTO {
 	a.t.Helper()
 	r := a.do(http.MethodPost, Prefix+"/invitations", map[string]any{"email": email, "role": role}, creds{Cookie: acc.Cookie})

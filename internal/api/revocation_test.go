@@ -142,14 +142,7 @@ func TestStreamEndsOnRevocation(t *testing.T) {
 			t.Run("api key revoked", func(t *testing.T) {
 				key := a.apiKey(ada, "full")
 				lines := openStream(t, srv.URL, creds{Key: key})
-				var keys []APIKeyDTO
-				a.do(http.MethodGet, Prefix+"/api-keys", nil, creds{Cookie: ada.Cookie}).JSON(t, &keys)
-				for _, k := range keys {
-					if strings.HasPrefix(key, "nf_"+k.Prefix+"_") {
-						r := a.do(http.MethodDelete, Prefix+"/api-keys/"+k.ID.String(), nil, creds{Cookie: ada.Cookie})
-						require.Equal(t, http.StatusNoContent, r.Status, r.short())
-					}
-				}
+				a.revokeAPIKey(ada, key)
 				requireRevoked(t, lines, "unauthenticated")
 				require.Equal(t, http.StatusUnauthorized, a.do(http.MethodGet, Prefix+"/executions/stream", nil, creds{Key: key}).Status)
 			})
