@@ -260,6 +260,11 @@ type Tx interface {
 	// (so two callers never wait on each other in a cycle) and returns those
 	// that exist, in ID order.
 	ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]*domain.Execution, error)
+	// ExecutionStates reads, without locking, the status and token of
+	// several executions of one tenant (those that exist, in no particular
+	// order): the engine checks with it that executions whose calls wait in
+	// its dispatcher have not been cancelled or moved on meanwhile.
+	ExecutionStates(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]ExecutionState, error)
 	// ExecutionUpdate writes the mutable state of an execution.
 	ExecutionUpdate(ctx context.Context, p *ExecutionUpdateParams) error
 	// ExecutionUpdateMany writes the states of several executions of one
@@ -548,6 +553,13 @@ type ExecutionInsertParams struct {
 	FinishedAt *time.Time
 	// WakeAt is the timer kept on the row (see domain.Execution.WakeAt).
 	WakeAt *time.Time
+}
+
+// ExecutionState is an execution's status and token (ExecutionStates).
+type ExecutionState struct {
+	ID     uuid.UUID
+	Status domain.ExecutionStatus
+	Token  int64
 }
 
 // Wakeup is an execution's timer taken off its row: the job that wakes it

@@ -342,3 +342,38 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 	}
 	return nil
 }
+
+// executionStatesSQL reads the status and token of several executions of
+// one tenant: one primary-key probe per ID, as ExecutionLockMany does, so
+// the plan stays a probe whatever the table's size when prepared.
+const executionStatesSQL = `SELECT e.id, e.status, e.token FROM (SELECT DISTINCT x FROM unnest($2::uuid[]) AS x) AS want
+CROSS JOIN LATERAL (
+    SELECT id, status, token FROM workflow_executions WHERE tenant_id = $1 AND id = want.x
+) AS e`
+
+// ExecutionStates reads the status and token of the executions of ids that
+// exist, without locking them.
+func (t *tx) ExecutionStates(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]store.ExecutionState, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(ctx, executionStatesSQL, tenantID, ids)
+	if err != nil {
+		return nil, translate(err, "read the state of %d executions", len(ids))
+	}
+	defer rows.Close()
+	out := make([]store.ExecutionState, 0, len(ids))
+	for rows.Next() {
+		var s store.ExecutionState
+		var status string
+		if err := rows.Scan(&s.ID, &status, &s.Token); err != nil {
+			return nil, translate(err, "read the state of %d executions", len(ids))
+		}
+		s.Status = domain.ExecutionStatus(status)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "read the state of %d executions", len(ids))
+	}
+	return out, nil
+}

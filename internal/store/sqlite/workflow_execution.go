@@ -347,3 +347,20 @@ func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdateParams) error {
 	return eachOfOneTenant(ctx, "update executions", ps, func(p *store.ExecutionUpdateParams) uuid.UUID { return p.TenantID }, t.ExecutionUpdate)
 }
+
+// ExecutionStates reads the status and token of the executions of ids that
+// exist (one statement each: on SQLite a statement costs no round trip).
+func (t *tx) ExecutionStates(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) ([]store.ExecutionState, error) {
+	out := make([]store.ExecutionState, 0, len(ids))
+	for _, id := range ids {
+		exec, err := t.ExecutionGetByID(ctx, tenantID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.ExecutionState{ID: exec.ID, Status: exec.Status, Token: exec.Token})
+	}
+	return out, nil
+}

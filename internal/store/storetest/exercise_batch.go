@@ -21,6 +21,7 @@ func batchCases() []exerciseCase {
 		{"StepInsertMany/ChunksConflictAndOneTenant", exerciseStepInsertMany},
 		{"ExecutionInsertMany/TakenKeySkipsTheRow", exerciseExecutionInsertMany},
 		{"ExecutionLockMany/InIDOrderOwnTenantOnly", exerciseExecutionLockMany},
+		{"ExecutionStates/StatusAndTokenOwnTenantOnly", exerciseExecutionStates},
 		{"ExecutionUpdateMany/MissingExecutionWritesNothing", exerciseExecutionUpdateMany},
 		{"StepUpdateMany/MissingStepWritesNothing", exerciseStepUpdateMany},
 		{"ExecutionInsert/AdvancedStateReadsBackAsWritten", exerciseExecutionInsertAdvanced},
@@ -181,6 +182,35 @@ func exerciseExecutionLockMany(t *testing.T, f *fixture) {
 			require.Negative(t, bytes.Compare(locked[i-1].ID[:], locked[i].ID[:]), "ID order")
 		}
 		none, err := tx.ExecutionLockMany(f.ctx, f.tenantA.ID, []uuid.UUID{other.e.ID})
+		require.NoError(t, err)
+		require.Empty(t, none, "another tenant's execution")
+	})
+}
+
+// exerciseExecutionStates reads the status and token of the tenant's
+// executions among ids, in a read transaction, leaving out unknown IDs and
+// other tenants' executions.
+func exerciseExecutionStates(t *testing.T, f *fixture) {
+	c := f.newChain(t, f.tenantA.ID)
+	e2 := f.newExecution(t, c.v, nil)
+	other := f.newChain(t, f.tenantB.ID)
+	now := ts()
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		require.NoError(t, tx.ExecutionUpdate(f.ctx, &store.ExecutionUpdateParams{TenantID: f.tenantA.ID, ID: e2.ID,
+			Status: domain.ExecutionCancelled, Context: json.RawMessage(`{}`), CurrentNodeID: "x", Token: 7,
+			StepCount: 1, StartedAt: &now, FinishedAt: &now}))
+	})
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		states, err := tx.ExecutionStates(f.ctx, f.tenantA.ID, []uuid.UUID{e2.ID, domain.NewID(), c.e.ID, other.e.ID})
+		require.NoError(t, err)
+		got := map[uuid.UUID]store.ExecutionState{}
+		for _, s := range states {
+			got[s.ID] = s
+		}
+		require.Len(t, got, 2)
+		require.Equal(t, store.ExecutionState{ID: e2.ID, Status: domain.ExecutionCancelled, Token: 7}, got[e2.ID])
+		require.Equal(t, store.ExecutionState{ID: c.e.ID, Status: c.e.Status, Token: c.e.Token}, got[c.e.ID])
+		none, err := tx.ExecutionStates(f.ctx, f.tenantA.ID, []uuid.UUID{other.e.ID})
 		require.NoError(t, err)
 		require.Empty(t, none, "another tenant's execution")
 	})
