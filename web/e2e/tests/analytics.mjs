@@ -248,6 +248,8 @@ export default function analyticsTests(test) {
       await shot(page, "analytics-06-workflow-1440");
       await page.getByTestId("funnel-card").scrollIntoViewIfNeeded();
       await shot(page, "analytics-07-workflow-funnel-1440");
+      await page.getByTestId("splits-card").scrollIntoViewIfNeeded();
+      await shot(page, "analytics-07b-workflow-splits-1440");
       await page.getByTestId("conversion-card").scrollIntoViewIfNeeded();
       await shot(page, "analytics-08-workflow-conversion-1440");
       await page.emulateMedia({ colorScheme: "dark" });
@@ -257,6 +259,14 @@ export default function analyticsTests(test) {
       await page.waitForTimeout(300);
       const wide2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(wide2 <= 1, `the workflow analytics page scrolls ${wide2} px sideways at 390 px`);
+      // On a phone every figure of the funnel and of the split shows without scrolling inside its card.
+      for (const [what, loc] of [
+        ["the funnel's waiting count", row("end_b").getByTestId("waiting")],
+        ["variant b's conversion", page.getByTestId("variant-b").getByTestId("rate")],
+      ]) {
+        const box = await loc.boundingBox(); // not scrolled into view: that would scroll a card sideways
+        assert(box && box.x >= 0 && box.x + box.width <= 390, `${what} is outside the 390 px screen: ${JSON.stringify(box)}`);
+      }
       await page.getByTestId("funnel-card").scrollIntoViewIfNeeded();
       await shot(page, "analytics-10-workflow-funnel-390");
       await page.getByTestId("splits-card").scrollIntoViewIfNeeded();

@@ -1,4 +1,5 @@
 "use client";
+import type { ReactNode } from "react";
 import Link from "next/link";
 import { GitBranch, Shuffle, Target } from "lucide-react";
 import {
@@ -17,19 +18,46 @@ import {
   type AnalyticsPeriod,
   type FunnelRow,
   type Goal,
+  type VariantRow,
 } from "@/entities/analytics";
 import { NodeIcon, useWorkflow, useWorkflowStats } from "@/entities/workflow";
 import { GoalPicker } from "@/features/analytics-filter";
 import { errorMessage, isMissingRoute } from "@/shared/api";
 import { routes } from "@/shared/config";
 import { cn } from "@/shared/lib";
-import { Badge, Card, CardHeader, EmptyState, ErrorState, Skeleton, TableSkeleton, table } from "@/shared/ui";
+import { Badge, Card, CardHeader, EmptyState, ErrorState, Skeleton, TableSkeleton } from "@/shared/ui";
 
 /** A horizontal bar of a share (0–1). */
 function ShareBar({ value, tone = "brand" }: { value: number; tone?: "brand" | "green" }) {
   return (
     <div className="h-1.5 w-full overflow-hidden rounded-full bg-slate-100" aria-hidden>
       <div className={cn("h-full rounded-full", tone === "green" ? "bg-emerald-500" : "bg-brand-500")} style={{ width: `${Math.min(100, Math.max(0, value * 100))}%` }} />
+    </div>
+  );
+}
+
+/** A grid table's header row, shown from sm up (below, each figure carries its own label). */
+const gridHead = "hidden border-b border-slate-200 bg-slate-50/80 px-4 py-2 text-xs font-medium text-slate-500 sm:grid";
+/** A grid table's body row. */
+const gridRow = "border-b border-slate-100 px-4 py-2.5 text-slate-700 last:border-0 hover:bg-slate-50/70";
+
+/** A column's name above its figure, on a phone only (the header row names it from sm up). */
+function PhoneLabel({ children }: { children: ReactNode }) {
+  return (
+    <span className="block text-[11px] text-slate-500 sm:hidden" aria-hidden>
+      {children}
+    </span>
+  );
+}
+
+/** A right-aligned figure cell of a grid table, labelled on a phone. */
+function Figure({ label, testId, children, muted }: { label: string; testId?: string; children: ReactNode; muted?: boolean }) {
+  return (
+    <div role="cell" className="min-w-0 sm:text-right">
+      <PhoneLabel>{label}</PhoneLabel>
+      <span className={cn("tabular-nums", muted && "text-slate-500")} data-testid={testId}>
+        {children}
+      </span>
     </div>
   );
 }
@@ -63,23 +91,17 @@ function FunnelCard({ workflowId, period }: { workflowId: string; period: Analyt
         />
       ) : (
         <>
-          <div className="overflow-x-auto">
-            <table className={`${table.root} min-w-[620px]`} data-testid="funnel-table">
-              <thead className={table.head}>
-                <tr>
-                  <th className={`${table.th} w-[34%]`}>Step</th>
-                  <th className={`${table.th} w-[24%]`}>Entered</th>
-                  <th className={`${table.th} text-right`}>Completed</th>
-                  <th className={`${table.th} text-right`}>Failed</th>
-                  <th className={`${table.th} text-right`}>Waiting now</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <FunnelLine key={r.nodeId} r={r} link={link} />
-                ))}
-              </tbody>
-            </table>
+          <div role="table" aria-label="Funnel steps" className="text-sm" data-testid="funnel-table">
+            <div role="row" className={cn(funnelGrid, gridHead)}>
+              <span role="columnheader">Step</span>
+              <span role="columnheader">Entered</span>
+              <span role="columnheader" className="text-right">Completed</span>
+              <span role="columnheader" className="text-right">Failed</span>
+              <span role="columnheader" className="text-right">Waiting now</span>
+            </div>
+            {rows.map((r) => (
+              <FunnelLine key={r.nodeId} r={r} link={link} />
+            ))}
           </div>
           {ends.length > 0 && (
             <div className="border-t border-slate-200 px-4 py-3" data-testid="funnel-ends">
@@ -105,6 +127,9 @@ function FunnelCard({ workflowId, period }: { workflowId: string; period: Analyt
   );
 }
 
+/** The funnel's columns: one grid row per step from sm up; below, the step, its entries, then its outcomes side by side. */
+const funnelGrid = "grid grid-cols-3 gap-x-4 gap-y-2 sm:grid-cols-[minmax(0,34%)_minmax(0,24%)_repeat(3,minmax(0,1fr))] sm:items-center sm:gap-y-0";
+
 function FunnelLine({ r, link }: { r: FunnelRow; link: (f: { nodeId: string; nodeStatus?: string }) => string }) {
   const num = (n: number, status: string, cls: string) =>
     n > 0 ? (
@@ -117,31 +142,30 @@ function FunnelLine({ r, link }: { r: FunnelRow; link: (f: { nodeId: string; nod
       </span>
     );
   return (
-    <tr className={table.row} data-testid={`funnel-row-${r.nodeId}`}>
-      <td className={table.td}>
-        <div className="flex min-w-0 items-center gap-2">
-          <span className="grid size-6 shrink-0 place-items-center rounded bg-slate-100 text-slate-600">
-            <NodeIcon type={r.type} className="size-3.5" />
-          </span>
-          <span className="min-w-0">
-            <span className="block truncate font-medium text-slate-900">{r.label}</span>
-            <span className="block truncate font-mono text-[11px] text-slate-500">{r.nodeId}</span>
-          </span>
-        </div>
-      </td>
-      <td className={table.td}>
+    <div role="row" className={cn(funnelGrid, gridRow)} data-testid={`funnel-row-${r.nodeId}`}>
+      <div role="cell" className="col-span-3 flex min-w-0 items-center gap-2 sm:col-span-1">
+        <span className="grid size-6 shrink-0 place-items-center rounded bg-slate-100 text-slate-600">
+          <NodeIcon type={r.type} className="size-3.5" />
+        </span>
+        <span className="min-w-0">
+          <span className="block truncate font-medium text-slate-900">{r.label}</span>
+          <span className="block truncate font-mono text-[11px] text-slate-500">{r.nodeId}</span>
+        </span>
+      </div>
+      <div role="cell" className="col-span-3 min-w-0 sm:col-span-1">
+        <PhoneLabel>Entered</PhoneLabel>
         <div className="flex items-center gap-2">
-          <span className="w-12 shrink-0 text-right tabular-nums" data-testid="entered">
+          <span className="w-12 shrink-0 text-left tabular-nums sm:text-right" data-testid="entered">
             {count(r.entered)}
           </span>
           <ShareBar value={r.share} />
-          <span className="w-10 shrink-0 text-right text-xs text-slate-500 tabular-nums">{percent(r.share)}</span>
+          <span className="w-12 shrink-0 text-right text-xs text-slate-500 tabular-nums">{percent(r.share)}</span>
         </div>
-      </td>
-      <td className={`${table.td} text-right tabular-nums`}>{num(r.completed, "COMPLETED", "text-emerald-700")}</td>
-      <td className={`${table.td} text-right tabular-nums`}>{num(r.failed, "FAILED", "text-red-700")}</td>
-      <td className={`${table.td} text-right tabular-nums`}>{num(r.waiting, "WAITING", "text-amber-700")}</td>
-    </tr>
+      </div>
+      <Figure label="Completed">{num(r.completed, "COMPLETED", "text-emerald-700")}</Figure>
+      <Figure label="Failed">{num(r.failed, "FAILED", "text-red-700")}</Figure>
+      <Figure label="Waiting now">{num(r.waiting, "WAITING", "text-amber-700")}</Figure>
+    </div>
   );
 }
 
@@ -177,61 +201,69 @@ function SplitsCard({ workflowId, period, goal }: { workflowId: string; period: 
               <span className="font-medium text-slate-900">{s.label}</span>
               <span className="text-xs text-slate-500">{count(s.total)} executions</span>
             </div>
-            <div className="overflow-x-auto">
-              <table className={`${table.root} min-w-[620px]`}>
-                <thead className="text-xs text-slate-500">
-                  <tr>
-                    <th className={`${table.th} w-[22%]`}>Variant</th>
-                    <th className={`${table.th} text-right`}>Weight</th>
-                    <th className={`${table.th} text-right`}>Entered</th>
-                    <th className={`${table.th} text-right`}>Completed</th>
-                    <th className={`${table.th} text-right`}>Failed</th>
-                    <th className={`${table.th} w-[24%]`}>{withGoal ? "Converted" : "Completion"}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.variants.map((v) => (
-                    <tr key={v.name} className={table.row} data-testid={`variant-${v.name}`}>
-                      <td className={table.td}>
-                        <span className="font-medium text-slate-900">{v.name}</span>
-                        {v.leader && (
-                          <Badge tone="green" className="ml-2" data-testid="variant-leader">
-                            leading
-                          </Badge>
-                        )}
-                        {v.ends.length > 0 && (
-                          <span className="block truncate text-xs text-slate-500" data-testid="variant-ends" title="The end steps this variant's executions reached">
-                            {v.ends.map((e) => `${endLabel(e.nodeId)} ${count(e.count)}`).join(" · ")}
-                          </span>
-                        )}
-                      </td>
-                      <td className={`${table.td} text-right text-slate-500 tabular-nums`}>{v.weight}</td>
-                      <td className={`${table.td} text-right tabular-nums`} data-testid="entered">
-                        {count(v.entered)}
-                      </td>
-                      <td className={`${table.td} text-right tabular-nums`} data-testid="completed">
-                        {count(v.completed)}
-                      </td>
-                      <td className={`${table.td} text-right tabular-nums`} data-testid="failed">
-                        {count(v.failed)}
-                      </td>
-                      <td className={table.td}>
-                        <div className="flex items-center gap-2">
-                          <ShareBar value={withGoal ? (v.conversionRate ?? 0) : v.completionRate} tone="green" />
-                          <span className="w-20 shrink-0 text-right text-xs tabular-nums" data-testid="rate">
-                            {withGoal ? `${count(v.converted)} · ${percent(v.conversionRate)}` : percent(v.completionRate)}
-                          </span>
-                        </div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <VariantTable variants={s.variants} withGoal={withGoal} endLabel={endLabel} />
           </div>
         ))
       )}
     </Card>
+  );
+}
+
+/** The columns of a split's variants: one grid row per variant from sm up; below, a stacked card of labelled figures. */
+const variantGrid = "grid grid-cols-3 gap-x-4 gap-y-2 sm:grid-cols-[minmax(0,22%)_repeat(4,minmax(0,1fr))_minmax(0,24%)] sm:items-center sm:gap-y-0";
+
+/** A split's variants side by side: weight, entries, how they ended and the completion or goal conversion rate. */
+function VariantTable({ variants, withGoal, endLabel }: { variants: VariantRow[]; withGoal: boolean; endLabel: (nodeId: string) => string }) {
+  const rateLabel = withGoal ? "Converted" : "Completion";
+  return (
+    <div role="table" aria-label="Split variants" className="text-sm">
+      <div role="row" className={cn(variantGrid, gridHead)}>
+        <span role="columnheader">Variant</span>
+        <span role="columnheader" className="text-right">Weight</span>
+        <span role="columnheader" className="text-right">Entered</span>
+        <span role="columnheader" className="text-right">Completed</span>
+        <span role="columnheader" className="text-right">Failed</span>
+        <span role="columnheader">{rateLabel}</span>
+      </div>
+      {variants.map((v) => (
+        <div key={v.name} role="row" className={cn(variantGrid, gridRow)} data-testid={`variant-${v.name}`}>
+          <div role="cell" className="col-span-3 min-w-0 sm:col-span-1">
+            <span className="font-medium text-slate-900">{v.name}</span>
+            {v.leader && (
+              <Badge tone="green" className="ml-2" data-testid="variant-leader">
+                leading
+              </Badge>
+            )}
+            {v.ends.length > 0 && (
+              <span className="block truncate text-xs text-slate-500" data-testid="variant-ends" title="The end steps this variant's executions reached">
+                {v.ends.map((e) => `${endLabel(e.nodeId)} ${count(e.count)}`).join(" · ")}
+              </span>
+            )}
+          </div>
+          <Figure label="Weight" muted>
+            {v.weight}
+          </Figure>
+          <Figure label="Entered" testId="entered">
+            {count(v.entered)}
+          </Figure>
+          <Figure label="Completed" testId="completed">
+            {count(v.completed)}
+          </Figure>
+          <Figure label="Failed" testId="failed">
+            {count(v.failed)}
+          </Figure>
+          <div role="cell" className="col-span-2 min-w-0 sm:col-span-1">
+            <PhoneLabel>{rateLabel}</PhoneLabel>
+            <div className="flex items-center gap-2">
+              <ShareBar value={withGoal ? (v.conversionRate ?? 0) : v.completionRate} tone="green" />
+              <span className="w-20 shrink-0 text-right text-xs tabular-nums" data-testid="rate">
+                {withGoal ? `${count(v.converted)} · ${percent(v.conversionRate)}` : percent(v.completionRate)}
+              </span>
+            </div>
+          </div>
+        </div>
+      ))}
+    </div>
   );
 }
 
