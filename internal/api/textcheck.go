@@ -148,20 +148,31 @@ func bodyIssues(body []byte) []textIssue {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	sc := &jsonScan{b: body}
+	sc := &jsonScan{b: body, path: make([]pathStep, 0, 16)}
 	sc.skipSpace()
-	if !sc.value("body", 0) {
+	if !sc.value(0) {
 		return nil
 	}
 	return sc.issues
 }
 
 // jsonScan walks a JSON document and records strings (keys and values)
-// that cannot be stored as text, with the path to each.
+// that cannot be stored as text, with the path to each. The path is kept
+// as the raw keys and indexes leading to the value; a location is only
+// spelled out (keys decoded) for a string that is refused, so a clean body
+// is scanned without allocating.
 type jsonScan struct {
 	b      []byte
 	i      int
+	path   []pathStep
 	issues []textIssue
+}
+
+// pathStep is one step of a location: an object key as sent (the quoted
+// string) or, when key is nil, an array index.
+type pathStep struct {
+	key   []byte
+	index int
 }
 
 func (s *jsonScan) skipSpace() {
@@ -175,14 +186,42 @@ func (s *jsonScan) skipSpace() {
 	}
 }
 
-func (s *jsonScan) add(loc, msg string) {
+// add records an issue at the current path.
+func (s *jsonScan) add(msg string) {
 	if len(s.issues) < maxTextIssues {
-		s.issues = append(s.issues, textIssue{loc, msg})
+		s.issues = append(s.issues, textIssue{s.location(), msg})
 	}
 }
 
+// location spells out the current path ("body.a.b[2]").
+func (s *jsonScan) location() string {
+	var b strings.Builder
+	b.WriteString("body")
+	for _, st := range s.path {
+		if st.key == nil {
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(st.index))
+			b.WriteByte(']')
+			continue
+		}
+		b.WriteByte('.')
+		b.WriteString(printable(keyText(st.key)))
+	}
+	return b.String()
+}
+
+// keyText decodes a quoted key for naming it; a key the decoder refuses
+// (a raw control character) is named by its bytes as sent.
+func keyText(raw []byte) string {
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return string(raw[1 : len(raw)-1])
+	}
+	return v
+}
+
 // value scans one value at s.i; false on a syntax error or too deep.
-func (s *jsonScan) value(loc string, depth int) bool {
+func (s *jsonScan) value(depth int) bool {
 	if s.i >= len(s.b) || depth > maxJSONDepth {
 		return false
 	}
@@ -196,13 +235,14 @@ func (s *jsonScan) value(loc string, depth int) bool {
 		}
 		for {
 			s.skipSpace()
-			key, msg, ok := s.str()
+			start := s.i
+			msg, ok := s.str()
 			if !ok {
 				return false
 			}
-			child := loc + "." + printable(key)
+			s.path = append(s.path, pathStep{key: s.b[start:s.i]})
 			if msg != "" {
-				s.add(child, "name "+msg)
+				s.add("name " + msg)
 			}
 			s.skipSpace()
 			if s.i >= len(s.b) || s.b[s.i] != ':' {
@@ -210,9 +250,10 @@ func (s *jsonScan) value(loc string, depth int) bool {
 			}
 			s.i++
 			s.skipSpace()
-			if !s.value(child, depth+1) {
+			if !s.value(depth + 1) {
 				return false
 			}
+			s.path = s.path[:len(s.path)-1]
 			s.skipSpace()
 			if s.i >= len(s.b) {
 				return false
@@ -235,9 +276,11 @@ func (s *jsonScan) value(loc string, depth int) bool {
 		}
 		for n := 0; ; n++ {
 			s.skipSpace()
-			if !s.value(loc+"["+strconv.Itoa(n)+"]", depth+1) {
+			s.path = append(s.path, pathStep{index: n})
+			if !s.value(depth + 1) {
 				return false
 			}
+			s.path = s.path[:len(s.path)-1]
 			s.skipSpace()
 			if s.i >= len(s.b) {
 				return false
@@ -252,9 +295,9 @@ func (s *jsonScan) value(loc string, depth int) bool {
 			s.i++
 		}
 	case c == '"':
-		_, msg, ok := s.str()
+		msg, ok := s.str()
 		if ok && msg != "" {
-			s.add(loc, msg)
+			s.add(msg)
 		}
 		return ok
 	default:
@@ -267,40 +310,37 @@ func (s *jsonScan) value(loc string, depth int) bool {
 	}
 }
 
-// str scans a JSON string at s.i and returns its decoded value (for
-// naming keys), why it cannot be stored ("" if it can), and false on a
-// syntax error.
-func (s *jsonScan) str() (string, string, bool) {
+// str scans a JSON string at s.i and returns why it cannot be stored (""
+// if it can), and false on a syntax error: a string the decoder refuses
+// (a raw control character, an unknown escape) that is not refused here
+// is a syntax error, left to the operation.
+func (s *jsonScan) str() (string, bool) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return "", "", false
+		return "", false
 	}
-	start := s.i
 	s.i++
 	msg := ""
+	valid := true
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
 		case c == '"':
 			s.i++
-			raw := s.b[start:s.i]
-			var v string
-			if err := json.Unmarshal(raw, &v); err != nil {
-				// A raw control character: refused by the decoder anyway,
-				// but a NUL is named here like its escape.
-				return string(raw[1 : len(raw)-1]), msg, msg != ""
-			}
-			return v, msg, true
+			return msg, valid || msg != ""
 		case c == '\\':
 			if s.i+1 >= len(s.b) {
-				return "", "", false
+				return "", false
 			}
-			if s.b[s.i+1] != 'u' {
+			if e := s.b[s.i+1]; e != 'u' {
+				if !strings.ContainsRune(`"\\/bfnrt`, rune(e)) {
+					valid = false
+				}
 				s.i += 2
 				continue
 			}
 			r, ok := hex4(s.b, s.i+2)
 			if !ok {
-				return "", "", false
+				return "", false
 			}
 			s.i += 6
 			switch {
@@ -320,7 +360,8 @@ func (s *jsonScan) str() (string, string, bool) {
 			if c == 0 {
 				msg = firstMsg(msg, msgNUL)
 			}
-			s.i++ // a raw control character: the decoder refuses it
+			valid = false // a raw control character: the decoder refuses it
+			s.i++
 		case c < utf8.RuneSelf:
 			s.i++
 		default:
@@ -332,7 +373,7 @@ func (s *jsonScan) str() (string, string, bool) {
 			s.i += size
 		}
 	}
-	return "", "", false
+	return "", false
 }
 
 // isDelimiter reports whether c ends a JSON number or literal.

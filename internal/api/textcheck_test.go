@@ -264,3 +264,23 @@ func TestInvalidUserAgentIsStored(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, r.short())
 	})
 }
+
+// A clean body is scanned with one allocation (the path): keys are decoded and
+// locations spelled out only for a refused string (the events API sends
+// every batch through this scan).
+func TestTextHygieneScanCleanBodyAllocates(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"batch":[`)
+	for i := range 100 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"contact":{"externalId":"u-1","attributes":{"plan":"pro","n":3}},"name":"page.viewed",` +
+			`"properties":{"path":"/a/b","tags":["x","y"],"nested":{"k\u00e9y":"v"}},"messageId":"m-1"}`)
+	}
+	b.WriteString(`]}`)
+	body := []byte(b.String())
+	require.Nil(t, bodyIssues(body))
+	allocs := testing.AllocsPerRun(20, func() { _ = bodyIssues(body) })
+	require.LessOrEqual(t, allocs, 1.0, "allocations scanning a clean body of 100 events")
+}
