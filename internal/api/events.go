@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -9,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -125,9 +123,6 @@ type EventNameListDTO struct {
 type EventNameListOutput struct {
 	Body EventNameListDTO
 }
-
-// eventTopFields are the keys of one event in the events API.
-var eventTopFields = []string{"contact", "name", "properties", "timestamp", "messageId"}
 
 // ingestService is Deps.Ingest, built over the store and the engine when
 // the caller supplied none.
@@ -300,100 +295,15 @@ func itemsProblem(status int, errs []ingest.ItemError, batch bool) error {
 	return huma.NewError(status, msg, details...)
 }
 
-// decodeEventsBody reads one event or {"batch": […]} into items; a body
-// that is not JSON is 400, one over the limits 413.
+// decodeEventsBody reads one event or {"batch": […]} into items
+// (ingest.ParseEventsBody, one scan of the body); a body that is not JSON
+// or not of that shape is 400, one over the limits 413.
 func decodeEventsBody(body []byte) ([]ingest.Item, bool, error) {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return nil, false, huma.Error400BadRequest("the body is empty: send one event or {\"batch\": [...]}")
+	items, batch, berr := ingest.ParseEventsBody(body)
+	if berr != nil {
+		return nil, batch, huma.NewError(berr.Status, berr.Message)
 	}
-	if !json.Valid(body) {
-		return nil, false, huma.Error400BadRequest("the body is not valid JSON")
-	}
-	var top map[string]json.RawMessage
-	if body[0] != '{' || json.Unmarshal(body, &top) != nil {
-		return nil, false, huma.Error400BadRequest("the body must be a JSON object: one event or {\"batch\": [...]}")
-	}
-	raw, batch := top["batch"]
-	if !batch {
-		if len(body) > ingest.MaxItemBytes {
-			return nil, false, huma.Error413RequestEntityTooLarge(fmt.Sprintf("the event is %d bytes, limit %d", len(body), ingest.MaxItemBytes))
-		}
-		return []ingest.Item{eventItem(body)}, false, nil
-	}
-	if len(top) > 1 {
-		var extra []string
-		for k := range top {
-			if k != "batch" {
-				extra = append(extra, k)
-			}
-		}
-		slices.Sort(extra)
-		return nil, true, huma.Error400BadRequest("a batch body has only \"batch\"; unknown field(s): " + strings.Join(extra, ", "))
-	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(raw, &elems); err != nil {
-		return nil, true, huma.Error400BadRequest("batch must be an array of events")
-	}
-	if len(elems) == 0 {
-		return nil, true, huma.Error400BadRequest("batch is empty")
-	}
-	if len(elems) > ingest.MaxItems {
-		return nil, true, huma.Error413RequestEntityTooLarge(fmt.Sprintf("the batch has %d events, limit %d", len(elems), ingest.MaxItems))
-	}
-	items := make([]ingest.Item, len(elems))
-	for i, e := range elems {
-		items[i] = eventItem(e)
-	}
-	return items, true, nil
-}
-
-// eventItem decodes one event of the events API.
-func eventItem(raw json.RawMessage) ingest.Item {
-	it := ingest.Item{Size: len(raw)}
-	bad := func(field, msg string) ingest.Item {
-		it.Err = &ingest.ItemError{Field: field, Message: msg}
-		return it
-	}
-	var m map[string]json.RawMessage
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &m) != nil {
-		return bad("", "an event must be a JSON object")
-	}
-	var unknown []string
-	for k := range m {
-		if !slices.Contains(eventTopFields, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		slices.Sort(unknown)
-		return bad(unknown[0], fmt.Sprintf("unknown field(s) %s: an event has %s", strings.Join(unknown, ", "), strings.Join(eventTopFields, ", ")))
-	}
-	str := func(k string) (string, bool) {
-		v, ok := m[k]
-		if !ok || string(v) == "null" {
-			return "", true
-		}
-		var s string
-		return s, json.Unmarshal(v, &s) == nil
-	}
-	var ok bool
-	if it.Name, ok = str("name"); !ok {
-		return bad("name", "must be a string")
-	}
-	if it.Timestamp, ok = str("timestamp"); !ok {
-		return bad("timestamp", "must be an RFC 3339 string")
-	}
-	if it.MessageID, ok = str("messageId"); !ok {
-		return bad("messageId", "must be a string")
-	}
-	it.Properties = m["properties"]
-	c, ok := m["contact"]
-	if !ok || string(c) == "null" {
-		return bad("contact", "is required: an object with an externalId or an email")
-	}
-	it.Contact = c
-	return it
+	return items, batch, nil
 }
 
 // eventCursor encodes a position in the events list.

@@ -96,6 +96,14 @@ type Item struct {
 	// Err, when set, refuses the item as it is (a problem found while
 	// decoding it).
 	Err *ItemError
+
+	// parsedContact or contactErr is Contact as ParseEventsBody decoded
+	// it (both nil: Contact is decoded when the item is checked).
+	parsedContact *contact.Input
+	contactErr    *ItemError
+	// propsCompact says that Properties is valid JSON without
+	// insignificant whitespace (ParseEventsBody checked it).
+	propsCompact bool
 }
 
 // ItemError is what was wrong with one item of a request.
@@ -558,9 +566,14 @@ func (s *Service) prepare(tenantID uuid.UUID, index int, it *Item, src Source, n
 		err error
 	)
 	if it.Contact != nil {
-		in, ierr := decodeContact(index, it.Contact)
+		in, ierr := it.parsedContact, it.contactErr
+		if in == nil && ierr == nil {
+			in, ierr = decodeContact(index, it.Contact)
+		}
 		if ierr != nil {
-			return prepared{}, ierr
+			e := *ierr
+			e.Index = index
+			return prepared{}, &e
 		}
 		cp, err = contact.Params(tenantID, in, opts)
 	} else {
@@ -708,9 +721,13 @@ func checkEvent(index int, it *Item, now time.Time) (*store.EventInsert, *ItemEr
 		return fail("properties", "%d bytes, limit %d", len(props), MaxPropertiesBytes)
 	}
 	var buf bytes.Buffer
-	// Compact checks the whole text as it copies it (an error for
-	// anything that is not one valid JSON value).
-	if err := json.Compact(&buf, props); err != nil {
+	if it.propsCompact {
+		// Checked and found compact by ParseEventsBody: a copy is what
+		// Compact would write.
+		buf.Write(props)
+	} else if err := json.Compact(&buf, props); err != nil {
+		// Compact checks the whole text as it copies it (an error for
+		// anything that is not one valid JSON value).
 		return fail("properties", "is not valid JSON")
 	}
 	if bytes.Contains(buf.Bytes(), []byte(`\u0000`)) {
