@@ -236,10 +236,16 @@ const contactColumnsQualified = `c.id, c.tenant_id, c.external_id, c.email, c.ph
     c.locale, c.attributes, c.subscriptions, c.created_at, c.updated_at, c.last_seen_at`
 
 // contactUnnest zips the per-contact arrays $3-$13 of contactInsertManySQL
-// and contactUpdateManySQL row by row.
-const contactUnnest = `unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-    $10::text[], $11::text[], $12::text[], $13::timestamptz[])
-    AS u(id, external_id, email, phone, messenger_psid, name, timezone, locale, attributes, subscriptions, last_seen_at)`
+// and contactUpdateManySQL row by row. The nullable columns come as arrays
+// without NULLs, which pgx encodes without reflection: '' stands for NULL
+// in the text columns (none of them may hold ''; store.ContactApply turns
+// '' into NULL) and the year 1 in last_seen_at (contactNoTime).
+const contactUnnest = `(SELECT x.id, NULLIF(x.external_id, '') AS external_id, NULLIF(x.email, '') AS email,
+    NULLIF(x.phone, '') AS phone, NULLIF(x.messenger_psid, '') AS messenger_psid, x.name, x.timezone, x.locale,
+    x.attributes, x.subscriptions, NULLIF(x.last_seen_at, '0001-01-01 00:00:00+00'::timestamptz) AS last_seen_at
+    FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+        $10::text[], $11::text[], $12::text[], $13::timestamptz[])
+    AS x(id, external_id, email, phone, messenger_psid, name, timezone, locale, attributes, subscriptions, last_seen_at)) AS u`
 
 // contactInsertManySQL inserts a batch's new contacts in one round trip
 // ($2: created_at and updated_at). ON CONFLICT DO NOTHING keeps the
@@ -498,16 +504,21 @@ func contactExecMany(ctx context.Context, q pgx.Tx, sql string, cs []*domain.Con
 		return nil
 	}
 	ids := make([]uuid.UUID, n)
-	exts, emails, phones, psids := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
+	exts, emails, phones, psids := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	names, tzs, locales, attrs, subs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	seen := make([]*time.Time, n)
+	seen := make([]time.Time, n)
 	for i, c := range cs {
 		s, err := store.ContactEncodeSubscriptions(c.Subscriptions)
 		if err != nil {
 			return err
 		}
-		ids[i], exts[i], emails[i], phones[i], psids[i] = c.ID, c.ExternalID, c.Email, c.Phone, c.MessengerPSID
-		names[i], tzs[i], locales[i], attrs[i], subs[i], seen[i] = c.Name, c.Timezone, c.Locale, string(jsonOrEmpty(c.Attributes)), string(s), c.LastSeenAt
+		ids[i], exts[i], emails[i], phones[i], psids[i] = c.ID, orEmpty(c.ExternalID), orEmpty(c.Email), orEmpty(c.Phone), orEmpty(c.MessengerPSID)
+		names[i], tzs[i], locales[i], attrs[i], subs[i] = c.Name, c.Timezone, c.Locale, string(jsonOrEmpty(c.Attributes)), string(s)
+		if c.LastSeenAt != nil {
+			seen[i] = *c.LastSeenAt
+		} else {
+			seen[i] = contactNoTime
+		}
 	}
 	// Planned on each call (an unnamed statement), with the arrays' real
 	// length, like executionUpdateManySQL.
@@ -528,6 +539,17 @@ func contactExecMany(ctx context.Context, q pgx.Tx, sql string, cs []*domain.Con
 		return translate(err, "%s %d contacts", what, n)
 	}
 	return nil
+}
+
+// contactNoTime stands for a NULL last_seen_at in contactUnnest's arrays.
+var contactNoTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// orEmpty is *s, or "" for nil (NULL in contactUnnest's arrays).
+func orEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // contactUpsertEach upserts ps one by one, for a batch that moves an email

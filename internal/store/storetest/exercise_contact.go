@@ -182,6 +182,20 @@ func contactCases() []exerciseCase {
 			require.False(t, res[2].Created)
 			require.Equal(t, res[0].Contact.ID, res[2].Contact.ID)
 			require.Equal(t, "One again", res[2].Contact.Name)
+			// Fields not given are stored as NULL, as returned and as read
+			// again (the batch's arrays carry them without NULLs).
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				got, err := tx.ContactGetByID(f.ctx, f.tenantA.ID, res[1].Contact.ID)
+				require.NoError(t, err)
+				for _, c := range []*domain.Contact{res[1].Contact, got} {
+					require.Nil(t, c.Email)
+					require.Nil(t, c.Phone)
+					require.Nil(t, c.MessengerPSID)
+					require.Nil(t, c.LastSeenAt)
+				}
+				_, err = tx.ContactGetByEmail(f.ctx, f.tenantA.ID, "")
+				require.ErrorIs(t, err, store.ErrNotFound)
+			})
 		}},
 		{"ContactUpsertMany/MatchesAndMerges", func(t *testing.T, f *fixture) {
 			seen := ts().Add(-time.Hour)
