@@ -2,3 +2,6 @@ package postgres
 
 // StepInsertManySQL exposes the statement to the plan test.
 const StepInsertManySQL = stepInsertManySQL
+
+// MessageMarkSentManySQL exposes the statement to the HOT update test.
+const MessageMarkSentManySQL = messageMarkSentManySQL

@@ -83,7 +83,24 @@ func (t *tx) MessageInsert(ctx context.Context, p *store.MessageInsertParams) (*
 	if err != nil {
 		return nil, false, translate(err, "insert message %q", p.IdempotencyKey)
 	}
+	if p.ProviderMessageID != nil {
+		if err := t.messageProviderIDAdd(ctx, r.TenantID, r.Channel, *p.ProviderMessageID, r.ID); err != nil {
+			return nil, false, err
+		}
+	}
 	return toMessage(r), true, nil
+}
+
+// messageProviderIDAdd records the provider ID a message is inserted with
+// in message_provider_ids, where status callbacks look it up; another
+// message's ID is ErrConflict.
+func (t *tx) messageProviderIDAdd(ctx context.Context, tenantID uuid.UUID, channel, providerMessageID string, id uuid.UUID) error {
+	err := t.q.MessageProviderIDAdd(ctx, dbsqlc.MessageProviderIDAddParams{
+		TenantID: tenantID, Channel: channel, ProviderMessageID: providerMessageID, MessageID: id})
+	if err != nil {
+		return translate(err, "record %s message ID %q", channel, providerMessageID)
+	}
+	return nil
 }
 
 // MessageGetByID returns a tenant's message.
@@ -107,7 +124,7 @@ func (t *tx) MessageGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID,
 // MessageGetByProviderID returns the message a provider knows by an ID.
 func (t *tx) MessageGetByProviderID(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, providerMessageID string) (*domain.Message, error) {
 	r, err := t.q.MessageGetByProviderID(ctx, dbsqlc.MessageGetByProviderIDParams{
-		TenantID: tenantID, Channel: string(channel), ProviderMessageID: &providerMessageID})
+		TenantID: tenantID, Channel: string(channel), ProviderMessageID: providerMessageID})
 	if err != nil {
 		return nil, translate(err, "get %s message %q", channel, providerMessageID)
 	}
@@ -133,13 +150,10 @@ func (t *tx) MessageList(ctx context.Context, p *store.MessageListParams) ([]dom
 
 // MessageMarkSent records the provider's acceptance of a send.
 func (t *tx) MessageMarkSent(ctx context.Context, p *store.MessageMarkSentParams) (*domain.Message, error) {
-	at := atOrNow(p.At)
-	r, err := t.q.MessageMarkSent(ctx, dbsqlc.MessageMarkSentParams{
-		TenantID: p.TenantID, ID: p.ID, ProviderMessageID: &p.ProviderMessageID, At: &at})
-	if err != nil {
-		return nil, translate(err, "mark message %s sent", p.ID)
+	if err := t.MessageMarkSentMany(ctx, []*store.MessageMarkSentParams{p}); err != nil {
+		return nil, err
 	}
-	return toMessage(r), nil
+	return t.MessageGetByID(ctx, p.TenantID, p.ID)
 }
 
 // MessageAdvance moves a message found by ID forward.
@@ -157,7 +171,7 @@ func (t *tx) MessageAdvanceByProviderID(ctx context.Context, p *store.MessageAdv
 func (t *tx) messageAdvance(ctx context.Context, p *store.MessageAdvanceParams, id *uuid.UUID) (*domain.Message, bool, error) {
 	at := atOrNow(p.At)
 	r, err := t.q.MessageAdvance(ctx, dbsqlc.MessageAdvanceParams{
-		TenantID: p.TenantID, ID: id, Channel: string(p.Channel), ProviderMessageID: &p.ProviderMessageID,
+		TenantID: p.TenantID, ID: id, Channel: string(p.Channel), ProviderMessageID: p.ProviderMessageID,
 		Status: string(p.Status), At: &at, ErrorCode: p.ErrorCode, ErrorText: p.ErrorText,
 	})
 	if err == nil {
@@ -215,17 +229,31 @@ func (t *tx) MessagingWindowGet(ctx context.Context, tenantID, connectionID uuid
 // messageMarkSentManySQL is MessageMarkSent for several messages of one
 // tenant in one round trip; the arrays are zipped row by row. Raw SQL:
 // sqlc cannot type the unnest of parallel arrays, and the statement is
-// planned on each call, as stepUpdateManySQL.
-const messageMarkSentManySQL = `UPDATE messages AS m
-SET provider_message_id = u.provider_message_id,
-    status = CASE WHEN m.status = 'queued' THEN 'sent' ELSE m.status END,
-    sent_at = coalesce(m.sent_at, u.at),
-    updated_at = clock_timestamp()
-FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS u(id, provider_message_id, at)
-WHERE m.tenant_id = $1 AND m.id = u.id`
+// planned on each call, as stepUpdateManySQL. The update changes no
+// indexed column, so on messages' half-empty pages it is a HOT update;
+// message_provider_ids, the index of the provider IDs kept by hand, gets
+// each ID a message did not show already (read from the row before the
+// update, the "was" side of the self-join). The statement returns the
+// IDs replaced by another one, for MessageMarkSentMany to delete.
+const messageMarkSentManySQL = `WITH sent AS (
+    UPDATE messages AS m
+    SET provider_message_id = u.provider_message_id,
+        status = CASE WHEN m.status = 'queued' THEN 'sent' ELSE m.status END,
+        sent_at = coalesce(m.sent_at, u.at),
+        updated_at = clock_timestamp()
+    FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS u(id, provider_message_id, at)
+        JOIN messages AS was ON was.tenant_id = $1 AND was.id = u.id
+    WHERE m.tenant_id = $1 AND m.id = u.id
+    RETURNING m.id, m.channel, m.provider_message_id AS now_id, was.provider_message_id AS was_id
+), added AS (
+    INSERT INTO message_provider_ids (tenant_id, channel, provider_message_id, message_id)
+    SELECT $1, s.channel, s.now_id, s.id FROM sent s WHERE s.was_id IS DISTINCT FROM s.now_id
+)
+SELECT s.id, s.channel, s.was_id FROM sent s WHERE s.was_id <> s.now_id`
 
 // MessageMarkSentMany marks several messages of one tenant sent in one
-// round trip; a message that no longer exists is left out.
+// round trip; a message that no longer exists is left out. A provider ID
+// given to another message is ErrConflict.
 func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSentParams) error {
 	n := len(ps)
 	if n == 0 {
@@ -234,29 +262,51 @@ func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSen
 	if err := store.OneTenant(ps, func(p *store.MessageMarkSentParams) uuid.UUID { return p.TenantID }); err != nil {
 		return fmt.Errorf("mark messages sent: %w", err)
 	}
+	tenantID := ps[0].TenantID
 	ids, providerIDs, ats := make([]uuid.UUID, n), make([]string, n), make([]time.Time, n)
 	for i, p := range ps {
 		ids[i], providerIDs[i], ats[i] = p.ID, p.ProviderMessageID, atOrNow(p.At)
 	}
-	if _, err := t.tx.Exec(ctx, messageMarkSentManySQL, pgx.QueryExecModeDescribeExec, ps[0].TenantID, ids, providerIDs, ats); err != nil {
+	rows, err := t.tx.Query(ctx, messageMarkSentManySQL, pgx.QueryExecModeDescribeExec, tenantID, ids, providerIDs, ats)
+	if err != nil {
 		return translate(err, "mark %d messages sent", n)
+	}
+	replaced, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dbsqlc.MessageProviderIDDeleteParams, error) {
+		r := dbsqlc.MessageProviderIDDeleteParams{TenantID: tenantID}
+		err := row.Scan(&r.MessageID, &r.Channel, &r.ProviderMessageID)
+		return r, err
+	})
+	if err != nil {
+		return translate(err, "mark %d messages sent", n)
+	}
+	// Rare: a call answered under a new ID after a repeat.
+	for _, r := range replaced {
+		if err := t.q.MessageProviderIDDelete(ctx, r); err != nil {
+			return translate(err, "forget %s message ID %q", r.Channel, r.ProviderMessageID)
+		}
 	}
 	return nil
 }
 
 // messageInsertManySQL is MessageInsert for several messages of one tenant
-// in one round trip; the arrays are zipped row by row.
-const messageInsertManySQL = `INSERT INTO messages (tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version,
-    execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text,
-    queued_at, skipped_at)
-SELECT $1, u.id, u.channel, u.connection_id, u.contact_id, u.workflow_id, u.workflow_version, u.execution_id, u.step_id,
-    u.node_id, u.template_id, u.idempotency_key, u.recipient, u.provider_message_id, u.status, u.error_code, u.error_text,
-    u.at, CASE WHEN u.status = 'skipped' THEN u.at END
-FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::int[], $8::uuid[], $9::uuid[], $10::text[],
-    $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
-    AS u(id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id,
-    template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, at)
-ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`
+// in one round trip; the arrays are zipped row by row. The provider IDs
+// given (an email's Message-ID) go to message_provider_ids with the rows
+// inserted.
+const messageInsertManySQL = `WITH added AS (
+    INSERT INTO messages (tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version,
+        execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code,
+        error_text, queued_at, skipped_at)
+    SELECT $1, u.id, u.channel, u.connection_id, u.contact_id, u.workflow_id, u.workflow_version, u.execution_id, u.step_id,
+        u.node_id, u.template_id, u.idempotency_key, u.recipient, u.provider_message_id, u.status, u.error_code, u.error_text,
+        u.at, CASE WHEN u.status = 'skipped' THEN u.at END
+    FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::int[], $8::uuid[], $9::uuid[], $10::text[],
+        $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
+        AS u(id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id,
+        template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, at)
+    ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+    RETURNING id, channel, provider_message_id)
+INSERT INTO message_provider_ids (tenant_id, channel, provider_message_id, message_id)
+SELECT $1, a.channel, a.provider_message_id, a.id FROM added a WHERE a.provider_message_id IS NOT NULL`
 
 // MessageInsertMany records several sends of one tenant in one round
 // trip; a message whose idempotency key is used already is left as it is.

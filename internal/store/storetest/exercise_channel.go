@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func channelCases() []exerciseCase {
 		{"MessageMarkSentMany/AsMarkSentEach", exerciseMessageMarkSentMany},
 		{"MessageInsertMany/AsInsertEach", exerciseMessageInsertMany},
 		{"MessageAdvanceByProviderID/DuplicatesAndReordering", exerciseMessageAdvanceByProviderID},
+		{"MessageGetByProviderID/FollowsTheMessagesID", exerciseMessageProviderIDFollows},
 		{"Message/TenantIsolation", exerciseMessageIsolation},
 		{"Message/ContactErasureBlanksAddressKeepsRow", exerciseMessageContactErasure},
 		{"Suppression/UpsertGetListDelete", exerciseSuppression},
@@ -551,6 +553,82 @@ func exerciseMessageAdvanceByProviderID(t *testing.T, f *fixture) {
 		require.NoError(t, err)
 		require.Equal(t, m.ID, got.ID)
 	})
+}
+
+// exerciseMessageProviderIDFollows: a message is found by the provider ID
+// it shows, whether given with its row (one insert or many) or when marked
+// sent; marked sent again under another ID it is found by the new one only,
+// and the old one is free; a pruned message frees its ID.
+func exerciseMessageProviderIDFollows(t *testing.T, f *fixture) {
+	found := func(providerID string) uuid.UUID {
+		t.Helper()
+		var id uuid.UUID
+		f.read(t, f.tenantA.ID, func(tx store.Tx) {
+			m, err := tx.MessageGetByProviderID(f.ctx, f.tenantA.ID, domain.ChannelEmail, providerID)
+			if errors.Is(err, store.ErrNotFound) {
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, providerID, *m.ProviderMessageID)
+			id = m.ID
+		})
+		return id
+	}
+	markSent := func(id uuid.UUID, providerID string) error {
+		return f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+			return tx.MessageMarkSentMany(f.ctx, []*store.MessageMarkSentParams{{TenantID: f.tenantA.ID, ID: id, ProviderMessageID: providerID}})
+		})
+	}
+	email := func(providerID string) func(*store.MessageInsertParams) {
+		return func(p *store.MessageInsertParams) { p.Channel, p.ProviderMessageID = domain.ChannelEmail, strp(providerID) }
+	}
+	a := f.newMessage(t, f.tenantA.ID, email("<a@example.com>"))
+	require.Equal(t, a.ID, found("<a@example.com>"))
+	require.NoError(t, markSent(a.ID, "<a@example.com>"), "marked sent under the ID it was inserted with")
+	require.Equal(t, a.ID, found("<a@example.com>"))
+
+	batch := []*store.MessageInsertParams{
+		{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelEmail, IdempotencyKey: domain.NewID().String(),
+			Recipient: "b@example.com", ProviderMessageID: strp("<b@example.com>")},
+		{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelEmail, IdempotencyKey: domain.NewID().String(),
+			Recipient: "c@example.com"},
+	}
+	f.in(t, f.tenantA.ID, func(tx store.Tx) { require.NoError(t, tx.MessageInsertMany(f.ctx, batch)) })
+	require.Equal(t, batch[0].ID, found("<b@example.com>"))
+	err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+		return tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{{TenantID: f.tenantA.ID, ID: domain.NewID(),
+			Channel: domain.ChannelEmail, IdempotencyKey: domain.NewID().String(), Recipient: "d@example.com",
+			ProviderMessageID: strp("<b@example.com>")}})
+	})
+	require.ErrorIs(t, err, store.ErrConflict, "another message's ID")
+
+	require.NoError(t, markSent(a.ID, "<a2@example.com>"), "a repeated call answered under a new ID")
+	require.Equal(t, a.ID, found("<a2@example.com>"))
+	require.Equal(t, uuid.Nil, found("<a@example.com>"), "the old ID no longer finds it")
+	require.NoError(t, markSent(batch[1].ID, "<a@example.com>"), "and is free")
+	require.Equal(t, batch[1].ID, found("<a@example.com>"))
+	require.ErrorIs(t, markSent(batch[0].ID, "<a2@example.com>"), store.ErrConflict)
+
+	wf := f.newWorkflow(t, f.tenantA.ID, "Pruned")
+	old := ts().Add(-48 * time.Hour)
+	p := f.newPrunable(t, chain{wf: wf, v: f.newVersion(t, wf)}, domain.ExecutionCompleted, &old)
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		_, err := tx.MessageMarkSent(f.ctx, &store.MessageMarkSentParams{TenantID: f.tenantA.ID, ID: p.message, ProviderMessageID: "<p@example.com>"})
+		require.NoError(t, err)
+		_, _, err = tx.MessageAdvance(f.ctx, &store.MessageAdvanceParams{TenantID: f.tenantA.ID, ID: p.message, Status: domain.MessageDelivered})
+		require.NoError(t, err)
+	})
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		m, err := tx.MessageGetByProviderID(f.ctx, f.tenantA.ID, domain.ChannelWhatsApp, "<p@example.com>")
+		require.NoError(t, err)
+		require.Equal(t, domain.MessageDelivered, m.Status)
+		got, err := tx.ExecutionPrune(f.ctx, f.tenantA.ID, ts().Add(-24*time.Hour), 100)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, got.Messages)
+		_, err = tx.MessageGetByProviderID(f.ctx, f.tenantA.ID, domain.ChannelWhatsApp, "<p@example.com>")
+		require.ErrorIs(t, err, store.ErrNotFound, "pruned with its message")
+	})
+	f.newMessage(t, f.tenantA.ID, func(p *store.MessageInsertParams) { p.ProviderMessageID = strp("<p@example.com>") })
 }
 
 func exerciseMessageIsolation(t *testing.T, f *fixture) {

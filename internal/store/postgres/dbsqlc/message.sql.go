@@ -25,8 +25,8 @@ SET status = $1::text,
     error_text = CASE WHEN $1::text IN ('failed', 'bounced', 'skipped') THEN $4 ELSE m.error_text END,
     updated_at = clock_timestamp()
 WHERE m.tenant_id = $5
-  AND (($6::uuid IS NOT NULL AND m.id = $6::uuid)
-    OR ($6::uuid IS NULL AND m.channel = $7 AND m.provider_message_id = $8))
+  AND m.id = coalesce($6::uuid, (SELECT p.message_id FROM message_provider_ids p
+      WHERE p.tenant_id = $5 AND p.channel = $7 AND p.provider_message_id = $8))
   AND (CASE m.status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END)
     < (CASE $1::text WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END)
   AND NOT (m.status = 'read' AND $1::text IN ('failed', 'bounced'))
@@ -42,14 +42,16 @@ type MessageAdvanceParams struct {
 	TenantID          uuid.UUID
 	ID                *uuid.UUID
 	Channel           string
-	ProviderMessageID *string
+	ProviderMessageID string
 }
 
-// The forward-only move of domain.MessageCanMove: rank of the new status
-// above the stored one's (queued 0, sent 1, delivered 2, read 3, the
-// final ones 4), a read message never fails or bounces, only a queued
-// one is skipped. Reaching delivered or read stamps the times skipped
-// on the way (a "read" that overtook "delivered").
+// Finds the message by ID, or when none is given by its provider ID
+// (message_provider_ids). The forward-only move of domain.MessageCanMove:
+// rank of the new status above the stored one's (queued 0, sent 1,
+// delivered 2, read 3, the final ones 4), a read message never fails or
+// bounces, only a queued one is skipped. Reaching delivered or read
+// stamps the times skipped on the way (a "read" that overtook
+// "delivered").
 func (q *Queries) MessageAdvance(ctx context.Context, arg MessageAdvanceParams) (Message, error) {
 	row := q.db.QueryRow(ctx, messageAdvance,
 		arg.Status,
@@ -180,15 +182,21 @@ func (q *Queries) MessageGetByIdempotencyKey(ctx context.Context, arg MessageGet
 }
 
 const messageGetByProviderID = `-- name: MessageGetByProviderID :one
-SELECT tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3
+SELECT m.tenant_id, m.id, m.channel, m.connection_id, m.contact_id, m.workflow_id, m.workflow_version, m.execution_id, m.step_id, m.node_id, m.template_id, m.idempotency_key, m.recipient, m.provider_message_id, m.status, m.error_code, m.error_text, m.queued_at, m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.bounced_at, m.skipped_at, m.created_at, m.updated_at FROM messages m
+WHERE m.tenant_id = $1
+  AND m.id = (SELECT p.message_id FROM message_provider_ids p
+      WHERE p.tenant_id = $1 AND p.channel = $2 AND p.provider_message_id = $3)
 `
 
 type MessageGetByProviderIDParams struct {
 	TenantID          uuid.UUID
 	Channel           string
-	ProviderMessageID *string
+	ProviderMessageID string
 }
 
+// Through message_provider_ids (migration 00040), which the store keeps
+// in step with messages.provider_message_id: the column has no index of
+// its own, so that marking a message sent stays a HOT update.
 func (q *Queries) MessageGetByProviderID(ctx context.Context, arg MessageGetByProviderIDParams) (Message, error) {
 	row := q.db.QueryRow(ctx, messageGetByProviderID, arg.TenantID, arg.Channel, arg.ProviderMessageID)
 	var i Message
@@ -393,60 +401,51 @@ func (q *Queries) MessageList(ctx context.Context, arg MessageListParams) ([]Mes
 	return items, nil
 }
 
-const messageMarkSent = `-- name: MessageMarkSent :one
-UPDATE messages
-SET provider_message_id = $1,
-    status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
-    sent_at = coalesce(sent_at, $2),
-    updated_at = clock_timestamp()
-WHERE tenant_id = $3 AND id = $4
-RETURNING tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
+const messageProviderIDAdd = `-- name: MessageProviderIDAdd :exec
+INSERT INTO message_provider_ids (tenant_id, channel, provider_message_id, message_id)
+VALUES ($1, $2, $3, $4)
 `
 
-type MessageMarkSentParams struct {
-	ProviderMessageID *string
-	At                *time.Time
+type MessageProviderIDAddParams struct {
 	TenantID          uuid.UUID
-	ID                uuid.UUID
+	Channel           string
+	ProviderMessageID string
+	MessageID         uuid.UUID
 }
 
-func (q *Queries) MessageMarkSent(ctx context.Context, arg MessageMarkSentParams) (Message, error) {
-	row := q.db.QueryRow(ctx, messageMarkSent,
-		arg.ProviderMessageID,
-		arg.At,
+// The provider ID a message is inserted with.
+func (q *Queries) MessageProviderIDAdd(ctx context.Context, arg MessageProviderIDAddParams) error {
+	_, err := q.db.Exec(ctx, messageProviderIDAdd,
 		arg.TenantID,
-		arg.ID,
+		arg.Channel,
+		arg.ProviderMessageID,
+		arg.MessageID,
 	)
-	var i Message
-	err := row.Scan(
-		&i.TenantID,
-		&i.ID,
-		&i.Channel,
-		&i.ConnectionID,
-		&i.ContactID,
-		&i.WorkflowID,
-		&i.WorkflowVersion,
-		&i.ExecutionID,
-		&i.StepID,
-		&i.NodeID,
-		&i.TemplateID,
-		&i.IdempotencyKey,
-		&i.Recipient,
-		&i.ProviderMessageID,
-		&i.Status,
-		&i.ErrorCode,
-		&i.ErrorText,
-		&i.QueuedAt,
-		&i.SentAt,
-		&i.DeliveredAt,
-		&i.ReadAt,
-		&i.FailedAt,
-		&i.BouncedAt,
-		&i.SkippedAt,
-		&i.CreatedAt,
-		&i.UpdatedAt,
+	return err
+}
+
+const messageProviderIDDelete = `-- name: MessageProviderIDDelete :exec
+DELETE FROM message_provider_ids
+WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3 AND message_id = $4
+`
+
+type MessageProviderIDDeleteParams struct {
+	TenantID          uuid.UUID
+	Channel           string
+	ProviderMessageID string
+	MessageID         uuid.UUID
+}
+
+// The provider ID a message no longer shows (marked sent again under
+// another one).
+func (q *Queries) MessageProviderIDDelete(ctx context.Context, arg MessageProviderIDDeleteParams) error {
+	_, err := q.db.Exec(ctx, messageProviderIDDelete,
+		arg.TenantID,
+		arg.Channel,
+		arg.ProviderMessageID,
+		arg.MessageID,
 	)
-	return i, err
+	return err
 }
 
 const messagingWindowGet = `-- name: MessagingWindowGet :one

@@ -338,6 +338,13 @@ type Message struct {
 	UpdatedAt         time.Time
 }
 
+type MessageProviderID struct {
+	TenantID          uuid.UUID
+	Channel           string
+	ProviderMessageID string
+	MessageID         uuid.UUID
+}
+
 type MessageTemplate struct {
 	TenantID    uuid.UUID
 	ID          uuid.UUID

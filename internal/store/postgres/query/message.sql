@@ -16,7 +16,24 @@ SELECT * FROM messages WHERE tenant_id = @tenant_id AND id = @id;
 SELECT * FROM messages WHERE tenant_id = @tenant_id AND idempotency_key = @idempotency_key;
 
 -- name: MessageGetByProviderID :one
-SELECT * FROM messages WHERE tenant_id = @tenant_id AND channel = @channel AND provider_message_id = @provider_message_id;
+-- Through message_provider_ids (migration 00040), which the store keeps
+-- in step with messages.provider_message_id: the column has no index of
+-- its own, so that marking a message sent stays a HOT update.
+SELECT m.* FROM messages m
+WHERE m.tenant_id = @tenant_id
+  AND m.id = (SELECT p.message_id FROM message_provider_ids p
+      WHERE p.tenant_id = @tenant_id AND p.channel = @channel AND p.provider_message_id = @provider_message_id);
+
+-- name: MessageProviderIDAdd :exec
+-- The provider ID a message is inserted with.
+INSERT INTO message_provider_ids (tenant_id, channel, provider_message_id, message_id)
+VALUES (@tenant_id, @channel, @provider_message_id, @message_id);
+
+-- name: MessageProviderIDDelete :exec
+-- The provider ID a message no longer shows (marked sent again under
+-- another one).
+DELETE FROM message_provider_ids
+WHERE tenant_id = @tenant_id AND channel = @channel AND provider_message_id = @provider_message_id AND message_id = @message_id;
 
 -- name: MessageList :many
 SELECT * FROM messages
@@ -30,21 +47,14 @@ WHERE tenant_id = @tenant_id AND id < @before
 ORDER BY id DESC
 LIMIT @lim;
 
--- name: MessageMarkSent :one
-UPDATE messages
-SET provider_message_id = @provider_message_id,
-    status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
-    sent_at = coalesce(sent_at, @at),
-    updated_at = clock_timestamp()
-WHERE tenant_id = @tenant_id AND id = @id
-RETURNING *;
-
 -- name: MessageAdvance :one
--- The forward-only move of domain.MessageCanMove: rank of the new status
--- above the stored one's (queued 0, sent 1, delivered 2, read 3, the
--- final ones 4), a read message never fails or bounces, only a queued
--- one is skipped. Reaching delivered or read stamps the times skipped
--- on the way (a "read" that overtook "delivered").
+-- Finds the message by ID, or when none is given by its provider ID
+-- (message_provider_ids). The forward-only move of domain.MessageCanMove:
+-- rank of the new status above the stored one's (queued 0, sent 1,
+-- delivered 2, read 3, the final ones 4), a read message never fails or
+-- bounces, only a queued one is skipped. Reaching delivered or read
+-- stamps the times skipped on the way (a "read" that overtook
+-- "delivered").
 UPDATE messages m
 SET status = @status::text,
     sent_at = CASE WHEN @status::text IN ('delivered', 'read') THEN coalesce(m.sent_at, @at) ELSE m.sent_at END,
@@ -57,8 +67,8 @@ SET status = @status::text,
     error_text = CASE WHEN @status::text IN ('failed', 'bounced', 'skipped') THEN @error_text ELSE m.error_text END,
     updated_at = clock_timestamp()
 WHERE m.tenant_id = @tenant_id
-  AND ((sqlc.narg('id')::uuid IS NOT NULL AND m.id = sqlc.narg('id')::uuid)
-    OR (sqlc.narg('id')::uuid IS NULL AND m.channel = @channel AND m.provider_message_id = @provider_message_id))
+  AND m.id = coalesce(sqlc.narg('id')::uuid, (SELECT p.message_id FROM message_provider_ids p
+      WHERE p.tenant_id = @tenant_id AND p.channel = @channel AND p.provider_message_id = @provider_message_id))
   AND (CASE m.status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END)
     < (CASE @status::text WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END)
   AND NOT (m.status = 'read' AND @status::text IN ('failed', 'bounced'))

@@ -1,0 +1,54 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/store/postgres"
+	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+)
+
+// Marking a message sent writes no index entry: the provider ID has no
+// index on messages (migration 00040 keeps it in message_provider_ids),
+// so the update is HOT, as are the status callbacks after it. With the
+// unique index on messages.provider_message_id every mark wrote a new
+// entry into each of the table's indexes.
+func TestMessageMarkSentIsAHOTUpdate(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, id := uuid.New(), uuid.New()
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'HOT', 'hot', 'PRO')", tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO messages (tenant_id, id, channel, idempotency_key, recipient, status, queued_at)
+VALUES ($1, $2, 'whatsapp', $3, '4915112345678', 'queued', now())`, tenantID, id, "whatsapp:"+id.String()); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, postgres.MessageMarkSentManySQL, tenantID, []uuid.UUID{id}, []string{"wamid.HOT"},
+			[]time.Time{time.Now()})
+		if err != nil {
+			return err
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var updates, hot int64
+		require.NoError(t, tx.QueryRow(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables
+WHERE relid = 'messages'::regclass`).Scan(&updates, &hot))
+		require.EqualValues(t, 1, updates)
+		require.EqualValues(t, 1, hot, "marking a message sent touches no index of messages")
+		var found uuid.UUID
+		require.NoError(t, tx.QueryRow(ctx, `SELECT message_id FROM message_provider_ids
+WHERE tenant_id = $1 AND channel = 'whatsapp' AND provider_message_id = 'wamid.HOT'`, tenantID).Scan(&found))
+		require.Equal(t, id, found)
+		return nil
+	})
+	require.NoError(t, err)
+}
