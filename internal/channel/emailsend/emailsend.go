@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -91,18 +90,11 @@ type Options struct {
 // Sender is the email.send side effect: engine.SideEffect and
 // engine.EffectRecorder.
 type Sender struct {
-	opts Options
-
-	mu    sync.Mutex
-	conns map[connKey]cachedConn
+	opts  Options
+	conns *sendprep.ConnCache[*Connection]
 }
 
 type connKey struct{ tenant, id uuid.UUID }
-
-type cachedConn struct {
-	conn *Connection
-	at   time.Time
-}
 
 var (
 	_ engine.SideEffect          = (*Sender)(nil)
@@ -133,7 +125,7 @@ func New(opts Options) (*Sender, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Sender{opts: opts, conns: map[connKey]cachedConn{}}, nil
+	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now)}, nil
 }
 
 // Kind implements engine.SideEffect.
@@ -295,7 +287,10 @@ func (b *prepareBatch) draft(it *engine.PrepareItem) (*sendprep.Send, error) {
 		insert.TemplateID = &templateID
 	}
 	workflowOf(in.Data, insert)
-	skipOut, _ := json.Marshal(sendOutput{MessageID: messageID, To: address})
+	skipOut := func() json.RawMessage {
+		b, _ := json.Marshal(sendOutput{MessageID: messageID, To: address})
+		return b
+	}
 	send := &sendprep.Send{
 		Item: it, Insert: insert, SkipOutput: skipOut,
 		SuppressedText: "the address " + address + " is suppressed",
@@ -485,30 +480,22 @@ func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.Ra
 
 // connection returns the opened connection, from the cache while fresh.
 func (s *Sender) connection(ctx context.Context, tenantID, id uuid.UUID) (*Connection, error) {
-	k := connKey{tenantID, id}
-	now := s.opts.Now()
-	s.mu.Lock()
-	c, ok := s.conns[k]
-	s.mu.Unlock()
-	if ok && now.Sub(c.at) < s.opts.ConnectionTTL {
-		return c.conn, nil
-	}
-	var conn *Connection
-	err := s.opts.Store.Read(ctx, tenantID, func(tx store.Tx) error {
-		var err error
-		conn, err = s.opts.Connections.Get(ctx, tx, tenantID, id)
-		return err
+	return s.conns.Get(tenantID, id, func() (*Connection, error) {
+		var conn *Connection
+		err := s.opts.Store.Read(ctx, tenantID, func(tx store.Tx) error {
+			var err error
+			conn, err = s.opts.Connections.Get(ctx, tx, tenantID, id)
+			return err
+		})
+		return conn, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if len(s.conns) >= 4096 {
-		clear(s.conns)
-	}
-	s.conns[k] = cachedConn{conn: conn, at: now}
-	s.mu.Unlock()
-	return conn, nil
+}
+
+// sentRequest is what RecordResults reads of a sendRequest: the message
+// and its Message-ID, not the bodies.
+type sentRequest struct {
+	MessageID uuid.UUID                  `json:"messageId"`
+	Email     struct{ MessageID string } `json:"email"`
 }
 
 // RecordResults implements engine.EffectBatchRecorder: the messages of
@@ -518,7 +505,7 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 	sent := make([]*store.MessageMarkSentParams, 0, len(results))
 	now := s.opts.Now()
 	for _, res := range results {
-		var r sendRequest
+		var r sentRequest
 		if res.Err != nil || json.Unmarshal(res.Request, &r) != nil || r.MessageID == uuid.Nil {
 			if err := s.RecordResult(ctx, tx, res); err != nil {
 				return err
@@ -578,9 +565,7 @@ func (s *Sender) RecordResult(ctx context.Context, tx store.Tx, res engine.Effec
 			if err := s.opts.Connections.MarkFailing(ctx, tx, res.TenantID, r.ConnectionID, e.Message); err != nil {
 				return fmt.Errorf("mark connection %s failing: %w", r.ConnectionID, err)
 			}
-			s.mu.Lock()
-			delete(s.conns, connKey{res.TenantID, r.ConnectionID})
-			s.mu.Unlock()
+			s.conns.Forget(res.TenantID, r.ConnectionID)
 		}
 	}
 	_, _, err := tx.MessageAdvance(ctx, &store.MessageAdvanceParams{TenantID: res.TenantID, ID: r.MessageID,

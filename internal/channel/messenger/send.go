@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,23 +59,11 @@ type SenderOptions struct {
 // DefaultConnectionTTL is SenderOptions.ConnectionTTL's default.
 const DefaultConnectionTTL = 10 * time.Second
 
-// maxCachedConnections bounds the connections a Sender keeps open.
-const maxCachedConnections = 4096
-
 // Sender is the messenger.send side effect: engine.SideEffect,
 // engine.EffectAdmitter and engine.EffectRecorder.
 type Sender struct {
-	opts SenderOptions
-
-	mu    sync.Mutex
-	conns map[connKey]openConn
-}
-
-type connKey struct{ tenantID, id uuid.UUID }
-
-type openConn struct {
-	conn   *Connection
-	expiry time.Time
+	opts  SenderOptions
+	conns *sendprep.ConnCache[*Connection]
 }
 
 var (
@@ -104,7 +91,7 @@ func NewSender(opts SenderOptions) (*Sender, error) {
 	if opts.ConnectionTTL == 0 {
 		opts.ConnectionTTL = DefaultConnectionTTL
 	}
-	return &Sender{opts: opts, conns: map[connKey]openConn{}}, nil
+	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now)}, nil
 }
 
 // Kind implements engine.SideEffect.
@@ -211,7 +198,10 @@ func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]
 		IdempotencyKey: "messenger:" + messageID.String(), Recipient: psid, At: now,
 	}
 	workflowOf(in.Data, insert)
-	skipOut, _ := json.Marshal(SendOutput{MessageID: messageID, PSID: psid})
+	skipOut := func() json.RawMessage {
+		b, _ := json.Marshal(SendOutput{MessageID: messageID, PSID: psid})
+		return b
+	}
 	var msg Message
 	send := &sendprep.Send{
 		Item: it, Insert: insert, SkipOutput: skipOut,
@@ -419,40 +409,19 @@ func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.Ra
 // connection opens a connection for Perform, reusing one opened less than
 // ConnectionTTL ago.
 func (s *Sender) connection(ctx context.Context, tenantID, id uuid.UUID) (*Connection, error) {
-	k := connKey{tenantID, id}
-	now := s.opts.Now()
-	s.mu.Lock()
-	c, ok := s.conns[k]
-	s.mu.Unlock()
-	if ok && now.Before(c.expiry) {
-		return c.conn, nil
-	}
-	var conn *Connection
-	err := s.opts.Store.Read(ctx, tenantID, func(tx store.Tx) error {
-		var err error
-		conn, err = s.opts.Connections.Get(ctx, tx, tenantID, id)
-		return err
+	return s.conns.Get(tenantID, id, func() (*Connection, error) {
+		var conn *Connection
+		err := s.opts.Store.Read(ctx, tenantID, func(tx store.Tx) error {
+			var err error
+			conn, err = s.opts.Connections.Get(ctx, tx, tenantID, id)
+			return err
+		})
+		return conn, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if s.opts.ConnectionTTL > 0 {
-		s.mu.Lock()
-		if len(s.conns) >= maxCachedConnections {
-			clear(s.conns)
-		}
-		s.conns[k] = openConn{conn: conn, expiry: now.Add(s.opts.ConnectionTTL)}
-		s.mu.Unlock()
-	}
-	return conn, nil
 }
 
 // forget drops an opened connection, so the next send reads it again.
-func (s *Sender) forget(tenantID, id uuid.UUID) {
-	s.mu.Lock()
-	delete(s.conns, connKey{tenantID, id})
-	s.mu.Unlock()
-}
+func (s *Sender) forget(tenantID, id uuid.UUID) { s.conns.Forget(tenantID, id) }
 
 // RecordResults implements engine.EffectBatchRecorder: the messages of
 // many successful sends are marked sent in one statement; any other
@@ -461,7 +430,9 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 	sent := make([]*store.MessageMarkSentParams, 0, len(results))
 	now := s.opts.Now()
 	for _, res := range results {
-		var r sendRequest
+		var r struct {
+			MessageID uuid.UUID `json:"messageId"` // the message only, not the rest of the request
+		}
 		var out SendOutput
 		if res.Err != nil || json.Unmarshal(res.Request, &r) != nil || r.MessageID == uuid.Nil {
 			if err := s.RecordResult(ctx, tx, res); err != nil {

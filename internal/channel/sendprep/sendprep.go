@@ -4,7 +4,9 @@
 // messages rows. The engine's advance group commit hands a sender the
 // sends of a transaction together (engine.EffectBatchPreparer), so that
 // these cost one statement each for the batch instead of one per send; a
-// send prepared on its own goes the same way as a batch of one.
+// send prepared on its own goes the same way as a batch of one. The
+// senders' calls share ConnCache, the connections they opened, kept for a
+// few seconds.
 package sendprep
 
 import (
@@ -49,8 +51,9 @@ type Send struct {
 	// SuppressedText is the reason recorded when the address is
 	// suppressed.
 	SuppressedText string
-	// SkipOutput is the step's output when the send is skipped.
-	SkipOutput json.RawMessage
+	// SkipOutput builds the step's output when the send is skipped (only
+	// then: most sends are not).
+	SkipOutput func() json.RawMessage
 	// Ready, when set, is called once the address is known not to be
 	// suppressed, before the quota is taken: an error fails the step (no
 	// message row is written for it by Run).
@@ -111,7 +114,11 @@ func Run(ctx context.Context, tx store.Tx, channel domain.ChannelKind, quota Quo
 	inserts := make([]*store.MessageInsertParams, 0, len(sends))
 	skip := func(s *Send, code, reason string) {
 		s.Insert.Status, s.Insert.ErrorCode, s.Insert.ErrorText = domain.MessageSkipped, code, reason
-		s.Item.Err = engine.Skip(reason, s.SkipOutput)
+		var out json.RawMessage
+		if s.SkipOutput != nil {
+			out = s.SkipOutput()
+		}
+		s.Item.Err = engine.Skip(reason, out)
 		inserts = append(inserts, s.Insert)
 	}
 	var open []*Send

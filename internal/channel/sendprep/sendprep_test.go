@@ -64,7 +64,7 @@ func send(tenant uuid.UUID, address string) *sendprep.Send {
 	insert := &store.MessageInsertParams{TenantID: tenant, ID: domain.NewID(), Channel: domain.ChannelEmail,
 		IdempotencyKey: "k-" + address, Recipient: address}
 	return &sendprep.Send{
-		Item: &engine.PrepareItem{}, Insert: insert, SkipOutput: json.RawMessage(`{"to": "` + address + `"}`),
+		Item: &engine.PrepareItem{}, Insert: insert, SkipOutput: func() json.RawMessage { return json.RawMessage(`{"to": "` + address + `"}`) },
 		SuppressedText: address + " is suppressed",
 		Request:        func() (json.RawMessage, error) { return json.Marshal(map[string]string{"to": address}) },
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,17 +63,8 @@ type SenderOptions struct {
 // Sender is the whatsapp.send side effect: engine.SideEffect,
 // engine.EffectAdmitter and engine.EffectRecorder.
 type Sender struct {
-	opts SenderOptions
-
-	mu    sync.Mutex
-	conns map[connKey]cachedConn
-}
-
-type connKey struct{ tenant, id uuid.UUID }
-
-type cachedConn struct {
-	conn *Connection
-	at   time.Time
+	opts  SenderOptions
+	conns *sendprep.ConnCache[*Connection]
 }
 
 var (
@@ -105,7 +95,7 @@ func NewSender(opts SenderOptions) (*Sender, error) {
 	if opts.ConnectionTTL <= 0 {
 		opts.ConnectionTTL = 10 * time.Second
 	}
-	return &Sender{opts: opts, conns: map[connKey]cachedConn{}}, nil
+	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now)}, nil
 }
 
 // Kind implements engine.SideEffect.
@@ -225,7 +215,10 @@ func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]
 		IdempotencyKey: "whatsapp:" + messageID.String(), Recipient: address, At: s.opts.Now(),
 	}
 	workflowOf(in.Data, insert)
-	skipOut, _ := json.Marshal(sendOutput{MessageID: messageID, To: "+" + address})
+	skipOut := func() json.RawMessage {
+		b, _ := json.Marshal(sendOutput{MessageID: messageID, To: "+" + address})
+		return b
+	}
 	send := &sendprep.Send{
 		Item: it, Insert: insert, SkipOutput: skipOut,
 		SuppressedText: "the number +" + address + " is suppressed",
@@ -444,38 +437,19 @@ func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.Ra
 // connection returns the opened connection, from the cache while fresh
 // (a connection whose token Meta refused is forgotten at once).
 func (s *Sender) connection(ctx context.Context, tenantID, id uuid.UUID) (*Connection, error) {
-	k := connKey{tenantID, id}
-	now := s.opts.Now()
-	s.mu.Lock()
-	c, ok := s.conns[k]
-	s.mu.Unlock()
-	if ok && now.Sub(c.at) < s.opts.ConnectionTTL && now.Sub(c.at) >= 0 {
-		return c.conn, nil
-	}
-	var conn *Connection
-	err := s.opts.Store.Read(ctx, tenantID, func(tx store.Tx) error {
-		var err error
-		conn, err = s.opts.Connections.Get(ctx, tx, tenantID, id)
-		return err
+	return s.conns.Get(tenantID, id, func() (*Connection, error) {
+		var conn *Connection
+		err := s.opts.Store.Read(ctx, tenantID, func(tx store.Tx) error {
+			var err error
+			conn, err = s.opts.Connections.Get(ctx, tx, tenantID, id)
+			return err
+		})
+		return conn, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if len(s.conns) >= 4096 {
-		clear(s.conns)
-	}
-	s.conns[k] = cachedConn{conn: conn, at: now}
-	s.mu.Unlock()
-	return conn, nil
 }
 
 // forget drops a cached connection.
-func (s *Sender) forget(tenantID, id uuid.UUID) {
-	s.mu.Lock()
-	delete(s.conns, connKey{tenantID, id})
-	s.mu.Unlock()
-}
+func (s *Sender) forget(tenantID, id uuid.UUID) { s.conns.Forget(tenantID, id) }
 
 // RecordResults implements engine.EffectBatchRecorder: the messages of
 // many successful sends are marked sent in one statement; any other
@@ -484,7 +458,9 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 	sent := make([]*store.MessageMarkSentParams, 0, len(results))
 	now := s.opts.Now()
 	for _, res := range results {
-		var r sendRequest
+		var r struct {
+			MessageID uuid.UUID `json:"messageId"` // the message only, not the rest of the request
+		}
 		var out sendOutput
 		if res.Err != nil || json.Unmarshal(res.Request, &r) != nil || r.MessageID == uuid.Nil {
 			if err := s.RecordResult(ctx, tx, res); err != nil {
