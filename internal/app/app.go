@@ -279,6 +279,9 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		Publisher:      publisher,
 		Locker:         locker,
 		SideEffects:    append([]engine.SideEffect{emailFX, messengerFX, whatsAppFX}, aiFX...),
+		// A node that works jobs makes the calls of the executions it
+		// starts itself; an API node leaves them to the workers' jobs.
+		CallAfterStart: cfg.Role != config.RoleAPI,
 	})
 	eng.RegisterWorkers(a.workers)
 	// Events reach the engine through the segments' hook, so memberships
@@ -516,11 +519,15 @@ func (a *App) Run(ctx context.Context) error {
 
 	// Stop fetching at once; running jobs go on until they finish or the
 	// deadline nears (store.StopQueue), while HTTP drains.
-	var queueDone chan error
+	var queueDone, callsDone chan error
 	if queueStarted {
 		a.engine.Drain()
 		queueDone = make(chan error, 1)
 		go func() { queueDone <- a.store.Queue().Stop(shutdownCtx) }()
+		// Calls waiting after their executions' start go to jobs at once;
+		// those under way finish and are recorded.
+		callsDone = make(chan error, 1)
+		go func() { callsDone <- a.engine.StopCalls(shutdownCtx) }()
 	}
 	a.closeStreams()
 	if srv != nil {
@@ -539,6 +546,11 @@ func (a *App) Run(ctx context.Context) error {
 	if queueDone != nil {
 		if err := <-queueDone; err != nil {
 			a.log.Warn("queue shutdown: jobs still running at the deadline are handed to other nodes when their lease expires", "err", err)
+		}
+	}
+	if callsDone != nil {
+		if err := <-callsDone; err != nil {
+			a.log.Warn("calls made after their start still under way at the deadline; their executions are recovered at their recovery time", "err", err)
 		}
 	}
 	// The last requests' and jobs' spans go out before the deadline.

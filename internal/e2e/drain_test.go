@@ -162,13 +162,18 @@ func addJourney(t *testing.T, c *client, name string, def map[string]any) string
 	return wf.ID
 }
 
-// startSome starts n executions of wf, with keys prefixed by prefix.
+// startSome starts n executions of wf, with keys prefixed by prefix (no
+// key when prefix is empty: the starting node then makes a first call
+// itself, engine.Options.CallAfterStart).
 func startSome(t *testing.T, c *client, wf, prefix string, n int) []string {
 	ids := make([]string, 0, n)
 	for i := 0; i < n; i++ {
 		var e struct{ ID string }
-		require.Equal(t, http.StatusAccepted, c.do(http.MethodPost, "/api/v1/workflows/"+wf+"/executions",
-			map[string]any{"input": map[string]any{"i": i}, "idempotencyKey": fmt.Sprintf("%s-%d", prefix, i)}, &e))
+		body := map[string]any{"input": map[string]any{"i": i}}
+		if prefix != "" {
+			body["idempotencyKey"] = fmt.Sprintf("%s-%d", prefix, i)
+		}
+		require.Equal(t, http.StatusAccepted, c.do(http.MethodPost, "/api/v1/workflows/"+wf+"/executions", body, &e))
 		ids = append(ids, e.ID)
 	}
 	return ids
@@ -296,6 +301,31 @@ const takeoverTarget = 15 * time.Second
 // are made again (same key: the documented crash window) by the other
 // node within the takeover target. Then a call slower than the takeover
 // window on a live node is never taken from it.
+// SIGTERM while the node makes the first calls of executions it started
+// (no job: engine.Options.CallAfterStart), more than its call slots, so
+// some wait in its dispatcher: the calls under way finish and are
+// recorded, the waiting ones are handed to jobs, nothing is called twice,
+// and every execution finishes after the restart without waiting for the
+// recovery time (minutes) its start set.
+func TestSIGTERMDuringCallsAfterStartSQLite(t *testing.T) {
+	t.Parallel()
+	sk := newSlowSink(t)
+	dataDir := t.TempDir()
+	p := proctest.Serve(t, drainEnv(""), "--data-dir", dataDir)
+	c, wf := setupJourney(t, p.URL(), twoCalls(sk.srv.URL, "/after-start"))
+	ids := startSome(t, c, wf, "", 120)
+	waitDeliveries(t, sk, 30, 30*time.Second)
+	took := sigterm(t, p)
+	require.Contains(t, p.Output(), "stopped")
+	p = proctest.Serve(t, drainEnv(""), "--data-dir", dataDir)
+	c.base = p.URL()
+	requirePath(t, waitAll(t, c, ids, 45*time.Second), twoCallsPath)
+	require.Equal(t, 2*len(ids), sk.keys(), "every call made")
+	require.Empty(t, sk.repeated(), "no call repeated by a SIGTERM")
+	t.Logf("SIGTERM during calls made after start (SQLite): %d executions, %d calls, 0 repeated; exit took %v (deadline %s)",
+		len(ids), sk.count(), took, drainDeadline)
+}
+
 func TestKilledNodeWorkResumesWithinTakeoverTargetPostgres(t *testing.T) {
 	t.Parallel()
 	sk := newSlowSink(t)

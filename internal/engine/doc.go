@@ -45,8 +45,29 @@ package engine
 // call hands the execution back without calling: the attempt stays
 // counted (the count may exceed the calls, never fall short of them).
 //
+// Calls made by the starting process (Options.CallAfterStart,
+// dispatch.go): an eager start that reaches a side effect prepares it in
+// the start transaction (step RUNNING, outbox entry, the side effect's own
+// rows; Prepare runs there before the execution's row is written) and
+// gives it a caller. The process's dispatcher, when its queue has room and
+// the EffectAdmitter lets the call through: the entry is inserted with its
+// first attempt counted, the execution's row gets a recovery time (WakeAt,
+// 3.5 minutes ahead) and no job is inserted; once the start commits, the
+// dispatcher checks that the execution is still at that token (a cancel
+// makes no call), takes a call slot, calls, and records the outcome
+// through the advance group commit, which clears the recovery time. It
+// starts no call later than 30 s after the start, cuts a call 60 s after
+// that, and records within 90 s; a call still waiting past its start
+// window is handed to a job. Otherwise an advance job is inserted with
+// the start and calls as above. A process that dies leaves the recovery
+// time, which RunWakeups turns into an advance job then: it finds the entry
+// PENDING with its attempt counted and calls, as a retry does. Stopping
+// (StopCalls) hands the calls still waiting to jobs in one transaction
+// per tenant (clearing their recovery time) and lets the calls under way
+// finish and record.
+//
 // The window: a crash after the remote side accepted the call and before
 // the outcome transaction commits leaves the entry PENDING, and the job's
-// retry makes the call again. Providers that honour the idempotency key
-// make that harmless; others may see the call twice. This is at-least-once,
+// retry (or the recovery job) makes the call again. Providers that honour
+// the idempotency key make that harmless; others may see the call twice. This is at-least-once,
 // narrowed to the time between the response and one small commit.

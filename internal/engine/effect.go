@@ -34,7 +34,9 @@ type SideEffect interface {
 	// It may read the tenant's rows through in.Tx (a template, a
 	// suppression, the contact's messaging window, a channel connection)
 	// and write rows that must commit together with the outbox entry (a
-	// message queued). Prepare runs again for the same step only when that
+	// message queued). In an eager start (doc.go) it runs in the start
+	// transaction before the execution's row and steps are written: it
+	// must not read them. Prepare runs again for the same step only when that
 	// transaction rolled back, so what it wrote is never left twice.
 	//
 	// The request is stored in the outbox and given to Perform, unchanged

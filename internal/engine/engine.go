@@ -141,6 +141,16 @@ type Options struct {
 	// this process can leave to be made again (the at-least-once window,
 	// docs/architecture.md item 5).
 	MaxUncommittedCalls int
+	// CallAfterStart lets the process that starts an execution make the
+	// call of the side effect its eager start reaches, without a River
+	// job: the start transaction prepares it and counts its attempt, and
+	// this process's dispatcher calls once it commits and records the
+	// outcome through the advance group commit (dispatch.go). Set it on
+	// processes that work jobs; call StopCalls when stopping.
+	CallAfterStart bool
+	// CallQueue bounds the calls waiting in that dispatcher
+	// (DefaultCallQueue); a start past it takes the job path.
+	CallQueue int
 	// QueuedStart turns eager start off: a new execution is inserted
 	// PENDING and all of its nodes run in advance jobs (see StartManyTx).
 	QueuedStart bool
@@ -159,6 +169,12 @@ type Options struct {
 	// usage.Meter.Executions) fails the start and writes nothing.
 	ExecutionQuota func(ctx context.Context, tx store.Tx, tenantID uuid.UUID, n int) error
 
+	// callWindowsHook replaces the bounds of calls made after their start
+	// (tests only: seconds instead of minutes).
+	callWindowsHook *callWindows
+	// beforeCallHook, when set (tests), runs before the dispatcher makes a
+	// call; false makes the process "die" there: no call, nothing recorded.
+	beforeCallHook func(req EffectRequest) bool
 	// afterPerformHook is afterPerform (tests only).
 	afterPerformHook func(stepID uuid.UUID) error
 	// beforeWebhookStartHook is beforeWebhookStart (tests only).
@@ -204,6 +220,11 @@ type Engine struct {
 	// calls holds a token per side-effect call whose outcome is not
 	// committed yet (Options.MaxUncommittedCalls); nil: no bound.
 	calls chan struct{}
+	// dispatch makes the calls of executions this process started
+	// (Options.CallAfterStart); nil: their jobs do.
+	dispatch *dispatcher
+	// callWindows bound the dispatcher's calls (dispatch.go).
+	callWindows callWindows
 
 	defsMu  sync.RWMutex
 	defs    map[uuid.UUID]*graph
@@ -216,6 +237,8 @@ type Engine struct {
 	// beforeWebhookStart, when set (tests), runs in StartWebhook's
 	// transaction between the auth check and the start.
 	beforeWebhookStart func()
+	// beforeCall is Options.beforeCallHook.
+	beforeCall func(req EffectRequest) bool
 	// draining is set by Drain: the process is stopping.
 	draining atomic.Bool
 }
@@ -242,6 +265,7 @@ func New(st store.Store, opts Options) *Engine {
 		quota:   opts.ExecutionQuota,
 
 		afterPerform:       opts.afterPerformHook,
+		beforeCall:         opts.beforeCallHook,
 		beforeWebhookStart: opts.beforeWebhookStartHook,
 	}
 	e.effectResultsAlone = opts.EffectResultsAlone
@@ -309,6 +333,16 @@ func New(st store.Store, opts Options) *Engine {
 	}
 	for _, fx := range opts.SideEffects {
 		e.effects[fx.Kind()] = fx
+	}
+	e.callWindows = defaultCallWindows
+	if opts.callWindowsHook != nil {
+		e.callWindows = *opts.callWindowsHook
+	}
+	if opts.CallAfterStart && !opts.QueuedStart && st != nil {
+		if opts.CallQueue <= 0 {
+			opts.CallQueue = DefaultCallQueue
+		}
+		e.dispatch = newDispatcher(e, opts.CallQueue)
 	}
 	return e
 }
@@ -402,9 +436,22 @@ func advanceJob(args AdvanceArgs, runAt time.Time) river.InsertManyParams {
 	return job
 }
 
+// closeCallsWait is how long Close waits for calls made after their start
+// that are still under way.
+const closeCallsWait = 5 * time.Second
+
 // Close stops the engine's group-commit runners once the queue has
 // stopped; advance jobs and starts that still arrive run on their own.
 func (e *Engine) Close() {
+	if e.dispatch != nil {
+		// Normally stopped before (StopCalls): hand what still waits to
+		// jobs and let the calls under way record through the batcher.
+		ctx, cancel := context.WithTimeout(context.Background(), closeCallsWait)
+		if err := e.dispatch.stopCalls(ctx); err != nil {
+			e.log.Warn("engine closed with calls under way; they are recovered at their recovery time", "error", err)
+		}
+		cancel()
+	}
 	if e.batch != nil {
 		e.batch.close()
 	}

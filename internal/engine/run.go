@@ -41,6 +41,9 @@ type run struct {
 	// execution's row (a wait, a side effect).
 	eager   bool
 	handOff bool
+	// calls: (eager) the calls the start transaction readies for the
+	// dispatcher (Options.CallAfterStart); nil without one.
+	calls *startCalls
 	// preparing: (batched) the run stopped at this side-effect node, whose
 	// EffectBatchPreparer its caller asks for the steps of several runs
 	// at once before calling prepared.
@@ -422,6 +425,12 @@ func (r *run) loop(ctx context.Context) error {
 
 		case catWait, catEffect:
 			if r.eager {
+				if cat == catEffect && r.mayCallAfterStart() {
+					// Prepared in the start, called by this process once
+					// it commits (dispatch.go).
+					r.calls.reserved++
+					return r.startEffect(ctx, n)
+				}
 				r.handOff = true // the rest runs in the execution's first job
 				return nil
 			}
@@ -507,7 +516,7 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 	var req json.RawMessage
 	err := r.testRefusal(ctx, n) // a test run's allow-list, before anything is written
 	if err == nil {
-		if _, ok := fx.(EffectBatchPreparer); ok && r.batched && !r.eager {
+		if _, ok := fx.(EffectBatchPreparer); ok && r.batched {
 			r.preparing = n
 			return nil
 		}
@@ -568,9 +577,9 @@ func (r *run) prepared(ctx context.Context, n *workflow.Node, req json.RawMessag
 		IdempotencyKey: open.Key, Kind: n.Type, Request: req,
 	}
 	var entry *domain.OutboxEntry
-	if r.batched && !r.eager {
+	if r.batched {
 		// The caller inserts the entries of its runs together, after their
-		// steps.
+		// steps (and, for an eager start, after the executions).
 		r.outbox = append(r.outbox, p)
 		entry = &domain.OutboxEntry{ID: p.ID, TenantID: p.TenantID, ExecutionID: p.ExecutionID, StepID: p.StepID,
 			IdempotencyKey: p.IdempotencyKey, Kind: p.Kind, Status: domain.OutboxPending, Request: req}

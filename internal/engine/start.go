@@ -156,10 +156,18 @@ func (e *Engine) startMany(ctx context.Context, tx store.Tx, ps []StartParams, c
 		batch   []*store.ExecutionInsertParams
 		runs    []*run
 		batchAt []int
+		// calls are the calls the dispatcher makes once tx commits.
+		calls *startCalls
 	)
+	if e.dispatch != nil {
+		calls = &startCalls{}
+	}
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
+		}
+		if err := e.settleStarts(ctx, batch, runs, tx); err != nil {
+			return err
 		}
 		execs, err := tx.ExecutionInsertMany(ctx, batch)
 		if err != nil {
@@ -199,7 +207,10 @@ func (e *Engine) startMany(ctx context.Context, tx store.Tx, ps []StartParams, c
 			}
 		}
 		batch, runs, batchAt = batch[:0], runs[:0], batchAt[:0]
-		return w.writeSteps(ctx, tx) // after the executions they refer to
+		if err := w.writeSteps(ctx, tx); err != nil { // after the executions they refer to
+			return err
+		}
+		return w.writeOutbox(ctx, tx) // after the steps
 	}
 	for i, p := range ps {
 		if p.IdempotencyKey != "" {
@@ -228,7 +239,7 @@ func (e *Engine) startMany(ctx context.Context, tx store.Tx, ps []StartParams, c
 		}
 		var r *run
 		if !e.queuedStart {
-			r, err = e.startEager(ctx, tx, ne)
+			r, err = e.startEager(ctx, tx, ne, calls)
 		} else {
 			ne.params.Context, err = ne.c.encode()
 		}
@@ -249,7 +260,36 @@ func (e *Engine) startMany(ctx context.Context, tx store.Tx, ps []StartParams, c
 	if len(events) > 0 {
 		tx.AfterCommit(func(ctx context.Context) { e.publish(ctx, events) })
 	}
+	e.pushAfterCommit(tx, calls)
 	return out, nil
+}
+
+// settleStarts finishes the eager runs of a batch of new executions
+// before their rows are written: the side effects that prepare in batches
+// prepare the steps of all the runs that stopped at them (prepareRuns),
+// each side effect prepared is given its caller (readyAfterStart: the
+// dispatcher, or a job), and each row takes the state its run reached.
+func (e *Engine) settleStarts(ctx context.Context, batch []*store.ExecutionInsertParams, runs []*run, tx store.Tx) error {
+	if err := e.prepareRuns(ctx, tx, runs); err != nil {
+		return err
+	}
+	for i, r := range runs {
+		if r == nil {
+			continue // queued start: its context is encoded already
+		}
+		if r.effect != nil && r.calls != nil {
+			r.readyAfterStart(ctx)
+		}
+		// The state a job would write as an update is the new row's.
+		up, err := r.finish()
+		if err != nil {
+			return err
+		}
+		p := batch[i]
+		p.Status, p.Context, p.CurrentNodeID, p.Token = up.Status, up.Context, up.CurrentNodeID, up.Token
+		p.StepCount, p.Error, p.StartedAt, p.FinishedAt, p.WakeAt = up.StepCount, up.Error, up.StartedAt, up.FinishedAt, up.WakeAt
+	}
+	return nil
 }
 
 // takeQuota passes the executions just inserted (not those an idempotency
@@ -279,10 +319,13 @@ func (e *Engine) takeQuota(ctx context.Context, tx store.Tx, tenantID uuid.UUID,
 const startBatchSize = 1000
 
 // startEager runs a new execution as its first advance job would, in
-// memory, and sets ne's row to the state it reached. The run holds the
-// steps to write after the row, the jobs to enqueue, the events to
-// publish, and whether the execution needs a job to go on (handOff).
-func (e *Engine) startEager(ctx context.Context, tx store.Tx, ne *newExecution) (*run, error) {
+// memory, up to where it parks, ends, or needs its row; settleStarts then
+// sets ne's row to the state it reached. The run holds the steps to write
+// after the row, the jobs to enqueue, the events to publish, and whether
+// the execution needs a job to go on (handOff). With calls (the
+// dispatcher runs), a side effect reached may be prepared in the start
+// (run.mayCallAfterStart).
+func (e *Engine) startEager(ctx context.Context, tx store.Tx, ne *newExecution, calls *startCalls) (*run, error) {
 	p := ne.params
 	exec := &domain.Execution{
 		ID: p.ID, TenantID: p.TenantID, WorkflowID: p.WorkflowID, VersionID: p.VersionID, Version: p.Version,
@@ -292,18 +335,11 @@ func (e *Engine) startEager(ctx context.Context, tx store.Tx, ne *newExecution) 
 	ne.c.Execution = executionVars(exec)
 	tracing.Execution(ctx, exec.TenantID, exec.WorkflowID, exec.ID)
 	r := &run{e: e, tx: tx, exec: exec, g: ne.g, c: ne.c, now: e.now().UTC(), status0: exec.Status,
-		batched: true, eager: true}
+		batched: true, eager: true, calls: calls}
 	r.begin()
 	if err := r.loop(ctx); err != nil {
 		return nil, err
 	}
-	// The state a job would write as an update is the new row's.
-	up, err := r.finish()
-	if err != nil {
-		return nil, err
-	}
-	p.Status, p.Context, p.CurrentNodeID, p.Token = up.Status, up.Context, up.CurrentNodeID, up.Token
-	p.StepCount, p.Error, p.StartedAt, p.FinishedAt, p.WakeAt = up.StepCount, up.Error, up.StartedAt, up.FinishedAt, up.WakeAt
 	return r, nil
 }
 

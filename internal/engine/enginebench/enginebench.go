@@ -105,6 +105,9 @@ type Phase struct {
 	// Batches is what the advance group commit did during the phase
 	// (side-effect and send phases).
 	Batches engine.GroupCommitStats
+	// Calls is what the dispatcher of calls made after their start did
+	// during the phase (engine.Options.CallAfterStart).
+	Calls engine.CallStats
 }
 
 // Result is what Run measured.
@@ -796,24 +799,26 @@ func benchEffect(ctx context.Context, eng *engines, rec *benchRecorder, tenantID
 	if meter == nil {
 		meter = func(context.Context) benchmeter.Usage { return benchmeter.Usage{} }
 	}
-	before, stats := meter(ctx), eng.eager.GroupCommitStats()
+	before, stats, calls := meter(ctx), eng.eager.GroupCommitStats(), eng.eager.CallStats()
 	if saturated, err = benchExecutions(ctx, eng, rec, tenantID, wfID, name, false, cfg.Executions, cfg.StartBatch, effectSteps, cfg.Timeout); err != nil {
 		return saturated, paced, err
 	}
 	after := meter(ctx)
 	saturated.Cost = costOf(before, after, saturated.Executions-saturated.Incomplete)
 	saturated.Batches = statsSince(stats, eng.eager.GroupCommitStats())
+	saturated.Calls = callsSince(calls, eng.eager.CallStats())
 	if saturated.PerSecond <= 0 {
 		return saturated, paced, nil
 	}
 	rate := max(10, saturated.PerSecond/2)
 	n := max(1, min(cfg.Executions, int(rate*3)))
-	before, stats = meter(ctx), eng.eager.GroupCommitStats()
+	before, stats, calls = meter(ctx), eng.eager.GroupCommitStats(), eng.eager.CallStats()
 	if paced, err = benchPaced(ctx, eng, rec, tenantID, wfID, false, rate, n, effectSteps, cfg.Timeout); err != nil {
 		return saturated, paced, err
 	}
 	paced.Cost = costOf(before, meter(ctx), paced.Executions-paced.Incomplete)
 	paced.Batches = statsSince(stats, eng.eager.GroupCommitStats())
+	paced.Calls = callsSince(calls, eng.eager.CallStats())
 	paced.Name = fmt.Sprintf("%s, paced %.0f/s", name, rate)
 	return saturated, paced, nil
 }
@@ -866,7 +871,16 @@ func writeCosts(b *strings.Builder, phases ...Phase) {
 			fmt.Fprintf(b, "  %-32s group commit: %d advances, %d results, %d attempts apart; %d shared transactions, %d alone\n",
 				"", s.Advances, s.Results, s.Attempts, s.Shared, s.Alone)
 		}
+		if c := p.Calls; c != (engine.CallStats{}) {
+			fmt.Fprintf(b, "  %-32s called after start: %d (no job), %d not called, %d handed to jobs\n",
+				"", c.Called, c.Dropped, c.Handed)
+		}
 	}
+}
+
+// callsSince is what the dispatcher did between a and b.
+func callsSince(a, b engine.CallStats) engine.CallStats {
+	return engine.CallStats{Called: b.Called - a.Called, Dropped: b.Dropped - a.Dropped, Handed: b.Handed - a.Handed}
 }
 
 // statsSince is what the group commit did between a and b.
