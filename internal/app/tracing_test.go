@@ -190,9 +190,10 @@ func setUpTracedWorkflow(t *testing.T, c *client, target string) string {
 	}
 	code, body = c.do(http.MethodPost, api.Prefix+"/workflows", `{"name":"Traced","definition":{"nodes":[
  {"id":"hook","type":"trigger.webhook","config":{"auth":"bearer","secretCredential":"HOOK"},"position":{"x":0,"y":0}},
+ {"id":"pause","type":"delay","config":{"duration":"10ms"},"position":{"x":0,"y":50}},
  {"id":"call","type":"http.request","config":{"method":"POST","url":"`+target+`/orders?key=`+traceQueryKey+`","headers":{"Authorization":"Bearer {{ secrets.API }}"},"body":{"order":"{{ trigger.body.order }}"}},"position":{"x":0,"y":100}},
  {"id":"done","type":"end","config":{},"position":{"x":0,"y":200}}],
- "edges":[{"id":"e1","source":"hook","target":"call"},{"id":"e2","source":"call","target":"done"}]}}`)
+ "edges":[{"id":"e0","source":"hook","target":"pause"},{"id":"e1","source":"pause","target":"call"},{"id":"e2","source":"call","target":"done"}]}}`)
 	require.Equal(t, http.StatusCreated, code, body)
 	wf := idOf(t, body)
 	code, body = c.do(http.MethodPost, api.Prefix+"/workflows/"+wf+"/publish", "")
@@ -233,7 +234,9 @@ func waitCompleted(t *testing.T, c *client, id string) {
 
 // A real server with an OTLP endpoint: one webhook start carrying a W3C
 // traceparent gives one trace holding the HTTP request's span (route
-// template, status, tenant), the advance job's, the http.request step's,
+// template, status, tenant), the advance job's (a short delay first, so
+// the call is a job's, not made by the starting process after its start,
+// which no span follows yet), the http.request step's,
 // store queries' and the outbound call's, whose traceparent the target
 // receives; the spans are flushed by the graceful stop, and hold no secret
 // or personal data.
