@@ -16,9 +16,15 @@
 --
 -- The store keeps the table in step with messages.provider_message_id
 -- (a message marked sent again under another ID loses the old one, as
--- it did in the index), and this trigger with the messages deleted.
+-- it did in the index), and the trigger below with the messages deleted.
+--
+-- No foreign key: a row is written only beside its message's (whose own
+-- key checks the tenant), and the trigger below deletes it with the
+-- message, a tenant's deletion included (its messages cascade). A key to
+-- tenants would take a key-share lock of the tenant's row per ID, as
+-- events did before 00035.
 CREATE TABLE IF NOT EXISTS message_provider_ids (
-    tenant_id           uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    tenant_id           uuid NOT NULL,
     channel             text NOT NULL,
     provider_message_id text NOT NULL CHECK (provider_message_id <> ''),
     message_id          uuid NOT NULL,
