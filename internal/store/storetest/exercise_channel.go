@@ -580,7 +580,9 @@ func exerciseMessageProviderIDFollows(t *testing.T, f *fixture) {
 		})
 	}
 	email := func(providerID string) func(*store.MessageInsertParams) {
-		return func(p *store.MessageInsertParams) { p.Channel, p.ProviderMessageID = domain.ChannelEmail, strp(providerID) }
+		return func(p *store.MessageInsertParams) {
+			p.Channel, p.ProviderMessageID = domain.ChannelEmail, strp(providerID)
+		}
 	}
 	a := f.newMessage(t, f.tenantA.ID, email("<a@example.com>"))
 	require.Equal(t, a.ID, found("<a@example.com>"))
