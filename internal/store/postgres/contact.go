@@ -237,9 +237,10 @@ const contactColumnsQualified = `c.id, c.tenant_id, c.external_id, c.email, c.ph
 
 // contactUnnest zips the per-contact arrays $3-$13 of contactInsertManySQL
 // and contactUpdateManySQL row by row. The nullable columns come as arrays
-// without NULLs, which pgx encodes without reflection: '' stands for NULL
-// in the text columns (none of them may hold ''; store.ContactApply turns
-// '' into NULL) and the year 1 in last_seen_at (contactNoTime).
+// without NULLs, which pgx encodes without reflection: the empty string
+// stands for NULL in the text columns (none of them may hold it;
+// store.ContactApply turns it into NULL) and the year 1 in last_seen_at
+// (contactNoTime).
 const contactUnnest = `(SELECT x.id, NULLIF(x.external_id, '') AS external_id, NULLIF(x.email, '') AS email,
     NULLIF(x.phone, '') AS phone, NULLIF(x.messenger_psid, '') AS messenger_psid, x.name, x.timezone, x.locale,
     x.attributes, x.subscriptions, NULLIF(x.last_seen_at, '0001-01-01 00:00:00+00'::timestamptz) AS last_seen_at
