@@ -169,7 +169,8 @@ const (
 // setUpTracedWorkflow signs up, stores the two credentials, and publishes
 // and activates a workflow: trigger.webhook (bearer HOOK) → http.request
 // to target (Authorization from the API credential, a key in the query)
-// → end. It returns the webhook's path.
+// → end, whose call the starting process makes after the start. It
+// returns the webhook's path.
 func setUpTracedWorkflow(t *testing.T, c *client, target string) string {
 	t.Helper()
 	code, body := c.do(http.MethodPost, api.Prefix+"/auth/signup",
@@ -188,19 +189,32 @@ func setUpTracedWorkflow(t *testing.T, c *client, target string) string {
 		code, body = c.do(http.MethodPost, api.Prefix+"/credentials", cr)
 		require.Equal(t, http.StatusCreated, code, body)
 	}
-	code, body = c.do(http.MethodPost, api.Prefix+"/workflows", `{"name":"Traced","definition":{"nodes":[
- {"id":"hook","type":"trigger.webhook","config":{"auth":"bearer","secretCredential":"HOOK"},"position":{"x":0,"y":0}},
- {"id":"pause","type":"delay","config":{"duration":"10ms"},"position":{"x":0,"y":50}},
+	return addTracedWorkflow(t, c, me.ActiveTenant.ID, target, false)
+}
+
+// addTracedWorkflow publishes and activates setUpTracedWorkflow's
+// journey in tenant; with delayed, a short delay opens it, so its call is
+// made by an advance job instead. It returns the webhook's path.
+func addTracedWorkflow(t *testing.T, c *client, tenant, target string, delayed bool) string {
+	t.Helper()
+	name, first, nodes, edges := "Traced", "call", "", ""
+	if delayed {
+		name, first = "Traced after a delay", "pause"
+		nodes = `{"id":"pause","type":"delay","config":{"duration":"10ms"},"position":{"x":0,"y":50}},`
+		edges = `{"id":"e0","source":"pause","target":"call"},`
+	}
+	code, body := c.do(http.MethodPost, api.Prefix+"/workflows", `{"name":"`+name+`","definition":{"nodes":[
+ {"id":"hook","type":"trigger.webhook","config":{"auth":"bearer","secretCredential":"HOOK"},"position":{"x":0,"y":0}},`+nodes+`
  {"id":"call","type":"http.request","config":{"method":"POST","url":"`+target+`/orders?key=`+traceQueryKey+`","headers":{"Authorization":"Bearer {{ secrets.API }}"},"body":{"order":"{{ trigger.body.order }}"}},"position":{"x":0,"y":100}},
  {"id":"done","type":"end","config":{},"position":{"x":0,"y":200}}],
- "edges":[{"id":"e0","source":"hook","target":"pause"},{"id":"e1","source":"pause","target":"call"},{"id":"e2","source":"call","target":"done"}]}}`)
+ "edges":[`+edges+`{"id":"e1","source":"hook","target":"`+first+`"},{"id":"e2","source":"call","target":"done"}]}}`)
 	require.Equal(t, http.StatusCreated, code, body)
 	wf := idOf(t, body)
 	code, body = c.do(http.MethodPost, api.Prefix+"/workflows/"+wf+"/publish", "")
 	require.Equal(t, http.StatusOK, code, body)
 	code, body = c.do(http.MethodPost, api.Prefix+"/workflows/"+wf+"/activate", "")
 	require.Equal(t, http.StatusOK, code, body)
-	return "/webhooks/" + me.ActiveTenant.ID + "/" + wf
+	return "/webhooks/" + tenant + "/" + wf
 }
 
 // startWebhook posts to the webhook with the bearer secret and the given
@@ -232,14 +246,15 @@ func waitCompleted(t *testing.T, c *client, id string) {
 	}, 20*time.Second, 20*time.Millisecond, "execution %s", id)
 }
 
-// A real server with an OTLP endpoint: one webhook start carrying a W3C
+// A real server with an OTLP endpoint: a webhook start carrying a W3C
 // traceparent gives one trace holding the HTTP request's span (route
-// template, status, tenant), the advance job's (a short delay first, so
-// the call is a job's, not made by the starting process after its start,
-// which no span follows yet), the http.request step's,
+// template, status, tenant), the advance job's (a journey opening with a
+// short delay, so an advance job makes its call), the http.request step's,
 // store queries' and the outbound call's, whose traceparent the target
-// receives; the spans are flushed by the graceful stop, and hold no secret
-// or personal data.
+// receives. A journey whose call the starting process makes after the
+// start gives the same trace with the call's own span in place of the
+// job's. The spans are flushed by the graceful stop, and hold no secret or
+// personal data.
 func TestTracesAcrossRequestJobStoreAndCall(t *testing.T) {
 	t.Parallel()
 	receiver := newOTLPReceiver(t)
@@ -274,39 +289,45 @@ func TestTracesAcrossRequestJobStoreAndCall(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond)
 
 	c := &client{t: t, base: base}
-	hook := setUpTracedWorkflow(t, c, target.URL)
-	tenant := strings.Split(hook, "/")[2]
-	// The caller's trace: the request continues it.
+	direct := setUpTracedWorkflow(t, c, target.URL)
+	tenant := strings.Split(direct, "/")[2]
+	hook := addTracedWorkflow(t, c, tenant, target.URL, true)
+	// The callers' traces: each request continues its own.
 	const callerTrace, callerSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+	const directTrace, directSpan = "5c0a93f4788c45b4b4da3bfd0f1e5847", "11a178bb1cb013c8"
 	exec := startWebhook(t, base, hook, map[string]string{"traceparent": "00-" + callerTrace + "-" + callerSpan + "-01"})
+	directExec := startWebhook(t, base, direct, map[string]string{"traceparent": "00-" + directTrace + "-" + directSpan + "-01"})
 	waitCompleted(t, c, exec)
+	waitCompleted(t, c, directExec)
 
 	// Graceful stop flushes what the batcher still holds.
 	stop()
 	require.NoError(t, <-done)
 	stopped = true
 
-	var trace []receivedSpan
+	traces := map[string][]receivedSpan{}
 	for _, s := range receiver.received() {
 		require.Equal(t, "nextflow-traced", s.Service)
 		require.NotContains(t, s.Name, "healthz", "health probes are not traced")
-		if s.TraceID == callerTrace {
-			trace = append(trace, s)
-		}
+		traces[s.TraceID] = append(traces[s.TraceID], s)
 	}
-	find := func(what string, match func(s receivedSpan) bool) receivedSpan {
+	findIn := func(traceID, what string, match func(s receivedSpan) bool) receivedSpan {
 		t.Helper()
-		for _, s := range trace {
+		for _, s := range traces[traceID] {
 			if match(s) {
 				return s
 			}
 		}
-		names := make([]string, len(trace))
-		for i, s := range trace {
-			names[i] = s.Name
+		var names []string
+		for _, s := range traces[traceID] {
+			names = append(names, s.Name)
 		}
 		require.Failf(t, "span missing from the trace", "%s; the trace holds %v", what, names)
 		return receivedSpan{}
+	}
+	find := func(what string, match func(s receivedSpan) bool) receivedSpan {
+		t.Helper()
+		return findIn(callerTrace, what, match)
 	}
 
 	server := find("webhook request", func(s receivedSpan) bool { return s.Kind == tracepb.Span_SPAN_KIND_SERVER })
@@ -353,9 +374,29 @@ func TestTracesAcrossRequestJobStoreAndCall(t *testing.T) {
 
 	// The target received the call's span as traceparent, and the
 	// credential (which the trace must not show).
+	// The call the starting process made: its span continues the request
+	// (which may have ended), and holds the step and the outbound call.
+	directServer := findIn(directTrace, "direct webhook request", func(s receivedSpan) bool { return s.Kind == tracepb.Span_SPAN_KIND_SERVER })
+	require.Equal(t, directSpan, directServer.ParentID)
+	require.Equal(t, directExec, directServer.Attrs["nextflow.execution_id"])
+	afterStart := findIn(directTrace, "call after start", func(s receivedSpan) bool { return s.Name == "nextflow.call_after_start" })
+	require.Equal(t, directServer.SpanID, afterStart.ParentID, "the call continues the request that started its execution")
+	require.Equal(t, tracepb.Span_SPAN_KIND_CONSUMER, afterStart.Kind)
+	require.Equal(t, tenant, afterStart.Attrs["nextflow.tenant_id"])
+	require.Equal(t, directExec, afterStart.Attrs["nextflow.execution_id"])
+	directStep := findIn(directTrace, "direct http.request step", func(s receivedSpan) bool { return s.Name == "step http.request" })
+	require.Equal(t, afterStart.SpanID, directStep.ParentID)
+	require.Equal(t, directExec, directStep.Attrs["nextflow.execution_id"])
+	directCall := findIn(directTrace, "direct outbound call", func(s receivedSpan) bool {
+		return s.Kind == tracepb.Span_SPAN_KIND_CLIENT && s.ParentID == directStep.SpanID && s.Attrs["server.address"] != ""
+	})
+	for _, s := range traces[callerTrace] {
+		require.NotEqual(t, "nextflow.call_after_start", s.Name, "a job's call is not made after the start")
+	}
+
 	parents, auths := target.calls()
-	require.Equal(t, []string{"00-" + callerTrace + "-" + call.SpanID + "-01"}, parents)
-	require.Equal(t, []string{"Bearer " + traceAPISecret}, auths)
+	require.ElementsMatch(t, []string{"00-" + callerTrace + "-" + call.SpanID + "-01", "00-" + directTrace + "-" + directCall.SpanID + "-01"}, parents)
+	require.Equal(t, []string{"Bearer " + traceAPISecret, "Bearer " + traceAPISecret}, auths)
 
 	// The engine noted the nodes it ran on the spans it ran them in.
 	var nodes []string

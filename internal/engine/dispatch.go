@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/tracing"
 )
 
 // Calls made by the process that started their execution.
@@ -59,6 +60,10 @@ const (
 	DefaultCallQueue = 16384
 	// dispatchBatch bounds the calls the dispatcher checks at once.
 	dispatchBatch = 64
+	// callAfterStartSpan names the span of a call the starting process
+	// makes, child of the span that started the execution (as an advance
+	// job's span, "nextflow.advance", would be).
+	callAfterStartSpan = "nextflow.call_after_start"
 )
 
 // callWindows are the bounds above, as one engine uses them (tests
@@ -78,6 +83,9 @@ func (w callWindows) recovery() time.Duration { return w.start + w.call + w.reco
 type dispatchItem struct {
 	pe     *pendingEffect
 	wakeAt time.Time
+	// trace is the span of the request or job that started the
+	// execution: the call continues its trace.
+	trace tracing.Parent
 }
 
 // startBy is the last moment the dispatcher may start it's call, and
@@ -344,6 +352,8 @@ func (d *dispatcher) call(it *dispatchItem) {
 	cut := d.e.callWindows.cutAt(it)
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(cut.Sub(d.e.now())))
 	defer cancel()
+	ctx, end := it.trace.Continue(ctx, callAfterStartSpan, it.pe.req.TenantID, it.pe.req.ExecutionID)
+	defer end()
 	if d.e.beforeCall != nil && !d.e.beforeCall(it.pe.req) {
 		it.pe.release() // the test's process died before the call
 		return
@@ -531,7 +541,7 @@ func (r *run) readyAfterStart(ctx context.Context) {
 	pe.attempts, pe.counted = 1, true
 	wakeAt := r.now.Add(r.e.callWindows.recovery())
 	r.exec.WakeAt = &wakeAt
-	r.calls.items = append(r.calls.items, &dispatchItem{pe: pe, wakeAt: wakeAt})
+	r.calls.items = append(r.calls.items, &dispatchItem{pe: pe, wakeAt: wakeAt, trace: r.trace})
 }
 
 // pushAfterCommit hands the calls of a start transaction to the

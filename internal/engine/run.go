@@ -44,6 +44,9 @@ type run struct {
 	// calls: (eager) the calls the start transaction readies for the
 	// dispatcher (Options.CallAfterStart); nil without one.
 	calls *startCalls
+	// trace: (eager) the span of the request or job starting the
+	// execution, which a call the dispatcher makes continues.
+	trace tracing.Parent
 	// preparing: (batched) the run stopped at this side-effect node, whose
 	// EffectBatchPreparer its caller asks for the steps of several runs
 	// at once before calling prepared.

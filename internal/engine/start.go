@@ -240,6 +240,14 @@ func (e *Engine) startMany(ctx context.Context, tx store.Tx, ps []StartParams, c
 		var r *run
 		if !e.queuedStart {
 			r, err = e.startEager(ctx, tx, ne, calls)
+			if r != nil {
+				// A start group commit runs under none of its requests'
+				// spans: p.traceCtx is the request's.
+				r.trace = tracing.ParentOf(ctx)
+				if p.traceCtx != nil {
+					r.trace = tracing.ParentOf(p.traceCtx)
+				}
+			}
 		} else {
 			ne.params.Context, err = ne.c.encode()
 		}

@@ -117,3 +117,38 @@ func EndCall(span trace.Span, err error) {
 	}
 	span.End()
 }
+
+// Parent is the span that work run later in this process, without a job
+// in between, continues: the span of the request or job that started an
+// execution whose call the starting process makes after the start commits.
+// That span may have ended by then (a request answered at once); the work
+// still joins its trace, as a job inserted by it would (JobMiddleware).
+type Parent struct {
+	span trace.Span
+}
+
+// ParentOf returns the span ctx carries as a Parent; the zero Parent (no
+// span) when it carries none.
+func ParentOf(ctx context.Context) Parent {
+	span := trace.SpanFromContext(ctx)
+	if !span.SpanContext().IsValid() {
+		return Parent{}
+	}
+	return Parent{span: span}
+}
+
+// Continue opens in ctx a span named name, child of p, for work on an
+// execution of a tenant (a consumer span with the tenant and execution, as
+// a job's is), and returns the context holding it and the function that
+// ends it. The sampler decides as for a job's span. Without a parent it
+// returns ctx and a function that does nothing.
+func (p Parent) Continue(ctx context.Context, name string, tenantID, executionID uuid.UUID) (context.Context, func()) {
+	if p.span == nil {
+		return ctx, func() {}
+	}
+	t := p.span.TracerProvider().Tracer(instrumentation)
+	ctx, span := t.Start(trace.ContextWithSpanContext(ctx, p.span.SpanContext()), name,
+		trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(KeyTenantID.String(tenantID.String()), KeyExecutionID.String(executionID.String())))
+	return ctx, func() { span.End() }
+}
