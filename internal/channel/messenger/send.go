@@ -409,15 +409,7 @@ func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.Ra
 // connection opens a connection for Perform, reusing one opened less than
 // ConnectionTTL ago.
 func (s *Sender) connection(ctx context.Context, tenantID, id uuid.UUID) (*Connection, error) {
-	return s.conns.Get(tenantID, id, func() (*Connection, error) {
-		var conn *Connection
-		err := s.opts.Store.Read(ctx, tenantID, func(tx store.Tx) error {
-			var err error
-			conn, err = s.opts.Connections.Get(ctx, tx, tenantID, id)
-			return err
-		})
-		return conn, err
-	})
+	return s.conns.Read(ctx, s.opts.Store, tenantID, id, s.opts.Connections.Get)
 }
 
 // forget drops an opened connection, so the next send reads it again.

@@ -1,10 +1,13 @@
 package sendprep
 
 import (
+	"context"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/nextflow-dev/nextflow/internal/store"
 )
 
 // MaxCachedConnections bounds the connections a ConnCache keeps; past it
@@ -73,4 +76,19 @@ func (c *ConnCache[C]) Forget(tenantID, id uuid.UUID) {
 	c.mu.Lock()
 	delete(c.conns, connKey{tenantID, id})
 	c.mu.Unlock()
+}
+
+// Read is Get with the connection opened by get in a read transaction of
+// st in the tenant (what every sender's Perform does).
+func (c *ConnCache[C]) Read(ctx context.Context, st store.Store, tenantID, id uuid.UUID,
+	get func(ctx context.Context, tx store.Tx, tenantID, id uuid.UUID) (C, error)) (C, error) {
+	return c.Get(tenantID, id, func() (C, error) {
+		var conn C
+		err := st.Read(ctx, tenantID, func(tx store.Tx) error {
+			var err error
+			conn, err = get(ctx, tx, tenantID, id)
+			return err
+		})
+		return conn, err
+	})
 }
