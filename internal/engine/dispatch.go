@@ -88,7 +88,7 @@ type dispatchItem struct {
 	trace tracing.Parent
 }
 
-// startBy is the last moment the dispatcher may start it's call, and
+// startBy is the last moment the dispatcher may start its call, and
 // cutAt the moment the call is cut.
 func (w callWindows) startBy(it *dispatchItem) time.Time {
 	return it.wakeAt.Add(-w.recovery() + w.start)
@@ -300,15 +300,7 @@ func (d *dispatcher) start(ctx context.Context, items []*dispatchItem, releases 
 // read (the database unavailable) is left to recovery.
 func (d *dispatcher) check(ctx context.Context, items []*dispatchItem) []bool {
 	live := make([]bool, len(items))
-	byTenant := map[uuid.UUID][]int{}
-	var tenants []uuid.UUID
-	for i, it := range items {
-		t := it.pe.req.TenantID
-		if _, ok := byTenant[t]; !ok {
-			tenants = append(tenants, t)
-		}
-		byTenant[t] = append(byTenant[t], i)
-	}
+	tenants, byTenant := groupByTenant(items)
 	for _, tenantID := range tenants {
 		at := byTenant[tenantID]
 		ids := make([]uuid.UUID, len(at))
@@ -341,7 +333,22 @@ func (d *dispatcher) check(ctx context.Context, items []*dispatchItem) []bool {
 	return live
 }
 
-// call makes it's call and records its outcome (perform), under a
+// groupByTenant returns the tenants of items in the order first seen,
+// and the indexes in items of each tenant's calls.
+func groupByTenant(items []*dispatchItem) ([]uuid.UUID, map[uuid.UUID][]int) {
+	byTenant := map[uuid.UUID][]int{}
+	var tenants []uuid.UUID
+	for i, it := range items {
+		t := it.pe.req.TenantID
+		if _, ok := byTenant[t]; !ok {
+			tenants = append(tenants, t)
+		}
+		byTenant[t] = append(byTenant[t], i)
+	}
+	return tenants, byTenant
+}
+
+// call makes its call and records its outcome (perform), under a
 // deadline that keeps both within the execution's recovery time.
 func (d *dispatcher) call(it *dispatchItem) {
 	defer d.inflight.Done()
@@ -407,17 +414,12 @@ func (d *dispatcher) handOff(ctx context.Context, items []*dispatchItem) {
 	if len(items) == 0 {
 		return
 	}
-	byTenant := map[uuid.UUID][]*dispatchItem{}
-	var tenants []uuid.UUID
-	for _, it := range items {
-		t := it.pe.req.TenantID
-		if _, ok := byTenant[t]; !ok {
-			tenants = append(tenants, t)
-		}
-		byTenant[t] = append(byTenant[t], it)
-	}
+	tenants, byTenant := groupByTenant(items)
 	for _, tenantID := range tenants {
-		all := byTenant[tenantID]
+		all := make([]*dispatchItem, len(byTenant[tenantID]))
+		for j, i := range byTenant[tenantID] {
+			all[j] = items[i]
+		}
 		for len(all) > 0 {
 			its := all[:min(len(all), handOffBatch)]
 			all = all[len(its):]
