@@ -277,11 +277,37 @@ func TestSIGTERMDuringSlowCallsRepeatsNothingPostgres(t *testing.T) {
 // its data folder.
 func TestSIGTERMDuringSlowCallsRepeatsNothingSQLite(t *testing.T) {
 	t.Parallel()
+	n, calls, took := sigtermMidCallsSQLite(t, "/sqlite", "s", 80)
+	t.Logf("SIGTERM during slow calls (SQLite): %d executions, %d calls, 0 repeated; exit took %v (deadline %s)",
+		n, calls, took, drainDeadline)
+}
+
+// SIGTERM while the node makes the first calls of executions it started
+// (no job: engine.Options.CallAfterStart), more than its call slots, so
+// some wait in its dispatcher: the calls under way finish and are
+// recorded, the waiting ones are handed to jobs, nothing is called twice,
+// and every execution finishes after the restart without waiting for the
+// recovery time (minutes) its start set.
+func TestSIGTERMDuringCallsAfterStartSQLite(t *testing.T) {
+	t.Parallel()
+	n, calls, took := sigtermMidCallsSQLite(t, "/after-start", "", 120)
+	t.Logf("SIGTERM during calls made after start (SQLite): %d executions, %d calls, 0 repeated; exit took %v (deadline %s)",
+		n, calls, took, drainDeadline)
+}
+
+// sigtermMidCallsSQLite starts n executions of the two-call journey
+// (calls to path on a slow sink; keys prefixed by prefix, none when it is
+// empty) on one SQLite process, stops it gracefully once 30 calls were
+// made, starts it again on its data folder, and requires every execution
+// to finish its path with each call made once. It returns the executions,
+// the calls the sink saw and how long the exit took.
+func sigtermMidCallsSQLite(t *testing.T, path, prefix string, n int) (int, int, time.Duration) {
+	t.Helper()
 	sk := newSlowSink(t)
 	dataDir := t.TempDir()
 	p := proctest.Serve(t, drainEnv(""), "--data-dir", dataDir)
-	c, wf := setupJourney(t, p.URL(), twoCalls(sk.srv.URL, "/sqlite"))
-	ids := startSome(t, c, wf, "s", 80)
+	c, wf := setupJourney(t, p.URL(), twoCalls(sk.srv.URL, path))
+	ids := startSome(t, c, wf, prefix, n)
 	waitDeliveries(t, sk, 30, 30*time.Second)
 	took := sigterm(t, p)
 	p = proctest.Serve(t, drainEnv(""), "--data-dir", dataDir)
@@ -289,8 +315,7 @@ func TestSIGTERMDuringSlowCallsRepeatsNothingSQLite(t *testing.T) {
 	requirePath(t, waitAll(t, c, ids, 45*time.Second), twoCallsPath)
 	require.Equal(t, 2*len(ids), sk.keys(), "every call made")
 	require.Empty(t, sk.repeated(), "no call repeated by a SIGTERM")
-	t.Logf("SIGTERM during slow calls (SQLite): %d executions, %d calls, 0 repeated; exit took %v (deadline %s)",
-		len(ids), sk.count(), took, drainDeadline)
+	return len(ids), sk.count(), took
 }
 
 // takeoverTarget is how soon after a node's death its executions must
@@ -301,31 +326,6 @@ const takeoverTarget = 15 * time.Second
 // are made again (same key: the documented crash window) by the other
 // node within the takeover target. Then a call slower than the takeover
 // window on a live node is never taken from it.
-// SIGTERM while the node makes the first calls of executions it started
-// (no job: engine.Options.CallAfterStart), more than its call slots, so
-// some wait in its dispatcher: the calls under way finish and are
-// recorded, the waiting ones are handed to jobs, nothing is called twice,
-// and every execution finishes after the restart without waiting for the
-// recovery time (minutes) its start set.
-func TestSIGTERMDuringCallsAfterStartSQLite(t *testing.T) {
-	t.Parallel()
-	sk := newSlowSink(t)
-	dataDir := t.TempDir()
-	p := proctest.Serve(t, drainEnv(""), "--data-dir", dataDir)
-	c, wf := setupJourney(t, p.URL(), twoCalls(sk.srv.URL, "/after-start"))
-	ids := startSome(t, c, wf, "", 120)
-	waitDeliveries(t, sk, 30, 30*time.Second)
-	took := sigterm(t, p)
-	require.Contains(t, p.Output(), "stopped")
-	p = proctest.Serve(t, drainEnv(""), "--data-dir", dataDir)
-	c.base = p.URL()
-	requirePath(t, waitAll(t, c, ids, 45*time.Second), twoCallsPath)
-	require.Equal(t, 2*len(ids), sk.keys(), "every call made")
-	require.Empty(t, sk.repeated(), "no call repeated by a SIGTERM")
-	t.Logf("SIGTERM during calls made after start (SQLite): %d executions, %d calls, 0 repeated; exit took %v (deadline %s)",
-		len(ids), sk.count(), took, drainDeadline)
-}
-
 func TestKilledNodeWorkResumesWithinTakeoverTargetPostgres(t *testing.T) {
 	t.Parallel()
 	sk := newSlowSink(t)
