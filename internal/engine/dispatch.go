@@ -227,13 +227,7 @@ func (d *dispatcher) run() {
 		cancel()
 	}()
 	for {
-		if late := d.takeLate(); len(late) > 0 {
-			// Past their start window while waiting (the process is
-			// overloaded, or its calls slow): a job calls them now rather
-			// than recovery in minutes.
-			d.e.log.Warn("calls waited past their start window; handed to jobs", "calls", len(late))
-			d.handOff(ctx, late)
-		}
+		d.handLate(ctx, d.takeLate())
 		items := d.take(1)
 		if len(items) == 0 {
 			select {
@@ -286,12 +280,18 @@ func (d *dispatcher) start(ctx context.Context, items []*dispatchItem, releases 
 		d.inflight.Add(1)
 		go d.call(it)
 	}
-	if len(late) > 0 {
-		// Past their start window (the process is overloaded): a job
-		// calls them now rather than recovery in minutes.
-		d.e.log.Warn("calls waited past their start window; handed to jobs", "calls", len(late))
-		d.handOff(ctx, late)
+	d.handLate(ctx, late)
+}
+
+// handLate hands calls past their start window while waiting (the process
+// is overloaded, or its calls slow) to jobs, which call them now rather
+// than recovery in minutes.
+func (d *dispatcher) handLate(ctx context.Context, late []*dispatchItem) {
+	if len(late) == 0 {
+		return
 	}
+	d.e.log.Warn("calls waited past their start window; handed to jobs", "calls", len(late))
+	d.handOff(ctx, late)
 }
 
 // check reports, for each item, whether its execution is still where its
