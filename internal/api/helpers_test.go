@@ -78,7 +78,7 @@ func newFullAPI(t *testing.T, open func(t *testing.T, opts ...storetest.Option) 
 	t.Helper()
 	workers := river.NewWorkers()
 	st := open(t, storetest.WithQueue(store.QueueConfig{Workers: workers}))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := storetest.Logger(t)
 	hub := live.NewHub()
 	creds := testCredentials(t, st)
 	meter := usage.New(st, usage.Options{})
@@ -113,7 +113,7 @@ func newTestAPI(t *testing.T, st store.Store, mutate ...func(*AccountsOptions, *
 
 func newTestAPIDeps(t *testing.T, st store.Store, deps Deps, mutate ...func(*AccountsOptions, *auth.Options)) *testAPI {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := storetest.Logger(t)
 	ao := auth.Options{
 		Store: st, Logger: log,
 		PasswordParams: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
