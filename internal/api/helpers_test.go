@@ -222,9 +222,17 @@ func (a *testAPI) do(method, path string, body any, c creds, headers ...string) 
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	rec := httptest.NewRecorder()
-	a.handler.ServeHTTP(rec, req)
+	a.handler.ServeHTTP(deadlineRecorder{rec}, req)
 	return &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }
+
+// deadlineRecorder is a recorder with the write deadline a server's
+// writer has: without it huma's event streams print "write deadline not
+// supported" on every message, hundreds of lines in a test run's output.
+type deadlineRecorder struct{ *httptest.ResponseRecorder }
+
+// SetWriteDeadline implements huma's sse write deadline (a no-op).
+func (deadlineRecorder) SetWriteDeadline(time.Time) error { return nil }
 
 // account is a signed-up user with their workspace.
 type account struct {
