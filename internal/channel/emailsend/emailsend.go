@@ -92,6 +92,9 @@ type Options struct {
 type Sender struct {
 	opts  Options
 	conns *sendprep.ConnCache[*Connection]
+	// requests keeps the requests prepared here for Perform and
+	// RecordResult(s) (sendprep.Requests).
+	requests *sendprep.Requests[sendRequest]
 }
 
 type connKey struct{ tenant, id uuid.UUID }
@@ -125,7 +128,8 @@ func New(opts Options) (*Sender, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now)}, nil
+	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now),
+		requests: sendprep.NewRequests[sendRequest]()}, nil
 }
 
 // Kind implements engine.SideEffect.
@@ -309,7 +313,13 @@ func (b *prepareBatch) draft(it *engine.PrepareItem) (*sendprep.Send, error) {
 		},
 		Request: func() (json.RawMessage, error) {
 			insert.ProviderMessageID = &m.MessageID
-			return json.Marshal(sendRequest{MessageID: messageID, ConnectionID: conn.ID, Email: m})
+			r := &sendRequest{MessageID: messageID, ConnectionID: conn.ID, Email: m}
+			raw, err := json.Marshal(r)
+			if err != nil {
+				return nil, fmt.Errorf("encode email.send request: %w", err)
+			}
+			s.requests.Keep(in.ExecutionID, in.NodeID, raw, r)
+			return raw, nil
 		},
 	}
 	if subscription == domain.SubscriptionUnsubscribed {
@@ -448,9 +458,9 @@ func workflowOf(data map[string]any, p *store.MessageInsertParams) {
 
 // Perform opens the connection and sends the message.
 func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.RawMessage, error) {
-	var r sendRequest
-	if err := json.Unmarshal(req.Request, &r); err != nil {
-		return nil, engine.Permanent(fmt.Errorf("decode email.send request: %w", err))
+	r, err := s.requests.Decode(req.ExecutionID, req.NodeID, req.Request)
+	if err != nil {
+		return nil, engine.Permanent(fmt.Errorf("email.send: %w", err))
 	}
 	conn, err := s.connection(ctx, req.TenantID, r.ConnectionID)
 	if errors.Is(err, ErrNoConnection) {
@@ -497,15 +507,16 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 	sent := make([]*store.MessageMarkSentParams, 0, len(results))
 	now := s.opts.Now()
 	for _, res := range results {
-		var r sentRequest
-		if res.Err != nil || json.Unmarshal(res.Request, &r) != nil || r.MessageID == uuid.Nil {
+		id, providerID, ok := s.sentIDs(res)
+		if !ok {
 			if err := s.RecordResult(ctx, tx, res); err != nil {
 				return err
 			}
 			continue
 		}
-		sent = append(sent, &store.MessageMarkSentParams{TenantID: res.TenantID, ID: r.MessageID,
-			ProviderMessageID: r.Email.MessageID, At: now})
+		sent = append(sent, &store.MessageMarkSentParams{TenantID: res.TenantID, ID: id,
+			ProviderMessageID: providerID, At: now})
+		s.requests.Forget(res.ExecutionID, res.NodeID)
 	}
 	if err := tx.MessageMarkSentMany(ctx, sent); err != nil {
 		return fmt.Errorf("mark %d messages sent: %w", len(sent), err)
@@ -513,14 +524,34 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 	return nil
 }
 
+// sentIDs returns the message ID and Message-ID of a successful send's
+// request, from the request kept when it was prepared here or else
+// decoded (only those two fields); ok is false for any other outcome.
+func (s *Sender) sentIDs(res engine.EffectResult) (id uuid.UUID, providerID string, ok bool) {
+	if res.Err != nil {
+		return uuid.Nil, "", false
+	}
+	if r := s.requests.Get(res.ExecutionID, res.NodeID, res.Request); r != nil {
+		return r.MessageID, r.Email.MessageID, r.MessageID != uuid.Nil
+	}
+	var r sentRequest
+	if json.Unmarshal(res.Request, &r) != nil || r.MessageID == uuid.Nil {
+		return uuid.Nil, "", false
+	}
+	return r.MessageID, r.Email.MessageID, true
+}
+
 // RecordResult moves the message with the call's outcome: sent; bounced
 // with the reply (and the address suppressed) after a hard bounce; failed
 // otherwise, marking the connection failing when its settings were
 // refused. A failure that will be retried leaves the message queued.
 func (s *Sender) RecordResult(ctx context.Context, tx store.Tx, res engine.EffectResult) error {
-	var r sendRequest
-	if err := json.Unmarshal(res.Request, &r); err != nil || r.MessageID == uuid.Nil {
+	r, err := s.requests.Decode(res.ExecutionID, res.NodeID, res.Request)
+	if err != nil || r.MessageID == uuid.Nil {
 		return nil // nothing of ours to move
+	}
+	if !res.Retry {
+		defer s.requests.Forget(res.ExecutionID, res.NodeID)
 	}
 	var out sendOutput
 	if len(res.Output) > 0 {
@@ -560,7 +591,7 @@ func (s *Sender) RecordResult(ctx context.Context, tx store.Tx, res engine.Effec
 			s.conns.Forget(res.TenantID, r.ConnectionID)
 		}
 	}
-	_, _, err := tx.MessageAdvance(ctx, &store.MessageAdvanceParams{TenantID: res.TenantID, ID: r.MessageID,
+	_, _, err = tx.MessageAdvance(ctx, &store.MessageAdvanceParams{TenantID: res.TenantID, ID: r.MessageID,
 		Status: status, At: now, ErrorCode: code, ErrorText: truncate(text, 1000)})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("mark message %s %s: %w", r.MessageID, status, err)

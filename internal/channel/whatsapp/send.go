@@ -65,6 +65,9 @@ type SenderOptions struct {
 type Sender struct {
 	opts  SenderOptions
 	conns *sendprep.ConnCache[*Connection]
+	// requests keeps the requests prepared here for Admit, Perform and
+	// RecordResult(s) (sendprep.Requests).
+	requests *sendprep.Requests[sendRequest]
 }
 
 var (
@@ -95,7 +98,8 @@ func NewSender(opts SenderOptions) (*Sender, error) {
 	if opts.ConnectionTTL <= 0 {
 		opts.ConnectionTTL = 10 * time.Second
 	}
-	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now)}, nil
+	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now),
+		requests: sendprep.NewRequests[sendRequest]()}, nil
 }
 
 // Kind implements engine.SideEffect.
@@ -227,7 +231,13 @@ func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]
 			if rate <= 0 {
 				rate = DefaultMessagesPerSecond
 			}
-			return json.Marshal(sendRequest{MessageID: messageID, ConnectionID: conn.ID, PhoneNumberID: conn.PhoneNumberID, Rate: rate, Message: msg})
+			r := &sendRequest{MessageID: messageID, ConnectionID: conn.ID, PhoneNumberID: conn.PhoneNumberID, Rate: rate, Message: msg}
+			raw, err := json.Marshal(r)
+			if err != nil {
+				return nil, fmt.Errorf("encode whatsapp.send request: %w", err)
+			}
+			s.requests.Keep(in.ExecutionID, in.NodeID, raw, r)
+			return raw, nil
 		},
 	}
 	if subscription == domain.SubscriptionUnsubscribed {
@@ -382,8 +392,8 @@ func (s *Sender) Admit(ctx context.Context, req engine.EffectRequest) (time.Dura
 	if s.opts.Limiter == nil {
 		return 0, nil
 	}
-	var r sendRequest
-	if err := json.Unmarshal(req.Request, &r); err != nil {
+	r, err := s.requests.Decode(req.ExecutionID, req.NodeID, req.Request)
+	if err != nil {
 		return 0, nil // Perform reports the bad request
 	}
 	reqs := []ratelimit.Request{{Key: "whatsapp:number:" + r.PhoneNumberID,
@@ -407,9 +417,9 @@ func (s *Sender) Admit(ctx context.Context, req engine.EffectRequest) (time.Dura
 
 // Perform opens the connection's token and makes the call.
 func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.RawMessage, error) {
-	var r sendRequest
-	if err := json.Unmarshal(req.Request, &r); err != nil {
-		return nil, engine.Permanent(fmt.Errorf("decode whatsapp.send request: %w", err))
+	r, err := s.requests.Decode(req.ExecutionID, req.NodeID, req.Request)
+	if err != nil {
+		return nil, engine.Permanent(fmt.Errorf("whatsapp.send: %w", err))
 	}
 	conn, err := s.connection(ctx, req.TenantID, r.ConnectionID)
 	if errors.Is(err, ErrNoConnection) {
@@ -450,23 +460,22 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 	sent := make([]*store.MessageMarkSentParams, 0, len(results))
 	now := s.opts.Now()
 	for _, res := range results {
-		var r struct {
-			MessageID uuid.UUID `json:"messageId"` // the message only, not the rest of the request
-		}
-		var out sendOutput
-		if res.Err != nil || json.Unmarshal(res.Request, &r) != nil || r.MessageID == uuid.Nil {
+		id := s.sentID(res)
+		if id == uuid.Nil {
 			if err := s.RecordResult(ctx, tx, res); err != nil {
 				return err
 			}
 			continue
 		}
+		s.requests.Forget(res.ExecutionID, res.NodeID)
+		var out sendOutput
 		if len(res.Output) > 0 {
 			_ = json.Unmarshal(res.Output, &out)
 		}
 		if out.ProviderMessageID == "" {
 			continue // as RecordResult: nothing to mark
 		}
-		sent = append(sent, &store.MessageMarkSentParams{TenantID: res.TenantID, ID: r.MessageID,
+		sent = append(sent, &store.MessageMarkSentParams{TenantID: res.TenantID, ID: id,
 			ProviderMessageID: out.ProviderMessageID, At: now})
 	}
 	if err := tx.MessageMarkSentMany(ctx, sent); err != nil {
@@ -475,13 +484,35 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 	return nil
 }
 
+// sentID returns the message ID of a successful send's request, from the
+// request kept when it was prepared here or else decoded (that field
+// only); uuid.Nil for any other outcome.
+func (s *Sender) sentID(res engine.EffectResult) uuid.UUID {
+	if res.Err != nil {
+		return uuid.Nil
+	}
+	if r := s.requests.Get(res.ExecutionID, res.NodeID, res.Request); r != nil {
+		return r.MessageID
+	}
+	var r struct {
+		MessageID uuid.UUID `json:"messageId"` // the message only, not the rest of the request
+	}
+	if json.Unmarshal(res.Request, &r) != nil {
+		return uuid.Nil
+	}
+	return r.MessageID
+}
+
 // RecordResult moves the message with the call's outcome: sent with the
 // wamid, or failed with the code and text (a retried failure leaves it
 // queued); a refused token marks the connection failing.
 func (s *Sender) RecordResult(ctx context.Context, tx store.Tx, res engine.EffectResult) error {
-	var r sendRequest
-	if err := json.Unmarshal(res.Request, &r); err != nil || r.MessageID == uuid.Nil {
+	r, err := s.requests.Decode(res.ExecutionID, res.NodeID, res.Request)
+	if err != nil || r.MessageID == uuid.Nil {
 		return nil // nothing of ours to move
+	}
+	if !res.Retry {
+		defer s.requests.Forget(res.ExecutionID, res.NodeID)
 	}
 	var out sendOutput
 	if len(res.Output) > 0 {
@@ -516,7 +547,7 @@ func (s *Sender) RecordResult(ctx context.Context, tx store.Tx, res engine.Effec
 			s.forget(res.TenantID, r.ConnectionID)
 		}
 	}
-	_, _, err := tx.MessageAdvance(ctx, &store.MessageAdvanceParams{TenantID: res.TenantID, ID: r.MessageID,
+	_, _, err = tx.MessageAdvance(ctx, &store.MessageAdvanceParams{TenantID: res.TenantID, ID: r.MessageID,
 		Status: domain.MessageFailed, At: now, ErrorCode: code, ErrorText: truncate(text, 1000)})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("mark message %s failed: %w", r.MessageID, err)

@@ -275,3 +275,48 @@ func TestSenderSkipsPastThePlanLimit(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrUnavailable, "the database, not the plan: retried")
 	require.Equal(t, 3, calls)
 }
+
+// TestSenderPerformsTheRequestItIsGiven: a request Perform gets right
+// after its Prepare in the same process is the one kept decoded, and the
+// call is the one a request read back from the outbox makes; a request
+// for the same step with other bytes (another prepare, an edited stored
+// row) is decoded from those bytes, never taken for the kept one.
+func TestSenderPerformsTheRequestItIsGiven(t *testing.T) {
+	t.Parallel()
+	h := newSendHarness(t, nil)
+	ctx := context.Background()
+	h.tx.windows["16505551234"] = h.now.Add(-time.Hour)
+	exec := uuid.New()
+	req, err := h.sender.Prepare(ctx, engine.PrepareInput{TenantID: h.tenant, ExecutionID: exec, NodeID: "send",
+		Config: json.RawMessage(`{"text":"Hi {{ contact.name }} <b>&</b>"}`), Data: contactData("+16505551234", ""), Tx: h.tx})
+	require.NoError(t, err)
+	ereq := engine.EffectRequest{TenantID: h.tenant, ExecutionID: exec, StepID: uuid.New(), NodeID: "send",
+		IdempotencyKey: exec.String() + ":1", Attempt: 1, Request: req}
+	_, err = h.sender.Perform(ctx, ereq)
+	require.NoError(t, err)
+
+	// The same stored request in another process (a fresh sender) makes the
+	// same call.
+	c, err := whatsapp.NewClient(whatsapp.ClientOptions{BaseURL: h.fake.URL(), APIVersion: "v21.0"})
+	require.NoError(t, err)
+	other, err := whatsapp.NewSender(whatsapp.SenderOptions{Client: c, Connections: h.conns,
+		Store: &memStore{tx: h.tx}, Now: func() time.Time { return h.now }})
+	require.NoError(t, err)
+	_, err = other.Perform(ctx, ereq)
+	require.NoError(t, err)
+
+	// The step's request with other bytes: the text those bytes say.
+	var stored map[string]any
+	require.NoError(t, json.Unmarshal(req, &stored))
+	stored["message"].(map[string]any)["text"].(map[string]any)["body"] = "edited"
+	ereq.Request, err = json.Marshal(stored)
+	require.NoError(t, err)
+	_, err = h.sender.Perform(ctx, ereq)
+	require.NoError(t, err)
+
+	sends := h.fake.WhatsAppSends()
+	require.Len(t, sends, 3)
+	require.Equal(t, "Hi Ana <b>&</b>", sends[0].Text)
+	require.JSONEq(t, string(sends[0].Body), string(sends[1].Body))
+	require.Equal(t, "edited", sends[2].Text)
+}
