@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -421,4 +422,85 @@ func AttributePath(key string) []string {
 // the later one fails (ErrConflict) instead of creating a second contact.
 func ContactAddressID(tenantID uuid.UUID, kind, value string) uuid.UUID {
 	return uuid.NewSHA1(tenantID, []byte(kind+":"+value))
+}
+
+// ContactSeenStep is how far an upsert must move a contact's last_seen_at
+// to be written when it changes nothing else: last_seen_at may lag the
+// contact's latest event by up to this much. Most events come in bursts
+// (a session's page views and clicks), and each write of a contact costs
+// a new row version, its WAL and a lock the event's insert then takes
+// again; an upsert that only moves last_seen_at by less is not written.
+const ContactSeenStep = time.Minute
+
+// ContactUnchanged reports whether next, what an upsert made of cur, needs
+// no write: every field equal (attributes as JSON values) except
+// updated_at, and last_seen_at moved forward by less than ContactSeenStep.
+// The caller then keeps cur, updated_at included.
+func ContactUnchanged(cur, next *domain.Contact) bool {
+	if cur == nil || next == nil || cur.ID != next.ID {
+		return false
+	}
+	if !equalOpt(cur.ExternalID, next.ExternalID) || !equalOpt(cur.Email, next.Email) ||
+		!equalOpt(cur.Phone, next.Phone) || !equalOpt(cur.MessengerPSID, next.MessengerPSID) ||
+		cur.Name != next.Name || cur.Timezone != next.Timezone || cur.Locale != next.Locale {
+		return false
+	}
+	if !seenWithinStep(cur.LastSeenAt, next.LastSeenAt) || !equalSubscriptions(cur.Subscriptions, next.Subscriptions) {
+		return false
+	}
+	return equalAttributes(cur.Attributes, next.Attributes)
+}
+
+func equalOpt(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// seenWithinStep reports whether next is cur or less than ContactSeenStep
+// after it.
+func seenWithinStep(cur, next *time.Time) bool {
+	if cur == nil || next == nil {
+		return cur == next
+	}
+	return !next.Before(*cur) && next.Sub(*cur) < ContactSeenStep
+}
+
+func equalSubscriptions(a, b map[string]domain.Subscription) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, x := range a {
+		y, ok := b[k]
+		if !ok || x.State != y.State || x.Source != y.Source || !x.At.Equal(y.At) {
+			return false
+		}
+	}
+	return true
+}
+
+// equalAttributes compares two JSON objects as values (numbers by their
+// text), so that a merge re-encoded with another key order or spacing than
+// the stored one is still equal.
+func equalAttributes(a, b json.RawMessage) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	x, errX := decodeAttributes(a)
+	y, errY := decodeAttributes(b)
+	return errX == nil && errY == nil && reflect.DeepEqual(x, y)
+}
+
+func decodeAttributes(raw json.RawMessage) (any, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return map[string]any{}, nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("decode attributes: %w", err)
+	}
+	return v, nil
 }

@@ -166,6 +166,9 @@ ON CONFLICT DO NOTHING RETURNING `+contactColumns,
 		}
 		return out, true, nil
 	}
+	if store.ContactUnchanged(cur, c) {
+		return cur, false, nil // locked by contactMatch, not written
+	}
 	if err := t.contactEmailFree(ctx, c); err != nil {
 		return nil, false, err
 	}
@@ -308,8 +311,10 @@ type contactBatch struct {
 	byEmail map[string]uuid.UUID
 	// loadedEmail is who held each email when the batch was loaded.
 	loadedEmail map[string]uuid.UUID
-	created     map[uuid.UUID]bool
-	touched     map[uuid.UUID]bool
+	// loaded is each contact as stored when the batch was loaded.
+	loaded  map[uuid.UUID]*domain.Contact
+	created map[uuid.UUID]bool
+	touched map[uuid.UUID]bool
 	// order lists the contacts written, in order of their first upsert.
 	order []uuid.UUID
 }
@@ -395,7 +400,7 @@ func (t *tx) contactUpsertManyOnce(ctx context.Context, ps []*store.ContactUpser
 	}
 	b := &contactBatch{state: map[uuid.UUID]*domain.Contact{}, touched: map[uuid.UUID]bool{},
 		byExt: map[string]uuid.UUID{}, byEmail: map[string]uuid.UUID{}, loadedEmail: map[string]uuid.UUID{},
-		created: map[uuid.UUID]bool{}}
+		loaded: map[uuid.UUID]*domain.Contact{}, created: map[uuid.UUID]bool{}}
 	if len(exts)+len(emails) > 0 {
 		if err := t.contactCandidates(ctx, tenantID, exts, emails, b); err != nil {
 			return nil, err
@@ -410,11 +415,15 @@ func (t *tx) contactUpsertManyOnce(ctx context.Context, ps []*store.ContactUpser
 		}
 		out[i] = store.ContactUpsertResult{Contact: c, Created: created}
 	}
-	var ins, upd []*domain.Contact
+	var ins, upd, same []*domain.Contact
 	for _, id := range b.order {
 		c := b.state[id]
 		if b.created[id] {
 			ins = append(ins, c)
+			continue
+		}
+		if cur := b.loaded[id]; store.ContactUnchanged(cur, c) {
+			same = append(same, cur) // locked by contactCandidates, not written
 			continue
 		}
 		if c.Email != nil {
@@ -432,6 +441,9 @@ func (t *tx) contactUpsertManyOnce(ctx context.Context, ps []*store.ContactUpser
 	written := make(map[uuid.UUID]*domain.Contact, len(b.order))
 	if err := t.contactWriteMany(ctx, ins, upd, now, written); err != nil {
 		return nil, err
+	}
+	for _, c := range same {
+		written[c.ID] = c
 	}
 	// The last result of each contact is the row as stored.
 	for i := len(out) - 1; i >= 0; i-- {
@@ -456,7 +468,7 @@ func (t *tx) contactCandidates(ctx context.Context, tenantID uuid.UUID, exts, em
 		if err != nil {
 			return translate(err, "load contacts")
 		}
-		b.state[c.ID] = c
+		b.state[c.ID], b.loaded[c.ID] = c, c
 		b.hold(c)
 		if c.Email != nil {
 			b.loadedEmail[*c.Email] = c.ID

@@ -159,6 +159,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		out, err := t.ContactGetByID(ctx, c.TenantID, c.ID)
 		return out, true, err
 	}
+	if store.ContactUnchanged(cur, c) {
+		return cur, false, nil
+	}
 	out, err := t.contactWrite(ctx, c, subs)
 	return out, false, err
 }

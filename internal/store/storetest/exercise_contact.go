@@ -197,6 +197,57 @@ func contactCases() []exerciseCase {
 				require.ErrorIs(t, err, store.ErrNotFound)
 			})
 		}},
+		{"ContactUpsert/SkipsWriteWhenOnlySeenMovesLittle", func(t *testing.T, f *fixture) {
+			seen := ts().Add(-time.Hour)
+			c, _ := f.upsertContact(t, &store.ContactUpsertParams{TenantID: f.tenantA.ID, ExternalID: strp("k-1"),
+				Name: strp("Kim"), Attributes: json.RawMessage(`{"plan":"pro","seats":3}`), LastSeenAt: &seen})
+			stored := func() *domain.Contact {
+				var got *domain.Contact
+				f.read(t, f.tenantA.ID, func(tx store.Tx) {
+					var err error
+					got, err = tx.ContactGetByID(f.ctx, f.tenantA.ID, c.ID)
+					require.NoError(t, err)
+				})
+				return got
+			}
+			// Nothing but last seen, moved by less than the step: the
+			// contact is returned as stored and not written (updated_at kept).
+			soon := seen.Add(store.ContactSeenStep - time.Second)
+			same := []*store.ContactUpsertParams{
+				{TenantID: f.tenantA.ID, ExternalID: strp("k-1"), LastSeenAt: &soon},
+				{TenantID: f.tenantA.ID, ExternalID: strp("k-1"), Name: strp("Kim"), Attributes: json.RawMessage(`{"seats": 3, "plan": "pro"}`), LastSeenAt: &soon},
+			}
+			for _, p := range same {
+				u, _ := f.upsertContact(t, p)
+				require.Equal(t, c, u)
+			}
+			var res []store.ContactUpsertResult
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				var err error
+				res, err = tx.ContactUpsertMany(f.ctx, same)
+				require.NoError(t, err)
+			})
+			require.Equal(t, c, res[1].Contact)
+			require.Equal(t, c, stored())
+
+			// Last seen moved by the step or more: written.
+			later := seen.Add(store.ContactSeenStep)
+			f.in(t, f.tenantA.ID, func(tx store.Tx) {
+				var err error
+				res, err = tx.ContactUpsertMany(f.ctx, []*store.ContactUpsertParams{{TenantID: f.tenantA.ID, ExternalID: strp("k-1"), LastSeenAt: &later}})
+				require.NoError(t, err)
+			})
+			require.Equal(t, later, *res[0].Contact.LastSeenAt)
+			require.Equal(t, res[0].Contact, stored())
+
+			// Any other change is written with last seen, however close.
+			closer := later.Add(time.Second)
+			u, _ := f.upsertContact(t, &store.ContactUpsertParams{TenantID: f.tenantA.ID, ExternalID: strp("k-1"), Locale: strp("de-DE"), LastSeenAt: &closer})
+			require.Equal(t, "de-DE", u.Locale)
+			require.Equal(t, closer, *u.LastSeenAt)
+			require.True(t, u.UpdatedAt.After(c.UpdatedAt) || u.UpdatedAt.Equal(c.UpdatedAt))
+			require.Equal(t, u, stored())
+		}},
 		{"ContactUpsertMany/MatchesAndMerges", func(t *testing.T, f *fixture) {
 			seen := ts().Add(-time.Hour)
 			older := seen.Add(-time.Hour)
