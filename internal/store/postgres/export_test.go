@@ -5,3 +5,6 @@ const StepInsertManySQL = stepInsertManySQL
 
 // MessageMarkSentManySQL exposes the statement to the HOT update test.
 const MessageMarkSentManySQL = messageMarkSentManySQL
+
+// OutboxUpdateManySQL exposes the statement to the HOT update test.
+const OutboxUpdateManySQL = outboxUpdateManySQL

@@ -1,0 +1,61 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/store/postgres"
+	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+)
+
+// Recording the outcomes of a batch of calls writes no index entry: the
+// entries were inserted together (one statement, as the group commit
+// does) with half of each page left free (migration 00042), so each
+// entry's new version stays on its page. With full pages most of them
+// wrote a new entry into each of the outbox's indexes.
+func TestOutboxOutcomesAreHOTUpdates(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, workflowID, execID := uuid.New(), uuid.New(), uuid.New()
+	const n = 64
+	request := `{"email":{"html":"` + strings.Repeat("<p>Hello Ana</p>", 50) + `"}}`
+	response := `{"messageId":"` + uuid.NewString() + `","providerMessageId":"` + strings.Repeat("a", 60) +
+		`","to":"ana@example.com","response":"250 2.0.0 Ok: queued as 4ABCDEF"}`
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'HOT', 'hot-outbox', 'PRO')", tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, context)
+VALUES ($1, $2, $3, $3, 1, 'RUNNING', '{}')`, execID, tenantID, workflowID); err != nil {
+			return err
+		}
+		ids := make([]uuid.UUID, n)
+		statuses, attempts, responses, errs := make([]string, n), make([]int32, n), make([]string, n), make([]string, n)
+		for i := range ids {
+			ids[i], statuses[i], attempts[i], responses[i] = uuid.New(), "DONE", 1, response
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO outbox (id, tenant_id, execution_id, step_id, idempotency_key, kind, status, request, attempts)
+SELECT u.id, $1, $2, gen_random_uuid(), $5 || ':' || u.n, 'email.send', 'PENDING', $4::jsonb, 1
+FROM unnest($3::uuid[]) WITH ORDINALITY AS u(id, n)`, tenantID, execID, ids, request, execID.String()); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, postgres.OutboxUpdateManySQL, tenantID, ids, statuses, attempts, responses, errs); err != nil {
+			return err
+		}
+		var updates, hot int64
+		require.NoError(t, tx.QueryRow(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables
+WHERE relid = 'outbox'::regclass`).Scan(&updates, &hot))
+		require.EqualValues(t, n, updates)
+		require.EqualValues(t, n, hot, "recording outcomes touches no index of the outbox")
+		return nil
+	})
+	require.NoError(t, err)
+}
