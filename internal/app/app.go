@@ -282,6 +282,11 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		// A node that works jobs makes the calls of the executions it
 		// starts itself; an API node leaves them to the workers' jobs.
 		CallAfterStart: cfg.Role != config.RoleAPI,
+		// Its calls are recovered within seconds of its death: other nodes
+		// watch its heartbeat under the queue's node ID; on SQLite the
+		// next process recovers them as it starts.
+		NodeID:    nodeID(st.Queue()),
+		NodeAlone: st.Dialect() == store.DialectSQLite,
 	})
 	eng.RegisterWorkers(a.workers)
 	// Events reach the engine through the segments' hook, so memberships

@@ -204,6 +204,20 @@ func (d *dispatcher) takeLate() []*dispatchItem {
 	return late
 }
 
+// requeue returns a call taken and not started to the head of the queue,
+// or hands it to a job once the dispatcher has stopped.
+func (d *dispatcher) requeue(ctx context.Context, it *dispatchItem) {
+	d.mu.Lock()
+	if d.stopped {
+		d.mu.Unlock()
+		d.handOff(ctx, []*dispatchItem{it})
+		return
+	}
+	d.queue = append([]*dispatchItem{it}, d.queue...)
+	d.size.Add(1)
+	d.mu.Unlock()
+}
+
 // putBack returns calls taken and not started to the head of the queue.
 func (d *dispatcher) putBack(items []*dispatchItem) {
 	if len(items) == 0 {
@@ -228,6 +242,17 @@ func (d *dispatcher) run() {
 	}()
 	for {
 		d.handLate(ctx, d.takeLate())
+		if n := d.e.node; n != nil && !n.fresh() {
+			// Not renewed lately: another node may be about to take this
+			// one for dead, so no call starts (node.go); the calls wait,
+			// or go to jobs past their start window.
+			select {
+			case <-time.After(n.interval):
+				continue
+			case <-d.stop:
+				return
+			}
+		}
 		items := d.take(1)
 		if len(items) == 0 {
 			select {
@@ -365,6 +390,16 @@ func (d *dispatcher) call(it *dispatchItem) {
 		it.pe.release() // the test's process died before the call
 		return
 	}
+	if n := d.e.node; n != nil && !n.fresh() {
+		// The heartbeat went stale since the feeder took the call: it
+		// waits again (its execution may be recovered meanwhile, which
+		// the feeder's check then finds).
+		it.pe.release()
+		it.pe.release = nil
+		d.called.Add(-1)
+		d.requeue(ctx, it)
+		return
+	}
 	if _, err := d.e.perform(ctx, it.pe, true); err != nil {
 		var snoozed *river.JobSnoozeError
 		if !errors.As(err, &snoozed) {
@@ -399,8 +434,14 @@ func (d *dispatcher) stopCalls(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
+		if d.e.node != nil {
+			d.e.node.halt(ctx, true) // nothing of this node's left to recover
+		}
 		return nil
 	case <-ctx.Done():
+		if d.e.node != nil {
+			d.e.node.halt(ctx, false) // lapses: other nodes recover the calls under way
+		}
 		return fmt.Errorf("calls after start still under way: %w", ctx.Err())
 	}
 }
@@ -509,6 +550,9 @@ func (r *run) mayCallAfterStart() bool {
 	if d == nil || r.calls == nil || r.e.draining.Load() || r.exec.IdempotencyKey != "" {
 		return false
 	}
+	if n := r.e.node; n != nil && !n.fresh() {
+		return false // the heartbeat is stale (node.go): a job calls
+	}
 	return d.room(len(r.calls.items) + r.calls.reserved)
 }
 
@@ -543,6 +587,9 @@ func (r *run) readyAfterStart(ctx context.Context) {
 	pe.attempts, pe.counted = 1, true
 	wakeAt := r.now.Add(r.e.callWindows.recovery())
 	r.exec.WakeAt = &wakeAt
+	if r.e.node != nil {
+		r.callNode = r.e.node.id
+	}
 	r.calls.items = append(r.calls.items, &dispatchItem{pe: pe, wakeAt: wakeAt, trace: r.trace})
 }
 

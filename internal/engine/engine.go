@@ -151,6 +151,21 @@ type Options struct {
 	// CallQueue bounds the calls waiting in that dispatcher
 	// (DefaultCallQueue); a start past it takes the job path.
 	CallQueue int
+	// NodeID names this process to the others (the queue's
+	// store.QueueLease NodeID). With CallAfterStart the start names it on
+	// the rows whose call its dispatcher makes, and the engine keeps a
+	// heartbeat under it and recovers the calls of nodes whose heartbeat
+	// lapsed within seconds of their death (node.go). Empty: no
+	// heartbeat; a dead process's calls wait for their recovery time.
+	NodeID string
+	// NodeInterval (store.DefaultLeaseInterval) is how often the heartbeat
+	// is renewed; NodeExpiry (store.DefaultLeaseExpiry) is how old another
+	// node's heartbeat may get before its calls are recovered.
+	NodeInterval, NodeExpiry time.Duration
+	// NodeAlone says this process is alone on its database (SQLite): any
+	// other node's heartbeat is a predecessor's, whose calls it recovers
+	// at its first renewal.
+	NodeAlone bool
 	// QueuedStart turns eager start off: a new execution is inserted
 	// PENDING and all of its nodes run in advance jobs (see StartManyTx).
 	QueuedStart bool
@@ -175,6 +190,9 @@ type Options struct {
 	// beforeCallHook, when set (tests), runs before the dispatcher makes a
 	// call; false makes the process "die" there: no call, nothing recorded.
 	beforeCallHook func(req EffectRequest) bool
+	// beforeNodeRenewHook, when set (tests), runs before each heartbeat
+	// renewal; false skips it, as a paused or cut-off process would.
+	beforeNodeRenewHook func() bool
 	// afterPerformHook is afterPerform (tests only).
 	afterPerformHook func(stepID uuid.UUID) error
 	// beforeWebhookStartHook is beforeWebhookStart (tests only).
@@ -225,6 +243,9 @@ type Engine struct {
 	dispatch *dispatcher
 	// callWindows bound the dispatcher's calls (dispatch.go).
 	callWindows callWindows
+	// node is this process's heartbeat (Options.NodeID, node.go); nil
+	// without a dispatcher or a node ID.
+	node *node
 
 	defsMu  sync.RWMutex
 	defs    map[uuid.UUID]*graph
@@ -341,6 +362,9 @@ func New(st store.Store, opts Options) *Engine {
 	if opts.CallAfterStart && !opts.QueuedStart && st != nil {
 		if opts.CallQueue <= 0 {
 			opts.CallQueue = DefaultCallQueue
+		}
+		if opts.NodeID != "" {
+			e.node = newNode(e, opts)
 		}
 		e.dispatch = newDispatcher(e, opts.CallQueue)
 	}

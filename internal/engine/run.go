@@ -44,6 +44,9 @@ type run struct {
 	// calls: (eager) the calls the start transaction readies for the
 	// dispatcher (Options.CallAfterStart); nil without one.
 	calls *startCalls
+	// callNode: (eager) the node whose dispatcher makes the call readied
+	// (readyAfterStart), written on the new row (CallNode); "" otherwise.
+	callNode string
 	// trace: (eager) the span of the request or job starting the
 	// execution, which a call the dispatcher makes continues.
 	trace tracing.Parent

@@ -296,6 +296,7 @@ func (e *Engine) settleStarts(ctx context.Context, batch []*store.ExecutionInser
 		p := batch[i]
 		p.Status, p.Context, p.CurrentNodeID, p.Token = up.Status, up.Context, up.CurrentNodeID, up.Token
 		p.StepCount, p.Error, p.StartedAt, p.FinishedAt, p.WakeAt = up.StepCount, up.Error, up.StartedAt, up.FinishedAt, up.WakeAt
+		p.CallNode = r.callNode
 	}
 	return nil
 }

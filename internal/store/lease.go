@@ -95,7 +95,7 @@ func LeaseLoop(ctx context.Context, q QueueLease, interval, expiry time.Duration
 	}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
-	settle := max(expiry/2, 2*interval)
+	settle := LeaseSettle(interval, expiry)
 	// A renewal slower than this counts as failed (a database too slow to
 	// renew within half an expiry may let leases lapse).
 	opTimeout := max(interval, expiry/2)
@@ -135,6 +135,17 @@ func LeaseLoop(ctx context.Context, q QueueLease, interval, expiry time.Duration
 		case <-ticker.C:
 		}
 	}
+}
+
+// LeaseSettle is how long a node's own renewals must have succeeded
+// without a gap before it may judge other nodes dead by theirs: half an
+// expiry, and at least two intervals. After an outage of the database no
+// node could renew; the first one back then waits for the others, alive
+// but not renewed yet, to renew (they do within an interval of the
+// database's return). The engine's node heartbeat (calls after start)
+// takes the same care.
+func LeaseSettle(interval, expiry time.Duration) time.Duration {
+	return max(expiry/2, 2*interval)
 }
 
 func logExpired(ctx context.Context, log *slog.Logger, expired []ExpiredLease) {

@@ -277,6 +277,23 @@ type Tx interface {
 	// concurrent claimers split the due timers. Call it in a system
 	// transaction (InTx with uuid.Nil).
 	ExecutionClaimWakeups(ctx context.Context, before time.Time, limit int) ([]Wakeup, error)
+	// ExecutionRecoverCalls recovers the calls after start a dead node was
+	// to make: the executions whose CallNode is p.NodeID and whose WakeAt
+	// (their recovery time) is at or before p.Before get WakeAt p.At, their
+	// token moved on (so that node finds them moved on) and CallNode
+	// cleared; it returns how many. Call it in a system transaction.
+	ExecutionRecoverCalls(ctx context.Context, p *ExecutionRecoverCallsParams) (int, error)
+	// NodeRenew records the heartbeat of node (a process that makes calls
+	// after start) at the database's clock. System transaction.
+	NodeRenew(ctx context.Context, nodeID string) error
+	// NodeListLapsed returns the nodes other than self whose heartbeat is
+	// older than expiry (every other node when expiry is not positive), by
+	// ID; on PostgreSQL it locks them, skipping those another transaction
+	// holds. System transaction.
+	NodeListLapsed(ctx context.Context, self string, expiry time.Duration) ([]Node, error)
+	// NodeDelete removes node's heartbeat (none is not an error). System
+	// transaction.
+	NodeDelete(ctx context.Context, nodeID string) error
 	ExecutionList(ctx context.Context, p *ExecutionListParams) ([]domain.Execution, error)
 	// ExecutionCountByStatus counts a workflow's executions per status.
 	ExecutionCountByStatus(ctx context.Context, tenantID, workflowID uuid.UUID) (map[domain.ExecutionStatus]int, error)
@@ -553,6 +570,28 @@ type ExecutionInsertParams struct {
 	FinishedAt *time.Time
 	// WakeAt is the timer kept on the row (see domain.Execution.WakeAt).
 	WakeAt *time.Time
+	// CallNode names the node that makes the call after start of this
+	// execution (engine/dispatch.go), whose WakeAt is then its recovery
+	// time; empty (NULL) otherwise. Every update of the row clears it.
+	CallNode string
+}
+
+// ExecutionRecoverCallsParams names a dead node's calls after start to
+// recover (Tx.ExecutionRecoverCalls).
+type ExecutionRecoverCallsParams struct {
+	// NodeID is the dead node.
+	NodeID string
+	// Before bounds the recovery times read (now plus the recovery
+	// window): the rows are found through the wake_at index.
+	Before time.Time
+	// At is the recovery time they get (now).
+	At time.Time
+}
+
+// Node is the heartbeat of a process that makes calls after start.
+type Node struct {
+	ID        string
+	RenewedAt time.Time
 }
 
 // ExecutionState is an execution's status and token (ExecutionStates).

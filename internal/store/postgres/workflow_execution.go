@@ -61,11 +61,20 @@ func (t *tx) ExecutionInsert(ctx context.Context, p *store.ExecutionInsertParams
 		StartedAt:      p.StartedAt,
 		FinishedAt:     p.FinishedAt,
 		WakeAt:         p.WakeAt,
+		CallNode:       callNode(p.CallNode),
 	})
 	if err != nil {
 		return nil, translateInsert(err, "insert execution of workflow %s", p.WorkflowID)
 	}
 	return toExecution(r), nil
+}
+
+// callNode is the call_node of an insert: NULL for none.
+func callNode(node string) *string {
+	if node == "" {
+		return nil
+	}
+	return &node
 }
 
 // ExecutionGetByID loads an execution.
@@ -143,6 +152,18 @@ func (t *tx) ExecutionClaimWakeups(ctx context.Context, before time.Time, n int)
 	return out, nil
 }
 
+// ExecutionRecoverCalls moves the recovery time of a dead node's calls
+// after start to p.At and their token on (store.Tx).
+func (t *tx) ExecutionRecoverCalls(ctx context.Context, p *store.ExecutionRecoverCallsParams) (int, error) {
+	n, err := t.q.ExecutionRecoverCalls(ctx, dbsqlc.ExecutionRecoverCallsParams{
+		At: p.At.UTC(), Before: p.Before.UTC(), CallNode: p.NodeID,
+	})
+	if err != nil {
+		return 0, translate(err, "recover the calls of node %s", p.NodeID)
+	}
+	return int(n), nil
+}
+
 // ExecutionList filters and pages a tenant's executions, newest first.
 func (t *tx) ExecutionList(ctx context.Context, p *store.ExecutionListParams) ([]domain.Execution, error) {
 	statuses := make([]string, 0, len(p.Status))
@@ -218,13 +239,14 @@ func (t *tx) ExecutionListActiveIDsByWorkflow(ctx context.Context, tenantID, wor
 // skipped; RETURNING names the rows written.
 const executionInsertManySQL = `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status,
     contact_id, trigger_type, context, current_node_id, idempotency_key, created_at, updated_at,
-    token, step_count, error, started_at, finished_at, wake_at)
+    token, step_count, error, started_at, finished_at, wake_at, call_node)
 SELECT u.id, $1, u.workflow_id, u.version_id, u.version, u.status, u.contact_id, u.trigger_type, u.context::json,
-    u.current_node_id, u.idempotency_key, $12, $12, u.token, u.step_count, u.error, u.started_at, u.finished_at, u.wake_at
+    u.current_node_id, u.idempotency_key, $12, $12, u.token, u.step_count, u.error, u.started_at, u.finished_at, u.wake_at,
+    NULLIF(u.call_node, '')
 FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[],
-    $13::bigint[], $14::int[], $15::text[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[])
+    $13::bigint[], $14::int[], $15::text[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::text[])
     AS u(id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, idempotency_key,
-    token, step_count, error, started_at, finished_at, wake_at)
+    token, step_count, error, started_at, finished_at, wake_at, call_node)
 ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key <> '' DO NOTHING
 RETURNING id`
 
@@ -243,6 +265,8 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 	contacts := make([]*uuid.UUID, n)
 	tokens, counts, errs := make([]int64, n), make([]int32, n), make([]string, n)
 	started, finished, wakes := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
+	// '' stands for NULL (NULLIF): no node is named ''.
+	callNodes := make([]string, n)
 	tenantID := ps[0].TenantID
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	if err := store.OneTenant(ps, func(p *store.ExecutionInsertParams) uuid.UUID { return p.TenantID }); err != nil {
@@ -253,10 +277,10 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 		versions[i], statuses[i], contacts[i] = int32(p.Version), string(p.Status), p.ContactID
 		triggers[i], contexts[i], nodes[i], keys[i] = p.TriggerType, string(jsonOrEmpty(p.Context)), p.CurrentNodeID, p.IdempotencyKey
 		tokens[i], counts[i], errs[i], started[i], finished[i] = p.Token, int32(p.StepCount), p.Error, microPtr(p.StartedAt), microPtr(p.FinishedAt)
-		wakes[i] = microPtr(p.WakeAt)
+		wakes[i], callNodes[i] = microPtr(p.WakeAt), p.CallNode
 	}
 	rows, err := t.tx.Query(ctx, executionInsertManySQL, tenantID, ids, workflows, versionIDs, versions, statuses,
-		contacts, triggers, contexts, nodes, keys, now, tokens, counts, errs, started, finished, wakes)
+		contacts, triggers, contexts, nodes, keys, now, tokens, counts, errs, started, finished, wakes, callNodes)
 	if err != nil {
 		return nil, translateInsert(err, "insert %d executions of workflow %s", n, ps[0].WorkflowID)
 	}
@@ -300,11 +324,12 @@ func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 }
 
 // executionUpdateManySQL writes the state of several executions of one
-// tenant in one round trip; the arrays are zipped row by row.
+// tenant in one round trip; the arrays are zipped row by row. call_node is
+// cleared, as ExecutionUpdate does.
 const executionUpdateManySQL = `UPDATE workflow_executions AS e
 SET status = u.status, context = u.context::json, current_node_id = u.current_node_id, token = u.token,
     step_count = u.step_count, error = u.error, started_at = u.started_at, finished_at = u.finished_at,
-    wake_at = u.wake_at, updated_at = clock_timestamp()
+    wake_at = u.wake_at, call_node = NULL, updated_at = clock_timestamp()
 FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::text[],
     $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
     AS u(id, status, context, current_node_id, token, step_count, error, started_at, finished_at, wake_at)

@@ -73,6 +73,7 @@ func (t *tx) ExecutionInsert(ctx context.Context, p *store.ExecutionInsertParams
 		StartedAt:      nullTime(p.StartedAt),
 		FinishedAt:     nullTime(p.FinishedAt),
 		WakeAt:         nullTime(p.WakeAt),
+		CallNode:       sql.NullString{String: p.CallNode, Valid: p.CallNode != ""},
 		Now:            now(),
 	})
 	if err != nil {
@@ -158,6 +159,22 @@ func (t *tx) ExecutionClaimWakeups(ctx context.Context, before time.Time, n int)
 		out = append(out, store.Wakeup{TenantID: r.TenantID, ExecutionID: r.ID, Token: r.Token, At: r.WakeAt.Time.UTC()})
 	}
 	return out, nil
+}
+
+// ExecutionRecoverCalls moves the recovery time of a dead node's calls
+// after start to p.At and their token on (store.Tx).
+func (t *tx) ExecutionRecoverCalls(ctx context.Context, p *store.ExecutionRecoverCallsParams) (int, error) {
+	if t.readOnly {
+		return 0, fmt.Errorf("recover the calls of node %s: %w", p.NodeID, errReadOnly)
+	}
+	n, err := t.q.ExecutionRecoverCalls(ctx, t.tx, &dbsqlc.ExecutionRecoverCallsParams{
+		At: sql.NullTime{Time: utc(p.At), Valid: true}, Before: sql.NullTime{Time: utc(p.Before), Valid: true},
+		CallNode: sql.NullString{String: p.NodeID, Valid: true},
+	})
+	if err != nil {
+		return 0, wrap(err, "recover the calls of node %s", p.NodeID)
+	}
+	return int(n), nil
 }
 
 const executionColumns = `id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type,
@@ -270,7 +287,7 @@ func (t *tx) ExecutionListActiveIDsByWorkflow(ctx context.Context, tenantID, wor
 // rows written.
 var executionInsertSQL = multiRowInserts("INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, "+
 	"status, contact_id, trigger_type, context, current_node_id, idempotency_key, created_at, updated_at, token, step_count, "+
-	"error, started_at, finished_at, wake_at)", 19, " ON CONFLICT DO NOTHING RETURNING id")
+	"error, started_at, finished_at, wake_at, call_node)", 20, " ON CONFLICT DO NOTHING RETURNING id")
 
 // ExecutionInsertMany creates several executions with a few multi-row
 // statements (the engine's bulk start). The result is in the order of ps,
@@ -285,7 +302,7 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 		n := chunkSize(len(ps) - done)
 		chunk := ps[done : done+n]
 		ids := make([]uuid.UUID, n)
-		args := make([]any, 0, 19*n)
+		args := make([]any, 0, 20*n)
 		for i, p := range chunk {
 			ids[i] = p.ID
 			if ids[i] == uuid.Nil {
@@ -297,7 +314,8 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 			}
 			args = append(args, ids[i], p.TenantID, p.WorkflowID, p.VersionID, int64(p.Version), string(status), nullUUID(p.ContactID),
 				p.TriggerType, jsonRequired(p.Context), p.CurrentNodeID, p.IdempotencyKey, at, at,
-				p.Token, int64(p.StepCount), p.Error, nullTime(p.StartedAt), nullTime(p.FinishedAt), nullTime(p.WakeAt))
+				p.Token, int64(p.StepCount), p.Error, nullTime(p.StartedAt), nullTime(p.FinishedAt), nullTime(p.WakeAt),
+				sql.NullString{String: p.CallNode, Valid: p.CallNode != ""})
 		}
 		written, err := t.returnedIDs(ctx, executionInsertSQL[n], args)
 		if err != nil {

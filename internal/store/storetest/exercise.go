@@ -53,6 +53,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, testRunCases()...)
 	cases = append(cases, retentionCases()...)
 	cases = append(cases, usageCases()...)
+	cases = append(cases, nodeCases()...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

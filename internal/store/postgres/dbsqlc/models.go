@@ -268,6 +268,11 @@ type CronJob struct {
 	UpdatedAt  time.Time
 }
 
+type EngineNode struct {
+	NodeID    string
+	RenewedAt time.Time
+}
+
 type Event struct {
 	TenantID   uuid.UUID
 	ID         uuid.UUID
@@ -510,6 +515,7 @@ type WorkflowExecution struct {
 	FinishedAt     *time.Time
 	WakeAt         *time.Time
 	Test           bool
+	CallNode       *string
 }
 
 type WorkflowExecutionStep struct {

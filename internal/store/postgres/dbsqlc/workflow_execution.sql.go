@@ -108,7 +108,7 @@ func (q *Queries) ExecutionCountByStatus(ctx context.Context, arg ExecutionCount
 }
 
 const executionGetByID = `-- name: ExecutionGetByID :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test FROM workflow_executions WHERE tenant_id = $1 AND id = $2
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test, call_node FROM workflow_executions WHERE tenant_id = $1 AND id = $2
 `
 
 type ExecutionGetByIDParams struct {
@@ -140,12 +140,13 @@ func (q *Queries) ExecutionGetByID(ctx context.Context, arg ExecutionGetByIDPara
 		&i.FinishedAt,
 		&i.WakeAt,
 		&i.Test,
+		&i.CallNode,
 	)
 	return i, err
 }
 
 const executionGetByIdempotencyKey = `-- name: ExecutionGetByIdempotencyKey :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test FROM workflow_executions
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test, call_node FROM workflow_executions
 WHERE tenant_id = $1 AND idempotency_key = $2 AND idempotency_key <> ''
 `
 
@@ -178,6 +179,7 @@ func (q *Queries) ExecutionGetByIdempotencyKey(ctx context.Context, arg Executio
 		&i.FinishedAt,
 		&i.WakeAt,
 		&i.Test,
+		&i.CallNode,
 	)
 	return i, err
 }
@@ -185,12 +187,12 @@ func (q *Queries) ExecutionGetByIdempotencyKey(ctx context.Context, arg Executio
 const executionInsert = `-- name: ExecutionInsert :one
 INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id,
     trigger_type, context, current_node_id, idempotency_key, token, step_count, error, started_at, finished_at,
-    wake_at)
+    wake_at, call_node)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
     $8, $9, $10, $11, $12, $13, $14,
-    $15, $16, $17)
+    $15, $16, $17, $18)
 ON CONFLICT DO NOTHING
-RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test
+RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test, call_node
 `
 
 type ExecutionInsertParams struct {
@@ -211,6 +213,7 @@ type ExecutionInsertParams struct {
 	StartedAt      *time.Time
 	FinishedAt     *time.Time
 	WakeAt         *time.Time
+	CallNode       *string
 }
 
 func (q *Queries) ExecutionInsert(ctx context.Context, arg ExecutionInsertParams) (WorkflowExecution, error) {
@@ -232,6 +235,7 @@ func (q *Queries) ExecutionInsert(ctx context.Context, arg ExecutionInsertParams
 		arg.StartedAt,
 		arg.FinishedAt,
 		arg.WakeAt,
+		arg.CallNode,
 	)
 	var i WorkflowExecution
 	err := row.Scan(
@@ -255,12 +259,13 @@ func (q *Queries) ExecutionInsert(ctx context.Context, arg ExecutionInsertParams
 		&i.FinishedAt,
 		&i.WakeAt,
 		&i.Test,
+		&i.CallNode,
 	)
 	return i, err
 }
 
 const executionList = `-- name: ExecutionList :many
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test FROM workflow_executions
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test, call_node FROM workflow_executions
 WHERE workflow_executions.tenant_id = $1
   AND ($2::uuid IS NULL OR workflow_id = $2::uuid)
   AND (cardinality($3::text[]) = 0 OR status = ANY ($3::text[]))
@@ -336,6 +341,7 @@ func (q *Queries) ExecutionList(ctx context.Context, arg ExecutionListParams) ([
 			&i.FinishedAt,
 			&i.WakeAt,
 			&i.Test,
+			&i.CallNode,
 		); err != nil {
 			return nil, err
 		}
@@ -382,7 +388,7 @@ func (q *Queries) ExecutionListActiveIDsByWorkflow(ctx context.Context, arg Exec
 }
 
 const executionLock = `-- name: ExecutionLock :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test FROM workflow_executions WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test, call_node FROM workflow_executions WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type ExecutionLockParams struct {
@@ -414,14 +420,15 @@ func (q *Queries) ExecutionLock(ctx context.Context, arg ExecutionLockParams) (W
 		&i.FinishedAt,
 		&i.WakeAt,
 		&i.Test,
+		&i.CallNode,
 	)
 	return i, err
 }
 
 const executionLockMany = `-- name: ExecutionLockMany :many
-SELECT e.id, e.tenant_id, e.workflow_id, e.version_id, e.version, e.status, e.contact_id, e.trigger_type, e.context, e.current_node_id, e.token, e.step_count, e.error, e.idempotency_key, e.created_at, e.updated_at, e.started_at, e.finished_at, e.wake_at, e.test FROM (SELECT DISTINCT x FROM unnest($1::uuid[]) AS x ORDER BY x) AS want
+SELECT e.id, e.tenant_id, e.workflow_id, e.version_id, e.version, e.status, e.contact_id, e.trigger_type, e.context, e.current_node_id, e.token, e.step_count, e.error, e.idempotency_key, e.created_at, e.updated_at, e.started_at, e.finished_at, e.wake_at, e.test, e.call_node FROM (SELECT DISTINCT x FROM unnest($1::uuid[]) AS x ORDER BY x) AS want
 CROSS JOIN LATERAL (
-    SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test FROM workflow_executions WHERE tenant_id = $2 AND id = want.x FOR UPDATE
+    SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test, call_node FROM workflow_executions WHERE tenant_id = $2 AND id = want.x FOR UPDATE
 ) AS e
 ORDER BY e.id
 `
@@ -465,6 +472,7 @@ func (q *Queries) ExecutionLockMany(ctx context.Context, arg ExecutionLockManyPa
 			&i.FinishedAt,
 			&i.WakeAt,
 			&i.Test,
+			&i.CallNode,
 		); err != nil {
 			return nil, err
 		}
@@ -476,11 +484,37 @@ func (q *Queries) ExecutionLockMany(ctx context.Context, arg ExecutionLockManyPa
 	return items, nil
 }
 
+const executionRecoverCalls = `-- name: ExecutionRecoverCalls :execrows
+UPDATE workflow_executions SET wake_at = $1::timestamptz, token = token + 1, call_node = NULL
+WHERE wake_at IS NOT NULL AND wake_at <= $2::timestamptz AND call_node = $3::text
+`
+
+type ExecutionRecoverCallsParams struct {
+	At       time.Time
+	Before   time.Time
+	CallNode string
+}
+
+// The executions whose call after start the dead node @call_node was to
+// make, read through the wake_at index (their recovery time is at most
+// @before) and filtered by node: their recovery time becomes @at, so the
+// next sweep of timers turns them into jobs at once, and their token moves
+// on, so that node, were it alive after all, finds them moved on and makes
+// no call. Across tenants only in a system transaction.
+func (q *Queries) ExecutionRecoverCalls(ctx context.Context, arg ExecutionRecoverCallsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, executionRecoverCalls, arg.At, arg.Before, arg.CallNode)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const executionUpdate = `-- name: ExecutionUpdate :execrows
 UPDATE workflow_executions
 SET status = $1, context = $2, current_node_id = $3, token = $4,
     step_count = $5, error = $6, started_at = $7,
-    finished_at = $8, wake_at = $9, updated_at = clock_timestamp()
+    finished_at = $8, wake_at = $9, call_node = NULL,
+    updated_at = clock_timestamp()
 WHERE tenant_id = $10 AND id = $11
 `
 
@@ -498,6 +532,8 @@ type ExecutionUpdateParams struct {
 	ID            uuid.UUID
 }
 
+// call_node is cleared: once its row is updated, no dispatcher's call is
+// pending on it (see migration 00041).
 func (q *Queries) ExecutionUpdate(ctx context.Context, arg ExecutionUpdateParams) (int64, error) {
 	result, err := q.db.Exec(ctx, executionUpdate,
 		arg.Status,

@@ -1,10 +1,10 @@
 -- name: ExecutionInsert :one
 INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id,
     trigger_type, context, current_node_id, idempotency_key, token, step_count, error, started_at, finished_at,
-    wake_at)
+    wake_at, call_node)
 VALUES (@id, @tenant_id, @workflow_id, @version_id, @version, @status, sqlc.narg('contact_id'),
     @trigger_type, @context, @current_node_id, @idempotency_key, @token, @step_count, @error,
-    sqlc.narg('started_at'), sqlc.narg('finished_at'), sqlc.narg('wake_at'))
+    sqlc.narg('started_at'), sqlc.narg('finished_at'), sqlc.narg('wake_at'), sqlc.narg('call_node'))
 ON CONFLICT DO NOTHING
 RETURNING *;
 
@@ -30,10 +30,13 @@ CROSS JOIN LATERAL (
 ORDER BY e.id;
 
 -- name: ExecutionUpdate :execrows
+-- call_node is cleared: once its row is updated, no dispatcher's call is
+-- pending on it (see migration 00041).
 UPDATE workflow_executions
 SET status = @status, context = @context, current_node_id = @current_node_id, token = @token,
     step_count = @step_count, error = @error, started_at = sqlc.narg('started_at'),
-    finished_at = sqlc.narg('finished_at'), wake_at = sqlc.narg('wake_at'), updated_at = clock_timestamp()
+    finished_at = sqlc.narg('finished_at'), wake_at = sqlc.narg('wake_at'), call_node = NULL,
+    updated_at = clock_timestamp()
 WHERE tenant_id = @tenant_id AND id = @id;
 
 -- name: ExecutionClaimWakeups :many
@@ -54,6 +57,16 @@ UPDATE workflow_executions AS e SET wake_at = NULL
 FROM due
 WHERE e.tenant_id = due.tenant_id AND e.id = due.id
 RETURNING e.tenant_id, e.id, e.token, due.wake_at::timestamptz AS wake_at;
+
+-- name: ExecutionRecoverCalls :execrows
+-- The executions whose call after start the dead node @call_node was to
+-- make, read through the wake_at index (their recovery time is at most
+-- @before) and filtered by node: their recovery time becomes @at, so the
+-- next sweep of timers turns them into jobs at once, and their token moves
+-- on, so that node, were it alive after all, finds them moved on and makes
+-- no call. Across tenants only in a system transaction.
+UPDATE workflow_executions SET wake_at = @at::timestamptz, token = token + 1, call_node = NULL
+WHERE wake_at IS NOT NULL AND wake_at <= @before::timestamptz AND call_node = @call_node::text;
 
 -- name: ExecutionList :many
 SELECT * FROM workflow_executions

@@ -234,6 +234,11 @@ type CronJob struct {
 	UpdatedAt  time.Time
 }
 
+type EngineNode struct {
+	NodeID    string
+	RenewedAt time.Time
+}
+
 type Event struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
@@ -464,6 +469,7 @@ type WorkflowExecution struct {
 	FinishedAt     sql.NullTime
 	WakeAt         sql.NullTime
 	Test           bool
+	CallNode       sql.NullString
 }
 
 type WorkflowExecutionStep struct {

@@ -72,7 +72,7 @@ func (q *Queries) ExecutionCountByStatus(ctx context.Context, db DBTX, arg *Exec
 }
 
 const executionGetByID = `-- name: ExecutionGetByID :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test FROM workflow_executions WHERE tenant_id = ?1 AND id = ?2
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test, call_node FROM workflow_executions WHERE tenant_id = ?1 AND id = ?2
 `
 
 type ExecutionGetByIDParams struct {
@@ -104,12 +104,13 @@ func (q *Queries) ExecutionGetByID(ctx context.Context, db DBTX, arg *ExecutionG
 		&i.FinishedAt,
 		&i.WakeAt,
 		&i.Test,
+		&i.CallNode,
 	)
 	return i, err
 }
 
 const executionGetByIdempotencyKey = `-- name: ExecutionGetByIdempotencyKey :one
-SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test FROM workflow_executions
+SELECT id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test, call_node FROM workflow_executions
 WHERE tenant_id = ?1 AND idempotency_key = ?2 AND idempotency_key <> ''
 `
 
@@ -142,6 +143,7 @@ func (q *Queries) ExecutionGetByIdempotencyKey(ctx context.Context, db DBTX, arg
 		&i.FinishedAt,
 		&i.WakeAt,
 		&i.Test,
+		&i.CallNode,
 	)
 	return i, err
 }
@@ -150,13 +152,13 @@ const executionInsert = `-- name: ExecutionInsert :one
 INSERT INTO workflow_executions (
     id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context,
     current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at,
-    wake_at
+    wake_at, call_node
 ) VALUES (
     ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
     ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17,
-    ?18
+    ?18, ?19
 )
-RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test
+RETURNING id, tenant_id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, token, step_count, error, idempotency_key, created_at, updated_at, started_at, finished_at, wake_at, test, call_node
 `
 
 type ExecutionInsertParams struct {
@@ -178,6 +180,7 @@ type ExecutionInsertParams struct {
 	StartedAt      sql.NullTime
 	FinishedAt     sql.NullTime
 	WakeAt         sql.NullTime
+	CallNode       sql.NullString
 }
 
 func (q *Queries) ExecutionInsert(ctx context.Context, db DBTX, arg *ExecutionInsertParams) (WorkflowExecution, error) {
@@ -200,6 +203,7 @@ func (q *Queries) ExecutionInsert(ctx context.Context, db DBTX, arg *ExecutionIn
 		arg.StartedAt,
 		arg.FinishedAt,
 		arg.WakeAt,
+		arg.CallNode,
 	)
 	var i WorkflowExecution
 	err := row.Scan(
@@ -223,6 +227,7 @@ func (q *Queries) ExecutionInsert(ctx context.Context, db DBTX, arg *ExecutionIn
 		&i.FinishedAt,
 		&i.WakeAt,
 		&i.Test,
+		&i.CallNode,
 	)
 	return i, err
 }
@@ -264,11 +269,36 @@ func (q *Queries) ExecutionListActiveIDsByWorkflow(ctx context.Context, db DBTX,
 	return items, nil
 }
 
+const executionRecoverCalls = `-- name: ExecutionRecoverCalls :execrows
+UPDATE workflow_executions SET wake_at = ?1, token = token + 1, call_node = NULL
+WHERE wake_at IS NOT NULL AND wake_at <= ?2 AND call_node = ?3
+`
+
+type ExecutionRecoverCallsParams struct {
+	At       sql.NullTime
+	Before   sql.NullTime
+	CallNode sql.NullString
+}
+
+// The executions whose call after start the dead node @call_node was to
+// make, read through the wake_at index (their recovery time is at most
+// @before) and filtered by node: their recovery time becomes @at, so the
+// next sweep of timers turns them into jobs at once, and their token moves
+// on, so that node, were it alive after all, finds them moved on and makes
+// no call.
+func (q *Queries) ExecutionRecoverCalls(ctx context.Context, db DBTX, arg *ExecutionRecoverCallsParams) (int64, error) {
+	result, err := db.ExecContext(ctx, executionRecoverCalls, arg.At, arg.Before, arg.CallNode)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const executionUpdate = `-- name: ExecutionUpdate :execrows
 UPDATE workflow_executions
 SET status = ?1, context = ?2, current_node_id = ?3, token = ?4,
     step_count = ?5, error = ?6, started_at = ?7, finished_at = ?8,
-    wake_at = ?9, updated_at = ?10
+    wake_at = ?9, call_node = NULL, updated_at = ?10
 WHERE tenant_id = ?11 AND id = ?12
 `
 
@@ -287,6 +317,8 @@ type ExecutionUpdateParams struct {
 	ID            uuid.UUID
 }
 
+// call_node is cleared: once its row is updated, no dispatcher's call is
+// pending on it (see migration 00030).
 func (q *Queries) ExecutionUpdate(ctx context.Context, db DBTX, arg *ExecutionUpdateParams) (int64, error) {
 	result, err := db.ExecContext(ctx, executionUpdate,
 		arg.Status,
