@@ -37,13 +37,28 @@ import (
 // callStartWindow after the start, cuts it callMaxDuration later (the
 // call's context deadline), and records its outcome within
 // callRecordWindow; the recovery time covers the three and a margin for
-// clocks (callWindows.recovery). A process that dies leaves the recovery time on the row, which
-// RunWakeups turns into an advance job at that time; the job finds the
-// entry PENDING with its attempt counted, counts another and calls, as a
-// retry does (the at-least-once window of doc.go). A call made and not
-// recorded (at most MaxUncommittedCalls per process, from the slot taken
-// before the call to the outcome's commit) is made again; a call that was
-// still waiting is made once.
+// clocks (callWindows.recovery). With Options.NodeID the row also names
+// this process (CallNode) and the process keeps a heartbeat (node.go): a
+// process that dies is found dead by another node once its heartbeat is
+// older than the lease expiry (10 s), which moves its rows' recovery time
+// to now, so RunWakeups turns them into advance jobs at once rather than
+// minutes later; without a node ID (or once RunWakeups has claimed the
+// recovery time, within the timer horizon of it) the job runs at the
+// recovery time. The job finds the entry PENDING with its attempt
+// counted, counts another and calls, as a retry does (the at-least-once
+// window of doc.go). A call made and not recorded (at most
+// MaxUncommittedCalls per process, from the slot taken before the call to
+// the outcome's commit) is made again; a call that was still waiting is
+// made once.
+//
+// A live process is never recovered while its heartbeat is renewed,
+// however slow its calls. One whose heartbeat lapsed (paused, or cut off
+// from the database past the expiry) makes none of its recovered calls:
+// the recovery moved their executions' token on, so check drops them,
+// and call starts none unless the heartbeat is fresh (renewed within half
+// an expiry, before anyone could judge the process dead); a call under
+// way when the heartbeat lapsed is made again by the recovery, as a job
+// whose lease expired is.
 
 // Bounds of the calls the starting process makes (see above).
 const (

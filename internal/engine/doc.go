@@ -59,12 +59,19 @@ package engine
 // starts no call later than 30 s after the start, cuts a call 60 s after
 // that, and records within 90 s; a call still waiting past its start
 // window is handed to a job. Otherwise an advance job is inserted with
-// the start and calls as above. A process that dies leaves the recovery
-// time, which RunWakeups turns into an advance job then: it finds the entry
-// PENDING with its attempt counted and calls, as a retry does. Stopping
+// the start and calls as above. The row also names the calling process
+// (CallNode, Options.NodeID), which renews a heartbeat (node.go): when a
+// process dies, another node sees its heartbeat lapse (the lease expiry,
+// 10 s) and moves its executions' recovery time to now and their token
+// on, and RunWakeups turns them into advance jobs at once; each finds
+// the entry PENDING with its attempt counted and calls, as a retry does.
+// Without a heartbeat (no node ID, or the recovery time already claimed)
+// the job runs at the recovery time. A process whose heartbeat lapsed
+// makes none of those calls any more: the moved token fails its check,
+// and it starts no call unless its heartbeat is fresh. Stopping
 // (StopCalls) hands the calls still waiting to jobs in one transaction
-// per tenant (clearing their recovery time) and lets the calls under way
-// finish and record.
+// per tenant (clearing their recovery time), lets the calls under way
+// finish and record, then deletes the heartbeat.
 //
 // The window: a crash after the remote side accepted the call and before
 // the outcome transaction commits leaves the entry PENDING, and the job's
