@@ -127,7 +127,9 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	case "engine":
 		cfg := enginebench.Config{Workers: workers, Executions: *executions, Nodes: *steps,
 			Engine: engine.Options{AdvanceBatch: *advanceBatch, EffectResultsAlone: *effectResults == "alone",
-				MaxUncommittedCalls: *maxUncommitted, CallAfterStart: !*callsByJobs}}
+				MaxUncommittedCalls: *maxUncommitted, CallAfterStart: !*callsByJobs,
+				// As serve runs it: a heartbeat under a node ID (engine node.go).
+				NodeID: store.NewNodeID(), NodeAlone: st.Dialect() == store.DialectSQLite}}
 		meter := benchmeter.Open(ctx, benchMeterURL(*db))
 		defer meter.Close()
 		cfg.Meter = meter.Read

@@ -262,7 +262,9 @@ func (d *dispatcher) run() {
 			// one for dead, so no call starts (node.go); the calls wait,
 			// or go to jobs past their start window.
 			select {
-			case <-time.After(n.interval):
+			case <-n.renewals:
+				continue
+			case <-time.After(n.interval): // calls past their start window go to jobs
 				continue
 			case <-d.stop:
 				return

@@ -58,6 +58,9 @@ type node struct {
 	mu sync.Mutex
 	// renewed is when the last successful renewal began (zero: none).
 	renewed time.Time
+	// renewals is signalled after each successful renewal (the
+	// dispatcher's feeder waits on it while the heartbeat is stale).
+	renewals chan struct{}
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -67,7 +70,7 @@ type node struct {
 // newNode starts the heartbeat of the engine's node id.
 func newNode(e *Engine, opts Options) *node {
 	n := &node{e: e, id: opts.NodeID, interval: opts.NodeInterval, expiry: opts.NodeExpiry, alone: opts.NodeAlone,
-		beforeRenew: opts.beforeNodeRenewHook, stop: make(chan struct{}), done: make(chan struct{})}
+		beforeRenew: opts.beforeNodeRenewHook, renewals: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if n.interval <= 0 {
 		n.interval = store.DefaultLeaseInterval
 	}
@@ -119,6 +122,10 @@ func (n *node) run() {
 			n.mu.Lock()
 			n.renewed = began
 			n.mu.Unlock()
+			select {
+			case n.renewals <- struct{}{}:
+			default:
+			}
 			if failing {
 				n.e.log.Info("node heartbeat renewed again", "node", n.id)
 			}
