@@ -59,3 +59,44 @@ WHERE relid = 'outbox'::regclass`).Scan(&updates, &hot))
 	})
 	require.NoError(t, err)
 }
+
+// Writing an outbox entry locks nothing of its tenant (migration 00042
+// dropped the entry's own key to tenants: its execution's key checks the
+// tenant), and a deleted tenant still takes its entries with it, through
+// its executions.
+func TestOutboxEntryLeavesItsTenantRowAlone(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, workflowID, execID := uuid.New(), uuid.New(), uuid.New()
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Lock', 'lock-outbox', 'PRO')", tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, context)
+VALUES ($1, $2, $3, $3, 1, 'RUNNING', '{}')`, execID, tenantID, workflowID)
+		return err
+	})
+	require.NoError(t, err)
+
+	writer, err := s.Pool().Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = writer.Rollback(ctx) }()
+	_, err = writer.Exec(ctx, `INSERT INTO outbox (id, tenant_id, execution_id, step_id, idempotency_key, kind, status, request)
+VALUES ($1, $2, $3, $1, $4, 'email.send', 'PENDING', '{}')`, uuid.New(), tenantID, execID, execID.String()+":1")
+	require.NoError(t, err)
+	err = pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "SELECT id FROM tenants WHERE id = $1 FOR UPDATE NOWAIT", tenantID)
+		return err
+	})
+	require.NoError(t, err, "the entry's insert holds no lock on its tenant's row")
+	require.NoError(t, writer.Commit(ctx))
+
+	_, err = s.Pool().Exec(ctx, "DELETE FROM tenants WHERE id = $1", tenantID)
+	require.NoError(t, err)
+	var left int
+	require.NoError(t, s.Pool().QueryRow(ctx, "SELECT count(*) FROM outbox WHERE tenant_id = $1", tenantID).Scan(&left))
+	require.Zero(t, left, "the tenant's entries went with its executions")
+}
