@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,14 +28,28 @@ func toEvent(r dbsqlc.Event) domain.Event {
 // eventInsertManySQL inserts several events of one tenant in one round
 // trip; the arrays are zipped row by row. A row whose message ID the tenant
 // has stored (before, in a transaction committed meanwhile, or earlier in
-// the arrays) is skipped; RETURNING names the rows written. Raw SQL: the
-// arrays' length varies per call.
-const eventInsertManySQL = `INSERT INTO events (tenant_id, id, contact_id, name, properties, occurred_at, received_at, message_id)
-SELECT $1, u.id, u.contact_id, u.name, u.properties::jsonb, u.occurred_at, u.received_at, u.message_id
-FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-    AS u(id, contact_id, name, properties, occurred_at, received_at, message_id)
-ON CONFLICT (tenant_id, message_id) DO NOTHING
-RETURNING id`
+// the arrays) is skipped; RETURNING names the rows written. The events'
+// contacts are checked and locked first, once each (KEY SHARE, what the
+// foreign key took per event before migration 00043: a contact delete
+// waits for this transaction, and its contacts_gone trigger then deletes
+// these events); when one is not the tenant's nothing is stored and the
+// statement returns a NULL id. Raw SQL: the arrays' length varies per call.
+const eventInsertManySQL = `WITH c AS MATERIALIZED (
+    SELECT id FROM contacts WHERE tenant_id = $1 AND id = ANY($3::uuid[]) ORDER BY id FOR KEY SHARE
+), ok AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM c) = (SELECT count(DISTINCT x.id) FROM unnest($3::uuid[]) AS x(id)) AS found
+), ins AS (
+    INSERT INTO events (tenant_id, id, contact_id, name, properties, occurred_at, received_at, message_id)
+    SELECT $1, u.id, u.contact_id, u.name, u.properties::jsonb, u.occurred_at, u.received_at, u.message_id
+    FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+        AS u(id, contact_id, name, properties, occurred_at, received_at, message_id)
+    WHERE (SELECT ok.found FROM ok)
+    ON CONFLICT (tenant_id, message_id) DO NOTHING
+    RETURNING id
+)
+SELECT ins.id FROM ins
+UNION ALL
+SELECT NULL::uuid FROM ok WHERE NOT ok.found`
 
 // EventInsertMany stores events of one tenant, skipping message IDs it has
 // stored, and returns the stored ones in input order.
@@ -57,17 +72,25 @@ func (t *tx) EventInsertMany(ctx context.Context, p *store.EventInsertManyParams
 		return nil, translate(err, "insert %d events", n)
 	}
 	written := make(map[uuid.UUID]bool, n)
+	missing := false
 	for rows.Next() {
-		var id uuid.UUID
+		var id *uuid.UUID
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return nil, translate(err, "insert %d events", n)
 		}
-		written[id] = true
+		if id == nil {
+			missing = true
+			continue
+		}
+		written[*id] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "insert %d events", n)
+	}
+	if missing {
+		return nil, fmt.Errorf("insert %d events: a contact is not the tenant's: %w", n, store.ErrNotFound)
 	}
 	out := make([]domain.Event, 0, len(written))
 	for _, e := range evs {

@@ -148,6 +148,47 @@ func eventCases() []exerciseCase {
 				require.Len(t, list, copies+1)
 			})
 		}},
+		{"EventInsertManyContactErasedMeanwhileTakesTheEvents", func(t *testing.T, f *fixture) {
+			// A contact erased while a transaction stores its events waits
+			// for that transaction and takes the events with it: none is
+			// left without its contact.
+			c := eventContact(t, f, f.tenantA.ID, "u1")
+			inserted, release := make(chan struct{}), make(chan struct{})
+			stored := make(chan error, 1)
+			go func() {
+				stored <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+					_, err := tx.EventInsertMany(f.ctx, &store.EventInsertManyParams{TenantID: f.tenantA.ID,
+						Events: []store.EventInsert{{ContactID: c.ID, Name: "x", MessageID: "m1"}}})
+					close(inserted)
+					<-release
+					return err
+				})
+			}()
+			<-inserted
+			erased := make(chan error, 1)
+			go func() {
+				erased <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+					_, err := tx.ContactErase(f.ctx, f.tenantA.ID, c.ID, ts())
+					return err
+				})
+			}()
+			var early bool
+			select {
+			case err := <-erased:
+				early = true
+				erased <- err
+			case <-time.After(300 * time.Millisecond):
+			}
+			close(release)
+			require.NoError(t, <-stored)
+			require.NoError(t, <-erased)
+			require.False(t, early, "the erasure did not wait for the events' transaction")
+			f.read(t, f.tenantA.ID, func(tx store.Tx) {
+				evs, err := tx.EventList(f.ctx, &store.EventListParams{TenantID: f.tenantA.ID, Limit: 10})
+				require.NoError(t, err)
+				require.Empty(t, evs)
+			})
+		}},
 		{"EventListFiltersAndPages", func(t *testing.T, f *fixture) {
 			c1 := eventContact(t, f, f.tenantA.ID, "u1")
 			c2 := eventContact(t, f, f.tenantA.ID, "u2")
