@@ -463,16 +463,7 @@ func (s *Sender) sentID(res engine.EffectResult) uuid.UUID {
 	if res.Err != nil {
 		return uuid.Nil
 	}
-	if r := s.requests.Get(res.ExecutionID, res.NodeID, res.Request); r != nil {
-		return r.MessageID
-	}
-	var r struct {
-		MessageID uuid.UUID `json:"messageId"` // the message only, not the rest of the request
-	}
-	if json.Unmarshal(res.Request, &r) != nil {
-		return uuid.Nil
-	}
-	return r.MessageID
+	return s.requests.MessageID(res.ExecutionID, res.NodeID, res.Request, func(r *sendRequest) uuid.UUID { return r.MessageID })
 }
 
 // RecordResult moves the message with the call's outcome: sent with the

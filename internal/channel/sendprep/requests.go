@@ -105,6 +105,23 @@ func (r *Requests[T]) Decode(executionID uuid.UUID, nodeID string, raw json.RawM
 	return v, nil
 }
 
+// MessageID returns the messageId of the request raw: read by idOf from
+// the request kept for the execution's node if raw is the one it was kept
+// with, else decoded from raw (that field only, not the rest of the
+// request); uuid.Nil when raw holds none.
+func (r *Requests[T]) MessageID(executionID uuid.UUID, nodeID string, raw json.RawMessage, idOf func(*T) uuid.UUID) uuid.UUID {
+	if v := r.Get(executionID, nodeID, raw); v != nil {
+		return idOf(v)
+	}
+	var m struct {
+		MessageID uuid.UUID `json:"messageId"`
+	}
+	if json.Unmarshal(raw, &m) != nil {
+		return uuid.Nil
+	}
+	return m.MessageID
+}
+
 // Forget drops the request kept for the execution's node (its outcome is
 // recorded).
 func (r *Requests[T]) Forget(executionID uuid.UUID, nodeID string) {
