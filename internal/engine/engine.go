@@ -163,8 +163,10 @@ type Options struct {
 	// node's heartbeat may get before its calls are recovered.
 	NodeInterval, NodeExpiry time.Duration
 	// NodeAlone says this process is alone on its database (SQLite): any
-	// other node's heartbeat is a predecessor's, whose calls it recovers
-	// at its first renewal.
+	// other node is a predecessor, dead or stopping, and its calls are
+	// recovered from this process's first renewal once its heartbeat is
+	// older than half of NodeExpiry and a NodeInterval (node.go), without
+	// the settling a node among others waits for.
 	NodeAlone bool
 	// QueuedStart turns eager start off: a new execution is inserted
 	// PENDING and all of its nodes run in advance jobs (see StartManyTx).

@@ -27,8 +27,16 @@ import (
 // at their recovery time minutes later. A node judges others only once
 // its own renewals have succeeded without a gap for store.LeaseSettle, as
 // job leases do, so after a database outage live nodes are not taken for
-// dead. A process alone on its database (Options.NodeAlone: SQLite)
-// recovers its predecessors' calls at its first renewal.
+// dead. A process alone on its database (Options.NodeAlone: SQLite) has
+// no database outage to settle after, nor other live nodes but an
+// overlapping predecessor (a restart that starts the new process before
+// the old one has stopped): from its first renewal it recovers the calls
+// of every node whose heartbeat is older than half an expiry and an
+// interval (aloneLapse, 7 s by default). A predecessor that crashed is
+// thus recovered seconds after its last renewal, while one still alive,
+// draining its calls, renews and keeps them; and one whose heartbeat is
+// that old starts no call any more (the fence below), so none of its
+// waiting calls is made twice.
 //
 // A node that is alive but lapsed (paused, or cut off from the database
 // longer than the expiry) must not make those calls any more. Two fences
@@ -90,6 +98,12 @@ func (n *node) fresh() bool {
 	return !n.renewed.IsZero() && time.Since(n.renewed) < n.expiry/2
 }
 
+// aloneLapse is how old another node's heartbeat must be for a process
+// alone on its database to recover its calls: past half an expiry the
+// node starts no call (fresh), and the interval covers a renewal that
+// began just before that.
+func (n *node) aloneLapse() time.Duration { return n.expiry/2 + n.interval }
+
 // run renews the heartbeat every interval and, once settled, recovers
 // the calls of lapsed nodes, until halt.
 func (n *node) run() {
@@ -104,7 +118,7 @@ func (n *node) run() {
 	defer tick.Stop()
 	settle := store.LeaseSettle(n.interval, n.expiry)
 	var healthySince time.Time
-	failing, first := false, true
+	failing := false
 	for {
 		began := time.Now()
 		err := n.renew(ctx)
@@ -133,9 +147,8 @@ func (n *node) run() {
 			if healthySince.IsZero() {
 				healthySince = began
 			}
-			if n.alone && first {
-				n.recoverLapsed(ctx, 0) // every other node is a predecessor
-				first = false
+			if n.alone {
+				n.recoverLapsed(ctx, n.aloneLapse())
 			} else if time.Since(healthySince) >= settle {
 				n.recoverLapsed(ctx, n.expiry)
 			}
@@ -162,7 +175,7 @@ func (n *node) renew(ctx context.Context) error {
 }
 
 // recoverLapsed moves the recovery time of the calls of every node whose
-// heartbeat is older than expiry (every other node when 0) to now and
+// heartbeat is older than expiry to now and
 // deletes their heartbeats, in one system transaction; when calls were
 // recovered it sweeps the timers at once, so their jobs run now.
 func (n *node) recoverLapsed(ctx context.Context, expiry time.Duration) {

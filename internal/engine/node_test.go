@@ -177,8 +177,9 @@ func TestCallAfterStartLapsedNodeRefused(t *testing.T) {
 }
 
 // TestCallAfterStartRecoveredAtRestart: a process alone on its database
-// (SQLite) that restarts recovers the calls its dead predecessor left at
-// its first heartbeat, without waiting for the expiry.
+// (SQLite) that restarts recovers the calls its dead predecessor left as
+// soon as the predecessor's heartbeat is older than half an expiry and an
+// interval, not after the expiry and a settling of its own.
 func TestCallAfterStartRecoveredAtRestart(t *testing.T) {
 	t.Parallel()
 	fx := newCallEffect()
@@ -189,9 +190,14 @@ func TestCallAfterStartRecoveredAtRestart(t *testing.T) {
 		require.NotNil(t, exec.WakeAt)
 		b.eng.node.halt(context.Background(), false) // killed
 		restarted := time.Now()
-		otherNode(t, b, fx, func(o *Options) { o.NodeAlone, o.NodeExpiry = true, time.Hour })
+		// The restarted process judges by its own bounds: with an expiry
+		// of 20 s, the alone rule recovers at 10.1 s, within waitFor's 20 s,
+		// and the rule of nodes among others (the expiry) would not.
+		otherNode(t, b, fx, func(o *Options) {
+			o.NodeAlone, o.NodeInterval, o.NodeExpiry = true, 100*time.Millisecond, 20*time.Second
+		})
 		b.waitFor(t, exec.ID, domain.ExecutionCompleted)
-		require.Less(t, time.Since(restarted), 15*time.Second, "at the restart, not after the expiry (an hour)")
+		require.Greater(t, time.Since(restarted), 10*time.Second, "not before the predecessor could still start calls")
 		require.Equal(t, 1, fx.callsOf(exec.ID))
 		require.Equal(t, 1, jobs.jobsOf(exec.ID))
 		var nodes []store.Node
@@ -202,4 +208,29 @@ func TestCallAfterStartRecoveredAtRestart(t *testing.T) {
 		}))
 		require.Len(t, nodes, 1, "the predecessor's heartbeat is gone, the new one's kept: %v", nodes)
 	}, asNode("old-"+uuid.NewString()[:8]), func(o *Options) { o.beforeCallHook = func(EffectRequest) bool { return false } })
+}
+
+// TestCallAfterStartAloneOverlapNotRecovered: two processes alone on one
+// SQLite file at once (a restart that starts the new one before the old
+// has stopped): the new one does not take the old one, still renewing,
+// for a dead predecessor; the old one's call under way is made once and
+// recorded by it, with no job.
+func TestCallAfterStartAloneOverlapNotRecovered(t *testing.T) {
+	t.Parallel()
+	fx := newCallEffect()
+	fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 2)
+	eachCalls1(t, "sqlite", fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
+		waitFresh(t, b.eng)
+		wf := b.publish(t, callDef)
+		exec := b.start(t, wf, "")
+		require.Equal(t, exec.ID, <-fx.started)
+		otherNode(t, b, fx, func(o *Options) { o.NodeAlone = true })
+		time.Sleep(6 * testNodeExpiry)
+		got, _ := b.get(t, exec.ID)
+		require.Equal(t, exec.Token, got.Token, "not recovered")
+		close(fx.gate)
+		b.waitFor(t, exec.ID, domain.ExecutionCompleted)
+		require.Equal(t, 1, fx.callsOf(exec.ID))
+		require.Zero(t, jobs.jobsOf(exec.ID), "no job")
+	}, asNode("old-"+uuid.NewString()[:8]), func(o *Options) { o.NodeAlone = true })
 }
