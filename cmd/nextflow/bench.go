@@ -32,6 +32,9 @@ const benchUsage = `usage:
   nextflow bench cron   --db sqlite|postgres [--schedules N]
   nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
   --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
+  --profile-dir DIR (bench engine) writes a CPU profile of each saturated side-effect and send phase,
+  DIR/<phase>.cpu.prof, and the heap profile before and after it (DIR/<phase>.allocs-before.prof,
+  -after.prof: go tool pprof -sample_index=alloc_space -base before after).
 The side-effect and send phases print their cost per execution: this process's CPU, the
 database server's CPU (PostgreSQL on this machine, read from /proc), and with pg_stat_statements
 loaded (shared_preload_libraries) the commits and other statements in the bench's database.
@@ -78,6 +81,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	steps := fs.Int("steps", 5, "pure nodes per journey")
 	schedules := fs.Int("schedules", 1000, "schedules due in the same second")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	profileDir := fs.String("profile-dir", "", "write CPU and heap profiles of each saturated side-effect and send phase into this directory")
 	advanceBatch := fs.Int("advance-batch", engine.DefaultAdvanceBatch, "executions per group-commit transaction (1: one transaction each)")
 	effectResults := fs.String("effect-results", "both", "where side effects' results are recorded: group, alone or both")
 	effectsOnly := fs.Bool("effects-only", false, "run only the side-effect phases")
@@ -86,11 +90,18 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchUsage}
 	}
+	if *cpuProfile != "" && *profileDir != "" {
+		return &config.Error{Name: "--profile-dir", Msg: "not with --cpuprofile (one CPU profile at a time)"}
+	}
 	stopProfile, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
+	profile, err := phaseProfiles(*profileDir)
+	if err != nil {
+		return err
+	}
 	if *effectResults != "group" && *effectResults != "alone" && *effectResults != "both" {
 		return &config.Error{Name: "--effect-results", Msg: fmt.Sprintf("must be group, alone or both, got %q", *effectResults)}
 	}
@@ -133,6 +144,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		meter := benchmeter.Open(ctx, benchMeterURL(*db))
 		defer meter.Close()
 		cfg.Meter = meter.Read
+		cfg.Profile = profile
 		var effect [3]enginebench.Phase // the side effect, the email send, the WhatsApp send
 		if *effectsOnly {
 			res, err := enginebench.RunEffect(ctx, st, cfg)
@@ -233,6 +245,9 @@ func benchEffectsAlone(ctx context.Context, db string, cfg enginebench.Config, m
 	defer cleanup()
 	cfg.Workers = workers
 	cfg.Engine.EffectResultsAlone = true
+	if profile := cfg.Profile; profile != nil {
+		cfg.Profile = func(phase string) func() { return profile(phase + " alone") }
+	}
 	res, err := enginebench.RunEffect(ctx, st, cfg)
 	if err != nil {
 		return fmt.Errorf("bench engine, results alone: %w", err)

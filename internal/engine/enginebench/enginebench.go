@@ -54,6 +54,10 @@ type Config struct {
 	// Meter, when set, reads the costs the side-effect and send phases
 	// report per execution (Phase.Cost).
 	Meter func(context.Context) benchmeter.Usage
+	// Profile, when set, is called as each saturated side-effect and send
+	// phase begins, with its name, and what it returns when it ends (a
+	// CPU and heap profile of that phase alone).
+	Profile func(phase string) (stop func())
 }
 
 // Cost is a phase's Usage divided by its executions.
@@ -799,11 +803,17 @@ func benchEffect(ctx context.Context, eng *engines, rec *benchRecorder, tenantID
 	if meter == nil {
 		meter = func(context.Context) benchmeter.Usage { return benchmeter.Usage{} }
 	}
+	stopProfile := func() {}
+	if cfg.Profile != nil {
+		stopProfile = cfg.Profile(name)
+	}
 	before, stats, calls := meter(ctx), eng.eager.GroupCommitStats(), eng.eager.CallStats()
-	if saturated, err = benchExecutions(ctx, eng, rec, tenantID, wfID, name, false, cfg.Executions, cfg.StartBatch, effectSteps, cfg.Timeout); err != nil {
+	saturated, err = benchExecutions(ctx, eng, rec, tenantID, wfID, name, false, cfg.Executions, cfg.StartBatch, effectSteps, cfg.Timeout)
+	after := meter(ctx)
+	stopProfile()
+	if err != nil {
 		return saturated, paced, err
 	}
-	after := meter(ctx)
 	saturated.Cost = costOf(before, after, saturated.Executions-saturated.Incomplete)
 	saturated.Batches = statsSince(stats, eng.eager.GroupCommitStats())
 	saturated.Calls = callsSince(calls, eng.eager.CallStats())
