@@ -46,6 +46,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, contactCases()...)
 	cases = append(cases, eventCases()...)
 	cases = append(cases, journeyEntryCases()...)
+	cases = append(cases, journeyEntryKeyCases()...)
 	cases = append(cases, channelCases()...)
 	cases = append(cases, segmentCases()...)
 	cases = append(cases, broadcastCases()...)

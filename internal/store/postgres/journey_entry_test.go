@@ -1,0 +1,85 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+)
+
+// The indexes an event and a journey entry write (migration 00047): an
+// event six (one index by contact and time carries the name, where two
+// indexes by contact were), a journey entry two (its key leads with the
+// contact and serves a contact's list; no index by contact and entry
+// time).
+func TestEventAndJourneyEntryIndexes(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	indexes := func(table string) []string {
+		rows, err := s.Pool().Query(ctx, `SELECT regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '')
+FROM pg_index i WHERE i.indrelid = to_regclass($1) ORDER BY 1`, table)
+		require.NoError(t, err)
+		defs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		return defs
+	}
+	require.Equal(t, []string{
+		"btree (tenant_id, contact_id, occurred_at DESC) INCLUDE (name)",
+		"btree (tenant_id, id)",
+		"btree (tenant_id, message_id)",
+		"btree (tenant_id, name, occurred_at DESC)",
+		"btree (tenant_id, occurred_at DESC, id DESC)",
+		"btree (tenant_id, received_at)",
+	}, indexes("events"))
+	require.Equal(t, []string{
+		"btree (tenant_id, contact_id, workflow_id)",
+		"btree (tenant_id, execution_id) WHERE (execution_id IS NOT NULL)",
+	}, indexes("journey_entries"))
+}
+
+// Claiming a journey entry locks nothing of its tenant (migration 00047
+// dropped the entry's own key to tenants: its workflow's key checks the
+// tenant), and a deleted tenant still takes its entries with it.
+func TestJourneyEntryLeavesItsTenantRowAlone(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, workflowID, contactID, execID := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Lock', 'lock-journey', 'PRO')", tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO contacts (id, tenant_id, external_id) VALUES ($1, $2, 'ann')", contactID, tenantID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, context)
+VALUES ($1, $2, $3, $3, 1, 'RUNNING', '{}')`, execID, tenantID, workflowID)
+		return err
+	})
+	require.NoError(t, err)
+
+	writer, err := s.Pool().Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = writer.Rollback(ctx) }()
+	_, err = writer.Exec(ctx, `INSERT INTO journey_entries (tenant_id, workflow_id, contact_id, execution_id, reentry, first_entered_at, entered_at)
+VALUES ($1, $2, $3, $4, 'one_at_a_time', now(), now())`, tenantID, workflowID, contactID, execID)
+	require.NoError(t, err)
+	err = pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "SELECT id FROM tenants WHERE id = $1 FOR UPDATE NOWAIT", tenantID)
+		return err
+	})
+	require.NoError(t, err, "the entry's insert holds no lock on its tenant's row")
+	require.NoError(t, writer.Commit(ctx))
+
+	_, err = s.Pool().Exec(ctx, "DELETE FROM tenants WHERE id = $1", tenantID)
+	require.NoError(t, err)
+	var left int
+	require.NoError(t, s.Pool().QueryRow(ctx, "SELECT count(*) FROM journey_entries WHERE tenant_id = $1", tenantID).Scan(&left))
+	require.Zero(t, left, "the tenant's entries went with its workflows and contacts")
+}
