@@ -42,9 +42,10 @@ import (
 // process that dies is found dead by another node once its heartbeat is
 // older than the lease expiry (10 s), which moves its rows' recovery time
 // to now, so RunWakeups turns them into advance jobs at once rather than
-// minutes later; without a node ID (or once RunWakeups has claimed the
-// recovery time, within the timer horizon of it) the job runs at the
-// recovery time. The job finds the entry PENDING with its attempt
+// minutes later; without a node ID the job runs at the recovery time
+// (RunWakeups takes a call's recovery time off its row only once due, not
+// a timer horizon ahead, so a node that dies during a slow call is
+// recovered as fast). The job finds the entry PENDING with its attempt
 // counted, counts another and calls, as a retry does (the at-least-once
 // window of doc.go). A call made and not recorded (at most
 // MaxUncommittedCalls per process, from the slot taken before the call to

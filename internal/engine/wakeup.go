@@ -36,7 +36,8 @@ func (e *Engine) SweepWakeups(ctx context.Context) (int, error) {
 	for {
 		n := 0
 		err := e.store.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
-			due, err := tx.ExecutionClaimWakeups(ctx, e.now().Add(e.timerHorizon), wakeupBatch)
+			now := e.now()
+			due, err := tx.ExecutionClaimWakeups(ctx, now.Add(e.timerHorizon), now, wakeupBatch)
 			if err != nil {
 				return err
 			}

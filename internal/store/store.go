@@ -272,11 +272,13 @@ type Tx interface {
 	ExecutionUpdateMany(ctx context.Context, ps []*ExecutionUpdateParams) error
 	// ExecutionClaimWakeups takes up to limit executions of every tenant
 	// whose WakeAt is at or before before, earliest first, clears their
-	// WakeAt and returns what each needs to be woken. On PostgreSQL rows
-	// another transaction holds are skipped (FOR UPDATE SKIP LOCKED), so
-	// concurrent claimers split the due timers. Call it in a system
-	// transaction (InTx with uuid.Nil).
-	ExecutionClaimWakeups(ctx context.Context, before time.Time, limit int) ([]Wakeup, error)
+	// WakeAt and returns what each needs to be woken. The recovery time of
+	// a call after start (a row with a CallNode) is taken only once at or
+	// before callsBefore (now): until then ExecutionRecoverCalls finds it
+	// should its node die. On PostgreSQL rows another transaction holds
+	// are skipped (FOR UPDATE SKIP LOCKED), so concurrent claimers split
+	// the due timers. Call it in a system transaction (InTx with uuid.Nil).
+	ExecutionClaimWakeups(ctx context.Context, before, callsBefore time.Time, limit int) ([]Wakeup, error)
 	// ExecutionRecoverCalls recovers the calls after start a dead node was
 	// to make: the executions whose CallNode is p.NodeID and whose WakeAt
 	// (their recovery time) is at or before p.Before get WakeAt p.At, their

@@ -127,13 +127,14 @@ func (t *tx) ExecutionUpdate(ctx context.Context, p *store.ExecutionUpdateParams
 const wakeupClaimMax = 10000
 
 // ExecutionClaimWakeups takes up to n timers of every tenant due at
-// before off their rows, earliest first, skipping rows another transaction
-// holds (FOR UPDATE SKIP LOCKED), and returns them ordered by At. Across
-// tenants only in a system transaction (row-level security).
-func (t *tx) ExecutionClaimWakeups(ctx context.Context, before time.Time, n int) ([]store.Wakeup, error) {
+// before (calls' recovery times due at callsBefore) off their rows,
+// earliest first, skipping rows another transaction holds (FOR UPDATE SKIP
+// LOCKED), and returns them ordered by At. Across tenants only in a system
+// transaction (row-level security).
+func (t *tx) ExecutionClaimWakeups(ctx context.Context, before, callsBefore time.Time, n int) ([]store.Wakeup, error) {
 	at := before.UTC()
 	rows, err := t.q.ExecutionClaimWakeups(ctx, dbsqlc.ExecutionClaimWakeupsParams{
-		Before: at, MaxRows: limit(n, wakeupClaimMax, wakeupClaimMax),
+		Before: at, CallsBefore: callsBefore.UTC(), MaxRows: limit(n, wakeupClaimMax, wakeupClaimMax),
 	})
 	if err != nil {
 		return nil, translate(err, "claim wakeups due at %s", at.Format(time.RFC3339Nano))

@@ -136,16 +136,18 @@ func (t *tx) ExecutionUpdate(ctx context.Context, p *store.ExecutionUpdateParams
 const wakeupClaimMax = 10000
 
 // ExecutionClaimWakeups takes up to n timers of every tenant due at before
-// off their rows, earliest first: it reads the due rows, then clears their
-// wake_at. It needs a write transaction, whose writer lock makes the claim
-// exclusive until commit.
-func (t *tx) ExecutionClaimWakeups(ctx context.Context, before time.Time, n int) ([]store.Wakeup, error) {
+// (calls' recovery times due at callsBefore) off their rows, earliest
+// first: it reads the due rows, then clears their wake_at. It needs a
+// write transaction, whose writer lock makes the claim exclusive until
+// commit.
+func (t *tx) ExecutionClaimWakeups(ctx context.Context, before, callsBefore time.Time, n int) ([]store.Wakeup, error) {
 	if t.readOnly {
 		return nil, fmt.Errorf("claim wakeups: %w", errReadOnly)
 	}
 	at := utc(before)
 	rows, err := t.q.ExecutionWakeupsDue(ctx, t.tx, &dbsqlc.ExecutionWakeupsDueParams{
-		Before: sql.NullTime{Time: at, Valid: true}, MaxRows: limit(n, wakeupClaimMax, wakeupClaimMax),
+		Before: sql.NullTime{Time: at, Valid: true}, CallsBefore: sql.NullTime{Time: utc(callsBefore), Valid: true},
+		MaxRows: limit(n, wakeupClaimMax, wakeupClaimMax),
 	})
 	if err != nil {
 		return nil, wrap(err, "claim wakeups due at %s", at.Format(time.RFC3339Nano))

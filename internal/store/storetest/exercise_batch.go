@@ -524,9 +524,9 @@ func exerciseExecutionClaimWakeups(t *testing.T, f *fixture) {
 	var first, second []store.Wakeup
 	f.system(t, func(tx store.Tx) {
 		var err error
-		first, err = tx.ExecutionClaimWakeups(f.ctx, now, 2)
+		first, err = tx.ExecutionClaimWakeups(f.ctx, now, now, 2)
 		require.NoError(t, err)
-		second, err = tx.ExecutionClaimWakeups(f.ctx, now, 10)
+		second, err = tx.ExecutionClaimWakeups(f.ctx, now, now, 10)
 		require.NoError(t, err)
 	})
 	require.Equal(t, []store.Wakeup{
@@ -542,7 +542,7 @@ func exerciseExecutionClaimWakeups(t *testing.T, f *fixture) {
 	}
 
 	f.system(t, func(tx store.Tx) {
-		got, err := tx.ExecutionClaimWakeups(f.ctx, now, 10)
+		got, err := tx.ExecutionClaimWakeups(f.ctx, now, now, 10)
 		require.NoError(t, err)
 		require.Empty(t, got, "claimed timers are gone; the future one is not due")
 	})
@@ -566,7 +566,7 @@ func exerciseExecutionClaimWakeups(t *testing.T, f *fixture) {
 
 	// Once its time comes, the future timer is claimed too.
 	f.system(t, func(tx store.Tx) {
-		got, err := tx.ExecutionClaimWakeups(f.ctx, now.Add(2*time.Hour), 10)
+		got, err := tx.ExecutionClaimWakeups(f.ctx, now.Add(2*time.Hour), now.Add(2*time.Hour), 10)
 		require.NoError(t, err)
 		require.Equal(t, []store.Wakeup{{TenantID: f.tenantB.ID, ExecutionID: future.ID, Token: 13, At: *future.WakeAt}}, got)
 	})
@@ -595,14 +595,14 @@ func exerciseExecutionClaimWakeupsSkipsLocked(t *testing.T, f *fixture) {
 	}()
 	<-holding
 	f.system(t, func(tx store.Tx) {
-		got, err := tx.ExecutionClaimWakeups(f.ctx, now, 10)
+		got, err := tx.ExecutionClaimWakeups(f.ctx, now, now, 10)
 		require.NoError(t, err)
 		require.Equal(t, []uuid.UUID{free.ID}, wakeupIDs(got), "the held row is skipped")
 	})
 	close(release)
 	require.NoError(t, <-done)
 	f.system(t, func(tx store.Tx) {
-		got, err := tx.ExecutionClaimWakeups(f.ctx, now, 10)
+		got, err := tx.ExecutionClaimWakeups(f.ctx, now, now, 10)
 		require.NoError(t, err)
 		require.Equal(t, []uuid.UUID{held.ID}, wakeupIDs(got), "claimed once the holder has ended")
 	})

@@ -111,7 +111,7 @@ func nodeCases() []exerciseCase {
 			}
 			require.Zero(t, recoverDead(), "recovered once: the node is cleared")
 			f.in(t, uuid.Nil, func(tx store.Tx) {
-				due, err := tx.ExecutionClaimWakeups(f.ctx, now.Add(time.Second), 10)
+				due, err := tx.ExecutionClaimWakeups(f.ctx, now.Add(time.Second), now.Add(time.Second), 10)
 				require.NoError(t, err)
 				require.Len(t, due, 2, "due at once")
 				for _, w := range due {
@@ -119,6 +119,40 @@ func nodeCases() []exerciseCase {
 					require.EqualValues(t, 3, w.Token)
 				}
 			})
+		}},
+		{"ExecutionClaimWakeups/CallRecoveryTimesOnlyWhenDue", func(t *testing.T, f *fixture) {
+			// A call's recovery time within the timer horizon stays on its
+			// row until due, so a dead node's slow call is still found by
+			// ExecutionRecoverCalls; other timers are taken a horizon ahead.
+			now := ts()
+			c := f.newChain(t, f.tenantA.ID)
+			at := func(d time.Duration) *time.Time { w := now.Add(d); return &w }
+			call := f.newExecution(t, c.v, func(p *store.ExecutionInsertParams) {
+				p.Status, p.Token, p.WakeAt, p.CallNode = domain.ExecutionRunning, 2, at(time.Minute), "slow"
+			})
+			timer := f.newExecution(t, c.v, func(p *store.ExecutionInsertParams) {
+				p.Status, p.Token, p.WakeAt = domain.ExecutionWaiting, 2, at(time.Minute)
+			})
+			claim := func(callsBefore time.Time) []uuid.UUID {
+				var ids []uuid.UUID
+				f.in(t, uuid.Nil, func(tx store.Tx) {
+					due, err := tx.ExecutionClaimWakeups(f.ctx, now.Add(2*time.Minute), callsBefore, 10)
+					require.NoError(t, err)
+					for _, w := range due {
+						ids = append(ids, w.ExecutionID)
+					}
+				})
+				return ids
+			}
+			require.Equal(t, []uuid.UUID{timer.ID}, claim(now), "the call's recovery time is not due yet")
+			f.in(t, uuid.Nil, func(tx store.Tx) {
+				n, err := tx.ExecutionRecoverCalls(f.ctx, &store.ExecutionRecoverCallsParams{
+					NodeID: "slow", Before: now.Add(4 * time.Minute), At: now.Add(time.Second)})
+				require.NoError(t, err)
+				require.Equal(t, 1, n, "still on its row when its node dies")
+			})
+			require.Equal(t, []uuid.UUID{call.ID}, claim(now.Add(time.Second)), "recovered: due now")
+			require.Empty(t, claim(now.Add(time.Hour)))
 		}},
 	}
 }

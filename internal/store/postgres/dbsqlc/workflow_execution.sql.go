@@ -17,8 +17,9 @@ const executionClaimWakeups = `-- name: ExecutionClaimWakeups :many
 WITH due AS (
     SELECT tenant_id, id, wake_at FROM workflow_executions
     WHERE wake_at IS NOT NULL AND wake_at <= $1::timestamptz
+      AND (call_node IS NULL OR wake_at <= $2::timestamptz)
     ORDER BY wake_at
-    LIMIT $2
+    LIMIT $3
     FOR UPDATE SKIP LOCKED
 )
 UPDATE workflow_executions AS e SET wake_at = NULL
@@ -28,8 +29,9 @@ RETURNING e.tenant_id, e.id, e.token, due.wake_at::timestamptz AS wake_at
 `
 
 type ExecutionClaimWakeupsParams struct {
-	Before  time.Time
-	MaxRows int32
+	Before      time.Time
+	CallsBefore time.Time
+	MaxRows     int32
 }
 
 type ExecutionClaimWakeupsRow struct {
@@ -42,11 +44,13 @@ type ExecutionClaimWakeupsRow struct {
 // Takes up to @max_rows timers of every tenant due at @before off their
 // rows: the due rows are locked, earliest first, skipping those another
 // transaction holds (so concurrent claimers split the due timers), and
-// their wake_at is cleared. RETURNING yields the old wake_at from the CTE,
-// in no particular order. Across tenants only in a system transaction
-// (row-level security).
+// their wake_at is cleared. A call's recovery time (a row naming its
+// call_node) is taken only once due at @calls_before: until then
+// ExecutionRecoverCalls can still find it, should its node die. RETURNING
+// yields the old wake_at from the CTE, in no particular order. Across
+// tenants only in a system transaction (row-level security).
 func (q *Queries) ExecutionClaimWakeups(ctx context.Context, arg ExecutionClaimWakeupsParams) ([]ExecutionClaimWakeupsRow, error) {
-	rows, err := q.db.Query(ctx, executionClaimWakeups, arg.Before, arg.MaxRows)
+	rows, err := q.db.Query(ctx, executionClaimWakeups, arg.Before, arg.CallsBefore, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

@@ -43,12 +43,15 @@ WHERE tenant_id = @tenant_id AND id = @id;
 -- Takes up to @max_rows timers of every tenant due at @before off their
 -- rows: the due rows are locked, earliest first, skipping those another
 -- transaction holds (so concurrent claimers split the due timers), and
--- their wake_at is cleared. RETURNING yields the old wake_at from the CTE,
--- in no particular order. Across tenants only in a system transaction
--- (row-level security).
+-- their wake_at is cleared. A call's recovery time (a row naming its
+-- call_node) is taken only once due at @calls_before: until then
+-- ExecutionRecoverCalls can still find it, should its node die. RETURNING
+-- yields the old wake_at from the CTE, in no particular order. Across
+-- tenants only in a system transaction (row-level security).
 WITH due AS (
     SELECT tenant_id, id, wake_at FROM workflow_executions
     WHERE wake_at IS NOT NULL AND wake_at <= @before::timestamptz
+      AND (call_node IS NULL OR wake_at <= @calls_before::timestamptz)
     ORDER BY wake_at
     LIMIT @max_rows
     FOR UPDATE SKIP LOCKED

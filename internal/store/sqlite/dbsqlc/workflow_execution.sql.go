@@ -342,14 +342,15 @@ func (q *Queries) ExecutionUpdate(ctx context.Context, db DBTX, arg *ExecutionUp
 
 const executionWakeupsDue = `-- name: ExecutionWakeupsDue :many
 SELECT tenant_id, id, token, wake_at FROM workflow_executions
-WHERE wake_at IS NOT NULL AND wake_at <= ?1
+WHERE wake_at IS NOT NULL AND wake_at <= ?1 AND (call_node IS NULL OR wake_at <= ?2)
 ORDER BY wake_at, id
-LIMIT ?2
+LIMIT ?3
 `
 
 type ExecutionWakeupsDueParams struct {
-	Before  sql.NullTime
-	MaxRows int64
+	Before      sql.NullTime
+	CallsBefore sql.NullTime
+	MaxRows     int64
 }
 
 type ExecutionWakeupsDueRow struct {
@@ -359,11 +360,12 @@ type ExecutionWakeupsDueRow struct {
 	WakeAt   sql.NullTime
 }
 
-// Every tenant's timers due at @before, earliest first. The caller's write
+// Every tenant's timers due at @before, earliest first; a call's recovery
+// time (a row naming its call_node) only once due at @calls_before. The caller's write
 // transaction holds SQLite's only writer lock, so no other claimer sees
 // them before it clears them (ExecutionClearWakeAt) and commits.
 func (q *Queries) ExecutionWakeupsDue(ctx context.Context, db DBTX, arg *ExecutionWakeupsDueParams) ([]ExecutionWakeupsDueRow, error) {
-	rows, err := db.QueryContext(ctx, executionWakeupsDue, arg.Before, arg.MaxRows)
+	rows, err := db.QueryContext(ctx, executionWakeupsDue, arg.Before, arg.CallsBefore, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

@@ -27,11 +27,12 @@ SET status = @status, context = @context, current_node_id = @current_node_id, to
 WHERE tenant_id = @tenant_id AND id = @id;
 
 -- name: ExecutionWakeupsDue :many
--- Every tenant's timers due at @before, earliest first. The caller's write
+-- Every tenant's timers due at @before, earliest first; a call's recovery
+-- time (a row naming its call_node) only once due at @calls_before. The caller's write
 -- transaction holds SQLite's only writer lock, so no other claimer sees
 -- them before it clears them (ExecutionClearWakeAt) and commits.
 SELECT tenant_id, id, token, wake_at FROM workflow_executions
-WHERE wake_at IS NOT NULL AND wake_at <= @before
+WHERE wake_at IS NOT NULL AND wake_at <= @before AND (call_node IS NULL OR wake_at <= @calls_before)
 ORDER BY wake_at, id
 LIMIT @max_rows;
 
