@@ -74,7 +74,12 @@ func (t *tx) MessageInsert(ctx context.Context, p *store.MessageInsertParams) (*
 		Status: string(status), ErrorCode: p.ErrorCode, ErrorText: p.ErrorText, QueuedAt: at, SkippedAt: skippedAt,
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
+		// The key is taken, or the contact (the tenant, for a message
+		// without one) is missing and nothing was stored.
 		m, err := t.MessageGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, false, fmt.Errorf("insert message %q: its contact or tenant is missing: %w", p.IdempotencyKey, store.ErrNotFound)
+		}
 		if err != nil {
 			return nil, false, err
 		}
@@ -291,8 +296,22 @@ func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSen
 // messageInsertManySQL is MessageInsert for several messages of one tenant
 // in one round trip; the arrays are zipped row by row. The provider IDs
 // given (an email's Message-ID) go to message_provider_ids with the rows
-// inserted.
-const messageInsertManySQL = `WITH added AS (
+// inserted. The messages' contacts are checked and locked first, once
+// each (KEY SHARE, what the foreign key took per message before
+// migration 00046: a contact delete waits for this transaction, and its
+// contacts_gone_messages trigger then clears the contact of these
+// messages), and the tenant's row when a message has no contact (as a
+// tenant delete and tenants_gone_messages); when one is missing nothing
+// is stored and the statement returns false. Raw SQL: the arrays' length
+// varies per call.
+const messageInsertManySQL = `WITH c AS MATERIALIZED (
+    SELECT id FROM contacts WHERE tenant_id = $1 AND id = ANY($5::uuid[]) ORDER BY id FOR KEY SHARE
+), t AS MATERIALIZED (
+    SELECT id FROM tenants WHERE id = $1 AND array_position($5::uuid[], NULL) IS NOT NULL FOR KEY SHARE
+), ok AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM c) = (SELECT count(DISTINCT x.id) FROM unnest($5::uuid[]) AS x(id))
+        AND (array_position($5::uuid[], NULL) IS NULL OR EXISTS (SELECT 1 FROM t)) AS found
+), added AS (
     INSERT INTO messages (tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version,
         execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code,
         error_text, queued_at, skipped_at)
@@ -303,10 +322,14 @@ const messageInsertManySQL = `WITH added AS (
         $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
         AS u(id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id,
         template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, at)
+    WHERE (SELECT ok.found FROM ok)
     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-    RETURNING id, channel, provider_message_id)
-INSERT INTO message_provider_ids (tenant_id, channel, provider_message_id, message_id)
-SELECT $1, a.channel, a.provider_message_id, a.id FROM added a WHERE a.provider_message_id IS NOT NULL`
+    RETURNING id, channel, provider_message_id
+), ids AS (
+    INSERT INTO message_provider_ids (tenant_id, channel, provider_message_id, message_id)
+    SELECT $1, a.channel, a.provider_message_id, a.id FROM added a WHERE a.provider_message_id IS NOT NULL
+)
+SELECT ok.found FROM ok`
 
 // MessageInsertMany records several sends of one tenant in one round
 // trip; a message whose idempotency key is used already is left as it is.
@@ -334,9 +357,13 @@ func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertPar
 		nodes[i], keys[i], recipients[i], providerIDs[i] = p.NodeID, p.IdempotencyKey, p.Recipient, p.ProviderMessageID
 		statuses[i], codes[i], texts[i], ats[i] = string(status), p.ErrorCode, p.ErrorText, atOrNow(p.At)
 	}
-	if _, err := t.tx.Exec(ctx, messageInsertManySQL, ps[0].TenantID, ids, channels, conns, contacts, workflows, versions,
-		execs, steps, nodes, templates, keys, recipients, providerIDs, statuses, codes, texts, ats); err != nil {
+	var found bool
+	if err := t.tx.QueryRow(ctx, messageInsertManySQL, ps[0].TenantID, ids, channels, conns, contacts, workflows, versions,
+		execs, steps, nodes, templates, keys, recipients, providerIDs, statuses, codes, texts, ats).Scan(&found); err != nil {
 		return translate(err, "insert %d messages", n)
+	}
+	if !found {
+		return fmt.Errorf("insert %d messages: a contact or the tenant is missing: %w", n, store.ErrNotFound)
 	}
 	return nil
 }

@@ -2,13 +2,17 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/postgres"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
 )
@@ -51,4 +55,59 @@ WHERE tenant_id = $1 AND channel = 'whatsapp' AND provider_message_id = 'wamid.H
 		return nil
 	})
 	require.NoError(t, err)
+}
+
+// Storing messages with contacts locks nothing of their tenant (migration
+// 00046 dropped the messages' keys to tenants and contacts: the insert
+// checks the contacts, once each, and they check the tenant), and a
+// message without a contact locks the tenant's row once per statement
+// instead of once per row.
+func TestMessageInsertLeavesItsTenantRowAlone(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, contactID := uuid.New(), uuid.New()
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Lock', 'lock-messages', 'PRO')", tenantID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO contacts (tenant_id, id, email) VALUES ($1, $2, 'ada@example.com')", tenantID, contactID)
+		return err
+	})
+	require.NoError(t, err)
+
+	tenantLocked := func() bool {
+		t.Helper()
+		err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, "SELECT id FROM tenants WHERE id = $1 FOR UPDATE NOWAIT", tenantID)
+			return err
+		})
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+			return true
+		}
+		require.NoError(t, err)
+		return false
+	}
+	insert := func(contact *uuid.UUID) {
+		t.Helper()
+		require.NoError(t, s.InTx(ctx, tenantID, func(tx store.Tx) error {
+			if err := tx.MessageInsertMany(ctx, []*store.MessageInsertParams{{TenantID: tenantID, Channel: domain.ChannelEmail,
+				ContactID: contact, IdempotencyKey: "email:" + uuid.NewString(), Recipient: "ada@example.com"}}); err != nil {
+				return err
+			}
+			if contact != nil {
+				require.False(t, tenantLocked(), "a message with a contact leaves its tenant's row unlocked")
+			} else {
+				require.True(t, tenantLocked(), "a message without a contact holds its tenant (a tenant delete waits for it)")
+			}
+			return nil
+		}))
+	}
+	insert(&contactID)
+	insert(nil)
+
+	var keys int
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_constraint
+WHERE conrelid = 'messages'::regclass AND contype = 'f'`).Scan(&keys))
+	require.Zero(t, keys, "messages have no foreign key checked per row")
 }

@@ -232,13 +232,19 @@ func (q *Queries) MessageGetByProviderID(ctx context.Context, arg MessageGetByPr
 }
 
 const messageInsert = `-- name: MessageInsert :one
+WITH c AS MATERIALIZED (
+    SELECT k.id FROM contacts k WHERE k.tenant_id = $1 AND k.id = $5::uuid FOR KEY SHARE
+), t AS MATERIALIZED (
+    SELECT tn.id FROM tenants tn WHERE tn.id = $1 AND $5::uuid IS NULL FOR KEY SHARE
+)
 INSERT INTO messages (tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id,
     step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text,
     queued_at, skipped_at)
-VALUES ($1, $2, $3, $4, $5, $6,
+SELECT $1, $2, $3, $4, $5, $6,
     $7, $8, $9, $10, $11,
     $12, $13, $14, $15, $16, $17,
-    $18, $19)
+    $18, $19
+WHERE EXISTS (SELECT 1 FROM c) OR EXISTS (SELECT 1 FROM t)
 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
 RETURNING tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
 `
@@ -265,6 +271,10 @@ type MessageInsertParams struct {
 	SkippedAt         *time.Time
 }
 
+// The message's contact is checked and locked here (KEY SHARE, what its
+// foreign key took before migration 00046), or its tenant's row when it
+// has none; when that row is missing nothing is stored and no row comes
+// back, as on a conflict (the store tells them apart).
 func (q *Queries) MessageInsert(ctx context.Context, arg MessageInsertParams) (Message, error) {
 	row := q.db.QueryRow(ctx, messageInsert,
 		arg.TenantID,

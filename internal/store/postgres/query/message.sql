@@ -1,11 +1,21 @@
 -- name: MessageInsert :one
+-- The message's contact is checked and locked here (KEY SHARE, what its
+-- foreign key took before migration 00046), or its tenant's row when it
+-- has none; when that row is missing nothing is stored and no row comes
+-- back, as on a conflict (the store tells them apart).
+WITH c AS MATERIALIZED (
+    SELECT k.id FROM contacts k WHERE k.tenant_id = @tenant_id AND k.id = sqlc.narg('contact_id')::uuid FOR KEY SHARE
+), t AS MATERIALIZED (
+    SELECT tn.id FROM tenants tn WHERE tn.id = @tenant_id AND sqlc.narg('contact_id')::uuid IS NULL FOR KEY SHARE
+)
 INSERT INTO messages (tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id,
     step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text,
     queued_at, skipped_at)
-VALUES (@tenant_id, @id, @channel, sqlc.narg('connection_id'), sqlc.narg('contact_id'), sqlc.narg('workflow_id'),
+SELECT @tenant_id, @id, @channel, sqlc.narg('connection_id'), sqlc.narg('contact_id'), sqlc.narg('workflow_id'),
     @workflow_version, sqlc.narg('execution_id'), sqlc.narg('step_id'), @node_id, sqlc.narg('template_id'),
     @idempotency_key, @recipient, sqlc.narg('provider_message_id'), @status, @error_code, @error_text,
-    @queued_at, sqlc.narg('skipped_at'))
+    @queued_at, sqlc.narg('skipped_at')
+WHERE EXISTS (SELECT 1 FROM c) OR EXISTS (SELECT 1 FROM t)
 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
 RETURNING *;
 

@@ -1,0 +1,132 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+)
+
+// messageCostCases are the guarantees a message's foreign keys gave,
+// which the inserts and statement triggers keep on PostgreSQL since
+// migration 00046: a message's contact and tenant exist when it is stored,
+// an erased contact's messages lose it, a deleted tenant's go.
+func messageCostCases() []exerciseCase {
+	return []exerciseCase{
+		{"MessageInsert/ContactOfAnotherTenantStoresNothing", exerciseMessageInsertForeignContact},
+		{"MessageInsertMany/ContactErasedMeanwhileClearsTheContact", exerciseMessageInsertContactErasedMeanwhile},
+		{"TenantDelete/TakesItsMessages", exerciseTenantDeleteTakesMessages},
+	}
+}
+
+func exerciseMessageInsertForeignContact(t *testing.T, f *fixture) {
+	other, _ := f.upsertContact(t, &store.ContactUpsertParams{TenantID: f.tenantB.ID, Email: strp("eve@example.com")})
+	own, _ := f.upsertContact(t, &store.ContactUpsertParams{TenantID: f.tenantA.ID, Email: strp("ada@example.com")})
+	one := &store.MessageInsertParams{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail, ContactID: &other.ID,
+		IdempotencyKey: "email:one", Recipient: "eve@example.com"}
+	err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+		_, _, err := tx.MessageInsert(f.ctx, one)
+		return err
+	})
+	require.ErrorIs(t, err, store.ErrNotFound, "another tenant's contact")
+	many := []*store.MessageInsertParams{
+		{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail, ContactID: &own.ID, IdempotencyKey: "email:own", Recipient: "ada@example.com"},
+		{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail, IdempotencyKey: "email:none", Recipient: "x@example.com"},
+		{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail, ContactID: &other.ID, IdempotencyKey: "email:many", Recipient: "eve@example.com"},
+	}
+	err = f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error { return tx.MessageInsertMany(f.ctx, many) })
+	require.ErrorIs(t, err, store.ErrNotFound, "one message of the batch has another tenant's contact")
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		list, err := tx.MessageList(f.ctx, &store.MessageListParams{TenantID: f.tenantA.ID})
+		require.NoError(t, err)
+		require.Empty(t, list, "nothing of the batch is stored")
+	})
+	// The same batch without the foreign contact is stored whole, the
+	// message without a contact too.
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		require.NoError(t, tx.MessageInsertMany(f.ctx, many[:2]))
+		list, err := tx.MessageList(f.ctx, &store.MessageListParams{TenantID: f.tenantA.ID})
+		require.NoError(t, err)
+		require.Len(t, list, 2)
+		again, created, err := tx.MessageInsert(f.ctx, &store.MessageInsertParams{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail,
+			IdempotencyKey: "email:none", Recipient: "x@example.com"})
+		require.NoError(t, err)
+		require.False(t, created, "a key used already returns its message")
+		require.Equal(t, "email:none", again.IdempotencyKey)
+	})
+}
+
+// A contact erased while a transaction stores messages to it waits for
+// that transaction, and its messages then lose it (address blanked): none
+// is left naming a contact that is gone.
+func exerciseMessageInsertContactErasedMeanwhile(t *testing.T, f *fixture) {
+	c, _ := f.upsertContact(t, &store.ContactUpsertParams{TenantID: f.tenantA.ID, Email: strp("ada@example.com")})
+	inserted, release := make(chan struct{}), make(chan struct{})
+	stored := make(chan error, 1)
+	go func() {
+		stored <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+			err := tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail,
+				ContactID: &c.ID, IdempotencyKey: "email:erased", Recipient: "ada@example.com"}})
+			close(inserted)
+			<-release
+			return err
+		})
+	}()
+	<-inserted
+	erased := make(chan error, 1)
+	go func() {
+		erased <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+			_, err := tx.ContactErase(f.ctx, f.tenantA.ID, c.ID, ts())
+			return err
+		})
+	}()
+	var early bool
+	select {
+	case err := <-erased:
+		early = true
+		erased <- err
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	require.NoError(t, <-stored)
+	require.NoError(t, <-erased)
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		m, err := tx.MessageGetByIdempotencyKey(f.ctx, f.tenantA.ID, "email:erased")
+		require.NoError(t, err)
+		require.Nil(t, m.ContactID, "the erased contact's message keeps no contact")
+		require.Empty(t, m.Recipient, "and no address")
+	})
+	require.False(t, early, "the erasure did not wait for the messages' transaction")
+}
+
+func exerciseTenantDeleteTakesMessages(t *testing.T, f *fixture) {
+	c, _ := f.upsertContact(t, &store.ContactUpsertParams{TenantID: f.tenantB.ID, Email: strp("bob@example.com")})
+	withContact := f.newMessage(t, f.tenantB.ID, func(p *store.MessageInsertParams) { p.ContactID = &c.ID })
+	without := f.newMessage(t, f.tenantB.ID, nil)
+	kept := f.newMessage(t, f.tenantA.ID, nil)
+	f.in(t, f.tenantB.ID, func(tx store.Tx) {
+		require.NoError(t, tx.MessageMarkSentMany(f.ctx, []*store.MessageMarkSentParams{
+			{TenantID: f.tenantB.ID, ID: withContact.ID, ProviderMessageID: "wamid.B1"}}))
+	})
+	f.system(t, func(tx store.Tx) { require.NoError(t, tx.TenantDelete(f.ctx, f.tenantB.ID)) })
+	f.in(t, f.tenantB.ID, func(tx store.Tx) {
+		for _, id := range []uuid.UUID{withContact.ID, without.ID} {
+			_, err := tx.MessageGetByID(f.ctx, f.tenantB.ID, id)
+			require.ErrorIs(t, err, store.ErrNotFound, "a deleted tenant's message goes")
+		}
+		_, err := tx.MessageGetByProviderID(f.ctx, f.tenantB.ID, domain.ChannelWhatsApp, "wamid.B1")
+		require.ErrorIs(t, err, store.ErrNotFound)
+		// A message stored for the deleted tenant afterwards is refused.
+		_, _, err = tx.MessageInsert(f.ctx, &store.MessageInsertParams{TenantID: f.tenantB.ID, Channel: domain.ChannelWhatsApp,
+			IdempotencyKey: "late", Recipient: "4915112345678"})
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+	f.read(t, f.tenantA.ID, func(tx store.Tx) {
+		_, err := tx.MessageGetByID(f.ctx, f.tenantA.ID, kept.ID)
+		require.NoError(t, err, "another tenant's message stays")
+	})
+}
