@@ -111,3 +111,31 @@ func TestMessageInsertLeavesItsTenantRowAlone(t *testing.T) {
 WHERE conrelid = 'messages'::regclass AND contype = 'f'`).Scan(&keys))
 	require.Zero(t, keys, "messages have no foreign key checked per row")
 }
+
+// A message naming another tenant's contact is refused, as the key on
+// (tenant_id, contact_id) refused it before migration 00046.
+func TestMessageInsertRefusesAnotherTenantsContact(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, otherID, contactID := uuid.New(), uuid.New(), uuid.New()
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'A', 'a-messages', 'PRO'), ($2, 'B', 'b-messages', 'PRO')",
+			tenantID, otherID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO contacts (tenant_id, id, email) VALUES ($1, $2, 'eve@example.com')", otherID, contactID)
+		return err
+	})
+	require.NoError(t, err)
+	err = s.InTx(ctx, tenantID, func(tx store.Tx) error {
+		_, _, err := tx.MessageInsert(ctx, &store.MessageInsertParams{TenantID: tenantID, Channel: domain.ChannelEmail,
+			ContactID: &contactID, IdempotencyKey: "email:one", Recipient: "eve@example.com"})
+		return err
+	})
+	require.ErrorIs(t, err, store.ErrNotFound)
+	err = s.InTx(ctx, tenantID, func(tx store.Tx) error {
+		return tx.MessageInsertMany(ctx, []*store.MessageInsertParams{{TenantID: tenantID, Channel: domain.ChannelEmail,
+			ContactID: &contactID, IdempotencyKey: "email:many", Recipient: "eve@example.com"}})
+	})
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
