@@ -319,7 +319,7 @@ func (e *Engine) resultRun(ctx context.Context, tx store.Tx, exec *domain.Execut
 	res := EffectResult{
 		TenantID: pe.req.TenantID, ExecutionID: pe.req.ExecutionID, StepID: pe.req.StepID, NodeID: pe.req.NodeID,
 		IdempotencyKey: pe.req.IdempotencyKey, Attempt: pe.req.Attempt, Calls: out.calls,
-		Request: pe.req.Request, Output: out.output, Err: out.err,
+		Request: pe.req.Request, Value: pe.req.Value, Output: out.output, Err: out.err,
 	}
 	if pe.fx != nil {
 		res.Kind = pe.fx.Kind()

@@ -411,7 +411,7 @@ func (e *Engine) prepareRuns(ctx context.Context, tx store.Tx, runs []*run) erro
 			for i, rn := range rs {
 				n := rn.preparing
 				rn.preparing = nil
-				if err := rn.prepared(ctx, n, items[i].Request, items[i].Err); err != nil {
+				if err := rn.prepared(ctx, n, items[i].Request, items[i].Value, items[i].Err); err != nil {
 					return err
 				}
 				if rn.preparing == nil {

@@ -98,6 +98,12 @@ type PrepareItem struct {
 	// would have returned.
 	Request json.RawMessage
 	Err     error
+	// Value, optional, is what Request encodes, as PrepareMany built it
+	// (e.g. a *sendRequest): the engine hands it back with the step's
+	// call in this process (EffectRequest.Value, EffectResult.Value), so
+	// the side effect need not decode the request it has just encoded.
+	// Neither PrepareMany nor anyone after may modify it.
+	Value any
 }
 
 // Skip is what Prepare returns to make no call (an unsubscribed or
@@ -273,6 +279,9 @@ type EffectResult struct {
 	Calls int
 	// Request is the stored request, as Prepare built it.
 	Request json.RawMessage
+	// Value is EffectRequest.Value: what Request encodes when this
+	// process prepared it, else nil.
+	Value any
 	// Output is Perform's output, or the output of its *EffectError.
 	Output json.RawMessage
 	// Err is Perform's error; nil after a success.
@@ -294,6 +303,13 @@ type EffectRequest struct {
 	// Attempt counts from 1.
 	Attempt int
 	Request json.RawMessage
+	// Value is what Request encodes, as the side effect's PrepareMany set
+	// it (PrepareItem.Value), when this process prepared the step and
+	// carries its call on; nil otherwise (a request read back from the
+	// outbox: after a restart, in another process, in a later job, or
+	// one prepared by Prepare), when Request is to be decoded. It is
+	// shared: do not modify it.
+	Value any
 }
 
 // EffectError is a side effect's failure.

@@ -528,7 +528,7 @@ func (r *run) startEffect(ctx context.Context, n *workflow.Node) error {
 		}
 		req, err = fx.Prepare(r.e.tmpl.WithBudget(ctx), r.prepareInput(n))
 	}
-	return r.prepared(ctx, n, req, err)
+	return r.prepared(ctx, n, req, nil, err)
 }
 
 // prepareInput is what n's Prepare is given.
@@ -541,8 +541,9 @@ func (r *run) prepareInput(n *workflow.Node) PrepareInput {
 
 // prepared goes on from side effect n's Prepare (or PrepareMany) with
 // what it returned: the step skipped or failed and the run on, or the
-// step and its outbox entry recorded and the call left to perform.
-func (r *run) prepared(ctx context.Context, n *workflow.Node, req json.RawMessage, err error) error {
+// step and its outbox entry recorded and the call left to perform, with
+// value (PrepareItem.Value, nil from Prepare) carried along req.
+func (r *run) prepared(ctx context.Context, n *workflow.Node, req json.RawMessage, value any, err error) error {
 	fx := r.e.effects[n.Type]
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
@@ -600,6 +601,7 @@ func (r *run) prepared(ctx context.Context, n *workflow.Node, req json.RawMessag
 	}
 	r.c.Engine.Open = open
 	r.effect = r.pending(n, open, entry)
+	r.effect.req.Value = value
 	return nil
 }
 

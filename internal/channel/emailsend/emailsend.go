@@ -92,9 +92,6 @@ type Options struct {
 type Sender struct {
 	opts  Options
 	conns *sendprep.ConnCache[*Connection]
-	// requests keeps the requests prepared here for Perform and
-	// RecordResult(s) (sendprep.Requests).
-	requests *sendprep.Requests[sendRequest]
 }
 
 type connKey struct{ tenant, id uuid.UUID }
@@ -128,8 +125,7 @@ func New(opts Options) (*Sender, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now),
-		requests: sendprep.NewRequests[sendRequest]()}, nil
+	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now)}, nil
 }
 
 // Kind implements engine.SideEffect.
@@ -311,15 +307,14 @@ func (b *prepareBatch) draft(it *engine.PrepareItem) (*sendprep.Send, error) {
 			}
 			return m.Validate()
 		},
-		Request: func() (json.RawMessage, error) {
+		Request: func() (json.RawMessage, any, error) {
 			insert.ProviderMessageID = &m.MessageID
 			r := &sendRequest{MessageID: messageID, ConnectionID: conn.ID, Email: m}
 			raw, err := json.Marshal(r)
 			if err != nil {
-				return nil, fmt.Errorf("encode email.send request: %w", err)
+				return nil, nil, fmt.Errorf("encode email.send request: %w", err)
 			}
-			s.requests.Keep(in.ExecutionID, in.NodeID, raw, r)
-			return raw, nil
+			return raw, r, nil
 		},
 	}
 	if subscription == domain.SubscriptionUnsubscribed {
@@ -458,7 +453,7 @@ func workflowOf(data map[string]any, p *store.MessageInsertParams) {
 
 // Perform opens the connection and sends the message.
 func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.RawMessage, error) {
-	r, err := s.requests.Decode(req.ExecutionID, req.NodeID, req.Request)
+	r, err := sendprep.Decode[sendRequest](req.Value, req.Request)
 	if err != nil {
 		return nil, engine.Permanent(fmt.Errorf("email.send: %w", err))
 	}
@@ -516,7 +511,6 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 		}
 		sent = append(sent, &store.MessageMarkSentParams{TenantID: res.TenantID, ID: id,
 			ProviderMessageID: providerID, At: now})
-		s.requests.Forget(res.ExecutionID, res.NodeID)
 	}
 	if err := tx.MessageMarkSentMany(ctx, sent); err != nil {
 		return fmt.Errorf("mark %d messages sent: %w", len(sent), err)
@@ -525,13 +519,13 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 }
 
 // sentIDs returns the message ID and Message-ID of a successful send's
-// request, from the request kept when it was prepared here or else
+// request, from the request as prepared in this process (EffectResult.Value) or else
 // decoded (only those two fields); ok is false for any other outcome.
 func (s *Sender) sentIDs(res engine.EffectResult) (id uuid.UUID, providerID string, ok bool) {
 	if res.Err != nil {
 		return uuid.Nil, "", false
 	}
-	if r := s.requests.Get(res.ExecutionID, res.NodeID, res.Request); r != nil {
+	if r, ok := res.Value.(*sendRequest); ok && r != nil {
 		return r.MessageID, r.Email.MessageID, r.MessageID != uuid.Nil
 	}
 	var r sentRequest
@@ -546,12 +540,9 @@ func (s *Sender) sentIDs(res engine.EffectResult) (id uuid.UUID, providerID stri
 // otherwise, marking the connection failing when its settings were
 // refused. A failure that will be retried leaves the message queued.
 func (s *Sender) RecordResult(ctx context.Context, tx store.Tx, res engine.EffectResult) error {
-	r, err := s.requests.Decode(res.ExecutionID, res.NodeID, res.Request)
+	r, err := sendprep.Decode[sendRequest](res.Value, res.Request)
 	if err != nil || r.MessageID == uuid.Nil {
 		return nil // nothing of ours to move
-	}
-	if !res.Retry {
-		defer s.requests.Forget(res.ExecutionID, res.NodeID)
 	}
 	var out sendOutput
 	if len(res.Output) > 0 {

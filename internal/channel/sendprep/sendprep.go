@@ -58,8 +58,10 @@ type Send struct {
 	// suppressed, before the quota is taken: an error fails the step (no
 	// message row is written for it by Run).
 	Ready func(ctx context.Context, tx store.Tx) error
-	// Request builds the outbox request once the send is admitted.
-	Request func() (json.RawMessage, error)
+	// Request builds the outbox request once the send is admitted: its
+	// encoding and the value encoded (PrepareItem.Value, which the engine
+	// hands back with the call: see Decode).
+	Request func() (raw json.RawMessage, value any, err error)
 }
 
 // One is a sender's Prepare: its PrepareMany (many) for the one step in,
@@ -163,12 +165,12 @@ func Run(ctx context.Context, tx store.Tx, channel domain.ChannelKind, quota Quo
 		return err
 	}
 	for _, s := range admitted {
-		req, err := s.Request()
+		req, value, err := s.Request()
 		if err != nil {
 			s.Item.Err = err
 			continue
 		}
-		s.Item.Request = req
+		s.Item.Request, s.Item.Value = req, value
 		inserts = append(inserts, s.Insert)
 	}
 	if err := tx.MessageInsertMany(ctx, inserts); err != nil {

@@ -66,7 +66,10 @@ func send(tenant uuid.UUID, address string) *sendprep.Send {
 	return &sendprep.Send{
 		Item: &engine.PrepareItem{}, Insert: insert, SkipOutput: func() json.RawMessage { return json.RawMessage(`{"to": "` + address + `"}`) },
 		SuppressedText: address + " is suppressed",
-		Request:        func() (json.RawMessage, error) { return json.Marshal(map[string]string{"to": address}) },
+		Request: func() (json.RawMessage, any, error) {
+			raw, err := json.Marshal(map[string]string{"to": address})
+			return raw, address, err
+		},
 	}
 }
 

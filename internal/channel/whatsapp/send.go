@@ -65,9 +65,6 @@ type SenderOptions struct {
 type Sender struct {
 	opts  SenderOptions
 	conns *sendprep.ConnCache[*Connection]
-	// requests keeps the requests prepared here for Admit, Perform and
-	// RecordResult(s) (sendprep.Requests).
-	requests *sendprep.Requests[sendRequest]
 }
 
 var (
@@ -98,8 +95,7 @@ func NewSender(opts SenderOptions) (*Sender, error) {
 	if opts.ConnectionTTL <= 0 {
 		opts.ConnectionTTL = 10 * time.Second
 	}
-	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now),
-		requests: sendprep.NewRequests[sendRequest]()}, nil
+	return &Sender{opts: opts, conns: sendprep.NewConnCache[*Connection](opts.ConnectionTTL, opts.Now)}, nil
 }
 
 // Kind implements engine.SideEffect.
@@ -226,7 +222,7 @@ func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]
 	send := &sendprep.Send{
 		Item: it, Insert: insert, SkipOutput: skipOut,
 		SuppressedText: "the number +" + address + " is suppressed",
-		Request: func() (json.RawMessage, error) {
+		Request: func() (json.RawMessage, any, error) {
 			rate := conn.MessagesPerSecond
 			if rate <= 0 {
 				rate = DefaultMessagesPerSecond
@@ -234,10 +230,9 @@ func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]
 			r := &sendRequest{MessageID: messageID, ConnectionID: conn.ID, PhoneNumberID: conn.PhoneNumberID, Rate: rate, Message: msg}
 			raw, err := json.Marshal(r)
 			if err != nil {
-				return nil, fmt.Errorf("encode whatsapp.send request: %w", err)
+				return nil, nil, fmt.Errorf("encode whatsapp.send request: %w", err)
 			}
-			s.requests.Keep(in.ExecutionID, in.NodeID, raw, r)
-			return raw, nil
+			return raw, r, nil
 		},
 	}
 	if subscription == domain.SubscriptionUnsubscribed {
@@ -392,7 +387,7 @@ func (s *Sender) Admit(ctx context.Context, req engine.EffectRequest) (time.Dura
 	if s.opts.Limiter == nil {
 		return 0, nil
 	}
-	r, err := s.requests.Decode(req.ExecutionID, req.NodeID, req.Request)
+	r, err := sendprep.Decode[sendRequest](req.Value, req.Request)
 	if err != nil {
 		return 0, nil // Perform reports the bad request
 	}
@@ -417,7 +412,7 @@ func (s *Sender) Admit(ctx context.Context, req engine.EffectRequest) (time.Dura
 
 // Perform opens the connection's token and makes the call.
 func (s *Sender) Perform(ctx context.Context, req engine.EffectRequest) (json.RawMessage, error) {
-	r, err := s.requests.Decode(req.ExecutionID, req.NodeID, req.Request)
+	r, err := sendprep.Decode[sendRequest](req.Value, req.Request)
 	if err != nil {
 		return nil, engine.Permanent(fmt.Errorf("whatsapp.send: %w", err))
 	}
@@ -467,7 +462,6 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 			}
 			continue
 		}
-		s.requests.Forget(res.ExecutionID, res.NodeID)
 		var out sendOutput
 		if len(res.Output) > 0 {
 			_ = json.Unmarshal(res.Output, &out)
@@ -485,25 +479,22 @@ func (s *Sender) RecordResults(ctx context.Context, tx store.Tx, results []engin
 }
 
 // sentID returns the message ID of a successful send's request, from the
-// request kept when it was prepared here or else decoded (that field
+// request as prepared in this process (EffectResult.Value) or else decoded (that field
 // only); uuid.Nil for any other outcome.
 func (s *Sender) sentID(res engine.EffectResult) uuid.UUID {
 	if res.Err != nil {
 		return uuid.Nil
 	}
-	return s.requests.MessageID(res.ExecutionID, res.NodeID, res.Request, func(r *sendRequest) uuid.UUID { return r.MessageID })
+	return sendprep.MessageID(res.Value, res.Request, func(r *sendRequest) uuid.UUID { return r.MessageID })
 }
 
 // RecordResult moves the message with the call's outcome: sent with the
 // wamid, or failed with the code and text (a retried failure leaves it
 // queued); a refused token marks the connection failing.
 func (s *Sender) RecordResult(ctx context.Context, tx store.Tx, res engine.EffectResult) error {
-	r, err := s.requests.Decode(res.ExecutionID, res.NodeID, res.Request)
+	r, err := sendprep.Decode[sendRequest](res.Value, res.Request)
 	if err != nil || r.MessageID == uuid.Nil {
 		return nil // nothing of ours to move
-	}
-	if !res.Retry {
-		defer s.requests.Forget(res.ExecutionID, res.NodeID)
 	}
 	var out sendOutput
 	if len(res.Output) > 0 {

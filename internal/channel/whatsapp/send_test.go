@@ -276,27 +276,31 @@ func TestSenderSkipsPastThePlanLimit(t *testing.T) {
 	require.Equal(t, 3, calls)
 }
 
-// TestSenderPerformsTheRequestItIsGiven: a request Perform gets right
-// after its Prepare in the same process is the one kept decoded, and the
-// call is the one a request read back from the outbox makes; a request
-// for the same step with other bytes (another prepare, an edited stored
-// row) is decoded from those bytes, never taken for the kept one.
+// TestSenderPerformsTheRequestItIsGiven: PrepareMany gives the engine the
+// request decoded beside its bytes (PrepareItem.Value), and a Perform
+// given it (EffectRequest.Value, the call right after the prepare in
+// the same process) makes the call a request read back from the outbox
+// makes; without it, the request is decoded from its bytes.
 func TestSenderPerformsTheRequestItIsGiven(t *testing.T) {
 	t.Parallel()
 	h := newSendHarness(t, nil)
 	ctx := context.Background()
 	h.tx.windows["16505551234"] = h.now.Add(-time.Hour)
 	exec := uuid.New()
-	req, err := h.sender.Prepare(ctx, engine.PrepareInput{TenantID: h.tenant, ExecutionID: exec, NodeID: "send",
-		Config: json.RawMessage(`{"text":"Hi {{ contact.name }} <b>&</b>"}`), Data: contactData("+16505551234", ""), Tx: h.tx})
-	require.NoError(t, err)
+	items := []*engine.PrepareItem{{Ctx: ctx, In: engine.PrepareInput{TenantID: h.tenant, ExecutionID: exec, NodeID: "send",
+		Config: json.RawMessage(`{"text":"Hi {{ contact.name }} <b>&</b>"}`), Data: contactData("+16505551234", ""), Tx: h.tx}}}
+	require.NoError(t, h.sender.PrepareMany(ctx, h.tx, items))
+	require.NoError(t, items[0].Err)
+	req := items[0].Request
+	require.NotNil(t, items[0].Value, "the request decoded, for the engine to carry")
 	ereq := engine.EffectRequest{TenantID: h.tenant, ExecutionID: exec, StepID: uuid.New(), NodeID: "send",
-		IdempotencyKey: exec.String() + ":1", Attempt: 1, Request: req}
-	_, err = h.sender.Perform(ctx, ereq)
+		IdempotencyKey: exec.String() + ":1", Attempt: 1, Request: req, Value: items[0].Value}
+	_, err := h.sender.Perform(ctx, ereq)
 	require.NoError(t, err)
 
-	// The same stored request in another process (a fresh sender) makes the
-	// same call.
+	// The same stored request in another process (a fresh sender, no
+	// value) makes the same call.
+	ereq.Value = nil
 	c, err := whatsapp.NewClient(whatsapp.ClientOptions{BaseURL: h.fake.URL(), APIVersion: "v21.0"})
 	require.NoError(t, err)
 	other, err := whatsapp.NewSender(whatsapp.SenderOptions{Client: c, Connections: h.conns,
@@ -305,7 +309,7 @@ func TestSenderPerformsTheRequestItIsGiven(t *testing.T) {
 	_, err = other.Perform(ctx, ereq)
 	require.NoError(t, err)
 
-	// The step's request with other bytes: the text those bytes say.
+	// A request read back with other bytes: the text those bytes say.
 	var stored map[string]any
 	require.NoError(t, json.Unmarshal(req, &stored))
 	stored["message"].(map[string]any)["text"].(map[string]any)["body"] = "edited"
