@@ -131,7 +131,7 @@ func (t *tx) SegmentSample(ctx context.Context, tenantID uuid.UUID, cond *store.
 
 // SegmentRecompute brings a membership up to date in one statement: the
 // contacts in scope that match (the condition compiled to SQL, each event
-// count a grouped scan of events_contact_name_idx over the scope), the
+// count a grouped scan of events_contact_idx over the scope), the
 // entrants inserted and the leavers deleted against the stored membership,
 // both returned. The membership is read within the scope too: without it
 // the planner hashed the segment's whole membership for every chunk
