@@ -497,8 +497,8 @@ WITH k AS (
     SELECT e.workflow_id, (e.created_at AT TIME ZONE 'UTC')::date AS day, s.node_id, s.handle AS variant, count(*) AS n
     FROM workflow_execution_steps s JOIN workflow_executions e ON e.tenant_id = $1 AND e.id = s.execution_id
     WHERE s.tenant_id = $1 AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
-      AND coalesce(s.finished_at, s.started_at) >= $2::timestamptz
-      AND coalesce(s.finished_at, s.started_at) < $3::timestamptz
+      AND s.started_at >= $2::timestamptz
+      AND s.started_at < $3::timestamptz
       AND NOT e.test AND NOT (e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < $3::timestamptz)
       AND NOT EXISTS (
         SELECT 1 FROM workflow_execution_steps p
@@ -518,7 +518,7 @@ type AnalyticsRollupSplitPendingInParams struct {
 }
 
 // Folds into analytics_split_pending the split steps written in
-// [split_since, through) (through workflow_execution_steps_split_at_idx),
+// [split_since, through) (through workflow_execution_steps_split_started_idx),
 // each execution's first per split node and variant, of the executions
 // not folded as of through (not finished before it).
 func (q *Queries) AnalyticsRollupSplitPendingIn(ctx context.Context, arg AnalyticsRollupSplitPendingInParams) error {
@@ -535,7 +535,7 @@ WITH x AS MATERIALIZED (
     SELECT x.workflow_id, x.day, s.node_id, s.handle AS variant, count(*) AS n
     FROM x JOIN workflow_execution_steps s ON s.tenant_id = $1 AND s.execution_id = x.id
     WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
-      AND coalesce(s.finished_at, s.started_at) < $4::timestamptz
+      AND s.started_at < $4::timestamptz
       AND NOT EXISTS (
         SELECT 1 FROM workflow_execution_steps p
         WHERE p.tenant_id = $1 AND p.execution_id = s.execution_id AND p.node_type = 'split' AND p.status = 'COMPLETED'
@@ -557,8 +557,11 @@ type AnalyticsRollupSplitPendingOutParams struct {
 // The executions that finished in [since, through) leave
 // analytics_split_pending (AnalyticsRollupSplits counts them in
 // analytics_split_days): each one's first step per split node and variant
-// written before split_since, the ones folded there. The split predicates
-// are written out as in workflow_execution_steps_split_exec_idx.
+// written before split_since, the ones folded there. A split step's time
+// is its started_at: it is written complete (finished_at = started_at) and
+// never updated, and the split indexes name no column a step's completion
+// changes (migration 00044), so node_type = 'split' is repeated for them
+// and status and handle are checked on the row.
 func (q *Queries) AnalyticsRollupSplitPendingOut(ctx context.Context, arg AnalyticsRollupSplitPendingOutParams) error {
 	_, err := q.db.Exec(ctx, analyticsRollupSplitPendingOut,
 		arg.TenantID,
@@ -693,7 +696,7 @@ type AnalyticsSplitConvertedRow struct {
 // that recent (events_received_at_idx), and how few executions finished
 // since. The folded ones are counted per set of variants before the sets
 // are unnested; the variants of the others are read per execution
-// (LATERAL) from workflow_execution_steps_split_exec_idx.
+// (LATERAL) through workflow_execution_steps_split_execution_idx.
 func (q *Queries) AnalyticsSplitConverted(ctx context.Context, arg AnalyticsSplitConvertedParams) ([]AnalyticsSplitConvertedRow, error) {
 	rows, err := q.db.Query(ctx, analyticsSplitConverted,
 		arg.TenantID,
@@ -742,8 +745,8 @@ WITH w AS (
     SELECT s.node_id, s.handle AS variant, count(*) AS n
     FROM w, workflow_execution_steps s JOIN workflow_executions e ON e.tenant_id = $1 AND e.id = s.execution_id
     WHERE s.tenant_id = $1 AND s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
-      AND coalesce(s.finished_at, s.started_at) >= w.split_through
-      AND coalesce(s.finished_at, s.started_at) >= $6::timestamptz
+      AND s.started_at >= w.split_through
+      AND s.started_at >= $6::timestamptz
       AND e.workflow_id = $2 AND NOT e.test
       AND e.created_at >= $4::timestamptz AND e.created_at < $5::timestamptz
       AND NOT (e.status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND e.finished_at < w.through)
@@ -800,7 +803,7 @@ type AnalyticsSplitCountsRow struct {
 // workflow's executions created in [from, to). Entries: the folded
 // executions' (analytics_split_days), the others' split steps written
 // before split_steps_through (analytics_split_pending) and after it (read
-// live through workflow_execution_steps_split_at_idx), so an execution
+// live through workflow_execution_steps_split_started_idx), so an execution
 // still waiting costs nothing here. Completed, failed and ends: the
 // folded executions' plus those of the executions finished at or after the
 // watermark (live). A variant or end reached by none is left out.
@@ -863,7 +866,7 @@ WITH x AS MATERIALIZED (
     WHERE a.tenant_id = $1 AND a.workflow_id = g.workflow_id AND a.day = g.day
 ), v AS MATERIALIZED (
     SELECT DISTINCT ON (s.node_id, s.handle) x.workflow_id, x.day, x.status, s.node_id, s.handle AS variant,
-        coalesce(s.finished_at, s.started_at) AS at
+        s.started_at AS at
     FROM x JOIN workflow_execution_steps s ON s.tenant_id = $1 AND s.execution_id = x.id
     WHERE s.node_type = 'split' AND s.status = 'COMPLETED' AND s.handle <> ''
     ORDER BY s.node_id, s.handle, s.seq

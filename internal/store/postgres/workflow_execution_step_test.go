@@ -1,0 +1,88 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/store/postgres"
+	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+)
+
+// Completing steps writes no index entry: the split indexes name no column
+// a completion changes (status, handle, finished_at, output, error) and part
+// of each page is kept free (migration 00044), so each step's new version
+// stays on its page. Before, every completion wrote a new entry into each
+// index of the steps table. The steps are written as the engine writes
+// them: per execution a trigger and a split step complete, and an effect's
+// step running, completed or failed (error handle) by the update.
+func TestStepCompletionsAreHOTUpdates(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, workflowID := uuid.New(), uuid.New()
+	const executions = 16
+	input := `{"to":"ana@example.com","subject":"` + strings.Repeat("Welcome ", 16) + `"}`
+	output := `{"messageId":"` + uuid.NewString() + `","response":"250 2.0.0 Ok: queued"}`
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'HOT', 'hot-steps', 'PRO')", tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		var ids, execs []uuid.UUID
+		var seqs, attempts []int32
+		var nodeIDs, nodeTypes, statuses, errs, handles []string
+		var inputs, outputs []*string
+		var started []time.Time
+		var finished []*time.Time
+		add := func(exec uuid.UUID, seq int32, nodeType, status, handle string, in *string, done *time.Time) {
+			ids, execs, seqs, attempts = append(ids, uuid.New()), append(execs, exec), append(seqs, seq), append(attempts, 1)
+			nodeIDs, nodeTypes, statuses = append(nodeIDs, nodeType), append(nodeTypes, nodeType), append(statuses, status)
+			errs, handles, inputs, outputs = append(errs, ""), append(handles, handle), append(inputs, in), append(outputs, nil)
+			started, finished = append(started, now), append(finished, done)
+		}
+		running := make([]uuid.UUID, executions)
+		for i := range running {
+			running[i] = uuid.New()
+			if _, err := tx.Exec(ctx, `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, context)
+VALUES ($1, $2, $3, $3, 1, 'RUNNING', '{}')`, running[i], tenantID, workflowID); err != nil {
+				return err
+			}
+			add(running[i], 1, "trigger.manual", "COMPLETED", "", nil, &now)
+			add(running[i], 2, "split", "COMPLETED", "A", nil, &now)
+			add(running[i], 3, "email.send", "RUNNING", "", &input, nil)
+		}
+		if _, err := tx.Exec(ctx, postgres.StepInsertManySQL, tenantID, ids, execs, seqs, nodeIDs, nodeTypes, statuses, attempts,
+			inputs, outputs, errs, handles, started, finished); err != nil {
+			return err
+		}
+		// Half complete, half fail along their error handle.
+		upSeqs, upStatuses, upAttempts := make([]int32, executions), make([]string, executions), make([]int32, executions)
+		upOutputs, upErrs, upHandles := make([]*string, executions), make([]string, executions), make([]string, executions)
+		upFinished := make([]time.Time, executions)
+		for i := range running {
+			upSeqs[i], upStatuses[i], upAttempts[i], upOutputs[i], upFinished[i] = 3, "COMPLETED", 1, &output, now.Add(time.Second)
+			if i%2 == 1 {
+				upStatuses[i], upErrs[i], upHandles[i] = "FAILED", "550 mailbox unavailable", "error"
+			}
+		}
+		if _, err := tx.Exec(ctx, postgres.StepUpdateManySQL, tenantID, running, upSeqs, upStatuses, upAttempts, upOutputs,
+			upErrs, upHandles, upFinished); err != nil {
+			return err
+		}
+		var updates, hot int64
+		require.NoError(t, tx.QueryRow(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables
+WHERE relid = 'workflow_execution_steps'::regclass`).Scan(&updates, &hot))
+		require.EqualValues(t, executions, updates)
+		require.EqualValues(t, executions, hot, "completing a step touches no index of the steps table")
+		return nil
+	})
+	require.NoError(t, err)
+}
