@@ -285,15 +285,19 @@ func (d *dispatcher) run() {
 			d.putBack(items)
 			return // stopping: the waiting calls are handed to jobs
 		}
+		// More calls while slots are free: the slot first, then the call,
+		// so that a call finding none stays where it is (putting it back
+		// at the head copied the whole queue, up to CallQueue entries,
+		// each time the slots ran out).
 		releases := []func(){first}
-		for len(items) < dispatchBatch {
-			more := d.take(1)
-			if len(more) == 0 {
-				break
-			}
+		for len(items) < dispatchBatch && d.size.Load() > 0 {
 			release, ok := d.e.tryCallSlot()
 			if !ok {
-				d.putBack(more)
+				break
+			}
+			more := d.take(1)
+			if len(more) == 0 {
+				release()
 				break
 			}
 			items, releases = append(items, more[0]), append(releases, release)
