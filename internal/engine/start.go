@@ -464,7 +464,7 @@ func (e *Engine) prepareExecution(ctx context.Context, tx store.Tx, p StartParam
 		if err != nil {
 			return nil, fmt.Errorf("event: %w", err)
 		}
-		c.Trigger["event"] = v
+		c.setEvent(p.Event, v) // encoded once, here, for every write of the context
 	}
 	if p.ScheduledAt != nil {
 		c.Trigger["scheduledAt"] = p.ScheduledAt.UTC()
