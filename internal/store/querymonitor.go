@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -56,13 +57,60 @@ type QueryMonitor struct {
 	// OnRepeat, when set, is called for every N+1 suspicion CheckScope
 	// finds, after the warning is logged (tests fail on it).
 	OnRepeat func(ctx context.Context, scope *QueryScope, r QueryRepeat)
+
+	// names remembers the names of hand-written statements, so that
+	// QueryDone names every query without allocating.
+	names queryNames
+}
+
+// queryNames maps the start of hand-written statements (what verbTable
+// reads) to their names, up to maxQueryNames of them.
+type queryNames struct {
+	mu    sync.RWMutex
+	names map[string]string
+}
+
+// maxQueryNames bounds queryNames: past it, further statements are named
+// each time they run.
+const maxQueryNames = 512
+
+// queryName is QueryName, the name of a hand-written statement taken from
+// m's names once it has been worked out (m may be nil: worked out each
+// time).
+func (m *QueryMonitor) queryName(sql string) string {
+	name, q, ok := commentName(sql)
+	if ok {
+		return name
+	}
+	if len(q) > maxNameScan {
+		q = q[:maxNameScan]
+	}
+	if m == nil {
+		return clip("sql:" + verbTable(q))
+	}
+	m.names.mu.RLock()
+	name, ok = m.names.names[q]
+	m.names.mu.RUnlock()
+	if ok {
+		return name
+	}
+	name = clip("sql:" + verbTable(q))
+	m.names.mu.Lock()
+	if m.names.names == nil {
+		m.names.names = map[string]string{}
+	}
+	if len(m.names.names) < maxQueryNames {
+		m.names.names[strings.Clone(q)] = name
+	}
+	m.names.mu.Unlock()
+	return name
 }
 
 // QueryDone records one query that started at start and ended with err.
 // The backends call it; m may be nil.
 func (m *QueryMonitor) QueryDone(ctx context.Context, sql string, start time.Time, err error) {
 	d := time.Since(start)
-	name := QueryName(sql)
+	name := m.queryName(sql)
 	tracing.Query(ctx, name, start, err)
 	scope := QueryScopeFrom(ctx)
 	if scope != nil && countable(name) {
@@ -345,21 +393,32 @@ const (
 // and first table ("sql:select contacts", "sql:update workflow_executions",
 // "sql:begin"), so hand-written statements get a stable, bounded name too.
 func QueryName(sql string) string {
+	return (*QueryMonitor)(nil).queryName(sql)
+}
+
+// commentName returns the name in sql's "-- name: Foo :one" comment, or
+// (ok false) the statement after its leading comments. It allocates
+// nothing.
+func commentName(sql string) (name, rest string, ok bool) {
 	q := sql
 	for {
 		q = strings.TrimLeft(q, " \t\r\n")
 		if !strings.HasPrefix(q, "--") {
-			break
+			return "", q, false
 		}
-		line, rest, _ := strings.Cut(q, "\n")
-		if n, ok := strings.CutPrefix(strings.TrimSpace(line[2:]), "name:"); ok {
-			if f := strings.Fields(n); len(f) > 0 {
-				return clip(f[0])
+		line, after, _ := strings.Cut(q, "\n")
+		if n, found := strings.CutPrefix(strings.TrimSpace(line[2:]), "name:"); found {
+			// The first field of n, as strings.Fields splits it.
+			n = strings.TrimLeftFunc(n, unicode.IsSpace)
+			if i := strings.IndexFunc(n, unicode.IsSpace); i >= 0 {
+				n = n[:i]
+			}
+			if n != "" {
+				return clip(n), "", true
 			}
 		}
-		q = rest
+		q = after
 	}
-	return clip("sql:" + verbTable(q))
 }
 
 func clip(s string) string {

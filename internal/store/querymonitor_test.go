@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,4 +68,37 @@ func TestQueryScope(t *testing.T) {
 	scope.Pause()
 	m.QueryDone(ctx, "-- name: ThingGet :one\nSELECT 1", time.Now(), nil)
 	require.Equal(t, 11, scope.Count("ThingGet"))
+}
+
+// TestQueryDoneAllocatesNothing: naming and observing a query, a sqlc one
+// or a hand-written one seen before, allocates nothing (it runs for every
+// statement), and names it as QueryName does.
+func TestQueryDoneAllocatesNothing(t *testing.T) {
+	var got []string
+	m := &store.QueryMonitor{Slow: -1, Observe: func(name string, _ time.Duration, _ bool) { got = append(got, name) }}
+	long := "INSERT INTO messages (id, tenant_id, body) SELECT * FROM unnest(" + strings.Repeat("$1::uuid[], ", 400) + "$2)"
+	stmts := []string{
+		"-- name: MessageMarkSentMany :many\nUPDATE messages SET status = 'SENT' FROM unnest($1) WHERE id = x",
+		"-- a comment\n-- name:   Foo\t:exec\nUPDATE x SET y = 1",
+		"begin",
+		"BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; SELECT set_config('a', 'b', true)",
+		"commit",
+		long,
+	}
+	ctx := context.Background()
+	scope := store.NewQueryScope(store.ScopeJob, "advance")
+	sctx := store.WithQueryScope(ctx, scope)
+	for _, sql := range stmts {
+		m.QueryDone(sctx, sql, time.Now(), nil) // each hand-written statement named once
+	}
+	for i, sql := range stmts {
+		require.Equal(t, store.QueryName(sql), got[i], sql)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		for _, sql := range stmts {
+			m.QueryDone(sctx, sql, time.Now(), nil)
+		}
+		got = got[:0]
+	})
+	require.Zero(t, allocs, "allocations per round of %d statements", len(stmts))
 }
