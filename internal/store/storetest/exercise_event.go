@@ -153,35 +153,11 @@ func eventCases() []exerciseCase {
 			// for that transaction and takes the events with it: none is
 			// left without its contact.
 			c := eventContact(t, f, f.tenantA.ID, "u1")
-			inserted, release := make(chan struct{}), make(chan struct{})
-			stored := make(chan error, 1)
-			go func() {
-				stored <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
-					_, err := tx.EventInsertMany(f.ctx, &store.EventInsertManyParams{TenantID: f.tenantA.ID,
-						Events: []store.EventInsert{{ContactID: c.ID, Name: "x", MessageID: "m1"}}})
-					close(inserted)
-					<-release
-					return err
-				})
-			}()
-			<-inserted
-			erased := make(chan error, 1)
-			go func() {
-				erased <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
-					_, err := tx.ContactErase(f.ctx, f.tenantA.ID, c.ID, ts())
-					return err
-				})
-			}()
-			var early bool
-			select {
-			case err := <-erased:
-				early = true
-				erased <- err
-			case <-time.After(300 * time.Millisecond):
-			}
-			close(release)
-			require.NoError(t, <-stored)
-			require.NoError(t, <-erased)
+			early := f.eraseWhileStoring(t, c.ID, func(tx store.Tx) error {
+				_, err := tx.EventInsertMany(f.ctx, &store.EventInsertManyParams{TenantID: f.tenantA.ID,
+					Events: []store.EventInsert{{ContactID: c.ID, Name: "x", MessageID: "m1"}}})
+				return err
+			})
 			require.False(t, early, "the erasure did not wait for the events' transaction")
 			f.read(t, f.tenantA.ID, func(tx store.Tx) {
 				evs, err := tx.EventList(f.ctx, &store.EventListParams{TenantID: f.tenantA.ID, Limit: 10})
@@ -316,4 +292,41 @@ func eventCases() []exerciseCase {
 			}
 		}},
 	}
+}
+
+// eraseWhileStoring runs store in a transaction of tenant A that stays
+// open, erases contact id from another transaction meanwhile, then lets
+// the first commit; both must succeed. It reports whether the erasure
+// finished before the storing transaction ended (early: it did not wait
+// for the lock store took on the contact).
+func (f *fixture) eraseWhileStoring(t *testing.T, id uuid.UUID, storeFn func(tx store.Tx) error) (early bool) {
+	t.Helper()
+	inserted, release := make(chan struct{}), make(chan struct{})
+	stored := make(chan error, 1)
+	go func() {
+		stored <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+			err := storeFn(tx)
+			close(inserted)
+			<-release
+			return err
+		})
+	}()
+	<-inserted
+	erased := make(chan error, 1)
+	go func() {
+		erased <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+			_, err := tx.ContactErase(f.ctx, f.tenantA.ID, id, ts())
+			return err
+		})
+	}()
+	select {
+	case err := <-erased:
+		early = true
+		erased <- err
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	require.NoError(t, <-stored)
+	require.NoError(t, <-erased)
+	return early
 }

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -67,35 +66,10 @@ func exerciseMessageInsertMissingContact(t *testing.T, f *fixture) {
 // is left naming a contact that is gone.
 func exerciseMessageInsertContactErasedMeanwhile(t *testing.T, f *fixture) {
 	c, _ := f.upsertContact(t, &store.ContactUpsertParams{TenantID: f.tenantA.ID, Email: strp("ada@example.com")})
-	inserted, release := make(chan struct{}), make(chan struct{})
-	stored := make(chan error, 1)
-	go func() {
-		stored <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
-			err := tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail,
-				ContactID: &c.ID, IdempotencyKey: "email:erased", Recipient: "ada@example.com"}})
-			close(inserted)
-			<-release
-			return err
-		})
-	}()
-	<-inserted
-	erased := make(chan error, 1)
-	go func() {
-		erased <- f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
-			_, err := tx.ContactErase(f.ctx, f.tenantA.ID, c.ID, ts())
-			return err
-		})
-	}()
-	var early bool
-	select {
-	case err := <-erased:
-		early = true
-		erased <- err
-	case <-time.After(300 * time.Millisecond):
-	}
-	close(release)
-	require.NoError(t, <-stored)
-	require.NoError(t, <-erased)
+	early := f.eraseWhileStoring(t, c.ID, func(tx store.Tx) error {
+		return tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail,
+			ContactID: &c.ID, IdempotencyKey: "email:erased", Recipient: "ada@example.com"}})
+	})
 	f.read(t, f.tenantA.ID, func(tx store.Tx) {
 		m, err := tx.MessageGetByIdempotencyKey(f.ctx, f.tenantA.ID, "email:erased")
 		require.NoError(t, err)
