@@ -93,7 +93,7 @@ type AnalyticsConversionRow struct {
 // seconds to the first such event over the whole period. A folded
 // execution's first event is the earlier of its analytics_goal_firsts row
 // and the events received since the watermark; the others are live
-// (through events_contact_name_idx). received_since as in
+// (through events_contact_idx). received_since as in
 // AnalyticsSplitConverted.
 func (q *Queries) AnalyticsConversion(ctx context.Context, arg AnalyticsConversionParams) ([]AnalyticsConversionRow, error) {
 	rows, err := q.db.Query(ctx, analyticsConversion,

@@ -464,7 +464,7 @@ FROM x GROUP BY x.node_id, x.variant ORDER BY x.node_id, x.variant;
 -- seconds to the first such event over the whole period. A folded
 -- execution's first event is the earlier of its analytics_goal_firsts row
 -- and the events received since the watermark; the others are live
--- (through events_contact_name_idx). received_since as in
+-- (through events_contact_idx). received_since as in
 -- AnalyticsSplitConverted.
 WITH w AS (
     SELECT coalesce((SELECT aw.executions_through FROM analytics_watermarks aw WHERE aw.tenant_id = @tenant_id),
