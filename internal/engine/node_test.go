@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -130,14 +131,17 @@ func TestCallAfterStartLapsedNodeRefused(t *testing.T) {
 		fx := newCallEffect()
 		var paused atomic.Bool
 		hold := make(chan struct{})
-		var holding atomic.Value
+		// The first call the hook sees is held (then "dies"): naming it
+		// after its start returned raced the dispatcher, which may call
+		// before, and the first execution then completed on its own.
+		var holdMu sync.Mutex
+		var held uuid.UUID
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			eachCalls1(t, backend, fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
 				waitFresh(t, b.eng)
 				wf := b.publish(t, callDef)
 				first := b.start(t, wf, "")
-				holding.Store(first.ID)
 				require.Eventually(t, func() bool { return b.eng.CallStats().Called == 1 }, 10*time.Second, 5*time.Millisecond,
 					"the first call holds the only slot")
 				queued := b.start(t, wf, "")
@@ -166,7 +170,13 @@ func TestCallAfterStartLapsedNodeRefused(t *testing.T) {
 				o.MaxUncommittedCalls = 1
 				o.beforeNodeRenewHook = func() bool { return !paused.Load() }
 				o.beforeCallHook = func(req EffectRequest) bool {
-					if id, _ := holding.Load().(uuid.UUID); id == req.ExecutionID {
+					holdMu.Lock()
+					if held == uuid.Nil {
+						held = req.ExecutionID
+					}
+					isHeld := held == req.ExecutionID
+					holdMu.Unlock()
+					if isHeld {
 						<-hold
 						return false
 					}
