@@ -79,7 +79,8 @@ type batcher struct {
 	e *Engine
 	c *collector[*advanceRequest]
 	// Counts for GroupCommitStats.
-	advances, results, attempts, shared, alone atomic.Int64
+	advances, results, attempts, shared atomic.Int64
+	single, duplicate, failed           atomic.Int64
 }
 
 // GroupCommitStats counts what the advance group commit has done since
@@ -92,6 +93,11 @@ type GroupCommitStats struct {
 	// Shared is the number of shared transactions run (committed or not);
 	// Alone the number of requests run in a transaction of their own.
 	Shared, Alone int64
+	// Why the Alone requests ran alone: Single, the only request of its
+	// tenant in its batch; Duplicate, a second request for an execution
+	// (or an attempt of an outbox entry) already in the batch; Failed,
+	// a request of a shared transaction that failed.
+	Single, Duplicate, Failed int64
 }
 
 // GroupCommitStats returns the advance group commit's counts; zero
@@ -101,8 +107,20 @@ func (e *Engine) GroupCommitStats() GroupCommitStats {
 	if b == nil {
 		return GroupCommitStats{}
 	}
-	return GroupCommitStats{Advances: b.advances.Load(), Results: b.results.Load(), Attempts: b.attempts.Load(),
-		Shared: b.shared.Load(), Alone: b.alone.Load()}
+	s := GroupCommitStats{Advances: b.advances.Load(), Results: b.results.Load(), Attempts: b.attempts.Load(),
+		Shared: b.shared.Load(), Single: b.single.Load(), Duplicate: b.duplicate.Load(), Failed: b.failed.Load()}
+	s.Alone = s.Single + s.Duplicate + s.Failed
+	return s
+}
+
+// countAlone notes the requests of a batch run alone, by reason.
+func (b *batcher) countAlone(single, duplicate, failed int) {
+	if b == nil {
+		return
+	}
+	b.single.Add(int64(single))
+	b.duplicate.Add(int64(duplicate))
+	b.failed.Add(int64(failed))
 }
 
 // count notes a batch's requests.
@@ -185,6 +203,7 @@ func (e *Engine) advanceBatch(batch []*advanceRequest) {
 	byTenant := map[uuid.UUID][]*advanceRequest{}
 	var tenants []uuid.UUID
 	var alone []*advanceRequest
+	var single, duplicate, failed int
 	seen := map[uuid.UUID]bool{}
 	for _, r := range batch {
 		id := r.args.ExecutionID
@@ -193,6 +212,7 @@ func (e *Engine) advanceBatch(batch []*advanceRequest) {
 		}
 		if seen[id] {
 			alone = append(alone, r)
+			duplicate++
 			continue
 		}
 		seen[id] = true
@@ -205,6 +225,7 @@ func (e *Engine) advanceBatch(batch []*advanceRequest) {
 		reqs := byTenant[tenantID]
 		if len(reqs) == 1 {
 			alone = append(alone, reqs[0])
+			single++
 			continue
 		}
 		if e.batch != nil {
@@ -215,6 +236,7 @@ func (e *Engine) advanceBatch(batch []*advanceRequest) {
 			e.log.Warn("group-commit advance failed; advancing its executions one by one",
 				"tenant", tenantID, "executions", len(reqs), "error", err)
 			alone = append(alone, reqs...)
+			failed += len(reqs)
 			continue
 		}
 		e.batchCommits.Add(1)
@@ -226,9 +248,7 @@ func (e *Engine) advanceBatch(batch []*advanceRequest) {
 			r.done <- results[i]
 		}
 	}
-	if e.batch != nil {
-		e.batch.alone.Add(int64(len(alone)))
-	}
+	e.batch.countAlone(single, duplicate, failed)
 	for _, r := range alone {
 		if r.attempt != nil {
 			n, err := e.recordAttemptAlone(r.attempt.ctx, r.attempt.tenantID, r.attempt.outboxID, r.attempt.key)

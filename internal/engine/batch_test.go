@@ -71,8 +71,16 @@ func TestAdvanceBatch(t *testing.T) {
 		}
 		dup := req(execsA[0], execsA[0].Token)
 		stale := req(execsB[0], execsB[0].Token+7)
+		before := eng.GroupCommitStats()
 		eng.advanceBatch(reqs)
 		require.EqualValues(t, 2, eng.batchCommits.Load(), "one shared transaction per tenant")
+		aloneSince := func(before GroupCommitStats) GroupCommitStats {
+			s := eng.GroupCommitStats()
+			return GroupCommitStats{Alone: s.Alone - before.Alone, Single: s.Single - before.Single,
+				Duplicate: s.Duplicate - before.Duplicate, Failed: s.Failed - before.Failed}
+		}
+		require.Equal(t, GroupCommitStats{Alone: 2, Duplicate: 2}, aloneSince(before),
+			"the duplicate and the stale request (the same execution) ran alone")
 
 		for _, r := range reqs {
 			res := <-r.done
@@ -112,7 +120,9 @@ func TestAdvanceBatch(t *testing.T) {
 			got, _ := pair.bd.get(t, pair.exec.ID)
 			req(got, got.Token)
 		}
+		before = eng.GroupCommitStats()
 		eng.advanceBatch(reqs)
+		require.Equal(t, GroupCommitStats{Alone: 1, Single: 1}, aloneSince(before), "tenant B's only request ran alone")
 		for _, r := range reqs {
 			require.NoError(t, (<-r.done).err)
 		}

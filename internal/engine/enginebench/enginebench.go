@@ -878,8 +878,8 @@ func writeCosts(b *strings.Builder, phases ...Phase) {
 		}
 		fmt.Fprintf(b, "  %-32s %s\n", p.Name, p.Cost)
 		if s := p.Batches; s.Shared+s.Alone > 0 {
-			fmt.Fprintf(b, "  %-32s group commit: %d advances, %d results, %d attempts apart; %d shared transactions, %d alone\n",
-				"", s.Advances, s.Results, s.Attempts, s.Shared, s.Alone)
+			fmt.Fprintf(b, "  %-32s group commit: %d advances, %d results, %d attempts apart; %d shared transactions, %d alone (%d single, %d duplicate, %d failed)\n",
+				"", s.Advances, s.Results, s.Attempts, s.Shared, s.Alone, s.Single, s.Duplicate, s.Failed)
 		}
 		if c := p.Calls; c != (engine.CallStats{}) {
 			fmt.Fprintf(b, "  %-32s called after start: %d (no job), %d not called, %d handed to jobs\n",
@@ -896,7 +896,8 @@ func callsSince(a, b engine.CallStats) engine.CallStats {
 // statsSince is what the group commit did between a and b.
 func statsSince(a, b engine.GroupCommitStats) engine.GroupCommitStats {
 	return engine.GroupCommitStats{Advances: b.Advances - a.Advances, Results: b.Results - a.Results,
-		Attempts: b.Attempts - a.Attempts, Shared: b.Shared - a.Shared, Alone: b.Alone - a.Alone}
+		Attempts: b.Attempts - a.Attempts, Shared: b.Shared - a.Shared, Alone: b.Alone - a.Alone,
+		Single: b.Single - a.Single, Duplicate: b.Duplicate - a.Duplicate, Failed: b.Failed - a.Failed}
 }
 
 // writeSendRatios prints the send phases' throughput against the plain
