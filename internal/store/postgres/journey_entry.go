@@ -43,7 +43,7 @@ func (t *tx) JourneyEntryClaimMany(ctx context.Context, p *store.JourneyEntryCla
 	for i, s := range starts {
 		arg.WorkflowIds[i], arg.ContactIds[i], arg.ExecutionIds[i], arg.Reentries[i] = s.WorkflowID, s.ContactID, s.ExecutionID, s.Reentry
 	}
-	rows, err := t.q.JourneyEntryClaimMany(ctx, arg)
+	rows, err := dbsqlc.New(perCall{t.tx}).JourneyEntryClaimMany(ctx, arg) // planEachCall
 	if err != nil {
 		return nil, translate(err, "claim %d journey entries", len(starts))
 	}
@@ -108,7 +108,7 @@ func (t *tx) WaitEventContactList(ctx context.Context, tenantID uuid.UUID, event
 	if len(eventNames) == 0 {
 		return nil, nil
 	}
-	rows, err := t.q.WaitEventContactList(ctx, dbsqlc.WaitEventContactListParams{TenantID: tenantID, EventNames: eventNames, ContactIds: contactIDs})
+	rows, err := dbsqlc.New(perCall{t.tx}).WaitEventContactList(ctx, dbsqlc.WaitEventContactListParams{TenantID: tenantID, EventNames: eventNames, ContactIds: contactIDs})
 	if err != nil {
 		return nil, translate(err, "list waits of %d event names", len(eventNames))
 	}
