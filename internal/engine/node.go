@@ -117,8 +117,7 @@ func (n *node) run() {
 	tick := time.NewTicker(n.interval)
 	defer tick.Stop()
 	settle := store.LeaseSettle(n.interval, n.expiry)
-	var healthySince time.Time
-	failing := false
+	var health store.RenewalHealth
 	for {
 		began := time.Now()
 		err := n.renew(ctx)
@@ -126,13 +125,14 @@ func (n *node) run() {
 		case ctx.Err() != nil:
 			return
 		case err != nil:
-			healthySince = time.Time{}
-			if !failing {
+			if health.Failed() {
 				n.e.log.Warn("node heartbeat not renewed; calls after start wait, and other nodes may recover them",
 					"node", n.id, "error", err)
 			}
-			failing = true
 		default:
+			// Freshness counts from the renewal's beginning (the
+			// database's clock stamped it somewhere after that), settling
+			// from its end (store.RenewalHealth.Renewed).
 			n.mu.Lock()
 			n.renewed = began
 			n.mu.Unlock()
@@ -140,16 +140,13 @@ func (n *node) run() {
 			case n.renewals <- struct{}{}:
 			default:
 			}
-			if failing {
+			now := time.Now()
+			if health.Renewed(now) {
 				n.e.log.Info("node heartbeat renewed again", "node", n.id)
-			}
-			failing = false
-			if healthySince.IsZero() {
-				healthySince = began
 			}
 			if n.alone {
 				n.recoverLapsed(ctx, n.aloneLapse())
-			} else if time.Since(healthySince) >= settle {
+			} else if health.Settled(now, settle) {
 				n.recoverLapsed(ctx, n.expiry)
 			}
 		}

@@ -99,35 +99,27 @@ func LeaseLoop(ctx context.Context, q QueueLease, interval, expiry time.Duration
 	// A renewal slower than this counts as failed (a database too slow to
 	// renew within half an expiry may let leases lapse).
 	opTimeout := max(interval, expiry/2)
-	var healthySince time.Time
-	failing := false
+	var health RenewalHealth
 	for {
 		opCtx, cancel := context.WithTimeout(ctx, opTimeout)
 		_, err := q.LeaseRenew(opCtx)
-		if err == nil && sweep && !healthySince.IsZero() && time.Since(healthySince) >= settle {
-			var expired []ExpiredLease
-			if expired, err = q.LeaseExpire(opCtx, expiry); err == nil {
-				logExpired(ctx, log, expired)
+		if err == nil {
+			if health.Renewed(time.Now()) {
+				log.InfoContext(ctx, "job lease: renewing again", "node", q.NodeID())
+			}
+			if sweep && health.Settled(time.Now(), settle) {
+				var expired []ExpiredLease
+				if expired, err = q.LeaseExpire(opCtx, expiry); err == nil {
+					logExpired(ctx, log, expired)
+				}
 			}
 		}
 		cancel()
-		switch {
-		case ctx.Err() != nil:
+		if ctx.Err() != nil {
 			return
-		case err != nil:
-			healthySince = time.Time{}
-			if !failing {
-				log.WarnContext(ctx, "job lease: cannot renew or sweep; another node may take this node's jobs", "node", q.NodeID(), "err", err)
-			}
-			failing = true
-		default:
-			if healthySince.IsZero() {
-				healthySince = time.Now()
-			}
-			if failing {
-				log.InfoContext(ctx, "job lease: renewing again", "node", q.NodeID())
-			}
-			failing = false
+		}
+		if err != nil && health.Failed() {
+			log.WarnContext(ctx, "job lease: cannot renew or sweep; another node may take this node's jobs", "node", q.NodeID(), "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -135,6 +127,47 @@ func LeaseLoop(ctx context.Context, q QueueLease, interval, expiry time.Duration
 		case <-ticker.C:
 		}
 	}
+}
+
+// RenewalHealth tells whether a node's renewals (job leases, the engine's
+// node heartbeat) have succeeded without a gap for long enough that it may
+// judge other nodes dead by theirs (LeaseSettle). The zero value has seen
+// no renewal. It is not safe for concurrent use: one renewal loop owns it.
+type RenewalHealth struct {
+	// healthySince is when the current run of successful renewals began:
+	// the end of its first renewal (zero: none, or the last one failed).
+	healthySince time.Time
+	failing      bool
+}
+
+// Failed records a failed renewal (or a failed step of the same round, such
+// as a sweep). It reports whether this is the first failure since the
+// renewals last succeeded, so that the caller warns once per outage.
+func (h *RenewalHealth) Failed() (first bool) {
+	first = !h.failing
+	h.healthySince, h.failing = time.Time{}, true
+	return first
+}
+
+// Renewed records a successful renewal that ended at end. A run of
+// successes counts from the end of its first renewal, not its beginning: a
+// renewal that waited through an outage of the database and succeeded at
+// its return must not count the outage as healthy time, or the node would
+// judge others before they had an interval to renew after the return. It
+// reports whether renewals had been failing until now.
+func (h *RenewalHealth) Renewed(end time.Time) (recovered bool) {
+	recovered = h.failing
+	if h.healthySince.IsZero() {
+		h.healthySince = end
+	}
+	h.failing = false
+	return recovered
+}
+
+// Settled reports whether, at now, the renewals have succeeded without a
+// gap for at least settle.
+func (h *RenewalHealth) Settled(now time.Time, settle time.Duration) bool {
+	return !h.healthySince.IsZero() && now.Sub(h.healthySince) >= settle
 }
 
 // LeaseSettle is how long a node's own renewals must have succeeded
