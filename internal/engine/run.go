@@ -384,7 +384,7 @@ func (r *run) loop(ctx context.Context) error {
 			if !isTrigger(n.Type) { // the trigger is in context as trigger.*
 				r.c.setOutput(n.ID, res.output)
 			}
-			if _, err := r.insertStep(ctx, n, domain.StepCompleted, nil, mustJSON(res.output), res.handle, ""); err != nil {
+			if _, err := r.insertStep(ctx, n, domain.StepCompleted, nil, r.pureOutput(n, res.output), res.handle, ""); err != nil {
 				return err
 			}
 			r.moveTo(r.g.target(n.ID, res.handle))
@@ -640,6 +640,21 @@ func (r *run) finish() (*store.ExecutionUpdateParams, error) {
 		CurrentNodeID: r.exec.CurrentNodeID, Token: r.exec.Token, StepCount: r.exec.StepCount,
 		Error: r.exec.Error, StartedAt: r.exec.StartedAt, FinishedAt: r.exec.FinishedAt, WakeAt: r.exec.WakeAt,
 	}, nil
+}
+
+// pureOutput is the JSON of a pure node's step output. A trigger's output
+// is the context's trigger, written as the context writes it (triggerJSON:
+// trigger.event as the start received it, compacted once), not encoded
+// again through json.Marshal at every start.
+func (r *run) pureOutput(n *workflow.Node, output any) json.RawMessage {
+	if isTrigger(n.Type) {
+		if m, ok := output.(map[string]any); ok && sameMap(m, r.c.Trigger) {
+			if b, err := r.c.triggerJSON(); err == nil {
+				return b
+			}
+		}
+	}
+	return mustJSON(output)
 }
 
 func mustJSON(v any) json.RawMessage {
