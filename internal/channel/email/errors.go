@@ -163,8 +163,12 @@ func isTLSError(err error) bool {
 }
 
 // classifySend turns go-mail's error from sending one message into a
-// *SendError.
+// *SendError (transact's errors are one already).
 func classifySend(err error) *SendError {
+	var own *SendError
+	if errors.As(err, &own) {
+		return own
+	}
 	var me *mail.SendError
 	if !errors.As(err, &me) {
 		return &SendError{Stage: StageData, Temporary: true, Reply: err.Error(), Err: err}

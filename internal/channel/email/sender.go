@@ -169,10 +169,10 @@ func (s *Sender) Send(ctx context.Context, cfg Config, m Message) (_ Result, err
 			return Result{}, err
 		}
 		reused := pc.sends > 0
-		err = p.send(ctx, pc, msg)
+		resp, err := p.send(ctx, pc, msg)
 		if err == nil {
 			p.release(pc, true)
-			return Result{MessageID: m.MessageID, Response: msg.ServerResponse()}, nil
+			return Result{MessageID: m.MessageID, Response: resp}, nil
 		}
 		p.release(pc, false)
 		se := classifySend(err)
@@ -365,9 +365,12 @@ type pool struct {
 }
 
 type conn struct {
-	c        *smtp.Client
-	sends    int
-	idleFrom time.Time
+	c *smtp.Client
+	// pipelining: the server offers PIPELINING (RFC 2920), so a message
+	// goes through transact.
+	pipelining bool
+	sends      int
+	idleFrom   time.Time
 }
 
 // acquire returns an idle connection (unless fresh) or dials one, waiting
@@ -395,20 +398,30 @@ func (p *pool) acquire(ctx context.Context, fresh bool) (*conn, error) {
 		p.release(nil, false)
 		return nil, classifyDial(err)
 	}
-	return &conn{c: c}, nil
+	pipelining, _ := c.Extension("PIPELINING")
+	return &conn{c: c, pipelining: pipelining}, nil
 }
 
-// send transmits msg over c, cutting the connection when ctx ends.
-func (p *pool) send(ctx context.Context, c *conn, msg *mail.Msg) error {
+// send transmits msg over c, cutting the connection when ctx ends, and
+// returns the server's reply to the end of DATA. A server that offers
+// PIPELINING gets the envelope in one write (transact); another gets
+// go-mail's command-by-command exchange.
+func (p *pool) send(ctx context.Context, c *conn, msg *mail.Msg) (string, error) {
 	stop := context.AfterFunc(ctx, func() { _ = c.c.Close() })
-	err := p.mc.SendWithSMTPClient(c.c, msg)
+	var resp string
+	var err error
+	if c.pipelining && msg.Encoding() != mail.NoEncoding.String() {
+		resp, err = transact(c.c, p.timeout, msg)
+	} else if err = p.mc.SendWithSMTPClient(c.c, msg); err == nil {
+		resp = msg.ServerResponse()
+	}
 	if !stop() && err == nil {
 		// The message went through just as the context ended; the
 		// connection is closed, but the send stands.
 		c.sends = p.maxSends
 	}
 	c.sends++
-	return err
+	return resp, err
 }
 
 // release returns c to the pool when ok and it may take more messages,
