@@ -37,6 +37,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, funnelCases()...)
 	cases = append(cases, analyticsCases()...)
 	cases = append(cases, outboxCases()...)
+	cases = append(cases, outboxGoneCases()...)
 	cases = append(cases, jobCases()...)
 	cases = append(cases, cronCases()...)
 	cases = append(cases, batchCases()...)
