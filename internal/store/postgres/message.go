@@ -237,9 +237,11 @@ func (t *tx) MessagingWindowGet(ctx context.Context, tenantID, connectionID uuid
 // planned on each call, as stepUpdateManySQL. The update changes no
 // indexed column, so on messages' half-empty pages it is a HOT update;
 // message_provider_ids, the index of the provider IDs kept by hand, gets
-// each ID a message did not show already (read from the row before the
-// update, the "was" side of the self-join). The statement returns the
-// IDs replaced by another one, for MessageMarkSentMany to delete.
+// each ID a message did not show already: "was", read by a subquery of
+// RETURNING, which sees the row as it was before the statement (a
+// self-join in the update gave the same and cost more to plan, at each
+// call). The statement returns the IDs replaced by another one, for
+// MessageMarkSentMany to delete.
 const messageMarkSentManySQL = `WITH sent AS (
     UPDATE messages AS m
     SET provider_message_id = u.provider_message_id,
@@ -247,9 +249,9 @@ const messageMarkSentManySQL = `WITH sent AS (
         sent_at = coalesce(m.sent_at, u.at),
         updated_at = clock_timestamp()
     FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS u(id, provider_message_id, at)
-        JOIN messages AS was ON was.tenant_id = $1 AND was.id = u.id
     WHERE m.tenant_id = $1 AND m.id = u.id
-    RETURNING m.id, m.channel, m.provider_message_id AS now_id, was.provider_message_id AS was_id
+    RETURNING m.id, m.channel, m.provider_message_id AS now_id,
+        (SELECT was.provider_message_id FROM messages AS was WHERE was.tenant_id = $1 AND was.id = m.id) AS was_id
 ), added AS (
     INSERT INTO message_provider_ids (tenant_id, channel, provider_message_id, message_id)
     SELECT $1, s.channel, s.now_id, s.id FROM sent s WHERE s.was_id IS DISTINCT FROM s.now_id
@@ -272,7 +274,7 @@ func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSen
 	for i, p := range ps {
 		ids[i], providerIDs[i], ats[i] = p.ID, p.ProviderMessageID, atOrNow(p.At)
 	}
-	rows, err := t.tx.Query(ctx, messageMarkSentManySQL, pgx.QueryExecModeDescribeExec, tenantID, ids, providerIDs, ats)
+	rows, err := t.tx.Query(ctx, messageMarkSentManySQL, planEachCall, tenantID, ids, providerIDs, ats)
 	if err != nil {
 		return translate(err, "mark %d messages sent", n)
 	}
@@ -303,7 +305,9 @@ func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSen
 // messages), and the tenant's row when a message has no contact (as a
 // tenant delete and tenants_gone_messages); when one is missing nothing
 // is stored and the statement returns false. Raw SQL: the arrays' length
-// varies per call.
+// varies per call. Planned at each call (planEachCall): cached, its generic
+// plan, made while contacts was small, read every contact of the tenant
+// to lock a few (an index scan on tenant_id filtered by = ANY).
 const messageInsertManySQL = `WITH c AS MATERIALIZED (
     SELECT id FROM contacts WHERE tenant_id = $1 AND id = ANY($5::uuid[]) ORDER BY id FOR KEY SHARE
 ), t AS MATERIALIZED (
@@ -358,7 +362,7 @@ func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertPar
 		statuses[i], codes[i], texts[i], ats[i] = string(status), p.ErrorCode, p.ErrorText, atOrNow(p.At)
 	}
 	var found bool
-	if err := t.tx.QueryRow(ctx, messageInsertManySQL, ps[0].TenantID, ids, channels, conns, contacts, workflows, versions,
+	if err := t.tx.QueryRow(ctx, messageInsertManySQL, planEachCall, ps[0].TenantID, ids, channels, conns, contacts, workflows, versions,
 		execs, steps, nodes, templates, keys, recipients, providerIDs, statuses, codes, texts, ats).Scan(&found); err != nil {
 		return translate(err, "insert %d messages", n)
 	}

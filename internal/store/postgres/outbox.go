@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -138,7 +137,7 @@ func (t *tx) OutboxUpdateMany(ctx context.Context, ps []*store.OutboxUpdateParam
 		ids[i], statuses[i], attempts[i] = p.ID, string(p.Status), int32(p.Attempts)
 		responses[i], errs[i] = jsonOrNil(store.StorableJSON(p.Response)), store.StorableText(p.Error)
 	}
-	tag, err := t.tx.Exec(ctx, outboxUpdateManySQL, pgx.QueryExecModeDescribeExec, ps[0].TenantID, ids, statuses, attempts, responses, errs)
+	tag, err := t.tx.Exec(ctx, outboxUpdateManySQL, planEachCall, ps[0].TenantID, ids, statuses, attempts, responses, errs)
 	if err != nil {
 		return translate(err, "update %d outbox entries", n)
 	}
@@ -163,7 +162,7 @@ func (t *tx) OutboxAttemptMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := t.tx.Query(ctx, outboxAttemptManySQL, pgx.QueryExecModeDescribeExec, tenantID, ids)
+	rows, err := t.tx.Query(ctx, outboxAttemptManySQL, planEachCall, tenantID, ids)
 	if err != nil {
 		return nil, translate(err, "count attempts of %d outbox entries", len(ids))
 	}

@@ -326,7 +326,7 @@ func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 
 // executionUpdateManySQL writes the state of several executions of one
 // tenant in one round trip; the arrays are zipped row by row. call_node is
-// cleared, as ExecutionUpdate does.
+// cleared, as ExecutionUpdate does. Planned at each call (planEachCall).
 const executionUpdateManySQL = `UPDATE workflow_executions AS e
 SET status = u.status, context = u.context::json, current_node_id = u.current_node_id, token = u.token,
     step_count = u.step_count, error = u.error, started_at = u.started_at, finished_at = u.finished_at,
@@ -356,10 +356,7 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 		tokens[i], counts[i] = p.Token, int32(p.StepCount)
 		started[i], finished[i], wakes[i] = p.StartedAt, p.FinishedAt, microPtr(p.WakeAt)
 	}
-	// Planned on each call (an unnamed statement), with the arrays' real
-	// length: a cached generic plan made while the table was small may
-	// hash-join the arrays against every row of the tenant.
-	tag, err := t.tx.Exec(ctx, executionUpdateManySQL, pgx.QueryExecModeDescribeExec, tenantID, ids, statuses, contexts, nodes, tokens, counts, errs, started, finished, wakes)
+	tag, err := t.tx.Exec(ctx, executionUpdateManySQL, planEachCall, tenantID, ids, statuses, contexts, nodes, tokens, counts, errs, started, finished, wakes)
 	if err != nil {
 		return translate(err, "update %d executions", n)
 	}
@@ -370,8 +367,11 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 }
 
 // executionStatesSQL reads the status and token of several executions of
-// one tenant: one primary-key probe per ID, as ExecutionLockMany does, so
-// the plan stays a probe whatever the table's size when prepared.
+// one tenant: one primary-key probe per ID. Planned at each call
+// (planEachCall): a generic plan made while the table was small
+// hash-joins the IDs against every execution of the tenant (the lateral
+// subquery is pulled up), and one made after ANALYZE saw a small table
+// probes with a sequential scan.
 const executionStatesSQL = `SELECT e.id, e.status, e.token FROM (SELECT DISTINCT x FROM unnest($2::uuid[]) AS x) AS want
 CROSS JOIN LATERAL (
     SELECT id, status, token FROM workflow_executions WHERE tenant_id = $1 AND id = want.x
@@ -383,7 +383,7 @@ func (t *tx) ExecutionStates(ctx context.Context, tenantID uuid.UUID, ids []uuid
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := t.tx.Query(ctx, executionStatesSQL, tenantID, ids)
+	rows, err := t.tx.Query(ctx, executionStatesSQL, planEachCall, tenantID, ids)
 	if err != nil {
 		return nil, translate(err, "read the state of %d executions", len(ids))
 	}

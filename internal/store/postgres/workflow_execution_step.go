@@ -226,8 +226,7 @@ func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) e
 		execs[i], seqs[i], statuses[i], attempts[i] = p.ExecutionID, int32(p.Seq), string(p.Status), int32(p.Attempt)
 		outputs[i], errs[i], handles[i], finished[i] = jsonOrNil(p.Output), p.Error, p.Handle, p.FinishedAt
 	}
-	// Planned on each call, as ExecutionUpdateMany.
-	tag, err := t.tx.Exec(ctx, stepUpdateManySQL, pgx.QueryExecModeDescribeExec, tenantID, execs, seqs, statuses, attempts, outputs, errs, handles, finished)
+	tag, err := t.tx.Exec(ctx, stepUpdateManySQL, planEachCall, tenantID, execs, seqs, statuses, attempts, outputs, errs, handles, finished)
 	if err != nil {
 		return translate(err, "update %d steps", n)
 	}

@@ -1,0 +1,125 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nextflow-dev/nextflow/internal/domain"
+	"github.com/nextflow-dev/nextflow/internal/store"
+	"github.com/nextflow-dev/nextflow/internal/store/postgres"
+	"github.com/nextflow-dev/nextflow/internal/store/storetest"
+)
+
+// The send path's statements that take a batch as arrays are planned at
+// each call, from the tables' sizes of that moment: none is kept as a
+// prepared statement, whose generic plan, made while the tables were
+// small, would be kept until an ANALYZE (see planEachCall). With the
+// tables small and freshly analyzed when they first run (more than the
+// five runs PostgreSQL plans a prepared statement for before it weighs a
+// generic plan), they still find a few executions, contacts and messages
+// through their primary keys once each table holds 20,000 rows of the
+// tenant.
+func TestSendPathStatementsArePlannedAtEachCall(t *testing.T) {
+	ctx := context.Background()
+	schema := storetest.PostgresSchema(t)
+	opts := postgres.Options{Schema: schema, Queue: store.QueueConfig{WorkNone: true}, SystemTokens: storetest.SystemTokens}
+	m, err := postgres.Open(ctx, storetest.PostgresURL(), opts)
+	require.NoError(t, err)
+	require.NoError(t, m.Migrate(ctx))
+	require.NoError(t, m.Close())
+	url := storetest.PostgresURL()
+	if strings.Contains(url, "?") {
+		url += "&"
+	} else {
+		url += "?"
+	}
+	s, err := postgres.Open(ctx, url+"pool_max_conns=1", opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+
+	tenantID, workflowID := uuid.New(), uuid.New()
+	pool := s.Pool()
+	_, err = pool.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Plans', $2, 'PRO')", tenantID, "plans-"+tenantID.String())
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'w', '{}')", workflowID, tenantID)
+	require.NoError(t, err)
+	addRows := func(n int) (execs, contacts []uuid.UUID) {
+		t.Helper()
+		rows, err := pool.Query(ctx, `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, context)
+SELECT gen_random_uuid(), $1, $2, gen_random_uuid(), 1, 'RUNNING', '{}' FROM generate_series(1, $3::int) RETURNING id`, tenantID, workflowID, n)
+		require.NoError(t, err)
+		for rows.Next() {
+			var id uuid.UUID
+			require.NoError(t, rows.Scan(&id))
+			execs = append(execs, id)
+		}
+		require.NoError(t, rows.Err())
+		rows, err = pool.Query(ctx, "INSERT INTO contacts (tenant_id, id) SELECT $1, gen_random_uuid() FROM generate_series(1, $2::int) RETURNING id", tenantID, n)
+		require.NoError(t, err)
+		for rows.Next() {
+			var id uuid.UUID
+			require.NoError(t, rows.Scan(&id))
+			contacts = append(contacts, id)
+		}
+		require.NoError(t, rows.Err())
+		_, err = pool.Exec(ctx, `INSERT INTO messages (tenant_id, id, channel, idempotency_key, recipient, status, queued_at)
+SELECT $1, gen_random_uuid(), 'email', 'bulk:' || gen_random_uuid(), 'a@example.com', 'queued', now() FROM generate_series(1, $2::int)`, tenantID, n)
+		require.NoError(t, err)
+		return execs, contacts
+	}
+	execs, contacts := addRows(2)
+	_, err = pool.Exec(ctx, "ANALYZE workflow_executions, contacts, messages")
+	require.NoError(t, err)
+
+	// round runs the statements once, in one transaction, and returns the
+	// rows it read from each table.
+	round := func() map[string]int64 {
+		t.Helper()
+		reads := map[string]int64{}
+		require.NoError(t, s.InTx(ctx, tenantID, func(tx store.Tx) error {
+			states, err := tx.ExecutionStates(ctx, tenantID, execs)
+			require.NoError(t, err)
+			require.Len(t, states, len(execs))
+			updates := make([]*store.ExecutionUpdateParams, len(execs))
+			for i, id := range execs {
+				updates[i] = &store.ExecutionUpdateParams{TenantID: tenantID, ID: id, Status: domain.ExecutionRunning,
+					Context: []byte(`{}`), Token: states[i].Token + 1}
+			}
+			require.NoError(t, tx.ExecutionUpdateMany(ctx, updates))
+			id := uuid.New()
+			require.NoError(t, tx.MessageInsertMany(ctx, []*store.MessageInsertParams{{TenantID: tenantID, ID: id,
+				Channel: domain.ChannelEmail, ContactID: &contacts[0], IdempotencyKey: "email:" + id.String(), Recipient: "a@example.com"}}))
+			require.NoError(t, tx.MessageMarkSentMany(ctx, []*store.MessageMarkSentParams{{TenantID: tenantID, ID: id,
+				ProviderMessageID: "<" + id.String() + "@example.com>"}}))
+			for _, table := range []string{"workflow_executions", "contacts", "messages"} {
+				seq, idx, err := postgres.TxTableReads(ctx, tx, table)
+				require.NoError(t, err)
+				reads[table] = seq + idx
+			}
+			return nil
+		}))
+		return reads
+	}
+	for range 6 {
+		round()
+	}
+	addRows(20000)
+	reads := round()
+	for table, n := range reads {
+		require.Less(t, n, int64(20), "rows of %s read by a round of the send path's statements, at 20,000 rows of the tenant", table)
+	}
+	var prepared []string
+	rows, err := pool.Query(ctx, "SELECT statement FROM pg_prepared_statements WHERE statement = ANY($1)", postgres.SendPathBatchSQL)
+	require.NoError(t, err)
+	for rows.Next() {
+		var sql string
+		require.NoError(t, rows.Scan(&sql))
+		prepared = append(prepared, sql)
+	}
+	require.NoError(t, rows.Err())
+	require.Empty(t, prepared, "statements kept prepared on the store's connection")
+}
