@@ -153,23 +153,33 @@ type SendResult struct {
 	WaID string
 }
 
-var phonePattern = regexp.MustCompile(`^\+?[1-9][0-9]{6,14}$`)
-
 // NormalizePhone returns the digits of an E.164 number (without "+"), as
 // the Cloud API takes them, after removing spaces, dashes, dots and
-// parentheses; an error when it is not a plausible E.164 number.
+// parentheses; an error when it is not a plausible E.164 number ("+"
+// optional, a first digit 1-9, 7 to 15 digits).
 func NormalizePhone(s string) (string, error) {
-	clean := strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '-', '.', '(', ')':
-			return -1
+	t := strings.TrimSpace(s)
+	var digits [15]byte
+	n, plus := 0, false
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		case c == '+' && n == 0 && !plus:
+			plus = true
+		case c >= '0' && c <= '9' && n < len(digits) && (n > 0 || c != '0'):
+			digits[n] = c
+			n++
+		default:
+			return "", fmt.Errorf("%q is not a phone number in E.164 (+ and 7 to 15 digits)", s)
 		}
-		return r
-	}, strings.TrimSpace(s))
-	if !phonePattern.MatchString(clean) {
+	}
+	if n < 7 {
 		return "", fmt.Errorf("%q is not a phone number in E.164 (+ and 7 to 15 digits)", s)
 	}
-	return strings.TrimPrefix(clean, "+"), nil
+	if n == len(t) {
+		return t, nil // digits only: no copy
+	}
+	return string(digits[:n]), nil
 }
 
 // Validate checks m against the Cloud API's rules before any call.
@@ -220,67 +230,14 @@ func (m Message) Validate() error {
 	return nil
 }
 
-// Body returns the JSON body of the send request for m.
+// Body returns the JSON body of the send request for m (wire.go: the
+// same bytes as a map of the fields would give, keys in order).
 func (m Message) Body() ([]byte, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
 	to, _ := NormalizePhone(m.To)
-	body := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
-	if m.CallbackData != "" {
-		body["biz_opaque_callback_data"] = m.CallbackData
-	}
-	switch {
-	case m.Text != nil:
-		body["type"] = "text"
-		body["text"] = map[string]any{"preview_url": m.Text.PreviewURL, "body": m.Text.Body}
-	case m.Template != nil:
-		t := m.Template
-		lang := t.Language
-		if lang == "" {
-			lang = "en_US"
-		}
-		var components []map[string]any
-		if len(t.HeaderParameters) > 0 {
-			components = append(components, map[string]any{"type": "header", "parameters": textParameters(t.HeaderParameters)})
-		}
-		if len(t.BodyParameters) > 0 {
-			components = append(components, map[string]any{"type": "body", "parameters": textParameters(t.BodyParameters)})
-		}
-		for _, b := range t.Buttons {
-			param := map[string]any{"type": "text", "text": b.Parameter}
-			if b.SubType == "quick_reply" {
-				param = map[string]any{"type": "payload", "payload": b.Parameter}
-			}
-			components = append(components, map[string]any{"type": "button", "sub_type": b.SubType,
-				"index": fmt.Sprint(b.Index), "parameters": []map[string]any{param}})
-		}
-		tpl := map[string]any{"name": t.Name, "language": map[string]any{"code": lang}}
-		if len(components) > 0 {
-			tpl["components"] = components
-		}
-		body["type"] = "template"
-		body["template"] = tpl
-	case m.Media != nil:
-		media := map[string]any{"link": m.Media.Link}
-		if m.Media.Caption != "" && m.Media.Type != "audio" {
-			media["caption"] = m.Media.Caption
-		}
-		if m.Media.Filename != "" && m.Media.Type == "document" {
-			media["filename"] = m.Media.Filename
-		}
-		body["type"] = m.Media.Type
-		body[m.Media.Type] = media
-	}
-	return json.Marshal(body)
-}
-
-func textParameters(values []string) []map[string]any {
-	out := make([]map[string]any, len(values))
-	for i, v := range values {
-		out[i] = map[string]any{"type": "text", "text": v}
-	}
-	return out
+	return json.Marshal(m.wire(to))
 }
 
 // Send sends m from the business phone number phoneNumberID with the
