@@ -22,6 +22,8 @@ type rawServer struct {
 	ln         net.Listener
 	pipelining bool
 	hold       bool
+	// drop closes the connection, without a word, after each message.
+	drop bool
 	replies
 
 	mu      sync.Mutex
@@ -131,6 +133,9 @@ func (s *rawServer) serve(c net.Conn) {
 			s.bodies++
 			s.mu.Unlock()
 			reply("250 2.0.0 Ok: queued as RAW1")
+			if s.drop {
+				return
+			}
 		}
 	}
 }
@@ -215,4 +220,20 @@ func TestSendPipelinedRefusals(t *testing.T) {
 			require.Equal(t, tc.endsData, bodies == 1, "the accepted DATA is ended")
 		})
 	}
+}
+
+func TestSendPipelinedOverADroppedConnectionSendsOverANewOne(t *testing.T) {
+	t.Parallel()
+	// The server drops each connection after its message: the next send
+	// finds its pooled connection dead at MAIL FROM and goes once more
+	// over a new one.
+	srv := &rawServer{pipelining: true, drop: true}
+	sender, cfg := startRaw(t, srv)
+	for i := range 3 {
+		_, err := sender.Send(ctx(t), cfg, message("ada@example.test", string(rune('a'+i))))
+		require.NoError(t, err)
+	}
+	_, _, bodies, sessions := srv.seen()
+	require.Equal(t, 3, bodies)
+	require.Equal(t, 3, sessions)
 }
