@@ -2,6 +2,7 @@
 // settings (Config, ParseURL), the message as mailbox providers expect it
 // (multipart/alternative text then HTML, preheader, stable Message-ID,
 // RFC 8058 one-click List-Unsubscribe), pooled connections per server,
+// the envelope pipelined (RFC 2920) when the server offers PIPELINING,
 // replies classified into retry, hard bounce and broken connection
 // (SendError), and a connection test (Probe).
 //
