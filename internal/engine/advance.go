@@ -161,6 +161,10 @@ func (e *Engine) perform(ctx context.Context, pe *pendingEffect, handOff bool) (
 
 // call makes pe's call, its attempt counted, into out.
 func (e *Engine) call(ctx context.Context, pe *pendingEffect, out *effectOutcome) {
+	if e.batch != nil {
+		e.batch.calling.Add(1)
+		defer e.batch.calling.Add(-1)
+	}
 	callCtx, cancel := callContext(ctx)
 	defer cancel()
 	callCtx, span := tracing.StartStep(callCtx, tracing.Step{WorkflowID: pe.workflowID, ExecutionID: pe.req.ExecutionID,

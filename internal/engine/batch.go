@@ -51,6 +51,12 @@ const (
 	DefaultAdvanceBatchers = 4
 )
 
+// resultLinger is how long a runner holding only lone requests (each the
+// only one of its tenant) waits for company while calls are under way:
+// their outcomes come next, and one shared transaction for two costs
+// less than two transactions.
+var resultLinger = time.Millisecond
+
 // advanceResult is what an advance transaction leaves for its job to do
 // after the commit: a side effect to perform and events to publish (or,
 // for an attempt counted in the batch, the count).
@@ -81,6 +87,9 @@ type batcher struct {
 	// Counts for GroupCommitStats.
 	advances, results, attempts, shared atomic.Int64
 	single, duplicate, failed           atomic.Int64
+	// calling is the number of calls under way (Perform), whose outcomes
+	// will come to the batcher.
+	calling atomic.Int64
 }
 
 // GroupCommitStats counts what the advance group commit has done since
@@ -141,11 +150,31 @@ func (b *batcher) count(batch []*advanceRequest) {
 // requests at a time.
 func newBatcher(e *Engine, max, runners int) *batcher {
 	b := &batcher{e: e}
-	b.c = newCollector(max, runners, func(batch []*advanceRequest) {
+	b.c = newLingeringCollector(max, runners, resultLinger, b.lonely, func(batch []*advanceRequest) {
 		b.count(batch)
 		e.advanceBatch(batch)
 	})
 	return b
+}
+
+// lonely tells whether a batch is worth waiting for more requests: every
+// request in it would run alone (the only one of its tenant), and calls
+// are under way whose outcomes may keep it company.
+func (b *batcher) lonely(batch []*advanceRequest) bool {
+	if b.calling.Load() == 0 {
+		return false
+	}
+	if len(batch) == 1 {
+		return true
+	}
+	tenants := make(map[uuid.UUID]struct{}, len(batch))
+	for _, r := range batch {
+		if _, ok := tenants[r.args.TenantID]; ok {
+			return false
+		}
+		tenants[r.args.TenantID] = struct{}{}
+	}
+	return true
 }
 
 // close stops the runners; requests submitted after it run on their own.
