@@ -168,12 +168,23 @@ func (c *execContext) setEvent(raw json.RawMessage, v any) {
 	if !ok || !utf8.Valid(raw) {
 		return
 	}
+	if noWhitespace(raw) {
+		// Valid (v was decoded from it) and already compact, as an event
+		// start's raw is (rawEventView): kept as it is, not scanned again.
+		c.eventRaw, c.eventMap = bytes.Clone(raw), m
+		return
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(raw))
 	if err := json.Compact(&buf, raw); err != nil {
 		return
 	}
 	c.eventRaw, c.eventMap = buf.Bytes(), m
+}
+
+// noWhitespace reports whether b holds none of JSON's whitespace bytes.
+func noWhitespace(b []byte) bool {
+	return bytes.IndexByte(b, ' ') < 0 && bytes.IndexByte(b, '\n') < 0 && bytes.IndexByte(b, '\t') < 0 && bytes.IndexByte(b, '\r') < 0
 }
 
 // triggerJSON is the JSON of the context's trigger (trigger.event as the

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"testing"
@@ -29,4 +30,24 @@ func TestTriggerStepOutputIsTheEventAsReceived(t *testing.T) {
 		require.JSONEq(t, `{"type": "trigger.event", "event": {"name": "order", "properties": {"z": 1, "a": "<x>"}}}`, string(steps[0].Output))
 		require.Contains(t, string(steps[0].Output), `"event":{"name":"order","properties":{"z":1,"a":"<x>"}}`)
 	})
+}
+
+// An event already compact is kept as given, in a copy of its own: the
+// caller's buffer may be reused once the start returns.
+func TestSetEventKeepsACompactEventInItsOwnCopy(t *testing.T) {
+	for _, raw := range []string{`{"name":"order","properties":{"z":1,"a":"<x>"}}`, `{"name": "order", "properties": {"z": 1, "a": "a b"}}`} {
+		buf := []byte(raw)
+		v, err := toJSONValue(buf)
+		require.NoError(t, err)
+		c := &execContext{Trigger: map[string]any{"type": workflow.TypeTriggerEvent}}
+		c.setEvent(buf, v)
+		for i := range buf {
+			buf[i] = ' '
+		}
+		got, err := c.triggerJSON()
+		require.NoError(t, err)
+		var want bytes.Buffer
+		require.NoError(t, json.Compact(&want, []byte(raw)))
+		require.Equal(t, `{"event":`+want.String()+`,"type":"trigger.event"}`, string(got))
+	}
 }
