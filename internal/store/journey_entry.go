@@ -24,9 +24,11 @@ type JourneyEntryStore interface {
 	//     as this transaction sees it; an execution another transaction
 	//     committed meanwhile counts as running.
 	//   - always: every claim succeeds.
-	// The entry names the new execution, which must be inserted in the
-	// same transaction (the reference is checked at commit). A workflow
-	// and contact must appear at most once in p.Starts.
+	// The entry names the new execution, which the caller must insert in
+	// the same transaction (SQLite checks the reference at commit;
+	// PostgreSQL, since migration 00050, does not). A deleted execution
+	// leaves its entries naming none. A workflow and contact must appear
+	// at most once in p.Starts.
 	JourneyEntryClaimMany(ctx context.Context, p *JourneyEntryClaimManyParams) ([]uuid.UUID, error)
 	// JourneyEntryGet returns the entry of a workflow and contact, or
 	// ErrNotFound.

@@ -48,6 +48,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, eventCases()...)
 	cases = append(cases, journeyEntryCases()...)
 	cases = append(cases, journeyEntryKeyCases()...)
+	cases = append(cases, journeyEntryGoneCases()...)
 	cases = append(cases, channelCases()...)
 	cases = append(cases, messageCostCases()...)
 	cases = append(cases, segmentCases()...)

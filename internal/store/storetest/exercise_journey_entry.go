@@ -87,15 +87,20 @@ func journeyEntryCases() []exerciseCase {
 			require.False(t, ok, "an always entry is still waiting")
 			_ = third
 
-			// A claim whose execution is never inserted cannot commit.
-			err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
-				carl, _, err := tx.ContactUpsert(f.ctx, &store.ContactUpsertParams{TenantID: f.tenantA.ID, ExternalID: strp("carl")})
-				require.NoError(t, err)
-				_, err = tx.JourneyEntryClaimMany(f.ctx, &store.JourneyEntryClaimManyParams{TenantID: f.tenantA.ID,
-					Starts: []store.JourneyEntryClaim{{WorkflowID: c.wf.ID, ContactID: carl.ID, ExecutionID: domain.NewID(), Reentry: "always"}}})
-				return err
-			})
-			require.Error(t, err)
+			// A claim whose execution is never inserted cannot commit on
+			// SQLite, whose entries keep their deferred foreign key to the
+			// execution. On PostgreSQL (migration 00050) inserting it in the
+			// same transaction is the caller's duty, as the engine does.
+			if f.s.Dialect() == store.DialectSQLite {
+				err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
+					carl, _, err := tx.ContactUpsert(f.ctx, &store.ContactUpsertParams{TenantID: f.tenantA.ID, ExternalID: strp("carl")})
+					require.NoError(t, err)
+					_, err = tx.JourneyEntryClaimMany(f.ctx, &store.JourneyEntryClaimManyParams{TenantID: f.tenantA.ID,
+						Starts: []store.JourneyEntryClaim{{WorkflowID: c.wf.ID, ContactID: carl.ID, ExecutionID: domain.NewID(), Reentry: "always"}}})
+					return err
+				})
+				require.Error(t, err)
+			}
 
 			f.read(t, f.tenantA.ID, func(tx store.Tx) {
 				es, err := tx.JourneyEntryListByContact(f.ctx, f.tenantA.ID, ann.ID, 0)
