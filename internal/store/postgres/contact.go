@@ -216,7 +216,7 @@ WHERE tenant_id = $1 AND id = $2 RETURNING `+contactColumns,
 //
 // Each key is one probe of its unique index (LATERAL … LIMIT 1 cannot be
 // flattened) and each contact found is then one primary-key probe, in id
-// order (a subquery with FOR UPDATE is not flattened either), whatever the
+// order (a subquery with a row lock is not flattened either), whatever the
 // statistics say: written as one OR of two = ANY filters, a plan made while
 // the table looked small (a fresh database, or the generic plan of the
 // prepared statement) read every contact of the tenant and tested each
@@ -226,6 +226,14 @@ WHERE tenant_id = $1 AND id = $2 RETURNING `+contactColumns,
 // and the lock is returned anyway and simply not matched; one that took a
 // key meanwhile is not returned, and the insert that collides with it
 // replays the batch (errContactRace), as for a concurrent insert.
+//
+// The lock is FOR NO KEY UPDATE: the batch's UPDATE never changes a
+// contact's key (tenant_id, id; the unique indexes on external_id and email
+// are partial, so not keys), so it needs no more, and a concurrent upsert
+// of the contact still waits for it; unlike FOR UPDATE it lets other
+// transactions' KEY SHARE locks of the contact (an event insert, a journey
+// entry's foreign key) through instead of making them wait for this
+// transaction's commit.
 const contactCandidatesSQL = `WITH want AS MATERIALIZED (
     SELECT DISTINCT k.id FROM (
         SELECT k.id FROM unnest($2::text[]) AS x(v)
@@ -236,7 +244,7 @@ const contactCandidatesSQL = `WITH want AS MATERIALIZED (
     ORDER BY k.id
 )
 SELECT c.* FROM want
-    CROSS JOIN LATERAL (SELECT ` + contactColumns + ` FROM contacts WHERE tenant_id = $1 AND id = want.id FOR UPDATE) AS c`
+    CROSS JOIN LATERAL (SELECT ` + contactColumns + ` FROM contacts WHERE tenant_id = $1 AND id = want.id FOR NO KEY UPDATE) AS c`
 
 // contactColumnsQualified is contactColumns of the table aliased c, for
 // statements that join it with unnest(...) columns of the same names.
