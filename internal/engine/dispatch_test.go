@@ -68,11 +68,13 @@ var callDef = fmt.Sprintf(`{"nodes": [
   {"id": "done", "type": "end"}],
  "edges": [{"id": "e1", "source": "start", "target": "call"}, {"id": "e2", "source": "call", "target": "done"}]}`, callKind)
 
-// jobCountStore counts the advance jobs inserted per execution.
+// jobCountStore counts the advance jobs inserted per execution and keeps
+// when the first one committed.
 type jobCountStore struct {
 	store.Store
-	mu   sync.Mutex
-	jobs map[uuid.UUID]int
+	mu    sync.Mutex
+	jobs  map[uuid.UUID]int
+	first map[uuid.UUID]time.Time
 }
 
 func (s *jobCountStore) InTx(ctx context.Context, tenantID uuid.UUID, fn func(tx store.Tx) error) error {
@@ -82,13 +84,26 @@ func (s *jobCountStore) InTx(ctx context.Context, tenantID uuid.UUID, fn func(tx
 		return fn(&jobCountTx{Tx: tx, jobs: mine})
 	})
 	if err == nil {
+		now := time.Now()
 		s.mu.Lock()
 		for id, n := range mine {
+			if _, ok := s.first[id]; !ok && n > 0 {
+				s.first[id] = now
+			}
 			s.jobs[id] += n
 		}
 		s.mu.Unlock()
 	}
 	return err
+}
+
+// firstJobAt is when the first advance job for execution id committed
+// (false: none yet).
+func (s *jobCountStore) firstJobAt(id uuid.UUID) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at, ok := s.first[id]
+	return at, ok
 }
 
 // jobsOf is the number of advance jobs committed for execution id.
@@ -165,7 +180,7 @@ func eachCalls1(t *testing.T, backend string, fx *callEffect, fn func(t *testing
 	t.Helper()
 	var jobs *jobCountStore
 	wrap := func(st store.Store) store.Store {
-		jobs = &jobCountStore{Store: st, jobs: map[uuid.UUID]int{}}
+		jobs = &jobCountStore{Store: st, jobs: map[uuid.UUID]int{}, first: map[uuid.UUID]time.Time{}}
 		return jobs
 	}
 	all := append([]func(*Options){withEffect(fx), func(o *Options) { o.CallAfterStart = true }}, opts...)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -51,6 +52,125 @@ func waitFresh(t *testing.T, e *Engine) {
 	require.Eventually(t, e.node.fresh, 10*time.Second, 10*time.Millisecond)
 }
 
+// startForDispatcher starts an execution of wf whose call b's dispatcher
+// makes. A start that finds the heartbeat stale leaves its call to a job
+// (node.go), and a heartbeat fresh a moment ago can be stale at the
+// start: a renewal that waits for the database longer than half an expiry
+// fails, as one does on a loaded machine (SQLite's writer taken by the
+// queue and the test's other writes). Such an execution is not the case
+// under test: it is left to its job (the tests count calls and jobs per
+// execution) and another is started.
+func startForDispatcher(t *testing.T, b *bundle, wf uuid.UUID) *domain.Execution {
+	t.Helper()
+	for range 20 {
+		waitFresh(t, b.eng)
+		exec := b.start(t, wf, "")
+		if exec.WakeAt != nil {
+			return exec
+		}
+		t.Logf("the heartbeat was stale at the start of %s: its call went to a job; starting another", exec.ID)
+	}
+	t.Fatal("every start found the heartbeat stale")
+	return nil
+}
+
+// startedCall waits for the call of execution id to begin in fx (calls of
+// executions left to jobs by startForDispatcher may begin before it).
+func startedCall(t *testing.T, fx *callEffect, id uuid.UUID) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case got := <-fx.started:
+			if got == id {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("the call of %s did not begin", id)
+		}
+	}
+}
+
+// deadHeartbeat writes the heartbeat of a node that renews it no more, as
+// a process that dies now leaves it, and returns the node's ID.
+func deadHeartbeat(t *testing.T, b *bundle) string {
+	t.Helper()
+	id := "dead-" + uuid.NewString()[:8]
+	ctx := context.Background()
+	require.NoError(t, b.st.InTx(ctx, uuid.Nil, func(tx store.Tx) error { return tx.NodeRenew(ctx, id) }))
+	return id
+}
+
+// heartbeatOf is when node id last renewed its heartbeat (false: it has
+// none, never renewed or deleted by a recovery). SQLite only: PostgreSQL's
+// NodeListLapsed skips a row that a renewal holds locked.
+func heartbeatOf(t *testing.T, b *bundle, id string) (time.Time, bool) {
+	t.Helper()
+	ctx := context.Background()
+	var nodes []store.Node
+	require.NoError(t, b.st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
+		var err error
+		nodes, err = tx.NodeListLapsed(ctx, "", 0)
+		return err
+	}))
+	for _, n := range nodes {
+		if n.ID == id {
+			return n.RenewedAt, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// recoveredNodes is a log handler that gathers the nodes an engine found
+// lapsed and recovered (the dead_node of node.recoverLapsed's warning).
+type recoveredNodes struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func newRecoveredNodes() *recoveredNodes { return &recoveredNodes{ids: map[string]bool{}} }
+
+func (h *recoveredNodes) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *recoveredNodes) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "dead_node" {
+			h.mu.Lock()
+			h.ids[a.Value.String()] = true
+			h.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+func (h *recoveredNodes) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recoveredNodes) WithGroup(string) slog.Handler      { return h }
+
+// has reports whether node id was recovered.
+func (h *recoveredNodes) has(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ids[id]
+}
+
+// waitCompleted waits up to within for execution id to complete: a bound
+// against hanging, not a speed the test asserts.
+func waitCompleted(t *testing.T, b *bundle, id uuid.UUID, within time.Duration) *domain.Execution {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		exec, steps := b.get(t, id)
+		if exec.Status == domain.ExecutionCompleted {
+			return exec
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("execution %s is %s after %s, want completed; steps %s", id, exec.Status, within, describe(steps))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestCallAfterStartNodeLapsed: the process that started an execution
 // dies (its heartbeat stops) before making the call; another node finds
 // its heartbeat lapsed within the expiry and recovers the execution at
@@ -63,10 +183,8 @@ func TestCallAfterStartNodeLapsed(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			eachCalls1(t, backend, fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
-				waitFresh(t, b.eng)
 				wf := b.publish(t, callDef)
-				exec := b.start(t, wf, "")
-				require.NotNil(t, exec.WakeAt, "left to the dispatcher")
+				exec := startForDispatcher(t, b, wf)         // left to the dispatcher
 				b.eng.node.halt(context.Background(), false) // SIGKILL: the heartbeat stops where it is
 				died := time.Now()
 				otherNode(t, b, fx)
@@ -88,22 +206,33 @@ func TestCallAfterStartNodeLapsed(t *testing.T) {
 }
 
 // TestCallAfterStartLiveNodeNotRecovered: a node alive but slow (its call
-// takes many expiries) keeps its heartbeat: another node watching never
-// recovers its execution, which is called once and recorded by it.
+// under way for longer than another node takes to recover a dead one)
+// keeps its heartbeat: another node watching recovers a node that died as
+// it began watching and never this one, whose execution is called once
+// and recorded by it.
 func TestCallAfterStartLiveNodeNotRecovered(t *testing.T) {
 	t.Parallel()
 	for _, backend := range []string{"sqlite", "postgres"} {
 		fx := newCallEffect()
-		fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 2)
+		fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 16)
+		slow := "slow-" + uuid.NewString()[:8]
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			eachCalls1(t, backend, fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
-				waitFresh(t, b.eng)
-				otherNode(t, b, fx)
 				wf := b.publish(t, callDef)
-				exec := b.start(t, wf, "")
-				require.Equal(t, exec.ID, <-fx.started)
-				time.Sleep(6 * testNodeExpiry)
+				exec := startForDispatcher(t, b, wf)
+				startedCall(t, fx, exec.ID)
+				// The watcher takes a node for dead once its heartbeat is 4 s
+				// old: the slow node, renewing every interval, keeps its own
+				// younger than that on a loaded machine too; and with an
+				// expiry of 30 s it would take the dead node itself only
+				// after the watcher.
+				dead := deadHeartbeat(t, b)
+				recovered := newRecoveredNodes()
+				otherNode(t, b, fx, func(o *Options) { o.NodeExpiry, o.Logger = 4*time.Second, slog.New(recovered) })
+				require.Eventually(t, func() bool { return recovered.has(dead) }, time.Minute, 10*time.Millisecond,
+					"the watcher recovers the node that died")
+				require.False(t, recovered.has(slow), "nor the slow node")
 				got, _ := b.get(t, exec.ID)
 				require.Equal(t, exec.Token, got.Token, "not recovered")
 				require.Equal(t, exec.WakeAt, got.WakeAt, "its recovery time untouched")
@@ -115,7 +244,7 @@ func TestCallAfterStartLiveNodeNotRecovered(t *testing.T) {
 				require.Len(t, entries, 1)
 				require.Equal(t, 1, entries[0].Attempts)
 				require.Zero(t, jobs.jobsOf(exec.ID), "no job")
-			}, asNode("slow-"+uuid.NewString()[:8]))
+			}, asNode(slow), func(o *Options) { o.NodeExpiry = 30 * time.Second })
 		})
 	}
 }
@@ -139,13 +268,11 @@ func TestCallAfterStartLapsedNodeRefused(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			eachCalls1(t, backend, fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
-				waitFresh(t, b.eng)
 				wf := b.publish(t, callDef)
-				first := b.start(t, wf, "")
+				first := startForDispatcher(t, b, wf)
 				require.Eventually(t, func() bool { return b.eng.CallStats().Called == 1 }, 10*time.Second, 5*time.Millisecond,
 					"the first call holds the only slot")
-				queued := b.start(t, wf, "")
-				require.NotNil(t, queued.WakeAt, "waits in the dispatcher")
+				queued := startForDispatcher(t, b, wf) // waits in the dispatcher
 				paused.Store(true)
 				otherNode(t, b, fx)
 				require.Eventually(t, func() bool {
@@ -194,21 +321,33 @@ func TestCallAfterStartLapsedNodeRefused(t *testing.T) {
 func TestCallAfterStartRecoveredAtRestart(t *testing.T) {
 	t.Parallel()
 	fx := newCallEffect()
+	// Both processes run with an expiry of 20 s: the old one starts no
+	// call once its last renewal began 10 s ago; the restarted one, alone,
+	// takes its calls once its heartbeat is 10.1 s old, where the rule of
+	// nodes among others waits for the expiry.
+	const expiry = 20 * time.Second
+	old := "old-" + uuid.NewString()[:8]
+	refused := make(chan uuid.UUID, 16)
 	eachCalls1(t, "sqlite", fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
-		waitFresh(t, b.eng)
 		wf := b.publish(t, callDef)
-		exec := b.start(t, wf, "")
-		require.NotNil(t, exec.WakeAt)
-		b.eng.node.halt(context.Background(), false) // killed
-		restarted := time.Now()
-		// The restarted process judges by its own bounds: with an expiry
-		// of 20 s, the alone rule recovers at 10.1 s, within waitFor's 20 s,
-		// and the rule of nodes among others (the expiry) would not.
-		otherNode(t, b, fx, func(o *Options) {
-			o.NodeAlone, o.NodeInterval, o.NodeExpiry = true, 100*time.Millisecond, 20*time.Second
-		})
-		b.waitFor(t, exec.ID, domain.ExecutionCompleted)
-		require.Greater(t, time.Since(restarted), 10*time.Second, "not before the predecessor could still start calls")
+		exec := startForDispatcher(t, b, wf)
+		select {
+		case id := <-refused:
+			require.Equal(t, exec.ID, id, "the dispatcher took the call")
+		case <-time.After(30 * time.Second):
+			t.Fatal("the dispatcher did not take the call")
+		}
+		b.eng.node.halt(context.Background(), false) // killed before the call
+		last, ok := heartbeatOf(t, b, old)
+		require.True(t, ok, "the predecessor's heartbeat is left")
+		otherNode(t, b, fx, func(o *Options) { o.NodeAlone, o.NodeExpiry = true, expiry })
+		waitCompleted(t, b, exec.ID, 3*expiry)
+		recovered, ok := jobs.firstJobAt(exec.ID)
+		require.True(t, ok, "recovered by a job")
+		age := recovered.Sub(last)
+		t.Logf("recovered when the predecessor's heartbeat was %s old", age)
+		require.Greater(t, age, expiry/2, "not before the predecessor could still start calls")
+		require.Less(t, age, expiry, "by the rule of a process alone: the rule of nodes among others waits for the expiry")
 		require.Equal(t, 1, fx.callsOf(exec.ID))
 		require.Equal(t, 1, jobs.jobsOf(exec.ID))
 		var nodes []store.Node
@@ -218,30 +357,49 @@ func TestCallAfterStartRecoveredAtRestart(t *testing.T) {
 			return err
 		}))
 		require.Len(t, nodes, 1, "the predecessor's heartbeat is gone, the new one's kept: %v", nodes)
-	}, asNode("old-"+uuid.NewString()[:8]), func(o *Options) { o.beforeCallHook = func(EffectRequest) bool { return false } })
+	}, asNode(old), func(o *Options) {
+		o.NodeExpiry = expiry
+		o.beforeCallHook = func(req EffectRequest) bool {
+			refused <- req.ExecutionID
+			return false
+		}
+	})
 }
 
 // TestCallAfterStartAloneOverlapNotRecovered: two processes alone on one
 // SQLite file at once (a restart that starts the new one before the old
-// has stopped): the new one does not take the old one, still renewing,
-// for a dead predecessor; the old one's call under way is made once and
-// recorded by it, with no job.
+// has stopped): the new one takes a node that died as it started for a
+// dead predecessor, and not the old one, still renewing; the old one's
+// call under way is made once and recorded by it, with no job.
 func TestCallAfterStartAloneOverlapNotRecovered(t *testing.T) {
 	t.Parallel()
 	fx := newCallEffect()
-	fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 2)
+	fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 16)
+	old := "old-" + uuid.NewString()[:8]
 	eachCalls1(t, "sqlite", fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
-		waitFresh(t, b.eng)
 		wf := b.publish(t, callDef)
-		exec := b.start(t, wf, "")
-		require.Equal(t, exec.ID, <-fx.started)
-		otherNode(t, b, fx, func(o *Options) { o.NodeAlone = true })
-		time.Sleep(6 * testNodeExpiry)
+		exec := startForDispatcher(t, b, wf)
+		startedCall(t, fx, exec.ID)
+		// The new process, with an expiry of 10 s, takes a predecessor
+		// whose heartbeat is 5.1 s old: the old one, renewing every
+		// interval, keeps its own younger than that on a loaded machine
+		// too; and with an expiry of 30 s it would take the dead node
+		// itself only after the new one.
+		dead := deadHeartbeat(t, b)
+		recovered := newRecoveredNodes()
+		otherNode(t, b, fx, func(o *Options) {
+			o.NodeAlone, o.NodeExpiry, o.Logger = true, 10*time.Second, slog.New(recovered)
+		})
+		require.Eventually(t, func() bool { return recovered.has(dead) }, time.Minute, 10*time.Millisecond,
+			"the new process recovers the predecessor that died")
+		require.False(t, recovered.has(old), "not the one still renewing")
+		_, ok := heartbeatOf(t, b, old)
+		require.True(t, ok, "its heartbeat kept")
 		got, _ := b.get(t, exec.ID)
 		require.Equal(t, exec.Token, got.Token, "not recovered")
 		close(fx.gate)
 		b.waitFor(t, exec.ID, domain.ExecutionCompleted)
 		require.Equal(t, 1, fx.callsOf(exec.ID))
 		require.Zero(t, jobs.jobsOf(exec.ID), "no job")
-	}, asNode("old-"+uuid.NewString()[:8]), func(o *Options) { o.NodeAlone = true })
+	}, asNode(old), func(o *Options) { o.NodeAlone, o.NodeExpiry = true, 30*time.Second })
 }
