@@ -118,6 +118,27 @@ func (n *node) run() {
 	defer tick.Stop()
 	settle := store.LeaseSettle(n.interval, n.expiry)
 	var health store.RenewalHealth
+	// A recovery runs beside the renewals, one at a time: a slow one (many
+	// calls to move, a busy database, a sweep of their timers) must not
+	// hold back this node's own renewals, or its heartbeat goes stale and
+	// other nodes take it for dead. It ends with ctx, before run returns.
+	var recovering sync.WaitGroup
+	defer recovering.Wait()
+	idle := make(chan struct{}, 1)
+	idle <- struct{}{}
+	recoverLapsed := func(expiry time.Duration) {
+		select {
+		case <-idle:
+		default:
+			return // the last one is still under way
+		}
+		recovering.Add(1)
+		go func() {
+			defer recovering.Done()
+			defer func() { idle <- struct{}{} }()
+			n.recoverLapsed(ctx, expiry)
+		}()
+	}
 	for {
 		began := time.Now()
 		err := n.renew(ctx)
@@ -145,9 +166,9 @@ func (n *node) run() {
 				n.e.log.Info("node heartbeat renewed again", "node", n.id)
 			}
 			if n.alone {
-				n.recoverLapsed(ctx, n.aloneLapse())
+				recoverLapsed(n.aloneLapse())
 			} else if health.Settled(now, settle) {
-				n.recoverLapsed(ctx, n.expiry)
+				recoverLapsed(n.expiry)
 			}
 		}
 		select {

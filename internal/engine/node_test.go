@@ -403,3 +403,70 @@ func TestCallAfterStartAloneOverlapNotRecovered(t *testing.T) {
 		require.Zero(t, jobs.jobsOf(exec.ID), "no job")
 	}, asNode(old), func(o *Options) { o.NodeAlone, o.NodeExpiry = true, 30*time.Second })
 }
+
+// slowRecoveryStore holds the first look for lapsed nodes until its
+// context ends or release is closed: a recovery as slow as one moving
+// many calls on a busy database.
+type slowRecoveryStore struct {
+	store.Store
+	once    sync.Once
+	entered chan struct{} // closed when the first look began
+	release chan struct{}
+}
+
+func (s *slowRecoveryStore) InTx(ctx context.Context, tenantID uuid.UUID, fn func(tx store.Tx) error) error {
+	return s.Store.InTx(ctx, tenantID, func(tx store.Tx) error { return fn(&slowRecoveryTx{Tx: tx, s: s}) })
+}
+
+type slowRecoveryTx struct {
+	store.Tx
+	s *slowRecoveryStore
+}
+
+func (t *slowRecoveryTx) NodeListLapsed(ctx context.Context, self string, expiry time.Duration) ([]store.Node, error) {
+	first := false
+	t.s.once.Do(func() { first = true })
+	if first {
+		close(t.s.entered)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.s.release:
+		}
+	}
+	return t.Tx.NodeListLapsed(ctx, self, expiry)
+}
+
+// TestNodeRenewsWhileARecoveryIsSlow: a recovery of lapsed nodes that
+// takes long does not hold back the node's own renewals (it used to run
+// in the renewal loop, up to its 30 s timeout, while the heartbeat went
+// stale and other nodes could take this one for dead). PostgreSQL: on
+// SQLite the recovery's open transaction holds the one writer, so the
+// renewals wait for it whatever the loop does.
+func TestNodeRenewsWhileARecoveryIsSlow(t *testing.T) {
+	t.Parallel()
+	slow := &slowRecoveryStore{entered: make(chan struct{}), release: make(chan struct{})}
+	t.Cleanup(func() {
+		select {
+		case <-slow.release:
+		default:
+			close(slow.release)
+		}
+	})
+	wrap := func(st store.Store) store.Store { slow.Store = st; return slow }
+	eachOpen(t, "postgres", wrap, func(t *testing.T, b *bundle) {
+		t.Cleanup(b.eng.Close)
+		select {
+		case <-slow.entered:
+		case <-time.After(30 * time.Second):
+			t.Fatal("no recovery began")
+		}
+		since := time.Now()
+		require.Eventually(t, func() bool {
+			b.eng.node.mu.Lock()
+			defer b.eng.node.mu.Unlock()
+			return b.eng.node.renewed.After(since)
+		}, 10*time.Second, 10*time.Millisecond, "a renewal began while the recovery was under way")
+		close(slow.release)
+	}, func(o *Options) { o.CallAfterStart, o.NodeAlone = true, true }, asNode("slowrecovery-"+uuid.NewString()[:8]))
+}
