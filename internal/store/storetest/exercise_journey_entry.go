@@ -18,28 +18,7 @@ func journeyEntryCases() []exerciseCase {
 			ann, _ := f.upsertContact(t, &store.ContactUpsertParams{TenantID: f.tenantA.ID, ExternalID: strp("ann")})
 			claim := func(reentry string, mod func(p *store.ExecutionInsertParams)) (*domain.Execution, bool) {
 				t.Helper()
-				var exec *domain.Execution
-				var entered bool
-				f.in(t, f.tenantA.ID, func(tx store.Tx) {
-					id := domain.NewID()
-					got, err := tx.JourneyEntryClaimMany(f.ctx, &store.JourneyEntryClaimManyParams{TenantID: f.tenantA.ID,
-						Starts: []store.JourneyEntryClaim{{WorkflowID: c.wf.ID, ContactID: ann.ID, ExecutionID: id, Reentry: reentry}}})
-					require.NoError(t, err)
-					if len(got) == 0 {
-						return
-					}
-					require.Equal(t, []uuid.UUID{id}, got)
-					entered = true
-					p := &store.ExecutionInsertParams{TenantID: f.tenantA.ID, ID: id, WorkflowID: c.wf.ID, VersionID: c.v.ID,
-						Version: c.v.Version, Status: domain.ExecutionWaiting, ContactID: &ann.ID, TriggerType: "trigger.event",
-						Context: []byte(`{}`), CurrentNodeID: "start"}
-					if mod != nil {
-						mod(p)
-					}
-					exec, err = tx.ExecutionInsert(f.ctx, p)
-					require.NoError(t, err)
-				})
-				return exec, entered
+				return f.claimEntry(t, c, ann.ID, reentry, mod)
 			}
 			finish := func(e *domain.Execution, status domain.ExecutionStatus) {
 				t.Helper()
@@ -214,4 +193,34 @@ func journeyEntryCases() []exerciseCase {
 			require.Empty(t, keys(f.tenantB.ID, []string{"order.completed", "user.activated"}, []uuid.UUID{alice}))
 		}},
 	}
+}
+
+// claimEntry claims contactID's entry of c's workflow under reentry, in a
+// transaction of tenant A, and when it enters inserts its execution
+// (changed by mod) in the same transaction, as the engine's event starts
+// do. It returns that execution, and false when the claim was refused.
+func (f *fixture) claimEntry(t *testing.T, c chain, contactID uuid.UUID, reentry string, mod func(p *store.ExecutionInsertParams)) (*domain.Execution, bool) {
+	t.Helper()
+	var exec *domain.Execution
+	var entered bool
+	f.in(t, f.tenantA.ID, func(tx store.Tx) {
+		id := domain.NewID()
+		got, err := tx.JourneyEntryClaimMany(f.ctx, &store.JourneyEntryClaimManyParams{TenantID: f.tenantA.ID,
+			Starts: []store.JourneyEntryClaim{{WorkflowID: c.wf.ID, ContactID: contactID, ExecutionID: id, Reentry: reentry}}})
+		require.NoError(t, err)
+		if len(got) == 0 {
+			return
+		}
+		require.Equal(t, []uuid.UUID{id}, got)
+		entered = true
+		p := &store.ExecutionInsertParams{TenantID: f.tenantA.ID, ID: id, WorkflowID: c.wf.ID, VersionID: c.v.ID,
+			Version: c.v.Version, Status: domain.ExecutionWaiting, ContactID: &contactID, TriggerType: "trigger.event",
+			Context: []byte(`{}`), CurrentNodeID: "start"}
+		if mod != nil {
+			mod(p)
+		}
+		exec, err = tx.ExecutionInsert(f.ctx, p)
+		require.NoError(t, err)
+	})
+	return exec, entered
 }

@@ -19,30 +19,10 @@ func journeyEntryGoneCases() []exerciseCase {
 		{"ExecutionPrune/ClearsJourneyEntriesExecution", func(t *testing.T, f *fixture) {
 			c := f.newChain(t, f.tenantA.ID)
 			old := ts().Add(-48 * time.Hour)
-			// claim claims who's entry of the workflow under one_at_a_time
-			// and, if it enters, inserts its execution (changed by mod) in
-			// the same transaction, as the engine's event starts do.
+			// claim claims who's entry of the workflow under one_at_a_time.
 			claim := func(who *domain.Contact, mod func(p *store.ExecutionInsertParams)) (*domain.Execution, bool) {
 				t.Helper()
-				var exec *domain.Execution
-				f.in(t, f.tenantA.ID, func(tx store.Tx) {
-					id := domain.NewID()
-					got, err := tx.JourneyEntryClaimMany(f.ctx, &store.JourneyEntryClaimManyParams{TenantID: f.tenantA.ID,
-						Starts: []store.JourneyEntryClaim{{WorkflowID: c.wf.ID, ContactID: who.ID, ExecutionID: id, Reentry: "one_at_a_time"}}})
-					require.NoError(t, err)
-					if len(got) == 0 {
-						return
-					}
-					p := &store.ExecutionInsertParams{TenantID: f.tenantA.ID, ID: id, WorkflowID: c.wf.ID, VersionID: c.v.ID,
-						Version: c.v.Version, Status: domain.ExecutionWaiting, ContactID: &who.ID, TriggerType: "trigger.event",
-						Context: []byte(`{}`), CurrentNodeID: "start"}
-					if mod != nil {
-						mod(p)
-					}
-					exec, err = tx.ExecutionInsert(f.ctx, p)
-					require.NoError(t, err)
-				})
-				return exec, exec != nil
+				return f.claimEntry(t, c, who.ID, "one_at_a_time", mod)
 			}
 			entryOf := func(who *domain.Contact) *domain.JourneyEntry {
 				t.Helper()
