@@ -151,7 +151,14 @@ func (b *bundle) get(t *testing.T, id uuid.UUID) (*domain.Execution, []domain.St
 // waitFor polls until the execution reaches one of statuses.
 func (b *bundle) waitFor(t *testing.T, id uuid.UUID, statuses ...domain.ExecutionStatus) (*domain.Execution, []domain.Step) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	return b.waitForWithin(t, id, 20*time.Second, statuses...)
+}
+
+// waitForWithin is waitFor with its bound against hanging (not a speed
+// the test asserts) given.
+func (b *bundle) waitForWithin(t *testing.T, id uuid.UUID, within time.Duration, statuses ...domain.ExecutionStatus) (*domain.Execution, []domain.Step) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		exec, steps := b.get(t, id)
 		for _, s := range statuses {

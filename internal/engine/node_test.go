@@ -154,23 +154,6 @@ func (h *recoveredNodes) has(id string) bool {
 	return h.ids[id]
 }
 
-// waitCompleted waits up to within for execution id to complete: a bound
-// against hanging, not a speed the test asserts.
-func waitCompleted(t *testing.T, b *bundle, id uuid.UUID, within time.Duration) *domain.Execution {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		exec, steps := b.get(t, id)
-		if exec.Status == domain.ExecutionCompleted {
-			return exec
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("execution %s is %s after %s, want completed; steps %s", id, exec.Status, within, describe(steps))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestCallAfterStartNodeLapsed: the process that started an execution
 // dies (its heartbeat stops) before making the call; another node finds
 // its heartbeat lapsed within the expiry and recovers the execution at
@@ -341,7 +324,7 @@ func TestCallAfterStartRecoveredAtRestart(t *testing.T) {
 		last, ok := heartbeatOf(t, b, old)
 		require.True(t, ok, "the predecessor's heartbeat is left")
 		otherNode(t, b, fx, func(o *Options) { o.NodeAlone, o.NodeExpiry = true, expiry })
-		waitCompleted(t, b, exec.ID, 3*expiry)
+		b.waitForWithin(t, exec.ID, 3*expiry, domain.ExecutionCompleted)
 		recovered, ok := jobs.firstJobAt(exec.ID)
 		require.True(t, ok, "recovered by a job")
 		age := recovered.Sub(last)
@@ -405,13 +388,12 @@ func TestCallAfterStartAloneOverlapNotRecovered(t *testing.T) {
 }
 
 // slowRecoveryStore holds the first look for lapsed nodes until its
-// context ends or release is closed: a recovery as slow as one moving
+// context ends (the engine's Close): a recovery as slow as one moving
 // many calls on a busy database.
 type slowRecoveryStore struct {
 	store.Store
 	once    sync.Once
 	entered chan struct{} // closed when the first look began
-	release chan struct{}
 }
 
 func (s *slowRecoveryStore) InTx(ctx context.Context, tenantID uuid.UUID, fn func(tx store.Tx) error) error {
@@ -428,11 +410,8 @@ func (t *slowRecoveryTx) NodeListLapsed(ctx context.Context, self string, expiry
 	t.s.once.Do(func() { first = true })
 	if first {
 		close(t.s.entered)
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-t.s.release:
-		}
+		<-ctx.Done()
+		return nil, ctx.Err()
 	}
 	return t.Tx.NodeListLapsed(ctx, self, expiry)
 }
@@ -445,14 +424,7 @@ func (t *slowRecoveryTx) NodeListLapsed(ctx context.Context, self string, expiry
 // renewals wait for it whatever the loop does.
 func TestNodeRenewsWhileARecoveryIsSlow(t *testing.T) {
 	t.Parallel()
-	slow := &slowRecoveryStore{entered: make(chan struct{}), release: make(chan struct{})}
-	t.Cleanup(func() {
-		select {
-		case <-slow.release:
-		default:
-			close(slow.release)
-		}
-	})
+	slow := &slowRecoveryStore{entered: make(chan struct{})}
 	wrap := func(st store.Store) store.Store { slow.Store = st; return slow }
 	eachOpen(t, "postgres", wrap, func(t *testing.T, b *bundle) {
 		t.Cleanup(b.eng.Close)
@@ -467,6 +439,5 @@ func TestNodeRenewsWhileARecoveryIsSlow(t *testing.T) {
 			defer b.eng.node.mu.Unlock()
 			return b.eng.node.renewed.After(since)
 		}, 10*time.Second, 10*time.Millisecond, "a renewal began while the recovery was under way")
-		close(slow.release)
 	}, func(o *Options) { o.CallAfterStart, o.NodeAlone = true, true }, asNode("slowrecovery-"+uuid.NewString()[:8]))
 }
