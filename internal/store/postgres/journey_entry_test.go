@@ -8,14 +8,15 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nextflow-dev/nextflow/internal/store/postgres/dbsqlc"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
 )
 
 // The indexes an event and a journey entry write (migration 00047): an
 // event six (one index by contact and time carries the name, where two
-// indexes by contact were), a journey entry two (its key leads with the
+// indexes by contact were), a journey entry one (its key leads with the
 // contact and serves a contact's list; no index by contact and entry
-// time).
+// time, and none by execution since 00051).
 func TestEventAndJourneyEntryIndexes(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.PostgresStore(t)
@@ -37,8 +38,54 @@ FROM pg_index i WHERE i.indrelid = to_regclass($1) ORDER BY 1`, table)
 	}, indexes("events"))
 	require.Equal(t, []string{
 		"btree (tenant_id, contact_id, workflow_id)",
-		"btree (tenant_id, execution_id) WHERE (execution_id IS NOT NULL)",
 	}, indexes("journey_entries"))
+}
+
+// A re-entry is a HOT update of the entry (migration 00051): no index
+// names a column a claim changes, so claiming the entry again for a new
+// execution writes no index entry. With journey_entries_execution_id_idx
+// every re-entry wrote a new entry into both of the table's indexes.
+func TestJourneyEntryReentryIsAHOTUpdate(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, workflowID, contactID := uuid.New(), uuid.New(), uuid.New()
+	first, second := uuid.New(), uuid.New()
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'HOT', 'hot-journey', 'PRO')", tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO contacts (id, tenant_id, external_id) VALUES ($1, $2, 'ann')", contactID, tenantID); err != nil {
+			return err
+		}
+		q := dbsqlc.New(tx)
+		for _, exec := range []uuid.UUID{first, second} {
+			if _, err := tx.Exec(ctx, `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, contact_id, context)
+VALUES ($1, $2, $3, $3, 1, 'COMPLETED', $4, '{}')`, exec, tenantID, workflowID, contactID); err != nil {
+				return err
+			}
+			claimed, err := q.JourneyEntryClaimMany(ctx, dbsqlc.JourneyEntryClaimManyParams{
+				TenantID: tenantID, WorkflowIds: []uuid.UUID{workflowID}, ContactIds: []uuid.UUID{contactID},
+				ExecutionIds: []uuid.UUID{exec}, Reentries: []string{"one_at_a_time"},
+			})
+			if err != nil {
+				return err
+			}
+			require.Len(t, claimed, 1, "the entry is claimed for %s", exec)
+		}
+		var updates, hot int64
+		require.NoError(t, tx.QueryRow(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables
+WHERE relid = 'journey_entries'::regclass`).Scan(&updates, &hot))
+		require.EqualValues(t, 1, updates, "the second claim updates the entry")
+		require.EqualValues(t, 1, hot, "a re-entry touches no index of journey_entries")
+		var named uuid.UUID
+		require.NoError(t, tx.QueryRow(ctx, "SELECT execution_id FROM journey_entries WHERE tenant_id = $1", tenantID).Scan(&named))
+		require.Equal(t, second, named)
+		return nil
+	})
+	require.NoError(t, err)
 }
 
 // Claiming a journey entry locks nothing of its tenant (migration 00047
