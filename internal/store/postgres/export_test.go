@@ -8,3 +8,10 @@ const MessageMarkSentManySQL = messageMarkSentManySQL
 
 // OutboxUpdateManySQL exposes the statement to the HOT update test.
 const OutboxUpdateManySQL = outboxUpdateManySQL
+
+// ExecutionInsertManySQL and ExecutionInsertManyKeylessSQL expose the two
+// forms of the bulk execution insert to the WAL test.
+const (
+	ExecutionInsertManySQL        = executionInsertManySQL
+	ExecutionInsertManyKeylessSQL = executionInsertManyKeylessSQL
+)

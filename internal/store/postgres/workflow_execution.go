@@ -238,7 +238,21 @@ func (t *tx) ExecutionListActiveIDsByWorkflow(ctx context.Context, tenantID, wor
 // round trip; the arrays are zipped row by row. A row whose idempotency
 // key is taken (by an earlier execution or an earlier row of the batch) is
 // skipped; RETURNING names the rows written.
-const executionInsertManySQL = `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status,
+const executionInsertManySQL = executionInsertRowsSQL + `
+ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key <> '' DO NOTHING
+RETURNING id`
+
+// executionInsertManyKeylessSQL is executionInsertManySQL for a batch in
+// which no execution has an idempotency key (event and bulk starts):
+// without an ON CONFLICT clause a row is a plain insert rather than a
+// speculative one (a probe of the arbiter, a confirmation record: 7 WAL
+// records an execution instead of 6). Nothing else could conflict: the
+// key's index holds only rows with a key.
+const executionInsertManyKeylessSQL = executionInsertRowsSQL + `
+RETURNING id`
+
+// executionInsertRowsSQL is the INSERT … SELECT of the two above.
+const executionInsertRowsSQL = `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status,
     contact_id, trigger_type, context, current_node_id, idempotency_key, created_at, updated_at,
     token, step_count, error, started_at, finished_at, wake_at, call_node)
 SELECT u.id, $1, u.workflow_id, u.version_id, u.version, u.status, u.contact_id, u.trigger_type, u.context::json,
@@ -247,9 +261,7 @@ SELECT u.id, $1, u.workflow_id, u.version_id, u.version, u.status, u.contact_id,
 FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[],
     $13::bigint[], $14::int[], $15::text[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::text[])
     AS u(id, workflow_id, version_id, version, status, contact_id, trigger_type, context, current_node_id, idempotency_key,
-    token, step_count, error, started_at, finished_at, wake_at, call_node)
-ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key <> '' DO NOTHING
-RETURNING id`
+    token, step_count, error, started_at, finished_at, wake_at, call_node)`
 
 // ExecutionInsertMany creates several executions of one tenant in one round
 // trip (the engine's bulk start). The result is in the order of ps, nil
@@ -280,7 +292,11 @@ func (t *tx) ExecutionInsertMany(ctx context.Context, ps []*store.ExecutionInser
 		tokens[i], counts[i], errs[i], started[i], finished[i] = p.Token, int32(p.StepCount), p.Error, microPtr(p.StartedAt), microPtr(p.FinishedAt)
 		wakes[i], callNodes[i] = microPtr(p.WakeAt), p.CallNode
 	}
-	rows, err := t.tx.Query(ctx, executionInsertManySQL, tenantID, ids, workflows, versionIDs, versions, statuses,
+	query := executionInsertManyKeylessSQL
+	if slices.ContainsFunc(keys, func(k string) bool { return k != "" }) {
+		query = executionInsertManySQL
+	}
+	rows, err := t.tx.Query(ctx, query, tenantID, ids, workflows, versionIDs, versions, statuses,
 		contacts, triggers, contexts, nodes, keys, now, tokens, counts, errs, started, finished, wakes, callNodes)
 	if err != nil {
 		return nil, translateInsert(err, "insert %d executions of workflow %s", n, ps[0].WorkflowID)

@@ -86,3 +86,78 @@ WHERE relid = 'workflow_execution_steps'::regclass`).Scan(&updates, &hot))
 	})
 	require.NoError(t, err)
 }
+
+// explainWAL runs sql under EXPLAIN (ANALYZE, WAL) and returns the WAL
+// records it wrote.
+func explainWAL(t *testing.T, ctx context.Context, tx pgx.Tx, sql string, args ...any) int64 {
+	t.Helper()
+	var plan []struct {
+		Plan struct {
+			WALRecords int64 `json:"WAL Records"`
+		}
+	}
+	require.NoError(t, tx.QueryRow(ctx, "EXPLAIN (ANALYZE, WAL, FORMAT JSON) "+sql, args...).Scan(&plan))
+	require.Len(t, plan, 1)
+	return plan[0].Plan.WALRecords
+}
+
+// A start's executions (when none has an idempotency key) and steps are
+// plain inserts: no ON CONFLICT clause, so no row is a speculative
+// insertion (a probe of the arbiter index before the row, a confirmation
+// record after it). Counted by EXPLAIN (ANALYZE, WAL) in one transaction:
+// an execution writes one record fewer than through the statement with the
+// idempotency key's ON CONFLICT, and a step about two (its row and its
+// key) where it wrote three.
+func TestStartInsertsAreNotSpeculative(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, workflowID := uuid.New(), uuid.New()
+	const n = 64
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'WAL', 'wal-starts', 'PRO')", tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		insertExecutions := func(sql string) ([]uuid.UUID, int64) {
+			ids, workflows, versions := make([]uuid.UUID, n), make([]uuid.UUID, n), make([]int32, n)
+			statuses, contacts := make([]string, n), make([]*uuid.UUID, n)
+			triggers, contexts, nodes, keys := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			tokens, counts, errs := make([]int64, n), make([]int32, n), make([]string, n)
+			started, finished, wakes, callNodes := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]string, n)
+			for i := range ids {
+				ids[i], workflows[i], versions[i], statuses[i] = uuid.New(), workflowID, 1, "COMPLETED"
+				triggers[i], contexts[i], nodes[i], counts[i] = "event", `{"trigger":{}}`, "done", 2
+				started[i], finished[i] = &now, &now
+			}
+			return ids, explainWAL(t, ctx, tx, sql, tenantID, ids, workflows, workflows, versions, statuses, contacts,
+				triggers, contexts, nodes, keys, now, tokens, counts, errs, started, finished, wakes, callNodes)
+		}
+		_, keyed := insertExecutions(postgres.ExecutionInsertManySQL)
+		execs, keyless := insertExecutions(postgres.ExecutionInsertManyKeylessSQL)
+		require.LessOrEqual(t, keyless, keyed-n, "a keyless execution insert is not speculative (%d records against %d for %d executions)", keyless, keyed, n)
+
+		ids, stepExecs := make([]uuid.UUID, 2*n), make([]uuid.UUID, 2*n)
+		seqs, attempts := make([]int32, 2*n), make([]int32, 2*n)
+		nodeIDs, nodeTypes, statuses, errs, handles := make([]string, 2*n), make([]string, 2*n), make([]string, 2*n), make([]string, 2*n), make([]string, 2*n)
+		inputs, outputs := make([]*string, 2*n), make([]*string, 2*n)
+		started, finished := make([]time.Time, 2*n), make([]*time.Time, 2*n)
+		for i := range ids {
+			ids[i], stepExecs[i], seqs[i], attempts[i] = uuid.New(), execs[i/2], int32(i%2+1), 1
+			nodeIDs[i], nodeTypes[i], statuses[i] = "start", "trigger.event", "COMPLETED"
+			if i%2 == 1 {
+				nodeIDs[i], nodeTypes[i] = "done", "end"
+			}
+			started[i], finished[i] = now, &now
+		}
+		records := explainWAL(t, ctx, tx, postgres.StepInsertManySQL, tenantID, ids, stepExecs, seqs, nodeIDs, nodeTypes,
+			statuses, attempts, inputs, outputs, errs, handles, started, finished)
+		t.Logf("WAL records: %d executions %d keyed, %d keyless; %d steps %d", n, keyed, keyless, 2*n, records)
+		// Two a step, and a few more for the index's first pages.
+		require.Less(t, records, int64(2*n)*5/2, "a step insert is not speculative (%d records for %d steps)", records, 2*n)
+		return nil
+	})
+	require.NoError(t, err)
+}
