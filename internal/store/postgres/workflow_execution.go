@@ -183,7 +183,10 @@ func (t *tx) ExecutionList(ctx context.Context, p *store.ExecutionListParams) ([
 	if nodeHandles == nil {
 		nodeHandles = []string{}
 	}
-	rows, err := t.q.ExecutionList(ctx, dbsqlc.ExecutionListParams{
+	// Planned at each call: with the statuses a constant, a list of
+	// statuses other than COMPLETED reads workflow_executions_unfinished_status_idx
+	// (migration 00052), whose predicate a generic plan could not prove.
+	rows, err := dbsqlc.New(perCall{t.tx}).ExecutionList(ctx, dbsqlc.ExecutionListParams{ // planEachCall
 		TenantID:      p.TenantID,
 		WorkflowID:    p.WorkflowID,
 		Statuses:      statuses,

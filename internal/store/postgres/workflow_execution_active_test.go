@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
 )
@@ -76,4 +77,81 @@ FROM pg_stat_user_indexes WHERE relid = to_regclass('workflow_executions')`).Sca
 	}, 10*time.Second, 50*time.Millisecond, "read through workflow_executions_active_idx")
 	_, afterWorkflow := scans()
 	require.Equal(t, beforeWorkflow, afterWorkflow, "workflow_id_idx not walked")
+}
+
+// A tenant's executions listed by status (migration 00052): completed
+// executions have no entry in workflow_executions_unfinished_status_idx,
+// and a list of failed or waiting ones reads it (ExecutionList is planned
+// at each call, so the constant statuses prove the index's predicate)
+// instead of walking the completed ones; a list of completed ones walks
+// the key, newest first.
+func TestExecutionListByStatusReadsTheUnfinishedIndex(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, wf := uuid.New(), uuid.New()
+	var defs []string
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Status', 'status-idx', 'PRO')", tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", wf, tenantID); err != nil {
+			return err
+		}
+		// IDs in creation order, as the engine's (UUIDv7) are.
+		insert := `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, context)
+SELECT (lpad(to_hex($4::int * 100000 + g), 12, '0') || '70008000000000000000')::uuid, $1, $2, $2, 1, $3, '{}'
+FROM generate_series(1, $5::int) g`
+		for i, batch := range []struct {
+			status string
+			n      int
+		}{{"FAILED", 2}, {"COMPLETED", 30000}, {"WAITING", 2}, {"FAILED", 1}} {
+			if _, err := tx.Exec(ctx, insert, tenantID, wf, batch.status, i, batch.n); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(ctx, `SELECT regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', '') FROM pg_index
+WHERE indrelid = 'workflow_executions'::regclass AND pg_get_indexdef(indexrelid) LIKE '%(status, tenant_id, id)%'`)
+		if err != nil {
+			return err
+		}
+		defs, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"btree (status, tenant_id, id) WHERE (status <> 'COMPLETED'::text)"}, defs)
+	_, err = s.Pool().Exec(ctx, "ANALYZE workflow_executions")
+	require.NoError(t, err)
+
+	scans := func() (n int64) {
+		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT coalesce(sum(idx_scan), 0)::bigint FROM pg_stat_user_indexes
+WHERE indexrelname = 'workflow_executions_unfinished_status_idx' AND relid = to_regclass('workflow_executions')`).Scan(&n))
+		return n
+	}
+	list := func(limit int, statuses ...domain.ExecutionStatus) []domain.Execution {
+		var got []domain.Execution
+		require.NoError(t, s.Read(ctx, tenantID, func(tx store.Tx) error {
+			var err error
+			got, err = tx.ExecutionList(ctx, &store.ExecutionListParams{TenantID: tenantID, Status: statuses, Limit: limit})
+			return err
+		}))
+		return got
+	}
+	// More lists than a connection plans custom before it may keep a
+	// generic plan (five), each through the index.
+	const lists = 8
+	before := scans()
+	for range lists {
+		failed := list(50, domain.ExecutionFailed)
+		require.Len(t, failed, 3)
+		require.Greater(t, failed[0].ID.String(), failed[1].ID.String(), "newest first")
+	}
+	require.Len(t, list(50, domain.ExecutionFailed, domain.ExecutionWaiting), 5)
+	require.Eventually(t, func() bool { return scans() >= before+lists }, 10*time.Second, 50*time.Millisecond,
+		"each list read through workflow_executions_unfinished_status_idx")
+	completed := list(10, domain.ExecutionCompleted)
+	require.Len(t, completed, 10)
+	for _, e := range completed {
+		require.Equal(t, domain.ExecutionCompleted, e.Status)
+	}
+	require.Greater(t, completed[0].ID.String(), completed[9].ID.String(), "newest first")
 }
