@@ -1,6 +1,7 @@
 // Package benchmeter reads what a benchmark phase cost: this process's
-// CPU, the CPU of a PostgreSQL server on the same machine, and the commits
-// and statements it ran (with pg_stat_statements loaded). The benches
+// CPU, the CPU of a PostgreSQL server on the same machine, and the commits,
+// statements and WAL records it ran and wrote (with pg_stat_statements
+// loaded). The benches
 // (enginebench, httpbench) take a Meter's Read and report the difference
 // between two readings per operation.
 package benchmeter
@@ -25,18 +26,24 @@ type Usage struct {
 	ProcessCPU time.Duration
 	// DBCPU is the database server's CPU time (zero when not readable).
 	DBCPU time.Duration
-	// Counted: Commits and Statements were read (pg_stat_statements).
+	// Counted: Commits, Statements and the WAL were read
+	// (pg_stat_statements).
 	Counted bool
 	// Commits is the number of COMMITs, Statements the number of other
 	// statements (BEGIN and ROLLBACK left out).
 	Commits, Statements int64
+	// WALRecords and WALBytes are the WAL the statements wrote (full-page
+	// images included in the bytes), counted as each statement ends: unlike
+	// CPU time, the same for the same work whatever else the machine does,
+	// but for the full-page images after a checkpoint.
+	WALRecords, WALBytes int64
 }
 
 // Meter reads what a bench phase cost: this process's CPU, and on a
 // PostgreSQL server on this machine its processes' CPU (the postmaster's
 // own and its children's, found from postmaster.pid in the data
 // directory) and, with pg_stat_statements loaded, the statements and
-// commits run in the bench's database. What it cannot read stays zero.
+// commits run in the bench's database and the WAL they wrote. What it cannot read stays zero.
 type Meter struct {
 	conn *pgx.Conn
 	// pid is the postmaster's process ID; 0 when not readable here.
@@ -92,10 +99,11 @@ func (m *Meter) Read(ctx context.Context) Usage {
 		// BEGIN, COMMIT and ROLLBACK are counted apart from the statements
 		// that do the work; the meter's own queries are not counted.
 		const q = `SELECT coalesce(sum(calls) FILTER (WHERE query ILIKE 'commit%'), 0)::bigint,
-			coalesce(sum(calls) FILTER (WHERE query !~* '^(begin|commit|rollback|start transaction)'), 0)::bigint
+			coalesce(sum(calls) FILTER (WHERE query !~* '^(begin|commit|rollback|start transaction)'), 0)::bigint,
+			coalesce(sum(wal_records), 0)::bigint, coalesce(sum(wal_bytes), 0)::bigint
 			FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 			AND query NOT LIKE '%pg_stat_statements%'`
-		if err := m.conn.QueryRow(ctx, q).Scan(&u.Commits, &u.Statements); err == nil {
+		if err := m.conn.QueryRow(ctx, q).Scan(&u.Commits, &u.Statements, &u.WALRecords, &u.WALBytes); err == nil {
 			u.Counted = true
 		}
 	}

@@ -170,8 +170,9 @@ func Webhook(ctx context.Context, st store.Store, cfg WebhookConfig) (*WebhookRe
 				u1 := cfg.Meter(ctx)
 				p.Extra = append(p.Extra, fmt.Sprintf("database CPU %.0fµs/req", float64((u1.DBCPU-u0.DBCPU).Microseconds())/float64(p.Requests)))
 				if u0.Counted && u1.Counted {
-					p.Extra = append(p.Extra, fmt.Sprintf("%.2f statements, %.3f commits/req",
-						float64(u1.Statements-u0.Statements)/float64(p.Requests), float64(u1.Commits-u0.Commits)/float64(p.Requests)))
+					p.Extra = append(p.Extra, fmt.Sprintf("%.2f statements, %.3f commits/req, WAL %.1f records, %.0f bytes/req",
+						float64(u1.Statements-u0.Statements)/float64(p.Requests), float64(u1.Commits-u0.Commits)/float64(p.Requests),
+						float64(u1.WALRecords-u0.WALRecords)/float64(p.Requests), float64(u1.WALBytes-u0.WALBytes)/float64(p.Requests)))
 				}
 			}
 		}

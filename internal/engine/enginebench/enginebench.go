@@ -62,9 +62,10 @@ type Config struct {
 
 // Cost is a phase's Usage divided by its executions.
 type Cost struct {
-	ProcessCPU, DBCPU   time.Duration
-	Counted             bool
-	Commits, Statements float64
+	ProcessCPU, DBCPU    time.Duration
+	Counted              bool
+	Commits, Statements  float64
+	WALRecords, WALBytes float64
 }
 
 // costOf is the cost per execution of n executions between before and
@@ -79,6 +80,8 @@ func costOf(before, after benchmeter.Usage, n int) Cost {
 		Counted:    before.Counted && after.Counted,
 		Commits:    float64(after.Commits-before.Commits) / float64(n),
 		Statements: float64(after.Statements-before.Statements) / float64(n),
+		WALRecords: float64(after.WALRecords-before.WALRecords) / float64(n),
+		WALBytes:   float64(after.WALBytes-before.WALBytes) / float64(n),
 	}
 }
 
@@ -86,7 +89,8 @@ func costOf(before, after benchmeter.Usage, n int) Cost {
 func (c Cost) String() string {
 	s := fmt.Sprintf("CPU/exec: process %dµs, database %dµs", c.ProcessCPU.Microseconds(), c.DBCPU.Microseconds())
 	if c.Counted {
-		s += fmt.Sprintf("; commits/exec %.2f, statements/exec %.2f", c.Commits, c.Statements)
+		s += fmt.Sprintf("; commits/exec %.2f, statements/exec %.2f; WAL/exec %.1f records, %.0f bytes",
+			c.Commits, c.Statements, c.WALRecords, c.WALBytes)
 	}
 	return s
 }
