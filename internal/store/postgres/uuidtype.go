@@ -35,15 +35,25 @@ func registerUUIDArray(m *pgtype.Map) {
 	}
 }
 
-// uuidArrayCodec is pgx's uuid[] codec, but for encoding a []uuid.UUID in
-// the binary format, which it writes itself, byte for byte as pgx's array
-// codec does (TestUUIDArrayEncodesAsPgx). Everything else is pgx's.
+// uuidArrayCodec is pgx's uuid[] codec, but for encoding a []uuid.UUID or
+// a []*uuid.UUID (nil elements are NULL) in the binary format, which it
+// writes itself, byte for byte as pgx's array codec does
+// (TestUUIDArrayEncodesAsPgx). Everything else is pgx's.
 type uuidArrayCodec struct{ pgtype.Codec }
 
 // PlanEncode implements pgtype.Codec.
 func (c uuidArrayCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
-	if _, ok := value.([]uuid.UUID); ok && format == pgtype.BinaryFormatCode {
-		return uuidArrayBinaryPlan{}
+	if format == pgtype.BinaryFormatCode {
+		switch value.(type) {
+		case []uuid.UUID:
+			return uuidArrayBinaryPlan{}
+		case []*uuid.UUID:
+			// pgx would box each element through uuid.UUID's
+			// driver.Valuer: its 36-character text, parsed back
+			// (about 5% of the process's CPU in bench events, for the
+			// executions' contacts).
+			return uuidPtrArrayBinaryPlan{}
+		}
 	}
 	return c.Codec.PlanEncode(m, oid, format, value)
 }
@@ -66,6 +76,39 @@ func (uuidArrayBinaryPlan) Encode(value any, buf []byte) ([]byte, error) {
 	for i := range ids {
 		buf = binary.BigEndian.AppendUint32(buf, 16)
 		buf = append(buf, ids[i][:]...)
+	}
+	return buf, nil
+}
+
+// uuidPtrArrayBinaryPlan writes a []*uuid.UUID as a one-dimensional
+// uuid[], a nil element as NULL (a nil slice is NULL, as with pgx).
+type uuidPtrArrayBinaryPlan struct{}
+
+// Encode implements pgtype.EncodePlan.
+func (uuidPtrArrayBinaryPlan) Encode(value any, buf []byte) ([]byte, error) {
+	ids := value.([]*uuid.UUID)
+	if ids == nil {
+		return nil, nil
+	}
+	var nulls uint32
+	for _, id := range ids {
+		if id == nil {
+			nulls = 1
+			break
+		}
+	}
+	buf = binary.BigEndian.AppendUint32(buf, 1) // dimensions
+	buf = binary.BigEndian.AppendUint32(buf, nulls)
+	buf = binary.BigEndian.AppendUint32(buf, pgtype.UUIDOID)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(ids)))
+	buf = binary.BigEndian.AppendUint32(buf, 1) // lower bound
+	for _, id := range ids {
+		if id == nil {
+			buf = binary.BigEndian.AppendUint32(buf, 0xFFFFFFFF) // -1: NULL
+			continue
+		}
+		buf = binary.BigEndian.AppendUint32(buf, 16)
+		buf = append(buf, id[:]...)
 	}
 	return buf, nil
 }
