@@ -43,7 +43,8 @@ type Usage struct {
 // PostgreSQL server on this machine its processes' CPU (the postmaster's
 // own and its children's, found from postmaster.pid in the data
 // directory) and, with pg_stat_statements loaded, the statements and
-// commits run in the bench's database and the WAL they wrote. What it cannot read stays zero.
+// commits run in the bench's database and the WAL they wrote. What it
+// cannot read stays zero.
 type Meter struct {
 	conn *pgx.Conn
 	// pid is the postmaster's process ID; 0 when not readable here.

@@ -248,9 +248,9 @@ RETURNING id`
 // executionInsertManyKeylessSQL is executionInsertManySQL for a batch in
 // which no execution has an idempotency key (event and bulk starts):
 // without an ON CONFLICT clause a row is a plain insert rather than a
-// speculative one (a probe of the arbiter, a confirmation record: 7 WAL
-// records an execution instead of 6). Nothing else could conflict: the
-// key's index holds only rows with a key.
+// speculative one (a probe of the arbiter index first, a confirmation
+// record after: one WAL record more an execution). Nothing else could
+// conflict: the key's index holds only rows with a key.
 const executionInsertManyKeylessSQL = executionInsertRowsSQL + `
 RETURNING id`
 
