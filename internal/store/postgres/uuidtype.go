@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/binary"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -68,16 +69,26 @@ func (uuidArrayBinaryPlan) Encode(value any, buf []byte) ([]byte, error) {
 	if ids == nil {
 		return nil, nil
 	}
-	buf = binary.BigEndian.AppendUint32(buf, 1) // dimensions
-	buf = binary.BigEndian.AppendUint32(buf, 0) // no NULLs
-	buf = binary.BigEndian.AppendUint32(buf, pgtype.UUIDOID)
-	buf = binary.BigEndian.AppendUint32(buf, uint32(len(ids)))
-	buf = binary.BigEndian.AppendUint32(buf, 1) // lower bound
+	buf = appendUUIDArrayHeader(buf, len(ids), false)
 	for i := range ids {
 		buf = binary.BigEndian.AppendUint32(buf, 16)
 		buf = append(buf, ids[i][:]...)
 	}
 	return buf, nil
+}
+
+// appendUUIDArrayHeader appends the header of a one-dimensional binary
+// uuid[] of n elements, flagged as holding NULLs when nulls is set.
+func appendUUIDArrayHeader(buf []byte, n int, nulls bool) []byte {
+	var hasNulls uint32
+	if nulls {
+		hasNulls = 1
+	}
+	buf = binary.BigEndian.AppendUint32(buf, 1) // dimensions
+	buf = binary.BigEndian.AppendUint32(buf, hasNulls)
+	buf = binary.BigEndian.AppendUint32(buf, pgtype.UUIDOID)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(n))
+	return binary.BigEndian.AppendUint32(buf, 1) // lower bound
 }
 
 // uuidPtrArrayBinaryPlan writes a []*uuid.UUID as a one-dimensional
@@ -90,18 +101,7 @@ func (uuidPtrArrayBinaryPlan) Encode(value any, buf []byte) ([]byte, error) {
 	if ids == nil {
 		return nil, nil
 	}
-	var nulls uint32
-	for _, id := range ids {
-		if id == nil {
-			nulls = 1
-			break
-		}
-	}
-	buf = binary.BigEndian.AppendUint32(buf, 1) // dimensions
-	buf = binary.BigEndian.AppendUint32(buf, nulls)
-	buf = binary.BigEndian.AppendUint32(buf, pgtype.UUIDOID)
-	buf = binary.BigEndian.AppendUint32(buf, uint32(len(ids)))
-	buf = binary.BigEndian.AppendUint32(buf, 1) // lower bound
+	buf = appendUUIDArrayHeader(buf, len(ids), slices.Contains(ids, nil))
 	for _, id := range ids {
 		if id == nil {
 			buf = binary.BigEndian.AppendUint32(buf, 0xFFFFFFFF) // -1: NULL
