@@ -154,6 +154,22 @@ func (h *recoveredNodes) has(id string) bool {
 	return h.ids[id]
 }
 
+// recoversDeadNotLive starts another node (its options set by mod) beside
+// the heartbeat of a node that dies now, and checks that it recovers that
+// node and not live, which is still renewing.
+func recoversDeadNotLive(t *testing.T, b *bundle, fx *callEffect, live string, mod func(*Options)) {
+	t.Helper()
+	dead := deadHeartbeat(t, b)
+	recovered := newRecoveredNodes()
+	otherNode(t, b, fx, func(o *Options) {
+		mod(o)
+		o.Logger = slog.New(recovered)
+	})
+	require.Eventually(t, func() bool { return recovered.has(dead) }, time.Minute, 10*time.Millisecond,
+		"the other node recovers the node that died")
+	require.False(t, recovered.has(live), "not the node still renewing")
+}
+
 // TestCallAfterStartNodeLapsed: the process that started an execution
 // dies (its heartbeat stops) before making the call; another node finds
 // its heartbeat lapsed within the expiry and recovers the execution at
@@ -210,12 +226,7 @@ func TestCallAfterStartLiveNodeNotRecovered(t *testing.T) {
 				// younger than that on a loaded machine too; and with an
 				// expiry of 30 s it would take the dead node itself only
 				// after the watcher.
-				dead := deadHeartbeat(t, b)
-				recovered := newRecoveredNodes()
-				otherNode(t, b, fx, func(o *Options) { o.NodeExpiry, o.Logger = 4*time.Second, slog.New(recovered) })
-				require.Eventually(t, func() bool { return recovered.has(dead) }, time.Minute, 10*time.Millisecond,
-					"the watcher recovers the node that died")
-				require.False(t, recovered.has(slow), "nor the slow node")
+				recoversDeadNotLive(t, b, fx, slow, func(o *Options) { o.NodeExpiry = 4 * time.Second })
 				got, _ := b.get(t, exec.ID)
 				require.Equal(t, exec.Token, got.Token, "not recovered")
 				require.Equal(t, exec.WakeAt, got.WakeAt, "its recovery time untouched")
@@ -368,14 +379,7 @@ func TestCallAfterStartAloneOverlapNotRecovered(t *testing.T) {
 		// interval, keeps its own younger than that on a loaded machine
 		// too; and with an expiry of 30 s it would take the dead node
 		// itself only after the new one.
-		dead := deadHeartbeat(t, b)
-		recovered := newRecoveredNodes()
-		otherNode(t, b, fx, func(o *Options) {
-			o.NodeAlone, o.NodeExpiry, o.Logger = true, 10*time.Second, slog.New(recovered)
-		})
-		require.Eventually(t, func() bool { return recovered.has(dead) }, time.Minute, 10*time.Millisecond,
-			"the new process recovers the predecessor that died")
-		require.False(t, recovered.has(old), "not the one still renewing")
+		recoversDeadNotLive(t, b, fx, old, func(o *Options) { o.NodeAlone, o.NodeExpiry = true, 10*time.Second })
 		_, ok := heartbeatOf(t, b, old)
 		require.True(t, ok, "its heartbeat kept")
 		got, _ := b.get(t, exec.ID)
