@@ -51,10 +51,7 @@ func TestJourneyEntryReentryIsAHOTUpdate(t *testing.T) {
 	tenantID, workflowID, contactID := uuid.New(), uuid.New(), uuid.New()
 	first, second := uuid.New(), uuid.New()
 	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'HOT', 'hot-journey', 'PRO')", tenantID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+		if err := insertTenantWorkflow(ctx, tx, tenantID, workflowID, "hot-journey"); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO contacts (id, tenant_id, external_id) VALUES ($1, $2, 'ann')", contactID, tenantID); err != nil {
@@ -96,10 +93,7 @@ func TestJourneyEntryLeavesItsTenantRowAlone(t *testing.T) {
 	s := storetest.PostgresStore(t)
 	tenantID, workflowID, contactID, execID := uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Lock', 'lock-journey', 'PRO')", tenantID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+		if err := insertTenantWorkflow(ctx, tx, tenantID, workflowID, "lock-journey"); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO contacts (id, tenant_id, external_id) VALUES ($1, $2, 'ann')", contactID, tenantID); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -33,6 +34,20 @@ type noopWorker struct {
 }
 
 func (noopWorker) Work(context.Context, *river.Job[noopArgs]) error { return nil }
+
+// insertTenantWorkflow inserts through tx (the tests' pool, whose role
+// the row policies do not hold back) a tenant with slug and one workflow of
+// it, for tests that write the rows under test by hand in the same
+// transaction.
+func insertTenantWorkflow(ctx context.Context, tx pgx.Tx, tenantID, workflowID uuid.UUID, slug string) error {
+	if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, $2, $2, 'PRO')", tenantID, slug); err != nil {
+		return fmt.Errorf("insert tenant %s: %w", slug, err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+		return fmt.Errorf("insert workflow of %s: %w", slug, err)
+	}
+	return nil
+}
 
 // seed creates a tenant with a workflow, a version and an execution.
 func seed(t *testing.T, s store.Store, slug string) (tenant *domain.Tenant, wf *domain.Workflow, exec *domain.Execution) {

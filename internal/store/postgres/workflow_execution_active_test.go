@@ -91,10 +91,7 @@ func TestExecutionListByStatusReadsTheUnfinishedIndex(t *testing.T) {
 	tenantID, wf := uuid.New(), uuid.New()
 	var defs []string
 	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Status', 'status-idx', 'PRO')", tenantID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", wf, tenantID); err != nil {
+		if err := insertTenantWorkflow(ctx, tx, tenantID, wf, "status-idx"); err != nil {
 			return err
 		}
 		// IDs in creation order, as the engine's (UUIDv7) are.

@@ -29,10 +29,7 @@ func TestStepCompletionsAreHOTUpdates(t *testing.T) {
 	input := `{"to":"ana@example.com","subject":"` + strings.Repeat("Welcome ", 16) + `"}`
 	output := `{"messageId":"` + uuid.NewString() + `","response":"250 2.0.0 Ok: queued"}`
 	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'HOT', 'hot-steps', 'PRO')", tenantID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+		if err := insertTenantWorkflow(ctx, tx, tenantID, workflowID, "hot-steps"); err != nil {
 			return err
 		}
 		now := time.Now().UTC()
@@ -114,10 +111,7 @@ func TestStartInsertsAreNotSpeculative(t *testing.T) {
 	tenantID, workflowID := uuid.New(), uuid.New()
 	const n = 64
 	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'WAL', 'wal-starts', 'PRO')", tenantID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+		if err := insertTenantWorkflow(ctx, tx, tenantID, workflowID, "wal-starts"); err != nil {
 			return err
 		}
 		now := time.Now().UTC()
