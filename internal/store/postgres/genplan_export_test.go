@@ -19,6 +19,16 @@ WHERE relid = to_regclass($1)`, table).Scan(&seq, &idx)
 	return seq, idx, err
 }
 
+// TxExec runs sql in the store's transaction stx (a SET LOCAL, say).
+func TxExec(ctx context.Context, stx store.Tx, sql string) error {
+	t, ok := stx.(*tx)
+	if !ok {
+		return fmt.Errorf("a %T, not a PostgreSQL transaction", stx)
+	}
+	_, err := t.tx.Exec(ctx, sql)
+	return err
+}
+
 // SendPathBatchSQL lists the send path's statements that take a batch as
 // arrays, for the test that they are planned at each call.
 var SendPathBatchSQL = []string{executionStatesSQL, executionUpdateManySQL, stepUpdateManySQL, outboxUpdateManySQL,

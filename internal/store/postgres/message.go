@@ -249,7 +249,7 @@ const messageMarkSentManySQL = `WITH sent AS (
         sent_at = coalesce(m.sent_at, u.at),
         updated_at = clock_timestamp()
     FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS u(id, provider_message_id, at)
-    WHERE m.tenant_id = $1 AND m.id = u.id
+    WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[]) AND m.id = u.id
     RETURNING m.id, m.channel, m.provider_message_id AS now_id,
         (SELECT was.provider_message_id FROM messages AS was WHERE was.tenant_id = $1 AND was.id = m.id) AS was_id
 ), added AS (

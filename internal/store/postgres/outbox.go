@@ -119,7 +119,7 @@ func (t *tx) OutboxListByExecution(ctx context.Context, tenantID, executionID uu
 const outboxUpdateManySQL = `UPDATE outbox AS o
 SET status = u.status, attempts = u.attempts, response = u.response::jsonb, error = u.error, updated_at = clock_timestamp()
 FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u(id, status, attempts, response, error)
-WHERE o.tenant_id = $1 AND o.id = u.id`
+WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) AND o.id = u.id`
 
 // OutboxUpdateMany records the outcomes of several entries of one tenant
 // in one round trip; an entry that does not exist is store.ErrNotFound.
@@ -152,7 +152,7 @@ func (t *tx) OutboxUpdateMany(ctx context.Context, ps []*store.OutboxUpdateParam
 const outboxAttemptManySQL = `UPDATE outbox AS o
 SET attempts = o.attempts + 1, attempted_at = clock_timestamp(), updated_at = clock_timestamp()
 FROM unnest($2::uuid[]) AS u(id)
-WHERE o.tenant_id = $1 AND o.id = u.id
+WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) AND o.id = u.id
 RETURNING o.id, o.attempts`
 
 // OutboxAttemptMany counts one more attempt of each of the tenant's

@@ -353,7 +353,7 @@ SET status = u.status, context = u.context::json, current_node_id = u.current_no
 FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::text[],
     $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
     AS u(id, status, context, current_node_id, token, step_count, error, started_at, finished_at, wake_at)
-WHERE e.tenant_id = $1 AND e.id = u.id`
+WHERE e.tenant_id = $1 AND e.id = ANY($2::uuid[]) AND e.id = u.id`
 
 // ExecutionUpdateMany writes the state of several executions of one tenant
 // in one round trip; an execution that does not exist is store.ErrNotFound.
@@ -393,7 +393,7 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 // probes with a sequential scan.
 const executionStatesSQL = `SELECT e.id, e.status, e.token FROM (SELECT DISTINCT x FROM unnest($2::uuid[]) AS x) AS want
 CROSS JOIN LATERAL (
-    SELECT id, status, token FROM workflow_executions WHERE tenant_id = $1 AND id = want.x
+    SELECT id, status, token FROM workflow_executions WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND id = want.x
 ) AS e`
 
 // ExecutionStates reads the status and token of the executions of ids that

@@ -210,7 +210,7 @@ SET status = u.status, attempt = u.attempt, output = u.output::json, error = u.e
     finished_at = u.finished_at
 FROM unnest($2::uuid[], $3::int[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
     AS u(execution_id, seq, status, attempt, output, error, handle, finished_at)
-WHERE s.tenant_id = $1 AND s.execution_id = u.execution_id AND s.seq = u.seq`
+WHERE s.tenant_id = $1 AND s.execution_id = ANY($2::uuid[]) AND s.execution_id = u.execution_id AND s.seq = u.seq`
 
 // StepUpdateMany records the outcome of several steps of one tenant in one
 // round trip; a step that does not exist is store.ErrNotFound.
