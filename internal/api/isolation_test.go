@@ -189,7 +189,7 @@ func seedTenantB(t *testing.T, a *testAPI) *tenantB {
 		connID, ctID := ch.ID, ct.ID
 		msg, _, err := tx.MessageInsert(ctx, &store.MessageInsertParams{
 			TenantID: b.tenantID, Channel: domain.ChannelEmail, ConnectionID: &connID, ContactID: &ctID,
-			IdempotencyKey: "B-secret-message", Recipient: "b-secret-contact@example.com",
+			Recipient: "b-secret-contact@example.com",
 		})
 		if err != nil {
 			return err

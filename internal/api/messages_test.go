@@ -42,7 +42,7 @@ func TestMessagesAPIFilters(t *testing.T) {
 		require.NoError(t, a.st.InTx(context.Background(), tenant, func(tx store.Tx) error {
 			var err error
 			m, _, err = tx.MessageInsert(context.Background(), &store.MessageInsertParams{TenantID: tenant, Channel: domain.ChannelEmail,
-				WorkflowID: &wf, WorkflowVersion: 1, ExecutionID: &ex, NodeID: node, IdempotencyKey: domain.NewID().String(),
+				WorkflowID: &wf, WorkflowVersion: 1, ExecutionID: &ex, NodeID: node,
 				Recipient: "grace@example.com", Status: status, ErrorCode: map[bool]string{true: "suppressed"}[status == domain.MessageSkipped]})
 			return err
 		}))

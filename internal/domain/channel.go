@@ -183,9 +183,6 @@ type Message struct {
 	StepID          *uuid.UUID
 	NodeID          string
 	TemplateID      *uuid.UUID
-	// IdempotencyKey is unique per tenant: the send path's key per
-	// (execution, node visit).
-	IdempotencyKey string
 	// Recipient is the address: an email address, a WhatsApp ID (phone
 	// number) or a Messenger page-scoped ID.
 	Recipient string

@@ -98,7 +98,7 @@ func seed(t *testing.T, ctx context.Context, st store.Store, p domain.Plan) seed
 				}
 			}
 			m, _, err := tx.MessageInsert(ctx, &store.MessageInsertParams{TenantID: tid, Channel: domain.ChannelEmail,
-				IdempotencyKey: e.ID.String(), Recipient: "ann@example.com", ContactID: &c.ID, WorkflowID: &wf.ID, ExecutionID: &e.ID})
+				Recipient: "ann@example.com", ContactID: &c.ID, WorkflowID: &wf.ID, ExecutionID: &e.ID})
 			require.NoError(t, err)
 			s.messages = append(s.messages, m.ID)
 			return e.ID

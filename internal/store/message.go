@@ -13,17 +13,15 @@ import (
 // windows inbound messages open.
 type MessageStore interface {
 	// MessageInsert records a send before it is made (status queued, or
-	// skipped when p.Status says so). When the idempotency key is used in
-	// the tenant already it returns the existing message and
-	// created=false, so a step that runs again finds its send.
+	// skipped when p.Status says so). A message is keyed by its ID: when
+	// the tenant has a message with p.ID already it returns that message
+	// and created=false.
 	MessageInsert(ctx context.Context, p *MessageInsertParams) (m *domain.Message, created bool, err error)
 	// MessageInsertMany does what MessageInsert does for several messages
 	// of one tenant, in one statement on PostgreSQL (the senders' batched
-	// Prepare); a message whose idempotency key is used already is left as
-	// it is.
+	// Prepare); a message whose ID is stored already is left as it is.
 	MessageInsertMany(ctx context.Context, ps []*MessageInsertParams) error
 	MessageGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domain.Message, error)
-	MessageGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.Message, error)
 	MessageGetByProviderID(ctx context.Context, tenantID uuid.UUID, channel domain.ChannelKind, providerMessageID string) (*domain.Message, error)
 	// MessageList filters and pages a tenant's messages, newest first (by
 	// ID, UUIDv7).
@@ -73,7 +71,6 @@ type MessageInsertParams struct {
 	StepID          *uuid.UUID
 	NodeID          string
 	TemplateID      *uuid.UUID
-	IdempotencyKey  string
 	Recipient       string
 	// ProviderMessageID is set when the ID is ours to choose before the
 	// call (an email's Message-ID).

@@ -280,7 +280,7 @@ func (b *prepareBatch) draft(it *engine.PrepareItem) (*sendprep.Send, error) {
 	contactID, subscription := contactOf(in.Data)
 	insert := &store.MessageInsertParams{
 		TenantID: in.TenantID, ID: messageID, Channel: domain.ChannelEmail, ConnectionID: &conn.ID,
-		ContactID: contactID, ExecutionID: &in.ExecutionID, NodeID: in.NodeID, IdempotencyKey: key,
+		ContactID: contactID, ExecutionID: &in.ExecutionID, NodeID: in.NodeID,
 		Recipient: address, At: s.opts.Now(),
 	}
 	if templateID != uuid.Nil {

@@ -100,10 +100,8 @@ func windowKey(connectionID uuid.UUID, address string) string {
 }
 
 func (t *memTx) MessageInsert(ctx context.Context, p *store.MessageInsertParams) (*domain.Message, bool, error) {
-	for _, m := range t.messages {
-		if m.IdempotencyKey == p.IdempotencyKey {
-			return m, false, nil
-		}
+	if m, ok := t.messages[p.ID]; ok {
+		return m, false, nil
 	}
 	status := p.Status
 	if status == "" {
@@ -111,7 +109,7 @@ func (t *memTx) MessageInsert(ctx context.Context, p *store.MessageInsertParams)
 	}
 	m := &domain.Message{ID: p.ID, TenantID: p.TenantID, Channel: p.Channel, ConnectionID: p.ConnectionID, ContactID: p.ContactID,
 		WorkflowID: p.WorkflowID, WorkflowVersion: p.WorkflowVersion, ExecutionID: p.ExecutionID, NodeID: p.NodeID, TemplateID: p.TemplateID,
-		IdempotencyKey: p.IdempotencyKey, Recipient: p.Recipient, Status: status, ErrorCode: p.ErrorCode, ErrorText: p.ErrorText,
+		Recipient: p.Recipient, Status: status, ErrorCode: p.ErrorCode, ErrorText: p.ErrorText,
 		QueuedAt: p.At}
 	t.messages[m.ID] = m
 	return m, true, nil

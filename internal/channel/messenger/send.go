@@ -195,7 +195,7 @@ func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]
 	insert := &store.MessageInsertParams{
 		TenantID: in.TenantID, ID: messageID, Channel: domain.ChannelMessenger, ConnectionID: &conn.ID,
 		ContactID: contactID, ExecutionID: &in.ExecutionID, NodeID: in.NodeID, TemplateID: templateID,
-		IdempotencyKey: "messenger:" + messageID.String(), Recipient: psid, At: now,
+		Recipient: psid, At: now,
 	}
 	workflowOf(in.Data, insert)
 	skipOut := func() json.RawMessage {

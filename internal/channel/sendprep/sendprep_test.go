@@ -61,8 +61,7 @@ func (q *quota) take(_ context.Context, _ store.Tx, _ uuid.UUID, n int) error {
 }
 
 func send(tenant uuid.UUID, address string) *sendprep.Send {
-	insert := &store.MessageInsertParams{TenantID: tenant, ID: domain.NewID(), Channel: domain.ChannelEmail,
-		IdempotencyKey: "k-" + address, Recipient: address}
+	insert := &store.MessageInsertParams{TenantID: tenant, ID: domain.NewID(), Channel: domain.ChannelEmail, Recipient: address}
 	return &sendprep.Send{
 		Item: &engine.PrepareItem{}, Insert: insert, SkipOutput: func() json.RawMessage { return json.RawMessage(`{"to": "` + address + `"}`) },
 		SuppressedText: address + " is suppressed",

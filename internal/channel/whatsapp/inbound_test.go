@@ -160,7 +160,7 @@ func TestInboundStatusesMoveForwardOnly(t *testing.T) {
 				id := uuid.Must(uuid.NewV7())
 				require.NoError(t, h.st.InTx(ctx, h.tenant, func(tx store.Tx) error {
 					if _, _, err := tx.MessageInsert(ctx, &store.MessageInsertParams{TenantID: h.tenant, ID: id, Channel: domain.ChannelWhatsApp,
-						ConnectionID: &h.conn.ID, IdempotencyKey: "k-" + id.String(), Recipient: "16505551234"}); err != nil {
+						ConnectionID: &h.conn.ID, Recipient: "16505551234"}); err != nil {
 						return err
 					}
 					if wamid == "" {

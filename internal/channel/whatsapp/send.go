@@ -212,7 +212,7 @@ func (s *Sender) draft(it *engine.PrepareItem, tx store.Tx, conns map[uuid.UUID]
 	insert := &store.MessageInsertParams{
 		TenantID: in.TenantID, ID: messageID, Channel: domain.ChannelWhatsApp, ConnectionID: &conn.ID,
 		ContactID: contactID, ExecutionID: &in.ExecutionID, NodeID: in.NodeID,
-		IdempotencyKey: "whatsapp:" + messageID.String(), Recipient: address, At: s.opts.Now(),
+		Recipient: address, At: s.opts.Now(),
 	}
 	workflowOf(in.Data, insert)
 	skipOut := func() json.RawMessage {

@@ -92,9 +92,9 @@ WHERE $2::text <> '' AND $6::text <> '' AND $5::int > 0`, tenant, workflowID.Str
 		}
 		err = exec(rows+`
 INSERT INTO messages (tenant_id, id, channel, contact_id, workflow_id, workflow_version, execution_id, node_id,
-    idempotency_key, recipient, status, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at)
+    recipient, status, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at)
 SELECT $1::uuid, md5(x.id::text || ':m')::uuid, (ARRAY['email', 'whatsapp', 'messenger'])[1 + x.i % 3], x.contact_id, $2::uuid, 1, x.id, 'send',
-    x.id::text || ':3', 'r' || x.i,
+    'r' || x.i,
     CASE WHEN x.r < 0.02 THEN 'failed' WHEN x.r < 0.04 THEN 'bounced' WHEN x.r < 0.3 THEN 'sent' WHEN x.r < 0.7 THEN 'delivered' ELSE 'read' END,
     x.created_at,
     CASE WHEN x.r >= 0.02 THEN x.created_at + interval '1 second' END,

@@ -27,7 +27,6 @@ func toMessage(r dbsqlc.Message) *domain.Message {
 		StepID:            r.StepID,
 		NodeID:            r.NodeID,
 		TemplateID:        r.TemplateID,
-		IdempotencyKey:    r.IdempotencyKey,
 		Recipient:         r.Recipient,
 		ProviderMessageID: r.ProviderMessageID,
 		Status:            domain.MessageStatus(r.Status),
@@ -53,9 +52,9 @@ func atOrNow(at time.Time) time.Time {
 	return at.UTC().Truncate(time.Microsecond)
 }
 
-// MessageInsert records a send; an idempotency key used already returns
-// the existing message with created=false (ON CONFLICT DO NOTHING keeps
-// the transaction usable).
+// MessageInsert records a send; an ID stored already returns the existing
+// message with created=false (ON CONFLICT DO NOTHING keeps the
+// transaction usable).
 func (t *tx) MessageInsert(ctx context.Context, p *store.MessageInsertParams) (*domain.Message, bool, error) {
 	status := p.Status
 	if status == "" {
@@ -66,19 +65,20 @@ func (t *tx) MessageInsert(ctx context.Context, p *store.MessageInsertParams) (*
 	if status == domain.MessageSkipped {
 		skippedAt = &at
 	}
+	id := newID(p.ID)
 	r, err := t.q.MessageInsert(ctx, dbsqlc.MessageInsertParams{
-		TenantID: p.TenantID, ID: newID(p.ID), Channel: string(p.Channel), ConnectionID: p.ConnectionID,
+		TenantID: p.TenantID, ID: id, Channel: string(p.Channel), ConnectionID: p.ConnectionID,
 		ContactID: p.ContactID, WorkflowID: p.WorkflowID, WorkflowVersion: int32(p.WorkflowVersion),
 		ExecutionID: p.ExecutionID, StepID: p.StepID, NodeID: p.NodeID, TemplateID: p.TemplateID,
-		IdempotencyKey: p.IdempotencyKey, Recipient: p.Recipient, ProviderMessageID: p.ProviderMessageID,
+		Recipient: p.Recipient, ProviderMessageID: p.ProviderMessageID,
 		Status: string(status), ErrorCode: p.ErrorCode, ErrorText: p.ErrorText, QueuedAt: at, SkippedAt: skippedAt,
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		// The key is taken, or the contact (the tenant, for a message
+		// The ID is taken, or the contact (the tenant, for a message
 		// without one) is missing and nothing was stored.
-		m, err := t.MessageGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
+		m, err := t.MessageGetByID(ctx, p.TenantID, id)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, false, fmt.Errorf("insert message %q: its contact or tenant is missing: %w", p.IdempotencyKey, store.ErrNotFound)
+			return nil, false, fmt.Errorf("insert message %s: its contact or tenant is missing: %w", id, store.ErrNotFound)
 		}
 		if err != nil {
 			return nil, false, err
@@ -86,7 +86,7 @@ func (t *tx) MessageInsert(ctx context.Context, p *store.MessageInsertParams) (*
 		return m, false, nil
 	}
 	if err != nil {
-		return nil, false, translate(err, "insert message %q", p.IdempotencyKey)
+		return nil, false, translate(err, "insert message %s", id)
 	}
 	if p.ProviderMessageID != nil {
 		if err := t.messageProviderIDAdd(ctx, r.TenantID, r.Channel, *p.ProviderMessageID, r.ID); err != nil {
@@ -113,15 +113,6 @@ func (t *tx) MessageGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domai
 	r, err := t.q.MessageGetByID(ctx, dbsqlc.MessageGetByIDParams{TenantID: tenantID, ID: id})
 	if err != nil {
 		return nil, translate(err, "get message %s", id)
-	}
-	return toMessage(r), nil
-}
-
-// MessageGetByIdempotencyKey returns the message sent under a key.
-func (t *tx) MessageGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.Message, error) {
-	r, err := t.q.MessageGetByIdempotencyKey(ctx, dbsqlc.MessageGetByIdempotencyKeyParams{TenantID: tenantID, IdempotencyKey: key})
-	if err != nil {
-		return nil, translate(err, "get message by key %q", key)
 	}
 	return toMessage(r), nil
 }
@@ -317,17 +308,17 @@ const messageInsertManySQL = `WITH c AS MATERIALIZED (
         AND (array_position($5::uuid[], NULL) IS NULL OR EXISTS (SELECT 1 FROM t)) AS found
 ), added AS (
     INSERT INTO messages (tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version,
-        execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code,
+        execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code,
         error_text, queued_at, skipped_at)
     SELECT $1, u.id, u.channel, u.connection_id, u.contact_id, u.workflow_id, u.workflow_version, u.execution_id, u.step_id,
-        u.node_id, u.template_id, u.idempotency_key, u.recipient, u.provider_message_id, u.status, u.error_code, u.error_text,
+        u.node_id, u.template_id, u.recipient, u.provider_message_id, u.status, u.error_code, u.error_text,
         u.at, CASE WHEN u.status = 'skipped' THEN u.at END
     FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::int[], $8::uuid[], $9::uuid[], $10::text[],
-        $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
+        $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])
         AS u(id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id,
-        template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, at)
+        template_id, recipient, provider_message_id, status, error_code, error_text, at)
     WHERE (SELECT ok.found FROM ok)
-    ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+    ON CONFLICT (tenant_id, id) DO NOTHING
     RETURNING id, channel, provider_message_id
 ), ids AS (
     INSERT INTO message_provider_ids (tenant_id, channel, provider_message_id, message_id)
@@ -336,7 +327,7 @@ const messageInsertManySQL = `WITH c AS MATERIALIZED (
 SELECT ok.found FROM ok`
 
 // MessageInsertMany records several sends of one tenant in one round
-// trip; a message whose idempotency key is used already is left as it is.
+// trip; a message whose ID is stored already is left as it is.
 func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertParams) error {
 	n := len(ps)
 	if n == 0 {
@@ -348,7 +339,7 @@ func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertPar
 	ids, channels, versions := make([]uuid.UUID, n), make([]string, n), make([]int32, n)
 	conns, contacts, workflows, execs, steps, templates := make([]*uuid.UUID, n), make([]*uuid.UUID, n), make([]*uuid.UUID, n),
 		make([]*uuid.UUID, n), make([]*uuid.UUID, n), make([]*uuid.UUID, n)
-	nodes, keys, recipients, providerIDs := make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
+	nodes, recipients, providerIDs := make([]string, n), make([]string, n), make([]*string, n)
 	statuses, codes, texts, ats := make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
 	for i, p := range ps {
 		status := p.Status
@@ -358,12 +349,12 @@ func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertPar
 		ids[i], channels[i], versions[i] = newID(p.ID), string(p.Channel), int32(p.WorkflowVersion)
 		conns[i], contacts[i], workflows[i], execs[i], steps[i], templates[i] = p.ConnectionID, p.ContactID, p.WorkflowID,
 			p.ExecutionID, p.StepID, p.TemplateID
-		nodes[i], keys[i], recipients[i], providerIDs[i] = p.NodeID, p.IdempotencyKey, p.Recipient, p.ProviderMessageID
+		nodes[i], recipients[i], providerIDs[i] = p.NodeID, p.Recipient, p.ProviderMessageID
 		statuses[i], codes[i], texts[i], ats[i] = string(status), p.ErrorCode, p.ErrorText, atOrNow(p.At)
 	}
 	var found bool
 	if err := t.tx.QueryRow(ctx, messageInsertManySQL, planEachCall, ps[0].TenantID, ids, channels, conns, contacts, workflows, versions,
-		execs, steps, nodes, templates, keys, recipients, providerIDs, statuses, codes, texts, ats).Scan(&found); err != nil {
+		execs, steps, nodes, templates, recipients, providerIDs, statuses, codes, texts, ats).Scan(&found); err != nil {
 		return translate(err, "insert %d messages", n)
 	}
 	if !found {

@@ -30,8 +30,8 @@ func TestMessageMarkSentIsAHOTUpdate(t *testing.T) {
 		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'HOT', 'hot', 'PRO')", tenantID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO messages (tenant_id, id, channel, idempotency_key, recipient, status, queued_at)
-VALUES ($1, $2, 'whatsapp', $3, '4915112345678', 'queued', now())`, tenantID, id, "whatsapp:"+id.String()); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO messages (tenant_id, id, channel, recipient, status, queued_at)
+VALUES ($1, $2, 'whatsapp', '4915112345678', 'queued', now())`, tenantID, id); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, postgres.MessageMarkSentManySQL, tenantID, []uuid.UUID{id}, []string{"wamid.HOT"},
@@ -92,7 +92,7 @@ func TestMessageInsertLeavesItsTenantRowAlone(t *testing.T) {
 		t.Helper()
 		require.NoError(t, s.InTx(ctx, tenantID, func(tx store.Tx) error {
 			if err := tx.MessageInsertMany(ctx, []*store.MessageInsertParams{{TenantID: tenantID, Channel: domain.ChannelEmail,
-				ContactID: contact, IdempotencyKey: "email:" + uuid.NewString(), Recipient: "ada@example.com"}}); err != nil {
+				ContactID: contact, Recipient: "ada@example.com"}}); err != nil {
 				return err
 			}
 			if contact != nil {
@@ -129,13 +129,13 @@ func TestMessageInsertRefusesAnotherTenantsContact(t *testing.T) {
 	require.NoError(t, err)
 	err = s.InTx(ctx, tenantID, func(tx store.Tx) error {
 		_, _, err := tx.MessageInsert(ctx, &store.MessageInsertParams{TenantID: tenantID, Channel: domain.ChannelEmail,
-			ContactID: &contactID, IdempotencyKey: "email:one", Recipient: "eve@example.com"})
+			ContactID: &contactID, Recipient: "eve@example.com"})
 		return err
 	})
 	require.ErrorIs(t, err, store.ErrNotFound)
 	err = s.InTx(ctx, tenantID, func(tx store.Tx) error {
 		return tx.MessageInsertMany(ctx, []*store.MessageInsertParams{{TenantID: tenantID, Channel: domain.ChannelEmail,
-			ContactID: &contactID, IdempotencyKey: "email:many", Recipient: "eve@example.com"}})
+			ContactID: &contactID, Recipient: "eve@example.com"}})
 	})
 	require.ErrorIs(t, err, store.ErrNotFound)
 }

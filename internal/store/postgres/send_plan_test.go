@@ -73,8 +73,8 @@ SELECT gen_random_uuid(), $1, $2, gen_random_uuid(), 1, 'RUNNING', '{}' FROM gen
 			contacts = append(contacts, id)
 		}
 		require.NoError(t, rows.Err())
-		_, err = pool.Exec(ctx, `INSERT INTO messages (tenant_id, id, channel, idempotency_key, recipient, status, queued_at)
-SELECT $1, gen_random_uuid(), 'email', 'bulk:' || gen_random_uuid(), 'a@example.com', 'queued', now() FROM generate_series(1, $2::int)`, tenantID, n)
+		_, err = pool.Exec(ctx, `INSERT INTO messages (tenant_id, id, channel, recipient, status, queued_at)
+SELECT $1, gen_random_uuid(), 'email', 'a@example.com', 'queued', now() FROM generate_series(1, $2::int)`, tenantID, n)
 		require.NoError(t, err)
 		_, err = pool.Exec(ctx, `WITH s AS (
     INSERT INTO workflow_execution_steps (id, tenant_id, execution_id, seq, node_id, node_type, status)
@@ -132,7 +132,7 @@ SELECT gen_random_uuid(), $1, s.execution_id, s.id, 'bulk:' || s.id, 'email.send
 			require.NoError(t, tx.OutboxUpdateMany(ctx, outcomes))
 			id := uuid.New()
 			require.NoError(t, tx.MessageInsertMany(ctx, []*store.MessageInsertParams{{TenantID: tenantID, ID: id,
-				Channel: domain.ChannelEmail, ContactID: &contacts[0], IdempotencyKey: "email:" + id.String(), Recipient: "a@example.com"}}))
+				Channel: domain.ChannelEmail, ContactID: &contacts[0], Recipient: "a@example.com"}}))
 			require.NoError(t, tx.MessageMarkSentMany(ctx, []*store.MessageMarkSentParams{{TenantID: tenantID, ID: id,
 				ProviderMessageID: "<" + id.String() + "@example.com>"}}))
 			for _, table := range []string{"workflow_executions", "workflow_execution_steps", "outbox", "contacts", "messages"} {

@@ -27,7 +27,6 @@ func messageFromRow(r dbsqlc.Message) *domain.Message {
 		StepID:            uuidPtr(r.StepID),
 		NodeID:            r.NodeID,
 		TemplateID:        uuidPtr(r.TemplateID),
-		IdempotencyKey:    r.IdempotencyKey,
 		Recipient:         r.Recipient,
 		ProviderMessageID: strPtr(r.ProviderMessageID),
 		Status:            domain.MessageStatus(r.Status),
@@ -61,8 +60,8 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-// MessageInsert records a send; an idempotency key used already returns
-// the existing message with created=false.
+// MessageInsert records a send; an ID stored already returns the existing
+// message with created=false.
 func (t *tx) MessageInsert(ctx context.Context, p *store.MessageInsertParams) (*domain.Message, bool, error) {
 	status := p.Status
 	if status == "" {
@@ -81,18 +80,18 @@ func (t *tx) MessageInsert(ctx context.Context, p *store.MessageInsertParams) (*
 		ID: id, TenantID: p.TenantID, Channel: string(p.Channel), ConnectionID: nullUUID(p.ConnectionID),
 		ContactID: nullUUID(p.ContactID), WorkflowID: nullUUID(p.WorkflowID), WorkflowVersion: int64(p.WorkflowVersion),
 		ExecutionID: nullUUID(p.ExecutionID), StepID: nullUUID(p.StepID), NodeID: p.NodeID, TemplateID: nullUUID(p.TemplateID),
-		IdempotencyKey: p.IdempotencyKey, Recipient: p.Recipient, ProviderMessageID: nullStr(p.ProviderMessageID),
+		Recipient: p.Recipient, ProviderMessageID: nullStr(p.ProviderMessageID),
 		Status: string(status), ErrorCode: p.ErrorCode, ErrorText: p.ErrorText, QueuedAt: at, SkippedAt: skippedAt, Now: now(),
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		m, err := t.MessageGetByIdempotencyKey(ctx, p.TenantID, p.IdempotencyKey)
+		m, err := t.MessageGetByID(ctx, p.TenantID, id)
 		if err != nil {
 			return nil, false, err
 		}
 		return m, false, nil
 	}
 	if err != nil {
-		return nil, false, wrap(err, "insert message %q", p.IdempotencyKey)
+		return nil, false, wrap(err, "insert message %s", id)
 	}
 	return messageFromRow(r), true, nil
 }
@@ -102,15 +101,6 @@ func (t *tx) MessageGetByID(ctx context.Context, tenantID, id uuid.UUID) (*domai
 	r, err := t.q.MessageGetByID(ctx, t.tx, &dbsqlc.MessageGetByIDParams{TenantID: tenantID, ID: id})
 	if err != nil {
 		return nil, wrap(err, "get message %s", id)
-	}
-	return messageFromRow(r), nil
-}
-
-// MessageGetByIdempotencyKey returns the message sent under a key.
-func (t *tx) MessageGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (*domain.Message, error) {
-	r, err := t.q.MessageGetByIdempotencyKey(ctx, t.tx, &dbsqlc.MessageGetByIdempotencyKeyParams{TenantID: tenantID, IdempotencyKey: key})
-	if err != nil {
-		return nil, wrap(err, "get message by key %q", key)
 	}
 	return messageFromRow(r), nil
 }
@@ -242,7 +232,7 @@ func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSen
 }
 
 // MessageInsertMany records several sends of one tenant, as MessageInsert
-// each; a message whose idempotency key is used already is left as it is.
+// each; a message whose ID is stored already is left as it is.
 func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertParams) error {
 	if err := store.OneTenant(ps, func(p *store.MessageInsertParams) uuid.UUID { return p.TenantID }); err != nil {
 		return fmt.Errorf("insert messages: %w", err)

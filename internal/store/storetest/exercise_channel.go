@@ -19,7 +19,7 @@ func channelCases() []exerciseCase {
 		{"ChannelListAfter/ResealOnlyUnderExpectedKey", exerciseChannelReseal},
 		{"MessageTemplate/InsertGetListUpdateDelete", exerciseMessageTemplateCRUD},
 		{"MessageTemplate/TenantIsolation", exerciseMessageTemplateIsolation},
-		{"MessageInsert/IdempotencyKeyReturnsExisting", exerciseMessageInsertIdempotent},
+		{"MessageInsert/IDReturnsExisting", exerciseMessageInsertIdempotent},
 		{"MessageList/FiltersAndPages", exerciseMessageList},
 		{"MessageAdvance/ForwardOnly", exerciseMessageAdvance},
 		{"MessageMarkSentMany/AsMarkSentEach", exerciseMessageMarkSentMany},
@@ -53,7 +53,7 @@ func (f *fixture) newChannel(t *testing.T, tenantID uuid.UUID, kind domain.Chann
 func (f *fixture) newMessage(t *testing.T, tenantID uuid.UUID, mod func(p *store.MessageInsertParams)) *domain.Message {
 	t.Helper()
 	p := &store.MessageInsertParams{
-		TenantID: tenantID, Channel: domain.ChannelWhatsApp, IdempotencyKey: domain.NewID().String(), Recipient: "4915112345678",
+		TenantID: tenantID, Channel: domain.ChannelWhatsApp, Recipient: "4915112345678",
 	}
 	if mod != nil {
 		mod(p)
@@ -303,7 +303,7 @@ func exerciseMessageInsertIdempotent(t *testing.T, f *fixture) {
 	p := &store.MessageInsertParams{
 		TenantID: f.tenantA.ID, Channel: domain.ChannelWhatsApp, ConnectionID: &conn.ID, WorkflowID: &wf.ID,
 		WorkflowVersion: v.Version, ExecutionID: &e.ID, StepID: &stepID, NodeID: "send", TemplateID: &tplID,
-		IdempotencyKey: e.ID.String() + "/send/1", Recipient: "4915112345678", At: queued,
+		ID: domain.NewID(), Recipient: "4915112345678", At: queued,
 	}
 	var m *domain.Message
 	f.in(t, f.tenantA.ID, func(tx store.Tx) {
@@ -327,21 +327,20 @@ func exerciseMessageInsertIdempotent(t *testing.T, f *fixture) {
 		require.True(t, queued.Equal(m.QueuedAt), "queued at the given time")
 		require.Nil(t, m.SentAt)
 
+		require.Equal(t, p.ID, m.ID)
+
 		again, created, err := tx.MessageInsert(f.ctx, &store.MessageInsertParams{TenantID: f.tenantA.ID,
-			Channel: domain.ChannelWhatsApp, IdempotencyKey: p.IdempotencyKey, Recipient: "other"})
+			ID: p.ID, Channel: domain.ChannelWhatsApp, Recipient: "other"})
 		require.NoError(t, err)
 		require.False(t, created)
 		require.Equal(t, m, again, "the existing message, unchanged")
 
-		byKey, err := tx.MessageGetByIdempotencyKey(f.ctx, f.tenantA.ID, p.IdempotencyKey)
-		require.NoError(t, err)
-		require.Equal(t, m, byKey)
 		byID, err := tx.MessageGetByID(f.ctx, f.tenantA.ID, m.ID)
 		require.NoError(t, err)
 		require.Equal(t, m, byID)
 
 		skipped, created, err := tx.MessageInsert(f.ctx, &store.MessageInsertParams{TenantID: f.tenantA.ID,
-			Channel: domain.ChannelEmail, IdempotencyKey: "skip-1", Recipient: "ada@example.com",
+			Channel: domain.ChannelEmail, Recipient: "ada@example.com",
 			Status: domain.MessageSkipped, ErrorCode: "suppressed", ErrorText: "address suppressed: hard_bounce"})
 		require.NoError(t, err)
 		require.True(t, created)
@@ -350,8 +349,21 @@ func exerciseMessageInsertIdempotent(t *testing.T, f *fixture) {
 		require.Equal(t, "suppressed", skipped.ErrorCode)
 		require.Equal(t, "address suppressed: hard_bounce", skipped.ErrorText)
 	})
-	// Another tenant may use the key.
-	f.newMessage(t, f.tenantB.ID, func(q *store.MessageInsertParams) { q.IdempotencyKey = p.IdempotencyKey })
+	// Another tenant's insert under the ID never returns this message: it
+	// stores its own (PostgreSQL keys messages by tenant and ID) or is
+	// refused (SQLite keys them by ID alone).
+	err := f.s.InTx(f.ctx, f.tenantB.ID, func(tx store.Tx) error {
+		other, _, err := tx.MessageInsert(f.ctx, &store.MessageInsertParams{TenantID: f.tenantB.ID, ID: p.ID,
+			Channel: domain.ChannelWhatsApp, Recipient: "4900000000000"})
+		if err == nil {
+			require.Equal(t, f.tenantB.ID, other.TenantID)
+			require.Equal(t, "4900000000000", other.Recipient)
+		}
+		return err
+	})
+	if err != nil {
+		require.ErrorIs(t, err, store.ErrNotFound)
+	}
 }
 
 func exerciseMessageList(t *testing.T, f *fixture) {
@@ -590,16 +602,16 @@ func exerciseMessageProviderIDFollows(t *testing.T, f *fixture) {
 	require.Equal(t, a.ID, found("<a@example.com>"))
 
 	batch := []*store.MessageInsertParams{
-		{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelEmail, IdempotencyKey: domain.NewID().String(),
+		{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelEmail,
 			Recipient: "b@example.com", ProviderMessageID: strp("<b@example.com>")},
-		{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelEmail, IdempotencyKey: domain.NewID().String(),
+		{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelEmail,
 			Recipient: "c@example.com"},
 	}
 	f.in(t, f.tenantA.ID, func(tx store.Tx) { require.NoError(t, tx.MessageInsertMany(f.ctx, batch)) })
 	require.Equal(t, batch[0].ID, found("<b@example.com>"))
 	err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
 		return tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{{TenantID: f.tenantA.ID, ID: domain.NewID(),
-			Channel: domain.ChannelEmail, IdempotencyKey: domain.NewID().String(), Recipient: "d@example.com",
+			Channel: domain.ChannelEmail, Recipient: "d@example.com",
 			ProviderMessageID: strp("<b@example.com>")}})
 	})
 	require.ErrorIs(t, err, store.ErrConflict, "another message's ID")
@@ -637,8 +649,6 @@ func exerciseMessageIsolation(t *testing.T, f *fixture) {
 	m := f.newMessage(t, f.tenantA.ID, func(p *store.MessageInsertParams) { p.ProviderMessageID = strp("wamid.A") })
 	f.in(t, f.tenantB.ID, func(tx store.Tx) {
 		_, err := tx.MessageGetByID(f.ctx, f.tenantB.ID, m.ID)
-		require.ErrorIs(t, err, store.ErrNotFound)
-		_, err = tx.MessageGetByIdempotencyKey(f.ctx, f.tenantB.ID, m.IdempotencyKey)
 		require.ErrorIs(t, err, store.ErrNotFound)
 		_, err = tx.MessageGetByProviderID(f.ctx, f.tenantB.ID, domain.ChannelWhatsApp, "wamid.A")
 		require.ErrorIs(t, err, store.ErrNotFound)
@@ -814,19 +824,19 @@ func exerciseMessagingWindow(t *testing.T, f *fixture) {
 
 // exerciseMessageInsertMany: several messages inserted at once are each
 // as MessageInsert writes them (queued, or skipped with the reason and
-// time); a key used already leaves the existing message as it is.
+// time); an ID stored already leaves the existing message as it is.
 func exerciseMessageInsertMany(t *testing.T, f *fixture) {
 	old := f.newMessage(t, f.tenantA.ID, nil)
 	exec := domain.NewID()
 	at := ts()
 	queued := &store.MessageInsertParams{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelEmail,
-		IdempotencyKey: "many-q", Recipient: "ada@example.com", ProviderMessageID: strp("<many-q@example.com>"),
+		Recipient: "ada@example.com", ProviderMessageID: strp("<many-q@example.com>"),
 		ExecutionID: &exec, NodeID: "send", WorkflowVersion: 3, At: at}
 	skipped := &store.MessageInsertParams{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelWhatsApp,
-		IdempotencyKey: "many-s", Recipient: "4915112345678", Status: domain.MessageSkipped, ErrorCode: "suppressed",
+		Recipient: "4915112345678", Status: domain.MessageSkipped, ErrorCode: "suppressed",
 		ErrorText: "the number is suppressed", At: at}
-	again := &store.MessageInsertParams{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelWhatsApp,
-		IdempotencyKey: old.IdempotencyKey, Recipient: "4900000000000", At: at}
+	again := &store.MessageInsertParams{TenantID: f.tenantA.ID, ID: old.ID, Channel: domain.ChannelWhatsApp,
+		Recipient: "4900000000000", At: at}
 	f.in(t, f.tenantA.ID, func(tx store.Tx) {
 		require.NoError(t, tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{queued, skipped, again}))
 		require.NoError(t, tx.MessageInsertMany(f.ctx, nil))
@@ -850,12 +860,10 @@ func exerciseMessageInsertMany(t *testing.T, f *fixture) {
 		require.Equal(t, "the number is suppressed", s.ErrorText)
 		require.NotNil(t, s.SkippedAt)
 		require.True(t, at.Equal(*s.SkippedAt))
-		_, err = tx.MessageGetByID(f.ctx, f.tenantA.ID, again.ID)
-		require.ErrorIs(t, err, store.ErrNotFound, "the key was used: nothing new")
-		o, err := tx.MessageGetByIdempotencyKey(f.ctx, f.tenantA.ID, old.IdempotencyKey)
+		o, err := tx.MessageGetByID(f.ctx, f.tenantA.ID, old.ID)
 		require.NoError(t, err)
-		require.Equal(t, old.ID, o.ID)
-		require.Equal(t, old.Recipient, o.Recipient)
+		require.Equal(t, old.Recipient, o.Recipient, "the ID was stored already: left as it was")
+		require.Equal(t, old.QueuedAt, o.QueuedAt)
 	})
 }
 

@@ -28,16 +28,16 @@ func exerciseMessageInsertMissingContact(t *testing.T, f *fixture) {
 	other := &domain.Contact{ID: domain.NewID()}
 	own, _ := f.upsertContact(t, &store.ContactUpsertParams{TenantID: f.tenantA.ID, Email: strp("ada@example.com")})
 	one := &store.MessageInsertParams{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail, ContactID: &other.ID,
-		IdempotencyKey: "email:one", Recipient: "eve@example.com"}
+		Recipient: "eve@example.com"}
 	err := f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error {
 		_, _, err := tx.MessageInsert(f.ctx, one)
 		return err
 	})
 	require.ErrorIs(t, err, store.ErrNotFound, "a contact that is not there")
 	many := []*store.MessageInsertParams{
-		{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail, ContactID: &own.ID, IdempotencyKey: "email:own", Recipient: "ada@example.com"},
-		{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail, IdempotencyKey: "email:none", Recipient: "x@example.com"},
-		{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail, ContactID: &other.ID, IdempotencyKey: "email:many", Recipient: "eve@example.com"},
+		{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail, ContactID: &own.ID, Recipient: "ada@example.com"},
+		{TenantID: f.tenantA.ID, ID: domain.NewID(), Channel: domain.ChannelEmail, Recipient: "x@example.com"},
+		{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail, ContactID: &other.ID, Recipient: "eve@example.com"},
 	}
 	err = f.s.InTx(f.ctx, f.tenantA.ID, func(tx store.Tx) error { return tx.MessageInsertMany(f.ctx, many) })
 	require.ErrorIs(t, err, store.ErrNotFound, "one message of the batch has a contact that is not there")
@@ -53,11 +53,11 @@ func exerciseMessageInsertMissingContact(t *testing.T, f *fixture) {
 		list, err := tx.MessageList(f.ctx, &store.MessageListParams{TenantID: f.tenantA.ID})
 		require.NoError(t, err)
 		require.Len(t, list, 2)
-		again, created, err := tx.MessageInsert(f.ctx, &store.MessageInsertParams{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail,
-			IdempotencyKey: "email:none", Recipient: "x@example.com"})
+		again, created, err := tx.MessageInsert(f.ctx, &store.MessageInsertParams{TenantID: f.tenantA.ID, ID: many[1].ID,
+			Channel: domain.ChannelEmail, Recipient: "y@example.com"})
 		require.NoError(t, err)
-		require.False(t, created, "a key used already returns its message")
-		require.Equal(t, "email:none", again.IdempotencyKey)
+		require.False(t, created, "an ID stored already returns its message")
+		require.Equal(t, "x@example.com", again.Recipient)
 	})
 }
 
@@ -66,12 +66,13 @@ func exerciseMessageInsertMissingContact(t *testing.T, f *fixture) {
 // is left naming a contact that is gone.
 func exerciseMessageInsertContactErasedMeanwhile(t *testing.T, f *fixture) {
 	c, _ := f.upsertContact(t, &store.ContactUpsertParams{TenantID: f.tenantA.ID, Email: strp("ada@example.com")})
+	id := domain.NewID()
 	early := f.eraseWhileStoring(t, c.ID, func(tx store.Tx) error {
-		return tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{{TenantID: f.tenantA.ID, Channel: domain.ChannelEmail,
-			ContactID: &c.ID, IdempotencyKey: "email:erased", Recipient: "ada@example.com"}})
+		return tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{{TenantID: f.tenantA.ID, ID: id, Channel: domain.ChannelEmail,
+			ContactID: &c.ID, Recipient: "ada@example.com"}})
 	})
 	f.read(t, f.tenantA.ID, func(tx store.Tx) {
-		m, err := tx.MessageGetByIdempotencyKey(f.ctx, f.tenantA.ID, "email:erased")
+		m, err := tx.MessageGetByID(f.ctx, f.tenantA.ID, id)
 		require.NoError(t, err)
 		require.Nil(t, m.ContactID, "the erased contact's message keeps no contact")
 		require.Empty(t, m.Recipient, "and no address")
@@ -98,7 +99,7 @@ func exerciseTenantDeleteTakesMessages(t *testing.T, f *fixture) {
 		require.ErrorIs(t, err, store.ErrNotFound)
 		// A message stored for the deleted tenant afterwards is refused.
 		_, _, err = tx.MessageInsert(f.ctx, &store.MessageInsertParams{TenantID: f.tenantB.ID, Channel: domain.ChannelWhatsApp,
-			IdempotencyKey: "late", Recipient: "4915112345678"})
+			Recipient: "4915112345678"})
 		require.ErrorIs(t, err, store.ErrNotFound)
 	})
 	f.read(t, f.tenantA.ID, func(tx store.Tx) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -161,7 +160,7 @@ func TestQueryMonitor(t *testing.T) {
 				for _, commit := range []bool{false, true} {
 					err := s.InTx(ctx, tenant.ID, func(tx store.Tx) error {
 						_, created, err := tx.MessageInsert(ctx, &store.MessageInsertParams{TenantID: tenant.ID, Channel: domain.ChannelEmail,
-							IdempotencyKey: fmt.Sprintf("monitor-%v", commit), Recipient: "a@example.com"})
+							Recipient: "a@example.com"})
 						require.NoError(t, err)
 						require.True(t, created)
 						inserted, err := tx.AIUsageInsert(ctx, &store.AIUsageInsertParams{TenantID: tenant.ID, Kind: "generate",

@@ -31,7 +31,7 @@ WHERE m.tenant_id = $5
     < (CASE $1::text WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END)
   AND NOT (m.status = 'read' AND $1::text IN ('failed', 'bounced'))
   AND ($1::text <> 'skipped' OR m.status = 'queued')
-RETURNING tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
+RETURNING tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
 `
 
 type MessageAdvanceParams struct {
@@ -76,7 +76,6 @@ func (q *Queries) MessageAdvance(ctx context.Context, arg MessageAdvanceParams) 
 		&i.StepID,
 		&i.NodeID,
 		&i.TemplateID,
-		&i.IdempotencyKey,
 		&i.Recipient,
 		&i.ProviderMessageID,
 		&i.Status,
@@ -96,7 +95,7 @@ func (q *Queries) MessageAdvance(ctx context.Context, arg MessageAdvanceParams) 
 }
 
 const messageGetByID = `-- name: MessageGetByID :one
-SELECT tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages WHERE tenant_id = $1 AND id = $2
+SELECT tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages WHERE tenant_id = $1 AND id = $2
 `
 
 type MessageGetByIDParams struct {
@@ -119,50 +118,6 @@ func (q *Queries) MessageGetByID(ctx context.Context, arg MessageGetByIDParams) 
 		&i.StepID,
 		&i.NodeID,
 		&i.TemplateID,
-		&i.IdempotencyKey,
-		&i.Recipient,
-		&i.ProviderMessageID,
-		&i.Status,
-		&i.ErrorCode,
-		&i.ErrorText,
-		&i.QueuedAt,
-		&i.SentAt,
-		&i.DeliveredAt,
-		&i.ReadAt,
-		&i.FailedAt,
-		&i.BouncedAt,
-		&i.SkippedAt,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
-const messageGetByIdempotencyKey = `-- name: MessageGetByIdempotencyKey :one
-SELECT tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages WHERE tenant_id = $1 AND idempotency_key = $2
-`
-
-type MessageGetByIdempotencyKeyParams struct {
-	TenantID       uuid.UUID
-	IdempotencyKey string
-}
-
-func (q *Queries) MessageGetByIdempotencyKey(ctx context.Context, arg MessageGetByIdempotencyKeyParams) (Message, error) {
-	row := q.db.QueryRow(ctx, messageGetByIdempotencyKey, arg.TenantID, arg.IdempotencyKey)
-	var i Message
-	err := row.Scan(
-		&i.TenantID,
-		&i.ID,
-		&i.Channel,
-		&i.ConnectionID,
-		&i.ContactID,
-		&i.WorkflowID,
-		&i.WorkflowVersion,
-		&i.ExecutionID,
-		&i.StepID,
-		&i.NodeID,
-		&i.TemplateID,
-		&i.IdempotencyKey,
 		&i.Recipient,
 		&i.ProviderMessageID,
 		&i.Status,
@@ -182,7 +137,7 @@ func (q *Queries) MessageGetByIdempotencyKey(ctx context.Context, arg MessageGet
 }
 
 const messageGetByProviderID = `-- name: MessageGetByProviderID :one
-SELECT m.tenant_id, m.id, m.channel, m.connection_id, m.contact_id, m.workflow_id, m.workflow_version, m.execution_id, m.step_id, m.node_id, m.template_id, m.idempotency_key, m.recipient, m.provider_message_id, m.status, m.error_code, m.error_text, m.queued_at, m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.bounced_at, m.skipped_at, m.created_at, m.updated_at FROM messages m
+SELECT m.tenant_id, m.id, m.channel, m.connection_id, m.contact_id, m.workflow_id, m.workflow_version, m.execution_id, m.step_id, m.node_id, m.template_id, m.recipient, m.provider_message_id, m.status, m.error_code, m.error_text, m.queued_at, m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.bounced_at, m.skipped_at, m.created_at, m.updated_at FROM messages m
 WHERE m.tenant_id = $1
   AND m.id = (SELECT p.message_id FROM message_provider_ids p
       WHERE p.tenant_id = $1 AND p.channel = $2 AND p.provider_message_id = $3)
@@ -212,7 +167,6 @@ func (q *Queries) MessageGetByProviderID(ctx context.Context, arg MessageGetByPr
 		&i.StepID,
 		&i.NodeID,
 		&i.TemplateID,
-		&i.IdempotencyKey,
 		&i.Recipient,
 		&i.ProviderMessageID,
 		&i.Status,
@@ -238,15 +192,15 @@ WITH c AS MATERIALIZED (
     SELECT tn.id FROM tenants tn WHERE tn.id = $1 AND $5::uuid IS NULL FOR KEY SHARE
 )
 INSERT INTO messages (tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id,
-    step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text,
+    step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text,
     queued_at, skipped_at)
 SELECT $1, $2, $3, $4, $5, $6,
     $7, $8, $9, $10, $11,
-    $12, $13, $14, $15, $16, $17,
-    $18, $19
+    $12, $13, $14, $15, $16,
+    $17, $18
 WHERE EXISTS (SELECT 1 FROM c) OR EXISTS (SELECT 1 FROM t)
-ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-RETURNING tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
+ON CONFLICT (tenant_id, id) DO NOTHING
+RETURNING tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
 `
 
 type MessageInsertParams struct {
@@ -261,7 +215,6 @@ type MessageInsertParams struct {
 	StepID            *uuid.UUID
 	NodeID            string
 	TemplateID        *uuid.UUID
-	IdempotencyKey    string
 	Recipient         string
 	ProviderMessageID *string
 	Status            string
@@ -274,7 +227,9 @@ type MessageInsertParams struct {
 // The message's contact is checked and locked here (KEY SHARE, what its
 // foreign key took before migration 00046), or its tenant's row when it
 // has none; when that row is missing nothing is stored and no row comes
-// back, as on a conflict (the store tells them apart).
+// back, as on a conflict (the store tells them apart). A message is
+// keyed by its ID (migration 00054): a repeat of an ID stored already is
+// the conflict.
 func (q *Queries) MessageInsert(ctx context.Context, arg MessageInsertParams) (Message, error) {
 	row := q.db.QueryRow(ctx, messageInsert,
 		arg.TenantID,
@@ -288,7 +243,6 @@ func (q *Queries) MessageInsert(ctx context.Context, arg MessageInsertParams) (M
 		arg.StepID,
 		arg.NodeID,
 		arg.TemplateID,
-		arg.IdempotencyKey,
 		arg.Recipient,
 		arg.ProviderMessageID,
 		arg.Status,
@@ -310,7 +264,6 @@ func (q *Queries) MessageInsert(ctx context.Context, arg MessageInsertParams) (M
 		&i.StepID,
 		&i.NodeID,
 		&i.TemplateID,
-		&i.IdempotencyKey,
 		&i.Recipient,
 		&i.ProviderMessageID,
 		&i.Status,
@@ -330,7 +283,7 @@ func (q *Queries) MessageInsert(ctx context.Context, arg MessageInsertParams) (M
 }
 
 const messageList = `-- name: MessageList :many
-SELECT tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages
+SELECT tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages
 WHERE tenant_id = $1 AND id < $2
   AND ($3::uuid IS NULL OR contact_id = $3::uuid)
   AND ($4::uuid IS NULL OR workflow_id = $4::uuid)
@@ -385,7 +338,6 @@ func (q *Queries) MessageList(ctx context.Context, arg MessageListParams) ([]Mes
 			&i.StepID,
 			&i.NodeID,
 			&i.TemplateID,
-			&i.IdempotencyKey,
 			&i.Recipient,
 			&i.ProviderMessageID,
 			&i.Status,

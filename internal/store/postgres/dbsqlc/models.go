@@ -326,7 +326,6 @@ type Message struct {
 	StepID            *uuid.UUID
 	NodeID            string
 	TemplateID        *uuid.UUID
-	IdempotencyKey    string
 	Recipient         string
 	ProviderMessageID *string
 	Status            string

@@ -2,28 +2,27 @@
 -- The message's contact is checked and locked here (KEY SHARE, what its
 -- foreign key took before migration 00046), or its tenant's row when it
 -- has none; when that row is missing nothing is stored and no row comes
--- back, as on a conflict (the store tells them apart).
+-- back, as on a conflict (the store tells them apart). A message is
+-- keyed by its ID (migration 00054): a repeat of an ID stored already is
+-- the conflict.
 WITH c AS MATERIALIZED (
     SELECT k.id FROM contacts k WHERE k.tenant_id = @tenant_id AND k.id = sqlc.narg('contact_id')::uuid FOR KEY SHARE
 ), t AS MATERIALIZED (
     SELECT tn.id FROM tenants tn WHERE tn.id = @tenant_id AND sqlc.narg('contact_id')::uuid IS NULL FOR KEY SHARE
 )
 INSERT INTO messages (tenant_id, id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id,
-    step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text,
+    step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text,
     queued_at, skipped_at)
 SELECT @tenant_id, @id, @channel, sqlc.narg('connection_id'), sqlc.narg('contact_id'), sqlc.narg('workflow_id'),
     @workflow_version, sqlc.narg('execution_id'), sqlc.narg('step_id'), @node_id, sqlc.narg('template_id'),
-    @idempotency_key, @recipient, sqlc.narg('provider_message_id'), @status, @error_code, @error_text,
+    @recipient, sqlc.narg('provider_message_id'), @status, @error_code, @error_text,
     @queued_at, sqlc.narg('skipped_at')
 WHERE EXISTS (SELECT 1 FROM c) OR EXISTS (SELECT 1 FROM t)
-ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+ON CONFLICT (tenant_id, id) DO NOTHING
 RETURNING *;
 
 -- name: MessageGetByID :one
 SELECT * FROM messages WHERE tenant_id = @tenant_id AND id = @id;
-
--- name: MessageGetByIdempotencyKey :one
-SELECT * FROM messages WHERE tenant_id = @tenant_id AND idempotency_key = @idempotency_key;
 
 -- name: MessageGetByProviderID :one
 -- Through message_provider_ids (migration 00040), which the store keeps

@@ -32,7 +32,7 @@ WHERE tenant_id = ?6
     < (CASE CAST(?1 AS TEXT) WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END)
   AND NOT (status = 'read' AND (CAST(?1 AS TEXT) = 'failed' OR CAST(?1 AS TEXT) = 'bounced'))
   AND (CAST(?1 AS TEXT) <> 'skipped' OR status = 'queued')
-RETURNING id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
+RETURNING id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
 `
 
 type MessageAdvanceParams struct {
@@ -76,7 +76,6 @@ func (q *Queries) MessageAdvance(ctx context.Context, db DBTX, arg *MessageAdvan
 		&i.StepID,
 		&i.NodeID,
 		&i.TemplateID,
-		&i.IdempotencyKey,
 		&i.Recipient,
 		&i.ProviderMessageID,
 		&i.Status,
@@ -96,7 +95,7 @@ func (q *Queries) MessageAdvance(ctx context.Context, db DBTX, arg *MessageAdvan
 }
 
 const messageGetByID = `-- name: MessageGetByID :one
-SELECT id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages WHERE tenant_id = ?1 AND id = ?2
+SELECT id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages WHERE tenant_id = ?1 AND id = ?2
 `
 
 type MessageGetByIDParams struct {
@@ -119,50 +118,6 @@ func (q *Queries) MessageGetByID(ctx context.Context, db DBTX, arg *MessageGetBy
 		&i.StepID,
 		&i.NodeID,
 		&i.TemplateID,
-		&i.IdempotencyKey,
-		&i.Recipient,
-		&i.ProviderMessageID,
-		&i.Status,
-		&i.ErrorCode,
-		&i.ErrorText,
-		&i.QueuedAt,
-		&i.SentAt,
-		&i.DeliveredAt,
-		&i.ReadAt,
-		&i.FailedAt,
-		&i.BouncedAt,
-		&i.SkippedAt,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
-const messageGetByIdempotencyKey = `-- name: MessageGetByIdempotencyKey :one
-SELECT id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages WHERE tenant_id = ?1 AND idempotency_key = ?2
-`
-
-type MessageGetByIdempotencyKeyParams struct {
-	TenantID       uuid.UUID
-	IdempotencyKey string
-}
-
-func (q *Queries) MessageGetByIdempotencyKey(ctx context.Context, db DBTX, arg *MessageGetByIdempotencyKeyParams) (Message, error) {
-	row := db.QueryRowContext(ctx, messageGetByIdempotencyKey, arg.TenantID, arg.IdempotencyKey)
-	var i Message
-	err := row.Scan(
-		&i.ID,
-		&i.TenantID,
-		&i.Channel,
-		&i.ConnectionID,
-		&i.ContactID,
-		&i.WorkflowID,
-		&i.WorkflowVersion,
-		&i.ExecutionID,
-		&i.StepID,
-		&i.NodeID,
-		&i.TemplateID,
-		&i.IdempotencyKey,
 		&i.Recipient,
 		&i.ProviderMessageID,
 		&i.Status,
@@ -182,7 +137,7 @@ func (q *Queries) MessageGetByIdempotencyKey(ctx context.Context, db DBTX, arg *
 }
 
 const messageGetByProviderID = `-- name: MessageGetByProviderID :one
-SELECT id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages WHERE tenant_id = ?1 AND channel = ?2 AND provider_message_id = ?3
+SELECT id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages WHERE tenant_id = ?1 AND channel = ?2 AND provider_message_id = ?3
 `
 
 type MessageGetByProviderIDParams struct {
@@ -206,7 +161,6 @@ func (q *Queries) MessageGetByProviderID(ctx context.Context, db DBTX, arg *Mess
 		&i.StepID,
 		&i.NodeID,
 		&i.TemplateID,
-		&i.IdempotencyKey,
 		&i.Recipient,
 		&i.ProviderMessageID,
 		&i.Status,
@@ -227,13 +181,13 @@ func (q *Queries) MessageGetByProviderID(ctx context.Context, db DBTX, arg *Mess
 
 const messageInsert = `-- name: MessageInsert :one
 INSERT INTO messages (id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id,
-    step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text,
+    step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text,
     queued_at, skipped_at, created_at, updated_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
-    ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-    ?18, ?19, ?20, ?20)
-ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-RETURNING id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
+    ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+    ?17, ?18, ?19, ?19)
+ON CONFLICT (id) DO NOTHING
+RETURNING id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
 `
 
 type MessageInsertParams struct {
@@ -248,7 +202,6 @@ type MessageInsertParams struct {
 	StepID            uuid.NullUUID
 	NodeID            string
 	TemplateID        uuid.NullUUID
-	IdempotencyKey    string
 	Recipient         string
 	ProviderMessageID sql.NullString
 	Status            string
@@ -272,7 +225,6 @@ func (q *Queries) MessageInsert(ctx context.Context, db DBTX, arg *MessageInsert
 		arg.StepID,
 		arg.NodeID,
 		arg.TemplateID,
-		arg.IdempotencyKey,
 		arg.Recipient,
 		arg.ProviderMessageID,
 		arg.Status,
@@ -295,7 +247,6 @@ func (q *Queries) MessageInsert(ctx context.Context, db DBTX, arg *MessageInsert
 		&i.StepID,
 		&i.NodeID,
 		&i.TemplateID,
-		&i.IdempotencyKey,
 		&i.Recipient,
 		&i.ProviderMessageID,
 		&i.Status,
@@ -315,7 +266,7 @@ func (q *Queries) MessageInsert(ctx context.Context, db DBTX, arg *MessageInsert
 }
 
 const messageList = `-- name: MessageList :many
-SELECT id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages
+SELECT id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at FROM messages
 WHERE tenant_id = ?1 AND id < ?2
   AND (CAST(?3 AS INTEGER) = 0 OR contact_id = ?4)
   AND (CAST(?5 AS INTEGER) = 0 OR workflow_id = ?6)
@@ -376,7 +327,6 @@ func (q *Queries) MessageList(ctx context.Context, db DBTX, arg *MessageListPara
 			&i.StepID,
 			&i.NodeID,
 			&i.TemplateID,
-			&i.IdempotencyKey,
 			&i.Recipient,
 			&i.ProviderMessageID,
 			&i.Status,
@@ -412,7 +362,7 @@ SET provider_message_id = ?1,
     sent_at = coalesce(sent_at, ?2),
     updated_at = ?3
 WHERE tenant_id = ?4 AND id = ?5
-RETURNING id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
+RETURNING id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text, queued_at, sent_at, delivered_at, read_at, failed_at, bounced_at, skipped_at, created_at, updated_at
 `
 
 type MessageMarkSentParams struct {
@@ -444,7 +394,6 @@ func (q *Queries) MessageMarkSent(ctx context.Context, db DBTX, arg *MessageMark
 		&i.StepID,
 		&i.NodeID,
 		&i.TemplateID,
-		&i.IdempotencyKey,
 		&i.Recipient,
 		&i.ProviderMessageID,
 		&i.Status,

@@ -292,7 +292,6 @@ type Message struct {
 	StepID            uuid.NullUUID
 	NodeID            string
 	TemplateID        uuid.NullUUID
-	IdempotencyKey    string
 	Recipient         string
 	ProviderMessageID sql.NullString
 	Status            string

@@ -1,18 +1,15 @@
 -- name: MessageInsert :one
 INSERT INTO messages (id, tenant_id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id,
-    step_id, node_id, template_id, idempotency_key, recipient, provider_message_id, status, error_code, error_text,
+    step_id, node_id, template_id, recipient, provider_message_id, status, error_code, error_text,
     queued_at, skipped_at, created_at, updated_at)
 VALUES (@id, @tenant_id, @channel, @connection_id, @contact_id, @workflow_id, @workflow_version, @execution_id,
-    @step_id, @node_id, @template_id, @idempotency_key, @recipient, @provider_message_id, @status, @error_code, @error_text,
+    @step_id, @node_id, @template_id, @recipient, @provider_message_id, @status, @error_code, @error_text,
     @queued_at, @skipped_at, @now, @now)
-ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+ON CONFLICT (id) DO NOTHING
 RETURNING *;
 
 -- name: MessageGetByID :one
 SELECT * FROM messages WHERE tenant_id = @tenant_id AND id = @id;
-
--- name: MessageGetByIdempotencyKey :one
-SELECT * FROM messages WHERE tenant_id = @tenant_id AND idempotency_key = @idempotency_key;
 
 -- name: MessageGetByProviderID :one
 SELECT * FROM messages WHERE tenant_id = @tenant_id AND channel = @channel AND provider_message_id = @provider_message_id;
