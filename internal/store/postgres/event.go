@@ -2,10 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -43,7 +46,27 @@ func toEvent(r dbsqlc.Event) domain.Event {
 // against the array (bench events: 41 ms a statement at 10,000 contacts,
 // until autovacuum analyzed the table). Planned with stale statistics,
 // each probe still weighs one index descent against reading the table.
-const eventInsertManySQL = `WITH want AS MATERIALIZED (
+//
+// ON CONFLICT makes every row a speculative insertion: a probe of
+// events_message_id_key, then the row and its index entries, then a
+// confirmation record (one WAL record in nine of an event's). The
+// statement EventInsertMany runs first, eventInsertManyPlainSQL, is a
+// plain insert of the rows whose message ID it does not find stored (a
+// scalar subquery per row, one probe of the same index, never flattened
+// into a join over the tenant's events); only a copy that a concurrent
+// transaction commits meanwhile makes it fail, with a unique violation,
+// and then this one runs instead.
+const eventInsertManySQL = eventInsertManyHead + `
+    ON CONFLICT (tenant_id, message_id) DO NOTHING` + eventInsertManyTail
+
+// eventInsertManyPlainSQL is eventInsertManySQL without ON CONFLICT: a
+// message ID stored already is skipped, but one a concurrent transaction
+// inserts fails the statement (see EventInsertMany). The arrays hold each
+// message ID once.
+const eventInsertManyPlainSQL = eventInsertManyHead + `
+      AND (SELECT 1 FROM events x WHERE x.tenant_id = $1 AND x.message_id = u.message_id LIMIT 1) IS NULL` + eventInsertManyTail
+
+const eventInsertManyHead = `WITH want AS MATERIALIZED (
     SELECT DISTINCT x.id FROM unnest($3::uuid[]) AS x(id) ORDER BY x.id
 ), c AS MATERIALIZED (
     SELECT k.id FROM want
@@ -55,8 +78,9 @@ const eventInsertManySQL = `WITH want AS MATERIALIZED (
     SELECT $1, u.id, u.contact_id, u.name, u.properties::jsonb, u.occurred_at, u.received_at, u.message_id
     FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
         AS u(id, contact_id, name, properties, occurred_at, received_at, message_id)
-    WHERE (SELECT ok.found FROM ok)
-    ON CONFLICT (tenant_id, message_id) DO NOTHING
+    WHERE (SELECT ok.found FROM ok)`
+
+const eventInsertManyTail = `
     RETURNING id
 )
 SELECT ins.id FROM ins
@@ -64,12 +88,60 @@ UNION ALL
 SELECT NULL::uuid FROM ok WHERE NOT ok.found`
 
 // EventInsertMany stores events of one tenant, skipping message IDs it has
-// stored, and returns the stored ones in input order.
+// stored, and returns the stored ones in input order. Each message ID is
+// inserted once (the first copy in the batch) by a plain insert, in a
+// savepoint: when a concurrent transaction commits a copy of one of them
+// meanwhile, the insert fails on the unique key, the savepoint is rolled
+// back and eventInsertManySQL skips the copy instead.
 func (t *tx) EventInsertMany(ctx context.Context, p *store.EventInsertManyParams) ([]domain.Event, error) {
 	if len(p.Events) == 0 {
 		return nil, nil
 	}
 	evs := store.EventsToInsert(p, time.Now())
+	once := make([]domain.Event, 0, len(evs))
+	seen := make(map[string]bool, len(evs))
+	for _, e := range evs {
+		if !seen[e.MessageID] {
+			seen[e.MessageID] = true
+			once = append(once, e)
+		}
+	}
+	sp, err := t.tx.Begin(ctx)
+	if err != nil {
+		return nil, translate(err, "savepoint before inserting %d events", len(once))
+	}
+	written, err := insertEvents(ctx, sp, eventInsertManyPlainSQL, p.TenantID, once)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == pgUniqueViolation:
+		if err := sp.Rollback(ctx); err != nil {
+			return nil, translate(err, "roll back the insert of %d events", len(once))
+		}
+		if written, err = insertEvents(ctx, t.tx, eventInsertManySQL, p.TenantID, once); err != nil {
+			return nil, translate(err, "insert %d events", len(once))
+		}
+	case err != nil:
+		_ = sp.Rollback(ctx)
+		return nil, translate(err, "insert %d events", len(once))
+	default:
+		if err := sp.Commit(ctx); err != nil {
+			return nil, translate(err, "release the savepoint of %d events", len(once))
+		}
+	}
+	out := make([]domain.Event, 0, len(written))
+	for _, e := range once {
+		if written[e.ID] {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// insertEvents runs sql, eventInsertManySQL or eventInsertManyPlainSQL, for
+// evs and returns the IDs of the events written. Errors come untranslated
+// (the caller tells a unique violation), except a contact that is not the
+// tenant's, store.ErrNotFound.
+func insertEvents(ctx context.Context, q pgx.Tx, sql string, tenantID uuid.UUID, evs []domain.Event) (map[uuid.UUID]bool, error) {
 	n := len(evs)
 	ids, contacts := make([]uuid.UUID, n), make([]uuid.UUID, n)
 	names, props, msgIDs := make([]string, n), make([]string, n), make([]string, n)
@@ -79,9 +151,9 @@ func (t *tx) EventInsertMany(ctx context.Context, p *store.EventInsertManyParams
 		names[i], props[i], msgIDs[i] = e.Name, string(e.Properties), e.MessageID
 		occurred[i], received[i] = e.OccurredAt, e.ReceivedAt
 	}
-	rows, err := t.tx.Query(ctx, eventInsertManySQL, planEachCall, p.TenantID, ids, contacts, names, props, occurred, received, msgIDs)
+	rows, err := q.Query(ctx, sql, planEachCall, tenantID, ids, contacts, names, props, occurred, received, msgIDs)
 	if err != nil {
-		return nil, translate(err, "insert %d events", n)
+		return nil, err
 	}
 	written := make(map[uuid.UUID]bool, n)
 	missing := false
@@ -89,7 +161,7 @@ func (t *tx) EventInsertMany(ctx context.Context, p *store.EventInsertManyParams
 		var id *uuid.UUID
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
-			return nil, translate(err, "insert %d events", n)
+			return nil, err
 		}
 		if id == nil {
 			missing = true
@@ -99,18 +171,12 @@ func (t *tx) EventInsertMany(ctx context.Context, p *store.EventInsertManyParams
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, translate(err, "insert %d events", n)
+		return nil, err
 	}
 	if missing {
-		return nil, fmt.Errorf("insert %d events: a contact is not the tenant's: %w", n, store.ErrNotFound)
+		return nil, fmt.Errorf("a contact is not the tenant's: %w", store.ErrNotFound)
 	}
-	out := make([]domain.Event, 0, len(written))
-	for _, e := range evs {
-		if written[e.ID] {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return written, nil
 }
 
 // EventList pages through a tenant's events, newest first.

@@ -15,3 +15,10 @@ const (
 	ExecutionInsertManySQL        = executionInsertManySQL
 	ExecutionInsertManyKeylessSQL = executionInsertManyKeylessSQL
 )
+
+// EventInsertManySQL and EventInsertManyPlainSQL expose the two forms of
+// the event insert to the WAL test.
+const (
+	EventInsertManySQL      = eventInsertManySQL
+	EventInsertManyPlainSQL = eventInsertManyPlainSQL
+)
