@@ -22,3 +22,6 @@ const (
 	EventInsertManySQL      = eventInsertManySQL
 	EventInsertManyPlainSQL = eventInsertManyPlainSQL
 )
+
+// MessageInsertManySQL exposes the batch message insert to the WAL test.
+const MessageInsertManySQL = messageInsertManySQL

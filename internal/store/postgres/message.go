@@ -295,7 +295,13 @@ func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSen
 // contacts_gone_messages trigger then clears the contact of these
 // messages), and the tenant's row when a message has no contact (as a
 // tenant delete and tenants_gone_messages); when one is missing nothing
-// is stored and the statement returns false. Raw SQL: the arrays' length
+// is stored and the statement returns false. A message whose ID is stored
+// is skipped by a probe of the key (a scalar subquery per row, never
+// flattened into a join over the tenant's messages); the insert is a
+// plain one, not INSERT ... ON CONFLICT, whose speculative insertion wrote
+// one more WAL record per message: a message ID is new at each send, so
+// only a concurrent insert of the same ID, which no sender makes, would
+// fail it (ErrConflict). Raw SQL: the arrays' length
 // varies per call. Planned at each call (planEachCall): cached, its generic
 // plan, made while contacts was small, read every contact of the tenant
 // to lock a few (an index scan on tenant_id filtered by = ANY).
@@ -318,7 +324,7 @@ const messageInsertManySQL = `WITH c AS MATERIALIZED (
         AS u(id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id,
         template_id, recipient, provider_message_id, status, error_code, error_text, at)
     WHERE (SELECT ok.found FROM ok)
-    ON CONFLICT (tenant_id, id) DO NOTHING
+      AND (SELECT 1 FROM messages x WHERE x.tenant_id = $1 AND x.id = u.id LIMIT 1) IS NULL
     RETURNING id, channel, provider_message_id
 ), ids AS (
     INSERT INTO message_provider_ids (tenant_id, channel, provider_message_id, message_id)
@@ -327,7 +333,8 @@ const messageInsertManySQL = `WITH c AS MATERIALIZED (
 SELECT ok.found FROM ok`
 
 // MessageInsertMany records several sends of one tenant in one round
-// trip; a message whose ID is stored already is left as it is.
+// trip; a message whose ID is stored already (or comes earlier in ps) is
+// left as it is; one a concurrent transaction inserts is ErrConflict.
 func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertParams) error {
 	n := len(ps)
 	if n == 0 {
@@ -336,6 +343,17 @@ func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertPar
 	if err := store.OneTenant(ps, func(p *store.MessageInsertParams) uuid.UUID { return p.TenantID }); err != nil {
 		return fmt.Errorf("insert messages: %w", err)
 	}
+	// Each ID once (the insert is a plain one): the first of a repeat.
+	seen := make(map[uuid.UUID]bool, n)
+	once := make([]*store.MessageInsertParams, 0, n)
+	for _, p := range ps {
+		if p.ID != uuid.Nil && seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		once = append(once, p)
+	}
+	ps, n = once, len(once)
 	ids, channels, versions := make([]uuid.UUID, n), make([]string, n), make([]int32, n)
 	conns, contacts, workflows, execs, steps, templates := make([]*uuid.UUID, n), make([]*uuid.UUID, n), make([]*uuid.UUID, n),
 		make([]*uuid.UUID, n), make([]*uuid.UUID, n), make([]*uuid.UUID, n)

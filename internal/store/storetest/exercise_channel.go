@@ -837,8 +837,10 @@ func exerciseMessageInsertMany(t *testing.T, f *fixture) {
 		ErrorText: "the number is suppressed", At: at}
 	again := &store.MessageInsertParams{TenantID: f.tenantA.ID, ID: old.ID, Channel: domain.ChannelWhatsApp,
 		Recipient: "4900000000000", At: at}
+	repeat := &store.MessageInsertParams{TenantID: f.tenantA.ID, ID: queued.ID, Channel: domain.ChannelEmail,
+		Recipient: "repeat@example.com", At: at}
 	f.in(t, f.tenantA.ID, func(tx store.Tx) {
-		require.NoError(t, tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{queued, skipped, again}))
+		require.NoError(t, tx.MessageInsertMany(f.ctx, []*store.MessageInsertParams{queued, skipped, again, repeat}))
 		require.NoError(t, tx.MessageInsertMany(f.ctx, nil))
 	})
 	f.read(t, f.tenantA.ID, func(tx store.Tx) {
@@ -846,7 +848,7 @@ func exerciseMessageInsertMany(t *testing.T, f *fixture) {
 		require.NoError(t, err)
 		require.Equal(t, domain.MessageQueued, q.Status)
 		require.Equal(t, domain.ChannelEmail, q.Channel)
-		require.Equal(t, "ada@example.com", q.Recipient)
+		require.Equal(t, "ada@example.com", q.Recipient, "the first of an ID repeated in the batch")
 		require.Equal(t, "<many-q@example.com>", *q.ProviderMessageID)
 		require.Equal(t, &exec, q.ExecutionID)
 		require.Equal(t, "send", q.NodeID)
