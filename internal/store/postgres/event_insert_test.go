@@ -34,29 +34,38 @@ func insertTenantContact(ctx context.Context, tx pgx.Tx, tenantID, contactID uui
 // than through the statement with ON CONFLICT, which EventInsertMany runs
 // only after a concurrent copy failed the plain one.
 func TestEventInsertIsNotSpeculative(t *testing.T) {
-	ctx := context.Background()
-	s := storetest.PostgresStore(t)
-	tenantID, contactID := uuid.New(), uuid.New()
 	const n = 64
-	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if err := insertTenantContact(ctx, tx, tenantID, contactID, "wal-events"); err != nil {
-			return err
-		}
-		now := time.Now().UTC()
-		insert := func(sql, prefix string) int64 {
+	requirePlainSavesWAL(t, "events", n, postgres.EventInsertManySQL, postgres.EventInsertManyPlainSQL,
+		func(ctx context.Context, tx pgx.Tx, sql string, tenantID, contactID uuid.UUID) int64 {
 			ids, contacts := make([]uuid.UUID, n), make([]uuid.UUID, n)
 			names, props, msgIDs := make([]string, n), make([]string, n), make([]string, n)
 			at := make([]time.Time, n)
 			for i := range ids {
 				ids[i], contacts[i], names[i], props[i] = domain.NewID(), contactID, "page.viewed", `{"path":"/"}`
-				msgIDs[i], at[i] = fmt.Sprintf("%s-%d", prefix, i), now
+				msgIDs[i], at[i] = fmt.Sprintf("%s-%d", ids[i], i), time.Now().UTC()
 			}
 			return explainWAL(t, ctx, tx, sql, tenantID, ids, contacts, names, props, at, at, msgIDs)
+		})
+}
+
+// requirePlainSavesWAL writes n rows through speculativeSQL, then n more
+// through plainSQL, by insert in one transaction with a tenant and a
+// contact, and requires the plain statement to write at least one WAL
+// record fewer per row.
+func requirePlainSavesWAL(t *testing.T, what string, n int64, speculativeSQL, plainSQL string,
+	insert func(ctx context.Context, tx pgx.Tx, sql string, tenantID, contactID uuid.UUID) int64) {
+	t.Helper()
+	ctx := context.Background()
+	s := storetest.PostgresStore(t)
+	tenantID, contactID := uuid.New(), uuid.New()
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if err := insertTenantContact(ctx, tx, tenantID, contactID, "wal-"+what); err != nil {
+			return err
 		}
-		speculative := insert(postgres.EventInsertManySQL, "spec")
-		plain := insert(postgres.EventInsertManyPlainSQL, "plain")
-		t.Logf("WAL records of %d events: plain %d, with ON CONFLICT %d", n, plain, speculative)
-		require.LessOrEqual(t, plain, speculative-n, "WAL records of %d events: plain %d, with ON CONFLICT %d", n, plain, speculative)
+		speculative := insert(ctx, tx, speculativeSQL, tenantID, contactID)
+		plain := insert(ctx, tx, plainSQL, tenantID, contactID)
+		t.Logf("WAL records of %d %s: plain %d, with ON CONFLICT %d", n, what, plain, speculative)
+		require.LessOrEqual(t, plain, speculative-n, "WAL records of %d %s: plain %d, with ON CONFLICT %d", n, what, plain, speculative)
 		return nil
 	})
 	require.NoError(t, err)
@@ -155,19 +164,12 @@ func explainWALWritten(t *testing.T, ctx context.Context, tx pgx.Tx, sql string,
 // one WAL record fewer each than the same statement with ON CONFLICT on
 // the key in place of its probe of the key (as before).
 func TestMessageInsertIsNotSpeculative(t *testing.T) {
-	ctx := context.Background()
-	s := storetest.PostgresStore(t)
-	tenantID, contactID := uuid.New(), uuid.New()
 	const probe = "\n      AND (SELECT 1 FROM messages x WHERE x.tenant_id = $1 AND x.id = u.id LIMIT 1) IS NULL"
 	require.Contains(t, postgres.MessageInsertManySQL, probe)
 	speculativeSQL := strings.Replace(postgres.MessageInsertManySQL, probe, "\n    ON CONFLICT (tenant_id, id) DO NOTHING", 1)
 	const n = 64
-	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if err := insertTenantContact(ctx, tx, tenantID, contactID, "wal-messages"); err != nil {
-			return err
-		}
-		now := time.Now().UTC()
-		insert := func(sql string) int64 {
+	requirePlainSavesWAL(t, "messages", n, speculativeSQL, postgres.MessageInsertManySQL,
+		func(ctx context.Context, tx pgx.Tx, sql string, tenantID, contactID uuid.UUID) int64 {
 			ids, versions := make([]uuid.UUID, n), make([]int32, n)
 			channels, nodes, recipients, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 			codes, texts, providerIDs := make([]string, n), make([]string, n), make([]*string, n)
@@ -176,16 +178,9 @@ func TestMessageInsertIsNotSpeculative(t *testing.T) {
 			ats := make([]time.Time, n)
 			for i := range ids {
 				ids[i], channels[i], contacts[i], recipients[i] = domain.NewID(), "whatsapp", &contactID, "4915112345678"
-				statuses[i], ats[i] = "queued", now
+				statuses[i], ats[i] = "queued", time.Now().UTC()
 			}
 			return explainWALWritten(t, ctx, tx, sql, tenantID, ids, channels, conns, contacts, workflows, versions, execs, steps,
 				nodes, templates, recipients, providerIDs, statuses, codes, texts, ats)
-		}
-		speculative := insert(speculativeSQL)
-		plain := insert(postgres.MessageInsertManySQL)
-		t.Logf("WAL records of %d messages: plain %d, with ON CONFLICT %d", n, plain, speculative)
-		require.LessOrEqual(t, plain, speculative-n, "WAL records of %d messages: plain %d, with ON CONFLICT %d", n, plain, speculative)
-		return nil
-	})
-	require.NoError(t, err)
+		})
 }
