@@ -17,17 +17,6 @@ import (
 	"github.com/nextflow-dev/nextflow/internal/store/storetest"
 )
 
-// insertTenantContact writes a tenant and one contact of it by hand.
-func insertTenantContact(ctx context.Context, tx pgx.Tx, tenantID, contactID uuid.UUID, slug string) error {
-	if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, $2, $2, 'PRO')", tenantID, slug); err != nil {
-		return fmt.Errorf("insert tenant %s: %w", slug, err)
-	}
-	if _, err := tx.Exec(ctx, "INSERT INTO contacts (tenant_id, id) VALUES ($1, $2)", tenantID, contactID); err != nil {
-		return fmt.Errorf("insert contact of %s: %w", slug, err)
-	}
-	return nil
-}
-
 // An event insert is plain, not a speculative insertion: counted by
 // EXPLAIN (ANALYZE, WAL) in one transaction, 64 events write at least one
 // record fewer each (the confirmation ON CONFLICT writes after each row)

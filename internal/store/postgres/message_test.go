@@ -27,7 +27,7 @@ func TestMessageMarkSentIsAHOTUpdate(t *testing.T) {
 	s := storetest.PostgresStore(t)
 	tenantID, id := uuid.New(), uuid.New()
 	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'HOT', 'hot', 'PRO')", tenantID); err != nil {
+		if err := insertTenant(ctx, tx, tenantID, "hot"); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO messages (tenant_id, id, channel, recipient, status, queued_at)
@@ -67,11 +67,7 @@ func TestMessageInsertLeavesItsTenantRowAlone(t *testing.T) {
 	s := storetest.PostgresStore(t)
 	tenantID, contactID := uuid.New(), uuid.New()
 	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Lock', 'lock-messages', 'PRO')", tenantID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, "INSERT INTO contacts (tenant_id, id, email) VALUES ($1, $2, 'ada@example.com')", tenantID, contactID)
-		return err
+		return insertTenantContact(ctx, tx, tenantID, contactID, "lock-messages")
 	})
 	require.NoError(t, err)
 

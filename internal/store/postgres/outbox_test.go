@@ -27,10 +27,7 @@ func TestOutboxOutcomesAreHOTUpdates(t *testing.T) {
 	response := `{"messageId":"` + uuid.NewString() + `","providerMessageId":"` + strings.Repeat("a", 60) +
 		`","to":"ana@example.com","response":"250 2.0.0 Ok: queued as 4ABCDEF"}`
 	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'HOT', 'hot-outbox', 'PRO')", tenantID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+		if err := insertTenantWorkflow(ctx, tx, tenantID, workflowID, "hot-outbox"); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, context)
@@ -69,10 +66,7 @@ func TestOutboxEntryLeavesItsTenantRowAlone(t *testing.T) {
 	s := storetest.PostgresStore(t)
 	tenantID, workflowID, execID := uuid.New(), uuid.New(), uuid.New()
 	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Lock', 'lock-outbox', 'PRO')", tenantID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
+		if err := insertTenantWorkflow(ctx, tx, tenantID, workflowID, "lock-outbox"); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, context)

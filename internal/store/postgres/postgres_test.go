@@ -35,16 +35,34 @@ type noopWorker struct {
 
 func (noopWorker) Work(context.Context, *river.Job[noopArgs]) error { return nil }
 
-// insertTenantWorkflow inserts through tx (the tests' pool, whose role
-// the row policies do not hold back) a tenant with slug and one workflow of
-// it, for tests that write the rows under test by hand in the same
-// transaction.
-func insertTenantWorkflow(ctx context.Context, tx pgx.Tx, tenantID, workflowID uuid.UUID, slug string) error {
+// insertTenant inserts through tx (the tests' pool, whose role the row
+// policies do not hold back) a tenant with slug, for tests that write the
+// rows under test by hand in the same transaction.
+func insertTenant(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, slug string) error {
 	if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, $2, $2, 'PRO')", tenantID, slug); err != nil {
 		return fmt.Errorf("insert tenant %s: %w", slug, err)
 	}
+	return nil
+}
+
+// insertTenantWorkflow is insertTenant and one workflow of the tenant.
+func insertTenantWorkflow(ctx context.Context, tx pgx.Tx, tenantID, workflowID uuid.UUID, slug string) error {
+	if err := insertTenant(ctx, tx, tenantID, slug); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'wf', '{}')", workflowID, tenantID); err != nil {
 		return fmt.Errorf("insert workflow of %s: %w", slug, err)
+	}
+	return nil
+}
+
+// insertTenantContact is insertTenant and one contact of the tenant.
+func insertTenantContact(ctx context.Context, tx pgx.Tx, tenantID, contactID uuid.UUID, slug string) error {
+	if err := insertTenant(ctx, tx, tenantID, slug); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO contacts (tenant_id, id) VALUES ($1, $2)", tenantID, contactID); err != nil {
+		return fmt.Errorf("insert contact of %s: %w", slug, err)
 	}
 	return nil
 }

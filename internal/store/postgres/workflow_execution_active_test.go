@@ -25,7 +25,7 @@ func TestExecutionListActiveIDsByWorkflowReadsTheActiveIndex(t *testing.T) {
 	tenantID, busy, other := uuid.New(), uuid.New(), uuid.New()
 	var active []uuid.UUID
 	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Active', 'active-idx', 'PRO')", tenantID); err != nil {
+		if err := insertTenant(ctx, tx, tenantID, "active-idx"); err != nil {
 			return err
 		}
 		for _, wf := range []uuid.UUID{busy, other} {
