@@ -39,6 +39,20 @@ type Usage struct {
 	WALRecords, WALBytes int64
 }
 
+// Since is what was used between before and u, two readings of one
+// Meter; Counted when both counted.
+func (u Usage) Since(before Usage) Usage {
+	return Usage{
+		ProcessCPU: u.ProcessCPU - before.ProcessCPU,
+		DBCPU:      u.DBCPU - before.DBCPU,
+		Counted:    u.Counted && before.Counted,
+		Commits:    u.Commits - before.Commits,
+		Statements: u.Statements - before.Statements,
+		WALRecords: u.WALRecords - before.WALRecords,
+		WALBytes:   u.WALBytes - before.WALBytes,
+	}
+}
+
 // Meter reads what a bench phase cost: this process's CPU, and on a
 // PostgreSQL server on this machine its processes' CPU (the postmaster's
 // own and its children's, found from postmaster.pid in the data

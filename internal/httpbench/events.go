@@ -237,12 +237,13 @@ func Events(ctx context.Context, st store.Store, cfg EventsConfig) (*EventsResul
 			started, startRate, done, after))
 		if cfg.Meter != nil && p.Items > 0 {
 			// The load generator's CPU is in the process figure too.
-			per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(p.Items) }
-			c := fmt.Sprintf("CPU µs/event: process %.1f, database %.1f", per(u1.ProcessCPU-u0.ProcessCPU), per(u1.DBCPU-u0.DBCPU))
-			if u1.Counted && u0.Counted && p.Requests > 0 {
+			d := u1.Since(u0)
+			perItem := func(v int64) float64 { return float64(v) / float64(p.Items) }
+			perReq := func(v int64) float64 { return float64(v) / float64(p.Requests) }
+			c := fmt.Sprintf("CPU µs/event: process %.1f, database %.1f", perItem(d.ProcessCPU.Microseconds()), perItem(d.DBCPU.Microseconds()))
+			if d.Counted && p.Requests > 0 {
 				c += fmt.Sprintf("; per request %.1f statements, %.2f commits; WAL/event %.1f records, %.0f bytes",
-					float64(u1.Statements-u0.Statements)/float64(p.Requests), float64(u1.Commits-u0.Commits)/float64(p.Requests),
-					float64(u1.WALRecords-u0.WALRecords)/float64(p.Items), float64(u1.WALBytes-u0.WALBytes)/float64(p.Items))
+					perReq(d.Statements), perReq(d.Commits), perItem(d.WALRecords), perItem(d.WALBytes))
 			}
 			p.Extra = append(p.Extra, c)
 		}

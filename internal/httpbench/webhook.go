@@ -167,12 +167,12 @@ func Webhook(ctx context.Context, st store.Store, cfg WebhookConfig) (*WebhookRe
 			// The load generator's CPU is in this figure too.
 			p.Extra = append(p.Extra, fmt.Sprintf("process CPU %.0fµs/req", float64((benchmeter.ProcessCPU()-cpu0).Microseconds())/float64(p.Requests)))
 			if cfg.Meter != nil {
-				u1 := cfg.Meter(ctx)
-				p.Extra = append(p.Extra, fmt.Sprintf("database CPU %.0fµs/req", float64((u1.DBCPU-u0.DBCPU).Microseconds())/float64(p.Requests)))
-				if u0.Counted && u1.Counted {
+				d := cfg.Meter(ctx).Since(u0)
+				perReq := func(v int64) float64 { return float64(v) / float64(p.Requests) }
+				p.Extra = append(p.Extra, fmt.Sprintf("database CPU %.0fµs/req", perReq(d.DBCPU.Microseconds())))
+				if d.Counted {
 					p.Extra = append(p.Extra, fmt.Sprintf("%.2f statements, %.3f commits/req, WAL %.1f records, %.0f bytes/req",
-						float64(u1.Statements-u0.Statements)/float64(p.Requests), float64(u1.Commits-u0.Commits)/float64(p.Requests),
-						float64(u1.WALRecords-u0.WALRecords)/float64(p.Requests), float64(u1.WALBytes-u0.WALBytes)/float64(p.Requests)))
+						perReq(d.Statements), perReq(d.Commits), perReq(d.WALRecords), perReq(d.WALBytes)))
 				}
 			}
 		}

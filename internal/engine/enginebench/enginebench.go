@@ -74,14 +74,16 @@ func costOf(before, after benchmeter.Usage, n int) Cost {
 	if n <= 0 {
 		return Cost{}
 	}
+	d := after.Since(before)
+	per := func(v int64) float64 { return float64(v) / float64(n) }
 	return Cost{
-		ProcessCPU: (after.ProcessCPU - before.ProcessCPU) / time.Duration(n),
-		DBCPU:      (after.DBCPU - before.DBCPU) / time.Duration(n),
-		Counted:    before.Counted && after.Counted,
-		Commits:    float64(after.Commits-before.Commits) / float64(n),
-		Statements: float64(after.Statements-before.Statements) / float64(n),
-		WALRecords: float64(after.WALRecords-before.WALRecords) / float64(n),
-		WALBytes:   float64(after.WALBytes-before.WALBytes) / float64(n),
+		ProcessCPU: d.ProcessCPU / time.Duration(n),
+		DBCPU:      d.DBCPU / time.Duration(n),
+		Counted:    d.Counted,
+		Commits:    per(d.Commits),
+		Statements: per(d.Statements),
+		WALRecords: per(d.WALRecords),
+		WALBytes:   per(d.WALBytes),
 	}
 }
 
