@@ -27,7 +27,7 @@ import (
 )
 
 const benchUsage = `usage:
-  nextflow bench engine --db sqlite|postgres [--executions N] [--steps K] [--advance-batch B]
+  nextflow bench engine --db sqlite|postgres [--executions N] [--steps K] [--advance-batch B] [--advance-batchers T]
                         [--effect-results group|alone|both] [--effects-only] [--max-uncommitted-calls N] [--calls-by-jobs]
   nextflow bench cron   --db sqlite|postgres [--schedules N]
   nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
@@ -83,6 +83,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	profileDir := fs.String("profile-dir", "", "write CPU and heap profiles of each saturated side-effect and send phase into this directory")
 	advanceBatch := fs.Int("advance-batch", engine.DefaultAdvanceBatch, "executions per group-commit transaction (1: one transaction each)")
+	advanceBatchers := fs.Int("advance-batchers", engine.DefaultAdvanceBatchers, "group-commit transactions that may run at once")
 	effectResults := fs.String("effect-results", "both", "where side effects' results are recorded: group, alone or both")
 	effectsOnly := fs.Bool("effects-only", false, "run only the side-effect phases")
 	callsByJobs := fs.Bool("calls-by-jobs", false, "leave every call to an advance job (no call made by the starting process)")
@@ -137,7 +138,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	switch args[0] {
 	case "engine":
 		cfg := enginebench.Config{Workers: workers, Executions: *executions, Nodes: *steps,
-			Engine: engine.Options{AdvanceBatch: *advanceBatch, EffectResultsAlone: *effectResults == "alone",
+			Engine: engine.Options{AdvanceBatch: *advanceBatch, AdvanceBatchers: *advanceBatchers, EffectResultsAlone: *effectResults == "alone",
 				MaxUncommittedCalls: *maxUncommitted, CallAfterStart: !*callsByJobs,
 				// As serve runs it: a heartbeat under a node ID (engine node.go).
 				NodeID: store.NewNodeID(), NodeAlone: st.Dialect() == store.DialectSQLite}}
