@@ -244,7 +244,8 @@ const contactCandidatesSQL = `WITH want AS MATERIALIZED (
     ORDER BY k.id
 )
 SELECT c.* FROM want
-    CROSS JOIN LATERAL (SELECT ` + contactColumns + ` FROM contacts WHERE tenant_id = $1 AND id = want.id FOR NO KEY UPDATE) AS c`
+    CROSS JOIN LATERAL (SELECT ` + contactColumns + ` FROM contacts WHERE tenant_id = $1 AND id = want.id AND ` + customPlanOnly + `
+    FOR NO KEY UPDATE) AS c`
 
 // contactColumnsQualified is contactColumns of the table aliased c, for
 // statements that join it with unnest(...) columns of the same names.
@@ -273,6 +274,7 @@ const contactInsertManySQL = `INSERT INTO contacts (` + contactColumns + `)
 SELECT u.id, $1, u.external_id, u.email, u.phone, u.messenger_psid, u.name, u.timezone, u.locale,
     u.attributes::jsonb, u.subscriptions::jsonb, $2, $2, u.last_seen_at
 FROM ` + contactUnnest + `
+WHERE ` + customPlanOnly + `
 ON CONFLICT DO NOTHING RETURNING ` + contactColumns
 
 // contactUpdateManySQL writes the merged state of a batch's matched
@@ -287,7 +289,7 @@ const contactUpdateManySQL = `UPDATE contacts AS c SET external_id = u.external_
     last_seen_at = u.last_seen_at
 FROM ` + contactUnnest + `
     CROSS JOIN LATERAL (SELECT x.ctid AS tid FROM contacts AS x WHERE x.tenant_id = $1 AND x.id = u.id LIMIT 1) AS k
-WHERE c.ctid = k.tid AND c.tenant_id = $1
+WHERE c.ctid = k.tid AND c.tenant_id = $1 AND ` + customPlanOnly + `
 RETURNING ` + contactColumnsQualified
 
 // ContactUpsertMany upserts several contacts of one tenant in order. It
@@ -471,7 +473,7 @@ func (t *tx) contactUpsertManyOnce(ctx context.Context, ps []*store.ContactUpser
 
 // contactCandidates loads and locks the contacts a batch may match.
 func (t *tx) contactCandidates(ctx context.Context, tenantID uuid.UUID, exts, emails []string, b *contactBatch) error {
-	rows, err := t.tx.Query(ctx, contactCandidatesSQL, planEachCall, tenantID, exts, emails)
+	rows, err := t.tx.Query(ctx, contactCandidatesSQL, tenantID, exts, emails)
 	if err != nil {
 		return translate(err, "load %d contacts", len(exts)+len(emails))
 	}
@@ -546,9 +548,9 @@ func contactExecMany(ctx context.Context, q pgx.Tx, sql string, cs []*domain.Con
 			seen[i] = contactNoTime
 		}
 	}
-	// Planned on each call (an unnamed statement), with the arrays' real
-	// length and the table's current size.
-	rows, err := q.Query(ctx, sql, planEachCall, cs[0].TenantID, now, ids, exts, emails, phones, psids,
+	// Planned on each call (customPlanOnly), with the arrays' real length
+	// and the table's current size.
+	rows, err := q.Query(ctx, sql, cs[0].TenantID, now, ids, exts, emails, phones, psids,
 		names, tzs, locales, attrs, subs, seen)
 	if err != nil {
 		return translate(err, "%s %d contacts", what, n)

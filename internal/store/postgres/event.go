@@ -38,7 +38,7 @@ func toEvent(r dbsqlc.Event) domain.Event {
 // these events); when one is not the tenant's nothing is stored and the
 // statement returns a NULL id. Raw SQL: the arrays' length varies per call.
 //
-// Planned on each call (planEachCall), and each distinct contact is one
+// Planned on each call (customPlanOnly), and each distinct contact is one
 // primary-key probe, taken in id order (a subquery with a locking clause
 // is not flattened, so it stays the inner side of a nested loop): as a
 // filter id = ANY($3) in a cached generic plan made while contacts was
@@ -78,7 +78,7 @@ const eventInsertManyHead = `WITH want AS MATERIALIZED (
     SELECT $1, u.id, u.contact_id, u.name, u.properties::jsonb, u.occurred_at, u.received_at, u.message_id
     FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
         AS u(id, contact_id, name, properties, occurred_at, received_at, message_id)
-    WHERE (SELECT ok.found FROM ok)`
+    WHERE (SELECT ok.found FROM ok) AND ` + customPlanOnly
 
 const eventInsertManyTail = `
     RETURNING id
@@ -151,7 +151,7 @@ func insertEvents(ctx context.Context, q pgx.Tx, sql string, tenantID uuid.UUID,
 		names[i], props[i], msgIDs[i] = e.Name, string(e.Properties), e.MessageID
 		occurred[i], received[i] = e.OccurredAt, e.ReceivedAt
 	}
-	rows, err := q.Query(ctx, sql, planEachCall, tenantID, ids, contacts, names, props, occurred, received, msgIDs)
+	rows, err := q.Query(ctx, sql, tenantID, ids, contacts, names, props, occurred, received, msgIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -240,7 +240,7 @@ const messageMarkSentManySQL = `WITH sent AS (
         sent_at = coalesce(m.sent_at, u.at),
         updated_at = clock_timestamp()
     FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS u(id, provider_message_id, at)
-    WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[]) AND m.id = u.id
+    WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[]) AND m.id = u.id AND ` + customPlanOnly + `
     RETURNING m.id, m.channel, m.provider_message_id AS now_id,
         (SELECT was.provider_message_id FROM messages AS was WHERE was.tenant_id = $1 AND was.id = m.id) AS was_id
 ), added AS (
@@ -265,7 +265,7 @@ func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSen
 	for i, p := range ps {
 		ids[i], providerIDs[i], ats[i] = p.ID, p.ProviderMessageID, atOrNow(p.At)
 	}
-	rows, err := t.tx.Query(ctx, messageMarkSentManySQL, planEachCall, tenantID, ids, providerIDs, ats)
+	rows, err := t.tx.Query(ctx, messageMarkSentManySQL, tenantID, ids, providerIDs, ats)
 	if err != nil {
 		return translate(err, "mark %d messages sent", n)
 	}
@@ -302,9 +302,9 @@ func (t *tx) MessageMarkSentMany(ctx context.Context, ps []*store.MessageMarkSen
 // one more WAL record per message: a message ID is new at each send, so
 // only a concurrent insert of the same ID, which no sender makes, would
 // fail it (ErrConflict). Raw SQL: the arrays' length
-// varies per call. Planned at each call (planEachCall): cached, its generic
-// plan, made while contacts was small, read every contact of the tenant
-// to lock a few (an index scan on tenant_id filtered by = ANY).
+// varies per call. Planned at each call (customPlanOnly): a generic plan,
+// made while contacts was small, read every contact of the tenant to lock
+// a few (an index scan on tenant_id filtered by = ANY).
 const messageInsertManySQL = `WITH c AS MATERIALIZED (
     SELECT id FROM contacts WHERE tenant_id = $1 AND id = ANY($5::uuid[]) ORDER BY id FOR KEY SHARE
 ), t AS MATERIALIZED (
@@ -323,7 +323,7 @@ const messageInsertManySQL = `WITH c AS MATERIALIZED (
         $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])
         AS u(id, channel, connection_id, contact_id, workflow_id, workflow_version, execution_id, step_id, node_id,
         template_id, recipient, provider_message_id, status, error_code, error_text, at)
-    WHERE (SELECT ok.found FROM ok)
+    WHERE (SELECT ok.found FROM ok) AND ` + customPlanOnly + `
       AND (SELECT 1 FROM messages x WHERE x.tenant_id = $1 AND x.id = u.id LIMIT 1) IS NULL
     RETURNING id, channel, provider_message_id
 ), ids AS (
@@ -371,7 +371,7 @@ func (t *tx) MessageInsertMany(ctx context.Context, ps []*store.MessageInsertPar
 		statuses[i], codes[i], texts[i], ats[i] = string(status), p.ErrorCode, p.ErrorText, atOrNow(p.At)
 	}
 	var found bool
-	if err := t.tx.QueryRow(ctx, messageInsertManySQL, planEachCall, ps[0].TenantID, ids, channels, conns, contacts, workflows, versions,
+	if err := t.tx.QueryRow(ctx, messageInsertManySQL, ps[0].TenantID, ids, channels, conns, contacts, workflows, versions,
 		execs, steps, nodes, templates, recipients, providerIDs, statuses, codes, texts, ats).Scan(&found); err != nil {
 		return translate(err, "insert %d messages", n)
 	}

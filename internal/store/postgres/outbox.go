@@ -119,7 +119,7 @@ func (t *tx) OutboxListByExecution(ctx context.Context, tenantID, executionID uu
 const outboxUpdateManySQL = `UPDATE outbox AS o
 SET status = u.status, attempts = u.attempts, response = u.response::jsonb, error = u.error, updated_at = clock_timestamp()
 FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u(id, status, attempts, response, error)
-WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) AND o.id = u.id`
+WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) AND o.id = u.id AND ` + customPlanOnly
 
 // OutboxUpdateMany records the outcomes of several entries of one tenant
 // in one round trip; an entry that does not exist is store.ErrNotFound.
@@ -137,7 +137,7 @@ func (t *tx) OutboxUpdateMany(ctx context.Context, ps []*store.OutboxUpdateParam
 		ids[i], statuses[i], attempts[i] = p.ID, string(p.Status), int32(p.Attempts)
 		responses[i], errs[i] = jsonOrNil(store.StorableJSON(p.Response)), store.StorableText(p.Error)
 	}
-	tag, err := t.tx.Exec(ctx, outboxUpdateManySQL, planEachCall, ps[0].TenantID, ids, statuses, attempts, responses, errs)
+	tag, err := t.tx.Exec(ctx, outboxUpdateManySQL, ps[0].TenantID, ids, statuses, attempts, responses, errs)
 	if err != nil {
 		return translate(err, "update %d outbox entries", n)
 	}
@@ -152,7 +152,7 @@ func (t *tx) OutboxUpdateMany(ctx context.Context, ps []*store.OutboxUpdateParam
 const outboxAttemptManySQL = `UPDATE outbox AS o
 SET attempts = o.attempts + 1, attempted_at = clock_timestamp(), updated_at = clock_timestamp()
 FROM unnest($2::uuid[]) AS u(id)
-WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) AND o.id = u.id
+WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) AND o.id = u.id AND ` + customPlanOnly + `
 RETURNING o.id, o.attempts`
 
 // OutboxAttemptMany counts one more attempt of each of the tenant's
@@ -162,7 +162,7 @@ func (t *tx) OutboxAttemptMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := t.tx.Query(ctx, outboxAttemptManySQL, planEachCall, tenantID, ids)
+	rows, err := t.tx.Query(ctx, outboxAttemptManySQL, tenantID, ids)
 	if err != nil {
 		return nil, translate(err, "count attempts of %d outbox entries", len(ids))
 	}

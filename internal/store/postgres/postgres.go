@@ -127,6 +127,13 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if opts.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
 	}
+	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
+		// The batch statements rely on PostgreSQL weighing a generic plan
+		// against the plans made for each call (customPlanOnly); a server
+		// set to force_generic_plan would skip that. The URL may still set
+		// it.
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "auto"
+	}
 	if !strings.Contains(databaseURL, "pool_max_conns") {
 		// pgxpool's default (the number of CPUs, at least 4) starves River's
 		// workers, each of which holds a connection while it advances an

@@ -345,7 +345,7 @@ func (t *tx) ExecutionLockMany(ctx context.Context, tenantID uuid.UUID, ids []uu
 
 // executionUpdateManySQL writes the state of several executions of one
 // tenant in one round trip; the arrays are zipped row by row. call_node is
-// cleared, as ExecutionUpdate does. Planned at each call (planEachCall).
+// cleared, as ExecutionUpdate does. Planned at each call (customPlanOnly).
 const executionUpdateManySQL = `UPDATE workflow_executions AS e
 SET status = u.status, context = u.context::json, current_node_id = u.current_node_id, token = u.token,
     step_count = u.step_count, error = u.error, started_at = u.started_at, finished_at = u.finished_at,
@@ -353,7 +353,7 @@ SET status = u.status, context = u.context::json, current_node_id = u.current_no
 FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::text[],
     $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
     AS u(id, status, context, current_node_id, token, step_count, error, started_at, finished_at, wake_at)
-WHERE e.tenant_id = $1 AND e.id = ANY($2::uuid[]) AND e.id = u.id`
+WHERE e.tenant_id = $1 AND e.id = ANY($2::uuid[]) AND e.id = u.id AND ` + customPlanOnly
 
 // ExecutionUpdateMany writes the state of several executions of one tenant
 // in one round trip; an execution that does not exist is store.ErrNotFound.
@@ -375,7 +375,7 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 		tokens[i], counts[i] = p.Token, int32(p.StepCount)
 		started[i], finished[i], wakes[i] = p.StartedAt, p.FinishedAt, microPtr(p.WakeAt)
 	}
-	tag, err := t.tx.Exec(ctx, executionUpdateManySQL, planEachCall, tenantID, ids, statuses, contexts, nodes, tokens, counts, errs, started, finished, wakes)
+	tag, err := t.tx.Exec(ctx, executionUpdateManySQL, tenantID, ids, statuses, contexts, nodes, tokens, counts, errs, started, finished, wakes)
 	if err != nil {
 		return translate(err, "update %d executions", n)
 	}
@@ -387,13 +387,13 @@ func (t *tx) ExecutionUpdateMany(ctx context.Context, ps []*store.ExecutionUpdat
 
 // executionStatesSQL reads the status and token of several executions of
 // one tenant: one primary-key probe per ID. Planned at each call
-// (planEachCall): a generic plan made while the table was small
+// (customPlanOnly): a generic plan made while the table was small
 // hash-joins the IDs against every execution of the tenant (the lateral
 // subquery is pulled up), and one made after ANALYZE saw a small table
 // probes with a sequential scan.
 const executionStatesSQL = `SELECT e.id, e.status, e.token FROM (SELECT DISTINCT x FROM unnest($2::uuid[]) AS x) AS want
 CROSS JOIN LATERAL (
-    SELECT id, status, token FROM workflow_executions WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND id = want.x
+    SELECT id, status, token FROM workflow_executions WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND id = want.x AND ` + customPlanOnly + `
 ) AS e`
 
 // ExecutionStates reads the status and token of the executions of ids that
@@ -402,7 +402,7 @@ func (t *tx) ExecutionStates(ctx context.Context, tenantID uuid.UUID, ids []uuid
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := t.tx.Query(ctx, executionStatesSQL, planEachCall, tenantID, ids)
+	rows, err := t.tx.Query(ctx, executionStatesSQL, tenantID, ids)
 	if err != nil {
 		return nil, translate(err, "read the state of %d executions", len(ids))
 	}

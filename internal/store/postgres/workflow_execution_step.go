@@ -210,7 +210,7 @@ SET status = u.status, attempt = u.attempt, output = u.output::json, error = u.e
     finished_at = u.finished_at
 FROM unnest($2::uuid[], $3::int[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
     AS u(execution_id, seq, status, attempt, output, error, handle, finished_at)
-WHERE s.tenant_id = $1 AND s.execution_id = ANY($2::uuid[]) AND s.execution_id = u.execution_id AND s.seq = u.seq`
+WHERE s.tenant_id = $1 AND s.execution_id = ANY($2::uuid[]) AND s.execution_id = u.execution_id AND s.seq = u.seq AND ` + customPlanOnly
 
 // StepUpdateMany records the outcome of several steps of one tenant in one
 // round trip; a step that does not exist is store.ErrNotFound.
@@ -230,7 +230,7 @@ func (t *tx) StepUpdateMany(ctx context.Context, ps []*store.StepUpdateParams) e
 		execs[i], seqs[i], statuses[i], attempts[i] = p.ExecutionID, int32(p.Seq), string(p.Status), int32(p.Attempt)
 		outputs[i], errs[i], handles[i], finished[i] = jsonOrNil(p.Output), p.Error, p.Handle, p.FinishedAt
 	}
-	tag, err := t.tx.Exec(ctx, stepUpdateManySQL, planEachCall, tenantID, execs, seqs, statuses, attempts, outputs, errs, handles, finished)
+	tag, err := t.tx.Exec(ctx, stepUpdateManySQL, tenantID, execs, seqs, statuses, attempts, outputs, errs, handles, finished)
 	if err != nil {
 		return translate(err, "update %d steps", n)
 	}
