@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/nextflow-dev/nextflow/internal/domain"
@@ -51,29 +52,20 @@ func TestSendPathStatementsArePlannedAtEachCall(t *testing.T) {
 
 	tenantID, workflowID := uuid.New(), uuid.New()
 	pool := s.Pool()
-	_, err = pool.Exec(ctx, "INSERT INTO tenants (id, name, slug, plan) VALUES ($1, 'Plans', $2, 'PRO')", tenantID, "plans-"+tenantID.String())
-	require.NoError(t, err)
-	_, err = pool.Exec(ctx, "INSERT INTO workflows (id, tenant_id, name, definition) VALUES ($1, $2, 'w', '{}')", workflowID, tenantID)
-	require.NoError(t, err)
+	require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		return insertTenantWorkflow(ctx, tx, tenantID, workflowID, "plans-"+tenantID.String())
+	}))
 	addRows := func(n int) (execs, contacts []uuid.UUID) {
 		t.Helper()
 		rows, err := pool.Query(ctx, `INSERT INTO workflow_executions (id, tenant_id, workflow_id, version_id, version, status, context)
 SELECT gen_random_uuid(), $1, $2, gen_random_uuid(), 1, 'RUNNING', '{}' FROM generate_series(1, $3::int) RETURNING id`, tenantID, workflowID, n)
 		require.NoError(t, err)
-		for rows.Next() {
-			var id uuid.UUID
-			require.NoError(t, rows.Scan(&id))
-			execs = append(execs, id)
-		}
-		require.NoError(t, rows.Err())
+		execs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		require.NoError(t, err)
 		rows, err = pool.Query(ctx, "INSERT INTO contacts (tenant_id, id) SELECT $1, gen_random_uuid() FROM generate_series(1, $2::int) RETURNING id", tenantID, n)
 		require.NoError(t, err)
-		for rows.Next() {
-			var id uuid.UUID
-			require.NoError(t, rows.Scan(&id))
-			contacts = append(contacts, id)
-		}
-		require.NoError(t, rows.Err())
+		contacts, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		require.NoError(t, err)
 		_, err = pool.Exec(ctx, `INSERT INTO messages (tenant_id, id, channel, recipient, status, queued_at)
 SELECT $1, gen_random_uuid(), 'email', 'a@example.com', 'queued', now() FROM generate_series(1, $2::int)`, tenantID, n)
 		require.NoError(t, err)
@@ -90,15 +82,10 @@ SELECT gen_random_uuid(), $1, s.execution_id, s.id, 'bulk:' || s.id, 'email.send
 	execs, contacts := addRows(2)
 	_, err = pool.Exec(ctx, "ANALYZE workflow_executions, workflow_execution_steps, outbox, contacts, messages")
 	require.NoError(t, err)
-	var outboxIDs []uuid.UUID
 	rows, err := pool.Query(ctx, "SELECT id FROM outbox WHERE tenant_id = $1 AND execution_id = ANY($2)", tenantID, execs)
 	require.NoError(t, err)
-	for rows.Next() {
-		var id uuid.UUID
-		require.NoError(t, rows.Scan(&id))
-		outboxIDs = append(outboxIDs, id)
-	}
-	require.NoError(t, rows.Err())
+	outboxIDs, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	require.NoError(t, err)
 	require.Len(t, outboxIDs, len(execs))
 
 	// round runs the statements once, in one transaction, and returns the
