@@ -115,7 +115,9 @@ func (h *dbHarness) publishReply(t *testing.T) {
 
 // waitReply waits for the one Messenger message of the tenant to reach
 // want or a later status: the fake page reports delivery and read on its
-// own, so a fast database can move the reply past want before a poll.
+// own, so a fast database can move the reply past want before a poll,
+// and before the engine's group commit records Meta's mid: the wait is
+// for that too.
 func (h *dbHarness) waitReply(t *testing.T, want domain.MessageStatus) domain.Message {
 	t.Helper()
 	ctx := context.Background()
@@ -131,7 +133,8 @@ func (h *dbHarness) waitReply(t *testing.T, want domain.MessageStatus) domain.Me
 			return false
 		}
 		reply = msgs[0]
-		return !reply.Status.Final() && domain.MessageStatusRank(reply.Status) >= domain.MessageStatusRank(want)
+		return !reply.Status.Final() && domain.MessageStatusRank(reply.Status) >= domain.MessageStatusRank(want) &&
+			reply.ProviderMessageID != nil
 	}, 30*time.Second, 20*time.Millisecond, "reply: %+v", reply)
 	return reply
 }

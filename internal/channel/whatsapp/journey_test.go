@@ -24,7 +24,9 @@ import (
 // engine: a signed inbound message from the fake starts a trigger.event
 // journey for whatsapp.message_received, which replies with text (the
 // window it opened allows it); the fake's status webhooks, duplicated and
-// reordered, leave the reply at read.
+// reordered, leave the reply at read. A status webhook finds the reply
+// by its callback data and can reach read before the engine's group
+// commit records Meta's message ID, so the wait is for both.
 func TestJourneyRepliesToInboundMessage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -93,7 +95,7 @@ func TestJourneyRepliesToInboundMessage(t *testing.T) {
 			return false
 		}
 		reply = msgs[0]
-		return reply.Status == domain.MessageRead
+		return reply.Status == domain.MessageRead && reply.ProviderMessageID != nil
 	}, 30*time.Second, 20*time.Millisecond, "reply: %+v", reply)
 
 	sends := fake.WhatsAppSends()
