@@ -47,21 +47,17 @@ const (
 	// group-commit transaction advances.
 	DefaultAdvanceBatch = 64
 	// DefaultAdvanceBatchers is the number of group-commit transactions
-	// that may run at once. Two, not more: results come from at most
-	// MaxUncommittedCalls calls at a time, so each transaction added
-	// splits them into smaller groups, and a group's statements cost
-	// nearly as much for 10 rows as for 20 (PostgreSQL plans each batch
-	// statement at each call). bench engine --effects-only on this
-	// 2-core machine, 4 against 2, database CPU per execution: http.request
-	// 276/247/307 µs against 218/203/226 µs (three alternated pairs), email
-	// 346 against 256 µs; --advance-batchers compares.
+	// that may run at once, each for a tenant of its own (tenantQueue:
+	// a tenant's requests wait for its transaction under way and form
+	// its next one). Two, so that one tenant's transaction does not hold
+	// the others' back; --advance-batchers of bench engine compares.
 	DefaultAdvanceBatchers = 2
 )
 
-// resultLinger is how long a runner holding only lone requests (each the
-// only one of its tenant) waits for company while calls are under way:
-// their outcomes come next, and one shared transaction for two costs
-// less than two transactions.
+// resultLinger is how long a runner holding a lone request (the only one
+// of its tenant) waits for company while calls are under way: their
+// outcomes come next, and one shared transaction for two costs less than
+// two transactions.
 var resultLinger = time.Millisecond
 
 // advanceResult is what an advance transaction leaves for its job to do
@@ -86,11 +82,11 @@ type advanceRequest struct {
 	done    chan advanceResult
 }
 
-// batcher collects advance requests and runs them in shared transactions
-// (through a collector).
+// batcher collects advance requests and runs them in shared transactions,
+// one tenant's at a time (through a tenantQueue).
 type batcher struct {
 	e *Engine
-	c *collector[*advanceRequest]
+	q *tenantQueue[uuid.UUID, *advanceRequest]
 	// Counts for GroupCommitStats.
 	advances, results, attempts, shared atomic.Int64
 	single, duplicate, failed           atomic.Int64
@@ -157,45 +153,30 @@ func (b *batcher) count(batch []*advanceRequest) {
 // requests at a time.
 func newBatcher(e *Engine, max, runners int) *batcher {
 	b := &batcher{e: e}
-	b.c = newLingeringCollector(max, runners, resultLinger, b.lonely, func(batch []*advanceRequest) {
+	tenantOf := func(r *advanceRequest) uuid.UUID { return r.args.TenantID }
+	b.q = newTenantQueue(max, runners, tenantOf, resultLinger, b.lonely, func(batch []*advanceRequest) {
 		b.count(batch)
 		e.advanceBatch(batch)
 	})
 	return b
 }
 
-// lonely tells whether a batch is worth waiting for more requests: every
-// request in it would run alone (the only one of its tenant), and calls
-// are under way whose outcomes may keep it company.
+// lonely tells whether a tenant's batch is worth waiting for more
+// requests: its one request would run alone, and calls are under way
+// whose outcomes may keep it company.
 func (b *batcher) lonely(batch []*advanceRequest) bool {
-	if b.calling.Load() == 0 {
-		return false
-	}
-	if len(batch) == 1 {
-		return true
-	}
-	tenants := make(map[uuid.UUID]struct{}, len(batch))
-	for _, r := range batch {
-		if _, ok := tenants[r.args.TenantID]; ok {
-			return false
-		}
-		tenants[r.args.TenantID] = struct{}{}
-	}
-	return true
+	return len(batch) == 1 && b.calling.Load() > 0
 }
 
-// close stops the runners; requests submitted after it run on their own.
-func (b *batcher) close() { b.c.close() }
+// close stops the runners once the requests submitted are done; requests
+// submitted after it run on their own.
+func (b *batcher) close() { b.q.close() }
 
 // submit hands a request to a runner and waits for its outcome. When the
 // batcher is stopped it advances the execution on its own.
 func (b *batcher) submit(ctx context.Context, args AdvanceArgs) advanceResult {
 	req := &advanceRequest{ctx: ctx, args: args, done: make(chan advanceResult, 1)}
-	taken, err := b.c.offer(ctx, req)
-	if err != nil {
-		return advanceResult{err: err}
-	}
-	if !taken {
+	if !b.q.offer(req) {
 		return b.e.advanceAlone(ctx, args)
 	}
 	// The runner always answers: the job waits for the commit that holds
@@ -212,11 +193,7 @@ func (b *batcher) submitResult(ctx context.Context, er *effectResult) advanceRes
 		ctx: ctx, result: er, done: make(chan advanceResult, 1),
 		args: AdvanceArgs{TenantID: er.pe.req.TenantID, ExecutionID: er.pe.req.ExecutionID, Token: er.pe.token},
 	}
-	taken, err := b.c.offer(ctx, req)
-	if err != nil {
-		return advanceResult{err: err}
-	}
-	if !taken {
+	if !b.q.offer(req) {
 		return b.e.recordResultAlone(ctx, er)
 	}
 	return <-req.done
@@ -226,8 +203,8 @@ func (b *batcher) submitResult(ctx context.Context, er *effectResult) advanceRes
 // made in its next transaction; the count is answered on req.done. It
 // returns false when the batcher is stopped (the caller counts it on its
 // own).
-func (b *batcher) submitAttempt(ctx context.Context, req *attemptRequest) (bool, error) {
-	return b.c.offer(ctx, &advanceRequest{ctx: ctx, attempt: req, args: AdvanceArgs{TenantID: req.tenantID}})
+func (b *batcher) submitAttempt(ctx context.Context, req *attemptRequest) bool {
+	return b.q.offer(&advanceRequest{ctx: ctx, attempt: req, args: AdvanceArgs{TenantID: req.tenantID}})
 }
 
 // advanceBatch advances a batch: one transaction per tenant (row-level

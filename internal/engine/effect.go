@@ -366,11 +366,7 @@ func (e *Engine) recordAttempt(ctx context.Context, pe *pendingEffect) (int, err
 		return e.recordAttemptAlone(ctx, pe.req.TenantID, pe.outboxID, pe.req.IdempotencyKey)
 	}
 	req := &attemptRequest{ctx: ctx, tenantID: pe.req.TenantID, outboxID: pe.outboxID, key: pe.req.IdempotencyKey, done: make(chan attemptResult, 1)}
-	taken, err := e.batch.submitAttempt(ctx, req)
-	if err != nil {
-		return 0, fmt.Errorf("record attempt of %s: %w", pe.req.IdempotencyKey, err)
-	}
-	if !taken {
+	if !e.batch.submitAttempt(ctx, req) {
 		return e.recordAttemptAlone(ctx, req.tenantID, req.outboxID, req.key)
 	}
 	res := <-req.done
