@@ -15,8 +15,8 @@ import (
 // transaction of their own beside it: two transactions of one tenant at
 // once split the same requests into smaller groups whose statements cost
 // nearly as much (bench engine --effects-only on a 2-core machine, one
-// tenant: database CPU per send 335–426 µs with one transaction at a time
-// against 478–510 µs with two). Only a full batch (max requests waiting)
+// tenant: database CPU per execution 259–426 µs with one transaction at a time
+// against 463–510 µs with two). Only a full batch (max requests waiting)
 // runs beside it, as nothing is split then: advance jobs come from up to
 // 200 River workers, more than one batch holds. Runners stay free for the
 // other tenants, which take turns: a tenant whose batch ends with
