@@ -41,7 +41,8 @@ loaded (shared_preload_libraries) the commits and other statements in the bench'
 bench engine phases: the pure journey started eagerly (the default start) and queued (every node
 in advance jobs), queued again at half its rate (latency below saturation), delay 0 + http.request,
 a journey with one side effect (http.request to an in-process server on 127.0.0.1) saturated and
-at half its rate, the same journey with one email send (email.send to an in-process SMTP server)
+at half its rate, the same run by 8 tenants at once (a workflow each, start batches in turn),
+the same journey with one email send (email.send to an in-process SMTP server)
 and with one WhatsApp send (a whatsapp.send template to a local fake Cloud API; rate limits off),
 each saturated and at half its rate (one send per execution: exec/s is sends/s), 1,000 delays falling due across a second (pickup and end lateness), raw River
 no-op jobs; starts and River inserts run four transactions at once. --effect-results says where

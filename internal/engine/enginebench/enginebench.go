@@ -136,6 +136,10 @@ type Result struct {
 	// the default way; EffectPaced the same at half the rate Effect
 	// reached: latency below saturation.
 	Effect, EffectPaced Phase
+	// Tenants is the same journey run by several tenants at once (a
+	// workflow each, their executions started in turn), and TenantsPaced
+	// at half its rate.
+	Tenants, TenantsPaced Phase
 	// Email and WhatsApp are the same journey with an email.send to an
 	// in-process SMTP server, and with a whatsapp.send (template) to the
 	// fake Cloud API, saturated and paced: one send per execution, so
@@ -166,13 +170,13 @@ type Result struct {
 func (r *Result) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "engine bench on %s (%d pure nodes per execution)\n", r.Dialect, r.Nodes)
-	fmt.Fprintf(&b, "%-30s %8s %10s %10s %12s %10s %10s\n", "phase", "n", "elapsed", "exec/s", "steps/s", "p50", "p99")
+	fmt.Fprintf(&b, "%-36s %8s %10s %10s %12s %10s %10s\n", "phase", "n", "elapsed", "exec/s", "steps/s", "p50", "p99")
 	for _, p := range []Phase{r.Pure, r.EagerPaced, r.Queued, r.Paced, r.HTTP, r.Effect, r.EffectPaced,
-		r.Email, r.EmailPaced, r.WhatsApp, r.WhatsAppPaced, r.Timers, r.River} {
+		r.Tenants, r.TenantsPaced, r.Email, r.EmailPaced, r.WhatsApp, r.WhatsAppPaced, r.Timers, r.River} {
 		if p.Executions == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "%-30s %8d %10s %10.0f %12.0f %10s %10s", p.Name, p.Executions,
+		fmt.Fprintf(&b, "%-36s %8d %10s %10.0f %12.0f %10s %10s", p.Name, p.Executions,
 			p.Elapsed.Round(time.Millisecond), p.PerSecond, p.StepsPerS, p.P50.Round(100*time.Microsecond), p.P99.Round(100*time.Microsecond))
 		if p.Started > 0 {
 			fmt.Fprintf(&b, "  (started in %s)", p.Started.Round(time.Millisecond))
@@ -188,7 +192,7 @@ func (r *Result) String() string {
 			r.Timers.Executions, r.TimersSpread.Round(time.Millisecond),
 			r.TimerPickupP50.Round(100*time.Microsecond), r.TimerPickupP99.Round(100*time.Microsecond))
 	}
-	writeCosts(&b, r.Effect, r.EffectPaced, r.Email, r.EmailPaced, r.WhatsApp, r.WhatsAppPaced)
+	writeCosts(&b, r.Effect, r.EffectPaced, r.Tenants, r.TenantsPaced, r.Email, r.EmailPaced, r.WhatsApp, r.WhatsAppPaced)
 	fmt.Fprintf(&b, "engine/raw River ratio: %.2f (eager start), %.2f (queued)\n", r.Ratio, r.QueuedRatio)
 	writeSendRatios(&b, r.Effect, r.Email, r.WhatsApp)
 	return b.String()
@@ -352,6 +356,9 @@ func Run(ctx context.Context, st store.Store, cfg Config) (*Result, error) {
 	if res.Effect, res.EffectPaced, err = benchEffect(ctx, eng, rec, tenantID, effectWF, "one side effect", cfg); err != nil {
 		return res, err
 	}
+	if res.Tenants, res.TenantsPaced, err = benchEffectTenants(ctx, eng, rec, st, effectDef(sink.URL), cfg); err != nil {
+		return res, err
+	}
 	if res.Email, res.EmailPaced, res.WhatsApp, res.WhatsAppPaced, err = benchSends(ctx, eng, rec, sinks, st, tenantID, cfg); err != nil {
 		return res, err
 	}
@@ -371,15 +378,7 @@ func Run(ctx context.Context, st store.Store, cfg Config) (*Result, error) {
 }
 
 func benchSetup(ctx context.Context, st store.Store, nodes int, sinkURL string) (tenantID, pureWF, httpWF, timerWF uuid.UUID, err error) {
-	err = st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
-		tn, err := tx.TenantInsert(ctx, &store.TenantInsertParams{Name: "Bench", Slug: "bench-" + uuid.NewString()[:8], Plan: domain.PlanFree})
-		if err != nil {
-			return fmt.Errorf("bench: create tenant: %w", err)
-		}
-		tenantID = tn.ID
-		return nil
-	})
-	if err != nil {
+	if tenantID, err = benchTenant(ctx, st); err != nil {
 		return
 	}
 	httpDef := fmt.Sprintf(`{"nodes": [
@@ -420,15 +419,27 @@ func benchSetup(ctx context.Context, st store.Store, nodes int, sinkURL string) 
 }
 
 func benchExecutions(ctx context.Context, eng *engines, rec *benchRecorder, tenantID, wfID uuid.UUID, name string, queued bool, n, batch, stepsEach int, timeout time.Duration) (Phase, error) {
+	return benchExecutionsOf(ctx, eng, rec, []benchTarget{{tenantID, wfID}}, name, queued, n, batch, stepsEach, timeout)
+}
+
+// benchTarget is a tenant's workflow that a phase starts executions of.
+type benchTarget struct {
+	tenantID, wfID uuid.UUID
+}
+
+// benchExecutionsOf is benchExecutions over several tenants' workflows:
+// the start batches go to targets in turn.
+func benchExecutionsOf(ctx context.Context, eng *engines, rec *benchRecorder, targets []benchTarget, name string, queued bool, n, batch, stepsEach int, timeout time.Duration) (Phase, error) {
 	phase := Phase{Name: name, Executions: n}
 	started := make(map[uuid.UUID]time.Time, n)
 	begin := time.Now()
 	var mu sync.Mutex
-	err := inParallel(n, batch, func(_, size int) error {
+	err := inParallel(n, batch, func(from, size int) error {
 		// Latency counts from the start call: an eager start may finish
 		// executions before it returns.
 		at := time.Now()
-		execs, err := benchStart(ctx, eng, tenantID, wfID, size, queued)
+		t := targets[(from/batch)%len(targets)]
+		execs, err := benchStart(ctx, eng, t.tenantID, t.wfID, size, queued)
 		mu.Lock()
 		defer mu.Unlock()
 		for _, exec := range execs {
@@ -640,6 +651,12 @@ func benchStart(ctx context.Context, engs *engines, tenantID, wfID uuid.UUID, n 
 // rate per second, in small batches every 10 ms, and measures their
 // latency below saturation.
 func benchPaced(ctx context.Context, eng *engines, rec *benchRecorder, tenantID, wfID uuid.UUID, queued bool, rate float64, n, stepsEach int, timeout time.Duration) (Phase, error) {
+	return benchPacedOf(ctx, eng, rec, []benchTarget{{tenantID, wfID}}, queued, rate, n, stepsEach, timeout)
+}
+
+// benchPacedOf is benchPaced over several tenants' workflows: each
+// batch goes to the next of targets.
+func benchPacedOf(ctx context.Context, eng *engines, rec *benchRecorder, targets []benchTarget, queued bool, rate float64, n, stepsEach int, timeout time.Duration) (Phase, error) {
 	name := fmt.Sprintf("eager, paced %.0f/s", rate)
 	if queued {
 		name = fmt.Sprintf("queued, paced %.0f/s", rate)
@@ -649,11 +666,13 @@ func benchPaced(ctx context.Context, eng *engines, rec *benchRecorder, tenantID,
 	begin := time.Now()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	for done := 0; done < n; {
+	for done, batches := 0, 0; done < n; {
 		due := int(rate*time.Since(begin).Seconds()) + 1
 		if size := min(due, n) - done; size > 0 {
 			at := time.Now()
-			execs, err := benchStart(ctx, eng, tenantID, wfID, size, queued)
+			t := targets[batches%len(targets)]
+			batches++
+			execs, err := benchStart(ctx, eng, t.tenantID, t.wfID, size, queued)
 			if err != nil {
 				return phase, err
 			}
@@ -805,6 +824,12 @@ func benchWorkflow(ctx context.Context, st store.Store, tenantID uuid.UUID, name
 // cfg.Executions started as fast as the starters go, then as many as
 // three seconds take at half the rate reached.
 func benchEffect(ctx context.Context, eng *engines, rec *benchRecorder, tenantID, wfID uuid.UUID, name string, cfg Config) (saturated, paced Phase, err error) {
+	return benchEffectOf(ctx, eng, rec, []benchTarget{{tenantID, wfID}}, name, cfg)
+}
+
+// benchEffectOf is benchEffect over several tenants' workflows, whose
+// executions are started in turn.
+func benchEffectOf(ctx context.Context, eng *engines, rec *benchRecorder, targets []benchTarget, name string, cfg Config) (saturated, paced Phase, err error) {
 	meter := cfg.Meter
 	if meter == nil {
 		meter = func(context.Context) benchmeter.Usage { return benchmeter.Usage{} }
@@ -814,7 +839,7 @@ func benchEffect(ctx context.Context, eng *engines, rec *benchRecorder, tenantID
 		stopProfile = cfg.Profile(name)
 	}
 	before, stats, calls := meter(ctx), eng.eager.GroupCommitStats(), eng.eager.CallStats()
-	saturated, err = benchExecutions(ctx, eng, rec, tenantID, wfID, name, false, cfg.Executions, cfg.StartBatch, effectSteps, cfg.Timeout)
+	saturated, err = benchExecutionsOf(ctx, eng, rec, targets, name, false, cfg.Executions, cfg.StartBatch, effectSteps, cfg.Timeout)
 	after := meter(ctx)
 	stopProfile()
 	if err != nil {
@@ -829,7 +854,7 @@ func benchEffect(ctx context.Context, eng *engines, rec *benchRecorder, tenantID
 	rate := max(10, saturated.PerSecond/2)
 	n := max(1, min(cfg.Executions, int(rate*3)))
 	before, stats, calls = meter(ctx), eng.eager.GroupCommitStats(), eng.eager.CallStats()
-	if paced, err = benchPaced(ctx, eng, rec, tenantID, wfID, false, rate, n, effectSteps, cfg.Timeout); err != nil {
+	if paced, err = benchPacedOf(ctx, eng, rec, targets, false, rate, n, effectSteps, cfg.Timeout); err != nil {
 		return saturated, paced, err
 	}
 	paced.Cost = costOf(before, meter(ctx), paced.Executions-paced.Incomplete)
@@ -845,8 +870,9 @@ type EffectResult struct {
 	// Alone tells that each side effect's result had a transaction of its
 	// own (engine.Options.EffectResultsAlone).
 	Alone bool
-	// Effect, EffectPaced and the send phases are as in Result.
-	Effect, EffectPaced                        Phase
+	// Effect, EffectPaced, Tenants, TenantsPaced and the send phases are
+	// as in Result.
+	Effect, EffectPaced, Tenants, TenantsPaced Phase
 	Email, EmailPaced, WhatsApp, WhatsAppPaced Phase
 }
 
@@ -858,19 +884,19 @@ func (r *EffectResult) String() string {
 		how = "each in a transaction of its own"
 	}
 	fmt.Fprintf(&b, "side-effect bench on %s, results recorded %s\n", r.Dialect, how)
-	fmt.Fprintf(&b, "%-34s %8s %10s %10s %10s %10s\n", "phase", "n", "elapsed", "exec/s", "p50", "p99")
-	for _, p := range []Phase{r.Effect, r.EffectPaced, r.Email, r.EmailPaced, r.WhatsApp, r.WhatsAppPaced} {
+	fmt.Fprintf(&b, "%-36s %8s %10s %10s %10s %10s\n", "phase", "n", "elapsed", "exec/s", "p50", "p99")
+	for _, p := range []Phase{r.Effect, r.EffectPaced, r.Tenants, r.TenantsPaced, r.Email, r.EmailPaced, r.WhatsApp, r.WhatsAppPaced} {
 		if p.Executions == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "%-34s %8d %10s %10.0f %10s %10s", p.Name, p.Executions, p.Elapsed.Round(time.Millisecond),
+		fmt.Fprintf(&b, "%-36s %8d %10s %10.0f %10s %10s", p.Name, p.Executions, p.Elapsed.Round(time.Millisecond),
 			p.PerSecond, p.P50.Round(100*time.Microsecond), p.P99.Round(100*time.Microsecond))
 		if p.Incomplete > 0 {
 			fmt.Fprintf(&b, "  (%d incomplete)", p.Incomplete)
 		}
 		b.WriteByte('\n')
 	}
-	writeCosts(&b, r.Effect, r.EffectPaced, r.Email, r.EmailPaced, r.WhatsApp, r.WhatsAppPaced)
+	writeCosts(&b, r.Effect, r.EffectPaced, r.Tenants, r.TenantsPaced, r.Email, r.EmailPaced, r.WhatsApp, r.WhatsAppPaced)
 	writeSendRatios(&b, r.Effect, r.Email, r.WhatsApp)
 	return b.String()
 }
@@ -882,13 +908,13 @@ func writeCosts(b *strings.Builder, phases ...Phase) {
 		if p.Executions == 0 || p.Cost == (Cost{}) {
 			continue
 		}
-		fmt.Fprintf(b, "  %-32s %s\n", p.Name, p.Cost)
+		fmt.Fprintf(b, "  %-36s %s\n", p.Name, p.Cost)
 		if s := p.Batches; s.Shared+s.Alone > 0 {
-			fmt.Fprintf(b, "  %-32s group commit: %d advances, %d results, %d attempts apart; %d shared transactions, %d alone (%d single, %d duplicate, %d failed)\n",
+			fmt.Fprintf(b, "  %-36s group commit: %d advances, %d results, %d attempts apart; %d shared transactions, %d alone (%d single, %d duplicate, %d failed)\n",
 				"", s.Advances, s.Results, s.Attempts, s.Shared, s.Alone, s.Single, s.Duplicate, s.Failed)
 		}
 		if c := p.Calls; c != (engine.CallStats{}) {
-			fmt.Fprintf(b, "  %-32s called after start: %d (no job), %d not called, %d handed to jobs\n",
+			fmt.Fprintf(b, "  %-36s called after start: %d (no job), %d not called, %d handed to jobs\n",
 				"", c.Called, c.Dropped, c.Handed)
 		}
 	}
@@ -951,15 +977,8 @@ func RunEffect(ctx context.Context, st store.Store, cfg Config) (*EffectResult, 
 	eng := engine.New(st, opts)
 	defer eng.Close()
 	eng.RegisterWorkers(cfg.Workers)
-	var tenantID uuid.UUID
-	if err := st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
-		tn, err := tx.TenantInsert(ctx, &store.TenantInsertParams{Name: "Bench", Slug: "bench-" + uuid.NewString()[:8], Plan: domain.PlanFree})
-		if err != nil {
-			return fmt.Errorf("bench: create tenant: %w", err)
-		}
-		tenantID = tn.ID
-		return nil
-	}); err != nil {
+	tenantID, err := benchTenant(ctx, st)
+	if err != nil {
 		return nil, err
 	}
 	wfID, err := benchWorkflow(ctx, st, tenantID, "bench effect", effectDef(sink.URL))
@@ -977,6 +996,9 @@ func RunEffect(ctx context.Context, st store.Store, cfg Config) (*EffectResult, 
 	res := &EffectResult{Dialect: st.Dialect(), Alone: opts.EffectResultsAlone}
 	engs := &engines{eager: eng, queued: eng}
 	if res.Effect, res.EffectPaced, err = benchEffect(ctx, engs, rec, tenantID, wfID, "one side effect", cfg); err != nil {
+		return res, err
+	}
+	if res.Tenants, res.TenantsPaced, err = benchEffectTenants(ctx, engs, rec, st, effectDef(sink.URL), cfg); err != nil {
 		return res, err
 	}
 	res.Email, res.EmailPaced, res.WhatsApp, res.WhatsAppPaced, err = benchSends(ctx, engs, rec, sinks, st, tenantID, cfg)

@@ -36,6 +36,9 @@ func TestBench(t *testing.T) {
 			require.Zero(t, res.HTTP.Incomplete)
 			require.Zero(t, res.Effect.Incomplete)
 			require.Zero(t, res.EffectPaced.Incomplete)
+			require.Equal(t, n, res.Tenants.Executions)
+			require.Zero(t, res.Tenants.Incomplete)
+			require.Zero(t, res.TenantsPaced.Incomplete)
 			for _, p := range []enginebench.Phase{res.Email, res.EmailPaced, res.WhatsApp, res.WhatsAppPaced} {
 				require.NotZero(t, p.Executions, p.Name)
 				require.Zero(t, p.Incomplete, p.Name)
