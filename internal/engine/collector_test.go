@@ -3,43 +3,11 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 )
-
-// batches collects the batches a collector ran.
-type batches struct {
-	mu  sync.Mutex
-	got [][]int
-	ran chan struct{}
-}
-
-func newBatches() *batches { return &batches{ran: make(chan struct{}, 16)} }
-
-func (b *batches) run(batch []int) {
-	b.mu.Lock()
-	b.got = append(b.got, append([]int(nil), batch...))
-	b.mu.Unlock()
-	b.ran <- struct{}{}
-}
-
-func (b *batches) wait(t *testing.T, n int) [][]int {
-	t.Helper()
-	for range n {
-		select {
-		case <-b.ran:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("no batch ran in 5 s")
-		}
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.got
-}
 
 // TestBatcherLonely: a tenant's batch waits for company only while calls
 // are under way, and only when its one request would run alone.
