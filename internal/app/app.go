@@ -281,7 +281,8 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		SideEffects:    append([]engine.SideEffect{emailFX, messengerFX, whatsAppFX}, aiFX...),
 		// A node that works jobs makes the calls of the executions it
 		// starts itself; an API node leaves them to the workers' jobs.
-		CallAfterStart: cfg.Role != config.RoleAPI,
+		CallAfterStart:      cfg.Role != config.RoleAPI,
+		MaxUncommittedCalls: cfg.MaxUncommittedCalls,
 		// Its calls are recovered within seconds of its death: other nodes
 		// watch its heartbeat under the queue's node ID; on SQLite the
 		// next process recovers them as it starts.

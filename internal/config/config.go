@@ -76,6 +76,13 @@ type Config struct {
 	// each) that run at once; sign-ins beyond it queue briefly, then get
 	// 503 (NEXTFLOW_PASSWORD_HASH_CONCURRENCY; 0: one per CPU, GOMAXPROCS).
 	PasswordHashConcurrency int
+	// MaxUncommittedCalls bounds the side-effect calls (sends, HTTP
+	// requests, AI calls) a process has under way whose outcome is not
+	// committed yet (NEXTFLOW_MAX_UNCOMMITTED_CALLS, 1 to 4096, default
+	// engine.DefaultMaxUncommittedCalls): the most calls a SIGKILL of the
+	// process can leave to be made again, and the most outcomes one group
+	// commit can gather (engine.Options.MaxUncommittedCalls).
+	MaxUncommittedCalls int
 	// JobTimeout bounds one job (NEXTFLOW_JOB_TIMEOUT); a job left running
 	// by a dead process is handed back when its lease expires (about 10 s,
 	// see store.QueueLease), not after the job timeout.
@@ -127,6 +134,15 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Name + ": " + e.Msg }
 
+// Bounds of NEXTFLOW_MAX_UNCOMMITTED_CALLS. The default is the engine's
+// engine.DefaultMaxUncommittedCalls (the engine imports this package
+// through tracing, so it is written twice; an engine test keeps the two
+// equal).
+const (
+	DefaultMaxUncommittedCalls = 64
+	maxMaxUncommittedCalls     = 4096
+)
+
 // Defaults of the Meta Graph API settings.
 const (
 	DefaultMetaGraphURL   = "https://graph.facebook.com"
@@ -162,6 +178,7 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	webDir := fs.String("web-dir", env("NEXTFLOW_WEB_DIR", ""), "serve the dashboard from this folder")
 	maxBody := fs.String("max-body-bytes", env("NEXTFLOW_MAX_BODY_BYTES", "1048576"), "request body limit")
 	hashConcurrency := fs.String("password-hash-concurrency", env("NEXTFLOW_PASSWORD_HASH_CONCURRENCY", "0"), "password hashes at once (0: one per CPU)")
+	maxUncommitted := fs.String("max-uncommitted-calls", env("NEXTFLOW_MAX_UNCOMMITTED_CALLS", strconv.Itoa(DefaultMaxUncommittedCalls)), "side-effect calls under way whose outcome is not committed yet")
 	jobTimeout := fs.String("job-timeout", env("NEXTFLOW_JOB_TIMEOUT", "1m"), "timeout of one job")
 	shutdown := fs.String("shutdown-timeout", env("NEXTFLOW_SHUTDOWN_TIMEOUT", "20s"), "graceful shutdown deadline")
 	trustProxy := fs.Bool("trust-proxy", env("NEXTFLOW_TRUST_PROXY", "") == "true" || env("NEXTFLOW_TRUST_PROXY", "") == "1", "trust X-Forwarded-For/-Proto from a reverse proxy")
@@ -258,6 +275,11 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		return nil, &Error{Name: "NEXTFLOW_PASSWORD_HASH_CONCURRENCY", Msg: fmt.Sprintf("must be an integer from 0 (one per CPU) to 1024, got %q", *hashConcurrency)}
 	}
 	c.PasswordHashConcurrency = hc
+	mu, err := strconv.Atoi(*maxUncommitted)
+	if err != nil || mu < 1 || mu > maxMaxUncommittedCalls {
+		return nil, &Error{Name: "NEXTFLOW_MAX_UNCOMMITTED_CALLS", Msg: fmt.Sprintf("must be an integer from 1 to %d, got %q", maxMaxUncommittedCalls, *maxUncommitted)}
+	}
+	c.MaxUncommittedCalls = mu
 	d, err := time.ParseDuration(*shutdown)
 	if err != nil || d <= 0 {
 		return nil, &Error{Name: "NEXTFLOW_SHUTDOWN_TIMEOUT", Msg: fmt.Sprintf("must be a positive duration like 20s, got %q", *shutdown)}
