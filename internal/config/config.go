@@ -136,8 +136,8 @@ func (e *Error) Error() string { return e.Name + ": " + e.Msg }
 
 // Bounds of NEXTFLOW_MAX_UNCOMMITTED_CALLS. The default is the engine's
 // engine.DefaultMaxUncommittedCalls (the engine imports this package
-// through tracing, so it is written twice; an engine test keeps the two
-// equal).
+// through tracing, so it is written twice; a test of internal/app keeps
+// the two equal).
 const (
 	DefaultMaxUncommittedCalls = 64
 	maxMaxUncommittedCalls     = 4096

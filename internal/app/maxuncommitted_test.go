@@ -1,4 +1,4 @@
-package engine
+package app
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nextflow-dev/nextflow/internal/config"
+	"github.com/nextflow-dev/nextflow/internal/engine"
 )
 
 // TestMaxUncommittedCallsDefaultMatchesConfig: serve's default for
@@ -13,5 +14,5 @@ import (
 // the engine, so the number is written in both).
 func TestMaxUncommittedCallsDefaultMatchesConfig(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, DefaultMaxUncommittedCalls, config.DefaultMaxUncommittedCalls)
+	require.Equal(t, engine.DefaultMaxUncommittedCalls, config.DefaultMaxUncommittedCalls)
 }
