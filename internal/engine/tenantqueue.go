@@ -44,11 +44,14 @@ type tenantQueue[K comparable, R any] struct {
 	busy    map[K]int
 	ready   []K
 	listed  map[K]bool
-	// changed is closed, and replaced, when a request arrives or the
-	// queue closes: idle and lingering runners wait on it.
-	changed chan struct{}
-	closed  bool
-	stopped sync.WaitGroup
+	// changed is closed, and replaced, when a tenant is listed, when a
+	// request arrives while a runner lingers, or when the queue closes:
+	// idle and lingering runners wait on it. lingering counts the runners
+	// lingering.
+	changed   chan struct{}
+	lingering int
+	closed    bool
+	stopped   sync.WaitGroup
 }
 
 // newTenantQueue starts runners goroutines that each take up to max
@@ -79,7 +82,7 @@ func (q *tenantQueue[K, R]) offer(r R) bool {
 		return false
 	}
 	q.waiting[k] = append(q.waiting[k], r)
-	if !q.list(k) && q.lonely != nil && q.busy[k] > 0 {
+	if !q.list(k) && q.lingering > 0 && q.busy[k] > 0 {
 		q.signal() // a runner may be lingering on k
 	}
 	return true
@@ -198,6 +201,8 @@ func (q *tenantQueue[K, R]) next() (K, []R, bool) {
 	}
 	t := time.NewTimer(q.linger)
 	defer t.Stop()
+	q.lingering++
+	defer func() { q.lingering-- }() // before the deferred unlock
 	for len(batch) < q.max && q.lonely(batch) && !q.closed {
 		ch := q.changed
 		q.mu.Unlock()
