@@ -181,10 +181,8 @@ func TestTenantQueueCloseRunsWhatWasQueued(t *testing.T) {
 	}
 	close(got.release)
 	<-closed
-	got.mu.Lock()
-	defer got.mu.Unlock()
 	var ran []int
-	for _, b := range got.got {
+	for _, b := range got.wait(t, 0) {
 		ran = append(ran, b...)
 	}
 	require.ElementsMatch(t, []int{1, 2, 3, 4, 5, 6}, ran)
