@@ -28,7 +28,8 @@ import (
 
 const benchUsage = `usage:
   nextflow bench engine --db sqlite|postgres [--executions N] [--steps K] [--advance-batch B] [--advance-batchers T]
-                        [--effect-results group|alone|both] [--effects-only] [--max-uncommitted-calls N] [--calls-by-jobs]
+                        [--effect-results group|alone|both] [--effects-only] [--max-uncommitted-calls N] [--call-queue N]
+                        [--calls-by-jobs]
   nextflow bench cron   --db sqlite|postgres [--schedules N]
   nextflow bench waiting --db sqlite|postgres [--executions N]   memory and bytes per execution on a 30-day delay
   --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
@@ -51,8 +52,10 @@ transaction of its own (alone), or both (the default): the side-effect phases ru
 fresh database and the group/alone ratio is printed. --effects-only runs only those phases (side effect and sends).
 --max-uncommitted-calls bounds the calls whose outcome is not committed yet (the engine's
 MaxUncommittedCalls, default 64; -1: no bound but the 200 workers). The starting process makes
-the call a start reaches, without a job (engine.Options.CallAfterStart); --calls-by-jobs leaves
-every call to an advance job, as before.
+the call a start reaches, without a job (engine.Options.CallAfterStart), while fewer than
+--call-queue calls wait for it (default 16,384; a start past it leaves its call to an advance job:
+with --executions above it, some calls take that dearer path); --calls-by-jobs leaves every call
+to an advance job, as before.
 PostgreSQL runs use DATABASE_URL (default the local test server) in a fresh schema that is dropped after.
 With OTEL_EXPORTER_OTLP_ENDPOINT set, the run's jobs, queries, steps and calls are traced (tracing's cost).
 River settings: MaxWorkers 200 (PostgreSQL) / 50 (SQLite), FetchCooldown 2ms, FetchPollInterval 20ms.`
@@ -89,6 +92,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	effectsOnly := fs.Bool("effects-only", false, "run only the side-effect phases")
 	callsByJobs := fs.Bool("calls-by-jobs", false, "leave every call to an advance job (no call made by the starting process)")
 	maxUncommitted := fs.Int("max-uncommitted-calls", engine.DefaultMaxUncommittedCalls, "calls whose outcome is not committed yet (-1: no bound)")
+	callQueue := fs.Int("call-queue", engine.DefaultCallQueue, "calls waiting to be made by the starting process")
 	if err := fs.Parse(args[1:]); err != nil {
 		return &config.Error{Name: "flags", Msg: err.Error() + "\n" + benchUsage}
 	}
@@ -140,7 +144,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	case "engine":
 		cfg := enginebench.Config{Workers: workers, Executions: *executions, Nodes: *steps,
 			Engine: engine.Options{AdvanceBatch: *advanceBatch, AdvanceBatchers: *advanceBatchers, EffectResultsAlone: *effectResults == "alone",
-				MaxUncommittedCalls: *maxUncommitted, CallAfterStart: !*callsByJobs,
+				MaxUncommittedCalls: *maxUncommitted, CallQueue: *callQueue, CallAfterStart: !*callsByJobs,
 				// As serve runs it: a heartbeat under a node ID (engine node.go).
 				NodeID: store.NewNodeID(), NodeAlone: st.Dialect() == store.DialectSQLite}}
 		meter := benchmeter.Open(ctx, benchMeterURL(*db))

@@ -283,6 +283,7 @@ func (a *App) wire(ctx context.Context) (*api.Deps, error) {
 		// starts itself; an API node leaves them to the workers' jobs.
 		CallAfterStart:      cfg.Role != config.RoleAPI,
 		MaxUncommittedCalls: cfg.MaxUncommittedCalls,
+		CallQueue:           cfg.CallQueue,
 		// Its calls are recovered within seconds of its death: other nodes
 		// watch its heartbeat under the queue's node ID; on SQLite the
 		// next process recovers them as it starts.

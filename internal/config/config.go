@@ -83,6 +83,12 @@ type Config struct {
 	// process can leave to be made again, and the most outcomes one group
 	// commit can gather (engine.Options.MaxUncommittedCalls).
 	MaxUncommittedCalls int
+	// CallQueue bounds the calls a process holds waiting to be made by
+	// itself, after the starts that reached them (NEXTFLOW_CALL_QUEUE, 1
+	// to 1,048,576, default engine.DefaultCallQueue); a start that finds
+	// it full leaves its call to an advance job, which costs more per call
+	// (engine.Options.CallQueue).
+	CallQueue int
 	// JobTimeout bounds one job (NEXTFLOW_JOB_TIMEOUT); a job left running
 	// by a dead process is handed back when its lease expires (about 10 s,
 	// see store.QueueLease), not after the job timeout.
@@ -134,13 +140,16 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Name + ": " + e.Msg }
 
-// Bounds of NEXTFLOW_MAX_UNCOMMITTED_CALLS. The default is the engine's
-// engine.DefaultMaxUncommittedCalls (the engine imports this package
-// through tracing, so it is written twice; a test of internal/app keeps
-// the two equal).
+// Bounds of NEXTFLOW_MAX_UNCOMMITTED_CALLS and NEXTFLOW_CALL_QUEUE. The
+// defaults are the engine's engine.DefaultMaxUncommittedCalls and
+// engine.DefaultCallQueue (the engine imports this package through
+// tracing, so they are written twice; a test of internal/app keeps them
+// equal).
 const (
 	DefaultMaxUncommittedCalls = 64
 	maxMaxUncommittedCalls     = 4096
+	DefaultCallQueue           = 16384
+	maxCallQueue               = 1 << 20
 )
 
 // Defaults of the Meta Graph API settings.
@@ -179,6 +188,7 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	maxBody := fs.String("max-body-bytes", env("NEXTFLOW_MAX_BODY_BYTES", "1048576"), "request body limit")
 	hashConcurrency := fs.String("password-hash-concurrency", env("NEXTFLOW_PASSWORD_HASH_CONCURRENCY", "0"), "password hashes at once (0: one per CPU)")
 	maxUncommitted := fs.String("max-uncommitted-calls", env("NEXTFLOW_MAX_UNCOMMITTED_CALLS", strconv.Itoa(DefaultMaxUncommittedCalls)), "side-effect calls under way whose outcome is not committed yet")
+	callQueue := fs.String("call-queue", env("NEXTFLOW_CALL_QUEUE", strconv.Itoa(DefaultCallQueue)), "calls waiting to be made by the process that started them")
 	jobTimeout := fs.String("job-timeout", env("NEXTFLOW_JOB_TIMEOUT", "1m"), "timeout of one job")
 	shutdown := fs.String("shutdown-timeout", env("NEXTFLOW_SHUTDOWN_TIMEOUT", "20s"), "graceful shutdown deadline")
 	trustProxy := fs.Bool("trust-proxy", env("NEXTFLOW_TRUST_PROXY", "") == "true" || env("NEXTFLOW_TRUST_PROXY", "") == "1", "trust X-Forwarded-For/-Proto from a reverse proxy")
@@ -275,11 +285,12 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		return nil, &Error{Name: "NEXTFLOW_PASSWORD_HASH_CONCURRENCY", Msg: fmt.Sprintf("must be an integer from 0 (one per CPU) to 1024, got %q", *hashConcurrency)}
 	}
 	c.PasswordHashConcurrency = hc
-	mu, err := strconv.Atoi(*maxUncommitted)
-	if err != nil || mu < 1 || mu > maxMaxUncommittedCalls {
-		return nil, &Error{Name: "NEXTFLOW_MAX_UNCOMMITTED_CALLS", Msg: fmt.Sprintf("must be an integer from 1 to %d, got %q", maxMaxUncommittedCalls, *maxUncommitted)}
+	if c.MaxUncommittedCalls, err = intFromOne("NEXTFLOW_MAX_UNCOMMITTED_CALLS", *maxUncommitted, maxMaxUncommittedCalls); err != nil {
+		return nil, err
 	}
-	c.MaxUncommittedCalls = mu
+	if c.CallQueue, err = intFromOne("NEXTFLOW_CALL_QUEUE", *callQueue, maxCallQueue); err != nil {
+		return nil, err
+	}
 	d, err := time.ParseDuration(*shutdown)
 	if err != nil || d <= 0 {
 		return nil, &Error{Name: "NEXTFLOW_SHUTDOWN_TIMEOUT", Msg: fmt.Sprintf("must be a positive duration like 20s, got %q", *shutdown)}
@@ -420,4 +431,14 @@ func (c *Config) Logger(w *os.File) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// intFromOne parses the setting name's value raw, an integer from 1 to
+// most.
+func intFromOne(name, raw string, most int) (int, error) {
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > most {
+		return 0, &Error{Name: name, Msg: fmt.Sprintf("must be an integer from 1 to %d, got %q", most, raw)}
+	}
+	return n, nil
 }

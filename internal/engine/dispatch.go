@@ -158,6 +158,15 @@ func (e *Engine) CallStats() CallStats {
 	return CallStats{Called: d.called.Load(), Dropped: d.dropped.Load(), Handed: d.handed.Load()}
 }
 
+// CallQueue is the most calls the dispatcher holds waiting
+// (Options.CallQueue, or its default); zero without one.
+func (e *Engine) CallQueue() int {
+	if e.dispatch == nil {
+		return 0
+	}
+	return e.dispatch.cap
+}
+
 // room reports whether taken more calls fit in the queue.
 func (d *dispatcher) room(taken int) bool {
 	return int(d.size.Load())+taken < d.cap
