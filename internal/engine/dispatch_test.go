@@ -311,3 +311,42 @@ func TestCallAfterStartStop(t *testing.T) {
 		})
 	}
 }
+
+// TestCallAfterStartQueueFull: past Options.CallQueue waiting calls, a
+// start leaves its call to an advance job; every call is still made once.
+func TestCallAfterStartQueueFull(t *testing.T) {
+	t.Parallel()
+	for _, backend := range []string{"sqlite", "postgres"} {
+		fx := newCallEffect()
+		fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 8)
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			eachCalls1(t, backend, fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
+				require.Equal(t, 2, b.eng.CallQueue())
+				wf := b.publish(t, callDef)
+				first := b.start(t, wf, "")
+				require.Equal(t, first.ID, <-fx.started, "the first call holds the only slot")
+				// The next waits with the dispatcher's feeder for the slot,
+				// out of the queue; the two after it fill the queue.
+				held := b.start(t, wf, "")
+				require.Eventually(t, func() bool { return b.eng.dispatch.size.Load() == 0 }, 10*time.Second, 5*time.Millisecond)
+				queued := []*domain.Execution{b.start(t, wf, ""), b.start(t, wf, "")}
+				over := b.start(t, wf, "")
+				close(fx.gate)
+				all := append([]*domain.Execution{first, held, over}, queued...)
+				for _, exec := range all {
+					b.waitFor(t, exec.ID, domain.ExecutionCompleted)
+					require.Equal(t, 1, fx.callsOf(exec.ID), "called once")
+				}
+				for _, exec := range all[:2] {
+					require.Zero(t, jobs.jobsOf(exec.ID))
+				}
+				for _, exec := range queued {
+					require.Zero(t, jobs.jobsOf(exec.ID), "waited in the queue")
+				}
+				require.Equal(t, 1, jobs.jobsOf(over.ID), "the queue was full: a job called")
+				require.EqualValues(t, 4, b.eng.CallStats().Called)
+			}, func(o *Options) { o.MaxUncommittedCalls, o.CallQueue = 1, 2 })
+		})
+	}
+}
