@@ -97,6 +97,8 @@ var rules = map[string]rule{
 	"store/storeopen":       {layer: layerStore, imports: []string{"store", "store/postgres", "store/sqlite"}},
 	"store/storetest":       {layer: layerStore, imports: []string{"domain", "store", "store/postgres", "store/sqlite"}},
 	"proctest":              {layer: layerStore, imports: []string{"store/storetest"}},
+	// The benchmark harnesses' tenants and workflows.
+	"benchfixture": {layer: layerStore, imports: []string{"domain", "store"}},
 
 	// Services.
 	"ai":            {layer: layerService, imports: []string{"domain", "engine/netguard", "secret", "store", "workflow"}, tests: []string{"ai/aifake"}},

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/nextflow-dev/nextflow/internal/benchfixture"
 	"github.com/nextflow-dev/nextflow/internal/benchmeter"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
@@ -140,11 +141,11 @@ func Events(ctx context.Context, st store.Store, cfg EventsConfig) (*EventsResul
 	if cfg.Contacts <= 0 {
 		cfg.Contacts = 10000
 	}
-	tenant, err := newTenant(ctx, st)
+	tenant, err := benchfixture.Tenant(ctx, st, domain.PlanFree)
 	if err != nil {
 		return nil, err
 	}
-	wf, err := publish(ctx, st, tenant, "bench events", eventJourney)
+	wf, err := benchfixture.Publish(ctx, st, tenant, "bench events", eventJourney)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ package httpbench
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -79,47 +78,6 @@ func (s *server) close() {
 	s.http.Close()
 	s.ingest.Close()
 	s.eng.Close()
-}
-
-// newTenant inserts a tenant.
-func newTenant(ctx context.Context, st store.Store) (uuid.UUID, error) {
-	var id uuid.UUID
-	err := st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
-		tn, err := tx.TenantInsert(ctx, &store.TenantInsertParams{Name: "Bench", Slug: "bench-" + uuid.NewString()[:8], Plan: domain.PlanFree})
-		if err != nil {
-			return err
-		}
-		id = tn.ID
-		return nil
-	})
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("create tenant: %w", err)
-	}
-	return id, nil
-}
-
-// publish stores def as an active workflow with one published version.
-func publish(ctx context.Context, st store.Store, tenantID uuid.UUID, name, def string) (uuid.UUID, error) {
-	wfID := domain.NewID()
-	err := st.InTx(ctx, tenantID, func(tx store.Tx) error {
-		if _, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenantID, ID: wfID, Name: name, Definition: json.RawMessage(def)}); err != nil {
-			return err
-		}
-		v, err := tx.WorkflowVersionInsert(ctx, &store.WorkflowVersionInsertParams{TenantID: tenantID, ID: domain.NewID(),
-			WorkflowID: wfID, Version: 1, Definition: json.RawMessage(def)})
-		if err != nil {
-			return err
-		}
-		if _, err := tx.WorkflowSetCurrentVersion(ctx, tenantID, wfID, v.ID, v.Version); err != nil {
-			return err
-		}
-		_, err = tx.WorkflowSetActive(ctx, tenantID, wfID, true)
-		return err
-	})
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("publish %s: %w", name, err)
-	}
-	return wfID, nil
 }
 
 // apiKey creates an API key of tenantID with scopes and returns its secret.

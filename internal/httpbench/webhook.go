@@ -17,6 +17,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/nextflow-dev/nextflow/internal/benchfixture"
 	"github.com/nextflow-dev/nextflow/internal/benchmeter"
 	"github.com/nextflow-dev/nextflow/internal/credential"
 	"github.com/nextflow-dev/nextflow/internal/domain"
@@ -100,7 +101,7 @@ func Webhook(ctx context.Context, st store.Store, cfg WebhookConfig) (*WebhookRe
 	if cfg.StartBatch <= 0 {
 		cfg.StartBatch = engine.DefaultStartBatch
 	}
-	tenant, err := newTenant(ctx, st)
+	tenant, err := benchfixture.Tenant(ctx, st, domain.PlanFree)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +114,7 @@ func Webhook(ctx context.Context, st store.Store, cfg WebhookConfig) (*WebhookRe
 		}
 		auth, opts.Secrets, secret = `, "auth": "signature", "secretCredential": "BENCH_WEBHOOK"`, creds, []byte(value)
 	}
-	wf, err := publish(ctx, st, tenant, "bench webhook", fmt.Sprintf(webhookJourney, auth))
+	wf, err := benchfixture.Publish(ctx, st, tenant, "bench webhook", fmt.Sprintf(webhookJourney, auth))
 	if err != nil {
 		return nil, err
 	}

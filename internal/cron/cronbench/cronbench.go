@@ -5,7 +5,6 @@ package cronbench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nextflow-dev/nextflow/internal/benchfixture"
 	"github.com/nextflow-dev/nextflow/internal/cron"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
@@ -98,28 +98,14 @@ func (r *LatencyRecorder) record(o cron.Occurrence, late time.Duration) {
 // with) how late each first occurrence started its execution, then pauses
 // them. The store's queue must have s's workers and be started.
 func Run(ctx context.Context, st store.Store, s *cron.Scheduler, rec *LatencyRecorder, n int) (*Result, error) {
-	tenantID, workflowID, versionID := domain.NewID(), domain.NewID(), domain.NewID()
-	def := json.RawMessage(`{"nodes":[{"id":"tick","type":"trigger.schedule","config":{"cron":"* * * * * *"},"position":{"x":0,"y":0}},{"id":"done","type":"end","config":{},"position":{"x":0,"y":100}}],"edges":[{"id":"e","source":"tick","target":"done"}]}`)
-	if err := st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
-		_, err := tx.TenantInsert(ctx, &store.TenantInsertParams{ID: tenantID, Name: "bench", Slug: "bench-" + tenantID.String()[24:], Plan: domain.PlanBiz})
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("bench tenant: %w", err)
+	const def = `{"nodes":[{"id":"tick","type":"trigger.schedule","config":{"cron":"* * * * * *"},"position":{"x":0,"y":0}},{"id":"done","type":"end","config":{},"position":{"x":0,"y":100}}],"edges":[{"id":"e","source":"tick","target":"done"}]}`
+	tenantID, err := benchfixture.Tenant(ctx, st, domain.PlanBiz)
+	if err != nil {
+		return nil, err
 	}
-	if err := st.InTx(ctx, tenantID, func(tx store.Tx) error {
-		if _, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenantID, ID: workflowID, Name: "cron bench", Definition: def}); err != nil {
-			return err
-		}
-		if _, err := tx.WorkflowVersionInsert(ctx, &store.WorkflowVersionInsertParams{TenantID: tenantID, ID: versionID, WorkflowID: workflowID, Version: 1, Definition: def}); err != nil {
-			return err
-		}
-		if _, err := tx.WorkflowSetCurrentVersion(ctx, tenantID, workflowID, versionID, 1); err != nil {
-			return err
-		}
-		_, err := tx.WorkflowSetActive(ctx, tenantID, workflowID, true)
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("bench workflow: %w", err)
+	workflowID, err := benchfixture.Publish(ctx, st, tenantID, "cron bench", def)
+	if err != nil {
+		return nil, err
 	}
 
 	rec.reset(n)

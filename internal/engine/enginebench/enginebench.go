@@ -24,6 +24,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/nextflow-dev/nextflow/internal/benchfixture"
 	"github.com/nextflow-dev/nextflow/internal/benchmeter"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
@@ -316,7 +317,7 @@ func Run(ctx context.Context, st store.Store, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	effectWF, err := benchWorkflow(ctx, st, tenantID, "bench effect", effectDef(sink.URL))
+	effectWF, err := benchfixture.Publish(ctx, st, tenantID, "bench effect", effectDef(sink.URL))
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +379,7 @@ func Run(ctx context.Context, st store.Store, cfg Config) (*Result, error) {
 }
 
 func benchSetup(ctx context.Context, st store.Store, nodes int, sinkURL string) (tenantID, pureWF, httpWF, timerWF uuid.UUID, err error) {
-	if tenantID, err = benchTenant(ctx, st); err != nil {
+	if tenantID, err = benchfixture.Tenant(ctx, st, domain.PlanFree); err != nil {
 		return
 	}
 	httpDef := fmt.Sprintf(`{"nodes": [
@@ -390,19 +391,9 @@ func benchSetup(ctx context.Context, st store.Store, nodes int, sinkURL string) 
 	  {"id": "e3", "source": "call", "target": "done"}]}`, sinkURL+"/sink")
 	err = st.InTx(ctx, tenantID, func(tx store.Tx) error {
 		for i, def := range []string{chainDef(nodes), httpDef, timerDef} {
-			id := domain.NewID()
-			if _, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenantID, ID: id, Name: fmt.Sprintf("bench %d", i), Definition: json.RawMessage(def)}); err != nil {
-				return fmt.Errorf("bench: create workflow: %w", err)
-			}
-			v, err := tx.WorkflowVersionInsert(ctx, &store.WorkflowVersionInsertParams{TenantID: tenantID, ID: domain.NewID(), WorkflowID: id, Version: 1, Definition: json.RawMessage(def)})
+			id, err := benchfixture.PublishTx(ctx, tx, tenantID, fmt.Sprintf("bench %d", i), json.RawMessage(def))
 			if err != nil {
-				return fmt.Errorf("bench: publish workflow: %w", err)
-			}
-			if _, err := tx.WorkflowSetCurrentVersion(ctx, tenantID, id, v.ID, v.Version); err != nil {
-				return fmt.Errorf("bench: publish workflow: %w", err)
-			}
-			if _, err := tx.WorkflowSetActive(ctx, tenantID, id, true); err != nil {
-				return fmt.Errorf("bench: activate workflow: %w", err)
+				return err
 			}
 			switch i {
 			case 0:
@@ -797,29 +788,6 @@ func effectDef(url string) string {
 // effectSteps is the number of steps of an execution of effectDef.
 const effectSteps = 4
 
-// benchWorkflow stores def as an active workflow with one published
-// version.
-func benchWorkflow(ctx context.Context, st store.Store, tenantID uuid.UUID, name, def string) (uuid.UUID, error) {
-	id := domain.NewID()
-	err := st.InTx(ctx, tenantID, func(tx store.Tx) error {
-		if _, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: tenantID, ID: id, Name: name, Definition: json.RawMessage(def)}); err != nil {
-			return fmt.Errorf("bench: create workflow: %w", err)
-		}
-		v, err := tx.WorkflowVersionInsert(ctx, &store.WorkflowVersionInsertParams{TenantID: tenantID, ID: domain.NewID(), WorkflowID: id, Version: 1, Definition: json.RawMessage(def)})
-		if err != nil {
-			return fmt.Errorf("bench: publish workflow: %w", err)
-		}
-		if _, err := tx.WorkflowSetCurrentVersion(ctx, tenantID, id, v.ID, v.Version); err != nil {
-			return fmt.Errorf("bench: publish workflow: %w", err)
-		}
-		if _, err := tx.WorkflowSetActive(ctx, tenantID, id, true); err != nil {
-			return fmt.Errorf("bench: activate workflow: %w", err)
-		}
-		return nil
-	})
-	return id, err
-}
-
 // benchEffect measures executions of the side-effect workflow wfID:
 // cfg.Executions started as fast as the starters go, then as many as
 // three seconds take at half the rate reached.
@@ -977,11 +945,11 @@ func RunEffect(ctx context.Context, st store.Store, cfg Config) (*EffectResult, 
 	eng := engine.New(st, opts)
 	defer eng.Close()
 	eng.RegisterWorkers(cfg.Workers)
-	tenantID, err := benchTenant(ctx, st)
+	tenantID, err := benchfixture.Tenant(ctx, st, domain.PlanFree)
 	if err != nil {
 		return nil, err
 	}
-	wfID, err := benchWorkflow(ctx, st, tenantID, "bench effect", effectDef(sink.URL))
+	wfID, err := benchfixture.Publish(ctx, st, tenantID, "bench effect", effectDef(sink.URL))
 	if err != nil {
 		return nil, err
 	}

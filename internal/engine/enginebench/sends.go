@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nextflow-dev/nextflow/internal/benchfixture"
 	"github.com/nextflow-dev/nextflow/internal/channel/email"
 	"github.com/nextflow-dev/nextflow/internal/channel/email/smtptest"
 	"github.com/nextflow-dev/nextflow/internal/channel/emailsend"
@@ -166,11 +167,11 @@ const whatsAppDef = `{"nodes": [
 // the side-effect phase, and checks that each execution made exactly one
 // send.
 func benchSends(ctx context.Context, eng *engines, rec *benchRecorder, sinks *sendSinks, st store.Store, tenantID uuid.UUID, cfg Config) (mail, mailPaced, chat, chatPaced Phase, err error) {
-	mailWF, err := benchWorkflow(ctx, st, tenantID, "bench email", emailDef)
+	mailWF, err := benchfixture.Publish(ctx, st, tenantID, "bench email", emailDef)
 	if err != nil {
 		return
 	}
-	chatWF, err := benchWorkflow(ctx, st, tenantID, "bench whatsapp", whatsAppDef)
+	chatWF, err := benchfixture.Publish(ctx, st, tenantID, "bench whatsapp", whatsAppDef)
 	if err != nil {
 		return
 	}

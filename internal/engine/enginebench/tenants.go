@@ -4,8 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/uuid"
-
+	"github.com/nextflow-dev/nextflow/internal/benchfixture"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/store"
 )
@@ -13,20 +12,6 @@ import (
 // benchTenants is the number of tenants of the multi-tenant side-effect
 // phase.
 const benchTenants = 8
-
-// benchTenant creates a tenant of its own for a bench run.
-func benchTenant(ctx context.Context, st store.Store) (uuid.UUID, error) {
-	var tenantID uuid.UUID
-	err := st.InTx(ctx, uuid.Nil, func(tx store.Tx) error {
-		tn, err := tx.TenantInsert(ctx, &store.TenantInsertParams{Name: "Bench", Slug: "bench-" + uuid.NewString()[:8], Plan: domain.PlanFree})
-		if err != nil {
-			return fmt.Errorf("bench: create tenant: %w", err)
-		}
-		tenantID = tn.ID
-		return nil
-	})
-	return tenantID, err
-}
 
 // benchEffectTenants measures the journey with one side effect (def) run
 // by benchTenants tenants at once, each with a workflow of its own:
@@ -38,10 +23,10 @@ func benchTenant(ctx context.Context, st store.Store) (uuid.UUID, error) {
 func benchEffectTenants(ctx context.Context, eng *engines, rec *benchRecorder, st store.Store, def string, cfg Config) (saturated, paced Phase, err error) {
 	targets := make([]benchTarget, benchTenants)
 	for i := range targets {
-		if targets[i].tenantID, err = benchTenant(ctx, st); err != nil {
+		if targets[i].tenantID, err = benchfixture.Tenant(ctx, st, domain.PlanFree); err != nil {
 			return saturated, paced, err
 		}
-		if targets[i].wfID, err = benchWorkflow(ctx, st, targets[i].tenantID, "bench effect", def); err != nil {
+		if targets[i].wfID, err = benchfixture.Publish(ctx, st, targets[i].tenantID, "bench effect", def); err != nil {
 			return saturated, paced, err
 		}
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/nextflow-dev/nextflow/internal/benchfixture"
 	"github.com/nextflow-dev/nextflow/internal/domain"
 	"github.com/nextflow-dev/nextflow/internal/engine"
 	"github.com/nextflow-dev/nextflow/internal/live"
@@ -374,19 +375,9 @@ func setupTenant(ctx context.Context, st store.Store, p domain.Plan, def string)
 		return t, err
 	}
 	err = st.InTx(ctx, t.id, func(tx store.Tx) error {
-		t.workflow = domain.NewID()
-		if _, err := tx.WorkflowInsert(ctx, &store.WorkflowInsertParams{TenantID: t.id, ID: t.workflow, Name: "soak", Definition: json.RawMessage(def)}); err != nil {
-			return fmt.Errorf("soak: create workflow: %w", err)
-		}
-		v, err := tx.WorkflowVersionInsert(ctx, &store.WorkflowVersionInsertParams{TenantID: t.id, ID: domain.NewID(), WorkflowID: t.workflow, Version: 1, Definition: json.RawMessage(def)})
-		if err != nil {
-			return fmt.Errorf("soak: publish workflow: %w", err)
-		}
-		if _, err := tx.WorkflowSetCurrentVersion(ctx, t.id, t.workflow, v.ID, v.Version); err != nil {
-			return fmt.Errorf("soak: publish workflow: %w", err)
-		}
-		if _, err := tx.WorkflowSetActive(ctx, t.id, t.workflow, true); err != nil {
-			return fmt.Errorf("soak: activate workflow: %w", err)
+		var err error
+		if t.workflow, err = benchfixture.PublishTx(ctx, tx, t.id, "soak", json.RawMessage(def)); err != nil {
+			return err
 		}
 		for i := range contactsPerTenant {
 			ext := fmt.Sprintf("soak-%d", i)
