@@ -34,6 +34,14 @@ type callEffect struct {
 
 func newCallEffect() *callEffect { return &callEffect{calls: map[uuid.UUID]int{}} }
 
+// newGatedCallEffect is a callEffect whose calls wait at its gate, with
+// room in started for that many calls' signals.
+func newGatedCallEffect(started int) *callEffect {
+	fx := newCallEffect()
+	fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, started)
+	return fx
+}
+
 func (f *callEffect) Kind() string { return callKind }
 
 func (f *callEffect) Prepare(context.Context, PrepareInput) (json.RawMessage, error) {
@@ -242,8 +250,7 @@ func TestCallAfterStartRecovered(t *testing.T) {
 func TestCallAfterStartCancelWhileQueued(t *testing.T) {
 	t.Parallel()
 	for _, backend := range []string{"sqlite", "postgres"} {
-		fx := newCallEffect()
-		fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 4)
+		fx := newGatedCallEffect(4)
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			eachCalls1(t, backend, fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
@@ -273,8 +280,7 @@ func TestCallAfterStartCancelWhileQueued(t *testing.T) {
 func TestCallAfterStartStop(t *testing.T) {
 	t.Parallel()
 	for _, backend := range []string{"sqlite", "postgres"} {
-		fx := newCallEffect()
-		fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 8)
+		fx := newGatedCallEffect(8)
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			eachCalls1(t, backend, fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
@@ -317,8 +323,7 @@ func TestCallAfterStartStop(t *testing.T) {
 func TestCallAfterStartQueueFull(t *testing.T) {
 	t.Parallel()
 	for _, backend := range []string{"sqlite", "postgres"} {
-		fx := newCallEffect()
-		fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 8)
+		fx := newGatedCallEffect(8)
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			eachCalls1(t, backend, fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {

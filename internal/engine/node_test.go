@@ -212,8 +212,7 @@ func TestCallAfterStartNodeLapsed(t *testing.T) {
 func TestCallAfterStartLiveNodeNotRecovered(t *testing.T) {
 	t.Parallel()
 	for _, backend := range []string{"sqlite", "postgres"} {
-		fx := newCallEffect()
-		fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 16)
+		fx := newGatedCallEffect(16)
 		slow := "slow-" + uuid.NewString()[:8]
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
@@ -367,8 +366,7 @@ func TestCallAfterStartRecoveredAtRestart(t *testing.T) {
 // call under way is made once and recorded by it, with no job.
 func TestCallAfterStartAloneOverlapNotRecovered(t *testing.T) {
 	t.Parallel()
-	fx := newCallEffect()
-	fx.gate, fx.started = make(chan struct{}), make(chan uuid.UUID, 16)
+	fx := newGatedCallEffect(16)
 	old := "old-" + uuid.NewString()[:8]
 	eachCalls1(t, "sqlite", fx, func(t *testing.T, b *bundle, jobs *jobCountStore) {
 		wf := b.publish(t, callDef)
